@@ -1,0 +1,20 @@
+/** The shape of a CLI subcommand. */
+export interface Command {
+  /** One line for `latchkey --help`. */
+  summary: string;
+  /** The full `--help` text. */
+  help: string;
+  /** Runs with the arguments after the command name; resolves to the exit status. */
+  run(args: string[]): Promise<number>;
+}
+
+/** Bad arguments: printed as one line, exit status 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Throws UsageError unless `args` holds only the allowed flags. */
+export function expectNoArguments(args: string[], allowed: string[] = []): void {
+  const unknown = args.find((a) => !allowed.includes(a));
+  if (unknown !== undefined) throw new UsageError(`unexpected argument "${unknown}"`);
+}

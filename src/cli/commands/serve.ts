@@ -1,0 +1,33 @@
+/** `latchkey serve`: migrates, then serves HTTP until SIGTERM or SIGINT, finishing in-flight requests. */
+import { loadConfig } from '../../config/index.js';
+import { assembleLatchkey } from '../assemble.js';
+import { expectNoArguments, type Command } from '../command.js';
+
+export const serveCommand: Command = {
+  summary: 'run the HTTP server (runs pending migrations first)',
+  help: [
+    'Usage: latchkey serve',
+    '',
+    'Serves every API surface on HOST:PORT (default 127.0.0.1:3000) with the database at',
+    'DATABASE_URL (default sqlite:./data/latchkey.db). Stops cleanly on SIGTERM or SIGINT.',
+  ].join('\n'),
+  async run(args) {
+    expectNoArguments(args);
+    const config = loadConfig();
+    const latchkey = await assembleLatchkey(config);
+    await latchkey.app.listen({ port: config.port, host: config.host });
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      latchkey.app.log.info({ signal }, 'shutting down');
+      latchkey.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    return 0;
+  },
+};

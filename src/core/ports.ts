@@ -1,0 +1,143 @@
+/**
+ * The ports the core needs from the outside world. Storage functions take a Tx first so the
+ * service decides what runs in one transaction; Tx is opaque to the core.
+ */
+declare const txBrand: unique symbol;
+/** A database handle (a transaction or the plain connection), opaque to the core. */
+export type Tx = { readonly [txBrand]: true };
+
+export type AccountStatus = 'pending' | 'active' | 'disabled';
+export type SessionKind = 'cookie' | 'token';
+
+export interface Account {
+  id: string;
+  username: string | null;
+  email: string | null;
+  emailVerifiedAt: number | null;
+  passwordHash: string | null;
+  status: AccountStatus;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Session {
+  id: string;
+  secretHash: string;
+  accountId: string;
+  kind: SessionKind;
+  familyId: string;
+  createdAt: number;
+  lastSeenAt: number;
+  idleExpiresAt: number;
+  absoluteExpiresAt: number;
+  rotatedAt: number | null;
+  replacedBy: string | null;
+  revokedAt: number | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface NewAccount {
+  id: string;
+  username: string | null;
+  usernameKey: string | null;
+  email: string | null;
+  emailKey: string | null;
+  passwordHash: string | null;
+  status: AccountStatus;
+  createdAt: number;
+}
+
+/** Runs work in one database transaction. */
+export interface UnitOfWork {
+  /** The non-transactional handle, for single statements. */
+  readonly db: Tx;
+  /** Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+}
+
+export interface AccountStore {
+  /** Inserts an account; throws UniqueViolation when the username or email is taken. */
+  insert(tx: Tx, account: NewAccount): Promise<void>;
+  /** The account with this id, or null. */
+  findById(tx: Tx, id: string): Promise<Account | null>;
+  /** The account whose normalized username, else normalized email, equals `key`. */
+  findByLoginKey(tx: Tx, key: string): Promise<Account | null>;
+  /** Replaces the password hash if it is still `expected` (a lost race changes nothing). */
+  replacePasswordHash(tx: Tx, id: string, expected: string, next: string, now: number): Promise<void>;
+}
+
+export interface SessionStore {
+  /** Inserts a new session row. */
+  insert(tx: Tx, session: Session): Promise<void>;
+  /** The session whose secret hashes to `secretHash`; locked for update inside a transaction on PostgreSQL. */
+  findBySecretHashForUpdate(tx: Tx, secretHash: string): Promise<Session | null>;
+  /** The session with this id, with its account, or null. */
+  findWithAccount(tx: Tx, id: string): Promise<{ session: Session; account: Account } | null>;
+  /** The session whose secret hashes to `secretHash`, with its account, or null. */
+  findBySecretHashWithAccount(tx: Tx, secretHash: string): Promise<{ session: Session; account: Account } | null>;
+  /** The session with this id, or null. */
+  findById(tx: Tx, id: string): Promise<Session | null>;
+  /** Marks a session as rotated into `successorId`. */
+  markRotated(tx: Tx, id: string, now: number, successorId: string): Promise<void>;
+  /** Revokes every live session of a refresh family. */
+  revokeFamily(tx: Tx, familyId: string, now: number): Promise<void>;
+  /** Records use of a session and slides its idle expiry. */
+  touch(tx: Tx, id: string, now: number, idleExpiresAt: number): Promise<void>;
+}
+
+/** A stored JWT signing key. `privateJwk` and `publicJwk` are JSON strings. */
+export interface SigningKeyRecord {
+  kid: string;
+  alg: string;
+  privateJwk: string;
+  publicJwk: string;
+  createdAt: number;
+  retiredAt: number | null;
+}
+
+export interface KeyStore {
+  /** Every signing key, newest first. */
+  listSigningKeys(tx: Tx): Promise<SigningKeyRecord[]>;
+  /** Adds a signing key. */
+  insertSigningKey(tx: Tx, key: SigningKeyRecord): Promise<void>;
+  /** The named server secret, created from `generate()` by whichever node asks first. */
+  getOrCreateSecret(tx: Tx, name: string, generate: () => string, now: number): Promise<string>;
+}
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+export interface PasswordHasher {
+  /** A PHC string for `password` with the current parameters. */
+  hash(password: string): Promise<string>;
+  /** True when `password` matches; false for a mismatch or a malformed hash. */
+  verify(hash: string, password: string): Promise<boolean>;
+  /** True when `hash` was made with other parameters than the current ones. */
+  needsRehash(hash: string): boolean;
+}
+
+export interface AccessClaims {
+  sub: string;
+  sid: string;
+  iat: number;
+  exp: number;
+  jti: string;
+}
+
+export interface AccessTokenSigner {
+  /** Signs access-token claims. */
+  sign(claims: AccessClaims): Promise<string>;
+  /** The verified claims, or null for any malformed, forged, expired or foreign token. */
+  verify(token: string, nowMs: number): Promise<AccessClaims | null>;
+}
+
+/** Thrown by stores when a unique constraint rejects a write. */
+export class UniqueViolation extends Error {
+  override name = 'UniqueViolation';
+  constructor(readonly column: 'username' | 'email' | 'other') {
+    super(`unique violation on ${column}`);
+  }
+}

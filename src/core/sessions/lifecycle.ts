@@ -1,0 +1,85 @@
+/**
+ * Sessions: one row per login on any surface. The client holds a 256-bit secret (the cookie
+ * value, or the refresh token); the row holds only its SHA-256. A session dies when revoked,
+ * when rotated into a successor (refresh), when idle past its idle expiry, or at its absolute
+ * expiry, whichever comes first; all four are checked on the server at every use.
+ */
+import type { ClientContext, CoreDeps } from '../deps.js';
+import { hashSecret, newId, newSecret } from '../credentials/secrets.js';
+import type { Account, Session, SessionKind, Tx } from '../ports.js';
+
+export interface StartedSession {
+  session: Session;
+  /** The secret to hand to the client; it is not stored. */
+  secret: string;
+}
+
+/** Seconds of idle and absolute lifetime for a kind of session. */
+export function lifetimesFor(deps: CoreDeps, kind: SessionKind): { idle: number; absolute: number } {
+  const p = deps.policy;
+  return kind === 'cookie'
+    ? { idle: p.sessionIdleTtl, absolute: p.sessionAbsoluteTtl }
+    : { idle: p.refreshIdleTtl, absolute: p.refreshAbsoluteTtl };
+}
+
+/** True when the session may still be used at `now`. */
+export function isSessionLive(session: Session, now: number): boolean {
+  return (
+    session.revokedAt === null &&
+    session.rotatedAt === null &&
+    now < session.idleExpiresAt &&
+    now < session.absoluteExpiresAt
+  );
+}
+
+/** Builds a new session row (not yet stored). `secret` defaults to a fresh random one. */
+export function buildSession(
+  deps: CoreDeps,
+  account: Account,
+  kind: SessionKind,
+  ctx: ClientContext,
+  options: { familyId?: string; absoluteExpiresAt?: number; secret?: string } = {},
+): StartedSession {
+  const now = deps.clock.now();
+  const life = lifetimesFor(deps, kind);
+  const secret = options.secret ?? newSecret();
+  const id = newId();
+  const absoluteExpiresAt = options.absoluteExpiresAt ?? now + life.absolute * 1000;
+  const session: Session = {
+    id,
+    secretHash: hashSecret(secret),
+    accountId: account.id,
+    kind,
+    familyId: options.familyId ?? id,
+    createdAt: now,
+    lastSeenAt: now,
+    idleExpiresAt: Math.min(now + life.idle * 1000, absoluteExpiresAt),
+    absoluteExpiresAt,
+    rotatedAt: null,
+    replacedBy: null,
+    revokedAt: null,
+    ip: ctx.ip,
+    userAgent: ctx.userAgent === null ? null : ctx.userAgent.slice(0, 512),
+  };
+  return { session, secret };
+}
+
+/** Creates and stores a new session for `account`. */
+export async function startSession(
+  deps: CoreDeps,
+  tx: Tx,
+  account: Account,
+  kind: SessionKind,
+  ctx: ClientContext,
+): Promise<StartedSession> {
+  const started = buildSession(deps, account, kind, ctx);
+  await deps.sessions.insert(tx, started.session);
+  return started;
+}
+
+/** Slides the idle expiry of a session that is in use, at most once per touch interval. */
+export async function touchSession(deps: CoreDeps, session: Session, now: number): Promise<void> {
+  if (now - session.lastSeenAt < deps.policy.touchInterval * 1000) return;
+  const idle = lifetimesFor(deps, session.kind).idle * 1000;
+  await deps.sessions.touch(deps.uow.db, session.id, now, Math.min(now + idle, session.absoluteExpiresAt));
+}

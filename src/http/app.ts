@@ -1,0 +1,72 @@
+/**
+ * Builds the HTTP application; never listens (the CLI does, tests use inject). Every surface
+ * is mounted here as its own encapsulated scope with its own error format.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { AccountsService } from '../core/service.js';
+import { registerJsonParser } from './json-body.js';
+import { nativeAccountRoutes } from './native/account-routes.js';
+import { sendProblem } from './native/envelope.js';
+import { describeError } from './problems.js';
+
+export interface AppDeps {
+  service: AccountsService;
+  /** The public JWT key set. */
+  jwks: () => { keys: Array<Record<string, unknown>> };
+  /** True when the database answers and its schema is current. */
+  checkReady: () => Promise<boolean>;
+  /** Fastify logger options or false; tests pass a stream to capture logs. */
+  logger: FastifyServerOptions['logger'];
+}
+
+export const BODY_LIMIT = 64 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Builds the Fastify app with every surface mounted. */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    logger: deps.logger,
+    bodyLimit: BODY_LIMIT,
+    maxParamLength: 200,
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    return503OnClosing: true,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+  });
+
+  registerJsonParser(app);
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+    reply.header('x-content-type-options', 'nosniff');
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const problem = describeError(err);
+    if (problem.unexpected) req.log.error({ err }, 'unexpected error');
+    return sendProblem(reply, problem);
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(reply, { status: 404, code: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` }),
+  );
+
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_req, reply) => {
+    const ready = await deps.checkReady().catch(() => false);
+    return reply.code(ready ? 200 : 503).send({ ok: ready });
+  });
+  app.get('/.well-known/jwks.json', async (_req, reply) => {
+    reply.header('cache-control', 'public, max-age=300');
+    return deps.jwks();
+  });
+
+  app.register(nativeAccountRoutes, { prefix: '/api/v1/account', service: deps.service });
+  return app;
+}

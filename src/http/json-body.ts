@@ -1,0 +1,44 @@
+/**
+ * The JSON body parser for every route: strict UTF-8 (invalid bytes are a 400, not silently
+ * replaced), prototype-poisoning keys refused (secure-json-parse), and only objects accepted
+ * at the top level. The body size limit is Fastify's `bodyLimit`.
+ */
+import type { FastifyInstance } from 'fastify';
+import sjson from 'secure-json-parse';
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** An error Fastify answers with its statusCode; the surfaces map its code. */
+export class BodyError extends Error {
+  readonly statusCode = 400;
+  constructor(
+    readonly code: 'INVALID_JSON' | 'INVALID_UTF8',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Replaces Fastify's JSON parser with the strict one. */
+export function registerJsonParser(app: FastifyInstance): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
+    const buffer = body as Buffer;
+    if (buffer.length === 0) {
+      done(null, undefined);
+      return;
+    }
+    let text: string;
+    try {
+      text = decoder.decode(buffer);
+    } catch {
+      done(new BodyError('INVALID_UTF8', 'the request body is not valid UTF-8'), undefined);
+      return;
+    }
+    try {
+      done(null, sjson.parse(text, null, { protoAction: 'error', constructorAction: 'error' }));
+    } catch {
+      done(new BodyError('INVALID_JSON', 'the request body is not valid JSON'), undefined);
+    }
+  });
+}

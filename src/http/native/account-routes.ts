@@ -1,0 +1,79 @@
+/**
+ * The native JSON API, the account routes of seed 002: register, login, logout, refresh, me.
+ * Each route parses, calls one service function and formats; the rules live in the core.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AuthError } from '../../core/errors.js';
+import type { Account } from '../../core/ports.js';
+import type { AccountsService, TokenPair } from '../../core/service.js';
+import { bearerToken, clientContext } from '../credentials.js';
+import { describeError } from '../problems.js';
+import { sendProblem, sendResult } from './envelope.js';
+import { loginBody, refreshBody, registerBody, type LoginBody, type RefreshBody, type RegisterBody } from './schemas.js';
+
+function requireBearer(req: FastifyRequest): string {
+  const token = bearerToken(req);
+  if (!token) throw new AuthError('NOT_AUTHENTICATED', 'send a token as Authorization: Bearer <token>');
+  return token;
+}
+
+function tokenResult(pair: TokenPair): object {
+  return { token: { access: pair.access, refresh: pair.refresh } };
+}
+
+/** The public view of an account: nothing secret. */
+export function accountView(account: Account): object {
+  return {
+    id: account.id,
+    username: account.username,
+    email: account.email,
+    status: account.status,
+    created: new Date(account.createdAt).toISOString(),
+  };
+}
+
+/** Registers /api/v1/account/* on an encapsulated scope with the native error format. */
+export async function nativeAccountRoutes(app: FastifyInstance, opts: { service: AccountsService }): Promise<void> {
+  const { service } = opts;
+
+  app.addHook('onSend', async (_req, reply: FastifyReply) => {
+    reply.header('cache-control', 'no-store');
+    reply.header('pragma', 'no-cache');
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const problem = describeError(err);
+    if (problem.unexpected) req.log.error({ err }, 'unexpected error');
+    return sendProblem(reply, problem);
+  });
+
+  app.post<{ Body: RegisterBody }>('/register', { schema: { body: registerBody } }, async (req, reply) => {
+    await service.registerAccount(req.body);
+    return sendResult(reply, {});
+  });
+
+  app.post<{ Body: LoginBody }>('/login', { schema: { body: loginBody } }, async (req, reply) => {
+    const pair = await service.loginForTokens(req.body.username, req.body.password, clientContext(req));
+    return sendResult(reply, tokenResult(pair));
+  });
+
+  app.delete('/logout', async (req, reply) => {
+    await service.logoutAccessToken(requireBearer(req));
+    return sendResult(reply, {});
+  });
+
+  app.get('/refresh', async (req, reply) => {
+    const pair = await service.rotateRefreshToken(requireBearer(req), clientContext(req));
+    return sendResult(reply, tokenResult(pair));
+  });
+
+  app.post<{ Body: RefreshBody }>('/refresh', { schema: { body: refreshBody } }, async (req, reply) => {
+    const pair = await service.rotateRefreshToken(req.body.refresh, clientContext(req));
+    return sendResult(reply, tokenResult(pair));
+  });
+
+  app.get('/me', async (req, reply) => {
+    const { account } = await service.resolveAccessToken(requireBearer(req));
+    return sendResult(reply, accountView(account));
+  });
+}

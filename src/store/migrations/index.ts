@@ -1,0 +1,14 @@
+/**
+ * Every migration, in order. Listed here (not read from a folder) so the same list works from
+ * TypeScript sources and from the compiled build. Names sort by time.
+ */
+import type { Migration, MigrationProvider } from 'kysely';
+import * as core from './2026-11-22T0500-core.js';
+
+const migrations: Record<string, Migration> = {
+  '2026-11-22T0500-core': core,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

@@ -1,0 +1,55 @@
+/** Table shapes as stored. Times are milliseconds since the epoch (bigint), ids are text UUIDs. */
+export interface AccountsTable {
+  id: string;
+  username: string | null;
+  username_key: string | null;
+  email: string | null;
+  email_key: string | null;
+  email_verified_at: number | null;
+  password_hash: string | null;
+  status: 'pending' | 'active' | 'disabled';
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  secret_hash: string;
+  account_id: string;
+  kind: 'cookie' | 'token';
+  family_id: string;
+  created_at: number;
+  last_seen_at: number;
+  idle_expires_at: number;
+  absolute_expires_at: number;
+  rotated_at: number | null;
+  replaced_by: string | null;
+  revoked_at: number | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  private_jwk: string;
+  public_jwk: string;
+  created_at: number;
+  retired_at: number | null;
+}
+
+export interface ServerSecretsTable {
+  name: string;
+  value: string;
+  created_at: number;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  sessions: SessionsTable;
+  signing_keys: SigningKeysTable;
+  server_secrets: ServerSecretsTable;
+}
+
+export type AccountRow = AccountsTable;
+export type SessionRow = SessionsTable;
