@@ -50,6 +50,9 @@ export function corePolicy(config: Config): CorePolicy {
     sessionAbsoluteTtl: config.sessionAbsoluteTtl,
     passwordMinLength: config.passwordMinLength,
     touchInterval: 60,
+    confirmTokenTtl: config.confirmTokenTtl,
+    resetTokenTtl: config.resetTokenTtl,
+    resetMode: config.passwordResetMode,
   };
 }
 
@@ -59,11 +62,11 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
   const database = await openDatabase(config.databaseUrl);
   try {
     if (!options.skipMigrations) await migrateToLatest(database);
-    const stores = createStores(database);
-    const refreshKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'refresh-successor-key', newSecret, clock.now());
+    const stores = createStores(database, clock);
+    const serverKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'server-key', newSecret, clock.now());
     const signer = await createJwtSigner({ uow: stores.uow, keys: stores.keys, clock, issuer: config.jwtIssuer });
     const hasher = boundHasher(options.hasher ?? createArgon2Hasher(config.argon2), config.hashConcurrency, config.hashQueueLimit);
-    const service = createAccountsService({ ...stores, hasher, signer, clock, policy: corePolicy(config), refreshKey });
+    const service = createAccountsService({ ...stores, hasher, signer, clock, policy: corePolicy(config), serverKey });
     const app = buildApp({
       service,
       jwks: () => signer.jwks(),

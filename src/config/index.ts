@@ -30,6 +30,9 @@ export interface Config {
   hashConcurrency: number;
   hashQueueLimit: number;
   passwordMinLength: number;
+  confirmTokenTtl: number;
+  resetTokenTtl: number;
+  passwordResetMode: 'link' | 'new_password';
 }
 
 export class ConfigError extends Error {
@@ -67,6 +70,9 @@ export function loadConfig(env: Env = process.env): Config {
     hashConcurrency: readInt(env, 'HASH_CONCURRENCY', 2 * cores, 1, 1024),
     hashQueueLimit: readInt(env, 'HASH_QUEUE_LIMIT', 64 * cores, 0, 100000),
     passwordMinLength: readInt(env, 'PASSWORD_MIN_LENGTH', 8, 8, 1023),
+    confirmTokenTtl: readDuration(env, 'CONFIRM_TOKEN_TTL', 86400, 1, 86400),
+    resetTokenTtl: readDuration(env, 'RESET_TOKEN_TTL', 1800, 1, 3600),
+    passwordResetMode: readEnum(env, 'PASSWORD_RESET_MODE', 'link', ['link', 'new_password'] as const),
   };
   return config;
 }

@@ -4,7 +4,10 @@ import type {
   AccountStore,
   Clock,
   KeyStore,
+  OneTimeTokenStore,
+  Outbox,
   PasswordHasher,
+  PromoStore,
   SessionStore,
   UnitOfWork,
 } from './ports.js';
@@ -20,6 +23,12 @@ export interface CorePolicy {
   passwordMinLength: number;
   /** A session's last-seen time is written at most this often (seconds), to keep reads cheap. */
   touchInterval: number;
+  /** Lifetime of an email-confirmation (set-password) link, seconds. */
+  confirmTokenTtl: number;
+  /** Lifetime of a password-reset link, seconds. */
+  resetTokenTtl: number;
+  /** 'link' emails a reset link; 'new_password' (seed 001 compatibility) emails a new password. */
+  resetMode: 'link' | 'new_password';
 }
 
 export interface CoreDeps {
@@ -31,8 +40,14 @@ export interface CoreDeps {
   signer: AccessTokenSigner;
   clock: Clock;
   policy: CorePolicy;
-  /** Server secret that keys refresh-token successors (shared by every node through the database). */
-  refreshKey: string;
+  tokens: OneTimeTokenStore;
+  promos: PromoStore;
+  outbox: Outbox;
+  /**
+   * Server secret (shared by every node through the database) keying refresh-token successors
+   * and CSRF tokens, each with its own label.
+   */
+  serverKey: string;
 }
 
 /** Where a request came from, recorded on sessions. */

@@ -16,6 +16,7 @@ export interface Account {
   emailVerifiedAt: number | null;
   passwordHash: string | null;
   status: AccountStatus;
+  promoCode: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -45,6 +46,7 @@ export interface NewAccount {
   emailKey: string | null;
   passwordHash: string | null;
   status: AccountStatus;
+  promoCode?: string | null;
   createdAt: number;
 }
 
@@ -140,4 +142,78 @@ export class UniqueViolation extends Error {
   constructor(readonly column: 'username' | 'email' | 'other') {
     super(`unique violation on ${column}`);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Email links, promo codes and outgoing mail (issues 3 and 4).
+
+export type OneTimePurpose = 'confirm' | 'reset';
+
+/** A single-use emailed link token; only its SHA-256 is stored. */
+export interface OneTimeToken {
+  id: string;
+  tokenHash: string;
+  accountId: string;
+  purpose: OneTimePurpose;
+  /** The address the link was sent to; the token is void if the account's email changed. */
+  email: string;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+}
+
+export interface OneTimeTokenStore {
+  /** Stores a new token. */
+  insert(tx: Tx, token: OneTimeToken): Promise<void>;
+  /**
+   * Marks the unused, unexpired token with this hash as used and returns it; null when there is
+   * none. Atomic (a conditional UPDATE), so of two concurrent uses exactly one gets the token.
+   */
+  consume(tx: Tx, tokenHash: string, purpose: OneTimePurpose, now: number): Promise<OneTimeToken | null>;
+  /** The token with this hash if unused and unexpired, without consuming it (for showing a form). */
+  findUsable(tx: Tx, tokenHash: string, purpose: OneTimePurpose, now: number): Promise<OneTimeToken | null>;
+  /** Voids every unused token of an account for a purpose (a newer link, a password change). */
+  voidForAccount(tx: Tx, accountId: string, purpose: OneTimePurpose, now: number): Promise<void>;
+}
+
+export interface PromoCode {
+  code: string;
+  maxUses: number | null;
+  uses: number;
+  expiresAt: number | null;
+  note: string | null;
+  createdAt: number;
+}
+
+export interface PromoStore {
+  /** Adds a promo code; throws UniqueViolation('other') if it exists. */
+  insert(tx: Tx, promo: PromoCode): Promise<void>;
+  /** Every promo code, newest first. */
+  list(tx: Tx): Promise<PromoCode[]>;
+  /** Counts one use if the code exists, is unexpired and not used up; false otherwise. Atomic. */
+  redeem(tx: Tx, code: string, now: number): Promise<boolean>;
+}
+
+export type MailTemplate =
+  | 'confirm_account'
+  | 'signup_attempt'
+  | 'reset_password'
+  | 'new_password'
+  | 'password_changed'
+  | 'account_deleted';
+
+/**
+ * An email to send, as the core describes it: a template name, a recipient and the values the
+ * template needs (e.g. `token` for link templates). The mail layer renders it and builds links
+ * from PUBLIC_URL.
+ */
+export interface MailRequest {
+  template: MailTemplate;
+  to: string;
+  data: Record<string, string>;
+}
+
+export interface Outbox {
+  /** Queues a message in the same transaction as the change that causes it. */
+  enqueue(tx: Tx, message: MailRequest): Promise<void>;
 }

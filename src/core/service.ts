@@ -5,7 +5,14 @@
 import { registerAccount, type RegistrationInput } from './accounts/register.js';
 import { authenticatePassword, prepareDummyHash } from './credentials/authenticate.js';
 import type { ClientContext, CoreDeps } from './deps.js';
-import type { Account } from './ports.js';
+import type { Account, PromoCode } from './ports.js';
+import {
+  isValidCsrfToken,
+  loginForCookie,
+  logoutCookieSession,
+  resolveCookieSession,
+  type CookieLogin,
+} from './sessions/cookie-sessions.js';
 import {
   loginForTokens,
   logoutAccessToken,
@@ -15,11 +22,33 @@ import {
   type TokenPair,
 } from './tokens/token-sessions.js';
 
+export interface SignUpInput {
+  email: string;
+  promo?: string | undefined;
+}
+
+export interface PromoInput {
+  code: string;
+  maxUses?: number | null;
+  expiresAt?: number | null;
+  note?: string | null;
+}
+
+export interface ChangePasswordOptions {
+  /** When given, it must match the current password (else INVALID_CREDENTIALS). */
+  currentPassword?: string;
+  /** The session that made the change survives; every other session and refresh family is revoked. */
+  keepSessionId?: string;
+}
+
 export interface AccountsService {
-  /** Creates an active account with a username and password. */
+  // --- accounts and password login (all surfaces)
+  /** Creates an active account with a username and password (and optional email). */
   registerAccount(input: RegistrationInput): Promise<Account>;
   /** The active account for these credentials, or INVALID_CREDENTIALS. */
   authenticatePassword(identifier: string, password: string): Promise<Account>;
+
+  // --- token sessions (JWT API)
   /** Password login on the token surface: a new session and its token pair. */
   loginForTokens(identifier: string, password: string, ctx: ClientContext): Promise<TokenPair>;
   /** Rotates a refresh token (with reuse detection) into a new pair. */
@@ -28,9 +57,62 @@ export interface AccountsService {
   resolveAccessToken(token: string): Promise<AuthenticatedSession>;
   /** Ends the session (and refresh family) of an access token. */
   logoutAccessToken(token: string): Promise<void>;
+
+  // --- cookie sessions (cookie-session API, pages)
+  /** Password login opening a new cookie session; returns the cookie values. */
+  loginForCookie(identifier: string, password: string, ctx: ClientContext): Promise<CookieLogin>;
+  /** The live cookie session for a `sessionid` value, or NOT_AUTHENTICATED. */
+  resolveCookieSession(secret: string): Promise<AuthenticatedSession>;
+  /** Ends a cookie session (quietly if already gone). */
+  logoutCookieSession(secret: string): Promise<void>;
+  /** True when `csrfToken` is the CSRF token bound to the session `sessionId`. */
+  isValidCsrfToken(sessionId: string, csrfToken: string): boolean;
+
+  // --- email sign-up and links
+  /**
+   * Sign-up with only an email: creates a pending account and queues a confirmation link. An
+   * address that already has an account gets the same result and its owner a notice instead.
+   * An unknown, expired or used-up promo code is INVALID_INPUT (field `promo`).
+   */
+  signUpWithEmail(input: SignUpInput): Promise<void>;
+  /** Queues a fresh confirmation link for a pending account (older links die); quiet for anything else. */
+  resendConfirmation(email: string): Promise<void>;
+  /** The address a usable confirmation link was sent to, or INVALID_TOKEN. Does not consume it. */
+  checkConfirmToken(token: string): Promise<{ email: string }>;
+  /** Consumes a confirmation link: sets the password, verifies the email, activates the account. */
+  confirmAccount(token: string, password: string): Promise<Account>;
+
+  // --- passwords
+  /**
+   * Starts a password reset for a username or email. Resolves identically whether or not an
+   * account exists. 'link' mode queues a reset link and changes nothing else; 'new_password'
+   * mode sets a generated password, revokes every session and emails the new password.
+   */
+  requestPasswordReset(identifier: string): Promise<void>;
+  /** The address a usable reset link was sent to, or INVALID_TOKEN. Does not consume it. */
+  checkResetToken(token: string): Promise<{ email: string }>;
+  /** Consumes a reset link: sets the password, revokes every session, queues a notice. */
+  completePasswordReset(token: string, newPassword: string): Promise<Account>;
+  /** Sets a new password, revokes the other sessions and reset links, queues a notice. */
+  changePassword(accountId: string, newPassword: string, options?: ChangePasswordOptions): Promise<void>;
+
+  // --- lifecycle
+  /** Deletes an account with its sessions, refresh chains and links; queues a notice. */
+  deleteAccount(accountId: string): Promise<void>;
+
+  // --- promo codes
+  /** Adds a promo code; INVALID_INPUT if it exists or is malformed. */
+  addPromoCode(input: PromoInput): Promise<PromoCode>;
+  /** Every promo code, newest first. */
+  listPromoCodes(): Promise<PromoCode[]>;
+
   /** Resolves once start-up work (the dummy hash) is done. */
   ready(): Promise<void>;
 }
+
+const notYet = (name: string) => async (): Promise<never> => {
+  throw new Error(`${name} is not implemented yet`);
+};
 
 /** Binds the core flows to their dependencies. */
 export function createAccountsService(deps: CoreDeps): AccountsService {
@@ -38,10 +120,29 @@ export function createAccountsService(deps: CoreDeps): AccountsService {
   return {
     registerAccount: (input) => registerAccount(deps, input),
     authenticatePassword: (identifier, password) => authenticatePassword(deps, identifier, password),
+
     loginForTokens: (identifier, password, ctx) => loginForTokens(deps, identifier, password, ctx),
     rotateRefreshToken: (refresh, ctx) => rotateRefreshToken(deps, refresh, ctx),
     resolveAccessToken: (token) => resolveAccessToken(deps, token),
     logoutAccessToken: (token) => logoutAccessToken(deps, token),
+
+    loginForCookie: (identifier, password, ctx) => loginForCookie(deps, identifier, password, ctx),
+    resolveCookieSession: (secret) => resolveCookieSession(deps, secret),
+    logoutCookieSession: (secret) => logoutCookieSession(deps, secret),
+    isValidCsrfToken: (sessionId, csrfToken) => isValidCsrfToken(deps, sessionId, csrfToken),
+
+    signUpWithEmail: notYet('signUpWithEmail'),
+    resendConfirmation: notYet('resendConfirmation'),
+    checkConfirmToken: notYet('checkConfirmToken'),
+    confirmAccount: notYet('confirmAccount'),
+    requestPasswordReset: notYet('requestPasswordReset'),
+    checkResetToken: notYet('checkResetToken'),
+    completePasswordReset: notYet('completePasswordReset'),
+    changePassword: notYet('changePassword'),
+    deleteAccount: notYet('deleteAccount'),
+    addPromoCode: notYet('addPromoCode'),
+    listPromoCodes: notYet('listPromoCodes'),
+
     ready: async () => {
       await warmUp;
     },
@@ -49,4 +150,5 @@ export function createAccountsService(deps: CoreDeps): AccountsService {
 }
 
 export type { AuthenticatedSession, TokenPair } from './tokens/token-sessions.js';
+export type { CookieLogin } from './sessions/cookie-sessions.js';
 export type { ClientContext, CorePolicy } from './deps.js';

@@ -13,6 +13,7 @@ export function toAccount(row: AccountRow): Account {
     emailVerifiedAt: row.email_verified_at,
     passwordHash: row.password_hash,
     status: row.status,
+    promoCode: row.promo_code,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -33,6 +34,7 @@ export function createAccountStore(): AccountStore {
           email_verified_at: null,
           password_hash: a.passwordHash,
           status: a.status,
+          promo_code: a.promoCode ?? null,
           created_at: a.createdAt,
           updated_at: a.createdAt,
         })

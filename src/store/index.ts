@@ -1,9 +1,12 @@
 /** Every store over one opened database. */
-import type { AccountStore, KeyStore, SessionStore, UnitOfWork } from '../core/ports.js';
+import type { AccountStore, Clock, KeyStore, OneTimeTokenStore, Outbox, PromoStore, SessionStore, UnitOfWork } from '../core/ports.js';
 import { createAccountStore } from './accounts.js';
 import type { OpenedDatabase } from './connect.js';
 import { createUnitOfWork } from './handle.js';
 import { createKeyStore } from './keys.js';
+import { createOneTimeTokenStore } from './one-time-tokens.js';
+import { createOutbox } from './outbox.js';
+import { createPromoStore } from './promos.js';
 import { createSessionStore } from './sessions.js';
 
 export interface Stores {
@@ -11,15 +14,21 @@ export interface Stores {
   accounts: AccountStore;
   sessions: SessionStore;
   keys: KeyStore;
+  tokens: OneTimeTokenStore;
+  promos: PromoStore;
+  outbox: Outbox;
 }
 
 /** Builds the stores for an opened database. */
-export function createStores(opened: OpenedDatabase): Stores {
+export function createStores(opened: OpenedDatabase, clock: Clock): Stores {
   return {
     uow: createUnitOfWork(opened.db),
     accounts: createAccountStore(),
     sessions: createSessionStore(opened.dialect),
     keys: createKeyStore(),
+    tokens: createOneTimeTokenStore(),
+    promos: createPromoStore(),
+    outbox: createOutbox(clock),
   };
 }
 

@@ -8,6 +8,7 @@ export interface AccountsTable {
   email_verified_at: number | null;
   password_hash: string | null;
   status: 'pending' | 'active' | 'disabled';
+  promo_code: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -44,11 +45,50 @@ export interface ServerSecretsTable {
   created_at: number;
 }
 
+export interface OneTimeTokensTable {
+  id: string;
+  token_hash: string;
+  account_id: string;
+  purpose: 'confirm' | 'reset';
+  email: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface PromoCodesTable {
+  code: string;
+  max_uses: number | null;
+  uses: number;
+  expires_at: number | null;
+  note: string | null;
+  created_at: number;
+}
+
+export interface OutboxTable {
+  id: string;
+  template: string;
+  recipient: string;
+  /** JSON object of template values. Cleared once the message is sent (it may hold a link token). */
+  data: string;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  next_attempt_at: number;
+  /** A sender's claim: until this time no other sender takes the row. */
+  locked_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   sessions: SessionsTable;
   signing_keys: SigningKeysTable;
   server_secrets: ServerSecretsTable;
+  one_time_tokens: OneTimeTokensTable;
+  promo_codes: PromoCodesTable;
+  outbox: OutboxTable;
 }
 
 export type AccountRow = AccountsTable;

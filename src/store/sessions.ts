@@ -49,6 +49,7 @@ const ACCOUNT_COLUMNS = [
   'a.email_verified_at',
   'a.password_hash',
   'a.status',
+  'a.promo_code',
   'a.created_at as a_created_at',
   'a.updated_at as a_updated_at',
 ] as const;
@@ -67,6 +68,7 @@ function splitJoined(row: JoinedRow): { session: Session; account: ReturnType<ty
       email_verified_at: row.email_verified_at,
       password_hash: row.password_hash,
       status: row.status,
+      promo_code: row.promo_code,
       created_at: row.a_created_at,
       updated_at: row.a_updated_at,
     }),

@@ -43,5 +43,5 @@ export async function registerAccount(deps: CoreDeps, input: RegistrationInput):
     }
     throw err;
   }
-  return { ...account, emailVerifiedAt: null, updatedAt: now };
+  return { ...account, emailVerifiedAt: null, promoCode: null, updatedAt: now };
 }

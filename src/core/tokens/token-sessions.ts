@@ -61,7 +61,7 @@ export async function rotateRefreshToken(deps: CoreDeps, refresh: string, ctx: C
     const current = await deps.sessions.findBySecretHashForUpdate(tx, presentedHash);
     if (!current || current.kind !== 'token' || current.revokedAt !== null) return { kind: 'invalid' };
     const now = deps.clock.now();
-    const secret = successorSecret(deps.refreshKey, refresh);
+    const secret = successorSecret(deps.serverKey, refresh);
     if (current.rotatedAt !== null) {
       const withinGrace = now - current.rotatedAt <= deps.policy.refreshReuseGrace * 1000;
       const successor = withinGrace && current.replacedBy ? await deps.sessions.findById(tx, current.replacedBy) : null;

@@ -4,9 +4,11 @@
  */
 import type { Migration, MigrationProvider } from 'kysely';
 import * as core from './2026-11-22T0500-core.js';
+import * as linksPromoOutbox from './2026-11-22T0600-links-promo-outbox.js';
 
 const migrations: Record<string, Migration> = {
   '2026-11-22T0500-core': core,
+  '2026-11-22T0600-links-promo-outbox': linksPromoOutbox,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,66 @@
+/**
+ * Cookie sessions (the cookie-session RPC API and the hosted pages). The cookie holds the
+ * session secret; the row holds its hash. A login always makes a new session (no fixation),
+ * and the CSRF token is an HMAC of the session id, so it changes with every login, cannot be
+ * forged without the server key, and another session's token never matches.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { ClientContext, CoreDeps } from '../deps.js';
+import { authenticatePassword } from '../credentials/authenticate.js';
+import { hashSecret } from '../credentials/secrets.js';
+import { AuthError } from '../errors.js';
+import type { Account, Session } from '../ports.js';
+import { isSessionLive, startSession, touchSession } from './lifecycle.js';
+
+export interface CookieLogin {
+  account: Account;
+  session: Session;
+  /** The `sessionid` cookie value. */
+  sessionSecret: string;
+  /** The `csrftoken` cookie value. */
+  csrfToken: string;
+}
+
+/** The CSRF token bound to a session. */
+export function csrfTokenFor(deps: CoreDeps, sessionId: string): string {
+  return createHmac('sha256', deps.serverKey).update(`csrf:${sessionId}`, 'utf8').digest('base64url');
+}
+
+/** True when `presented` is the CSRF token of `sessionId` (constant-time). */
+export function isValidCsrfToken(deps: CoreDeps, sessionId: string, presented: string): boolean {
+  const expected = Buffer.from(csrfTokenFor(deps, sessionId));
+  const actual = Buffer.from(presented);
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+/** Checks a password and opens a new cookie session. */
+export async function loginForCookie(
+  deps: CoreDeps,
+  identifier: string,
+  password: string,
+  ctx: ClientContext,
+): Promise<CookieLogin> {
+  const account = await authenticatePassword(deps, identifier, password);
+  const { session, secret } = await startSession(deps, deps.uow.db, account, 'cookie', ctx);
+  return { account, session, sessionSecret: secret, csrfToken: csrfTokenFor(deps, session.id) };
+}
+
+/** The live cookie session and account for a `sessionid` value; throws NOT_AUTHENTICATED otherwise. */
+export async function resolveCookieSession(
+  deps: CoreDeps,
+  secret: string,
+): Promise<{ account: Account; session: Session }> {
+  const now = deps.clock.now();
+  const found = secret.length > 0 && secret.length <= 256 ? await deps.sessions.findBySecretHashWithAccount(deps.uow.db, hashSecret(secret)) : null;
+  if (!found || found.session.kind !== 'cookie' || found.account.status !== 'active' || !isSessionLive(found.session, now)) {
+    throw new AuthError('NOT_AUTHENTICATED', 'not logged in');
+  }
+  await touchSession(deps, found.session, now);
+  return found;
+}
+
+/** Ends a cookie session. Succeeds quietly when the session is already gone. */
+export async function logoutCookieSession(deps: CoreDeps, secret: string): Promise<void> {
+  const found = await deps.sessions.findBySecretHashWithAccount(deps.uow.db, hashSecret(secret));
+  if (found) await deps.sessions.revokeFamily(deps.uow.db, found.session.familyId, deps.clock.now());
+}

@@ -1,0 +1,57 @@
+/**
+ * createTestInstance(): a real Latchkey (real database, real HTTP app, argon2id unless a test
+ * asks for the fast hasher) with a fake clock and captured logs. Use `app.inject` for HTTP.
+ */
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../src/config/index.js';
+import { assembleLatchkey, type Latchkey } from '../../src/cli/assemble.js';
+import { createArgon2Hasher } from '../../src/crypto/argon2-hasher.js';
+import { createFakeClock, type FakeClock } from './clock.js';
+import { createTestDatabase } from './database.js';
+import { createFastHasher } from './fast-hasher.js';
+
+export interface TestInstance {
+  latchkey: Latchkey;
+  app: Latchkey['app'];
+  service: Latchkey['service'];
+  clock: FakeClock;
+  /** Every log line written so far (JSON strings). */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export interface TestInstanceOptions {
+  /** 'argon2' (default: the real production hash at its floor parameters) or 'fast'. */
+  hasher?: 'argon2' | 'fast';
+  /** Extra environment, as the server would read it. */
+  env?: Record<string, string>;
+  /** Use a SQLite file instead of memory (ignored on PostgreSQL). */
+  sqliteFile?: string;
+}
+
+export async function createTestInstance(options: TestInstanceOptions = {}): Promise<TestInstance> {
+  const database = createTestDatabase({ sqliteFile: options.sqliteFile });
+  const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'info', PUBLIC_URL: 'http://localhost:3000', ...options.env });
+  const clock = createFakeClock();
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const hasher = options.hasher === 'fast' ? createFastHasher() : createArgon2Hasher(config.argon2);
+  const latchkey = await assembleLatchkey(config, { hasher, clock, logStream });
+  await latchkey.app.ready();
+  return {
+    latchkey,
+    app: latchkey.app,
+    service: latchkey.service,
+    clock,
+    logs,
+    async close() {
+      await latchkey.close();
+      await database.drop();
+    },
+  };
+}
