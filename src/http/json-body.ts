@@ -19,9 +19,11 @@ export class BodyError extends Error {
   }
 }
 
-/** Replaces Fastify's JSON parser with the strict one. */
+/** Replaces Fastify's body parsers with the strict JSON one. */
 export function registerJsonParser(app: FastifyInstance): void {
-  app.removeContentTypeParser('application/json');
+  // Only JSON is accepted by default (a text/plain body, the CSRF-friendly "simple" type, gets 415);
+  // scopes that serve HTML forms add their own form parser.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
     const buffer = body as Buffer;
     if (buffer.length === 0) {

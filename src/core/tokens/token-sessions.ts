@@ -63,7 +63,8 @@ export async function rotateRefreshToken(deps: CoreDeps, refresh: string, ctx: C
     const now = deps.clock.now();
     const secret = successorSecret(deps.serverKey, refresh);
     if (current.rotatedAt !== null) {
-      const withinGrace = now - current.rotatedAt <= deps.policy.refreshReuseGrace * 1000;
+      const grace = deps.policy.refreshReuseGrace * 1000;
+      const withinGrace = grace > 0 && now - current.rotatedAt <= grace;
       const successor = withinGrace && current.replacedBy ? await deps.sessions.findById(tx, current.replacedBy) : null;
       if (successor && isSessionLive(successor, now)) return { kind: 'rotated', session: successor, secret };
       await deps.sessions.revokeFamily(tx, current.familyId, now);
