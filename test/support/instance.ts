@@ -5,6 +5,7 @@
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/index.js';
 import { assembleLatchkey, type Latchkey } from '../../src/cli/assemble.js';
+import type { PasswordHasher } from '../../src/core/ports.js';
 import { createArgon2Hasher } from '../../src/crypto/argon2-hasher.js';
 import { createFakeClock, type FakeClock } from './clock.js';
 import { createTestDatabase } from './database.js';
@@ -21,8 +22,8 @@ export interface TestInstance {
 }
 
 export interface TestInstanceOptions {
-  /** 'argon2' (default: the real production hash at its floor parameters) or 'fast'. */
-  hasher?: 'argon2' | 'fast';
+  /** 'argon2' (default: the real production hash at its floor parameters), 'fast', or a hasher object. */
+  hasher?: 'argon2' | 'fast' | PasswordHasher;
   /** Extra environment, as the server would read it. */
   env?: Record<string, string>;
   /** Use a SQLite file instead of memory (ignored on PostgreSQL). */
@@ -40,7 +41,12 @@ export async function createTestInstance(options: TestInstanceOptions = {}): Pro
       done();
     },
   });
-  const hasher = options.hasher === 'fast' ? createFastHasher() : createArgon2Hasher(config.argon2);
+  const hasher =
+    typeof options.hasher === 'object'
+      ? options.hasher
+      : options.hasher === 'fast'
+        ? createFastHasher()
+        : createArgon2Hasher(config.argon2);
   const latchkey = await assembleLatchkey(config, { hasher, clock, logStream });
   await latchkey.app.ready();
   return {
