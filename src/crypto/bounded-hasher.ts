@@ -15,10 +15,16 @@ export interface HashLoad {
 export interface BoundedHasher extends PasswordHasher {
   /** How many hashes run and wait now. */
   load(): HashLoad;
+  /** Releases the inner hasher's resources (worker threads), if it has any. */
+  close(): Promise<void>;
 }
 
 /** Wraps a hasher so that at most `concurrency` hash or verify calls run at once. */
-export function boundHasher(inner: PasswordHasher, concurrency: number, queueLimit: number): BoundedHasher {
+export function boundHasher(
+  inner: PasswordHasher & { close?: () => Promise<void> },
+  concurrency: number,
+  queueLimit: number,
+): BoundedHasher {
   let running = 0;
   const waiting: Array<() => void> = [];
 
@@ -48,5 +54,8 @@ export function boundHasher(inner: PasswordHasher, concurrency: number, queueLim
     verify: (stored, password) => limited(() => inner.verify(stored, password)),
     needsRehash: (stored) => inner.needsRehash(stored),
     load: () => ({ running, queued: waiting.length }),
+    close: async () => {
+      await inner.close?.();
+    },
   };
 }

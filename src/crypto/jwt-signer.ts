@@ -14,6 +14,8 @@ import type { AccessClaims, AccessTokenSigner, Clock, KeyStore, SigningKeyRecord
 const ALG = 'EdDSA';
 const TYP = 'at+jwt';
 const RELOAD_INTERVAL_MS = 5000;
+/** Verified tokens remembered (a client sends one access token many times in its 15 minutes). */
+const VERIFIED_CACHE_SIZE = 20_000;
 
 interface LoadedKey {
   kid: string;
@@ -65,6 +67,9 @@ export async function createJwtSigner(options: JwtSignerOptions): Promise<JwtSig
   const { uow, keys: store, clock, issuer } = options;
   let keys: LoadedKey[] = [];
   let lastLoad = 0;
+  // token -> claims of tokens whose signature, header and issuer verified. Only `exp` depends on
+  // time, and it is checked on every hit; the session is still checked by the caller each time.
+  const verified = new Map<string, AccessClaims>();
 
   async function reload(): Promise<void> {
     const records = await store.listSigningKeys(uow.db);
@@ -107,6 +112,12 @@ export async function createJwtSigner(options: JwtSignerOptions): Promise<JwtSig
 
     async verify(token: string, nowMs: number): Promise<AccessClaims | null> {
       if (token.length > 4096) return null;
+      const known = verified.get(token);
+      if (known) {
+        if (known.exp * 1000 > nowMs) return known;
+        verified.delete(token);
+        return null;
+      }
       try {
         const { payload } = await jwtVerify(token, keyFor, {
           algorithms: [ALG],
@@ -118,7 +129,10 @@ export async function createJwtSigner(options: JwtSignerOptions): Promise<JwtSig
         const { sub, sid, iat, exp, jti } = payload as Record<string, unknown>;
         if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') return null;
         if (typeof iat !== 'number' || typeof exp !== 'number') return null;
-        return { sub, sid, iat, exp, jti };
+        const claims = { sub, sid, iat, exp, jti };
+        if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value as string);
+        verified.set(token, claims);
+        return claims;
       } catch {
         return null;
       }

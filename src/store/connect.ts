@@ -44,6 +44,32 @@ class ImmediateSqliteDialect extends SqliteDialect {
 }
 
 const INT8_OID = 20;
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every SQLite statement anew; preparing costs about as much as running a
+ * point lookup. This keeps prepared statements by SQL text (bounded), which is safe because
+ * Kysely's SQLite driver runs one statement at a time on its single connection.
+ */
+function withStatementCache(database: SQLite.Database): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = (source: string): SQLite.Statement => {
+    let statement = cache.get(source);
+    if (!statement) {
+      statement = database.prepare(source);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      cache.set(source, statement);
+    }
+    return statement;
+  };
+  return new Proxy(database, {
+    get(target, prop) {
+      if (prop === 'prepare') return prepare;
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
 
 /** Opens a database from a DATABASE_URL. */
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<OpenedDatabase> {
@@ -59,7 +85,7 @@ function openSqlite(path: string): OpenedDatabase {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(database) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(withStatementCache(database)) });
   return { db, dialect: 'sqlite', schema: undefined, close: () => db.destroy() };
 }
 

@@ -1,5 +1,5 @@
 /** Converts the core's opaque Tx back into the Kysely handle it was made from. */
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import type { Tx, UnitOfWork } from '../core/ports.js';
 import type { Database } from './schema.js';
 
@@ -13,5 +13,22 @@ export function createUnitOfWork(db: Kysely<Database>): UnitOfWork {
   return {
     db: db as unknown as Tx,
     transaction: (fn) => db.transaction().execute((trx) => fn(trx as unknown as Tx)),
+  };
+}
+
+/**
+ * A query compiled once and run with new parameters: for the hot read paths (a session check on
+ * every request), where building and compiling the query would cost more than running it.
+ * `build` must produce the query with placeholder values in the order `run` passes them.
+ */
+export function precompiled<Row>(
+  build: (db: Kysely<Database>) => { compile(): CompiledQuery<Row> },
+): (tx: Tx, ...parameters: unknown[]) => Promise<Row | undefined> {
+  let compiled: CompiledQuery<Row> | undefined;
+  return async (tx, ...parameters) => {
+    const db = q(tx);
+    compiled ??= build(db).compile();
+    const result = await db.executeQuery<Row>({ ...compiled, parameters });
+    return result.rows[0];
   };
 }

@@ -1,0 +1,9 @@
+// Baseline: a bare Fastify server answering a constant JSON body, the ceiling for any session
+// check. Same Fastify, same Node, no logger, no database.
+import Fastify from 'fastify';
+
+const app = Fastify({ logger: false });
+app.get('/', async () => ({ ok: true, result: { id: 'constant' } }));
+await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
+process.stdout.write(`listening ${app.server.address().port}\n`);
+process.on('SIGTERM', () => app.close().then(() => process.exit(0)));

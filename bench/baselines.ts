@@ -1,0 +1,33 @@
+/** The two physical limits every figure is compared with, measured in the same run. */
+import { hash } from '@node-rs/argon2';
+import { runLoad, type LoadResult } from './lib/load.js';
+import { startBareFastify } from './lib/processes.js';
+
+/** Hashes per second of bare argon2id (same library and parameters as Latchkey) with `concurrency` callers. */
+export async function argon2Rate(concurrency: number, seconds: number): Promise<number> {
+  const options = { algorithm: 2 as never, memoryCost: 19456, timeCost: 2, parallelism: 1, outputLen: 32 };
+  const deadline = performance.now() + seconds * 1000;
+  let done = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        await hash('bench-password-1', options);
+        done++;
+      }
+    }),
+  );
+  return done / ((performance.now() - started) / 1000);
+}
+
+/** Requests per second of a bare Fastify server answering a constant, at `connections`. */
+export async function bareFastify(connections: number[], seconds: number): Promise<Record<number, LoadResult>> {
+  const server = await startBareFastify();
+  try {
+    const out: Record<number, LoadResult> = {};
+    for (const c of connections) out[c] = await runLoad({ url: server.url, connections: c, seconds, requests: [{ path: '/' }] });
+    return out;
+  } finally {
+    await server.stop();
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * `npm run bench`: measures Latchkey against its two physical limits (bare argon2id, bare
+ * Fastify) in one run, on SQLite and on PostgreSQL, writes bench/results/<date>.json and
+ * regenerates docs/benchmarks.md. Loopback only; every load run is bounded in time.
+ * Environment: BENCH_SECONDS (per run, default 4), BENCH_DATABASE_URL (PostgreSQL base URL,
+ * default postgres://postgres@127.0.0.1:5432/test; "off" skips it), BENCH_GROWTH (accounts for
+ * the growth test, default 1000000).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hash } from '@node-rs/argon2';
+import pg from 'pg';
+import { argon2Rate, bareFastify } from './baselines.js';
+import { runLoad, type LoadResult } from './lib/load.js';
+import { startLatchkey, type Running } from './lib/processes.js';
+import { seedAccounts, seedSessions, sessionSecret, signAccessTokens } from './lib/seed.js';
+import { writeReport } from './report.js';
+import { PASSWORD, scenarioRequests, type BenchContext, type ScenarioName } from './scenarios.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const CONNECTIONS = [10, 50];
+const GROWTH = Number(process.env.BENCH_GROWTH ?? 1_000_000);
+const BASE_ACCOUNTS = 1000;
+const ISSUER = 'latchkey-bench';
+const SCENARIOS: ScenarioName[] = [
+  'register',
+  'login_jwt',
+  'login_cookie',
+  'login_basic',
+  'me_bearer',
+  'check_login_cookie',
+  'refresh',
+  'logout',
+  'mixed',
+];
+
+export interface DatabaseResults {
+  startupColdMs: number;
+  startupWarmMs: number;
+  scenarios: Partial<Record<ScenarioName, Record<number, LoadResult>>>;
+  skipped: string[];
+  storm: { aloneRps: number; duringRps: number; loginRps: number };
+  growth: { accounts: number; meRps: number; loginRps: number; seedSeconds: number } | null;
+  mixedPeakRssMiB: number;
+}
+
+export interface BenchResults {
+  date: string;
+  seconds: number;
+  machine: { cpus: number; model: string; memoryGiB: number; node: string };
+  baselines: { argon2: Record<number, number>; fastify: Record<number, LoadResult> };
+  databases: Record<string, DatabaseResults>;
+}
+
+const log = (msg: string): void => void process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${msg}\n`);
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+
+async function postgresReachable(url: string): Promise<boolean> {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function probe(server: Running, name: ScenarioName): Promise<boolean> {
+  const paths: Partial<Record<ScenarioName, [string, string]>> = {
+    login_cookie: ['POST', '/accounts/action/?do=login'],
+    check_login_cookie: ['POST', '/accounts/action/?do=check_login'],
+    login_basic: ['GET', '/api/'],
+  };
+  const p = paths[name];
+  if (!p) return true;
+  const res = await fetch(`${server.url}${p[1]}`, { method: p[0], headers: { 'content-type': 'application/json' }, ...(p[0] === 'POST' ? { body: '{}' } : {}) });
+  return res.status !== 404;
+}
+
+async function buildContext(dbUrl: string, passwordHash: string): Promise<BenchContext> {
+  const now = Date.now();
+  await seedAccounts(dbUrl, 0, BASE_ACCOUNTS, passwordHash, now);
+  await seedSessions(dbUrl, 'token', 0, BASE_ACCOUNTS, now, BASE_ACCOUNTS);
+  await seedSessions(dbUrl, 'cookie', 0, BASE_ACCOUNTS, now, BASE_ACCOUNTS);
+  await seedSessions(dbUrl, 'token', 100_000, 102_000, now, BASE_ACCOUNTS);
+  await seedSessions(dbUrl, 'token', 200_000, 260_000, now, BASE_ACCOUNTS);
+  return {
+    accounts: BASE_ACCOUNTS,
+    accessTokens: await signAccessTokens(dbUrl, ISSUER, range(0, BASE_ACCOUNTS), now, BASE_ACCOUNTS),
+    cookieSessions: range(0, BASE_ACCOUNTS),
+    refreshPool: range(100_000, 102_000).map((i) => sessionSecret('token', i)),
+    logoutPool: await signAccessTokens(dbUrl, ISSUER, range(200_000, 260_000), now, BASE_ACCOUNTS),
+  };
+}
+
+async function measureDatabase(label: string, dbUrl: string, passwordHash: string): Promise<DatabaseResults> {
+  const env = { DATABASE_URL: dbUrl, JWT_ISSUER: ISSUER };
+  log(`${label}: cold start (migrations)`);
+  let server = await startLatchkey(env);
+  const startupColdMs = server.startupMs;
+  await server.stop();
+  server = await startLatchkey(env);
+  const startupWarmMs = server.startupMs;
+  log(`${label}: start-up cold ${startupColdMs.toFixed(0)} ms, warm ${startupWarmMs.toFixed(0)} ms; seeding`);
+  const ctx = await buildContext(dbUrl, passwordHash);
+  const results: DatabaseResults = {
+    startupColdMs,
+    startupWarmMs,
+    scenarios: {},
+    skipped: [],
+    storm: { aloneRps: 0, duringRps: 0, loginRps: 0 },
+    growth: null,
+    mixedPeakRssMiB: 0,
+  };
+
+  for (const name of SCENARIOS.filter((s) => s !== 'mixed')) {
+    if (!(await probe(server, name))) {
+      results.skipped.push(name);
+      log(`${label}: ${name} skipped (route not served)`);
+      continue;
+    }
+    for (const c of CONNECTIONS) {
+      const r = await runLoad({ url: server.url, connections: c, seconds: SECONDS, requests: scenarioRequests(name, ctx) });
+      (results.scenarios[name] ??= {})[c] = r;
+      log(`${label}: ${name} x${c}: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.errors} non-2xx ${r.non2xx}`);
+    }
+  }
+
+  log(`${label}: session checks alone, then during a 50-connection login storm`);
+  const alone = await runLoad({ url: server.url, connections: 10, seconds: SECONDS, requests: scenarioRequests('me_bearer', ctx) });
+  const [during, storm] = await Promise.all([
+    runLoad({ url: server.url, connections: 10, seconds: SECONDS, requests: scenarioRequests('me_bearer', ctx) }),
+    runLoad({ url: server.url, connections: 50, seconds: SECONDS, requests: scenarioRequests('login_jwt', ctx) }),
+  ]);
+  results.storm = { aloneRps: alone.rps, duringRps: during.rps, loginRps: storm.rps };
+  log(`${label}: storm: alone ${alone.rps.toFixed(0)}, during ${during.rps.toFixed(0)} req/s (logins ${storm.rps.toFixed(0)}/s)`);
+
+  await server.stop();
+  server = await startLatchkey(env);
+  for (const c of CONNECTIONS) {
+    const r = await runLoad({ url: server.url, connections: c, seconds: SECONDS, requests: scenarioRequests('mixed', ctx) });
+    (results.scenarios.mixed ??= {})[c] = r;
+    log(`${label}: mixed x${c}: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.errors} non-2xx ${r.non2xx}`);
+  }
+  results.mixedPeakRssMiB = server.peakRssMiB();
+  log(`${label}: peak RSS in the mixed workload ${results.mixedPeakRssMiB.toFixed(0)} MiB`);
+
+  if (GROWTH > BASE_ACCOUNTS) {
+    log(`${label}: growing to ${GROWTH} accounts and sessions`);
+    const t0 = performance.now();
+    const now = Date.now();
+    await seedAccounts(dbUrl, BASE_ACCOUNTS, GROWTH, passwordHash, now);
+    await seedSessions(dbUrl, 'token', BASE_ACCOUNTS, GROWTH, now, GROWTH);
+    const seedSeconds = (performance.now() - t0) / 1000;
+    const sample = Array.from({ length: 1000 }, () => Math.floor(Math.random() * GROWTH));
+    const big: BenchContext = { ...ctx, accounts: GROWTH, accessTokens: await signAccessTokens(dbUrl, ISSUER, sample, now, GROWTH) };
+    const me = await runLoad({ url: server.url, connections: 10, seconds: SECONDS, requests: scenarioRequests('me_bearer', big) });
+    const login = await runLoad({ url: server.url, connections: 10, seconds: SECONDS, requests: scenarioRequests('login_jwt', big) });
+    results.growth = { accounts: GROWTH, meRps: me.rps, loginRps: login.rps, seedSeconds };
+    log(`${label}: at ${GROWTH}: me ${me.rps.toFixed(0)} req/s, login ${login.rps.toFixed(1)} req/s (seeded in ${seedSeconds.toFixed(0)} s)`);
+  }
+  await server.stop();
+  return results;
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const results: BenchResults = {
+    date: new Date().toISOString(),
+    seconds: SECONDS,
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    baselines: { argon2: {}, fastify: {} },
+    databases: {},
+  };
+  log('baseline: bare argon2id');
+  for (const c of CONNECTIONS) {
+    results.baselines.argon2[c] = await argon2Rate(c, SECONDS);
+    log(`baseline: argon2id x${c}: ${results.baselines.argon2[c]!.toFixed(1)} hashes/s`);
+  }
+  results.baselines.fastify = await bareFastify(CONNECTIONS, SECONDS);
+  for (const c of CONNECTIONS) log(`baseline: bare Fastify x${c}: ${results.baselines.fastify[c]!.rps.toFixed(0)} req/s`);
+
+  const passwordHash = await hash(PASSWORD, { algorithm: 2 as never, memoryCost: 19456, timeCost: 2, parallelism: 1, outputLen: 32 });
+  const dir = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
+  try {
+    results.databases.sqlite = await measureDatabase('sqlite', `sqlite:${join(dir, 'bench.db')}`, passwordHash);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const pgBase = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  if (pgBase !== 'off' && (await postgresReachable(pgBase))) {
+    const schema = `bench_${randomBytes(4).toString('hex')}`;
+    const url = new URL(pgBase);
+    url.searchParams.set('schema', schema);
+    try {
+      results.databases.postgres = await measureDatabase('postgres', url.toString(), passwordHash);
+    } finally {
+      const c = new pg.Client({ connectionString: pgBase });
+      await c.connect();
+      await c.query(`drop schema if exists ${schema} cascade`);
+      await c.end();
+    }
+  } else {
+    log('postgres: not reachable, skipped');
+  }
+
+  const file = `bench/results/${results.date.slice(0, 10)}.json`;
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  writeReport(results, file);
+  log(`wrote ${file}, docs/benchmarks.md and docs/benchmarks.svg in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+await main();

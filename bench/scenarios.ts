@@ -1,0 +1,154 @@
+/**
+ * The benchmark scenarios: each one request shape against a running Latchkey. Pools hand out
+ * seeded credentials; refresh puts each successor token back so chains keep rotating.
+ */
+import type { LoadRequest } from './lib/load.js';
+import { sessionSecret, username } from './lib/seed.js';
+
+export const PASSWORD = 'bench-password-1';
+
+export interface BenchContext {
+  /** Number of seeded accounts (login picks among them). */
+  accounts: number;
+  /** Access tokens of seeded token sessions. */
+  accessTokens: string[];
+  /** Seeded cookie session numbers. */
+  cookieSessions: number[];
+  /** Refresh tokens ready for use; refresh takes one and returns its successor. */
+  refreshPool: string[];
+  /** Access tokens to log out, each used once. */
+  logoutPool: string[];
+}
+
+export type ScenarioName =
+  | 'register'
+  | 'login_jwt'
+  | 'login_cookie'
+  | 'login_basic'
+  | 'me_bearer'
+  | 'check_login_cookie'
+  | 'refresh'
+  | 'logout'
+  | 'mixed';
+
+/** Which baseline a scenario is measured against. */
+export const BASELINE_OF: Record<ScenarioName, 'argon2' | 'fastify' | 'none'> = {
+  register: 'argon2',
+  login_jwt: 'argon2',
+  login_cookie: 'argon2',
+  login_basic: 'argon2',
+  me_bearer: 'fastify',
+  check_login_cookie: 'fastify',
+  refresh: 'fastify',
+  logout: 'fastify',
+  mixed: 'none',
+};
+
+let counter = 0;
+const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)] as T;
+const randomUser = (ctx: BenchContext): string => username(Math.floor(Math.random() * ctx.accounts));
+
+function loginJwt(ctx: BenchContext): LoadRequest {
+  return {
+    method: 'POST',
+    path: '/api/v1/account/login',
+    setupRequest: (req) => ({ ...req, body: JSON.stringify({ username: randomUser(ctx), password: PASSWORD }) }),
+  };
+}
+
+function meBearer(ctx: BenchContext): LoadRequest {
+  return {
+    path: '/api/v1/account/me',
+    setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${pick(ctx.accessTokens)}` } }),
+  };
+}
+
+function refresh(ctx: BenchContext): LoadRequest {
+  return {
+    path: '/api/v1/account/refresh',
+    setupRequest: (req) => {
+      const token = ctx.refreshPool.shift();
+      return { ...req, headers: { ...req.headers, authorization: `Bearer ${token ?? 'exhausted'}` } };
+    },
+    onResponse: (status, body) => {
+      if (status === 200) ctx.refreshPool.push(JSON.parse(body).result.token.refresh);
+    },
+  };
+}
+
+/** The request definitions of a scenario. */
+export function scenarioRequests(name: ScenarioName, ctx: BenchContext): LoadRequest[] {
+  switch (name) {
+    case 'register':
+      return [
+        {
+          method: 'POST',
+          path: '/api/v1/account/register',
+          setupRequest: (req) => ({ ...req, body: JSON.stringify({ username: `reg-${process.pid}-${counter++}`, password: PASSWORD }) }),
+        },
+      ];
+    case 'login_jwt':
+      return [loginJwt(ctx)];
+    case 'login_cookie':
+      return [
+        {
+          method: 'POST',
+          path: '/accounts/action/?do=login',
+          setupRequest: (req) => ({ ...req, body: JSON.stringify({ username: randomUser(ctx), password: PASSWORD }) }),
+        },
+      ];
+    case 'login_basic':
+      return [
+        {
+          path: '/api/',
+          setupRequest: (req) => ({
+            ...req,
+            headers: { ...req.headers, authorization: `Basic ${Buffer.from(`${randomUser(ctx)}:${PASSWORD}`).toString('base64')}` },
+          }),
+        },
+      ];
+    case 'me_bearer':
+      return [meBearer(ctx)];
+    case 'check_login_cookie':
+      return [
+        {
+          method: 'POST',
+          path: '/accounts/action/?do=check_login',
+          body: '{}',
+          setupRequest: (req) => ({
+            ...req,
+            headers: { ...req.headers, cookie: `sessionid=${sessionSecret('cookie', pick(ctx.cookieSessions))}` },
+          }),
+        },
+      ];
+    case 'refresh':
+      return [refresh(ctx)];
+    case 'logout':
+      return [
+        {
+          method: 'DELETE',
+          path: '/api/v1/account/logout',
+          setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${ctx.logoutPool.pop() ?? 'exhausted'}` } }),
+        },
+      ];
+    case 'mixed': {
+      const check = meBearer(ctx);
+      const rotate = refresh(ctx);
+      const login = loginJwt(ctx);
+      return [
+        {
+          path: '/api/v1/account/me',
+          setupRequest: (req, context) => {
+            const roll = Math.random();
+            const chosen = roll < 0.7 ? check : roll < 0.9 ? rotate : login;
+            const base = { ...req, method: chosen.method ?? 'GET', path: chosen.path, body: undefined };
+            return chosen.setupRequest!(base, context);
+          },
+          onResponse: (status, body, context) => {
+            if (status === 200 && body.includes('"refresh"')) rotate.onResponse!(status, body, context);
+          },
+        },
+      ];
+    }
+  }
+}
