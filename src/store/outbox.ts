@@ -1,10 +1,20 @@
 /**
  * The durable mail outbox. The core enqueues a message in the transaction of the change that
  * causes it, so a mail server that is down loses nothing; a sender delivers rows later.
+ *
+ * Rows hold the template data (a link token or a generated password) only until the message
+ * is sent: markSent replaces it with '{}'. Several senders (nodes) share the table: a sender
+ * claims due rows by setting `locked_until` (a lease). On PostgreSQL the claim selects with
+ * FOR UPDATE SKIP LOCKED, so two nodes never take the same row; on SQLite one conditional
+ * UPDATE ... RETURNING does it (SQLite has one writer at a time). A node that dies holding a
+ * claim only delays its rows until the lease passes.
  */
 import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import type { Clock, Outbox } from '../core/ports.js';
+import type { DialectName } from './connect.js';
 import { q } from './handle.js';
+import type { Database, OutboxTable } from './schema.js';
 
 /** The enqueue side of the outbox. */
 export function createOutbox(clock: Clock): Outbox {
@@ -27,6 +37,127 @@ export function createOutbox(clock: Clock): Outbox {
           sent_at: null,
         })
         .execute();
+    },
+  };
+}
+
+/** An outbox row as stored, data included (only the sender reads it). */
+export type OutboxRow = OutboxTable;
+
+/** An outbox row without its data, for listings. */
+export type OutboxSummary = Omit<OutboxTable, 'data'>;
+
+/** The sender's side of the outbox: claiming, and recording what happened. */
+export interface OutboxQueue {
+  /** Claims up to `limit` due, unclaimed pending rows until `leaseUntil`; no row goes to two claimers. */
+  claimDue(now: number, leaseUntil: number, limit: number): Promise<OutboxRow[]>;
+  /** Marks a claimed row sent and clears its data. False if the claim was lost (lease expired and retaken). */
+  markSent(id: string, leaseUntil: number, now: number): Promise<boolean>;
+  /** Records a failed attempt: pending again at `nextAttemptAt`, or 'failed' when `giveUp`. */
+  markFailed(id: string, leaseUntil: number, failure: { error: string; nextAttemptAt: number; giveUp: boolean }): Promise<void>;
+  /** Gives back a claim without an attempt (a sender stopping mid-batch), so any sender can take the row now. */
+  release(id: string, leaseUntil: number): Promise<void>;
+  /** Rows newest first, without data; only failed ones with `failedOnly`. */
+  list(options?: { failedOnly?: boolean; limit?: number }): Promise<OutboxSummary[]>;
+  /** Makes a pending or failed row due now (and resets a failed row's attempt count); false if no such unsent row. */
+  retry(id: string, now: number): Promise<boolean>;
+}
+
+const SUMMARY_COLUMNS = ['id', 'template', 'recipient', 'status', 'attempts', 'next_attempt_at', 'locked_until', 'last_error', 'created_at', 'sent_at'] as const;
+
+/** The outbox queue over one database. */
+export function createOutboxQueue(db: Kysely<Database>, dialect: DialectName): OutboxQueue {
+  return {
+    async claimDue(now, leaseUntil, limit) {
+      if (dialect === 'postgres') {
+        return db.transaction().execute(async (trx) => {
+          const due = await trx
+            .selectFrom('outbox')
+            .select('id')
+            .where('status', '=', 'pending')
+            .where('next_attempt_at', '<=', now)
+            .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+            .orderBy('next_attempt_at')
+            .limit(limit)
+            .forUpdate()
+            .skipLocked()
+            .execute();
+          if (due.length === 0) return [];
+          return trx
+            .updateTable('outbox')
+            .set({ locked_until: leaseUntil })
+            .where('id', 'in', due.map((r) => r.id))
+            .returningAll()
+            .execute();
+        });
+      }
+      return db
+        .updateTable('outbox')
+        .set({ locked_until: leaseUntil })
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('outbox')
+            .select('id')
+            .where('status', '=', 'pending')
+            .where('next_attempt_at', '<=', now)
+            .where((w) => w.or([w('locked_until', 'is', null), w('locked_until', '<=', now)]))
+            .orderBy('next_attempt_at')
+            .limit(limit),
+        )
+        .where('status', '=', 'pending')
+        .where((w) => w.or([w('locked_until', 'is', null), w('locked_until', '<=', now)]))
+        .returningAll()
+        .execute();
+    },
+
+    async markSent(id, leaseUntil, now) {
+      const result = await db
+        .updateTable('outbox')
+        .set((eb) => ({ status: 'sent', sent_at: now, data: '{}', locked_until: null, last_error: null, attempts: eb('attempts', '+', 1) }))
+        .where('id', '=', id)
+        .where('locked_until', '=', leaseUntil)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    async markFailed(id, leaseUntil, failure) {
+      await db
+        .updateTable('outbox')
+        .set((eb) => ({
+          status: failure.giveUp ? 'failed' : 'pending',
+          attempts: eb('attempts', '+', 1),
+          last_error: failure.error,
+          next_attempt_at: failure.nextAttemptAt,
+          locked_until: null,
+        }))
+        .where('id', '=', id)
+        .where('locked_until', '=', leaseUntil)
+        .execute();
+    },
+
+    async release(id, leaseUntil) {
+      await db.updateTable('outbox').set({ locked_until: null }).where('id', '=', id).where('locked_until', '=', leaseUntil).execute();
+    },
+
+    async list(options = {}) {
+      let query = db.selectFrom('outbox').select(SUMMARY_COLUMNS).orderBy('created_at', 'desc').orderBy('id');
+      if (options.failedOnly) query = query.where('status', '=', 'failed');
+      return query.limit(options.limit ?? 100).execute();
+    },
+
+    async retry(id, now) {
+      const result = await db
+        .updateTable('outbox')
+        .set((eb) => ({
+          status: 'pending',
+          next_attempt_at: now,
+          // locked_until is kept: a row being sent right now must not be taken by a second sender.
+          attempts: eb.case().when('status', '=', 'failed').then(0).else(eb.ref('attempts')).end(),
+        }))
+        .where('id', '=', id)
+        .where('status', 'in', ['pending', 'failed'])
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
   };
 }
