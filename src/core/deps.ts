@@ -29,6 +29,8 @@ export interface CorePolicy {
   resetTokenTtl: number;
   /** 'link' emails a reset link; 'new_password' (seed 001 compatibility) emails a new password. */
   resetMode: 'link' | 'new_password';
+  /** Domains `user@domain` accounts may be registered under (seed 001); null or empty: any. */
+  accountDomains?: readonly string[] | null;
 }
 
 export interface CoreDeps {

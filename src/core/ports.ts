@@ -67,6 +67,14 @@ export interface AccountStore {
   findByLoginKey(tx: Tx, key: string): Promise<Account | null>;
   /** Replaces the password hash if it is still `expected` (a lost race changes nothing). */
   replacePasswordHash(tx: Tx, id: string, expected: string, next: string, now: number): Promise<void>;
+  /** The account whose normalized email equals `emailKey`, or null. */
+  findByEmailKey(tx: Tx, emailKey: string): Promise<Account | null>;
+  /** Sets the password hash unconditionally. */
+  setPasswordHash(tx: Tx, id: string, passwordHash: string, now: number): Promise<void>;
+  /** Activates a pending account still holding `emailKey`: sets the hash and verifies the email; false if it changed meanwhile. */
+  activateWithPassword(tx: Tx, id: string, emailKey: string, passwordHash: string, now: number): Promise<boolean>;
+  /** Deletes the account (sessions and links go by ON DELETE CASCADE); false if it was already gone. */
+  deleteAccount(tx: Tx, id: string): Promise<boolean>;
 }
 
 export interface SessionStore {
@@ -86,6 +94,8 @@ export interface SessionStore {
   revokeFamily(tx: Tx, familyId: string, now: number): Promise<void>;
   /** Records use of a session and slides its idle expiry. */
   touch(tx: Tx, id: string, now: number, idleExpiresAt: number): Promise<void>;
+  /** Revokes every live session of an account except `exceptSessionId` (rotated refresh rows are dead already). */
+  revokeAccountSessions(tx: Tx, accountId: string, now: number, exceptSessionId?: string): Promise<void>;
 }
 
 /** A stored JWT signing key. `privateJwk` and `publicJwk` are JSON strings. */
@@ -101,7 +111,7 @@ export interface SigningKeyRecord {
 export interface KeyStore {
   /** Every signing key, newest first. */
   listSigningKeys(tx: Tx): Promise<SigningKeyRecord[]>;
-  /** Adds a signing key. */
+  /** Adds a signing key (nothing happens if its kid exists). */
   insertSigningKey(tx: Tx, key: SigningKeyRecord): Promise<void>;
   /** The named server secret, created from `generate()` by whichever node asks first. */
   getOrCreateSecret(tx: Tx, name: string, generate: () => string, now: number): Promise<string>;

@@ -2,9 +2,16 @@
  * The accounts service: the one object every surface calls. Each method is one flow from the
  * modules beside it; this file only binds them to their dependencies.
  */
+import { deleteAccount } from './accounts/delete.js';
 import { registerAccount, type RegistrationInput } from './accounts/register.js';
+import { registerDomainAccount } from './accounts/register-domain.js';
 import { authenticatePassword, prepareDummyHash } from './credentials/authenticate.js';
 import type { ClientContext, CoreDeps } from './deps.js';
+import { checkConfirmToken, confirmAccount } from './email-flows/confirm.js';
+import { resendConfirmation, signUpWithEmail } from './email-flows/sign-up.js';
+import { changePassword } from './passwords/change.js';
+import { checkResetToken, completePasswordReset, requestPasswordReset } from './passwords/reset.js';
+import { addPromoCode, listPromoCodes } from './promo/promo-codes.js';
 import type { Account, PromoCode } from './ports.js';
 import {
   isValidCsrfToken,
@@ -47,6 +54,8 @@ export interface AccountsService {
   registerAccount(input: RegistrationInput): Promise<Account>;
   /** The active account for these credentials, or INVALID_CREDENTIALS. */
   authenticatePassword(identifier: string, password: string): Promise<Account>;
+  /** Registers an active `user@domain` account (seed 001); INVALID_INPUT for another shape or a domain not allowed. */
+  registerDomainAccount(input: RegistrationInput): Promise<Account>;
 
   // --- token sessions (JWT API)
   /** Password login on the token surface: a new session and its token pair. */
@@ -110,16 +119,13 @@ export interface AccountsService {
   ready(): Promise<void>;
 }
 
-const notYet = (name: string) => async (): Promise<never> => {
-  throw new Error(`${name} is not implemented yet`);
-};
-
 /** Binds the core flows to their dependencies. */
 export function createAccountsService(deps: CoreDeps): AccountsService {
   const warmUp = prepareDummyHash(deps);
   return {
     registerAccount: (input) => registerAccount(deps, input),
     authenticatePassword: (identifier, password) => authenticatePassword(deps, identifier, password),
+    registerDomainAccount: (input) => registerDomainAccount(deps, input),
 
     loginForTokens: (identifier, password, ctx) => loginForTokens(deps, identifier, password, ctx),
     rotateRefreshToken: (refresh, ctx) => rotateRefreshToken(deps, refresh, ctx),
@@ -131,17 +137,17 @@ export function createAccountsService(deps: CoreDeps): AccountsService {
     logoutCookieSession: (secret) => logoutCookieSession(deps, secret),
     isValidCsrfToken: (sessionId, csrfToken) => isValidCsrfToken(deps, sessionId, csrfToken),
 
-    signUpWithEmail: notYet('signUpWithEmail'),
-    resendConfirmation: notYet('resendConfirmation'),
-    checkConfirmToken: notYet('checkConfirmToken'),
-    confirmAccount: notYet('confirmAccount'),
-    requestPasswordReset: notYet('requestPasswordReset'),
-    checkResetToken: notYet('checkResetToken'),
-    completePasswordReset: notYet('completePasswordReset'),
-    changePassword: notYet('changePassword'),
-    deleteAccount: notYet('deleteAccount'),
-    addPromoCode: notYet('addPromoCode'),
-    listPromoCodes: notYet('listPromoCodes'),
+    signUpWithEmail: (input) => signUpWithEmail(deps, input),
+    resendConfirmation: (email) => resendConfirmation(deps, email),
+    checkConfirmToken: (token) => checkConfirmToken(deps, token),
+    confirmAccount: (token, password) => confirmAccount(deps, token, password),
+    requestPasswordReset: (identifier) => requestPasswordReset(deps, identifier),
+    checkResetToken: (token) => checkResetToken(deps, token),
+    completePasswordReset: (token, newPassword) => completePasswordReset(deps, token, newPassword),
+    changePassword: (accountId, newPassword, options) => changePassword(deps, accountId, newPassword, options),
+    deleteAccount: (accountId) => deleteAccount(deps, accountId),
+    addPromoCode: (input) => addPromoCode(deps, input),
+    listPromoCodes: () => listPromoCodes(deps),
 
     ready: async () => {
       await warmUp;

@@ -62,5 +62,30 @@ export function createAccountStore(): AccountStore {
         .where('password_hash', '=', expected)
         .execute();
     },
+
+    async findByEmailKey(tx, emailKey) {
+      const row = await q(tx).selectFrom('accounts').selectAll().where('email_key', '=', emailKey).executeTakeFirst();
+      return row ? toAccount(row) : null;
+    },
+
+    async setPasswordHash(tx, id, passwordHash, now) {
+      await q(tx).updateTable('accounts').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', id).execute();
+    },
+
+    async activateWithPassword(tx, id, emailKey, passwordHash, now) {
+      const result = await q(tx)
+        .updateTable('accounts')
+        .set({ password_hash: passwordHash, email_verified_at: now, status: 'active', updated_at: now })
+        .where('id', '=', id)
+        .where('email_key', '=', emailKey)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    async deleteAccount(tx, id) {
+      const result = await q(tx).deleteFrom('accounts').where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) === 1;
+    },
   };
 }

@@ -1,0 +1,22 @@
+/**
+ * Account deletion. The row goes, and with it (ON DELETE CASCADE) every session, refresh chain
+ * and emailed link, so every credential of the account dies at once; the notice to the owner
+ * is queued in the same transaction. The username and email are free again afterwards; a new
+ * account under them gets a new id.
+ */
+import type { CoreDeps } from '../deps.js';
+import { AuthError } from '../errors.js';
+
+/** Deletes an account and queues a notice to its address; NOT_FOUND if it is already gone. */
+export async function deleteAccount(deps: CoreDeps, accountId: string): Promise<void> {
+  await deps.uow.transaction(async (tx) => {
+    const account = await deps.accounts.findById(tx, accountId);
+    if (account?.email) {
+      const data: Record<string, string> = account.username ? { username: account.username } : {};
+      await deps.outbox.enqueue(tx, { template: 'account_deleted', to: account.email, data });
+    }
+    if (!account || !(await deps.accounts.deleteAccount(tx, accountId))) {
+      throw new AuthError('NOT_FOUND', 'no such account');
+    }
+  });
+}

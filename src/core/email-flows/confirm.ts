@@ -1,0 +1,30 @@
+/**
+ * Following a confirmation link: the user chooses a password, which verifies the address and
+ * activates the pending account, all in one transaction. The password is checked and hashed
+ * before the link is consumed, so a rejected password does not burn the link; of concurrent
+ * uses of one link exactly one succeeds (the consume is atomic).
+ */
+import { checkNewPassword } from '../credentials/password-policy.js';
+import type { CoreDeps } from '../deps.js';
+import type { Account } from '../ports.js';
+import { foldCase } from '../accounts/identifiers.js';
+import { consumeLinkToken, invalidLink, peekLinkToken } from './link-tokens.js';
+
+/** The address a usable confirmation link was sent to, or INVALID_TOKEN; the link stays usable. */
+export function checkConfirmToken(deps: CoreDeps, token: string): Promise<{ email: string }> {
+  return peekLinkToken(deps, token, 'confirm');
+}
+
+/** Consumes a confirmation link, sets the password and activates the account. */
+export async function confirmAccount(deps: CoreDeps, token: string, password: string): Promise<Account> {
+  await peekLinkToken(deps, token, 'confirm');
+  const normalized = checkNewPassword(password, deps.policy.passwordMinLength);
+  const passwordHash = await deps.hasher.hash(normalized);
+  return deps.uow.transaction(async (tx) => {
+    const { account } = await consumeLinkToken(deps, tx, token, 'confirm');
+    const now = deps.clock.now();
+    const activated = await deps.accounts.activateWithPassword(tx, account.id, foldCase(account.email as string), passwordHash, now);
+    if (!activated) throw invalidLink();
+    return { ...account, passwordHash, emailVerifiedAt: now, status: 'active' as const, updatedAt: now };
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * Sign-up with only an email address. A new address gets a pending account (no username, no
+ * password) and a confirmation link; an address that already has an account gets a notice
+ * ("someone tried to sign up with your address") instead. Both resolve identically, so the
+ * response does not reveal which addresses have accounts (SECURITY.md item 9). A promo code,
+ * when given, is redeemed in the same transaction in both cases, so a bad code is refused
+ * the same way for either.
+ */
+import { normalizeEmail, type NormalizedIdentifier } from '../accounts/identifiers.js';
+import { newId } from '../credentials/secrets.js';
+import type { CoreDeps } from '../deps.js';
+import { AuthError } from '../errors.js';
+import { UniqueViolation, type Account, type Tx } from '../ports.js';
+import { normalizePromoCode } from '../promo/promo-codes.js';
+import type { SignUpInput } from '../service.js';
+import { issueLinkToken } from './link-tokens.js';
+
+async function redeemPromo(deps: CoreDeps, tx: Tx, promo: string | null): Promise<void> {
+  if (promo === null) return;
+  if (!(await deps.promos.redeem(tx, promo, deps.clock.now()))) {
+    throw new AuthError('INVALID_INPUT', 'this promo code is unknown, expired or used up', { field: 'promo' });
+  }
+}
+
+async function notifyExisting(deps: CoreDeps, tx: Tx, existing: Account): Promise<void> {
+  await deps.outbox.enqueue(tx, { template: 'signup_attempt', to: existing.email ?? '', data: {} });
+}
+
+/** Creates a pending account and queues its confirmation link, or notifies the owner of an existing address. */
+export async function signUpWithEmail(deps: CoreDeps, input: SignUpInput): Promise<void> {
+  const email = normalizeEmail(input.email);
+  const promo = input.promo === undefined || input.promo === '' ? null : normalizePromoCode(input.promo);
+  try {
+    await deps.uow.transaction(async (tx) => {
+      await redeemPromo(deps, tx, promo);
+      const existing = await deps.accounts.findByEmailKey(tx, email.key);
+      if (existing) return notifyExisting(deps, tx, existing);
+      await createPending(deps, tx, email, promo);
+    });
+  } catch (err) {
+    if (!(err instanceof UniqueViolation)) throw err;
+    // A concurrent sign-up of the same address won the insert: this one is "existing" after all.
+    await deps.uow.transaction(async (tx) => {
+      await redeemPromo(deps, tx, promo);
+      const existing = await deps.accounts.findByEmailKey(tx, email.key);
+      if (existing) await notifyExisting(deps, tx, existing);
+    });
+  }
+}
+
+async function createPending(deps: CoreDeps, tx: Tx, email: NormalizedIdentifier, promo: string | null): Promise<void> {
+  const now = deps.clock.now();
+  const account: Account = {
+    id: newId(),
+    username: null,
+    email: email.display,
+    emailVerifiedAt: null,
+    passwordHash: null,
+    status: 'pending',
+    promoCode: promo,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.accounts.insert(tx, { ...account, usernameKey: null, emailKey: email.key });
+  const token = await issueLinkToken(deps, tx, account, email.display, 'confirm');
+  await deps.outbox.enqueue(tx, { template: 'confirm_account', to: email.display, data: { token } });
+}
+
+/** Queues a fresh confirmation link (older ones die) for a pending account; does nothing for any other address. */
+export async function resendConfirmation(deps: CoreDeps, emailInput: string): Promise<void> {
+  const email = normalizeEmail(emailInput);
+  await deps.uow.transaction(async (tx) => {
+    const account = await deps.accounts.findByEmailKey(tx, email.key);
+    if (!account || account.status !== 'pending' || account.email === null) return;
+    const token = await issueLinkToken(deps, tx, account, account.email, 'confirm');
+    await deps.outbox.enqueue(tx, { template: 'confirm_account', to: account.email, data: { token } });
+  });
+}
