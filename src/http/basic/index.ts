@@ -1,0 +1,96 @@
+/**
+ * The HTTP Basic accounts API of seed 001, mounted at /api:
+ *   POST   /api/account          {"username":"user@domain","password","email"?} -> 201 {"id","username","email"}
+ *   GET    /api/                 Basic                                         -> 200 {"id","username"}
+ *   DELETE /api/account          Basic                                         -> 200 {}
+ *   POST   /api/account/pw/change Basic + {"username","password":"<new>"}      -> 200 {}
+ *   POST   /api/account/pw/reset {"username"}                                  -> 200 {} (always)
+ * Bodies are JSON; the seed's curl examples (with shell line continuations inside the body)
+ * are accepted as written (seed-json.ts). Errors: `{"error","message","field"?}` (errors.ts).
+ * Credentials are checked by the core's authenticatePassword, the same policy and timing as
+ * every other login path. A state change authenticated by Basic that a browser says comes from
+ * another site is refused (403), since a browser may attach cached Basic credentials on its own
+ * (SECURITY.md item 23).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { loginKey } from '../../core/accounts/identifiers.js';
+import { AuthError } from '../../core/errors.js';
+import type { Account } from '../../core/ports.js';
+import type { AccountsService } from '../../core/service.js';
+import { requestSource } from '../csrf.js';
+import { describeError } from '../problems.js';
+import { parseBasicCredentials } from './basic-auth.js';
+import { sendBasicProblem } from './errors.js';
+import { registerSeedJsonParser } from './seed-json.js';
+import {
+  changePasswordBody,
+  createAccountBody,
+  resetPasswordBody,
+  type ChangePasswordBody,
+  type CreateAccountBody,
+  type ResetPasswordBody,
+} from './schemas.js';
+
+export interface BasicRoutesOptions {
+  service: AccountsService;
+  /** PUBLIC_URL's origin, for the cross-site check on Basic-authenticated state changes. */
+  publicOrigin: string;
+}
+
+/** Registers the seed 001 routes on an encapsulated scope with the dialect's error format. */
+export async function basicAccountRoutes(app: FastifyInstance, opts: BasicRoutesOptions): Promise<void> {
+  const { service } = opts;
+
+  /** The account of the request's Basic credentials, or NOT_AUTHENTICATED / INVALID_CREDENTIALS. */
+  async function basicAccount(req: FastifyRequest, options: { changesState?: boolean } = {}): Promise<Account> {
+    const credentials = parseBasicCredentials(req.headers.authorization);
+    if (!credentials) throw new AuthError('NOT_AUTHENTICATED', 'send credentials as Authorization: Basic');
+    if (options.changesState && requestSource(req, opts.publicOrigin) === 'foreign') {
+      throw new AuthError('FORBIDDEN', 'a cross-site request cannot change an account with Basic credentials');
+    }
+    return service.authenticatePassword(credentials.username, credentials.password);
+  }
+
+  registerSeedJsonParser(app);
+
+  app.addHook('onSend', async (_req, reply: FastifyReply) => {
+    reply.header('cache-control', 'no-store');
+    reply.header('pragma', 'no-cache');
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const problem = describeError(err);
+    if (problem.unexpected) req.log.error({ err }, 'unexpected error');
+    return sendBasicProblem(reply, problem);
+  });
+
+  app.post<{ Body: CreateAccountBody }>('/account', { schema: { body: createAccountBody } }, async (req, reply) => {
+    const account = await service.registerDomainAccount(req.body);
+    return reply.code(201).send({ id: account.id, username: account.username, email: account.email });
+  });
+
+  app.get('/', async (req, reply) => {
+    const account = await basicAccount(req);
+    return reply.send({ id: account.id, username: account.username });
+  });
+
+  app.delete('/account', async (req, reply) => {
+    const account = await basicAccount(req, { changesState: true });
+    await service.deleteAccount(account.id);
+    return reply.send({});
+  });
+
+  app.post<{ Body: ChangePasswordBody }>('/account/pw/change', { schema: { body: changePasswordBody } }, async (req, reply) => {
+    const account = await basicAccount(req, { changesState: true });
+    const named = loginKey(req.body.username);
+    const own = [account.username, account.email].map((id) => (id === null ? null : loginKey(id)));
+    if (named === null || !own.includes(named)) throw new AuthError('FORBIDDEN', 'username must be the account of the credentials');
+    await service.changePassword(account.id, req.body.password);
+    return reply.send({});
+  });
+
+  app.post<{ Body: ResetPasswordBody }>('/account/pw/reset', { schema: { body: resetPasswordBody } }, async (req, reply) => {
+    await service.requestPasswordReset(req.body.username);
+    return reply.send({});
+  });
+}
