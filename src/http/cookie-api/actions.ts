@@ -1,0 +1,103 @@
+/**
+ * The five actions of seed 000. Each parses its body, makes one service call and answers.
+ * Success bodies: the seed documents them as *Empty*, so create, login, logout and check_login
+ * answer 200 with an empty body (Content-Length: 0, no Content-Type), exactly as documented;
+ * only check_login_with_return_uuid has a body, `{"uuid":"…"}`.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuthError } from '../../core/errors.js';
+import type { AccountsService } from '../../core/service.js';
+import { clearSessionCookies, readSessionCookie, setSessionCookies, type CookieSettings } from '../cookies.js';
+import { clientContext } from '../credentials.js';
+import { assertNotCrossSite, assertSessionCsrf } from '../csrf.js';
+import type { ActionName } from './errors.js';
+
+/** What every action needs. */
+export interface ActionContext {
+  service: AccountsService;
+  settings: CookieSettings;
+}
+
+type Action = (ctx: ActionContext, req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+
+function bodyObject(req: FastifyRequest): Record<string, unknown> {
+  const body = req.body;
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw new AuthError('INVALID_INPUT', 'the request body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+function optionalString(body: Record<string, unknown>, field: string, max: number): string | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new AuthError('INVALID_INPUT', `${field} must be a string`, { field });
+  if (value.length > max) throw new AuthError('INVALID_INPUT', `${field} is too long`, { field });
+  return value;
+}
+
+function header(req: FastifyRequest, name: string): string | null {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : null;
+}
+
+const create: Action = async ({ service, settings }, req, reply) => {
+  assertNotCrossSite(req, settings);
+  const body = bodyObject(req);
+  const unknown = Object.keys(body).find((k) => k !== 'email' && k !== 'promo');
+  if (unknown !== undefined) throw new AuthError('INVALID_INPUT', `unknown field: ${unknown}`, { field: unknown });
+  const email = optionalString(body, 'email', 320);
+  if (email === undefined) throw new AuthError('INVALID_INPUT', 'email is required', { field: 'email' });
+  await service.signUpWithEmail({ email, promo: optionalString(body, 'promo', 100) });
+  return reply.code(200).send();
+};
+
+const login: Action = async ({ service, settings }, req, reply) => {
+  assertNotCrossSite(req, settings);
+  const body = bodyObject(req);
+  const { username, password } = body;
+  // Any malformed credential is the same failure as a wrong one: one answer for every cause.
+  if (typeof username !== 'string' || typeof password !== 'string' || username.length > 320 || password.length > 4096) {
+    throw new AuthError('INVALID_CREDENTIALS', 'invalid username or password');
+  }
+  const result = await service.loginForCookie(username, password, clientContext(req));
+  setSessionCookies(reply, settings, result);
+  return reply.code(200).send();
+};
+
+const logout: Action = async ({ service, settings }, req, reply) => {
+  const secret = readSessionCookie(req, settings);
+  const live = secret === null ? null : await service.resolveCookieSession(secret).catch(() => null);
+  if (secret !== null && live !== null) {
+    assertSessionCsrf(req, { service, settings, sessionId: live.session.id, presented: header(req, 'x-csrftoken') });
+    await service.logoutCookieSession(secret);
+  }
+  clearSessionCookies(reply, settings);
+  return reply.code(200).send();
+};
+
+async function requireSession({ service, settings }: ActionContext, req: FastifyRequest): Promise<{ uuid: string }> {
+  const secret = readSessionCookie(req, settings);
+  if (secret === null) throw new AuthError('NOT_AUTHENTICATED', 'not logged in');
+  const { account } = await service.resolveCookieSession(secret);
+  return { uuid: account.id };
+}
+
+const checkLogin: Action = async (ctx, req, reply) => {
+  await requireSession(ctx, req);
+  return reply.code(200).send();
+};
+
+// The seed's curl example sends {"username","password"} here: accepted and ignored; only the cookie counts.
+const checkLoginWithReturnUuid: Action = async (ctx, req, reply) => {
+  const { uuid } = await requireSession(ctx, req);
+  return reply.code(200).send({ uuid });
+};
+
+/** The handler of each action. */
+export const ACTION_HANDLERS: Record<ActionName, Action> = {
+  create,
+  login,
+  logout,
+  check_login: checkLogin,
+  check_login_with_return_uuid: checkLoginWithReturnUuid,
+};

@@ -1,0 +1,107 @@
+/**
+ * Cross-site request forgery checks for everything a browser cookie authenticates.
+ *
+ * Stored: nothing new for logged-in requests (the session's CSRF token is an HMAC of the
+ * session id, checked by the core); for anonymous forms, a random 256-bit token in an HttpOnly,
+ * SameSite=Strict cookie that the form echoes in a hidden field (compared in constant time). It
+ * expires with the browser session. Attacks: a foreign page making the victim's browser post to
+ * us with the victim's cookies (logout, password change), and login CSRF (logging the victim
+ * into the attacker's account). A request whose Origin (or, without Origin, Referer) is another
+ * site, or whose Sec-Fetch-Site is `cross-site`, is always refused; otherwise a state change
+ * needs a valid token, or for the JSON API alone an Origin/Referer of PUBLIC_URL's origin.
+ * CORS-simple bodies (text/plain) never reach a JSON route: the parser refuses them with 415.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuthError } from '../core/errors.js';
+import type { AccountsService } from '../core/service.js';
+import type { CookieSettings } from './cookies.js';
+
+/** Where a request says it comes from: our own origin, another site, or it does not say. */
+export type RequestSource = 'same-origin' | 'foreign' | 'unknown';
+
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,100}$/;
+
+function originOf(value: string): string | null {
+  try {
+    return new URL(value).origin;
+  } catch {
+    return null;
+  }
+}
+
+/** Classifies a request by Sec-Fetch-Site, Origin and (without Origin) Referer. */
+export function requestSource(req: FastifyRequest, publicOrigin: string): RequestSource {
+  if (req.headers['sec-fetch-site'] === 'cross-site') return 'foreign';
+  const origin = req.headers.origin;
+  if (typeof origin === 'string' && origin !== '' && origin !== 'null') {
+    return originOf(origin) === publicOrigin ? 'same-origin' : 'foreign';
+  }
+  if (typeof origin === 'string' && origin === 'null') return 'unknown';
+  const referer = req.headers.referer;
+  if (typeof referer === 'string' && referer !== '') {
+    const refOrigin = originOf(referer);
+    if (refOrigin !== null) return refOrigin === publicOrigin ? 'same-origin' : 'foreign';
+  }
+  return 'unknown';
+}
+
+function forbidden(): AuthError {
+  return new AuthError('FORBIDDEN', 'the request failed the cross-site request forgery check');
+}
+
+/** Login and sign-up: refuse requests that come from another site (login CSRF). */
+export function assertNotCrossSite(req: FastifyRequest, settings: CookieSettings): void {
+  if (requestSource(req, settings.publicOrigin) === 'foreign') throw forbidden();
+}
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** The checks for a state change authenticated by a session cookie. */
+export interface SessionCsrfInput {
+  service: AccountsService;
+  settings: CookieSettings;
+  sessionId: string;
+  /** The token the request presents (X-CSRFToken header, or the form's hidden field). */
+  presented: string | null;
+  /** Pages demand the token even from our own origin; the JSON API accepts a same-origin Origin instead. */
+  tokenRequired?: boolean;
+}
+
+/** Throws FORBIDDEN unless a cookie-authenticated state change is same-site and proven. */
+export function assertSessionCsrf(req: FastifyRequest, input: SessionCsrfInput): void {
+  const source = requestSource(req, input.settings.publicOrigin);
+  if (source === 'foreign') throw forbidden();
+  const cookie = req.cookies[input.settings.csrfName];
+  const presented = input.presented;
+  const tokenOk =
+    presented !== null &&
+    presented.length <= 200 &&
+    // The API's double-submit: the header must equal the cookie; pages post the session token itself.
+    (input.tokenRequired === true || (typeof cookie === 'string' && sameToken(cookie, presented))) &&
+    input.service.isValidCsrfToken(input.sessionId, presented);
+  if (tokenOk) return;
+  if (input.tokenRequired !== true && source === 'same-origin') return;
+  throw forbidden();
+}
+
+/** Issues (or reuses) the anonymous-form CSRF token: sets its cookie, returns the hidden-field value. */
+export function issueFormToken(req: FastifyRequest, reply: FastifyReply, settings: CookieSettings): string {
+  const existing = req.cookies[settings.formName];
+  const token = typeof existing === 'string' && TOKEN_SHAPE.test(existing) ? existing : randomBytes(32).toString('base64url');
+  reply.setCookie(settings.formName, token, { path: '/', httpOnly: true, sameSite: 'strict', secure: settings.secure });
+  return token;
+}
+
+/** Throws FORBIDDEN unless an anonymous form post is same-site and echoes its cookie's token. */
+export function assertFormToken(req: FastifyRequest, settings: CookieSettings, presented: string | undefined): void {
+  if (requestSource(req, settings.publicOrigin) === 'foreign') throw forbidden();
+  const cookie = req.cookies[settings.formName];
+  if (typeof cookie !== 'string' || !TOKEN_SHAPE.test(cookie) || typeof presented !== 'string' || !sameToken(cookie, presented)) {
+    throw forbidden();
+  }
+}

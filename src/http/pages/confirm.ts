@@ -1,0 +1,84 @@
+/**
+ * /confirm: the landing page of the confirmation email. A usable link shows a "choose a
+ * password" form; posting it sets the password and activates the account. A used, expired or
+ * tampered link gets one clear page (400) with a form asking for a new link, which answers the
+ * same for any address. The token travels only in the link and the form body, and the page
+ * sends no Referer.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isAuthError } from '../../core/errors.js';
+import { assertFormToken, issueFormToken } from '../csrf.js';
+import { queryToken, type PagesContext } from './context.js';
+import { formField } from './form-body.js';
+import { html } from './html.js';
+import { csrfField, page, passwordInput, sendPage, sentence, type Notice } from './layout.js';
+
+function choosePasswordPage(csrf: string, token: string, email: string, notice?: Notice) {
+  return page(
+    'Choose your password',
+    html`<p>Account: <strong>${email}</strong></p>
+<form method="post" action="/confirm">${csrfField(csrf)}<input type="hidden" name="token" value="${token}">
+${passwordInput('password', 'New password', 'new-password')}
+${passwordInput('password_confirm', 'Repeat the password', 'new-password')}
+<button type="submit">Set password</button></form>`,
+    notice,
+  );
+}
+
+function badLinkPage(csrf: string) {
+  return page(
+    'This link cannot be used',
+    html`<p>The link has expired, has already been used, or is not complete. Ask for a new one:</p>
+<form method="post" action="/confirm/resend">${csrfField(csrf)}
+<label for="email">Email address</label><input id="email" name="email" type="email" required autocomplete="email" maxlength="320">
+<button type="submit">Send a new link</button></form>`,
+    { kind: 'error', text: 'This confirmation link is not valid any more.' },
+  );
+}
+
+const isPasswordProblem = (err: unknown): err is Error =>
+  isAuthError(err, 'WEAK_PASSWORD') || (isAuthError(err, 'INVALID_INPUT') && err.field === 'password');
+const isBadToken = (err: unknown): boolean => isAuthError(err, 'INVALID_TOKEN') || isAuthError(err, 'TOKEN_REUSED');
+
+/** Registers GET/POST /confirm and POST /confirm/resend. */
+export function registerConfirmPages(app: FastifyInstance, ctx: PagesContext): void {
+  const badLink = (req: FastifyRequest, reply: FastifyReply) => sendPage(reply, 400, badLinkPage(issueFormToken(req, reply, ctx.settings)));
+
+  app.get('/confirm', async (req, reply) => {
+    const token = queryToken(req);
+    try {
+      const { email } = await ctx.service.checkConfirmToken(token);
+      return sendPage(reply, 200, choosePasswordPage(issueFormToken(req, reply, ctx.settings), token, email));
+    } catch (err) {
+      if (isBadToken(err) || isAuthError(err, 'INVALID_INPUT')) return badLink(req, reply);
+      throw err;
+    }
+  });
+
+  app.post('/confirm', async (req, reply) => {
+    assertFormToken(req, ctx.settings, formField(req, 'csrf'));
+    const token = formField(req, 'token', 200);
+    const password = formField(req, 'password');
+    const again = async (text: string) => {
+      const { email } = await ctx.service.checkConfirmToken(token);
+      return sendPage(reply, 400, choosePasswordPage(issueFormToken(req, reply, ctx.settings), token, email, { kind: 'error', text }));
+    };
+    try {
+      if (password !== formField(req, 'password_confirm')) return await again('The two passwords are not the same.');
+      await ctx.service.confirmAccount(token, password);
+    } catch (err) {
+      if (isBadToken(err)) return badLink(req, reply);
+      if (isPasswordProblem(err)) return await again(sentence(err.message)).catch(() => badLink(req, reply));
+      throw err;
+    }
+    return sendPage(reply, 200, page('Your account is ready', html`<p class="ok">Your password is set and your account is active.</p><nav><a href="/login">Log in</a></nav>`));
+  });
+
+  app.post('/confirm/resend', async (req, reply) => {
+    assertFormToken(req, ctx.settings, formField(req, 'csrf'));
+    await ctx.service.resendConfirmation(formField(req, 'email', 320)).catch((err: unknown) => {
+      if (!isAuthError(err, 'INVALID_INPUT')) throw err; // same answer for any input
+    });
+    return sendPage(reply, 200, page('Check your email', html`<p>If this address has an account waiting for confirmation, we have sent it a new link.</p>`));
+  });
+}

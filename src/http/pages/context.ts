@@ -1,0 +1,35 @@
+/** What every hosted page needs: the service, the cookie settings, and the visitor's session. */
+import type { FastifyRequest } from 'fastify';
+import type { AccountsService, AuthenticatedSession } from '../../core/service.js';
+import { readCsrfCookie, readSessionCookie, type CookieSettings } from '../cookies.js';
+
+export interface PagesContext {
+  service: AccountsService;
+  settings: CookieSettings;
+}
+
+/** A logged-in visitor: the session, its account, its secret and its CSRF token for forms. */
+export interface Visitor extends AuthenticatedSession {
+  secret: string;
+  csrfToken: string;
+}
+
+/**
+ * The visitor's live cookie session with a valid CSRF cookie, or null. A session whose CSRF
+ * cookie is missing or wrong could post no form, so the pages treat it as logged out.
+ */
+export async function currentVisitor(ctx: PagesContext, req: FastifyRequest): Promise<Visitor | null> {
+  const secret = readSessionCookie(req, ctx.settings);
+  if (secret === null) return null;
+  const found = await ctx.service.resolveCookieSession(secret).catch(() => null);
+  if (found === null) return null;
+  const csrfToken = readCsrfCookie(req, ctx.settings);
+  if (csrfToken === null || csrfToken.length > 200 || !ctx.service.isValidCsrfToken(found.session.id, csrfToken)) return null;
+  return { ...found, secret, csrfToken };
+}
+
+/** The `token` query parameter, or '' (at most 200 characters are considered). */
+export function queryToken(req: FastifyRequest): string {
+  const token = (req.query as { token?: unknown }).token;
+  return typeof token === 'string' && token.length <= 200 ? token : '';
+}

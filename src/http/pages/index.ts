@@ -1,0 +1,62 @@
+/**
+ * The hosted pages: server-rendered HTML with no script, in their own scope with the cookie
+ * parser, the form parser, the page security headers and an error handler that always answers
+ * an HTML page (a 4xx for anything the visitor did; a generic page for our own failures).
+ */
+import fastifyCookie from '@fastify/cookie';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../config/index.js';
+import type { AccountsService } from '../../core/service.js';
+import { cookieSettings } from '../cookies.js';
+import { describeError } from '../problems.js';
+import { registerAccountPages } from './account.js';
+import { registerConfirmPages } from './confirm.js';
+import type { PagesContext } from './context.js';
+import { registerFormParser } from './form-body.js';
+import { html } from './html.js';
+import { page, PAGE_HEADERS, sendPage } from './layout.js';
+import { registerLoginPages } from './login.js';
+import { registerResetPages } from './reset.js';
+import { registerSignupPages } from './signup.js';
+
+/** What the pages need from the app. */
+export interface PagesOptions {
+  service: AccountsService;
+  config: Config;
+}
+
+const MESSAGES: Record<number, string> = {
+  400: 'The request could not be understood. Go back and try again.',
+  403: 'This form has expired or was sent from another site. Go back, reload the page and try again.',
+  413: 'The form is too large.',
+  415: 'This page only accepts forms.',
+  429: 'Too many attempts. Wait a little and try again.',
+  503: 'The service is busy or temporarily unavailable. Try again in a moment.',
+};
+
+/** Registers /signup, /login, /logout, /account, /confirm and /reset. */
+export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Promise<void> {
+  const ctx: PagesContext = { service: opts.service, settings: cookieSettings(opts.config) };
+  await app.register(fastifyCookie);
+  registerFormParser(app);
+
+  app.addHook('onRequest', async (_req, reply) => {
+    reply.headers(PAGE_HEADERS);
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const problem = describeError(err);
+    if (problem.unexpected) req.log.error({ err }, 'unexpected error');
+    if (problem.code === 'forbidden') req.log.warn({ event: 'csrf_rejected', path: req.url.split('?')[0] }, 'csrf check failed');
+    if (problem.retryAfter !== undefined) reply.header('retry-after', String(problem.retryAfter));
+    const status = problem.status === 401 || problem.status === 404 || problem.status === 409 ? 400 : problem.status;
+    const message = MESSAGES[status] ?? (status >= 500 ? 'Something went wrong on our side. Try again later.' : MESSAGES[400]);
+    return sendPage(reply, status, page('Something went wrong', html`<p>${message}</p><nav><a href="/login">Log in</a></nav>`));
+  });
+
+  registerSignupPages(app, ctx);
+  registerConfirmPages(app, ctx);
+  registerLoginPages(app, ctx);
+  registerAccountPages(app, ctx);
+  registerResetPages(app, ctx);
+}

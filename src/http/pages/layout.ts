@@ -1,0 +1,69 @@
+/**
+ * The page shell and the headers every hosted page sends. The CSP allows no script at all and
+ * only inline styles, forms may post only to us, and no site may frame us (clickjacking);
+ * no-referrer keeps link tokens out of Referer headers; no-store keeps pages with tokens or
+ * account data out of caches.
+ */
+import type { FastifyReply } from 'fastify';
+import { html, SafeHtml } from './html.js';
+
+/** The headers every hosted page answer carries (set by the pages scope's onRequest hook). */
+export const PAGE_HEADERS: Record<string, string> = {
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+};
+
+const STYLE = `
+body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f4f5f7;color:#1d2330}
+main{max-width:28rem;margin:2rem auto;padding:1.5rem;background:#fff;border-radius:.5rem;box-shadow:0 1px 3px #0002}
+h1{font-size:1.4rem;margin:0 0 1rem}h2{font-size:1.1rem;margin:1rem 0 .5rem}
+label{display:block;margin:.75rem 0 .25rem;font-weight:600}
+input{box-sizing:border-box;width:100%;padding:.6rem;font-size:1rem;border:1px solid #9aa3b2;border-radius:.3rem}
+button{margin-top:1rem;padding:.6rem 1.2rem;font-size:1rem;border:0;border-radius:.3rem;background:#2456c8;color:#fff;cursor:pointer}
+.error{background:#fde8e8;border-left:4px solid #c62828;padding:.5rem .75rem}
+.ok{background:#e6f4ea;border-left:4px solid #2e7d32;padding:.5rem .75rem}
+dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem}dt{font-weight:600}dd{margin:0;word-break:break-all}
+nav{margin-top:1.5rem;font-size:.9rem}section{margin-top:1.5rem;border-top:1px solid #e0e3e8}
+`;
+
+/** A message shown above a page's content. */
+export interface Notice {
+  kind: 'error' | 'ok';
+  text: string;
+}
+
+/** Renders a complete page. */
+export function page(title: string, content: SafeHtml, notice?: Notice): SafeHtml {
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · Latchkey</title><style>${new SafeHtml(STYLE)}</style></head>
+<body><main><h1>${title}</h1>
+${notice ? html`<p class="${notice.kind}" role="${notice.kind === 'error' ? 'alert' : 'status'}">${notice.text}</p>` : ''}
+${content}
+</main></body></html>
+`;
+}
+
+/** Sends a page with the given status (the pages scope adds PAGE_HEADERS to every answer). */
+export function sendPage(reply: FastifyReply, status: number, body: SafeHtml): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8').send(body.value);
+}
+
+/** The hidden CSRF field every form carries. */
+export function csrfField(token: string): SafeHtml {
+  return html`<input type="hidden" name="csrf" value="${token}">`;
+}
+
+/** A password input with its label; `autocomplete` is current-password or new-password. */
+export function passwordInput(name: string, label: string, autocomplete: 'current-password' | 'new-password'): SafeHtml {
+  return html`<label for="${name}">${label}</label><input id="${name}" name="${name}" type="password" required autocomplete="${autocomplete}" maxlength="1023">`;
+}
+
+/** Turns a core error message ("password must be …") into a sentence for a page. */
+export function sentence(message: string): string {
+  const text = message.charAt(0).toUpperCase() + message.slice(1);
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}

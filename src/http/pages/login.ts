@@ -1,0 +1,55 @@
+/**
+ * /login and /logout: the password login form (it sets the same cookies as the cookie-session
+ * API) and the logout button's target. Login failures re-render the form with one generic
+ * message and 401, whatever the cause.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isAuthError } from '../../core/errors.js';
+import { clearSessionCookies, setSessionCookies } from '../cookies.js';
+import { clientContext } from '../credentials.js';
+import { assertFormToken, assertSessionCsrf, issueFormToken } from '../csrf.js';
+import { currentVisitor, type PagesContext } from './context.js';
+import { formField } from './form-body.js';
+import { html } from './html.js';
+import { csrfField, page, passwordInput, sendPage, type Notice } from './layout.js';
+
+function loginPage(csrf: string, username: string, notice?: Notice) {
+  return page(
+    'Log in',
+    html`<form method="post" action="/login">${csrfField(csrf)}
+<label for="username">Username or email</label><input id="username" name="username" required autocomplete="username" value="${username}" maxlength="320">
+${passwordInput('password', 'Password', 'current-password')}
+<button type="submit">Log in</button></form>
+<nav><a href="/reset">Forgot your password?</a> · <a href="/signup">Create an account</a></nav>`,
+    notice,
+  );
+}
+
+/** Registers GET/POST /login and POST /logout. */
+export function registerLoginPages(app: FastifyInstance, ctx: PagesContext): void {
+  app.get('/login', async (req, reply) => sendPage(reply, 200, loginPage(issueFormToken(req, reply, ctx.settings), '')));
+
+  app.post('/login', async (req: FastifyRequest, reply: FastifyReply) => {
+    assertFormToken(req, ctx.settings, formField(req, 'csrf'));
+    const username = formField(req, 'username', 320);
+    try {
+      const result = await ctx.service.loginForCookie(username, formField(req, 'password'), clientContext(req));
+      setSessionCookies(reply, ctx.settings, result);
+      return reply.redirect('/account', 303);
+    } catch (err) {
+      if (!isAuthError(err, 'INVALID_CREDENTIALS')) throw err;
+      const notice: Notice = { kind: 'error', text: 'Invalid username or password.' };
+      return sendPage(reply, 401, loginPage(issueFormToken(req, reply, ctx.settings), username, notice));
+    }
+  });
+
+  app.post('/logout', async (req, reply) => {
+    const visitor = await currentVisitor(ctx, req);
+    if (visitor !== null) {
+      assertSessionCsrf(req, { service: ctx.service, settings: ctx.settings, sessionId: visitor.session.id, presented: formField(req, 'csrf'), tokenRequired: true });
+      await ctx.service.logoutCookieSession(visitor.secret);
+    }
+    clearSessionCookies(reply, ctx.settings);
+    return reply.redirect('/login', 303);
+  });
+}

@@ -1,0 +1,85 @@
+/**
+ * /reset: "forgot my password". Without a token, a form asking for the username or email whose
+ * answer is the same page for any input (no account enumeration). With a token from the email,
+ * a new-password form; posting it to /reset/complete sets the password (the core revokes every
+ * session) and tells the visitor to log in. The page sends no Referer, so the token stays here.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isAuthError } from '../../core/errors.js';
+import { assertFormToken, issueFormToken } from '../csrf.js';
+import { queryToken, type PagesContext } from './context.js';
+import { formField } from './form-body.js';
+import { html } from './html.js';
+import { csrfField, page, passwordInput, sendPage, sentence, type Notice } from './layout.js';
+
+function requestPage(csrf: string, notice?: Notice) {
+  return page(
+    'Reset your password',
+    html`<form method="post" action="/reset">${csrfField(csrf)}
+<label for="identifier">Username or email</label><input id="identifier" name="identifier" required autocomplete="username" maxlength="320">
+<button type="submit">Email me a link</button></form><nav><a href="/login">Back to log in</a></nav>`,
+    notice,
+  );
+}
+
+function newPasswordPage(csrf: string, token: string, email: string, notice?: Notice) {
+  return page(
+    'Choose a new password',
+    html`<p>Account: <strong>${email}</strong></p>
+<form method="post" action="/reset/complete">${csrfField(csrf)}<input type="hidden" name="token" value="${token}">
+${passwordInput('password', 'New password', 'new-password')}
+${passwordInput('password_confirm', 'Repeat the password', 'new-password')}
+<button type="submit">Change password</button></form>`,
+    notice,
+  );
+}
+
+const BAD_LINK: Notice = { kind: 'error', text: 'This reset link has expired or has already been used. Ask for a new one below.' };
+const isPasswordProblem = (err: unknown): err is Error =>
+  isAuthError(err, 'WEAK_PASSWORD') || (isAuthError(err, 'INVALID_INPUT') && err.field === 'password');
+const isBadToken = (err: unknown): boolean =>
+  isAuthError(err, 'INVALID_TOKEN') || isAuthError(err, 'TOKEN_REUSED') || isAuthError(err, 'INVALID_INPUT');
+
+/** Registers GET/POST /reset and POST /reset/complete. */
+export function registerResetPages(app: FastifyInstance, ctx: PagesContext): void {
+  const badLink = (req: FastifyRequest, reply: FastifyReply) => sendPage(reply, 400, requestPage(issueFormToken(req, reply, ctx.settings), BAD_LINK));
+
+  app.get('/reset', async (req, reply) => {
+    const token = queryToken(req);
+    if (!('token' in (req.query as object))) return sendPage(reply, 200, requestPage(issueFormToken(req, reply, ctx.settings)));
+    try {
+      const { email } = await ctx.service.checkResetToken(token);
+      return sendPage(reply, 200, newPasswordPage(issueFormToken(req, reply, ctx.settings), token, email));
+    } catch (err) {
+      if (isBadToken(err)) return badLink(req, reply);
+      throw err;
+    }
+  });
+
+  app.post('/reset', async (req, reply) => {
+    assertFormToken(req, ctx.settings, formField(req, 'csrf'));
+    await ctx.service.requestPasswordReset(formField(req, 'identifier', 320)).catch((err: unknown) => {
+      if (!isAuthError(err, 'INVALID_INPUT')) throw err; // same answer for any input
+    });
+    return sendPage(reply, 200, page('Check your email', html`<p>If an account matches, we have sent it a link to choose a new password.</p>`));
+  });
+
+  app.post('/reset/complete', async (req, reply) => {
+    assertFormToken(req, ctx.settings, formField(req, 'csrf'));
+    const token = formField(req, 'token', 200);
+    const password = formField(req, 'password');
+    const again = async (text: string) => {
+      const { email } = await ctx.service.checkResetToken(token);
+      return sendPage(reply, 400, newPasswordPage(issueFormToken(req, reply, ctx.settings), token, email, { kind: 'error', text }));
+    };
+    try {
+      if (password !== formField(req, 'password_confirm')) return await again('The two passwords are not the same.');
+      await ctx.service.completePasswordReset(token, password);
+    } catch (err) {
+      if (isPasswordProblem(err)) return await again(sentence(err.message)).catch(() => badLink(req, reply));
+      if (isBadToken(err)) return badLink(req, reply);
+      throw err;
+    }
+    return sendPage(reply, 200, page('Password changed', html`<p class="ok">Your password has been changed. Please log in with it.</p><nav><a href="/login">Log in</a></nav>`));
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * /signup: sign-up with only an email address. The answer is the same page whether or not the
+ * address already has an account (the core emails its owner a notice instead).
+ */
+import type { FastifyInstance } from 'fastify';
+import { isAuthError } from '../../core/errors.js';
+import { assertFormToken, issueFormToken } from '../csrf.js';
+import type { PagesContext } from './context.js';
+import { formField } from './form-body.js';
+import { html } from './html.js';
+import { csrfField, page, sendPage, type Notice } from './layout.js';
+
+function signupPage(csrf: string, email: string, notice?: Notice) {
+  return page(
+    'Create an account',
+    html`<form method="post" action="/signup">${csrfField(csrf)}
+<label for="email">Email address</label><input id="email" name="email" type="email" required autocomplete="email" value="${email}" maxlength="320">
+<button type="submit">Send me a link</button></form>
+<nav><a href="/login">I already have an account</a></nav>`,
+    notice,
+  );
+}
+
+/** Registers GET/POST /signup. */
+export function registerSignupPages(app: FastifyInstance, ctx: PagesContext): void {
+  app.get('/signup', async (req, reply) => sendPage(reply, 200, signupPage(issueFormToken(req, reply, ctx.settings), '')));
+
+  app.post('/signup', async (req, reply) => {
+    assertFormToken(req, ctx.settings, formField(req, 'csrf'));
+    const email = formField(req, 'email', 320);
+    try {
+      await ctx.service.signUpWithEmail({ email });
+    } catch (err) {
+      if (!isAuthError(err, 'INVALID_INPUT')) throw err;
+      const notice: Notice = { kind: 'error', text: 'Please enter a valid email address.' };
+      return sendPage(reply, 400, signupPage(issueFormToken(req, reply, ctx.settings), email, notice));
+    }
+    const done = html`<p>If this address can be used, we have sent a link to it. Open the link to choose your password.</p>
+<nav><a href="/login">Log in</a></nav>`;
+    return sendPage(reply, 200, page('Check your email', done));
+  });
+}
