@@ -9,11 +9,16 @@ import { newSecret } from '../core/credentials/secrets.js';
 import type { CorePolicy } from '../core/deps.js';
 import type { Clock, PasswordHasher } from '../core/ports.js';
 import { createAccountsService, type AccountsService } from '../core/service.js';
-import { createArgon2Hasher } from '../crypto/argon2-hasher.js';
+import { createArgon2Pool } from '../crypto/argon2-pool.js';
 import { boundHasher, type BoundedHasher } from '../crypto/bounded-hasher.js';
 import { createJwtSigner, type JwtSigner } from '../crypto/jwt-signer.js';
 import { buildApp } from '../http/app.js';
 import { loggerOptions } from '../http/logging.js';
+import { createMaintenance, type Maintenance } from './maintenance.js';
+import { createDevOutboxMailer } from '../mail/dev-outbox.js';
+import { createSmtpMailer } from '../mail/mailer.js';
+import { createOutboxSender, type OutboxSender } from '../mail/outbox-sender.js';
+import { createOutboxQueue } from '../store/outbox.js';
 import { createStores, isSchemaCurrent, migrateToLatest, openDatabase, type OpenedDatabase, type Stores } from '../store/index.js';
 
 export interface AssembleOptions {
@@ -22,6 +27,10 @@ export interface AssembleOptions {
   logStream?: Writable;
   /** Skip running migrations (the caller already did). */
   skipMigrations?: boolean;
+  /** Start the outbox sender's polling loop (serve does; tests call `mail.flush()` instead). */
+  startMailSender?: boolean;
+  /** Start the periodic cleanup of expired rows (serve does; tests call `maintenance.runOnce()`). */
+  startMaintenance?: boolean;
 }
 
 export interface Latchkey {
@@ -33,7 +42,11 @@ export interface Latchkey {
   stores: Stores;
   database: OpenedDatabase;
   clock: Clock;
-  /** Closes the app and the database. */
+  /** The outbox sender: delivers queued email (SMTP_URL, or the dev outbox log). */
+  mail: OutboxSender;
+  /** The periodic cleanup of expired sessions, links and sent mail. */
+  maintenance: Maintenance;
+  /** Stops the mail sender, closes the app and the database. */
   close(): Promise<void>;
 }
 
@@ -53,26 +66,44 @@ export function corePolicy(config: Config): CorePolicy {
     confirmTokenTtl: config.confirmTokenTtl,
     resetTokenTtl: config.resetTokenTtl,
     resetMode: config.passwordResetMode,
+    accountDomains: config.accountDomains,
   };
 }
 
 /** Opens the database, migrates it, and builds the service and the app. */
 export async function assembleLatchkey(config: Config, options: AssembleOptions = {}): Promise<Latchkey> {
   const clock = options.clock ?? systemClock;
-  const database = await openDatabase(config.databaseUrl);
+  const database = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
   try {
     if (!options.skipMigrations) await migrateToLatest(database);
     const stores = createStores(database, clock);
     const serverKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'server-key', newSecret, clock.now());
     const signer = await createJwtSigner({ uow: stores.uow, keys: stores.keys, clock, issuer: config.jwtIssuer });
-    const hasher = boundHasher(options.hasher ?? createArgon2Hasher(config.argon2), config.hashConcurrency, config.hashQueueLimit);
+    const hasher = boundHasher(
+      options.hasher ?? createArgon2Pool(config.argon2, Math.min(config.hashThreads, config.hashConcurrency)),
+      config.hashConcurrency,
+      config.hashQueueLimit,
+    );
     const service = createAccountsService({ ...stores, hasher, signer, clock, policy: corePolicy(config), serverKey });
     const app = buildApp({
       service,
       jwks: () => signer.jwks(),
       checkReady: () => isSchemaCurrent(database),
       logger: loggerOptions(config.logLevel, options.logStream),
+      config,
     });
+    const mailer = config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createDevOutboxMailer(app.log);
+    const mail = createOutboxSender({
+      queue: createOutboxQueue(database.db, database.dialect),
+      mailer,
+      clock,
+      log: app.log,
+      context: { publicUrl: config.publicUrl },
+      pollIntervalMs: config.outboxPollIntervalMs,
+    });
+    if (options.startMailSender) mail.start();
+    const maintenance = createMaintenance(database, clock, app.log, config.cleanupIntervalMs);
+    if (options.startMaintenance) maintenance.start();
     return {
       config,
       app,
@@ -82,8 +113,14 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
       stores,
       database,
       clock,
+      mail,
+      maintenance,
       async close() {
+        await mail.stop();
+        await maintenance.stop();
+        mailer.close();
         await app.close();
+        await hasher.close();
         await database.close();
       },
     };

@@ -4,12 +4,16 @@
  */
 import { ConfigError } from '../config/index.js';
 import { migrateCommand } from './commands/migrate.js';
+import { outboxCommand } from './commands/outbox.js';
+import { promoCommand } from './commands/promo.js';
 import { serveCommand } from './commands/serve.js';
 import { UsageError, type Command } from './command.js';
 
 const commands: Record<string, Command> = {
   serve: serveCommand,
   migrate: migrateCommand,
+  outbox: outboxCommand,
+  promo: promoCommand,
 };
 
 function usage(): string {

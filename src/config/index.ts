@@ -17,6 +17,8 @@ export interface Config {
   host: string;
   publicUrl: string;
   databaseUrl: string;
+  /** PostgreSQL connections per node. */
+  databasePoolSize: number;
   logLevel: LogLevel;
   jwtIssuer: string;
   /** All lifetimes are in seconds. */
@@ -28,11 +30,29 @@ export interface Config {
   sessionAbsoluteTtl: number;
   argon2: Argon2Params;
   hashConcurrency: number;
+  /** argon2id worker threads; more than the cores only adds memory. */
+  hashThreads: number;
+  /** How often a node deletes expired rows, in milliseconds. */
+  cleanupIntervalMs: number;
   hashQueueLimit: number;
   passwordMinLength: number;
   confirmTokenTtl: number;
   resetTokenTtl: number;
   passwordResetMode: 'link' | 'new_password';
+  /** ACCOUNT_DOMAINS: domains `user@domain` accounts may be created under (seed 001); null: any. */
+  accountDomains: string[] | null;
+  /** SMTP server URL (smtp:// or smtps://); null means the dev outbox (messages logged, not sent). */
+  smtpUrl: string | null;
+  /** The From header of every email; never holds CR or LF. */
+  mailFrom: string;
+  /** How often the outbox sender looks for due messages, in milliseconds. */
+  outboxPollIntervalMs: number;
+  /** Name of the cookie-session cookie (seed 000: `sessionid`). */
+  sessionCookieName: string;
+  /** Name of the CSRF cookie (seed 000: `csrftoken`). */
+  csrfCookieName: string;
+  /** Prefix both cookie names with `__Host-` when PUBLIC_URL is https. */
+  cookieHostPrefix: boolean;
 }
 
 export class ConfigError extends Error {
@@ -54,6 +74,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: readString(env, 'HOST', '127.0.0.1'),
     publicUrl,
     databaseUrl: readDatabaseUrl(env),
+    databasePoolSize: readInt(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     logLevel: readEnum(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     jwtIssuer: readString(env, 'JWT_ISSUER', publicUrl),
     accessTokenTtl: readDuration(env, 'ACCESS_TOKEN_TTL', 900, 1, 86400),
@@ -68,11 +89,20 @@ export function loadConfig(env: Env = process.env): Config {
       parallelism: readInt(env, 'ARGON2_PARALLELISM', 1, 1, 64),
     },
     hashConcurrency: readInt(env, 'HASH_CONCURRENCY', 2 * cores, 1, 1024),
+    hashThreads: readInt(env, 'HASH_THREADS', cores, 1, 256),
+    cleanupIntervalMs: readDuration(env, 'CLEANUP_INTERVAL', 600, 10, 86400) * 1000,
     hashQueueLimit: readInt(env, 'HASH_QUEUE_LIMIT', 64 * cores, 0, 100000),
     passwordMinLength: readInt(env, 'PASSWORD_MIN_LENGTH', 8, 8, 1023),
     confirmTokenTtl: readDuration(env, 'CONFIRM_TOKEN_TTL', 86400, 1, 86400),
     resetTokenTtl: readDuration(env, 'RESET_TOKEN_TTL', 1800, 1, 3600),
     passwordResetMode: readEnum(env, 'PASSWORD_RESET_MODE', 'link', ['link', 'new_password'] as const),
+    accountDomains: readDomainList(env, 'ACCOUNT_DOMAINS'),
+    smtpUrl: readSmtpUrl(env),
+    mailFrom: readMailFrom(env),
+    outboxPollIntervalMs: readDuration(env, 'OUTBOX_POLL_INTERVAL', 2, 1, 3600) * 1000,
+    sessionCookieName: readCookieName(env, 'SESSION_COOKIE_NAME', 'sessionid'),
+    csrfCookieName: readCookieName(env, 'CSRF_COOKIE_NAME', 'csrftoken'),
+    cookieHostPrefix: readEnum(env, 'COOKIE_HOST_PREFIX', 'false', ['true', 'false'] as const) === 'true',
   };
   return config;
 }
@@ -132,8 +162,54 @@ function readOrigin(env: Env, name: string, fallback: string): string {
   return url.origin;
 }
 
+// RFC 6265 token characters only, and no prefix of our own: COOKIE_HOST_PREFIX adds `__Host-`.
+function readCookieName(env: Env, name: string, fallback: string): string {
+  const value = readString(env, name, fallback);
+  if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/.test(value) || /^__(host|secure)-/i.test(value)) {
+    fail(name, 'must be 1 to 64 letters, digits or -_. without a __Host-/__Secure- prefix', value);
+  }
+  return value;
+}
+
+// Comma-separated DNS names (letters, digits, hyphens, dots), compared case-insensitively.
+function readDomainList(env: Env, name: string): string[] | null {
+  const value = raw(env, name);
+  if (value === undefined) return null;
+  const domains = value.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean);
+  const label = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+  for (const d of domains) {
+    if (d.length > 253 || !d.includes('.') || !d.split('.').every((l) => label.test(l))) fail(name, 'must be a comma-separated list of domains like example.com', value);
+  }
+  return domains.length ? domains : null;
+}
+
 function readDatabaseUrl(env: Env): string {
   const value = raw(env, 'DATABASE_URL') ?? 'sqlite:./data/latchkey.db';
   if (/^sqlite:.+/.test(value) || /^postgres(ql)?:\/\/.+/.test(value)) return value;
   return fail('DATABASE_URL', 'must start with sqlite: or postgres://', value);
+}
+
+// The SMTP URL may carry a password: errors name the problem but never echo the value.
+function readSmtpUrl(env: Env): string | null {
+  const value = raw(env, 'SMTP_URL');
+  if (value === undefined) return null;
+  const problem = 'must look like smtp://user:pass@host:port or smtps://host (value not shown: it may hold a password)';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`SMTP_URL ${problem}`);
+  }
+  if ((url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) throw new ConfigError(`SMTP_URL ${problem}`);
+  return value;
+}
+
+function readMailFrom(env: Env): string {
+  const value = env.MAIL_FROM;
+  if (value !== undefined && /[\r\n]/.test(value)) fail('MAIL_FROM', 'must not contain line breaks', value);
+  const from = raw(env, 'MAIL_FROM') ?? 'Latchkey <no-reply@localhost>';
+  if (!/^[^<>@\s]+@[^<>@\s]+$|<[^<>@\s]+@[^<>@\s]+>$/.test(from)) {
+    fail('MAIL_FROM', 'must be an address like no-reply@example.com or Name <no-reply@example.com>', from);
+  }
+  return from;
 }

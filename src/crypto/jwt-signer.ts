@@ -4,11 +4,13 @@
  * same set; public halves are published as a JWKS so other services verify offline.
  *
  * Verification accepts only EdDSA with a `kid` from our own key set (never key material from
- * the token: no `jwk`, `jku`, `x5u`), our issuer, the access-token `typ`, and checks exp with
- * no leeway. Anything else, including a refresh or email-link token, is refused.
+ * the token: no `jwk`, `jku`, `x5u`, `x5c`), our issuer, the access-token `typ`, and checks exp
+ * with no leeway against the injected clock. Anything else, including a refresh or email-link
+ * token, is refused. Signing and verifying use fast-jwt over node:crypto (synchronous), not
+ * WebCrypto: see docs/decisions.md.
  */
-import { generateKeyPairSync, createPrivateKey, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
-import { SignJWT, jwtVerify, type JWTHeaderParameters, type FlattenedJWSInput } from 'jose';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createDecoder, createSigner, createVerifier } from 'fast-jwt';
 import type { AccessClaims, AccessTokenSigner, Clock, KeyStore, SigningKeyRecord, UnitOfWork } from '../core/ports.js';
 
 const ALG = 'EdDSA';
@@ -16,13 +18,16 @@ const TYP = 'at+jwt';
 const RELOAD_INTERVAL_MS = 5000;
 /** Verified tokens remembered (a client sends one access token many times in its 15 minutes). */
 const VERIFIED_CACHE_SIZE = 20_000;
+const FORBIDDEN_HEADERS = ['jwk', 'jku', 'x5u', 'x5c', 'crit'];
 
 interface LoadedKey {
   kid: string;
-  privateKey: KeyObject;
-  publicKey: KeyObject;
+  sign: (payload: Record<string, unknown>) => string;
+  verify: (token: string) => Record<string, unknown>;
   publicJwk: Record<string, unknown>;
 }
+
+const decodeComplete = createDecoder({ complete: true }) as (token: string) => { header: Record<string, unknown> };
 
 export interface JwtSigner extends AccessTokenSigner {
   /** The public key set, for /.well-known/jwks.json. */
@@ -51,13 +56,23 @@ function newKeyRecord(now: number): SigningKeyRecord {
   };
 }
 
-function loadKey(record: SigningKeyRecord): LoadedKey {
+function loadKey(record: SigningKeyRecord, issuer: string): LoadedKey {
   const privateJwk = JSON.parse(record.privateJwk) as Record<string, unknown>;
   const publicJwk = JSON.parse(record.publicJwk) as Record<string, unknown>;
+  const privatePem = createPrivateKey({ key: privateJwk as never, format: 'jwk' }).export({ format: 'pem', type: 'pkcs8' });
+  const publicPem = createPublicKey({ key: publicJwk as never, format: 'jwk' }).export({ format: 'pem', type: 'spki' });
   return {
     kid: record.kid,
-    privateKey: createPrivateKey({ key: privateJwk as never, format: 'jwk' }),
-    publicKey: createPublicKey({ key: publicJwk as never, format: 'jwk' }),
+    sign: createSigner({ key: String(privatePem), algorithm: ALG, kid: record.kid, header: { typ: TYP } as never }) as (p: Record<string, unknown>) => string,
+    verify: createVerifier({
+      key: String(publicPem),
+      algorithms: [ALG],
+      allowedIss: issuer,
+      checkTyp: TYP,
+      requiredClaims: ['sub', 'sid', 'iat', 'exp', 'jti'],
+      ignoreExpiration: true, // checked below against the injected clock
+      cache: false,
+    }) as (token: string) => Record<string, unknown>,
     publicJwk: { ...publicJwk, kid: record.kid, alg: ALG, use: 'sig' },
   };
 }
@@ -73,41 +88,34 @@ export async function createJwtSigner(options: JwtSignerOptions): Promise<JwtSig
 
   async function reload(): Promise<void> {
     const records = await store.listSigningKeys(uow.db);
-    keys = records.filter((r) => r.alg === ALG).map(loadKey);
+    keys = records.filter((r) => r.alg === ALG).map((r) => loadKey(r, issuer));
     lastLoad = Date.now();
   }
 
   await reload();
   if (keys.length === 0) {
-    await store.insertSigningKey(uow.db, newKeyRecord(clock.now()));
+    // Nodes starting together on a new database must agree on one first key: whichever node
+    // wins the insert of this server secret decides it, and every node stores that same key.
+    const first = await store.getOrCreateSecret(uow.db, 'first-signing-key', () => JSON.stringify(newKeyRecord(clock.now())), clock.now());
+    await store.insertSigningKey(uow.db, JSON.parse(first) as SigningKeyRecord);
     await reload();
   }
 
-  async function keyFor(header: JWTHeaderParameters, _token: FlattenedJWSInput): Promise<KeyObject> {
-    if (header.alg !== ALG || typeof header.kid !== 'string' || header.jwk || header.jku || header.x5u) {
-      throw new Error('unacceptable token header');
-    }
+  async function keyFor(header: Record<string, unknown>): Promise<LoadedKey | null> {
+    if (header.alg !== ALG || typeof header.kid !== 'string' || FORBIDDEN_HEADERS.some((h) => h in header)) return null;
     let key = keys.find((k) => k.kid === header.kid);
     if (!key && Date.now() - lastLoad > RELOAD_INTERVAL_MS) {
       await reload(); // another node may have rotated
       key = keys.find((k) => k.kid === header.kid);
     }
-    if (!key) throw new Error('unknown kid');
-    return key.publicKey;
+    return key ?? null;
   }
 
   return {
     async sign(claims: AccessClaims): Promise<string> {
       const current = keys[0];
       if (!current) throw new Error('no signing key loaded');
-      return new SignJWT({ sid: claims.sid })
-        .setProtectedHeader({ alg: ALG, kid: current.kid, typ: TYP })
-        .setIssuer(issuer)
-        .setSubject(claims.sub)
-        .setIssuedAt(claims.iat)
-        .setExpirationTime(claims.exp)
-        .setJti(claims.jti)
-        .sign(current.privateKey);
+      return current.sign({ sid: claims.sid, iss: issuer, sub: claims.sub, iat: claims.iat, exp: claims.exp, jti: claims.jti });
     },
 
     async verify(token: string, nowMs: number): Promise<AccessClaims | null> {
@@ -119,16 +127,11 @@ export async function createJwtSigner(options: JwtSignerOptions): Promise<JwtSig
         return null;
       }
       try {
-        const { payload } = await jwtVerify(token, keyFor, {
-          algorithms: [ALG],
-          issuer,
-          typ: TYP,
-          currentDate: new Date(nowMs),
-          requiredClaims: ['sub', 'sid', 'iat', 'exp', 'jti'],
-        });
-        const { sub, sid, iat, exp, jti } = payload as Record<string, unknown>;
+        const key = await keyFor(decodeComplete(token).header);
+        if (!key) return null;
+        const { sub, sid, iat, exp, jti } = key.verify(token);
         if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') return null;
-        if (typeof iat !== 'number' || typeof exp !== 'number') return null;
+        if (typeof iat !== 'number' || typeof exp !== 'number' || exp * 1000 <= nowMs) return null;
         const claims = { sub, sid, iat, exp, jti };
         if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value as string);
         verified.set(token, claims);

@@ -4,7 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from '../config/index.js';
 import type { AccountsService } from '../core/service.js';
+import { cookieApiRoutes } from './cookie-api/index.js';
+import { hostedPages } from './pages/index.js';
+import { basicAccountRoutes } from './basic/index.js';
 import { registerJsonParser } from './json-body.js';
 import { nativeAccountRoutes } from './native/account-routes.js';
 import { sendProblem } from './native/envelope.js';
@@ -18,6 +22,8 @@ export interface AppDeps {
   checkReady: () => Promise<boolean>;
   /** Fastify logger options or false; tests pass a stream to capture logs. */
   logger: FastifyServerOptions['logger'];
+  /** The configuration; the cookie-session API and the hosted pages are mounted only when it is given. */
+  config?: Config;
 }
 
 export const BODY_LIMIT = 64 * 1024;
@@ -68,5 +74,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   app.register(nativeAccountRoutes, { prefix: '/api/v1/account', service: deps.service });
+  app.register(basicAccountRoutes, { prefix: '/api', service: deps.service, publicOrigin: deps.config?.publicUrl ?? '' });
+  if (deps.config) app.register(cookieApiRoutes, { prefix: '/accounts', service: deps.service, config: deps.config });
+  if (deps.config) app.register(hostedPages, { service: deps.service, config: deps.config });
   return app;
 }

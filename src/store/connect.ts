@@ -108,7 +108,12 @@ async function openPostgres(url: string, options: OpenOptions): Promise<OpenedDa
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => {});
-  if (schema) await pool.query(`create schema if not exists ${schema}`);
+  if (schema) {
+    // Nodes starting together may race here; PostgreSQL can then report the schema as a duplicate.
+    await pool.query(`create schema if not exists ${schema}`).catch((err: { code?: string }) => {
+      if (err.code !== '23505' && err.code !== '42P06') throw err;
+    });
+  }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', schema, close: () => db.destroy() };
 }

@@ -30,6 +30,7 @@ export function createKeyStore(): KeyStore {
           created_at: k.createdAt,
           retired_at: k.retiredAt,
         })
+        .onConflict((oc) => oc.column('kid').doNothing())
         .execute();
     },
 

@@ -6,7 +6,6 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/index.js';
 import { assembleLatchkey, type Latchkey } from '../../src/cli/assemble.js';
 import type { PasswordHasher } from '../../src/core/ports.js';
-import { createArgon2Hasher } from '../../src/crypto/argon2-hasher.js';
 import { createFakeClock, type FakeClock } from './clock.js';
 import { createTestDatabase } from './database.js';
 import { createFastHasher } from './fast-hasher.js';
@@ -18,21 +17,27 @@ export interface TestInstance {
   clock: FakeClock;
   /** Every log line written so far (JSON strings). */
   logs: string[];
+  /** Delivers every queued email that is due now (to `smtpUrl`, or the dev outbox log); resolves to the number sent. */
+  flushOutbox(): Promise<number>;
   close(): Promise<void>;
 }
 
 export interface TestInstanceOptions {
-  /** 'argon2' (default: the real production hash at its floor parameters), 'fast', or a hasher object. */
+  /** 'argon2' (default: the production argon2id worker pool at its floor parameters), 'fast', or a hasher object. */
   hasher?: 'argon2' | 'fast' | PasswordHasher;
   /** Extra environment, as the server would read it. */
   env?: Record<string, string>;
   /** Use a SQLite file instead of memory (ignored on PostgreSQL). */
   sqliteFile?: string;
+  /** SMTP_URL for outgoing mail, e.g. `(await startMailbox()).url`; unset: the dev outbox. */
+  smtpUrl?: string;
+  /** Run the outbox sender's polling loop (off by default: call `flushOutbox()` instead). */
+  startMailSender?: boolean;
 }
 
 export async function createTestInstance(options: TestInstanceOptions = {}): Promise<TestInstance> {
   const database = createTestDatabase({ sqliteFile: options.sqliteFile });
-  const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'info', PUBLIC_URL: 'http://localhost:3000', ...options.env });
+  const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'info', PUBLIC_URL: 'http://localhost:3000', ...(options.smtpUrl ? { SMTP_URL: options.smtpUrl } : {}), ...options.env });
   const clock = createFakeClock();
   const logs: string[] = [];
   const logStream = new Writable({
@@ -46,8 +51,8 @@ export async function createTestInstance(options: TestInstanceOptions = {}): Pro
       ? options.hasher
       : options.hasher === 'fast'
         ? createFastHasher()
-        : createArgon2Hasher(config.argon2);
-  const latchkey = await assembleLatchkey(config, { hasher, clock, logStream });
+        : undefined; // the production argon2id worker pool, built by assembleLatchkey
+  const latchkey = await assembleLatchkey(config, { hasher, clock, logStream, startMailSender: options.startMailSender });
   await latchkey.app.ready();
   return {
     latchkey,
@@ -55,6 +60,7 @@ export async function createTestInstance(options: TestInstanceOptions = {}): Pro
     service: latchkey.service,
     clock,
     logs,
+    flushOutbox: () => latchkey.mail.flush(),
     async close() {
       await latchkey.close();
       await database.drop();

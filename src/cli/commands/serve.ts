@@ -14,7 +14,7 @@ export const serveCommand: Command = {
   async run(args) {
     expectNoArguments(args);
     const config = loadConfig();
-    const latchkey = await assembleLatchkey(config);
+    const latchkey = await assembleLatchkey(config, { startMailSender: true, startMaintenance: true });
     await latchkey.app.listen({ port: config.port, host: config.host });
     let stopping = false;
     const stop = (signal: string): void => {

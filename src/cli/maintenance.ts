@@ -1,0 +1,54 @@
+/** The periodic cleanup job of a serving node: safe on every node at once (see store/cleanup.ts). */
+import type { Clock } from '../core/ports.js';
+import { deleteExpiredRows, type CleanupReport } from '../store/cleanup.js';
+import type { OpenedDatabase } from '../store/index.js';
+
+export interface Maintenance {
+  /** Runs the cleanup every interval (with jitter, so nodes spread out). */
+  start(): void;
+  /** Stops the timer and waits for a run in progress. */
+  stop(): Promise<void>;
+  /** One cleanup now. */
+  runOnce(): Promise<CleanupReport>;
+}
+
+export interface MaintenanceLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** Builds the cleanup job; it does nothing until start() or runOnce(). */
+export function createMaintenance(database: OpenedDatabase, clock: Clock, log: MaintenanceLog, intervalMs: number): Maintenance {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  let stopped = true;
+
+  const runOnce = async (): Promise<CleanupReport> => {
+    const report = await deleteExpiredRows(database, clock.now());
+    if (report.sessions + report.oneTimeTokens + report.outbox > 0) log.info({ cleanup: report }, 'expired rows removed');
+    return report;
+  };
+
+  const schedule = (): void => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = runOnce()
+        .catch((err: unknown) => log.warn({ err }, 'cleanup failed; will retry'))
+        .finally(schedule);
+    }, intervalMs * (0.9 + Math.random() * 0.2));
+    timer.unref();
+  };
+
+  return {
+    start() {
+      stopped = false;
+      schedule();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+    runOnce,
+  };
+}
