@@ -1,0 +1,82 @@
+/**
+ * Three Latchkey processes on one PostgreSQL: a session, a logout, a refresh chain and a
+ * username are one thing across the nodes, not one per node (SECURITY 67f). Runs only with
+ * TEST_DATABASE_URL (skipped with a notice otherwise).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { send, startCluster, type Cluster } from './cluster.js';
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describe('three nodes on one PostgreSQL', { skip: process.env.TEST_DATABASE_URL ? false : 'TEST_DATABASE_URL is not set' }, () => {
+  let cluster: Cluster;
+  let a: Cluster['nodes'][number];
+  let b: Cluster['nodes'][number];
+  let c: Cluster['nodes'][number];
+
+  before(async () => {
+    cluster = await startCluster(3, { REFRESH_REUSE_GRACE: '1' });
+    [a, b, c] = cluster.nodes as [typeof a, typeof b, typeof c];
+    const reg = await send(a, 'POST', '/api/v1/account/register', { json: { username: 'shared', password: 'shared-password' } });
+    assert.equal(reg.status, 200);
+  });
+  after(() => cluster?.stop());
+
+  const login = async (node: typeof a) => {
+    const res = await send(node, 'POST', '/api/v1/account/login', { json: { username: 'shared', password: 'shared-password' } });
+    assert.equal(res.status, 200);
+    return res.body.result.token as { access: string; refresh: string };
+  };
+
+  it('every node publishes the same signing keys', async () => {
+    const sets = await Promise.all(cluster.nodes.map((n) => send(n, 'GET', '/.well-known/jwks.json')));
+    const kids = sets.map((s) => s.body.keys.map((k: { kid: string }) => k.kid).sort().join());
+    assert.equal(new Set(kids).size, 1);
+  });
+
+  it('a login on A works on B; a logout on C is refused on A at once', async () => {
+    const pair = await login(a);
+    assert.equal((await send(b, 'GET', '/api/v1/account/me', { headers: bearer(pair.access) })).status, 200);
+    assert.equal((await send(a, 'GET', '/api/v1/account/me', { headers: bearer(pair.access) })).status, 200);
+    assert.equal((await send(c, 'DELETE', '/api/v1/account/logout', { headers: bearer(pair.access) })).status, 200);
+    assert.equal((await send(a, 'GET', '/api/v1/account/me', { headers: bearer(pair.access) })).status, 401);
+    assert.equal((await send(b, 'GET', '/api/v1/account/refresh', { headers: bearer(pair.refresh) })).status, 401);
+  });
+
+  it('a refresh chain rotates across nodes, and a replay on a third node revokes it everywhere', async () => {
+    const rt0 = await login(a);
+    const rt1 = (await send(b, 'GET', '/api/v1/account/refresh', { headers: bearer(rt0.refresh) })).body.result.token;
+    const rt2 = (await send(c, 'GET', '/api/v1/account/refresh', { headers: bearer(rt1.refresh) })).body.result.token;
+    assert.equal((await send(a, 'GET', '/api/v1/account/me', { headers: bearer(rt2.access) })).status, 200);
+    await new Promise((r) => setTimeout(r, 1200)); // past the 1 s grace window
+    const replay = await send(c, 'GET', '/api/v1/account/refresh', { headers: bearer(rt0.refresh) });
+    assert.equal(replay.status, 401);
+    assert.equal(replay.body.error.code, 'token_reused');
+    assert.equal((await send(a, 'GET', '/api/v1/account/me', { headers: bearer(rt2.access) })).status, 401);
+    assert.equal((await send(b, 'GET', '/api/v1/account/refresh', { headers: bearer(rt2.refresh) })).status, 401);
+  });
+
+  it('30 concurrent refreshes of one token spread over the nodes yield exactly one successor chain', async () => {
+    const rt0 = await login(b);
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => send(cluster.nodes[i % 3]!, 'GET', '/api/v1/account/refresh', { headers: bearer(rt0.refresh) })),
+    );
+    const ok = results.filter((r) => r.status === 200);
+    assert.ok(ok.length >= 1, 'at least the first refresh succeeds');
+    assert.equal(new Set(ok.map((r) => r.body.result.token.refresh)).size, 1, 'one successor, whichever node answered');
+    const successor = ok[0]!.body.result.token;
+    assert.equal((await send(c, 'GET', '/api/v1/account/me', { headers: bearer(successor.access) })).status, 200);
+  });
+
+  it('50 concurrent registrations of one username across the nodes create exactly one account', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        send(cluster.nodes[i % 3]!, 'POST', '/api/v1/account/register', { json: { username: i % 2 ? 'Racer' : 'racer', password: `racer-password-${i}` } }),
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 200).length, 1);
+    assert.equal(statuses.filter((s) => s === 409).length, 49);
+  });
+});
