@@ -22,8 +22,8 @@ export interface AppDeps {
   checkReady: () => Promise<boolean>;
   /** Fastify logger options or false; tests pass a stream to capture logs. */
   logger: FastifyServerOptions['logger'];
-  /** The configuration; the cookie-session API and the hosted pages are mounted only when it is given. */
-  config?: Config;
+  /** The configuration (public origin, cookie names and lifetimes). */
+  config: Config;
 }
 
 export const BODY_LIMIT = 64 * 1024;
@@ -74,8 +74,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   app.register(nativeAccountRoutes, { prefix: '/api/v1/account', service: deps.service });
-  app.register(basicAccountRoutes, { prefix: '/api', service: deps.service, publicOrigin: deps.config?.publicUrl ?? '' });
-  if (deps.config) app.register(cookieApiRoutes, { prefix: '/accounts', service: deps.service, config: deps.config });
-  if (deps.config) app.register(hostedPages, { service: deps.service, config: deps.config });
+  app.register(basicAccountRoutes, { prefix: '/api', service: deps.service, publicOrigin: deps.config.publicUrl });
+  app.register(cookieApiRoutes, { prefix: '/accounts', service: deps.service, config: deps.config });
+  app.register(hostedPages, { service: deps.service, config: deps.config });
   return app;
 }

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
+import { loadConfig } from '../../src/config/index.js';
 import { AuthError } from '../../src/core/errors.js';
 import type { AccountsService } from '../../src/core/service.js';
 import { buildApp } from '../../src/http/app.js';
@@ -24,7 +25,13 @@ function appThrowing(error: unknown, logs: string[] = []) {
       done();
     },
   });
-  return buildApp({ service, jwks: () => ({ keys: [] }), checkReady: async () => true, logger: loggerOptions('info', stream) });
+  return buildApp({
+    service,
+    config: loadConfig({}),
+    jwks: () => ({ keys: [] }),
+    checkReady: async () => true,
+    logger: loggerOptions('info', stream),
+  });
 }
 
 const LOGIN = { json: { username: 'someone', password: 'some password' } };

@@ -56,7 +56,7 @@ const login: Action = async ({ service, settings }, req, reply) => {
   const body = bodyObject(req);
   const { username, password } = body;
   // Any malformed credential is the same failure as a wrong one: one answer for every cause.
-  if (typeof username !== 'string' || typeof password !== 'string' || username.length > 320 || password.length > 4096) {
+  if (typeof username !== 'string' || typeof password !== 'string' || username.length > 1023 || password.length > 1023) {
     throw new AuthError('INVALID_CREDENTIALS', 'invalid username or password');
   }
   const result = await service.loginForCookie(username, password, clientContext(req));
