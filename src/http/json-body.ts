@@ -19,11 +19,8 @@ export class BodyError extends Error {
   }
 }
 
-/** Replaces Fastify's body parsers with the strict JSON one. */
-export function registerJsonParser(app: FastifyInstance): void {
-  // Only JSON is accepted by default (a text/plain body, the CSRF-friendly "simple" type, gets 415);
-  // scopes that serve HTML forms add their own form parser.
-  app.removeAllContentTypeParsers();
+/** Parses a JSON body strictly; `transform` may rewrite the decoded text first (a dialect's compatibility rule). */
+function addStrictJsonParser(app: FastifyInstance, transform: (text: string) => string = (text) => text): void {
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
     const buffer = body as Buffer;
     if (buffer.length === 0) {
@@ -38,9 +35,23 @@ export function registerJsonParser(app: FastifyInstance): void {
       return;
     }
     try {
-      done(null, sjson.parse(text, null, { protoAction: 'error', constructorAction: 'error' }));
+      done(null, sjson.parse(transform(text), null, { protoAction: 'error', constructorAction: 'error' }));
     } catch {
       done(new BodyError('INVALID_JSON', 'the request body is not valid JSON'), undefined);
     }
   });
+}
+
+/** Replaces Fastify's body parsers with the strict JSON one. */
+export function registerJsonParser(app: FastifyInstance): void {
+  // Only JSON is accepted by default (a text/plain body, the CSRF-friendly "simple" type, gets 415);
+  // scopes that serve HTML forms add their own form parser.
+  app.removeAllContentTypeParsers();
+  addStrictJsonParser(app);
+}
+
+/** Replaces the JSON parser of an encapsulated scope with one that rewrites the text first. */
+export function registerTransformingJsonParser(app: FastifyInstance, transform: (text: string) => string): void {
+  app.removeContentTypeParser('application/json');
+  addStrictJsonParser(app, transform);
 }

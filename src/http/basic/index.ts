@@ -12,13 +12,13 @@
  * another site is refused (403), since a browser may attach cached Basic credentials on its own
  * (SECURITY.md item 23).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { loginKey } from '../../core/accounts/identifiers.js';
 import { AuthError } from '../../core/errors.js';
 import type { Account } from '../../core/ports.js';
 import type { AccountsService } from '../../core/service.js';
 import { requestSource } from '../csrf.js';
-import { describeError } from '../problems.js';
+import { useDialect } from '../dialect.js';
 import { parseBasicCredentials } from './basic-auth.js';
 import { sendBasicProblem } from './errors.js';
 import { registerSeedJsonParser } from './seed-json.js';
@@ -53,16 +53,7 @@ export async function basicAccountRoutes(app: FastifyInstance, opts: BasicRoutes
 
   registerSeedJsonParser(app);
 
-  app.addHook('onSend', async (_req, reply: FastifyReply) => {
-    reply.header('cache-control', 'no-store');
-    reply.header('pragma', 'no-cache');
-  });
-
-  app.setErrorHandler((err, req, reply) => {
-    const problem = describeError(err);
-    if (problem.unexpected) req.log.error({ err }, 'unexpected error');
-    return sendBasicProblem(reply, problem);
-  });
+  useDialect(app, sendBasicProblem);
 
   app.post<{ Body: CreateAccountBody }>('/account', { schema: { body: createAccountBody } }, async (req, reply) => {
     const account = await service.registerDomainAccount(req.body);

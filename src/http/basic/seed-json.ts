@@ -8,10 +8,7 @@
  * client sends can be altered by this rule.
  */
 import type { FastifyInstance } from 'fastify';
-import sjson from 'secure-json-parse';
-import { BodyError } from '../json-body.js';
-
-const decoder = new TextDecoder('utf-8', { fatal: true });
+import { registerTransformingJsonParser } from '../json-body.js';
 
 /** Removes backslash-newline pairs that stand between JSON tokens (not inside strings). */
 export function dropLineContinuations(text: string): string {
@@ -42,24 +39,5 @@ export function dropLineContinuations(text: string): string {
 
 /** Replaces the inherited JSON parser of this scope with the seed-compatible one. */
 export function registerSeedJsonParser(app: FastifyInstance): void {
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
-    const buffer = body as Buffer;
-    if (buffer.length === 0) {
-      done(null, undefined);
-      return;
-    }
-    let text: string;
-    try {
-      text = decoder.decode(buffer);
-    } catch {
-      done(new BodyError('INVALID_UTF8', 'the request body is not valid UTF-8'), undefined);
-      return;
-    }
-    try {
-      done(null, sjson.parse(dropLineContinuations(text), null, { protoAction: 'error', constructorAction: 'error' }));
-    } catch {
-      done(new BodyError('INVALID_JSON', 'the request body is not valid JSON'), undefined);
-    }
-  });
+  registerTransformingJsonParser(app, dropLineContinuations);
 }

@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/index.js';
 import type { AccountsService } from '../../core/service.js';
 import { cookieSettings } from '../cookies.js';
-import { describeError } from '../problems.js';
+import { useDialect } from '../dialect.js';
 import { ACTION_HANDLERS, type ActionContext } from './actions.js';
 import { ACTIONS, sendCookieApiError, unknownActionProblem, type ActionName } from './errors.js';
 
@@ -29,13 +29,7 @@ export async function cookieApiRoutes(app: FastifyInstance, opts: CookieApiOptio
   const ctx: ActionContext = { service: opts.service, settings: cookieSettings(opts.config) };
   await app.register(fastifyCookie);
 
-  app.addHook('onSend', async (_req, reply) => {
-    reply.header('cache-control', 'no-store');
-  });
-
-  app.setErrorHandler((err, req, reply) => {
-    const problem = describeError(err);
-    if (problem.unexpected) req.log.error({ err }, 'unexpected error');
+  useDialect(app, (reply, problem, req) => {
     if (problem.code === 'forbidden') req.log.warn({ event: 'csrf_rejected', action: (req.query as { do?: unknown }).do }, 'csrf check failed');
     return sendCookieApiError(reply, problem);
   });

@@ -2,12 +2,12 @@
  * The native JSON API, the account routes of seed 002: register, login, logout, refresh, me.
  * Each route parses, calls one service function and formats; the rules live in the core.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AuthError } from '../../core/errors.js';
 import type { Account } from '../../core/ports.js';
 import type { AccountsService, TokenPair } from '../../core/service.js';
 import { bearerToken, clientContext } from '../credentials.js';
-import { describeError } from '../problems.js';
+import { useDialect } from '../dialect.js';
 import { sendProblem, sendResult } from './envelope.js';
 import { loginBody, refreshBody, registerBody, type LoginBody, type RefreshBody, type RegisterBody } from './schemas.js';
 
@@ -36,16 +36,7 @@ export function accountView(account: Account): object {
 export async function nativeAccountRoutes(app: FastifyInstance, opts: { service: AccountsService }): Promise<void> {
   const { service } = opts;
 
-  app.addHook('onSend', async (_req, reply: FastifyReply) => {
-    reply.header('cache-control', 'no-store');
-    reply.header('pragma', 'no-cache');
-  });
-
-  app.setErrorHandler((err, req, reply) => {
-    const problem = describeError(err);
-    if (problem.unexpected) req.log.error({ err }, 'unexpected error');
-    return sendProblem(reply, problem);
-  });
+  useDialect(app, sendProblem);
 
   app.post<{ Body: RegisterBody }>('/register', { schema: { body: registerBody } }, async (req, reply) => {
     await service.registerAccount(req.body);
