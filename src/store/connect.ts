@@ -106,8 +106,13 @@ async function openPostgres(url: string, options: OpenOptions): Promise<OpenedDa
         oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
-  // An idle client losing its connection (database restart) must not crash the process.
+  // A client losing its connection (database restart, network cut) must not crash the process:
+  // idle clients report to the pool, checked-out ones to their own listener. The query in flight
+  // fails (503), and the pool drops the broken client when it is released.
   pool.on('error', () => {});
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   if (schema) {
     // Nodes starting together may race here; PostgreSQL can then report the schema as a duplicate.
     await pool.query(`create schema if not exists ${schema}`).catch((err: { code?: string }) => {

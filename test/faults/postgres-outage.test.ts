@@ -48,6 +48,25 @@ describe('PostgreSQL outage under load', { skip: enabled ? false : 'TEST_DATABAS
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
+    // Refreshes hold a connection for a whole transaction: the cut must also hit checked-out clients.
+    const rotations = (async () => {
+      const deadline = Date.now() + 30_000;
+      let token: string | null = null;
+      while (!stop && Date.now() < deadline) {
+        if (token === null) {
+          const login = await send(node, 'POST', '/api/v1/account/login', { json: { username: 'outage', password: 'outage-password' } }).catch(() => null);
+          if (login?.status === 200) token = login.body.result.token.refresh;
+          else if (login) assert.equal(login.status, 503);
+          continue;
+        }
+        const next = await send(node, 'GET', '/api/v1/account/refresh', { headers: { authorization: `Bearer ${token}` } }).catch(() => null);
+        if (next?.status === 200) token = next.body.result.token.refresh;
+        else if (next) {
+          assert.ok(next.status === 503 || next.status === 401, `refresh answered ${next.status}`);
+          token = null;
+        }
+      }
+    })();
 
     await new Promise((r) => setTimeout(r, 300));
     phase = 'outage';
@@ -73,6 +92,7 @@ describe('PostgreSQL outage under load', { skip: enabled ? false : 'TEST_DATABAS
     }
     stop = true;
     await load;
+    await rotations;
 
     assert.ok(recoveredAfter <= 5000, `recovered after ${recoveredAfter} ms`);
     assert.equal((await send(node, 'GET', '/readyz')).status, 200);
