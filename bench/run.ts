@@ -153,9 +153,11 @@ async function measureDatabase(label: string, dbUrl: string, passwordHash: strin
     const t0 = performance.now();
     const now = Date.now();
     await seedAccounts(dbUrl, BASE_ACCOUNTS, GROWTH, passwordHash, now);
-    await seedSessions(dbUrl, 'token', BASE_ACCOUNTS, GROWTH, now, GROWTH);
+    // Session numbers above every range used so far; session i belongs to account i mod GROWTH.
+    const offset = 10 * GROWTH;
+    await seedSessions(dbUrl, 'token', offset, offset + GROWTH, now, GROWTH);
     const seedSeconds = (performance.now() - t0) / 1000;
-    const sample = Array.from({ length: 1000 }, () => Math.floor(Math.random() * GROWTH));
+    const sample = Array.from({ length: 1000 }, () => offset + Math.floor(Math.random() * GROWTH));
     const big: BenchContext = { ...ctx, accounts: GROWTH, accessTokens: await signAccessTokens(dbUrl, ISSUER, sample, now, GROWTH) };
     const me = await runLoad({ url: server.url, connections: 10, seconds: SECONDS, requests: scenarioRequests('me_bearer', big) });
     const login = await runLoad({ url: server.url, connections: 10, seconds: SECONDS, requests: scenarioRequests('login_jwt', big) });
