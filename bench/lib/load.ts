@@ -29,12 +29,17 @@ export interface LoadOptions {
   requests: LoadRequest[];
 }
 
-/** Runs load for a fixed time; every run is bounded by `seconds` and a request timeout. */
+/** Runs load for a fixed time after a 1 s warm-up (JIT, caches) that is not counted; bounded by `seconds` and a request timeout. */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  await once(options, 1);
+  return once(options, options.seconds);
+}
+
+async function once(options: LoadOptions, seconds: number): Promise<LoadResult> {
   const result: any = await autocannon({
     url: options.url,
     connections: options.connections,
-    duration: options.seconds,
+    duration: seconds,
     timeout: 10,
     requests: options.requests.map((r) => ({
       method: r.method ?? 'GET',
@@ -46,14 +51,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     })),
   });
   const total = result.requests.total as number;
-  const seconds = result.duration as number;
+  const elapsed = result.duration as number;
   return {
-    rps: total / seconds,
+    rps: total / elapsed,
     p50: result.latency.p50,
     p99: result.latency.p99,
     requests: total,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
-    seconds,
+    seconds: elapsed,
   };
 }

@@ -48,9 +48,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   registerJsonParser(app);
 
-  app.addHook('onRequest', async (req, reply) => {
+  // Callback-style hooks: they run on every request, and an async hook costs a promise each.
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
     reply.header('x-content-type-options', 'nosniff');
+    done();
   });
 
   app.setErrorHandler((err, req, reply) => {

@@ -11,9 +11,10 @@ export type ProblemRenderer = (reply: FastifyReply, problem: Problem, req: Fasti
 
 /** Marks every response of this scope `no-store` and renders its errors with `render`. */
 export function useDialect(app: FastifyInstance, render: ProblemRenderer): void {
-  app.addHook('onSend', async (_req, reply) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     reply.header('cache-control', 'no-store');
     reply.header('pragma', 'no-cache');
+    done(null, payload);
   });
   app.setErrorHandler((err, req, reply) => {
     const problem = describeError(err);

@@ -1,5 +1,5 @@
 /** Converts the core's opaque Tx back into the Kysely handle it was made from. */
-import type { CompiledQuery, Kysely } from 'kysely';
+import type { CompiledQuery, Kysely, QueryResult } from 'kysely';
 import type { Tx, UnitOfWork } from '../core/ports.js';
 import type { Database } from './schema.js';
 
@@ -16,19 +16,26 @@ export function createUnitOfWork(db: Kysely<Database>): UnitOfWork {
   };
 }
 
+const SLOT = '\u0000latchkey-slot:';
+
 /**
- * A query compiled once and run with new parameters: for the hot read paths (a session check on
- * every request), where building and compiling the query would cost more than running it.
- * `build` must produce the query with placeholder values in the order `run` passes them.
+ * A query built and compiled once, then run with new values: for the hot paths (a session check
+ * on every request, a refresh), where building and compiling a Kysely query costs more than
+ * running it. `build` receives `slot(name)`, a placeholder for a value supplied per call.
  */
-export function precompiled<Row>(
-  build: (db: Kysely<Database>) => { compile(): CompiledQuery<Row> },
-): (tx: Tx, ...parameters: unknown[]) => Promise<Row | undefined> {
+export function prepared<Args extends Record<string, unknown>, Row = unknown>(
+  build: (db: Kysely<Database>, slot: <K extends keyof Args & string>(name: K) => Args[K]) => { compile(): CompiledQuery<Row> },
+): (tx: Tx, args: Args) => Promise<QueryResult<Row>> {
   let compiled: CompiledQuery<Row> | undefined;
-  return async (tx, ...parameters) => {
+  let slots: Array<string | null> = [];
+  return async (tx, args) => {
     const db = q(tx);
-    compiled ??= build(db).compile();
-    const result = await db.executeQuery<Row>({ ...compiled, parameters });
-    return result.rows[0];
+    if (!compiled) {
+      compiled = build(db, (name) => `${SLOT}${name}` as never).compile();
+      slots = compiled.parameters.map((p) => (typeof p === 'string' && p.startsWith(SLOT) ? p.slice(SLOT.length) : null));
+    }
+    const fixed = compiled.parameters;
+    const parameters = slots.map((name, i) => (name === null ? fixed[i] : args[name]));
+    return db.executeQuery<Row>({ ...compiled, parameters });
   };
 }

@@ -2,7 +2,7 @@
 import type { Session, SessionStore } from '../core/ports.js';
 import { toAccount } from './accounts.js';
 import type { DialectName } from './connect.js';
-import { precompiled, q } from './handle.js';
+import { prepared, q } from './handle.js';
 import type { AccountRow, SessionRow } from './schema.js';
 
 function toSession(row: SessionRow): Session {
@@ -78,84 +78,103 @@ function splitJoined(row: JoinedRow): { session: Session; account: ReturnType<ty
 /** The session store. */
 export function createSessionStore(dialect: DialectName): SessionStore {
   const lock = dialect === 'postgres';
-  // The two session checks run on every authenticated request: compiled once.
+  // Session checks run on every authenticated request, and rotation on every refresh: their
+  // queries are built and compiled once (see prepared()).
   const joinedBy = (column: 's.id' | 's.secret_hash') =>
-    precompiled<JoinedRow>((db) =>
+    prepared<{ key: string }, JoinedRow>((db, slot) =>
       db
         .selectFrom('sessions as s')
         .innerJoin('accounts as a', 'a.id', 's.account_id')
         .select([...SESSION_COLUMNS, ...ACCOUNT_COLUMNS])
-        .where(column, '=', '?') as never,
+        .where(column, '=', slot('key')) as never,
     );
   const joinedById = joinedBy('s.id');
   const joinedBySecretHash = joinedBy('s.secret_hash');
+  const insertRow = prepared<SessionRow & Record<string, unknown>>((db, slot) =>
+    db.insertInto('sessions').values({
+      id: slot('id'),
+      secret_hash: slot('secret_hash'),
+      account_id: slot('account_id'),
+      kind: slot('kind'),
+      family_id: slot('family_id'),
+      created_at: slot('created_at'),
+      last_seen_at: slot('last_seen_at'),
+      idle_expires_at: slot('idle_expires_at'),
+      absolute_expires_at: slot('absolute_expires_at'),
+      rotated_at: slot('rotated_at'),
+      replaced_by: slot('replaced_by'),
+      revoked_at: slot('revoked_at'),
+      ip: slot('ip'),
+      user_agent: slot('user_agent'),
+    }),
+  );
+  const bySecretHashForUpdate = prepared<{ hash: string }, SessionRow>((db, slot) =>
+    db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('secret_hash', '=', slot('hash'))
+      .$if(lock, (qb) => qb.forUpdate()),
+  );
+  const byId = prepared<{ id: string }, SessionRow>((db, slot) => db.selectFrom('sessions').selectAll().where('id', '=', slot('id')));
+  const markRotated = prepared<{ id: string; now: number; successor: string }>((db, slot) =>
+    db.updateTable('sessions').set({ rotated_at: slot('now'), replaced_by: slot('successor') }).where('id', '=', slot('id')),
+  );
+  const revokeFamily = prepared<{ family: string; now: number }>((db, slot) =>
+    db.updateTable('sessions').set({ revoked_at: slot('now') }).where('family_id', '=', slot('family')).where('revoked_at', 'is', null),
+  );
+  const touch = prepared<{ id: string; now: number; idle: number }>((db, slot) =>
+    db.updateTable('sessions').set({ last_seen_at: slot('now'), idle_expires_at: slot('idle') }).where('id', '=', slot('id')),
+  );
   return {
     async insert(tx, s) {
-      await q(tx)
-        .insertInto('sessions')
-        .values({
-          id: s.id,
-          secret_hash: s.secretHash,
-          account_id: s.accountId,
-          kind: s.kind,
-          family_id: s.familyId,
-          created_at: s.createdAt,
-          last_seen_at: s.lastSeenAt,
-          idle_expires_at: s.idleExpiresAt,
-          absolute_expires_at: s.absoluteExpiresAt,
-          rotated_at: s.rotatedAt,
-          replaced_by: s.replacedBy,
-          revoked_at: s.revokedAt,
-          ip: s.ip,
-          user_agent: s.userAgent,
-        })
-        .execute();
+      await insertRow(tx, {
+        id: s.id,
+        secret_hash: s.secretHash,
+        account_id: s.accountId,
+        kind: s.kind,
+        family_id: s.familyId,
+        created_at: s.createdAt,
+        last_seen_at: s.lastSeenAt,
+        idle_expires_at: s.idleExpiresAt,
+        absolute_expires_at: s.absoluteExpiresAt,
+        rotated_at: s.rotatedAt,
+        replaced_by: s.replacedBy,
+        revoked_at: s.revokedAt,
+        ip: s.ip,
+        user_agent: s.userAgent,
+      });
     },
 
     async findBySecretHashForUpdate(tx, secretHash) {
-      const row = await q(tx)
-        .selectFrom('sessions')
-        .selectAll()
-        .where('secret_hash', '=', secretHash)
-        .$if(lock, (qb) => qb.forUpdate())
-        .executeTakeFirst();
+      const row = (await bySecretHashForUpdate(tx, { hash: secretHash })).rows[0];
       return row ? toSession(row) : null;
     },
 
     async findById(tx, id) {
-      const row = await q(tx).selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = (await byId(tx, { id })).rows[0];
       return row ? toSession(row) : null;
     },
 
     async findWithAccount(tx, id) {
-      const row = await joinedById(tx, id);
+      const row = (await joinedById(tx, { key: id })).rows[0];
       return row ? splitJoined(row) : null;
     },
 
     async findBySecretHashWithAccount(tx, secretHash) {
-      const row = await joinedBySecretHash(tx, secretHash);
+      const row = (await joinedBySecretHash(tx, { key: secretHash })).rows[0];
       return row ? splitJoined(row) : null;
     },
 
     async markRotated(tx, id, now, successorId) {
-      await q(tx).updateTable('sessions').set({ rotated_at: now, replaced_by: successorId }).where('id', '=', id).execute();
+      await markRotated(tx, { id, now, successor: successorId });
     },
 
     async revokeFamily(tx, familyId, now) {
-      await q(tx)
-        .updateTable('sessions')
-        .set({ revoked_at: now })
-        .where('family_id', '=', familyId)
-        .where('revoked_at', 'is', null)
-        .execute();
+      await revokeFamily(tx, { family: familyId, now });
     },
 
     async touch(tx, id, now, idleExpiresAt) {
-      await q(tx)
-        .updateTable('sessions')
-        .set({ last_seen_at: now, idle_expires_at: idleExpiresAt })
-        .where('id', '=', id)
-        .execute();
+      await touch(tx, { id, now, idle: idleExpiresAt });
     },
 
     async revokeAccountSessions(tx, accountId, now, exceptSessionId) {
