@@ -18,6 +18,12 @@ export interface OpenedDatabase {
   dialect: DialectName;
   /** The PostgreSQL schema in use, when the URL named one. */
   schema: string | undefined;
+  /**
+   * SQLite files only: a cached statement on a second, read-only connection. Hot reads outside a
+   * transaction use it synchronously, without waiting for the writer connection; WAL gives it a
+   * snapshot of committed data only, so it never sees another request's uncommitted writes.
+   */
+  reader?: (sql: string) => SQLite.Statement;
   close(): Promise<void>;
 }
 
@@ -86,7 +92,19 @@ function openSqlite(path: string): OpenedDatabase {
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(withStatementCache(database)) });
-  return { db, dialect: 'sqlite', schema: undefined, close: () => db.destroy() };
+  if (inMemory) return { db, dialect: 'sqlite', schema: undefined, close: () => db.destroy() };
+  const readOnly = withStatementCache(new SQLite(path, { readonly: true }));
+  readOnly.pragma('busy_timeout = 5000');
+  return {
+    db,
+    dialect: 'sqlite',
+    schema: undefined,
+    reader: (sql) => readOnly.prepare(sql),
+    close: async () => {
+      await db.destroy();
+      readOnly.close();
+    },
+  };
 }
 
 async function openPostgres(url: string, options: OpenOptions): Promise<OpenedDatabase> {

@@ -39,3 +39,26 @@ export function prepared<Args extends Record<string, unknown>, Row = unknown>(
     return db.executeQuery<Row>({ ...compiled, parameters });
   };
 }
+
+/**
+ * Like prepared(), for a single-row read that may run on the synchronous read-only connection
+ * when it is called outside a transaction (`tx` is the root handle) and the database has one.
+ */
+export function preparedRead<Args extends Record<string, unknown>, Row>(
+  root: Kysely<Database>,
+  reader: ((sql: string) => { get(...params: unknown[]): unknown }) | undefined,
+  build: (db: Kysely<Database>, slot: <K extends keyof Args & string>(name: K) => Args[K]) => { compile(): CompiledQuery<Row> },
+): (tx: Tx, args: Args) => Promise<Row | undefined> {
+  const viaKysely = prepared<Args, Row>(build);
+  let compiled: CompiledQuery<Row> | undefined;
+  let slots: Array<string | null> = [];
+  return async (tx, args) => {
+    if (!reader || q(tx) !== root) return (await viaKysely(tx, args)).rows[0];
+    if (!compiled) {
+      compiled = build(root, (name) => `${SLOT}${name}` as never).compile();
+      slots = compiled.parameters.map((p) => (typeof p === 'string' && p.startsWith(SLOT) ? p.slice(SLOT.length) : null));
+    }
+    const fixed = compiled.parameters;
+    return reader(compiled.sql).get(...slots.map((name, i) => (name === null ? fixed[i] : args[name]))) as Row | undefined;
+  };
+}

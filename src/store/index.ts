@@ -24,7 +24,7 @@ export function createStores(opened: OpenedDatabase, clock: Clock): Stores {
   return {
     uow: createUnitOfWork(opened.db),
     accounts: createAccountStore(),
-    sessions: createSessionStore(opened.dialect),
+    sessions: createSessionStore(opened),
     keys: createKeyStore(),
     tokens: createOneTimeTokenStore(),
     promos: createPromoStore(),

@@ -1,8 +1,8 @@
 /** SessionStore on Kysely. Row locks (FOR UPDATE) are taken on PostgreSQL; SQLite serializes writers. */
 import type { Session, SessionStore } from '../core/ports.js';
 import { toAccount } from './accounts.js';
-import type { DialectName } from './connect.js';
-import { prepared, q } from './handle.js';
+import type { OpenedDatabase } from './connect.js';
+import { prepared, preparedRead, q } from './handle.js';
 import type { AccountRow, SessionRow } from './schema.js';
 
 function toSession(row: SessionRow): Session {
@@ -76,12 +76,12 @@ function splitJoined(row: JoinedRow): { session: Session; account: ReturnType<ty
 }
 
 /** The session store. */
-export function createSessionStore(dialect: DialectName): SessionStore {
-  const lock = dialect === 'postgres';
+export function createSessionStore(opened: OpenedDatabase): SessionStore {
+  const lock = opened.dialect === 'postgres';
   // Session checks run on every authenticated request, and rotation on every refresh: their
   // queries are built and compiled once (see prepared()).
   const joinedBy = (column: 's.id' | 's.secret_hash') =>
-    prepared<{ key: string }, JoinedRow>((db, slot) =>
+    preparedRead<{ key: string }, JoinedRow>(opened.db, opened.reader, (db, slot) =>
       db
         .selectFrom('sessions as s')
         .innerJoin('accounts as a', 'a.id', 's.account_id')
@@ -156,12 +156,12 @@ export function createSessionStore(dialect: DialectName): SessionStore {
     },
 
     async findWithAccount(tx, id) {
-      const row = (await joinedById(tx, { key: id })).rows[0];
+      const row = await joinedById(tx, { key: id });
       return row ? splitJoined(row) : null;
     },
 
     async findBySecretHashWithAccount(tx, secretHash) {
-      const row = (await joinedBySecretHash(tx, { key: secretHash })).rows[0];
+      const row = await joinedBySecretHash(tx, { key: secretHash });
       return row ? splitJoined(row) : null;
     },
 
