@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { startMailbox, type Mailbox } from '../support/mailbox.js';
 
 export interface Node {
   name: string;
@@ -111,4 +112,18 @@ export async function send(
     body = text;
   }
   return { status: res.status, body, headers: res.headers };
+}
+
+/** A cluster whose nodes send mail to a real SMTP server started for it, polling every second. */
+export async function startMailingCluster(count: number): Promise<Cluster & { mailbox: Mailbox }> {
+  const mailbox = await startMailbox();
+  const cluster = await startCluster(count, { SMTP_URL: mailbox.url, OUTBOX_POLL_INTERVAL: '1' });
+  return {
+    ...cluster,
+    mailbox,
+    async stop() {
+      await cluster.stop();
+      await mailbox.stop();
+    },
+  };
 }

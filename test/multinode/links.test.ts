@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { linkFrom, startMailbox, type Mailbox } from '../support/mailbox.js';
-import { send, startCluster, type Cluster, type Node } from './cluster.js';
+import { linkFrom, type Mailbox } from '../support/mailbox.js';
+import { send, startMailingCluster, type Cluster, type Node } from './cluster.js';
 
 /** Opens a link's page on `node` like a browser would: returns its form fields and cookies. */
 async function openForm(node: Node, link: string): Promise<{ cookie: string; csrf: string; token: string }> {
@@ -39,16 +39,13 @@ async function submit(node: Node, path: string, form: { cookie: string; csrf: st
 const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
 
 describe('one link used on two nodes at once', { skip: process.env.TEST_DATABASE_URL ? false : 'TEST_DATABASE_URL is not set' }, () => {
+  let cluster: Cluster & { mailbox: Mailbox };
   let mailbox: Mailbox;
-  let cluster: Cluster;
   before(async () => {
-    mailbox = await startMailbox();
-    cluster = await startCluster(3, { SMTP_URL: mailbox.url, OUTBOX_POLL_INTERVAL: '1' });
+    cluster = await startMailingCluster(3);
+    mailbox = cluster.mailbox;
   });
-  after(async () => {
-    await cluster?.stop();
-    await mailbox?.stop();
-  });
+  after(() => cluster?.stop());
 
   it('a confirmation link sets exactly one password', async () => {
     const [a, b, c] = cluster.nodes as [Node, Node, Node];

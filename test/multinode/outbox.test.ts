@@ -5,20 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startMailbox, type Mailbox } from '../support/mailbox.js';
-import { send, startCluster, type Cluster } from './cluster.js';
+import type { Mailbox } from '../support/mailbox.js';
+import { send, startMailingCluster, type Cluster } from './cluster.js';
 
 describe('outbox with three senders', { skip: process.env.TEST_DATABASE_URL ? false : 'TEST_DATABASE_URL is not set' }, () => {
+  let cluster: Cluster & { mailbox: Mailbox };
   let mailbox: Mailbox;
-  let cluster: Cluster;
   before(async () => {
-    mailbox = await startMailbox();
-    cluster = await startCluster(3, { SMTP_URL: mailbox.url, OUTBOX_POLL_INTERVAL: '1' });
+    cluster = await startMailingCluster(3);
+    mailbox = cluster.mailbox;
   });
-  after(async () => {
-    await cluster?.stop();
-    await mailbox?.stop();
-  });
+  after(() => cluster?.stop());
 
   it('delivers each of 45 sign-up emails exactly once', async () => {
     const addresses = Array.from({ length: 45 }, (_, i) => `multi-${i}@example.com`);
