@@ -3,6 +3,7 @@
  * dispatches. Bad arguments or configuration: one line on stderr and exit status 2 or 1.
  */
 import { ConfigError } from '../config/index.js';
+import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { outboxCommand } from './commands/outbox.js';
 import { promoCommand } from './commands/promo.js';
@@ -13,6 +14,7 @@ const commands: Record<string, Command> = {
   serve: serveCommand,
   migrate: migrateCommand,
   outbox: outboxCommand,
+  keys: keysCommand,
   promo: promoCommand,
 };
 

@@ -34,6 +34,8 @@ export interface JwtSigner extends AccessTokenSigner {
   jwks(): { keys: Array<Record<string, unknown>> };
   /** Generates a new signing key; older keys keep verifying. Returns the new kid. */
   rotate(): Promise<string>;
+  /** Re-reads the key set from the database (nodes also do this on their own every minute). */
+  reload(): Promise<void>;
 }
 
 export interface JwtSignerOptions {
@@ -41,6 +43,8 @@ export interface JwtSignerOptions {
   keys: KeyStore;
   clock: Clock;
   issuer: string;
+  /** How often the key set is re-read, so a key rotated elsewhere is used for signing (ms). */
+  refreshMs?: number;
 }
 
 function newKeyRecord(now: number): SigningKeyRecord {
@@ -80,8 +84,10 @@ function loadKey(record: SigningKeyRecord, issuer: string): LoadedKey {
 /** Loads (or on first start creates) the signing keys and returns the signer. */
 export async function createJwtSigner(options: JwtSignerOptions): Promise<JwtSigner> {
   const { uow, keys: store, clock, issuer } = options;
+  const refreshMs = options.refreshMs ?? 60_000;
   let keys: LoadedKey[] = [];
   let lastLoad = 0;
+  let reloading: Promise<void> | null = null;
   // token -> claims of tokens whose signature, header and issuer verified. Only `exp` depends on
   // time, and it is checked on every hit; the session is still checked by the caller each time.
   const verified = new Map<string, AccessClaims>();
@@ -113,6 +119,14 @@ export async function createJwtSigner(options: JwtSignerOptions): Promise<JwtSig
 
   return {
     async sign(claims: AccessClaims): Promise<string> {
+      if (Date.now() - lastLoad > refreshMs && !reloading) {
+        // Pick up a key rotated by another node or `latchkey keys rotate`, without delaying this answer.
+        reloading = reload()
+          .catch(() => {})
+          .finally(() => {
+            reloading = null;
+          });
+      }
       const current = keys[0];
       if (!current) throw new Error('no signing key loaded');
       return current.sign({ sid: claims.sid, iss: issuer, sub: claims.sub, iat: claims.iat, exp: claims.exp, jti: claims.jti });
@@ -142,6 +156,8 @@ export async function createJwtSigner(options: JwtSignerOptions): Promise<JwtSig
     },
 
     jwks: () => ({ keys: keys.map((k) => k.publicJwk) }),
+
+    reload,
 
     async rotate(): Promise<string> {
       const record = newKeyRecord(clock.now());
