@@ -28,6 +28,7 @@ export interface AppDeps {
 
 export const BODY_LIMIT = 64 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /** Builds the Fastify app with every surface mounted. */
 export function buildApp(deps: AppDeps): FastifyInstance {
@@ -61,9 +62,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return sendProblem(reply, problem);
   });
 
-  app.setNotFoundHandler((req, reply) =>
-    sendProblem(reply, { status: 404, code: 'not_found', message: `no route for ${req.method} ${req.url.split('?')[0]}` }),
-  );
+  // A known path with another method is 405 with Allow (checklist item 63), anything else 404.
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? '/';
+    const allowed = METHODS.filter((method) => app.hasRoute({ url: path, method }));
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      return sendProblem(reply, { status: 405, code: 'method_not_allowed', message: `use ${allowed.join(' or ')} for ${path}` });
+    }
+    return sendProblem(reply, { status: 404, code: 'not_found', message: `no route for ${req.method} ${path}` });
+  });
 
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_req, reply) => {
