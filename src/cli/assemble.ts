@@ -5,6 +5,7 @@
 import type { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
+import { loadCommonPasswords } from '../config/password-list.js';
 import { newSecret } from '../core/credentials/secrets.js';
 import type { CorePolicy } from '../core/deps.js';
 import type { Clock, PasswordHasher } from '../core/ports.js';
@@ -61,7 +62,7 @@ export function corePolicy(config: Config): CorePolicy {
     refreshReuseGrace: config.refreshReuseGrace,
     sessionIdleTtl: config.sessionIdleTtl,
     sessionAbsoluteTtl: config.sessionAbsoluteTtl,
-    passwordMinLength: config.passwordMinLength,
+    passwordRules: { minLength: config.passwordMinLength, commonPasswords: loadCommonPasswords() },
     touchInterval: 60,
     confirmTokenTtl: config.confirmTokenTtl,
     resetTokenTtl: config.resetTokenTtl,

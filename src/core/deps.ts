@@ -1,4 +1,5 @@
 /** What the core is built from: its ports and the policy numbers it enforces. */
+import type { PasswordRules } from './credentials/password-policy.js';
 import type {
   AccessTokenSigner,
   AccountStore,
@@ -20,7 +21,8 @@ export interface CorePolicy {
   refreshReuseGrace: number;
   sessionIdleTtl: number;
   sessionAbsoluteTtl: number;
-  passwordMinLength: number;
+  /** What a new password must be: minimum length and the common-password list. */
+  passwordRules: PasswordRules;
   /** A session's last-seen time is written at most this often (seconds), to keep reads cheap. */
   touchInterval: number;
   /** Lifetime of an email-confirmation (set-password) link, seconds. */

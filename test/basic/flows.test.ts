@@ -60,12 +60,12 @@ describe("Basic dialect with SMTP, reset in 'link' mode", () => {
   });
 
   it('change password (Basic) revokes a live JWT session and refresh token of the account, and emails a notice', async () => {
-    assert.equal((await curlCreate(t.app, createBody('nurse@buddycloud.com', 'angelica-1'))).status, 201);
-    const pair = await login(t.app, 'nurse@buddycloud.com', 'angelica-1');
-    const res = await curlChange(t.app, ['nurse@buddycloud.com', 'angelica-1'], changeBody('nurse@buddycloud.com', 'angelica-2'));
+    assert.equal((await curlCreate(t.app, createBody('nurse@buddycloud.com', 'angelica-nurse-1'))).status, 201);
+    const pair = await login(t.app, 'nurse@buddycloud.com', 'angelica-nurse-1');
+    const res = await curlChange(t.app, ['nurse@buddycloud.com', 'angelica-nurse-1'], changeBody('nurse@buddycloud.com', 'angelica-nurse-2'));
     assert.equal(res.status, 200, res.text);
     await assertSignedOut(t, pair);
-    await login(t.app, 'nurse@buddycloud.com', 'angelica-2');
+    await login(t.app, 'nurse@buddycloud.com', 'angelica-nurse-2');
     const notice = await mailFor(t, mailbox, 'nurse@buddycloud.com', /password was changed/);
     assert.doesNotMatch(notice.text, /angelica/);
   });

@@ -30,7 +30,7 @@ async function burst(node: Node, workers: number, killAfterMs: number): Promise<
     Array.from({ length: workers }, async (_, w) => {
       for (let i = 0; alive; i++) {
         const username = `burst-${w}-${i}`;
-        const password = `password-${w}-${i}`;
+        const password = `burst-pass-${w}-${i}-ok`;
         try {
           const reg = await send(node, 'POST', '/api/v1/account/register', { json: { username, password } });
           if (reg.status !== 200) continue;
@@ -97,7 +97,7 @@ async function scenario(databaseUrl: string): Promise<void> {
     await checkInvariants(databaseUrl);
     for (const username of outcome.registered) {
       const [, w, i] = username.split('-');
-      const login = await send(second, 'POST', '/api/v1/account/login', { json: { username, password: `password-${w}-${i}` } });
+      const login = await send(second, 'POST', '/api/v1/account/login', { json: { username, password: `burst-pass-${w}-${i}-ok` } });
       assert.equal(login.status, 200, `${username} was answered 200 before the kill and must log in after it`);
     }
   } finally {

@@ -53,15 +53,15 @@ describe('JWT API bad input', () => {
 
   it('rejects a password shorter than 8 characters and accepts exactly 8 code points, counted in Unicode', async () => {
     await expectError(reg({ username: 'shorty', password: 'seven77' }), 400, 'weak_password', 'password');
-    assert.equal((await reg({ username: 'eight', password: 'eight888' })).status, 200);
-    assert.equal((await reg({ username: 'emoji', password: '😀😀😀😀😀😀😀😀' })).status, 200);
+    assert.equal((await reg({ username: 'eight', password: 'eight8x8' })).status, 200);
+    assert.equal((await reg({ username: 'emoji', password: '🦊🌵🎻🚲🍉🧭🐙🔑' })).status, 200);
   });
 
   it('rejects a username or password over 1023 bytes, and never truncates', async () => {
     await expectError(reg({ username: 'é'.repeat(600), password: 'long enough' }), 400, 'invalid_input', 'username');
     await expectError(reg({ username: 'big', password: '€'.repeat(400) }), 400, 'invalid_input', 'password');
     await expectError(reg({ username: 'x'.repeat(1024), password: 'long enough' }), 400, 'invalid_input', 'username');
-    const long = 'p'.repeat(100);
+    const long = 'correct horse battery staple '.repeat(4).slice(0, 100);
     assert.equal((await reg({ username: 'longpw', password: long })).status, 200);
     const cut = await call(t.app, 'POST', '/api/v1/account/login', { json: { username: 'longpw', password: long.slice(0, 72) } });
     assert.equal(cut.status, 401);

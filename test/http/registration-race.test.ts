@@ -15,7 +15,7 @@ describe('registration race', () => {
     const spellings = ['Alice@Example.com', 'alice@example.com', 'ALICE@EXAMPLE.COM', 'ａｌｉｃｅ@example.com'];
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        call(t.app, 'POST', '/api/v1/account/register', { json: { username: spellings[i % spellings.length], password: `password-${i}` } }),
+        call(t.app, 'POST', '/api/v1/account/register', { json: { username: spellings[i % spellings.length], password: `verona-balcony-${i}` } }),
       ),
     );
     const statuses = results.map((r) => r.status).sort();
@@ -25,7 +25,7 @@ describe('registration race', () => {
     assert.equal(rows.length, 1);
     // The winner's password is the one that works.
     const winner = results.findIndex((r) => r.status === 200);
-    const ok = await call(t.app, 'POST', '/api/v1/account/login', { json: { username: 'alice@example.com', password: `password-${winner}` } });
+    const ok = await call(t.app, 'POST', '/api/v1/account/login', { json: { username: 'alice@example.com', password: `verona-balcony-${winner}` } });
     assert.equal(ok.status, 200);
   });
 });

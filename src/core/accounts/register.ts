@@ -19,7 +19,7 @@ export interface RegistrationInput {
 export async function registerAccount(deps: CoreDeps, input: RegistrationInput): Promise<Account> {
   const username = normalizeUsername(input.username);
   const email = input.email === undefined ? null : normalizeEmail(input.email);
-  const password = checkNewPassword(input.password, deps.policy.passwordMinLength);
+  const password = checkNewPassword(input.password, deps.policy.passwordRules, { username: input.username, email: input.email });
   const passwordHash = await deps.hasher.hash(password);
   const now = deps.clock.now();
   const account = {

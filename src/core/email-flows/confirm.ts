@@ -12,13 +12,13 @@ import { consumeLinkToken, invalidLink, peekLinkToken } from './link-tokens.js';
 
 /** The address a usable confirmation link was sent to, or INVALID_TOKEN; the link stays usable. */
 export function checkConfirmToken(deps: CoreDeps, token: string): Promise<{ email: string }> {
-  return peekLinkToken(deps, token, 'confirm');
+  return peekLinkToken(deps, token, 'confirm').then(({ email }) => ({ email }));
 }
 
 /** Consumes a confirmation link, sets the password and activates the account. */
 export async function confirmAccount(deps: CoreDeps, token: string, password: string): Promise<Account> {
-  await peekLinkToken(deps, token, 'confirm');
-  const normalized = checkNewPassword(password, deps.policy.passwordMinLength);
+  const { email, username } = await peekLinkToken(deps, token, 'confirm');
+  const normalized = checkNewPassword(password, deps.policy.passwordRules, { username, email });
   const passwordHash = await deps.hasher.hash(normalized);
   return deps.uow.transaction(async (tx) => {
     const { account } = await consumeLinkToken(deps, tx, token, 'confirm');

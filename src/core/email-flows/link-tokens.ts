@@ -49,13 +49,17 @@ export function linkStillApplies(token: OneTimeToken, account: Account | null): 
 // A secret is 43 base64url characters; anything else cannot be one, and is refused before any lookup.
 const SECRET_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
-/** The usable token for `secret` and its account (not consumed), or INVALID_TOKEN. */
-export async function peekLinkToken(deps: CoreDeps, secret: string, purpose: OneTimePurpose): Promise<{ email: string }> {
+/** The address and username of a usable link (not consumed), or INVALID_TOKEN. */
+export async function peekLinkToken(
+  deps: CoreDeps,
+  secret: string,
+  purpose: OneTimePurpose,
+): Promise<{ email: string; username: string | null }> {
   if (typeof secret !== 'string' || !SECRET_SHAPE.test(secret)) throw invalidLink();
   const token = await deps.tokens.findUsable(deps.uow.db, hashSecret(secret), purpose, deps.clock.now());
   const account = token ? await deps.accounts.findById(deps.uow.db, token.accountId) : null;
   if (!token || !linkStillApplies(token, account)) throw invalidLink();
-  return { email: token.email };
+  return { email: token.email, username: account.username };
 }
 
 /** Consumes the token for `secret` inside `tx` and returns it with its account, or INVALID_TOKEN. */

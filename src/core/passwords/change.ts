@@ -25,7 +25,7 @@ export async function changePassword(
       (await deps.hasher.verify(account.passwordHash, normalizePassword(current)));
     if (!matches) throw new AuthError('INVALID_CREDENTIALS', 'the current password is wrong', { field: 'currentPassword' });
   }
-  const normalized = checkNewPassword(newPassword, deps.policy.passwordMinLength);
+  const normalized = checkNewPassword(newPassword, deps.policy.passwordRules, { username: account.username, email: account.email });
   const passwordHash = await deps.hasher.hash(normalized);
   await deps.uow.transaction(async (tx) => {
     const now = deps.clock.now();

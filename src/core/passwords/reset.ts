@@ -72,13 +72,13 @@ async function resetToNewPassword(deps: CoreDeps, account: Account | null): Prom
 
 /** The address a usable reset link was sent to, or INVALID_TOKEN; the link stays usable. */
 export function checkResetToken(deps: CoreDeps, token: string): Promise<{ email: string }> {
-  return peekLinkToken(deps, token, 'reset');
+  return peekLinkToken(deps, token, 'reset').then(({ email }) => ({ email }));
 }
 
 /** Consumes a reset link: sets the password, revokes every session and reset link, queues a notice. */
 export async function completePasswordReset(deps: CoreDeps, token: string, newPassword: string): Promise<Account> {
-  await peekLinkToken(deps, token, 'reset');
-  const normalized = checkNewPassword(newPassword, deps.policy.passwordMinLength);
+  const { email, username } = await peekLinkToken(deps, token, 'reset');
+  const normalized = checkNewPassword(newPassword, deps.policy.passwordRules, { username, email });
   const passwordHash = await deps.hasher.hash(normalized);
   return deps.uow.transaction(async (tx) => {
     const { account } = await consumeLinkToken(deps, tx, token, 'reset');
