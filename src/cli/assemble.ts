@@ -63,6 +63,11 @@ export function corePolicy(config: Config): CorePolicy {
     sessionIdleTtl: config.sessionIdleTtl,
     sessionAbsoluteTtl: config.sessionAbsoluteTtl,
     passwordRules: { minLength: config.passwordMinLength, commonPasswords: loadCommonPasswords() },
+    throttle: {
+      freeFailures: config.loginFreeFailures,
+      maxDelay: config.loginMaxDelay,
+      ipFailuresPerMinute: config.loginIpFailuresPerMinute,
+    },
     touchInterval: 60,
     confirmTokenTtl: config.confirmTokenTtl,
     resetTokenTtl: config.resetTokenTtl,

@@ -32,6 +32,12 @@ export interface Config {
   hashConcurrency: number;
   /** argon2id worker threads; more than the cores only adds memory. */
   hashThreads: number;
+  /** Consecutive failed logins per identifier before delays start. */
+  loginFreeFailures: number;
+  /** Longest delay after repeated failures, seconds. */
+  loginMaxDelay: number;
+  /** Failed logins per client address per minute before the address waits. */
+  loginIpFailuresPerMinute: number;
   /** How often a node deletes expired rows, in milliseconds. */
   cleanupIntervalMs: number;
   hashQueueLimit: number;
@@ -90,6 +96,9 @@ export function loadConfig(env: Env = process.env): Config {
     },
     hashConcurrency: readInt(env, 'HASH_CONCURRENCY', 2 * cores, 1, 1024),
     hashThreads: readInt(env, 'HASH_THREADS', cores, 1, 256),
+    loginFreeFailures: readInt(env, 'LOGIN_FREE_FAILURES', 5, 1, 99),
+    loginMaxDelay: readDuration(env, 'LOGIN_MAX_DELAY', 900, 1, 3600),
+    loginIpFailuresPerMinute: readInt(env, 'LOGIN_IP_FAILURES_PER_MINUTE', 20, 1, 100000),
     cleanupIntervalMs: readDuration(env, 'CLEANUP_INTERVAL', 600, 10, 86400) * 1000,
     hashQueueLimit: readInt(env, 'HASH_QUEUE_LIMIT', 64 * cores, 0, 100000),
     passwordMinLength: readInt(env, 'PASSWORD_MIN_LENGTH', 8, 8, 1023),

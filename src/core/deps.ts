@@ -1,5 +1,6 @@
 /** What the core is built from: its ports and the policy numbers it enforces. */
 import type { PasswordRules } from './credentials/password-policy.js';
+import type { ThrottlePolicy } from './credentials/throttle.js';
 import type {
   AccessTokenSigner,
   AccountStore,
@@ -10,6 +11,7 @@ import type {
   PasswordHasher,
   PromoStore,
   SessionStore,
+  ThrottleStore,
   UnitOfWork,
 } from './ports.js';
 
@@ -31,6 +33,8 @@ export interface CorePolicy {
   resetTokenTtl: number;
   /** 'link' emails a reset link; 'new_password' (seed 001 compatibility) emails a new password. */
   resetMode: 'link' | 'new_password';
+  /** Login throttling per identifier and per client address. */
+  throttle: ThrottlePolicy;
   /** Domains `user@domain` accounts may be registered under (seed 001); null or empty: any. */
   accountDomains?: readonly string[] | null;
 }
@@ -46,6 +50,7 @@ export interface CoreDeps {
   policy: CorePolicy;
   tokens: OneTimeTokenStore;
   promos: PromoStore;
+  throttle: ThrottleStore;
   outbox: Outbox;
   /**
    * Server secret (shared by every node through the database) keying refresh-token successors

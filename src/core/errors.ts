@@ -14,6 +14,7 @@ export type AuthErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'BUSY'
+  | 'THROTTLED'
   | 'UNAVAILABLE';
 
 export class AuthError extends Error {

@@ -227,3 +227,26 @@ export interface Outbox {
   /** Queues a message in the same transaction as the change that causes it. */
   enqueue(tx: Tx, message: MailRequest): Promise<void>;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Login throttling (issue 5).
+
+export interface ThrottleState {
+  failures: number;
+  windowStart: number;
+  blockedUntil: number;
+}
+
+export interface ThrottleStore {
+  /** The latest time until which any of `keys` is blocked (0 when none is). */
+  blockedUntil(tx: Tx, keys: string[]): Promise<number>;
+  /**
+   * Counts one failure for `key` atomically; a count older than `windowMs` starts again at 1.
+   * Returns the new state.
+   */
+  recordFailure(tx: Tx, key: string, now: number, windowMs: number): Promise<ThrottleState>;
+  /** Blocks `key` until `until`. */
+  block(tx: Tx, key: string, until: number): Promise<void>;
+  /** Forgets `key` (a successful login). */
+  reset(tx: Tx, key: string): Promise<void>;
+}

@@ -53,7 +53,7 @@ export interface AccountsService {
   /** Creates an active account with a username and password (and optional email). */
   registerAccount(input: RegistrationInput): Promise<Account>;
   /** The active account for these credentials, or INVALID_CREDENTIALS. */
-  authenticatePassword(identifier: string, password: string): Promise<Account>;
+  authenticatePassword(identifier: string, password: string, ctx?: ClientContext): Promise<Account>;
   /** Registers an active `user@domain` account (seed 001); INVALID_INPUT for another shape or a domain not allowed. */
   registerDomainAccount(input: RegistrationInput): Promise<Account>;
 
@@ -124,7 +124,7 @@ export function createAccountsService(deps: CoreDeps): AccountsService {
   const warmUp = prepareDummyHash(deps);
   return {
     registerAccount: (input) => registerAccount(deps, input),
-    authenticatePassword: (identifier, password) => authenticatePassword(deps, identifier, password),
+    authenticatePassword: (identifier, password, ctx) => authenticatePassword(deps, identifier, password, ctx),
     registerDomainAccount: (input) => registerDomainAccount(deps, input),
 
     loginForTokens: (identifier, password, ctx) => loginForTokens(deps, identifier, password, ctx),

@@ -31,6 +31,7 @@ const STATUS_BY_CODE: Record<AuthErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   BUSY: 503,
+  THROTTLED: 429,
   UNAVAILABLE: 503,
 };
 

@@ -1,5 +1,5 @@
 /** Every store over one opened database. */
-import type { AccountStore, Clock, KeyStore, OneTimeTokenStore, Outbox, PromoStore, SessionStore, UnitOfWork } from '../core/ports.js';
+import type { AccountStore, Clock, KeyStore, OneTimeTokenStore, Outbox, PromoStore, SessionStore, ThrottleStore, UnitOfWork } from '../core/ports.js';
 import { createAccountStore } from './accounts.js';
 import type { OpenedDatabase } from './connect.js';
 import { createUnitOfWork } from './handle.js';
@@ -8,6 +8,7 @@ import { createOneTimeTokenStore } from './one-time-tokens.js';
 import { createOutbox } from './outbox.js';
 import { createPromoStore } from './promos.js';
 import { createSessionStore } from './sessions.js';
+import { createThrottleStore } from './throttle.js';
 
 export interface Stores {
   uow: UnitOfWork;
@@ -17,6 +18,7 @@ export interface Stores {
   tokens: OneTimeTokenStore;
   promos: PromoStore;
   outbox: Outbox;
+  throttle: ThrottleStore;
 }
 
 /** Builds the stores for an opened database. */
@@ -29,6 +31,7 @@ export function createStores(opened: OpenedDatabase, clock: Clock): Stores {
     tokens: createOneTimeTokenStore(),
     promos: createPromoStore(),
     outbox: createOutbox(clock),
+    throttle: createThrottleStore(),
   };
 }
 

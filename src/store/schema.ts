@@ -81,6 +81,13 @@ export interface OutboxTable {
   sent_at: number | null;
 }
 
+export interface LoginThrottleTable {
+  key: string;
+  failures: number;
+  window_start: number;
+  blocked_until: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   sessions: SessionsTable;
@@ -89,6 +96,7 @@ export interface Database {
   one_time_tokens: OneTimeTokensTable;
   promo_codes: PromoCodesTable;
   outbox: OutboxTable;
+  login_throttle: LoginThrottleTable;
 }
 
 export type AccountRow = AccountsTable;

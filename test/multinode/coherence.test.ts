@@ -69,6 +69,19 @@ describe('three nodes on one PostgreSQL', { skip: process.env.TEST_DATABASE_URL 
     assert.equal((await send(c, 'GET', '/api/v1/account/me', { headers: bearer(successor.access) })).status, 200);
   });
 
+  it('login throttling is one budget across the nodes, not one per node', async () => {
+    assert.equal((await send(a, 'POST', '/api/v1/account/register', { json: { username: 'guessed', password: 'guessed-password-1' } })).status, 200);
+    for (let i = 0; i < 6; i++) {
+      const res = await send(cluster.nodes[i % 3]!, 'POST', '/api/v1/account/login', { json: { username: 'guessed', password: `wrong-${i}` } });
+      assert.equal(res.status, 401);
+    }
+    for (const node of cluster.nodes) {
+      const res = await send(node, 'POST', '/api/v1/account/login', { json: { username: 'guessed', password: 'guessed-password-1' } });
+      assert.equal(res.status, 429, node.name);
+      assert.ok(Number(res.headers.get('retry-after')) >= 1);
+    }
+  });
+
   it('50 concurrent registrations of one username across the nodes create exactly one account', async () => {
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>

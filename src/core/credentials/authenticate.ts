@@ -5,10 +5,11 @@
  * does not reveal which accounts exist. A hash made with old parameters is upgraded on success.
  */
 import { loginKey } from '../accounts/identifiers.js';
-import type { CoreDeps } from '../deps.js';
+import type { ClientContext, CoreDeps } from '../deps.js';
 import { AuthError } from '../errors.js';
 import type { Account } from '../ports.js';
 import { isPasswordWithinBounds, normalizePassword } from './password-policy.js';
+import { assertNotThrottled, recordLoginFailure, recordLoginSuccess } from './throttle.js';
 
 const dummyHashes = new WeakMap<object, Promise<string>>();
 
@@ -32,14 +33,27 @@ function invalid(): AuthError {
 }
 
 /** The active account these credentials belong to; throws INVALID_CREDENTIALS otherwise. */
-export async function authenticatePassword(deps: CoreDeps, identifier: string, password: string): Promise<Account> {
-  if (!isPasswordWithinBounds(password)) throw invalid();
-  const normalized = normalizePassword(password);
+export async function authenticatePassword(
+  deps: CoreDeps,
+  identifier: string,
+  password: string,
+  ctx: ClientContext = { ip: null, userAgent: null },
+): Promise<Account> {
   const key = loginKey(identifier);
+  await assertNotThrottled(deps, key, ctx.ip);
+  if (!isPasswordWithinBounds(password)) {
+    await recordLoginFailure(deps, key, ctx.ip);
+    throw invalid();
+  }
+  const normalized = normalizePassword(password);
   const account = key === null ? null : await deps.accounts.findByLoginKey(deps.uow.db, key);
   const hash = account?.passwordHash ?? (await dummyHashFor(deps));
   const matches = await deps.hasher.verify(hash, normalized);
-  if (!account || !account.passwordHash || !matches || account.status !== 'active') throw invalid();
+  if (!account || !account.passwordHash || !matches || account.status !== 'active') {
+    await recordLoginFailure(deps, key, ctx.ip);
+    throw invalid();
+  }
+  await recordLoginSuccess(deps, key);
   if (deps.hasher.needsRehash(account.passwordHash)) {
     const upgraded = await deps.hasher.hash(normalized);
     await deps.accounts.replacePasswordHash(deps.uow.db, account.id, account.passwordHash, upgraded, deps.clock.now());

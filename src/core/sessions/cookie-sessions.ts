@@ -40,7 +40,7 @@ export async function loginForCookie(
   password: string,
   ctx: ClientContext,
 ): Promise<CookieLogin> {
-  const account = await authenticatePassword(deps, identifier, password);
+  const account = await authenticatePassword(deps, identifier, password, ctx);
   const { session, secret } = await startSession(deps, deps.uow.db, account, 'cookie', ctx);
   return { account, session, sessionSecret: secret, csrfToken: csrfTokenFor(deps, session.id) };
 }

@@ -47,7 +47,7 @@ export async function loginForTokens(
   password: string,
   ctx: ClientContext,
 ): Promise<TokenPair> {
-  const account = await authenticatePassword(deps, identifier, password);
+  const account = await authenticatePassword(deps, identifier, password, ctx);
   const started = await startSession(deps, deps.uow.db, account, 'token', ctx);
   return { access: await accessTokenFor(deps, started.session), refresh: started.secret };
 }

@@ -17,6 +17,7 @@ import { loginKey } from '../../core/accounts/identifiers.js';
 import { AuthError } from '../../core/errors.js';
 import type { Account } from '../../core/ports.js';
 import type { AccountsService } from '../../core/service.js';
+import { clientContext } from '../credentials.js';
 import { requestSource } from '../csrf.js';
 import { useDialect } from '../dialect.js';
 import { parseBasicCredentials } from './basic-auth.js';
@@ -48,7 +49,7 @@ export async function basicAccountRoutes(app: FastifyInstance, opts: BasicRoutes
     if (options.changesState && requestSource(req, opts.publicOrigin) === 'foreign') {
       throw new AuthError('FORBIDDEN', 'a cross-site request cannot change an account with Basic credentials');
     }
-    return service.authenticatePassword(credentials.username, credentials.password);
+    return service.authenticatePassword(credentials.username, credentials.password, clientContext(req));
   }
 
   registerSeedJsonParser(app);

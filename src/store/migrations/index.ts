@@ -6,9 +6,12 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as core from './2026-11-22T0500-core.js';
 import * as linksPromoOutbox from './2026-11-22T0600-links-promo-outbox.js';
 
+import * as loginThrottle from './2026-11-22T0800-login-throttle.js';
+
 const migrations: Record<string, Migration> = {
   '2026-11-22T0500-core': core,
   '2026-11-22T0600-links-promo-outbox': linksPromoOutbox,
+  '2026-11-22T0800-login-throttle': loginThrottle,
 };
 
 export const migrationProvider: MigrationProvider = {

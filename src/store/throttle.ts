@@ -1,0 +1,43 @@
+/** ThrottleStore on Kysely: one upsert per failure, atomic on both databases. */
+import { sql } from 'kysely';
+import type { ThrottleStore } from '../core/ports.js';
+import { q } from './handle.js';
+
+/** The login throttle store. */
+export function createThrottleStore(): ThrottleStore {
+  return {
+    async blockedUntil(tx, keys) {
+      if (keys.length === 0) return 0;
+      const row = await q(tx)
+        .selectFrom('login_throttle')
+        .select(({ fn }) => fn.max('blocked_until').as('until'))
+        .where('key', 'in', keys)
+        .executeTakeFirst();
+      return Number(row?.until ?? 0);
+    },
+
+    async recordFailure(tx, key, now, windowMs) {
+      const stale = now - windowMs;
+      const row = await q(tx)
+        .insertInto('login_throttle')
+        .values({ key, failures: 1, window_start: now, blocked_until: 0 })
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet({
+            failures: sql`case when login_throttle.window_start <= ${stale} then 1 else login_throttle.failures + 1 end`,
+            window_start: sql`case when login_throttle.window_start <= ${stale} then ${now} else login_throttle.window_start end`,
+          }),
+        )
+        .returning(['failures', 'window_start', 'blocked_until'])
+        .executeTakeFirstOrThrow();
+      return { failures: Number(row.failures), windowStart: Number(row.window_start), blockedUntil: Number(row.blocked_until) };
+    },
+
+    async block(tx, key, until) {
+      await q(tx).updateTable('login_throttle').set({ blocked_until: until }).where('key', '=', key).execute();
+    },
+
+    async reset(tx, key) {
+      await q(tx).deleteFrom('login_throttle').where('key', '=', key).execute();
+    },
+  };
+}
