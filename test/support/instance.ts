@@ -27,6 +27,8 @@ export interface TestInstanceOptions {
   hasher?: 'argon2' | 'fast' | PasswordHasher;
   /** Extra environment, as the server would read it. */
   env?: Record<string, string>;
+  /** Internal: set on the one retry after a start-up failure on PostgreSQL. */
+  retried?: boolean;
   /** Use a SQLite file instead of memory (ignored on PostgreSQL). */
   sqliteFile?: string;
   /** SMTP_URL for outgoing mail, e.g. `(await startMailbox()).url`; unset: the dev outbox. */
@@ -52,7 +54,17 @@ export async function createTestInstance(options: TestInstanceOptions = {}): Pro
       : options.hasher === 'fast'
         ? createFastHasher()
         : undefined; // the production argon2id worker pool, built by assembleLatchkey
-  const latchkey = await assembleLatchkey(config, { hasher, clock, logStream, startMailSender: options.startMailSender });
+  let latchkey: Latchkey;
+  try {
+    latchkey = await assembleLatchkey(config, { hasher, clock, logStream, startMailSender: options.startMailSender });
+  } catch (err) {
+    // Seen once in CI on PostgreSQL (1 run in 4): the migrator reported the test's fresh schema as
+    // missing right after creating it. Cause not found yet; one retry on a new schema keeps the
+    // suite honest about everything else. Any other start-up error still fails the test.
+    if (database.dialect !== 'postgres' || !/schema "t_[0-9a-f]+" does not exist/.test(String(err)) || options.retried) throw err;
+    await database.drop().catch(() => {});
+    return createTestInstance({ ...options, retried: true });
+  }
   await latchkey.app.ready();
   return {
     latchkey,
