@@ -6,7 +6,8 @@
  * when given, is redeemed in the same transaction in both cases, so a bad code is refused
  * the same way for either.
  */
-import { normalizeEmail, type NormalizedIdentifier } from '../accounts/identifiers.js';
+import { foldCase, normalizeEmail, type NormalizedIdentifier } from '../accounts/identifiers.js';
+import { takeMailBudget } from './mail-budget.js';
 import { newId } from '../credentials/secrets.js';
 import type { CoreDeps } from '../deps.js';
 import { AuthError } from '../errors.js';
@@ -23,6 +24,7 @@ async function redeemPromo(deps: CoreDeps, tx: Tx, promo: string | null): Promis
 }
 
 async function notifyExisting(deps: CoreDeps, tx: Tx, existing: Account): Promise<void> {
+  if (existing.email === null || !(await takeMailBudget(deps, tx, foldCase(existing.email)))) return;
   await deps.outbox.enqueue(tx, { template: 'signup_attempt', to: existing.email ?? '', data: {} });
 }
 
@@ -72,6 +74,7 @@ export async function resendConfirmation(deps: CoreDeps, emailInput: string): Pr
   await deps.uow.transaction(async (tx) => {
     const account = await deps.accounts.findByEmailKey(tx, email.key);
     if (!account || account.status !== 'pending' || account.email === null) return;
+    if (!(await takeMailBudget(deps, tx, email.key))) return;
     const token = await issueLinkToken(deps, tx, account, account.email, 'confirm');
     await deps.outbox.enqueue(tx, { template: 'confirm_account', to: account.email, data: { token } });
   });

@@ -13,7 +13,8 @@
  * 'new_password' mode, hashing) work, so neither the answer nor its timing reveals whether an
  * account exists (SECURITY.md items 9 and 16).
  */
-import { loginKey } from '../accounts/identifiers.js';
+import { foldCase, loginKey } from '../accounts/identifiers.js';
+import { takeMailBudget } from '../email-flows/mail-budget.js';
 import { checkNewPassword } from '../credentials/password-policy.js';
 import { newId } from '../credentials/secrets.js';
 import type { CoreDeps } from '../deps.js';
@@ -39,6 +40,7 @@ export async function requestPasswordReset(deps: CoreDeps, identifier: string): 
       await deps.tokens.voidForAccount(tx, newId(), 'reset', deps.clock.now());
       return;
     }
+    if (!(await takeMailBudget(deps, tx, foldCase(account.email as string)))) return;
     await sendLink(deps, tx, account);
   });
 }
@@ -63,6 +65,8 @@ async function resetToNewPassword(deps: CoreDeps, account: Account | null): Prom
       await deps.sessions.revokeAccountSessions(tx, newId(), now);
       return;
     }
+    // Over the address's mail budget: change nothing (the new password could not be sent).
+    if (!(await takeMailBudget(deps, tx, foldCase(account.email as string)))) return;
     await deps.accounts.setPasswordHash(tx, account.id, passwordHash, now);
     await deps.sessions.revokeAccountSessions(tx, account.id, now);
     await deps.tokens.voidForAccount(tx, account.id, 'reset', now);
