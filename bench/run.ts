@@ -54,6 +54,19 @@ export interface BenchResults {
   databases: Record<string, DatabaseResults>;
 }
 
+// Every server the bench starts, so that a failed run never leaves one behind.
+const running = new Set<Running>();
+async function start(env: Record<string, string>): Promise<Running> {
+  const server = await startLatchkey(env);
+  running.add(server);
+  const stop = server.stop;
+  server.stop = async () => {
+    running.delete(server);
+    await stop();
+  };
+  return server;
+}
+
 const log = (msg: string): void => void process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${msg}\n`);
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 
@@ -99,10 +112,10 @@ async function buildContext(dbUrl: string, passwordHash: string): Promise<BenchC
 async function measureDatabase(label: string, dbUrl: string, passwordHash: string): Promise<DatabaseResults> {
   const env = { DATABASE_URL: dbUrl, JWT_ISSUER: ISSUER };
   log(`${label}: cold start (migrations)`);
-  let server = await startLatchkey(env);
+  let server = await start(env);
   const startupColdMs = server.startupMs;
   await server.stop();
-  server = await startLatchkey(env);
+  server = await start(env);
   const startupWarmMs = server.startupMs;
   log(`${label}: start-up cold ${startupColdMs.toFixed(0)} ms, warm ${startupWarmMs.toFixed(0)} ms; seeding`);
   const ctx = await buildContext(dbUrl, passwordHash);
@@ -139,7 +152,7 @@ async function measureDatabase(label: string, dbUrl: string, passwordHash: strin
   log(`${label}: storm: alone ${alone.rps.toFixed(0)}, during ${during.rps.toFixed(0)} req/s (logins ${storm.rps.toFixed(0)}/s)`);
 
   await server.stop();
-  server = await startLatchkey(env);
+  server = await start(env);
   for (const c of CONNECTIONS) {
     const r = await runLoad({ url: server.url, connections: c, seconds: SECONDS, requests: scenarioRequests('mixed', ctx) });
     (results.scenarios.mixed ??= {})[c] = r;
@@ -216,4 +229,8 @@ async function main(): Promise<void> {
   log(`wrote ${file}, docs/benchmarks.md and docs/benchmarks.svg in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 
-await main();
+try {
+  await main();
+} finally {
+  await Promise.all([...running].map((server) => server.stop()));
+}
