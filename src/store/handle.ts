@@ -18,24 +18,34 @@ export function createUnitOfWork(db: Kysely<Database>): UnitOfWork {
 
 const SLOT = '\u0000latchkey-slot:';
 
+type Build<Args, Row> = (db: Kysely<Database>, slot: <K extends keyof Args & string>(name: K) => Args[K]) => { compile(): CompiledQuery<Row> };
+
+/** Compiles `build` once (on first use) and fills its slots with each call's values. */
+function slotted<Args extends Record<string, unknown>, Row>(build: Build<Args, Row>) {
+  let compiled: CompiledQuery<Row> | undefined;
+  let slots: Array<string | null> = [];
+  return (db: Kysely<Database>, args: Args): { compiled: CompiledQuery<Row>; parameters: unknown[] } => {
+    if (!compiled) {
+      compiled = build(db, (name) => `${SLOT}${name}` as never).compile();
+      slots = compiled.parameters.map((p) => (typeof p === 'string' && p.startsWith(SLOT) ? p.slice(SLOT.length) : null));
+    }
+    const fixed = compiled.parameters;
+    return { compiled, parameters: slots.map((name, i) => (name === null ? fixed[i] : args[name])) };
+  };
+}
+
 /**
  * A query built and compiled once, then run with new values: for the hot paths (a session check
  * on every request, a refresh), where building and compiling a Kysely query costs more than
  * running it. `build` receives `slot(name)`, a placeholder for a value supplied per call.
  */
 export function prepared<Args extends Record<string, unknown>, Row = unknown>(
-  build: (db: Kysely<Database>, slot: <K extends keyof Args & string>(name: K) => Args[K]) => { compile(): CompiledQuery<Row> },
+  build: Build<Args, Row>,
 ): (tx: Tx, args: Args) => Promise<QueryResult<Row>> {
-  let compiled: CompiledQuery<Row> | undefined;
-  let slots: Array<string | null> = [];
+  const fill = slotted(build);
   return async (tx, args) => {
     const db = q(tx);
-    if (!compiled) {
-      compiled = build(db, (name) => `${SLOT}${name}` as never).compile();
-      slots = compiled.parameters.map((p) => (typeof p === 'string' && p.startsWith(SLOT) ? p.slice(SLOT.length) : null));
-    }
-    const fixed = compiled.parameters;
-    const parameters = slots.map((name, i) => (name === null ? fixed[i] : args[name]));
+    const { compiled, parameters } = fill(db, args);
     return db.executeQuery<Row>({ ...compiled, parameters });
   };
 }
@@ -47,18 +57,13 @@ export function prepared<Args extends Record<string, unknown>, Row = unknown>(
 export function preparedRead<Args extends Record<string, unknown>, Row>(
   root: Kysely<Database>,
   reader: ((sql: string) => { get(...params: unknown[]): unknown }) | undefined,
-  build: (db: Kysely<Database>, slot: <K extends keyof Args & string>(name: K) => Args[K]) => { compile(): CompiledQuery<Row> },
+  build: Build<Args, Row>,
 ): (tx: Tx, args: Args) => Promise<Row | undefined> {
   const viaKysely = prepared<Args, Row>(build);
-  let compiled: CompiledQuery<Row> | undefined;
-  let slots: Array<string | null> = [];
+  const fill = slotted(build);
   return async (tx, args) => {
     if (!reader || q(tx) !== root) return (await viaKysely(tx, args)).rows[0];
-    if (!compiled) {
-      compiled = build(root, (name) => `${SLOT}${name}` as never).compile();
-      slots = compiled.parameters.map((p) => (typeof p === 'string' && p.startsWith(SLOT) ? p.slice(SLOT.length) : null));
-    }
-    const fixed = compiled.parameters;
-    return reader(compiled.sql).get(...slots.map((name, i) => (name === null ? fixed[i] : args[name]))) as Row | undefined;
+    const { compiled, parameters } = fill(root, args);
+    return reader(compiled.sql).get(...parameters) as Row | undefined;
   };
 }

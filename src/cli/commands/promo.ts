@@ -5,13 +5,12 @@
  */
 import { loadConfig } from '../../config/index.js';
 import { AuthError } from '../../core/errors.js';
-import type { Clock, PromoCode } from '../../core/ports.js';
+import type { PromoCode } from '../../core/ports.js';
 import { addPromoCode, listPromoCodes } from '../../core/promo/promo-codes.js';
 import type { PromoInput } from '../../core/service.js';
 import { createStores, isSchemaCurrent, openDatabase } from '../../store/index.js';
+import { systemClock } from '../assemble.js';
 import { UsageError, type Command } from '../command.js';
-
-const systemClock: Clock = { now: () => Date.now() };
 
 export type PromoArgs = { action: 'list'; json: boolean } | { action: 'add'; json: boolean; input: PromoInput };
 
