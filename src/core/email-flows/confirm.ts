@@ -4,11 +4,10 @@
  * before the link is consumed, so a rejected password does not burn the link; of concurrent
  * uses of one link exactly one succeeds (the consume is atomic).
  */
-import { checkNewPassword } from '../credentials/password-policy.js';
 import type { CoreDeps } from '../deps.js';
 import type { Account } from '../ports.js';
 import { foldCase } from '../accounts/identifiers.js';
-import { consumeLinkToken, invalidLink, peekLinkToken } from './link-tokens.js';
+import { consumeLinkToken, hashPasswordForLink, invalidLink, peekLinkToken } from './link-tokens.js';
 
 /** The address a usable confirmation link was sent to, or INVALID_TOKEN; the link stays usable. */
 export function checkConfirmToken(deps: CoreDeps, token: string): Promise<{ email: string }> {
@@ -17,9 +16,7 @@ export function checkConfirmToken(deps: CoreDeps, token: string): Promise<{ emai
 
 /** Consumes a confirmation link, sets the password and activates the account. */
 export async function confirmAccount(deps: CoreDeps, token: string, password: string): Promise<Account> {
-  const { email, username } = await peekLinkToken(deps, token, 'confirm');
-  const normalized = checkNewPassword(password, deps.policy.passwordRules, { username, email });
-  const passwordHash = await deps.hasher.hash(normalized);
+  const passwordHash = await hashPasswordForLink(deps, token, 'confirm', password);
   return deps.uow.transaction(async (tx) => {
     const { account } = await consumeLinkToken(deps, tx, token, 'confirm');
     const now = deps.clock.now();

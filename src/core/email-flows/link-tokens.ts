@@ -7,6 +7,7 @@
  * or leaked old link, a database dump yielding usable links (hashes only).
  */
 import { foldCase } from '../accounts/identifiers.js';
+import { checkNewPassword } from '../credentials/password-policy.js';
 import { hashSecret, newId, newSecret } from '../credentials/secrets.js';
 import type { CoreDeps } from '../deps.js';
 import { AuthError } from '../errors.js';
@@ -60,6 +61,16 @@ export async function peekLinkToken(
   const account = token ? await deps.accounts.findById(deps.uow.db, token.accountId) : null;
   if (!token || !linkStillApplies(token, account)) throw invalidLink();
   return { email: token.email, username: account.username };
+}
+
+/**
+ * The hash of the password a link is about to set: the link must still be usable, and the
+ * password passes the policy with the account's context. Checked before the link is consumed,
+ * so a refused password does not burn it; the hash is computed outside any transaction.
+ */
+export async function hashPasswordForLink(deps: CoreDeps, secret: string, purpose: OneTimePurpose, password: string): Promise<string> {
+  const { email, username } = await peekLinkToken(deps, secret, purpose);
+  return deps.hasher.hash(checkNewPassword(password, deps.policy.passwordRules, { username, email }));
 }
 
 /** Consumes the token for `secret` inside `tx` and returns it with its account, or INVALID_TOKEN. */

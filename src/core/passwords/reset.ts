@@ -15,11 +15,10 @@
  */
 import { foldCase, loginKey } from '../accounts/identifiers.js';
 import { takeMailBudget } from '../email-flows/mail-budget.js';
-import { checkNewPassword } from '../credentials/password-policy.js';
 import { newId } from '../credentials/secrets.js';
 import type { CoreDeps } from '../deps.js';
 import type { Account, Tx } from '../ports.js';
-import { consumeLinkToken, issueLinkToken, peekLinkToken } from '../email-flows/link-tokens.js';
+import { consumeLinkToken, hashPasswordForLink, issueLinkToken, peekLinkToken } from '../email-flows/link-tokens.js';
 import { generatePassword } from './generate.js';
 
 function greetingData(account: Account): Record<string, string> {
@@ -81,9 +80,7 @@ export function checkResetToken(deps: CoreDeps, token: string): Promise<{ email:
 
 /** Consumes a reset link: sets the password, revokes every session and reset link, queues a notice. */
 export async function completePasswordReset(deps: CoreDeps, token: string, newPassword: string): Promise<Account> {
-  const { email, username } = await peekLinkToken(deps, token, 'reset');
-  const normalized = checkNewPassword(newPassword, deps.policy.passwordRules, { username, email });
-  const passwordHash = await deps.hasher.hash(normalized);
+  const passwordHash = await hashPasswordForLink(deps, token, 'reset', newPassword);
   return deps.uow.transaction(async (tx) => {
     const { account } = await consumeLinkToken(deps, tx, token, 'reset');
     const now = deps.clock.now();
