@@ -16,7 +16,16 @@ function findTests(dir) {
   return found;
 }
 
-const files = process.argv.slice(2).length ? process.argv.slice(2) : findTests('test');
+// Long files (real processes, real outages, timing samples) start first, so the two slots stay
+// busy to the end instead of one long file running alone at the finish.
+const SLOW = [/faults\//, /multinode\//, /cli/, /outbox-cli/, /sec-enumeration-timing/, /sec-60-fuzz/, /browser\//, /sec-65/];
+const slowness = (file) => {
+  const i = SLOW.findIndex((re) => re.test(file));
+  return i === -1 ? SLOW.length : i;
+};
+const files = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : findTests('test').sort((a, b) => slowness(a) - slowness(b) || a.localeCompare(b));
 if (process.env.TEST_DATABASE_URL) {
   console.log(`database: PostgreSQL (${process.env.TEST_DATABASE_URL.replace(/\/\/[^@/]*@/, '//')}), one schema per test instance`);
 } else {

@@ -7,20 +7,28 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
 import { loadCommonPasswords } from '../config/password-list.js';
 import { newSecret } from '../core/credentials/secrets.js';
+import { createAdminService, type AdminService, type MailQueueView } from '../core/admin/index.js';
 import type { CorePolicy } from '../core/deps.js';
-import type { Clock, PasswordHasher } from '../core/ports.js';
+import type { AuditLog, Clock, PasswordHasher } from '../core/ports.js';
 import { createAccountsService, type AccountsService } from '../core/service.js';
+import { createServiceAccess, type ServiceAccess } from '../core/services/index.js';
 import { createArgon2Pool } from '../crypto/argon2-pool.js';
 import { boundHasher, type BoundedHasher } from '../crypto/bounded-hasher.js';
 import { createJwtSigner, type JwtSigner } from '../crypto/jwt-signer.js';
 import { buildApp } from '../http/app.js';
 import { loggerOptions } from '../http/logging.js';
+import { createMetrics, type Metrics } from '../http/metrics/registry.js';
+import { buildMetricsListener } from '../http/metrics/routes.js';
 import { createMaintenance, type Maintenance } from './maintenance.js';
 import { createDevOutboxMailer } from '../mail/dev-outbox.js';
 import { createSmtpMailer } from '../mail/mailer.js';
 import { createOutboxSender, type OutboxSender } from '../mail/outbox-sender.js';
-import { createOutboxQueue } from '../store/outbox.js';
+import { createAuditLog } from '../store/audit.js';
+import { countOutboxBacklog, createOutboxQueue, type OutboxQueue } from '../store/outbox.js';
+import { countActiveSessions } from '../store/sessions.js';
+import { createServiceKeyStore } from '../store/service-keys.js';
 import { createStores, isSchemaCurrent, migrateToLatest, openDatabase, type OpenedDatabase, type Stores } from '../store/index.js';
+import { createRedisThrottleStore, type RedisThrottleStore } from '../store/redis-throttle.js';
 
 export interface AssembleOptions {
   hasher?: PasswordHasher;
@@ -38,6 +46,10 @@ export interface Latchkey {
   config: Config;
   app: FastifyInstance;
   service: AccountsService;
+  /** Service keys and introspection (issue 8). */
+  services: ServiceAccess;
+  /** The admin flows (`latchkey user`, /api/v1/admin). */
+  admin: AdminService;
   signer: JwtSigner;
   hasher: BoundedHasher;
   stores: Stores;
@@ -47,11 +59,38 @@ export interface Latchkey {
   mail: OutboxSender;
   /** The periodic cleanup of expired sessions, links and sent mail. */
   maintenance: Maintenance;
-  /** Stops the mail sender, closes the app and the database. */
+  /** The security event log (audit_events and `"type":"audit"` log lines). */
+  audit: AuditLog;
+  /** Prometheus metrics; null when neither METRICS_TOKEN nor METRICS_PORT is set. */
+  metrics: Metrics | null;
+  /** The METRICS_PORT server (serving only /metrics), not yet listening; null without METRICS_PORT. */
+  metricsListener: FastifyInstance | null;
+  /** Stops the mail sender, closes the app, the database and the Redis connection (REDIS_URL). */
   close(): Promise<void>;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
+
+/** The outbox queue as the admin flows read it (the rows `latchkey outbox` lists, in the core's shape). */
+export function adminMailQueue(queue: OutboxQueue): MailQueueView {
+  return {
+    async list(options) {
+      const rows = await queue.list(options);
+      return rows.map((r) => ({
+        id: r.id,
+        template: r.template,
+        recipient: r.recipient,
+        status: r.status,
+        attempts: r.attempts,
+        createdAt: r.created_at,
+        nextAttemptAt: r.status === 'pending' ? r.next_attempt_at : null,
+        sentAt: r.sent_at,
+        lastError: r.last_error,
+      }));
+    },
+    retry: (id, now) => queue.retry(id, now),
+  };
+}
 
 /** The core's policy numbers from the configuration. */
 export function corePolicy(config: Config): CorePolicy {
@@ -73,6 +112,11 @@ export function corePolicy(config: Config): CorePolicy {
     resetTokenTtl: config.resetTokenTtl,
     resetMode: config.passwordResetMode,
     accountDomains: config.accountDomains,
+    addressLimits: {
+      registrationsPerHour: config.registrationsPerIpHour,
+      mailRequestsPerHour: config.mailRequestsPerIpHour,
+      tokenFailuresPerMinute: config.tokenFailuresPerIpMinute,
+    },
   };
 }
 
@@ -80,9 +124,20 @@ export function corePolicy(config: Config): CorePolicy {
 export async function assembleLatchkey(config: Config, options: AssembleOptions = {}): Promise<Latchkey> {
   const clock = options.clock ?? systemClock;
   const database = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
+  let redisThrottle: RedisThrottleStore | null = null;
   try {
     if (!options.skipMigrations) await migrateToLatest(database);
-    const stores = createStores(database, clock);
+    // REDIS_URL: throttle and rate-limit counters live in Redis instead of login_throttle (issue 5).
+    let redisLog: FastifyInstance['log'] | null = null;
+    redisThrottle =
+      config.redisUrl === null
+        ? null
+        : createRedisThrottleStore(config.redisUrl, {
+            prefix: config.redisPrefix,
+            onDown: (message) => redisLog?.warn({ redis: message }, 'Redis unreachable: throttled requests get 503 until it is back'),
+            onUp: () => redisLog?.info('Redis reachable again'),
+          });
+    const stores: Stores = redisThrottle ? { ...createStores(database, clock), throttle: redisThrottle } : createStores(database, clock);
     const serverKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'server-key', newSecret, clock.now());
     const signer = await createJwtSigner({ uow: stores.uow, keys: stores.keys, clock, issuer: config.jwtIssuer });
     const hasher = boundHasher(
@@ -90,14 +145,38 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
       config.hashConcurrency,
       config.hashQueueLimit,
     );
-    const service = createAccountsService({ ...stores, hasher, signer, clock, policy: corePolicy(config), serverKey });
+    // The audit log writes through the app's logger, which exists once the app is built below.
+    const audit = createAuditLog(database.db, {
+      clock,
+      serverKey,
+      log: { info: (obj, msg) => app.log.info(obj, msg), warn: (obj, msg) => app.log.warn(obj, msg) },
+    });
+    const coreDeps = { ...stores, hasher, signer, clock, policy: corePolicy(config), serverKey, audit };
+    const service = createAccountsService(coreDeps);
+    const services = createServiceAccess({ ...coreDeps, serviceKeys: createServiceKeyStore() });
+    const admin = createAdminService({ ...coreDeps, mail: adminMailQueue(createOutboxQueue(database.db, database.dialect)) });
+    const metrics =
+      config.metricsToken !== null || config.metricsPort !== null
+        ? createMetrics({
+            hashLoad: () => hasher.load(),
+            outboxBacklog: () => countOutboxBacklog(database.db),
+            activeSessions: () => countActiveSessions(database.db, clock.now()),
+          })
+        : null;
     const app = buildApp({
+      ...(metrics ? { metrics } : {}),
+      audit,
       service,
+      services,
+      admin,
       jwks: () => signer.jwks(),
-      checkReady: () => isSchemaCurrent(database),
+      checkReady: async () => (await isSchemaCurrent(database)) && (redisThrottle === null || (await redisThrottle.ping())),
       logger: loggerOptions(config.logLevel, options.logStream),
       config,
     });
+    redisLog = app.log;
+    if (redisThrottle && !(await redisThrottle.waitUntilReady(2000))) app.log.warn('Redis (REDIS_URL) is not reachable yet: throttled requests get 503 until it is');
+    const metricsListener = metrics && config.metricsPort !== null ? buildMetricsListener(metrics, app.log) : null;
     const mailer = config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createDevOutboxMailer(app.log);
     const mail = createOutboxSender({
       queue: createOutboxQueue(database.db, database.dialect),
@@ -106,14 +185,19 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
       log: app.log,
       context: { publicUrl: config.publicUrl },
       pollIntervalMs: config.outboxPollIntervalMs,
+      maxBackoffMs: config.outboxMaxBackoffMs,
     });
     if (options.startMailSender) mail.start();
-    const maintenance = createMaintenance(database, clock, app.log, config.cleanupIntervalMs);
+    const maintenance = createMaintenance(database, clock, app.log, config.cleanupIntervalMs, {
+      auditRetentionMs: config.auditRetentionDays * 86_400_000,
+    });
     if (options.startMaintenance) maintenance.start();
     return {
       config,
       app,
       service,
+      services,
+      admin,
       signer,
       hasher,
       stores,
@@ -121,16 +205,22 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
       clock,
       mail,
       maintenance,
+      audit,
+      metrics,
+      metricsListener,
       async close() {
         await mail.stop();
         await maintenance.stop();
         mailer.close();
+        await metricsListener?.close();
         await app.close();
         await hasher.close();
         await database.close();
+        await redisThrottle?.close();
       },
     };
   } catch (err) {
+    await redisThrottle?.close();
     await database.close();
     throw err;
   }

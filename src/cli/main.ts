@@ -3,11 +3,15 @@
  * dispatches. Bad arguments or configuration: one line on stderr and exit status 2 or 1.
  */
 import { ConfigError } from '../config/index.js';
+import { auditCommand } from './commands/audit.js';
 import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { outboxCommand } from './commands/outbox.js';
 import { promoCommand } from './commands/promo.js';
 import { serveCommand } from './commands/serve.js';
+import { serviceCommand } from './commands/service.js';
+import { sessionsCommand } from './commands/sessions.js';
+import { userCommand } from './commands/user.js';
 import { UsageError, type Command } from './command.js';
 
 const commands: Record<string, Command> = {
@@ -16,6 +20,10 @@ const commands: Record<string, Command> = {
   outbox: outboxCommand,
   keys: keysCommand,
   promo: promoCommand,
+  service: serviceCommand,
+  audit: auditCommand,
+  user: userCommand,
+  sessions: sessionsCommand,
 };
 
 function usage(): string {

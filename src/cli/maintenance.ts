@@ -1,6 +1,6 @@
 /** The periodic cleanup job of a serving node: safe on every node at once (see store/cleanup.ts). */
 import type { Clock } from '../core/ports.js';
-import { deleteExpiredRows, type CleanupReport } from '../store/cleanup.js';
+import { deleteExpiredRows, type CleanupOptions, type CleanupReport } from '../store/cleanup.js';
 import type { OpenedDatabase } from '../store/index.js';
 
 export interface Maintenance {
@@ -18,14 +18,20 @@ export interface MaintenanceLog {
 }
 
 /** Builds the cleanup job; it does nothing until start() or runOnce(). */
-export function createMaintenance(database: OpenedDatabase, clock: Clock, log: MaintenanceLog, intervalMs: number): Maintenance {
+export function createMaintenance(
+  database: OpenedDatabase,
+  clock: Clock,
+  log: MaintenanceLog,
+  intervalMs: number,
+  options: CleanupOptions = {},
+): Maintenance {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   let stopped = true;
 
   const runOnce = async (): Promise<CleanupReport> => {
-    const report = await deleteExpiredRows(database, clock.now());
-    if (report.sessions + report.oneTimeTokens + report.outbox > 0) log.info({ cleanup: report }, 'expired rows removed');
+    const report = await deleteExpiredRows(database, clock.now(), options);
+    if (report.sessions + report.oneTimeTokens + report.outbox + report.auditEvents + report.throttleCounters > 0) log.info({ cleanup: report }, 'expired rows removed');
     return report;
   };
 

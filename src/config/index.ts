@@ -2,6 +2,7 @@
  * The only module that reads the environment. It turns `process.env` into a typed, validated
  * Config; any bad value becomes a ConfigError whose message is one line naming the variable.
  */
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -23,6 +24,8 @@ export interface Config {
   jwtIssuer: string;
   /** All lifetimes are in seconds. */
   accessTokenTtl: number;
+  /** REQUEST_TIMEOUT: seconds a client has to send a whole request (headers and body). */
+  requestTimeout: number;
   refreshIdleTtl: number;
   refreshAbsoluteTtl: number;
   refreshReuseGrace: number;
@@ -40,6 +43,8 @@ export interface Config {
   loginIpFailuresPerMinute: number;
   /** How often a node deletes expired rows, in milliseconds. */
   cleanupIntervalMs: number;
+  /** AUDIT_RETENTION_DAYS: audit events older than this many days are deleted by the cleanup. */
+  auditRetentionDays: number;
   hashQueueLimit: number;
   passwordMinLength: number;
   confirmTokenTtl: number;
@@ -53,12 +58,36 @@ export interface Config {
   mailFrom: string;
   /** How often the outbox sender looks for due messages, in milliseconds. */
   outboxPollIntervalMs: number;
+  /** The longest wait between two delivery attempts of one email, in milliseconds. */
+  outboxMaxBackoffMs: number;
   /** Name of the cookie-session cookie (seed 000: `sessionid`). */
   sessionCookieName: string;
   /** Name of the CSRF cookie (seed 000: `csrftoken`). */
   csrfCookieName: string;
   /** Prefix both cookie names with `__Host-` when PUBLIC_URL is https. */
   cookieHostPrefix: boolean;
+  /** CORS_ORIGINS: exact origins allowed to call with credentials (CORS); empty: no CORS at all. */
+  corsOrigins: string[];
+  /** TRUST_PROXY: addresses/CIDRs of the proxies whose X-Forwarded-For is believed; null: none. */
+  trustProxy: string[] | null;
+  /** Account creations (every sign-up path) per client address per hour. */
+  registrationsPerIpHour: number;
+  /** Reset requests and confirmation resends per client address per hour. */
+  mailRequestsPerIpHour: number;
+  /** Unusable refresh tokens and email links per client address per minute before 429. */
+  tokenFailuresPerIpMinute: number;
+  /** METRICS_TOKEN: the bearer token that opens /metrics on the main port; null: not served there. */
+  metricsToken: string | null;
+  /** METRICS_PORT: a separate listener serving only /metrics, with no token; null: no such listener. */
+  metricsPort: number | null;
+  /** METRICS_HOST: the address of the metrics listener (default HOST). */
+  metricsHost: string;
+  /** ADMIN_API_KEY: the bearer key of /api/v1/admin; null: the admin API is off (404). */
+  adminApiKey: string | null;
+  /** REDIS_URL (redis:// or rediss://): throttle and rate-limit counters live there; null: in the database. */
+  redisUrl: string | null;
+  /** REDIS_PREFIX: prepended to every Redis key (default `latchkey:`). */
+  redisPrefix: string;
 }
 
 export class ConfigError extends Error {
@@ -84,6 +113,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: readEnum(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     jwtIssuer: readString(env, 'JWT_ISSUER', publicUrl),
     accessTokenTtl: readDuration(env, 'ACCESS_TOKEN_TTL', 900, 1, 86400),
+    requestTimeout: readDuration(env, 'REQUEST_TIMEOUT', 30, 2, 600),
     refreshIdleTtl: readDuration(env, 'REFRESH_TOKEN_IDLE_TTL', 7 * 86400, 1, 400 * 86400),
     refreshAbsoluteTtl: readDuration(env, 'REFRESH_TOKEN_ABSOLUTE_TTL', 30 * 86400, 1, 400 * 86400),
     refreshReuseGrace: readDuration(env, 'REFRESH_REUSE_GRACE', 10, 0, 300),
@@ -100,6 +130,7 @@ export function loadConfig(env: Env = process.env): Config {
     loginMaxDelay: readDuration(env, 'LOGIN_MAX_DELAY', 900, 1, 3600),
     loginIpFailuresPerMinute: readInt(env, 'LOGIN_IP_FAILURES_PER_MINUTE', 20, 1, 100000),
     cleanupIntervalMs: readDuration(env, 'CLEANUP_INTERVAL', 600, 10, 86400) * 1000,
+    auditRetentionDays: readInt(env, 'AUDIT_RETENTION_DAYS', 90, 1, 36500),
     hashQueueLimit: readInt(env, 'HASH_QUEUE_LIMIT', 64 * cores, 0, 100000),
     passwordMinLength: readInt(env, 'PASSWORD_MIN_LENGTH', 8, 8, 1023),
     confirmTokenTtl: readDuration(env, 'CONFIRM_TOKEN_TTL', 86400, 1, 86400),
@@ -109,9 +140,21 @@ export function loadConfig(env: Env = process.env): Config {
     smtpUrl: readSmtpUrl(env),
     mailFrom: readMailFrom(env),
     outboxPollIntervalMs: readDuration(env, 'OUTBOX_POLL_INTERVAL', 2, 1, 3600) * 1000,
+    outboxMaxBackoffMs: readDuration(env, 'OUTBOX_MAX_BACKOFF', 300, 2, 86400) * 1000,
     sessionCookieName: readCookieName(env, 'SESSION_COOKIE_NAME', 'sessionid'),
     csrfCookieName: readCookieName(env, 'CSRF_COOKIE_NAME', 'csrftoken'),
     cookieHostPrefix: readEnum(env, 'COOKIE_HOST_PREFIX', 'false', ['true', 'false'] as const) === 'true',
+    metricsToken: readMetricsToken(env),
+    metricsPort: readMetricsPort(env, port),
+    metricsHost: readString(env, 'METRICS_HOST', readString(env, 'HOST', '127.0.0.1')),
+    corsOrigins: readCorsOrigins(env, 'CORS_ORIGINS'),
+    trustProxy: readTrustProxy(env, 'TRUST_PROXY'),
+    registrationsPerIpHour: readInt(env, 'REGISTRATION_PER_IP_HOUR', 20, 1, 1_000_000),
+    mailRequestsPerIpHour: readInt(env, 'MAIL_REQUESTS_PER_IP_HOUR', 20, 1, 1_000_000),
+    tokenFailuresPerIpMinute: readInt(env, 'TOKEN_FAILURES_PER_IP_MINUTE', 30, 1, 1_000_000),
+    adminApiKey: readAdminApiKey(env),
+    redisUrl: readRedisUrl(env),
+    redisPrefix: readRedisPrefix(env),
   };
   return config;
 }
@@ -192,6 +235,73 @@ function readDomainList(env: Env, name: string): string[] | null {
   return domains.length ? domains : null;
 }
 
+// Exact origins as browsers send them in Origin: scheme://host[:port], no path, no wildcard.
+function readCorsOrigins(env: Env, name: string): string[] {
+  const value = raw(env, name);
+  if (value === undefined) return [];
+  const origins = new Set<string>();
+  for (const item of value.split(',').map((o) => o.trim()).filter(Boolean)) {
+    const match = /^(https?):\/\/([^/?#@*\s]+)$/i.exec(item);
+    let url: URL | null = null;
+    try {
+      url = match ? new URL(item) : null;
+    } catch {
+      url = null;
+    }
+    if (url === null || url.hostname === '') {
+      fail(name, 'must be a comma-separated list of exact origins like https://app.example.com (scheme, host, optional port; no path, no *)', value);
+    }
+    origins.add(url.origin);
+  }
+  return [...origins];
+}
+
+// Proxy addresses or CIDR ranges, never a hop count or "everything": a hop count or 0.0.0.0/0
+// would believe an X-Forwarded-For sent by any client that reaches the node directly.
+function readTrustProxy(env: Env, name: string): string[] | null {
+  const value = raw(env, name);
+  if (value === undefined) return null;
+  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) >= 1 && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      fail(name, 'must be a comma-separated list of proxy addresses or CIDR ranges like 127.0.0.1,10.0.0.0/8 (no hop count, no /0)', value);
+    }
+  }
+  return entries.length ? entries : null;
+}
+
+// A bearer secret: errors never echo it. Token characters only (it travels in a header).
+function readMetricsToken(env: Env): string | null {
+  const value = raw(env, 'METRICS_TOKEN');
+  if (value === undefined) return null;
+  if (!/^[A-Za-z0-9._~+/=-]{16,256}$/.test(value)) {
+    throw new ConfigError('METRICS_TOKEN must be 16 to 256 letters, digits or ._~+/=- (value not shown: it is a secret)');
+  }
+  return value;
+}
+
+// The admin credential: long enough that guessing is hopeless, token characters only (it
+// travels in a header); errors never echo it.
+function readAdminApiKey(env: Env): string | null {
+  const value = raw(env, 'ADMIN_API_KEY');
+  if (value === undefined) return null;
+  if (!/^(?=.{32,512}$)[A-Za-z0-9._~+/-]+=*$/.test(value)) {
+    throw new ConfigError('ADMIN_API_KEY must be 32 to 512 letters, digits or ._~+/- with optional trailing = (value not shown: it is a secret); e.g. openssl rand -base64 32');
+  }
+  return value;
+}
+
+function readMetricsPort(env: Env, mainPort: number): number | null {
+  if (raw(env, 'METRICS_PORT') === undefined) return null;
+  const port = readInt(env, 'METRICS_PORT', 0, 0, 65535);
+  if (port !== 0 && port === mainPort) fail('METRICS_PORT', 'must differ from PORT', String(port));
+  return port;
+}
+
 function readDatabaseUrl(env: Env): string {
   const value = raw(env, 'DATABASE_URL') ?? 'sqlite:./data/latchkey.db';
   if (/^sqlite:.+/.test(value) || /^postgres(ql)?:\/\/.+/.test(value)) return value;
@@ -221,4 +331,26 @@ function readMailFrom(env: Env): string {
     fail('MAIL_FROM', 'must be an address like no-reply@example.com or Name <no-reply@example.com>', from);
   }
   return from;
+}
+
+// The Redis URL may carry a password: errors name the problem but never echo the value.
+function readRedisUrl(env: Env): string | null {
+  const value = raw(env, 'REDIS_URL');
+  if (value === undefined) return null;
+  const problem = 'must look like redis://[:password@]host[:port][/db] or rediss://... (value not shown: it may hold a password)';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`REDIS_URL ${problem}`);
+  }
+  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname) throw new ConfigError(`REDIS_URL ${problem}`);
+  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d{1,5}$/.test(url.pathname)) throw new ConfigError(`REDIS_URL ${problem}`);
+  return value;
+}
+
+function readRedisPrefix(env: Env): string {
+  const value = raw(env, 'REDIS_PREFIX') ?? 'latchkey:';
+  if (!/^[A-Za-z0-9:_.\-{}]{1,100}$/.test(value)) fail('REDIS_PREFIX', 'must be 1 to 100 letters, digits or : _ . - { }', value);
+  return value;
 }

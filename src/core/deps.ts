@@ -1,9 +1,11 @@
 /** What the core is built from: its ports and the policy numbers it enforces. */
 import type { PasswordRules } from './credentials/password-policy.js';
 import type { ThrottlePolicy } from './credentials/throttle.js';
+import type { AddressLimitPolicy } from './credentials/address-limits.js';
 import type {
   AccessTokenSigner,
   AccountStore,
+  AuditLog,
   Clock,
   KeyStore,
   OneTimeTokenStore,
@@ -37,6 +39,8 @@ export interface CorePolicy {
   throttle: ThrottlePolicy;
   /** Domains `user@domain` accounts may be registered under (seed 001); null or empty: any. */
   accountDomains?: readonly string[] | null;
+  /** Per-client-address hourly limits on account creation and on mail requests. */
+  addressLimits: AddressLimitPolicy;
 }
 
 export interface CoreDeps {
@@ -57,10 +61,19 @@ export interface CoreDeps {
    * and CSRF tokens, each with its own label.
    */
   serverKey: string;
+  /** Where security events go (the audit_events table and the log). */
+  audit: AuditLog;
 }
 
-/** Where a request came from, recorded on sessions. */
+/** The entry point a request used; recorded with audit events. */
+export type Surface = 'jwt' | 'basic' | 'cookie' | 'page' | 'service' | 'admin' | 'cli';
+
+/** Where a request came from, recorded on sessions and audit events. */
 export interface ClientContext {
   ip: string | null;
   userAgent: string | null;
+  /** The request id (the X-Request-Id of the answer). */
+  requestId?: string | null;
+  /** Which surface the request came through. */
+  surface?: Surface | null;
 }

@@ -2,6 +2,8 @@
  * The ports the core needs from the outside world. Storage functions take a Tx first so the
  * service decides what runs in one transaction; Tx is opaque to the core.
  */
+import type { ClientContext } from './deps.js';
+
 declare const txBrand: unique symbol;
 /** A database handle (a transaction or the plain connection), opaque to the core. */
 export type Tx = { readonly [txBrand]: true };
@@ -75,6 +77,22 @@ export interface AccountStore {
   activateWithPassword(tx: Tx, id: string, emailKey: string, passwordHash: string, now: number): Promise<boolean>;
   /** Deletes the account (sessions and links go by ON DELETE CASCADE); false if it was already gone. */
   deleteAccount(tx: Tx, id: string): Promise<boolean>;
+  /** Sets the account's status; false if the account is gone. */
+  setStatus(tx: Tx, id: string, status: AccountStatus, now: number): Promise<boolean>;
+  /** A page of accounts, newest first (admin listing); see AccountListQuery. */
+  list(tx: Tx, query: AccountListQuery): Promise<Account[]>;
+  /** When the account last logged in successfully, from the audit log (null: none on record). */
+  lastLoginAt(tx: Tx, id: string): Promise<number | null>;
+}
+
+/** A page of the account listing: newest first, optionally after a cursor, by status, by key prefix. */
+export interface AccountListQuery {
+  limit: number;
+  /** Only accounts that sort after this one (created earlier; the same time and a smaller id). */
+  after?: { createdAt: number; id: string };
+  status?: AccountStatus;
+  /** Only accounts whose normalized username or email starts with this (already case-folded). */
+  keyPrefix?: string;
 }
 
 export interface SessionStore {
@@ -96,6 +114,28 @@ export interface SessionStore {
   touch(tx: Tx, id: string, now: number, idleExpiresAt: number): Promise<void>;
   /** Revokes every live session of an account except `exceptSessionId` (rotated refresh rows are dead already). */
   revokeAccountSessions(tx: Tx, accountId: string, now: number, exceptSessionId?: string): Promise<void>;
+  /** The account's live logins at `now` (live heads only; `familyId` narrows to one), most recently seen first. */
+  listLiveSessions(tx: Tx, accountId: string, now: number, options?: { familyId?: string; limit?: number }): Promise<LiveSession[]>;
+  /** Revokes every session of an account outside the family `keepFamilyId` (the kept family's rotated rows stay as reuse evidence). */
+  revokeOtherFamilies(tx: Tx, accountId: string, keepFamilyId: string, now: number): Promise<void>;
+}
+
+/**
+ * A live login as its owner sees it, without any secret hash: a cookie session, or the live head
+ * of a refresh family. `familyId` is stable across refreshes (a cookie session's is its own id).
+ */
+export interface LiveSession {
+  familyId: string;
+  /** The live row (the head of a refresh family). */
+  sessionId: string;
+  kind: SessionKind;
+  /** When the login happened: the family's first row. */
+  createdAt: number;
+  /** The head's last use (written at most once per touch interval). */
+  lastSeenAt: number;
+  /** The address and user agent of the head's request (the latest login or refresh). */
+  ip: string | null;
+  userAgent: string | null;
 }
 
 /** A stored JWT signing key. `privateJwk` and `publicJwk` are JSON strings. */
@@ -249,4 +289,97 @@ export interface ThrottleStore {
   block(tx: Tx, key: string, until: number): Promise<void>;
   /** Forgets `key` (a successful login). */
   reset(tx: Tx, key: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit events (issue 5, checklist items 65 and 66).
+
+/** The security events Latchkey records (SECURITY.md item 65). */
+export const AUDIT_EVENT_TYPES = [
+  'login',
+  'lockout',
+  'rate_limited',
+  'logout',
+  'refresh',
+  'refresh_reuse',
+  'csrf_rejected',
+  'reset_requested',
+  'reset_completed',
+  'confirm',
+  'password_change',
+  'account_delete',
+  'register',
+  'service_lookup',
+  'account_disable',
+  'account_enable',
+  'sessions_revoke',
+  'admin_auth',
+  'service_key_add',
+  'service_key_revoke',
+] as const;
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+
+/**
+ * success: it happened; failure: it was tried and failed (a wrong password, a bad link);
+ * rejected: it was refused before being tried (CSRF, a rate limit, a reused refresh token).
+ */
+export type AuditOutcome = 'success' | 'failure' | 'rejected';
+
+/** Small, non-secret facts about an event (a reason code, a session id, a number of seconds). */
+export type AuditDetail = Record<string, string | number | boolean | null>;
+
+/** One security event as the core reports it. Never put a password, token or cookie in it. */
+export interface AuditEvent {
+  type: AuditEventType;
+  outcome: AuditOutcome;
+  /** The account concerned, when known. */
+  accountId?: string | null;
+  /** A username or email as typed: stored only as a keyed hash, to correlate attempts. */
+  identifier?: string | null;
+  /** Where the request came from: address, user agent, request id, surface. */
+  ctx?: ClientContext | undefined;
+  detail?: AuditDetail;
+}
+
+export interface AuditLog {
+  /**
+   * Writes the event in `tx`, the transaction of the change it describes, and logs it as one
+   * structured line; a failed write fails the change.
+   */
+  record(tx: Tx, event: AuditEvent): Promise<void>;
+  /**
+   * Writes an event that accompanies no change (a failed login, a rejection). Never throws:
+   * the log line is written first, and a failed insert is logged and ignored.
+   */
+  note(event: AuditEvent): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Service credentials (issue 8).
+
+/** A back-end service's credential; only the SHA-256 of its secret is stored. */
+export interface ServiceKey {
+  id: string;
+  name: string;
+  keyHash: string;
+  /** Introspection requests allowed per minute. */
+  rateLimit: number;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface ServiceKeyStore {
+  /** Stores a new key; throws UniqueViolation('other') when a live key has this name. */
+  insert(tx: Tx, key: ServiceKey): Promise<void>;
+  /** The key with this id (revoked or not), or null. */
+  findById(tx: Tx, id: string): Promise<ServiceKey | null>;
+  /** The key with this name that is not revoked, or null. */
+  findLiveByName(tx: Tx, name: string): Promise<ServiceKey | null>;
+  /** Every key, revoked ones too, newest first. */
+  list(tx: Tx): Promise<ServiceKey[]>;
+  /** Revokes the key if it is live; false when it was already revoked or does not exist. */
+  revoke(tx: Tx, id: string, now: number): Promise<boolean>;
+  /** Records that the key was used at `now`. */
+  markUsed(tx: Tx, id: string, now: number): Promise<void>;
 }

@@ -20,6 +20,7 @@ import {
   resolveCookieSession,
   type CookieLogin,
 } from './sessions/cookie-sessions.js';
+import { listSessions, revokeOtherSessions, revokeSession, type OwnSession, type RevokeSessionOptions } from './sessions/own-sessions.js';
 import {
   loginForTokens,
   logoutAccessToken,
@@ -50,12 +51,12 @@ export interface ChangePasswordOptions {
 
 export interface AccountsService {
   // --- accounts and password login (all surfaces)
-  /** Creates an active account with a username and password (and optional email). */
-  registerAccount(input: RegistrationInput): Promise<Account>;
+  /** Creates an active account with a username and password (and optional email); THROTTLED past the address's hourly limit. */
+  registerAccount(input: RegistrationInput, ctx?: ClientContext): Promise<Account>;
   /** The active account for these credentials, or INVALID_CREDENTIALS. */
   authenticatePassword(identifier: string, password: string, ctx?: ClientContext): Promise<Account>;
   /** Registers an active `user@domain` account (seed 001); INVALID_INPUT for another shape or a domain not allowed. */
-  registerDomainAccount(input: RegistrationInput): Promise<Account>;
+  registerDomainAccount(input: RegistrationInput, ctx?: ClientContext): Promise<Account>;
 
   // --- token sessions (JWT API)
   /** Password login on the token surface: a new session and its token pair. */
@@ -65,7 +66,7 @@ export interface AccountsService {
   /** The session and account behind an access token, or NOT_AUTHENTICATED. */
   resolveAccessToken(token: string): Promise<AuthenticatedSession>;
   /** Ends the session (and refresh family) of an access token. */
-  logoutAccessToken(token: string): Promise<void>;
+  logoutAccessToken(token: string, ctx?: ClientContext): Promise<void>;
 
   // --- cookie sessions (cookie-session API, pages)
   /** Password login opening a new cookie session; returns the cookie values. */
@@ -73,41 +74,51 @@ export interface AccountsService {
   /** The live cookie session for a `sessionid` value, or NOT_AUTHENTICATED. */
   resolveCookieSession(secret: string): Promise<AuthenticatedSession>;
   /** Ends a cookie session (quietly if already gone). */
-  logoutCookieSession(secret: string): Promise<void>;
+  logoutCookieSession(secret: string, ctx?: ClientContext): Promise<void>;
   /** True when `csrfToken` is the CSRF token bound to the session `sessionId`. */
   isValidCsrfToken(sessionId: string, csrfToken: string): boolean;
+
+  // --- a user's own sessions (JWT API, /account page); ids are refresh-family ids
+  /** The account's live sessions, the caller's (`currentSessionId`, a session row id) first and marked `current`. */
+  listSessions(accountId: string, currentSessionId: string): Promise<OwnSession[]>;
+  /** Ends one of the account's own sessions with its refresh family; NOT_FOUND for any id that is not one. */
+  revokeSession(accountId: string, id: string, options?: RevokeSessionOptions, ctx?: ClientContext): Promise<{ current: boolean }>;
+  /** Ends every session of the account except the caller's; resolves to how many ended. */
+  revokeOtherSessions(accountId: string, currentSessionId: string, ctx?: ClientContext): Promise<{ revoked: number }>;
 
   // --- email sign-up and links
   /**
    * Sign-up with only an email: creates a pending account and queues a confirmation link. An
    * address that already has an account gets the same result and its owner a notice instead.
-   * An unknown, expired or used-up promo code is INVALID_INPUT (field `promo`).
+   * An unknown, expired or used-up promo code is INVALID_INPUT (field `promo`). With `ctx`,
+   * counts toward the address's hourly sign-up limit (THROTTLED beyond it), as registerAccount.
    */
-  signUpWithEmail(input: SignUpInput): Promise<void>;
+  signUpWithEmail(input: SignUpInput, ctx?: ClientContext): Promise<void>;
   /** Queues a fresh confirmation link for a pending account (older links die); quiet for anything else. */
-  resendConfirmation(email: string): Promise<void>;
+  resendConfirmation(email: string, ctx?: ClientContext): Promise<void>;
   /** The address a usable confirmation link was sent to, or INVALID_TOKEN. Does not consume it. */
   checkConfirmToken(token: string): Promise<{ email: string }>;
   /** Consumes a confirmation link: sets the password, verifies the email, activates the account. */
-  confirmAccount(token: string, password: string): Promise<Account>;
+  confirmAccount(token: string, password: string, ctx?: ClientContext): Promise<Account>;
 
   // --- passwords
   /**
    * Starts a password reset for a username or email. Resolves identically whether or not an
    * account exists. 'link' mode queues a reset link and changes nothing else; 'new_password'
-   * mode sets a generated password, revokes every session and emails the new password.
+   * mode sets a generated password, revokes every session and emails the new password. With
+   * `ctx`, resets and confirmation resends count toward the address's hourly mail-request limit.
    */
-  requestPasswordReset(identifier: string): Promise<void>;
+  requestPasswordReset(identifier: string, ctx?: ClientContext): Promise<void>;
   /** The address a usable reset link was sent to, or INVALID_TOKEN. Does not consume it. */
   checkResetToken(token: string): Promise<{ email: string }>;
   /** Consumes a reset link: sets the password, revokes every session, queues a notice. */
-  completePasswordReset(token: string, newPassword: string): Promise<Account>;
+  completePasswordReset(token: string, newPassword: string, ctx?: ClientContext): Promise<Account>;
   /** Sets a new password, revokes the other sessions and reset links, queues a notice. */
-  changePassword(accountId: string, newPassword: string, options?: ChangePasswordOptions): Promise<void>;
+  changePassword(accountId: string, newPassword: string, options?: ChangePasswordOptions, ctx?: ClientContext): Promise<void>;
 
   // --- lifecycle
   /** Deletes an account with its sessions, refresh chains and links; queues a notice. */
-  deleteAccount(accountId: string): Promise<void>;
+  deleteAccount(accountId: string, ctx?: ClientContext): Promise<void>;
 
   // --- promo codes
   /** Adds a promo code; INVALID_INPUT if it exists or is malformed. */
@@ -123,29 +134,33 @@ export interface AccountsService {
 export function createAccountsService(deps: CoreDeps): AccountsService {
   const warmUp = prepareDummyHash(deps);
   return {
-    registerAccount: (input) => registerAccount(deps, input),
+    registerAccount: (input, ctx) => registerAccount(deps, input, ctx),
     authenticatePassword: (identifier, password, ctx) => authenticatePassword(deps, identifier, password, ctx),
-    registerDomainAccount: (input) => registerDomainAccount(deps, input),
+    registerDomainAccount: (input, ctx) => registerDomainAccount(deps, input, ctx),
 
     loginForTokens: (identifier, password, ctx) => loginForTokens(deps, identifier, password, ctx),
     rotateRefreshToken: (refresh, ctx) => rotateRefreshToken(deps, refresh, ctx),
     resolveAccessToken: (token) => resolveAccessToken(deps, token),
-    logoutAccessToken: (token) => logoutAccessToken(deps, token),
+    logoutAccessToken: (token, ctx) => logoutAccessToken(deps, token, ctx),
 
     loginForCookie: (identifier, password, ctx) => loginForCookie(deps, identifier, password, ctx),
     resolveCookieSession: (secret) => resolveCookieSession(deps, secret),
-    logoutCookieSession: (secret) => logoutCookieSession(deps, secret),
+    logoutCookieSession: (secret, ctx) => logoutCookieSession(deps, secret, ctx),
     isValidCsrfToken: (sessionId, csrfToken) => isValidCsrfToken(deps, sessionId, csrfToken),
 
-    signUpWithEmail: (input) => signUpWithEmail(deps, input),
-    resendConfirmation: (email) => resendConfirmation(deps, email),
+    listSessions: (accountId, currentSessionId) => listSessions(deps, accountId, currentSessionId),
+    revokeSession: (accountId, id, options, ctx) => revokeSession(deps, accountId, id, options, ctx),
+    revokeOtherSessions: (accountId, currentSessionId, ctx) => revokeOtherSessions(deps, accountId, currentSessionId, ctx),
+
+    signUpWithEmail: (input, ctx) => signUpWithEmail(deps, input, ctx),
+    resendConfirmation: (email, ctx) => resendConfirmation(deps, email, ctx),
     checkConfirmToken: (token) => checkConfirmToken(deps, token),
-    confirmAccount: (token, password) => confirmAccount(deps, token, password),
-    requestPasswordReset: (identifier) => requestPasswordReset(deps, identifier),
+    confirmAccount: (token, password, ctx) => confirmAccount(deps, token, password, ctx),
+    requestPasswordReset: (identifier, ctx) => requestPasswordReset(deps, identifier, ctx),
     checkResetToken: (token) => checkResetToken(deps, token),
-    completePasswordReset: (token, newPassword) => completePasswordReset(deps, token, newPassword),
-    changePassword: (accountId, newPassword, options) => changePassword(deps, accountId, newPassword, options),
-    deleteAccount: (accountId) => deleteAccount(deps, accountId),
+    completePasswordReset: (token, newPassword, ctx) => completePasswordReset(deps, token, newPassword, ctx),
+    changePassword: (accountId, newPassword, options, ctx) => changePassword(deps, accountId, newPassword, options, ctx),
+    deleteAccount: (accountId, ctx) => deleteAccount(deps, accountId, ctx),
     addPromoCode: (input) => addPromoCode(deps, input),
     listPromoCodes: () => listPromoCodes(deps),
 
@@ -157,4 +172,5 @@ export function createAccountsService(deps: CoreDeps): AccountsService {
 
 export type { AuthenticatedSession, TokenPair } from './tokens/token-sessions.js';
 export type { CookieLogin } from './sessions/cookie-sessions.js';
+export type { OwnSession, RevokeSessionOptions } from './sessions/own-sessions.js';
 export type { ClientContext, CorePolicy } from './deps.js';

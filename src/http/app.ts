@@ -5,14 +5,28 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/index.js';
+import type { AdminService } from '../core/admin/index.js';
+import type { AuditLog } from '../core/ports.js';
 import type { AccountsService } from '../core/service.js';
+import type { ServiceAccess } from '../core/services/index.js';
+import { adminApiRoutes } from './admin/index.js';
+import { useAuditHooks } from './audit.js';
 import { cookieApiRoutes } from './cookie-api/index.js';
+import { useCors } from './cors.js';
 import { hostedPages } from './pages/index.js';
 import { basicAccountRoutes } from './basic/index.js';
 import { registerJsonParser } from './json-body.js';
 import { nativeAccountRoutes } from './native/account-routes.js';
+import { nativeSessionRoutes } from './native/session-routes.js';
 import { sendProblem } from './native/envelope.js';
+import { useOpenApi } from './openapi/index.js';
+import { healthzRoute, jwksRoute, readyzRoute } from './openapi/ops-schemas.js';
+import { observeRequests, recordRequest, serveMetrics } from './metrics/routes.js';
+import type { Metrics } from './metrics/registry.js';
 import { describeError } from './problems.js';
+import { AuthError } from '../core/errors.js';
+import { serviceApiRoutes } from './service-api/index.js';
+import { HSTS, useTransportSecurity } from './transport-security.js';
 
 export interface AppDeps {
   service: AccountsService;
@@ -24,6 +38,14 @@ export interface AppDeps {
   logger: FastifyServerOptions['logger'];
   /** The configuration (public origin, cookie names and lifetimes). */
   config: Config;
+  /** Where HTTP-side security events (CSRF refusals) are recorded. */
+  audit?: AuditLog;
+  /** Prometheus metrics: every response is counted; `/metrics` is served when METRICS_TOKEN is set. */
+  metrics?: Metrics;
+  /** Service keys and introspection (`POST /api/v1/introspect`); the route exists only when given. */
+  services?: ServiceAccess;
+  /** The admin flows; /api/v1/admin exists only when given and ADMIN_API_KEY is set. */
+  admin?: AdminService;
 }
 
 export const BODY_LIMIT = 64 * 1024;
@@ -36,25 +58,54 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logger: deps.logger,
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: 200 },
-    requestTimeout: 30_000,
+    requestTimeout: deps.config.requestTimeout * 1000,
+    // Node enforces requestTimeout only when headersTimeout is not longer (its default is 60 s), and
+    // checks every connectionsCheckingInterval: so a slow-body client is cut at REQUEST_TIMEOUT
+    // (30 s by default) plus at most 5 s (SECURITY 61).
+    http: {
+      headersTimeout: deps.config.requestTimeout * 1000,
+      connectionsCheckingInterval: Math.min(5_000, deps.config.requestTimeout * 250),
+    },
     connectionTimeout: 60_000,
     return503OnClosing: true,
     requestIdHeader: false,
+    // TRUST_PROXY: only these proxies' X-Forwarded-For counts; unset, req.ip is the socket's address.
+    trustProxy: deps.config.trustProxy ?? false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+    // A URL the router cannot take (bad %-encoding): no hook runs, so this does their work.
+    frameworkErrors: (err, req, reply) => {
+      reply.header('x-request-id', req.id);
+      reply.header('x-content-type-options', 'nosniff');
+      if (deps.config.publicUrl.startsWith('https://')) reply.header('strict-transport-security', HSTS);
+      reply.raw.once('finish', () => {
+        req.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+        if (deps.metrics) recordRequest(deps.metrics, req, reply);
+      });
+      sendProblem(reply, describeError(err));
+    },
   });
 
   registerJsonParser(app);
+  // First, before any route: its onRoute hook collects every route of every scope for /openapi.json.
+  useOpenApi(app, deps.config);
 
   // Callback-style hooks: they run on every request, and an async hook costs a promise each.
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
     reply.header('x-content-type-options', 'nosniff');
+    // No parameter accepts a NUL character, and PostgreSQL refuses it in text (bodies: json-body.ts).
+    if (req.url.includes('%00')) return done(new AuthError('INVALID_INPUT', 'the URL contains a NUL character (%00)'));
     done();
   });
+  if (deps.metrics) observeRequests(app, deps.metrics);
+  useTransportSecurity(app, deps.config.publicUrl);
+  useCors(app, deps.config.corsOrigins);
+
+  if (deps.audit) useAuditHooks(app, deps.audit, new URL(deps.config.publicUrl).origin);
 
   app.setErrorHandler((err, req, reply) => {
     const problem = describeError(err);
@@ -73,19 +124,25 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return sendProblem(reply, { status: 404, code: 'not_found', message: `no route for ${req.method} ${path}` });
   });
 
-  app.get('/healthz', async () => ({ ok: true }));
-  app.get('/readyz', async (_req, reply) => {
+  app.get('/healthz', { schema: healthzRoute }, async () => ({ ok: true }));
+  app.get('/readyz', { schema: readyzRoute }, async (_req, reply) => {
     const ready = await deps.checkReady().catch(() => false);
     return reply.code(ready ? 200 : 503).send({ ok: ready });
   });
-  app.get('/.well-known/jwks.json', async (_req, reply) => {
+  app.get('/.well-known/jwks.json', { schema: jwksRoute }, async (_req, reply) => {
     reply.header('cache-control', 'public, max-age=300');
     return deps.jwks();
   });
+  if (deps.metrics && deps.config.metricsToken) serveMetrics(app, deps.metrics, deps.config.metricsToken);
 
   app.register(nativeAccountRoutes, { prefix: '/api/v1/account', service: deps.service });
+  app.register(nativeSessionRoutes, { prefix: '/api/v1/account', service: deps.service });
   app.register(basicAccountRoutes, { prefix: '/api', service: deps.service, publicOrigin: deps.config.publicUrl });
   app.register(cookieApiRoutes, { prefix: '/accounts', service: deps.service, config: deps.config });
   app.register(hostedPages, { service: deps.service, config: deps.config });
+  if (deps.services) app.register(serviceApiRoutes, { prefix: '/api/v1', services: deps.services });
+  if (deps.admin && deps.config.adminApiKey !== null) {
+    app.register(adminApiRoutes, { prefix: '/api/v1/admin', admin: deps.admin, apiKey: deps.config.adminApiKey, audit: deps.audit });
+  }
   return app;
 }

@@ -46,8 +46,18 @@ export function requestSource(req: FastifyRequest, publicOrigin: string): Reques
   return 'unknown';
 }
 
+// Errors thrown by these checks, so the audit hook can tell a CSRF refusal from another 403.
+const csrfRejections = new WeakSet<Error>();
+
 function forbidden(): AuthError {
-  return new AuthError('FORBIDDEN', 'the request failed the cross-site request forgery check');
+  const err = new AuthError('FORBIDDEN', 'the request failed the cross-site request forgery check');
+  csrfRejections.add(err);
+  return err;
+}
+
+/** True when `err` was thrown by one of this module's CSRF checks. */
+export function isCsrfRejection(err: unknown): boolean {
+  return err instanceof Error && csrfRejections.has(err);
 }
 
 /** Login and sign-up: refuse requests that come from another site (login CSRF). */

@@ -7,6 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import sjson from 'secure-json-parse';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
+// A \u0000 escape not preceded by an escaped backslash: a NUL character in some string.
+const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/i;
 
 /** An error Fastify answers with its statusCode; the surfaces map its code. */
 export class BodyError extends Error {
@@ -32,6 +34,11 @@ function addStrictJsonParser(app: FastifyInstance, transform: (text: string) => 
       text = decoder.decode(buffer);
     } catch {
       done(new BodyError('INVALID_UTF8', 'the request body is not valid UTF-8'), undefined);
+      return;
+    }
+    // No field accepts a NUL character, and PostgreSQL refuses it in text: refused here, once.
+    if (text.includes('\\u0000') && NUL_ESCAPE.test(text)) {
+      done(new BodyError('INVALID_UTF8', 'the request body contains a NUL character (\\u0000), which no field accepts'), undefined);
       return;
     }
     try {

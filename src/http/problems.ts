@@ -7,6 +7,7 @@ import type { FastifyError } from 'fastify';
 import { isAuthError, type AuthErrorCode } from '../core/errors.js';
 import { isDatabaseUnavailable } from '../store/index.js';
 import { BodyError } from './json-body.js';
+import { HttpsRequiredError } from './transport-security.js';
 
 export interface Problem {
   status: number;
@@ -76,6 +77,7 @@ export function describeError(err: unknown): Problem {
     };
   }
   if (err instanceof BodyError) return { status: 400, code: err.code.toLowerCase(), message: err.message };
+  if (err instanceof HttpsRequiredError) return { status: 403, code: 'https_required', message: err.message };
   const fe = err as FastifyError;
   if (fe && (fe as { validation?: unknown }).validation) return describeValidation(fe);
   if (isDatabaseUnavailable(err)) {

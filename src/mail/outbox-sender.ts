@@ -5,9 +5,10 @@
  * until delivery, then the data is cleared to '{}'. Claims expire: a sender leases the rows it
  * takes (`locked_until`), so a node that crashes mid-send only delays its rows until the lease
  * passes, and several nodes on one database never send one message twice while a lease holds.
- * Failures back off exponentially (2 s, 4 s, ... capped at 5 min); after `maxAttempts` a row is
- * 'failed' until an operator runs `latchkey outbox --retry ID`. Errors are recorded as a short
- * code and SMTP reply line, never the message or its data. All times come from the injected Clock.
+ * Failures back off exponentially (2 s, 4 s, ... capped at 5 min, or at OUTBOX_MAX_BACKOFF); after
+ * `maxAttempts` a row is 'failed' until an operator runs `latchkey outbox --retry ID`. Errors are
+ * recorded as a short code and SMTP reply line, never the message or its data. All times come
+ * from the injected Clock.
  */
 import type { Clock } from '../core/ports.js';
 import type { OutboxQueue, OutboxRow } from '../store/outbox.js';
@@ -29,6 +30,8 @@ export interface OutboxSenderOptions {
   maxAttempts?: number;
   /** Rows claimed per batch (default 10). */
   batchSize?: number;
+  /** The longest wait between two attempts of one email, in ms (default 5 min). */
+  maxBackoffMs?: number;
 }
 
 /** A running or idle sender of one node. */
@@ -44,9 +47,9 @@ export interface OutboxSender {
 const BASE_BACKOFF_MS = 2_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
 
-/** The delay before the next attempt after `attempts` failed ones: 2 s doubling, capped at 5 min. */
-export function backoffMs(attempts: number): number {
-  return Math.min(BASE_BACKOFF_MS * 2 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS);
+/** The delay before the next attempt after `attempts` failed ones: 2 s doubling, capped at `maxMs` (default 5 min). */
+export function backoffMs(attempts: number, maxMs: number = MAX_BACKOFF_MS): number {
+  return Math.min(BASE_BACKOFF_MS * 2 ** Math.max(0, attempts - 1), maxMs);
 }
 
 /** A short, one-line description of a send failure that holds no message content. */
@@ -65,6 +68,7 @@ export function createOutboxSender(options: OutboxSenderOptions): OutboxSender {
   const leaseMs = options.leaseMs ?? 60_000;
   const maxAttempts = options.maxAttempts ?? 20;
   const batchSize = options.batchSize ?? 10;
+  const maxBackoffMs = options.maxBackoffMs ?? MAX_BACKOFF_MS;
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let inFlight: Promise<unknown> = Promise.resolve();
@@ -80,7 +84,7 @@ export function createOutboxSender(options: OutboxSenderOptions): OutboxSender {
       // Bad data never gets better: give up at once instead of retrying it 20 times.
       const giveUp = err instanceof TemplateDataError || err instanceof SyntaxError || attempts >= maxAttempts;
       const error = err instanceof SyntaxError ? 'template: data is not valid JSON' : describeFailure(err);
-      await queue.markFailed(row.id, leaseUntil, { error, giveUp, nextAttemptAt: clock.now() + backoffMs(attempts) });
+      await queue.markFailed(row.id, leaseUntil, { error, giveUp, nextAttemptAt: clock.now() + backoffMs(attempts, maxBackoffMs) });
       log.warn({ event: 'mail_send_failed', outboxId: row.id, template: row.template, attempts, gaveUp: giveUp, error }, 'email not delivered');
       return false;
     }

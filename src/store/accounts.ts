@@ -1,4 +1,5 @@
 /** AccountStore on Kysely. */
+import { sql } from 'kysely';
 import type { Account, AccountStore } from '../core/ports.js';
 import { translateWriteError } from './db-errors.js';
 import { q } from './handle.js';
@@ -86,6 +87,44 @@ export function createAccountStore(): AccountStore {
     async deleteAccount(tx, id) {
       const result = await q(tx).deleteFrom('accounts').where('id', '=', id).executeTakeFirst();
       return Number(result.numDeletedRows) === 1;
+    },
+
+    async setStatus(tx, id, status, now) {
+      const result = await q(tx).updateTable('accounts').set({ status, updated_at: now }).where('id', '=', id).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    async list(tx, query) {
+      let select = q(tx).selectFrom('accounts').selectAll();
+      if (query.status !== undefined) select = select.where('status', '=', query.status);
+      if (query.keyPrefix !== undefined) {
+        // LIKE with an explicit escape character, so % and _ in the prefix match themselves on both databases.
+        const pattern = `${query.keyPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        select = select.where((eb) =>
+          eb.or([sql<boolean>`${eb.ref('username_key')} like ${pattern} escape '\\'`, sql<boolean>`${eb.ref('email_key')} like ${pattern} escape '\\'`]),
+        );
+      }
+      const after = query.after;
+      if (after !== undefined) {
+        select = select.where((eb) =>
+          eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]),
+        );
+      }
+      const rows = await select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
+      return rows.map(toAccount);
+    },
+
+    async lastLoginAt(tx, id) {
+      const row = await q(tx)
+        .selectFrom('audit_events')
+        .select('at')
+        .where('account_id', '=', id)
+        .where('type', '=', 'login')
+        .where('outcome', '=', 'success')
+        .orderBy('at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row ? Number(row.at) : null;
     },
   };
 }

@@ -1,8 +1,10 @@
 /**
  * Periodic removal of rows nobody can use any more: sessions past their absolute expiry, idle
  * sessions that were never rotated, revoked sessions after an hour, used or expired link tokens
- * after a day, and sent mail after a week. Rotated sessions stay until their family's absolute
- * expiry: they are the evidence that makes a replayed refresh token revoke its family.
+ * after a day, sent mail after a week, audit events past their retention (90 days by default), and
+ * throttle and rate-limit counters (table login_throttle) whose window began over a day ago and
+ * that block nothing (every window is a day or shorter). Rotated sessions stay until their
+ * family's absolute expiry: they are the evidence that makes a replayed refresh token revoke its family.
  *
  * Every statement is a bounded, idempotent DELETE, so every node may run it at the same time.
  */
@@ -12,6 +14,13 @@ export interface CleanupReport {
   sessions: number;
   oneTimeTokens: number;
   outbox: number;
+  auditEvents: number;
+  throttleCounters: number;
+}
+
+export interface CleanupOptions {
+  /** Audit events older than this (ms) are deleted; default 90 days. */
+  auditRetentionMs?: number;
 }
 
 const HOUR = 3_600_000;
@@ -28,7 +37,7 @@ async function deleteBatched(run: () => Promise<{ numDeletedRows: bigint }>): Pr
 }
 
 /** Deletes expired rows as of `now` (ms); returns how many of each kind went. */
-export async function deleteExpiredRows(opened: OpenedDatabase, now: number): Promise<CleanupReport> {
+export async function deleteExpiredRows(opened: OpenedDatabase, now: number, options: CleanupOptions = {}): Promise<CleanupReport> {
   const { db } = opened;
   const sessions = await deleteBatched(() =>
     db
@@ -68,5 +77,25 @@ export async function deleteExpiredRows(opened: OpenedDatabase, now: number): Pr
       )
       .executeTakeFirst(),
   );
-  return { sessions, oneTimeTokens, outbox };
+  const auditBefore = now - (options.auditRetentionMs ?? 90 * DAY);
+  const auditEvents = await deleteBatched(() =>
+    db
+      .deleteFrom('audit_events')
+      .where('id', 'in', (qb) => qb.selectFrom('audit_events').select('id').where('at', '<', auditBefore).limit(BATCH))
+      .executeTakeFirst(),
+  );
+  const throttleCounters = await deleteBatched(() =>
+    db
+      .deleteFrom('login_throttle')
+      .where('key', 'in', (qb) =>
+        qb
+          .selectFrom('login_throttle')
+          .select('key')
+          .where('window_start', '<=', now - DAY)
+          .where('blocked_until', '<=', now)
+          .limit(BATCH),
+      )
+      .executeTakeFirst(),
+  );
+  return { sessions, oneTimeTokens, outbox, auditEvents, throttleCounters };
 }

@@ -161,3 +161,16 @@ export function createOutboxQueue(db: Kysely<Database>, dialect: DialectName): O
     },
   };
 }
+
+/** Unsent mail: rows waiting (pending) and rows given up on (failed); one COUNT, for the metrics. */
+export async function countOutboxBacklog(db: Kysely<Database>): Promise<{ pending: number; failed: number }> {
+  const rows = await db
+    .selectFrom('outbox')
+    .select(['status', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .where('status', 'in', ['pending', 'failed'])
+    .groupBy('status')
+    .execute();
+  const counts = { pending: 0, failed: 0 };
+  for (const row of rows) if (row.status === 'pending' || row.status === 'failed') counts[row.status] = Number(row.n);
+  return counts;
+}

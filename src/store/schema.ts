@@ -88,6 +88,33 @@ export interface LoginThrottleTable {
   blocked_until: number;
 }
 
+/** Security events (item 65); `detail` is a small JSON object; no secret in any column. */
+export interface AuditEventsTable {
+  id: string;
+  at: number;
+  type: string;
+  outcome: string;
+  account_id: string | null;
+  identifier_hash: string | null;
+  surface: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  detail: string | null;
+}
+
+/** Service credentials (issue 8): only the SHA-256 of each key's secret. */
+export interface ServiceKeysTable {
+  id: string;
+  name: string;
+  key_hash: string;
+  /** Introspection requests allowed per minute. */
+  rate_limit: number;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   sessions: SessionsTable;
@@ -97,6 +124,8 @@ export interface Database {
   promo_codes: PromoCodesTable;
   outbox: OutboxTable;
   login_throttle: LoginThrottleTable;
+  audit_events: AuditEventsTable;
+  service_keys: ServiceKeysTable;
 }
 
 export type AccountRow = AccountsTable;

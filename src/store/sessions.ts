@@ -1,9 +1,10 @@
 /** SessionStore on Kysely. Row locks (FOR UPDATE) are taken on PostgreSQL; SQLite serializes writers. */
+import type { Kysely } from 'kysely';
 import type { Session, SessionStore } from '../core/ports.js';
 import { toAccount } from './accounts.js';
 import type { OpenedDatabase } from './connect.js';
 import { prepared, preparedRead, q } from './handle.js';
-import type { AccountRow, SessionRow } from './schema.js';
+import type { AccountRow, Database, SessionRow } from './schema.js';
 
 function toSession(row: SessionRow): Session {
   return {
@@ -186,5 +187,59 @@ export function createSessionStore(opened: OpenedDatabase): SessionStore {
         .$if(exceptSessionId !== undefined, (qb) => qb.where('id', '!=', exceptSessionId as string))
         .execute();
     },
+
+    async listLiveSessions(tx, accountId, now, options = {}) {
+      // The family's first row (id = family_id) outlives its rotation until the family's
+      // absolute expiry (see cleanup.ts), so it gives the login time; the head gives the rest.
+      const rows = await q(tx)
+        .selectFrom('sessions as s')
+        .leftJoin('sessions as f', 'f.id', 's.family_id')
+        .select(['s.id', 's.family_id', 's.kind', 's.created_at', 's.last_seen_at', 's.ip', 's.user_agent', 'f.created_at as family_created_at'])
+        .where('s.account_id', '=', accountId)
+        .where('s.revoked_at', 'is', null)
+        .where('s.rotated_at', 'is', null)
+        .where('s.idle_expires_at', '>', now)
+        .where('s.absolute_expires_at', '>', now)
+        .$if(options.familyId !== undefined, (qb) => qb.where('s.family_id', '=', options.familyId as string))
+        .orderBy('s.last_seen_at', 'desc')
+        .orderBy('s.id')
+        .$if(options.limit !== undefined, (qb) => qb.limit(options.limit as number))
+        .execute();
+      return rows.map((row) => ({
+        familyId: row.family_id,
+        sessionId: row.id,
+        kind: row.kind,
+        createdAt: Math.min(row.family_created_at ?? row.created_at, row.created_at),
+        lastSeenAt: row.last_seen_at,
+        ip: row.ip,
+        userAgent: row.user_agent,
+      }));
+    },
+
+    async revokeOtherFamilies(tx, accountId, keepFamilyId, now) {
+      await q(tx)
+        .updateTable('sessions')
+        .set({ revoked_at: now })
+        .where('account_id', '=', accountId)
+        .where('family_id', '!=', keepFamilyId)
+        .where('revoked_at', 'is', null)
+        .execute();
+    },
   };
+}
+
+/** Live sessions by kind at `now` (not revoked, not rotated, within both expiries): one COUNT, for the metrics. */
+export async function countActiveSessions(db: Kysely<Database>, now: number): Promise<Record<SessionRow['kind'], number>> {
+  const rows = await db
+    .selectFrom('sessions')
+    .select(['kind', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .where('revoked_at', 'is', null)
+    .where('rotated_at', 'is', null)
+    .where('idle_expires_at', '>', now)
+    .where('absolute_expires_at', '>', now)
+    .groupBy('kind')
+    .execute();
+  const counts = { cookie: 0, token: 0 };
+  for (const row of rows) counts[row.kind] = Number(row.n);
+  return counts;
 }

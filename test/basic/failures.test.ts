@@ -38,7 +38,7 @@ describe('Basic dialect: creating accounts with bad input', () => {
     }
   });
 
-  it('item 2: a username or password over 1023 bytes is 400, even when under 1023 characters', async () => {
+  it('SEC-2 a username or password over 1023 bytes is 400, even when under 1023 characters', async () => {
     assert400(await create({ username: `${'é'.repeat(600)}@example.com`, password: 'romeo-forever' }), 'username');
     assert400(await create({ username: 'long@example.com', password: 'é'.repeat(600) }), 'password');
     assert400(await create({ username: 'long@example.com', password: 'x'.repeat(1024) }), 'password');
@@ -46,12 +46,12 @@ describe('Basic dialect: creating accounts with bad input', () => {
     assert.equal(max.status, 201, max.text);
   });
 
-  it('item 1: a short password is 400 naming password; a bad email is 400 naming email', async () => {
+  it('SEC-1 a short password is 400 naming password; a bad email is 400 naming email', async () => {
     assert400(await create({ username: 'short@example.com', password: 'seven77' }), 'password');
     assert400(await create({ username: 'bademail@example.com', password: 'romeo-forever', email: 'not-an-email' }), 'email');
   });
 
-  it('a taken username (in any case) or email is 409', async () => {
+  it('SEC-15 a taken username (in any case) or email is 409', async () => {
     const again = await curlCreate(t.app, createBody('Juliet@BuddyCloud.com', 'other-password', 'other@example.com'));
     assert.equal(again.status, 409, again.text);
     assert.equal(again.body.error, 'username_taken');
@@ -59,7 +59,7 @@ describe('Basic dialect: creating accounts with bad input', () => {
     assert.equal(email.status, 409, email.text);
   });
 
-  it('bodies that are not a JSON object are 400 or 415, never 500', async () => {
+  it('SEC-60 bodies that are not a JSON object are 400 or 415, never 500', async () => {
     const post = (payload: string | Buffer, headers: Record<string, string> = json) => call(t.app, 'POST', '/api/account', { payload, headers });
     assert400(await post('{"username": "x@example.com", '));
     assert400(await post('[1,2]'));
@@ -114,13 +114,13 @@ describe('Basic dialect: credentials', () => {
   });
   after(() => t.close());
 
-  it('RFC 7617: splits at the first colon, so a password may contain colons; the user-id is case-insensitive', async () => {
+  it('SEC-23 RFC 7617: splits at the first colon, so a password may contain colons; the user-id is case-insensitive', async () => {
     assert.equal((await curlCheck(t.app, 'juliet@buddycloud.com', 'romeo:for:ever')).status, 200);
     assert.equal((await curlCheck(t.app, 'Juliet@BuddyCloud.com', 'romeo:for:ever')).status, 200);
     assert.equal((await check(`basic ${b64('juliet@buddycloud.com:romeo:for:ever')}`)).status, 200);
   });
 
-  it('item 23: missing or malformed credentials are 401 with WWW-Authenticate and the same body as a wrong password', async () => {
+  it('SEC-23 missing or malformed credentials are 401 with WWW-Authenticate and the same body as a wrong password', async () => {
     assert.equal(unauthorized.status, 401);
     const cases: Array<string | undefined> = [
       undefined,
@@ -149,12 +149,12 @@ describe('Basic dialect: credentials', () => {
     }
   });
 
-  it('raw non-UTF-8 bytes in the header are 401, never 500', async () => {
+  it('SEC-23 raw non-UTF-8 bytes in the header are 401, never 500', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/', headers: { authorization: Buffer.from([0x42, 0x61, 0x73, 0x69, 0x63, 0x20, 0xc3, 0x28]).toString('latin1') } });
     assert.equal(res.statusCode, 401);
   });
 
-  it('a pending (email sign-up, unconfirmed) account cannot use Basic', async () => {
+  it('SEC-10 a pending (email sign-up, unconfirmed) account cannot use Basic', async () => {
     await t.service.signUpWithEmail({ email: 'pending@buddycloud.com' });
     assert.equal((await curlCheck(t.app, 'pending@buddycloud.com', '')).status, 401);
   });
@@ -179,7 +179,7 @@ describe('Basic dialect: change password and delete refuse the wrong caller', ()
     assert.equal(same.status, 200, same.text);
   });
 
-  it('without valid credentials it is 401; with a bad new password 400', async () => {
+  it('SEC-56 without valid credentials it is 401; with a bad new password 400', async () => {
     const none = await call(t.app, 'POST', '/api/account/pw/change', { json: { username: 'juliet@buddycloud.com', password: 'whatever-long' } });
     assert.equal(none.status, 401);
     assert.equal(none.headers['www-authenticate'], 'Basic realm="latchkey"');
@@ -189,7 +189,7 @@ describe('Basic dialect: change password and delete refuse the wrong caller', ()
     assert400(await call(t.app, 'POST', '/api/account/pw/reset', { json: {} }), 'username');
   });
 
-  it('item 23: a cross-site request cannot change or delete an account with Basic credentials', async () => {
+  it('SEC-23 a cross-site request cannot change or delete an account with Basic credentials', async () => {
     const auth = basic('romeo@buddycloud.com', 'juliet-forever');
     const crossSite: Array<Record<string, string>> = [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }];
     for (const extra of crossSite) {

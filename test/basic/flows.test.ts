@@ -36,7 +36,7 @@ describe("Basic dialect with SMTP, reset in 'link' mode", () => {
     await mailbox.stop();
   });
 
-  it('reset: the emailed link sets a new password once, signs out every session and sends a notice', async () => {
+  it('SEC-48/53 reset: the emailed link sets a new password once, signs out every session and sends a notice', async () => {
     assert.equal((await curlCreate(t.app)).status, 201);
     const pair = await login(t.app, 'juliet@buddycloud.com', 'romeo-forever');
     const res = await curlReset(t.app);
@@ -59,7 +59,7 @@ describe("Basic dialect with SMTP, reset in 'link' mode", () => {
     assert.equal(mailbox.messages.length, before);
   });
 
-  it('change password (Basic) revokes a live JWT session and refresh token of the account, and emails a notice', async () => {
+  it('SEC-40/57 change password (Basic) revokes a live JWT session and refresh token of the account, and emails a notice', async () => {
     assert.equal((await curlCreate(t.app, createBody('nurse@buddycloud.com', 'angelica-nurse-1'))).status, 201);
     const pair = await login(t.app, 'nurse@buddycloud.com', 'angelica-nurse-1');
     const res = await curlChange(t.app, ['nurse@buddycloud.com', 'angelica-nurse-1'], changeBody('nurse@buddycloud.com', 'angelica-nurse-2'));
@@ -70,7 +70,7 @@ describe("Basic dialect with SMTP, reset in 'link' mode", () => {
     assert.doesNotMatch(notice.text, /angelica/);
   });
 
-  it('delete revokes everything, emails a notice and frees the username (a new account gets a new id)', async () => {
+  it('SEC-39/58 delete revokes everything, emails a notice and frees the username (a new account gets a new id)', async () => {
     const created = await curlCreate(t.app, createBody('paris@buddycloud.com', 'county-paris'));
     const pair = await login(t.app, 'paris@buddycloud.com', 'county-paris');
     assert.equal((await curlDelete(t.app, 'paris@buddycloud.com', 'county-paris')).status, 200);

@@ -9,7 +9,7 @@ const header = (user: string, password: string) => `Basic ${Buffer.from(`${user}
 const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
 
 describe('parseBasicCredentials', () => {
-  it('round-trips any user-id without a colon and any password (colons included), as UTF-8', () => {
+  it('SEC-23 round-trips any user-id without a colon and any password (colons included), as UTF-8', () => {
     fc.assert(
       fc.property(
         fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).filter((u) => !u.includes(':') && noControl(u)),
@@ -21,7 +21,7 @@ describe('parseBasicCredentials', () => {
     );
   });
 
-  it('never throws, and yields null or credentials, for any header string', () => {
+  it('SEC-23 never throws, and yields null or credentials, for any header string', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.string().map((s) => `Basic ${s}`), fc.uint8Array().map((b) => `Basic ${Buffer.from(b).toString('base64')}`)), (value) => {
         const parsed = parseBasicCredentials(value);

@@ -40,7 +40,7 @@ describe('seed 001 curl examples', () => {
     assert.equal(back.status, 200, back.text);
   });
 
-  it('Reset Password: 200 with the same bytes for a known and an unknown account', async () => {
+  it('SEC-47 Reset Password: 200 with the same bytes for a known and an unknown account', async () => {
     const known = await curlReset(t.app);
     const unknown = await curlReset(t.app, 'nobody@buddycloud.com');
     assert.equal(known.status, 200, known.text);
@@ -50,7 +50,7 @@ describe('seed 001 curl examples', () => {
     assert.equal(known.headers['content-length'], unknown.headers['content-length']);
   });
 
-  it('Delete User: 200, then the credentials are refused', async () => {
+  it('SEC-58 Delete User: 200, then the credentials are refused', async () => {
     const res = await curlDelete(t.app);
     assert.equal(res.status, 200, res.text);
     assert.equal((await curlCheck(t.app)).status, 401);

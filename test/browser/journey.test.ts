@@ -7,27 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { linkFrom, startMailbox, type Mailbox } from '../support/mailbox.js';
+import { freePort } from '../support/free-port.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = 'test-artifacts/screenshots';
 const EMAIL = 'browser@example.com';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 if (!existsSync(CHROMIUM)) console.log(`# browser journey skipped: ${CHROMIUM} is not installed`);
 
@@ -101,6 +89,27 @@ describe('browser journey in headless Chromium', { skip: !existsSync(CHROMIUM) }
     const sessionCookie = cookies.find((c) => c.name === 'sessionid');
     assert.ok(sessionCookie?.httpOnly && sessionCookie.sameSite === 'Lax');
     await shot('06-account');
+
+    // Log in on a second device (its own cookies), then end that session from this one.
+    const device = await browser.newContext({ viewport: { width: 390, height: 760 }, userAgent: 'Second device/1.0' });
+    const devicePage = await device.newPage();
+    await devicePage.goto(`${origin}/login`);
+    await devicePage.fill('#username', EMAIL);
+    await devicePage.fill('#password', 'first browser password');
+    await devicePage.click('button[type=submit]');
+    assert.equal(new URL(devicePage.url()).pathname, '/account');
+    await page.goto(`${origin}/account`);
+    const otherSession = page.locator('li').filter({ hasNotText: 'This device' });
+    assert.match((await otherSession.textContent()) ?? '', /Second device\/1\.0/);
+    await shot('06a-sessions');
+    await otherSession.locator('form[action="/account/sessions/end"] button').click();
+    assert.match(await page.textContent('main') ?? '', /That session has been logged out/);
+    assert.equal(await page.locator('li').count(), 1, 'only this device is left');
+    await devicePage.goto(`${origin}/account`);
+    assert.equal(new URL(devicePage.url()).pathname, '/login', 'the second device is logged out');
+    await device.close();
+    await shot('06b-session-ended');
+    await page.goto(`${origin}/account`);
 
     // Change the password.
     await page.fill('#current_password', 'first browser password');

@@ -15,7 +15,7 @@ describe('cookie configuration', () => {
     );
   });
 
-  it('adds __Host- only under https when COOKIE_HOST_PREFIX=true', () => {
+  it('SEC-27 adds __Host- only under https when COOKIE_HOST_PREFIX=true', () => {
     const httpsPrefixed = cookieSettings(loadConfig({ ...base, PUBLIC_URL: 'https://id.example.com', COOKIE_HOST_PREFIX: 'true' }));
     assert.equal(httpsPrefixed.sessionName, '__Host-sessionid');
     assert.equal(httpsPrefixed.csrfName, '__Host-csrftoken');
@@ -35,7 +35,7 @@ describe('cookie configuration', () => {
     }
   });
 
-  it('caps the cookie Max-Age at 400 days whatever the session lifetime', () => {
+  it('SEC-27 caps the cookie Max-Age at 400 days whatever the session lifetime', () => {
     assert.equal(cookieSettings(loadConfig({ ...base, SESSION_ABSOLUTE_TTL: '400d' })).maxAge, 400 * 86400);
   });
 });

@@ -17,7 +17,7 @@ describe('cookie-session API (seed 000): do=create', () => {
   });
   after(() => t.close());
 
-  it('creates an account with 200 and an empty body, and sets no session cookie (SECURITY 10)', async () => {
+  it('SEC-10 creates an account with 200 and an empty body, and sets no session cookie', async () => {
     const res = await action(t.app, new CookieJar(), 'create', { email: 'new@example.com' });
     assert.equal(res.status, 200, res.text);
     assert.equal(res.text, '');
@@ -26,7 +26,7 @@ describe('cookie-session API (seed 000): do=create', () => {
     assert.equal(login.status, 401);
   });
 
-  it('answers a duplicate email byte-identically to a new one, in any case (SECURITY 9)', async () => {
+  it('SEC-9 answers a duplicate email byte-identically to a new one, in any case', async () => {
     const first = await call(t.app, 'POST', '/accounts/action/?do=create', { json: { email: 'dup@example.com' } });
     const again = await call(t.app, 'POST', '/accounts/action/?do=create', { json: { email: 'dup@example.com' } });
     const upper = await call(t.app, 'POST', '/accounts/action/?do=create', { json: { email: 'DUP@Example.com' } });
@@ -46,7 +46,7 @@ describe('cookie-session API (seed 000): do=create', () => {
     assert.equal(bad.body.error.field, 'promo');
   });
 
-  it('refuses invalid emails and bad bodies with 400, never 500', async () => {
+  it('SEC-55/60 refuses invalid emails and bad bodies with 400, never 500', async () => {
     const cases: unknown[] = [
       { email: 'not-an-email' },
       { email: 'a@b.example\r\nBcc: evil@x.example' },
@@ -65,7 +65,7 @@ describe('cookie-session API (seed 000): do=create', () => {
     }
   });
 
-  it('refuses a sign-up posted from another site (SECURITY 29)', async () => {
+  it('SEC-29 refuses a sign-up posted from another site', async () => {
     const res = await action(t.app, new CookieJar(), 'create', { email: 'csrf@example.com' }, { origin: 'https://evil.example' });
     assert.equal(res.status, 403);
     const crossSite = await action(t.app, new CookieJar(), 'create', { email: 'csrf@example.com' }, { 'sec-fetch-site': 'cross-site' });

@@ -20,7 +20,7 @@ describe('cookie-session API (seed 000): login and cookies', () => {
   });
   after(() => t.close());
 
-  it('logs in with 200, an empty body and the two cookies with their attributes (SECURITY 27)', async () => {
+  it('SEC-27 logs in with 200, an empty body and the two cookies with their attributes', async () => {
     const jar = new CookieJar();
     const res = await action(t.app, jar, 'login', { username: 'alice@example.com', password: PASSWORD });
     assert.equal(res.status, 200);
@@ -34,7 +34,7 @@ describe('cookie-session API (seed 000): login and cookies', () => {
     assert.equal(res.headers['cache-control'], 'no-store');
   });
 
-  it('answers every login failure with 401 and the same bytes (SECURITY 17)', async () => {
+  it('SEC-17 answers every login failure with 401 and the same bytes', async () => {
     const bodies = [
       { username: 'alice@example.com', password: 'wrong password!' },
       { username: 'nobody@example.com', password: PASSWORD },
@@ -53,7 +53,7 @@ describe('cookie-session API (seed 000): login and cookies', () => {
     assert.deepEqual([...texts], ['{"error":{"code":"invalid_credentials","message":"invalid username or password"}}']);
   });
 
-  it('issues a new session id at login even when the client sends one, and rejects ids it never issued (SECURITY 25)', async () => {
+  it('SEC-25 issues a new session id at login even when the client sends one, and rejects ids it never issued', async () => {
     const jar = new CookieJar().set('sessionid', 'attacker123').set('csrftoken', 'attackercsrf');
     const res = await action(t.app, jar, 'login', { username: 'alice@example.com', password: PASSWORD });
     assert.equal(res.status, 200);
@@ -63,14 +63,14 @@ describe('cookie-session API (seed 000): login and cookies', () => {
     assert.equal(planted.status, 401);
   });
 
-  it('gives every login its own CSRF token (SECURITY 26)', async () => {
+  it('SEC-26 gives every login its own CSRF token', async () => {
     const a = await loginJar(t.app, 'alice@example.com', PASSWORD);
     const b = await loginJar(t.app, 'alice@example.com', PASSWORD);
     assert.notEqual(a.get('csrftoken'), b.get('csrftoken'));
     assert.notEqual(a.get('sessionid'), b.get('sessionid'));
   });
 
-  it('check_login answers 200 with a live session and 401 without one', async () => {
+  it('SEC-34 check_login answers 200 with a live session and 401 without one', async () => {
     const jar = await loginJar(t.app, 'alice@example.com', PASSWORD);
     const ok = await action(t.app, jar, 'check_login');
     assert.equal(ok.status, 200);
@@ -99,7 +99,7 @@ describe('cookie-session API (seed 000): login and cookies', () => {
     assert.equal(anonymous.status, 401);
   });
 
-  it('refuses login from another site: foreign Origin or Sec-Fetch-Site cross-site (SECURITY 29)', async () => {
+  it('SEC-29 refuses login from another site: foreign Origin or Sec-Fetch-Site cross-site', async () => {
     for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { referer: 'https://evil.example/x' }] as Array<Record<string, string>>) {
       const jar = new CookieJar();
       const res = await action(t.app, jar, 'login', { username: 'alice@example.com', password: PASSWORD }, headers);
@@ -113,7 +113,7 @@ describe('cookie-session API (seed 000): login and cookies', () => {
     assert.equal(sameSite.status, 200);
   });
 
-  it('refuses a text/plain login body with 415 (a CORS-simple request)', async () => {
+  it('SEC-28/29 refuses a text/plain login body with 415 (a CORS-simple request)', async () => {
     const res = await call(t.app, 'POST', '/accounts/action/?do=login', {
       payload: JSON.stringify({ username: 'alice@example.com', password: PASSWORD }),
       headers: { 'content-type': 'text/plain' },
@@ -131,7 +131,7 @@ describe('cookie-session API (seed 000): logout and CSRF', () => {
   });
   after(() => t.close());
 
-  it('refuses a logout without a valid CSRF proof with 403 and the session keeps working (SECURITY 28)', async () => {
+  it('SEC-28 refuses a logout without a valid CSRF proof with 403 and the session keeps working', async () => {
     const jar = await loginJar(t.app, 'bob@example.com', PASSWORD);
     const other = await loginJar(t.app, 'bob@example.com', PASSWORD);
     const token = jar.get('csrftoken')!;
@@ -160,7 +160,7 @@ describe('cookie-session API (seed 000): logout and CSRF', () => {
     assert.ok(t.logs.some((l) => l.includes('"event":"csrf_rejected"')));
   });
 
-  it('logs out with the right X-CSRFToken: 200, both cookies cleared, the old cookie dead on the server (SECURITY 33)', async () => {
+  it('SEC-33 logs out with the right X-CSRFToken: 200, both cookies cleared, the old cookie dead on the server', async () => {
     const jar = await loginJar(t.app, 'bob@example.com', PASSWORD);
     const stolen = jar.clone();
     const res = await action(t.app, jar, 'logout', {}, { 'x-csrftoken': jar.get('csrftoken')! });
@@ -187,7 +187,7 @@ describe('cookie-session API (seed 000): logout and CSRF', () => {
     assert.equal(findSetCookie(res, 'sessionid')?.attributes['max-age'], '0');
   });
 
-  it('answers an unknown or missing action with 400 listing the valid ones, and a GET with 405', async () => {
+  it('SEC-28/63 answers an unknown or missing action with 400 listing the valid ones, and a GET with 405', async () => {
     for (const url of ['/accounts/action/?do=delete', '/accounts/action/', '/accounts/action/?do=login&do=logout']) {
       const res = await call(t.app, 'POST', url, { json: {} });
       assert.equal(res.status, 400, url);
@@ -199,7 +199,7 @@ describe('cookie-session API (seed 000): logout and CSRF', () => {
     assert.equal(get.headers.allow, 'POST');
   });
 
-  it('answers malformed JSON with 400, not 500', async () => {
+  it('SEC-63 answers malformed JSON with 400, not 500', async () => {
     const res = await call(t.app, 'POST', '/accounts/action/?do=login', { payload: '{"username":', headers: { 'content-type': 'application/json' } });
     assert.equal(res.status, 400);
     assert.equal(res.body.error.code, 'invalid_json');
@@ -214,7 +214,7 @@ describe('cookie-session API (seed 000): expiry on the server (SECURITY 32)', ()
   });
   after(() => t.close());
 
-  it('ends a session idle for longer than SESSION_IDLE_TTL', async () => {
+  it('SEC-32 ends a session idle for longer than SESSION_IDLE_TTL', async () => {
     const jar = await loginJar(t.app, 'carol@example.com', PASSWORD);
     t.clock.advance(59 * 60 * 1000);
     assert.equal((await action(t.app, jar, 'check_login')).status, 200);
@@ -222,7 +222,7 @@ describe('cookie-session API (seed 000): expiry on the server (SECURITY 32)', ()
     assert.equal((await action(t.app, jar, 'check_login')).status, 401);
   });
 
-  it('ends an active session at SESSION_ABSOLUTE_TTL, and the cookie Max-Age equals it', async () => {
+  it('SEC-27/32 ends an active session at SESSION_ABSOLUTE_TTL, and the cookie Max-Age equals it', async () => {
     const jar = new CookieJar();
     const login = await action(t.app, jar, 'login', { username: 'carol@example.com', password: PASSWORD });
     assert.equal(findSetCookie(login, 'sessionid')?.attributes['max-age'], String(3 * 3600));
@@ -236,7 +236,7 @@ describe('cookie-session API (seed 000): expiry on the server (SECURITY 32)', ()
 });
 
 describe('cookie-session API (seed 000): cookie names and https', () => {
-  it('marks both cookies Secure under an https PUBLIC_URL and uses __Host- names when COOKIE_HOST_PREFIX=true (SECURITY 27)', async () => {
+  it('SEC-27 marks both cookies Secure under an https PUBLIC_URL and uses __Host- names when COOKIE_HOST_PREFIX=true', async () => {
     const t = await createTestInstance({
       hasher: 'fast',
       env: { PUBLIC_URL: 'https://accounts.example.com', COOKIE_HOST_PREFIX: 'true', SESSION_COOKIE_NAME: 'sid', CSRF_COOKIE_NAME: 'xsrf' },
@@ -263,7 +263,7 @@ describe('cookie-session API (seed 000): cookie names and https', () => {
     }
   });
 
-  it('keeps the seed names sessionid/csrftoken under https without the prefix switch, but Secure', async () => {
+  it('SEC-27 keeps the seed names sessionid/csrftoken under https without the prefix switch, but Secure', async () => {
     const t = await createTestInstance({ hasher: 'fast', env: { PUBLIC_URL: 'https://accounts.example.com' } });
     try {
       await t.service.registerAccount({ username: 'erin@example.com', password: PASSWORD });

@@ -33,7 +33,7 @@ describe('email sign-up journey over SMTP (seed 000 do=create + /confirm)', () =
     return linkFrom(mail, '/confirm');
   }
 
-  it('creates, confirms through the emailed link, then logs in; the link then cannot be reused (SECURITY 11)', async () => {
+  it('SEC-11 creates, confirms through the emailed link, then logs in; the link then cannot be reused', async () => {
     const link = await signUp('journey@example.com');
     assert.ok(link.startsWith('http://localhost:3000/confirm?token='), link);
     const jar = new CookieJar();
@@ -79,7 +79,7 @@ describe('email sign-up journey over SMTP (seed 000 do=create + /confirm)', () =
     }
   });
 
-  it('shows the error page for a tampered link and for an expired one', async () => {
+  it('SEC-11 shows the error page for a tampered link and for an expired one', async () => {
     const link = await signUp('expiry@example.com');
     const url = new URL(link);
     const token = url.searchParams.get('token')!;

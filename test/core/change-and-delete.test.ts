@@ -17,7 +17,7 @@ describe('changePassword', () => {
   });
   after(() => t.close());
 
-  it('keeps the calling session and revokes every other session and refresh chain', async () => {
+  it('SEC-57 keeps the calling session and revokes every other session and refresh chain', async () => {
     const kept = await t.service.loginForTokens('mercutio', 'queen-mab-1', ctx);
     const other = await t.service.loginForTokens('mercutio', 'queen-mab-1', ctx);
     const rotated = await t.service.rotateRefreshToken(other.refresh, ctx);
@@ -41,12 +41,12 @@ describe('changePassword', () => {
     await assert.rejects(t.service.resolveAccessToken(pair.access), rejectsWith('NOT_AUTHENTICATED'));
   });
 
-  it('a wrong current password is INVALID_CREDENTIALS and changes nothing', async () => {
+  it('SEC-56 a wrong current password is INVALID_CREDENTIALS and changes nothing', async () => {
     await assert.rejects(t.service.changePassword(accountId, 'queen-mab-4', { currentPassword: 'wrong one' }), rejectsWith('INVALID_CREDENTIALS'));
     await t.service.authenticatePassword('mercutio', 'queen-mab-3');
   });
 
-  it('item 1: the password policy applies', async () => {
+  it('SEC-1 the password policy applies', async () => {
     await assert.rejects(t.service.changePassword(accountId, 'short'), rejectsWith('WEAK_PASSWORD'));
     await assert.rejects(t.service.changePassword(accountId, 'x'.repeat(1024)), rejectsWith('INVALID_INPUT'));
   });
@@ -59,7 +59,7 @@ describe('deleteAccount', () => {
   });
   after(() => t.close());
 
-  it('removes the account with its sessions and links, notifies, and frees the name', async () => {
+  it('SEC-58 removes the account with its sessions and links, notifies, and frees the name', async () => {
     const account = await t.service.registerAccount({ username: 'tybalt', password: 'prince-of-cats', email: 'tybalt@example.com' });
     const pair = await t.service.loginForTokens('tybalt', 'prince-of-cats', ctx);
     await t.service.requestPasswordReset('tybalt');
@@ -75,7 +75,7 @@ describe('deleteAccount', () => {
     assert.notEqual(again.id, account.id);
   });
 
-  it('a second delete is NOT_FOUND; of concurrent deletes exactly one succeeds', async () => {
+  it('SEC-58/67c a second delete is NOT_FOUND; of concurrent deletes exactly one succeeds', async () => {
     const account = await t.service.registerAccount({ username: 'benvolio', password: 'keep-the-peace' });
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => t.service.deleteAccount(account.id)));
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);

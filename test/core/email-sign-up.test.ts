@@ -27,11 +27,11 @@ describe('email sign-up and confirmation', () => {
     assert.ok(stored.every((r) => r.token_hash !== token), 'the link token is stored hashed only');
   });
 
-  it('item 10: a pending account cannot log in before confirming', async () => {
+  it('SEC-10 a pending account cannot log in before confirming', async () => {
     await assert.rejects(t.service.authenticatePassword('new.user@example.com', 'anything-at-all'), rejectsWith('INVALID_CREDENTIALS'));
   });
 
-  it('item 9: an existing address resolves the same, creates nothing, and its owner is notified', async () => {
+  it('SEC-9 an existing address resolves the same, creates nothing, and its owner is notified', async () => {
     const before = await countRows(t, 'accounts');
     const result = await t.service.signUpWithEmail({ email: 'NEW.USER@example.com' });
     assert.equal(result, undefined);
@@ -53,7 +53,7 @@ describe('email sign-up and confirmation', () => {
     await assert.rejects(t.service.checkConfirmToken(token), rejectsWith('INVALID_TOKEN'));
   });
 
-  it('item 1: the password policy applies on the link, and a refused password does not burn it', async () => {
+  it('SEC-1 the password policy applies on the link, and a refused password does not burn it', async () => {
     await t.service.signUpWithEmail({ email: 'weak@example.com' });
     const token = await lastToken(t, 'weak@example.com', 'confirm_account');
     await assert.rejects(t.service.confirmAccount(token, 'short'), rejectsWith('WEAK_PASSWORD'));
@@ -62,7 +62,7 @@ describe('email sign-up and confirmation', () => {
     assert.equal(account.status, 'active');
   });
 
-  it('item 11: a tampered, unknown or malformed token is INVALID_TOKEN', async () => {
+  it('SEC-11 a tampered, unknown or malformed token is INVALID_TOKEN', async () => {
     await t.service.signUpWithEmail({ email: 'tamper@example.com' });
     const token = await lastToken(t, 'tamper@example.com', 'confirm_account');
     const flipped = (token[0] === 'A' ? 'B' : 'A') + token.slice(1);
@@ -72,7 +72,7 @@ describe('email sign-up and confirmation', () => {
     await t.service.confirmAccount(token, 'a fine new password');
   });
 
-  it('item 11: a confirmation link dies after 24 hours', async () => {
+  it('SEC-11 a confirmation link dies after 24 hours', async () => {
     await t.service.signUpWithEmail({ email: 'late@example.com' });
     const token = await lastToken(t, 'late@example.com', 'confirm_account');
     t.clock.advance(24 * 3600 * 1000 - 1000);
@@ -82,7 +82,7 @@ describe('email sign-up and confirmation', () => {
     await assert.rejects(t.service.confirmAccount(token, 'a fine new password'), rejectsWith('INVALID_TOKEN'));
   });
 
-  it('resendConfirmation issues a new link and voids the older one; quiet for unknown or active addresses', async () => {
+  it('SEC-11 resendConfirmation issues a new link and voids the older one; quiet for unknown or active addresses', async () => {
     await t.service.signUpWithEmail({ email: 'resend@example.com' });
     const first = await lastToken(t, 'resend@example.com', 'confirm_account');
     t.clock.advance(1000);
@@ -97,7 +97,7 @@ describe('email sign-up and confirmation', () => {
     await t.service.confirmAccount(second, 'a fine new password');
   });
 
-  it('item 11: of 20 concurrent confirmations with one link exactly one succeeds', async () => {
+  it('SEC-11 of 20 concurrent confirmations with one link exactly one succeeds', async () => {
     await t.service.signUpWithEmail({ email: 'race-confirm@example.com' });
     const token = await lastToken(t, 'race-confirm@example.com', 'confirm_account');
     const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => t.service.confirmAccount(token, `password number ${i}`)));
@@ -106,7 +106,7 @@ describe('email sign-up and confirmation', () => {
     for (const r of results) if (r.status === 'rejected') assert.ok(rejectsWith('INVALID_TOKEN')(r.reason), String(r.reason));
   });
 
-  it('item 14: 20 concurrent sign-ups of one address (any case) make exactly one account', async () => {
+  it('SEC-14 20 concurrent sign-ups of one address (any case) make exactly one account', async () => {
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, (_, i) => t.service.signUpWithEmail({ email: i % 2 ? 'Racer@Example.com' : 'racer@example.com' })),
     );
@@ -119,7 +119,7 @@ describe('email sign-up and confirmation', () => {
     assert.equal(mails.filter((m) => m.template === 'signup_attempt').length, 1);
   });
 
-  it('a malformed address is INVALID_INPUT naming email', async () => {
+  it('SEC-55 a malformed address is INVALID_INPUT naming email', async () => {
     for (const bad of ['no-at-sign', 'a@b', 'x@example.com\r\nBcc: evil@example.com', '']) {
       await assert.rejects(t.service.signUpWithEmail({ email: bad }), (err: unknown) => isAuthError(err, 'INVALID_INPUT') && err.field === 'email');
     }

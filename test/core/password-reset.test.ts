@@ -16,7 +16,7 @@ describe("password reset, 'link' mode", () => {
   });
   after(() => t.close());
 
-  it('a request by username or email queues a link and changes nothing else', async () => {
+  it('SEC-52 a request by username or email queues a link and changes nothing else', async () => {
     const pair = await t.service.loginForTokens('romeo', 'juliet-forever', ctx);
     await t.service.requestPasswordReset('ROMEO');
     const token = await lastToken(t, 'romeo@example.com', 'reset_password');
@@ -28,14 +28,14 @@ describe("password reset, 'link' mode", () => {
     assert.equal((await mailTo(t, 'romeo@example.com', 'reset_password')).length, 2);
   });
 
-  it('a newer link voids the older one', async () => {
+  it('SEC-48 a newer link voids the older one', async () => {
     const mails = await mailTo(t, 'romeo@example.com', 'reset_password');
     const [older, newer] = mails.map((m) => m.data.token as string);
     await assert.rejects(t.service.checkResetToken(older as string), rejectsWith('INVALID_TOKEN'));
     assert.deepEqual(await t.service.checkResetToken(newer as string), { email: 'romeo@example.com' });
   });
 
-  it('completing a reset sets the password, revokes every session and refresh token, and notifies', async () => {
+  it('SEC-53 completing a reset sets the password, revokes every session and refresh token, and notifies', async () => {
     const pair = await t.service.loginForTokens('romeo', 'juliet-forever', ctx);
     const token = await lastToken(t, 'romeo@example.com', 'reset_password');
     const account = await t.service.completePasswordReset(token, 'a brand new secret');
@@ -48,7 +48,7 @@ describe("password reset, 'link' mode", () => {
     await assert.rejects(t.service.completePasswordReset(token, 'yet another secret'), rejectsWith('INVALID_TOKEN'));
   });
 
-  it('item 1: the password policy applies, and a refused password does not burn the link', async () => {
+  it('SEC-1 the password policy applies, and a refused password does not burn the link', async () => {
     t.clock.advance(13 * 60_000); // past the address's mail budget (1 a minute, 5 an hour)
     await t.service.requestPasswordReset('romeo');
     const token = await lastToken(t, 'romeo@example.com', 'reset_password');
@@ -56,7 +56,7 @@ describe("password reset, 'link' mode", () => {
     await t.service.completePasswordReset(token, 'long enough again');
   });
 
-  it('a reset link dies after 30 minutes, and when the password is changed', async () => {
+  it('SEC-48 a reset link dies after 30 minutes, and when the password is changed', async () => {
     t.clock.advance(13 * 60_000); // past the address's mail budget (1 a minute, 5 an hour)
     await t.service.requestPasswordReset('romeo');
     const expiring = await lastToken(t, 'romeo@example.com', 'reset_password');
@@ -70,7 +70,7 @@ describe("password reset, 'link' mode", () => {
     await assert.rejects(t.service.checkResetToken(voided), rejectsWith('INVALID_TOKEN'));
   });
 
-  it('of 20 concurrent resets with one link exactly one succeeds', async () => {
+  it('SEC-49 of 20 concurrent resets with one link exactly one succeeds', async () => {
     t.clock.advance(13 * 60_000); // past the address's mail budget (1 a minute, 5 an hour)
     await t.service.requestPasswordReset('romeo');
     const token = await lastToken(t, 'romeo@example.com', 'reset_password');
@@ -80,7 +80,7 @@ describe("password reset, 'link' mode", () => {
     await t.service.authenticatePassword('romeo', `concurrent pw ${winner}`);
   });
 
-  it('item 9: an unknown identifier resolves identically and queues nothing', async () => {
+  it('SEC-47 an unknown identifier resolves identically and queues nothing', async () => {
     const mailsBefore = (await queuedMail(t)).length;
     const tokensBefore = await countRows(t, 'one_time_tokens');
     assert.equal(await t.service.requestPasswordReset('nobody@example.com'), undefined);
@@ -105,7 +105,7 @@ describe("password reset, 'link' mode", () => {
     await t.service.confirmAccount(await lastToken(t, 'pending@example.com', 'confirm_account'), 'pending no more');
   });
 
-  it('a reset link is not a confirmation link and the other way round', async () => {
+  it('SEC-38 a reset link is not a confirmation link and the other way round', async () => {
     t.clock.advance(13 * 60_000); // past the address's mail budget (1 a minute, 5 an hour)
     await t.service.requestPasswordReset('romeo');
     const reset = await lastToken(t, 'romeo@example.com', 'reset_password');
@@ -135,7 +135,7 @@ describe("password reset, 'new_password' mode (seed 001)", () => {
     assert.equal((await mailTo(t, 'juliet@example.com', 'reset_password')).length, 0);
   });
 
-  it('an unknown identifier resolves identically and changes nothing', async () => {
+  it('SEC-47 an unknown identifier resolves identically and changes nothing', async () => {
     const mailsBefore = (await queuedMail(t)).length;
     assert.equal(await t.service.requestPasswordReset('nobody@example.com'), undefined);
     assert.equal((await queuedMail(t)).length, mailsBefore);

@@ -106,7 +106,7 @@ async function scenario(databaseUrl: string): Promise<void> {
 }
 
 describe('kill -9 during a burst', () => {
-  it('loses nothing that was answered 2xx on SQLite', async () => {
+  it('SEC-67c/67d loses nothing that was answered 2xx on SQLite', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'latchkey-kill-'));
     try {
       await scenario(`sqlite:${join(dir, 'kill.db')}`);
@@ -115,7 +115,7 @@ describe('kill -9 during a burst', () => {
     }
   });
 
-  it('loses nothing that was answered 2xx on PostgreSQL', { skip: process.env.TEST_DATABASE_URL ? false : 'TEST_DATABASE_URL is not set' }, async () => {
+  it('SEC-67c/67d loses nothing that was answered 2xx on PostgreSQL', { skip: process.env.TEST_DATABASE_URL ? false : 'TEST_DATABASE_URL is not set' }, async () => {
     const database = createTestDatabase();
     try {
       await scenario(database.url);

@@ -36,7 +36,7 @@ describe('PostgreSQL outage under load', { skip: enabled ? false : 'TEST_DATABAS
     await database.drop();
   });
 
-  it('fails closed with 503 during the outage and recovers within 5 s without a restart', async () => {
+  it('SEC-67e fails closed with 503 during the outage and recovers within 5 s without a restart', async () => {
     const seen: Array<{ phase: string; status: number; body: any }> = [];
     let phase = 'before';
     let stop = false;

@@ -100,7 +100,7 @@ describe('JWT forgery corpus', () => {
     assert.equal(await meStatus(await sign(realKey, valid.header, noSid)), 401);
   });
 
-  it('refuses a well-signed token whose session does not exist or belongs to someone else', async () => {
+  it('SEC-40 refuses a well-signed token whose session does not exist or belongs to someone else', async () => {
     assert.equal(await meStatus(await sign(realKey, valid.header, { ...valid.payload, sid: randomUUID() })), 401);
     assert.equal(await meStatus(await sign(realKey, valid.header, { ...valid.payload, sub: randomUUID() })), 401);
   });

@@ -106,7 +106,7 @@ describe('login throttling', () => {
     assert.equal((await jwt('spray-99', 'Summer2026!')).statusCode, 401, 'the address may try again next minute');
   });
 
-  it('a password reset still works while the account is blocked', async () => {
+  it('SEC-18 a password reset still works while the account is blocked', async () => {
     for (let i = 0; i < 7; i++) await jwt('dave', 'wrong guess');
     assert.equal((await jwt('dave', 'dave has a long password')).statusCode, 429);
     const before = await t.latchkey.database.db.selectFrom('outbox').select('id').execute();

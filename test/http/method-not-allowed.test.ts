@@ -23,6 +23,17 @@ describe('wrong methods', () => {
     assert.equal(refresh.headers.allow, 'GET, POST');
   });
 
+  it('SEC-63 HEAD on the refresh route is 405 and leaves the refresh token unrotated', async () => {
+    await call(t.app, 'POST', '/api/v1/account/register', { json: { username: 'header', password: 'a long enough password' } });
+    const login = await call(t.app, 'POST', '/api/v1/account/login', { json: { username: 'header', password: 'a long enough password' } });
+    const refresh = login.body.result.token.refresh as string;
+    const head = await t.app.inject({ method: 'HEAD', url: '/api/v1/account/refresh', headers: { authorization: `Bearer ${refresh}` } });
+    assert.equal(head.statusCode, 405);
+    assert.equal(head.headers.allow, 'GET, POST');
+    const rotated = await call(t.app, 'GET', '/api/v1/account/refresh', { headers: { authorization: `Bearer ${refresh}` } });
+    assert.equal(rotated.status, 200, 'the token was not spent by the HEAD request');
+  });
+
   it('SEC-63 refuses TRACE and unknown paths with a JSON 4xx, and stays healthy', async () => {
     const trace = await t.app.inject({ method: 'TRACE' as never, url: '/api/v1/account/me' });
     assert.ok(trace.statusCode >= 400 && trace.statusCode < 500, String(trace.statusCode));

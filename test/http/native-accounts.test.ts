@@ -26,7 +26,7 @@ describe('JWT accounts API (seed 002) with argon2id', () => {
     assert.match(String(res.headers['content-type']), /^application\/json; charset=utf-8$/);
   });
 
-  it('refuses a taken username with 409, whatever its case or Unicode form', async () => {
+  it('SEC-15 refuses a taken username with 409, whatever its case or Unicode form', async () => {
     for (const username of ['john@API', 'JOHN@api', 'ｊｏｈｎ@API']) {
       const res = await call(t.app, 'POST', '/api/v1/account/register', { json: { username, password: 'another-password' } });
       assert.equal(res.status, 409, username);
@@ -34,7 +34,7 @@ describe('JWT accounts API (seed 002) with argon2id', () => {
     }
   });
 
-  it('logs in with the seed example and returns an EdDSA access JWT and an opaque refresh token, not cacheable', async () => {
+  it('SEC-41/45 logs in with the seed example and returns an EdDSA access JWT and an opaque refresh token, not cacheable', async () => {
     const res = await call(t.app, 'POST', '/api/v1/account/login', { json: { username: 'john@API', password: 'honeyBunnies' } });
     assert.equal(res.status, 200);
     assert.equal(res.headers['cache-control'], 'no-store');
@@ -51,12 +51,12 @@ describe('JWT accounts API (seed 002) with argon2id', () => {
     assert.match(refresh, /^[A-Za-z0-9_-]{43}$/, 'refresh token is 256 random bits, not a JWT');
   });
 
-  it('logs in case-insensitively and with the NFKC form of the username', async () => {
+  it('SEC-15 logs in case-insensitively and with the NFKC form of the username', async () => {
     await login(t.app, 'JOHN@api', 'honeyBunnies');
     await login(t.app, 'ｊｏｈｎ@API', 'honeyBunnies');
   });
 
-  it('answers an unknown user and a wrong password with the identical 401 body', async () => {
+  it('SEC-17 answers an unknown user and a wrong password with the identical 401 body', async () => {
     const wrong = await call(t.app, 'POST', '/api/v1/account/login', { json: { username: 'john@API', password: 'honeybunnies' } });
     const unknown = await call(t.app, 'POST', '/api/v1/account/login', { json: { username: 'nobody@API', password: 'honeyBunnies' } });
     assert.equal(wrong.status, 401);
@@ -65,7 +65,7 @@ describe('JWT accounts API (seed 002) with argon2id', () => {
     assert.deepEqual(wrong.body, { ok: false, error: { code: 'invalid_credentials', message: 'invalid username or password' } });
   });
 
-  it('shows the account on /me and nothing secret', async () => {
+  it('SEC-34 shows the account on /me and nothing secret', async () => {
     const pair = await login(t.app, 'john@API', 'honeyBunnies');
     const me = await call(t.app, 'GET', '/api/v1/account/me', { headers: bearer(pair.access) });
     assert.equal(me.status, 200);
@@ -76,7 +76,7 @@ describe('JWT accounts API (seed 002) with argon2id', () => {
     assert.doesNotMatch(me.text, /argon2|hash/i);
   });
 
-  it('refuses /me without a token, with a refresh token, and with garbage', async () => {
+  it('SEC-38 refuses /me without a token, with a refresh token, and with garbage', async () => {
     const pair = await login(t.app, 'john@API', 'honeyBunnies');
     for (const headers of [{}, bearer(pair.refresh), bearer('not-a-token'), { authorization: `Basic ${pair.access}` }]) {
       const res = await call(t.app, 'GET', '/api/v1/account/me', { headers });
@@ -85,13 +85,13 @@ describe('JWT accounts API (seed 002) with argon2id', () => {
     }
   });
 
-  it('ignores an access token sent in the query string (SEC-45)', async () => {
+  it('SEC-45 ignores an access token sent in the query string', async () => {
     const pair = await login(t.app, 'john@API', 'honeyBunnies');
     const res = await call(t.app, 'GET', `/api/v1/account/me?access_token=${pair.access}`);
     assert.equal(res.status, 401);
   });
 
-  it('logs out with DELETE: the access token is refused at once, and so is the refresh token', async () => {
+  it('SEC-33/40 logs out with DELETE: the access token is refused at once, and so is the refresh token', async () => {
     const pair = await login(t.app, 'john@API', 'honeyBunnies');
     const out = await call(t.app, 'DELETE', '/api/v1/account/logout', { headers: bearer(pair.access) });
     assert.equal(out.status, 200);
@@ -112,7 +112,7 @@ describe('JWT accounts API (seed 002) with argon2id', () => {
     assert.equal(me.status, 200);
   });
 
-  it('stores one session row per login holding only the hash of the refresh token', async () => {
+  it('SEC-41 stores one session row per login holding only the hash of the refresh token', async () => {
     const pair = await login(t.app, 'john@API', 'honeyBunnies');
     const sid = decodeJwt(pair.access).payload.sid;
     const row = await t.latchkey.database.db.selectFrom('sessions').selectAll().where('id', '=', sid).executeTakeFirstOrThrow();
@@ -123,7 +123,7 @@ describe('JWT accounts API (seed 002) with argon2id', () => {
     assert.ok(!dump.includes(pair.refresh), 'the refresh token itself is never stored');
   });
 
-  it('stores the password as an argon2id PHC string with the configured parameters and a random salt (SEC-6)', async () => {
+  it('SEC-6 stores the password as an argon2id PHC string with the configured parameters and a random salt', async () => {
     await register(t.app, 'twin-a', 'same password here');
     await register(t.app, 'twin-b', 'same password here');
     const rows = await t.latchkey.database.db
@@ -136,7 +136,7 @@ describe('JWT accounts API (seed 002) with argon2id', () => {
     assert.notEqual(rows[0]?.password_hash, rows[1]?.password_hash);
   });
 
-  it('publishes the public signing key as a JWKS with no private part', async () => {
+  it('SEC-46 publishes the public signing key as a JWKS with no private part', async () => {
     const res = await call(t.app, 'GET', '/.well-known/jwks.json');
     assert.equal(res.status, 200);
     assert.equal(res.body.keys.length, 1);
@@ -147,7 +147,7 @@ describe('JWT accounts API (seed 002) with argon2id', () => {
     assert.equal(key.d, undefined);
   });
 
-  it('never logs a password or token', async () => {
+  it('SEC-66 never logs a password or token', async () => {
     const pair = await login(t.app, 'john@API', 'honeyBunnies');
     await call(t.app, 'GET', '/api/v1/account/refresh', { headers: bearer(pair.refresh) });
     const logs = t.logs.join('\n');

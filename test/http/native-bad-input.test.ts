@@ -32,17 +32,17 @@ describe('JWT API bad input', () => {
 
   const reg = (json: unknown) => call(t.app, 'POST', REGISTER, { json });
 
-  it('names a missing field', async () => {
+  it('SEC-60 names a missing field', async () => {
     await expectError(reg({ username: 'x' }), 400, 'invalid_input', 'password');
     await expectError(reg({ password: 'long enough' }), 400, 'invalid_input', 'username');
   });
 
-  it('rejects unknown fields instead of ignoring them (no mass assignment)', async () => {
+  it('SEC-13/60 rejects unknown fields instead of ignoring them (no mass assignment)', async () => {
     await expectError(reg({ username: 'u1', password: 'long enough', is_staff: true }), 400, 'invalid_input', 'is_staff');
     await expectError(reg({ username: 'u1', password: 'long enough', status: 'active' }), 400, 'invalid_input', 'status');
   });
 
-  it('rejects wrong types without coercing them', async () => {
+  it('SEC-60 rejects wrong types without coercing them', async () => {
     await expectError(reg({ username: 'u1', password: 12345678 }), 400, 'invalid_input', 'password');
     await expectError(reg({ username: 'u1', password: ['a', 'b'] }), 400, 'invalid_input', 'password');
     await expectError(reg({ username: { $ne: null }, password: 'long enough' }), 400, 'invalid_input', 'username');
@@ -51,13 +51,13 @@ describe('JWT API bad input', () => {
     await expectError(reg(null), 400, 'invalid_input');
   });
 
-  it('rejects a password shorter than 8 characters and accepts exactly 8 code points, counted in Unicode', async () => {
+  it('SEC-1 rejects a password shorter than 8 characters and accepts exactly 8 code points, counted in Unicode', async () => {
     await expectError(reg({ username: 'shorty', password: 'seven77' }), 400, 'weak_password', 'password');
     assert.equal((await reg({ username: 'eight', password: 'eight8x8' })).status, 200);
     assert.equal((await reg({ username: 'emoji', password: '🦊🌵🎻🚲🍉🧭🐙🔑' })).status, 200);
   });
 
-  it('rejects a username or password over 1023 bytes, and never truncates', async () => {
+  it('SEC-2 rejects a username or password over 1023 bytes, and never truncates', async () => {
     await expectError(reg({ username: 'é'.repeat(600), password: 'long enough' }), 400, 'invalid_input', 'username');
     await expectError(reg({ username: 'big', password: '€'.repeat(400) }), 400, 'invalid_input', 'password');
     await expectError(reg({ username: 'x'.repeat(1024), password: 'long enough' }), 400, 'invalid_input', 'username');
@@ -67,14 +67,16 @@ describe('JWT API bad input', () => {
     assert.equal(cut.status, 401);
   });
 
-  it('rejects usernames with whitespace, control characters or NUL, and passwords with NUL', async () => {
-    for (const username of ['has space', 'tab\there', 'nl\nx', 'nul\u0000x', '', 'zero\u200bwidth']) {
+  it('SEC-60 rejects usernames with whitespace, control characters or NUL, and passwords with NUL', async () => {
+    for (const username of ['has space', 'tab\there', 'nl\nx', '', 'zero\u200bwidth']) {
       await expectError(reg({ username, password: 'long enough' }), 400, 'invalid_input', 'username');
     }
-    await expectError(reg({ username: 'nulpw', password: 'long\u0000enough' }), 400, 'invalid_input', 'password');
+    // A NUL anywhere in a JSON body is refused before parsing (PostgreSQL cannot store it in text).
+    await expectError(reg({ username: 'nul\u0000x', password: 'long enough' }), 400, 'invalid_utf8');
+    await expectError(reg({ username: 'nulpw', password: 'long\u0000enough' }), 400, 'invalid_utf8');
   });
 
-  it('answers malformed JSON, an empty body and invalid UTF-8 with 400', async () => {
+  it('SEC-60/63 answers malformed JSON, an empty body and invalid UTF-8 with 400', async () => {
     const headers = { 'content-type': 'application/json' };
     await expectError(call(t.app, 'POST', REGISTER, { headers, payload: '{"username": "x", ' }), 400, 'invalid_json');
     await expectError(call(t.app, 'POST', REGISTER, { headers, payload: '' }), 400, 'invalid_input');
@@ -82,14 +84,14 @@ describe('JWT API bad input', () => {
     await expectError(call(t.app, 'POST', REGISTER, { headers, payload: bad }), 400, 'invalid_utf8');
   });
 
-  it('refuses prototype-poisoning keys', async () => {
+  it('SEC-60 refuses prototype-poisoning keys', async () => {
     const headers = { 'content-type': 'application/json' };
     const payload = '{"username":"proto","password":"long enough","__proto__":{"admin":true}}';
     const res = await call(t.app, 'POST', REGISTER, { headers, payload });
     assert.equal(res.status, 400);
   });
 
-  it('answers a body over 64 KiB with 413 quickly and a text/plain body with 415', async () => {
+  it('SEC-61 answers a body over 64 KiB with 413 quickly and a text/plain body with 415', async () => {
     const started = performance.now();
     await expectError(reg({ username: 'huge', password: 'x'.repeat(100_000) }), 413, 'payload_too_large');
     assert.ok(performance.now() - started < 500);
@@ -100,13 +102,13 @@ describe('JWT API bad input', () => {
     );
   });
 
-  it('answers deeply nested JSON with a 4xx', async () => {
+  it('SEC-61 answers deeply nested JSON with a 4xx', async () => {
     const deep = '['.repeat(20_000) + ']'.repeat(20_000);
     const res = await call(t.app, 'POST', REGISTER, { headers: { 'content-type': 'application/json' }, payload: deep });
     assert.ok(res.status >= 400 && res.status < 500, String(res.status));
   });
 
-  it('answers SQL-looking identifiers like any other (parameterized queries)', async () => {
+  it('SEC-62 answers SQL-looking identifiers like any other (parameterized queries)', async () => {
     for (const username of ["'OR'1'='1'--", '";DROP_TABLE_accounts;--', '%', '_']) {
       const res = await call(t.app, 'POST', '/api/v1/account/login', { json: { username, password: 'long enough' } });
       assert.equal(res.status, 401, username);
@@ -115,7 +117,7 @@ describe('JWT API bad input', () => {
     assert.equal((await reg({ username: '_', password: 'long enough' })).status, 200);
   });
 
-  it('leaves no partial row behind a rejected registration', async () => {
+  it('SEC-67c leaves no partial row behind a rejected registration', async () => {
     const before = await t.latchkey.database.db.selectFrom('accounts').select(({ fn }) => fn.countAll().as('n')).executeTakeFirstOrThrow();
     await reg({ username: 'partial', password: 'short' });
     await reg({ username: 'partial', password: 'long enough', extra: 1 });
@@ -123,7 +125,7 @@ describe('JWT API bad input', () => {
     assert.equal(Number(after.n), Number(before.n));
   });
 
-  it('answers an unknown route with a 404 envelope and the service stays healthy', async () => {
+  it('SEC-63 answers an unknown route with a 404 envelope and the service stays healthy', async () => {
     const res = await call(t.app, 'GET', '/api/v1/nope');
     assert.equal(res.status, 404);
     assert.equal(res.body.error.code, 'not_found');

@@ -22,7 +22,7 @@ describe('refresh rotation (argon2id, default 10 s grace)', () => {
   });
   after(() => t.close());
 
-  it('GET with the refresh token as bearer returns a new pair; the old session is gone', async () => {
+  it('SEC-41 GET with the refresh token as bearer returns a new pair; the old session is gone', async () => {
     const first = await login(t.app, 'rot', 'rotation-password');
     const res = await refreshGet(t, first.refresh);
     assert.equal(res.status, 200);
@@ -41,7 +41,7 @@ describe('refresh rotation (argon2id, default 10 s grace)', () => {
     assert.equal((await me(t, res.body.result.token.access)).status, 200);
   });
 
-  it('refuses an access token, garbage and a missing token at /refresh', async () => {
+  it('SEC-38 refuses an access token, garbage and a missing token at /refresh', async () => {
     const pair = await login(t.app, 'rot', 'rotation-password');
     for (const headers of [bearer(pair.access), bearer('garbage'), {}]) {
       const res = await call(t.app, 'GET', '/api/v1/account/refresh', { headers });
@@ -50,7 +50,7 @@ describe('refresh rotation (argon2id, default 10 s grace)', () => {
     assert.equal((await me(t, pair.access)).status, 200, 'a failed refresh does not hurt the session');
   });
 
-  it('replaying RT0 after RT0 -> RT1 -> RT2 revokes the whole chain: RT2 and its access token die', async () => {
+  it('SEC-42 replaying RT0 after RT0 -> RT1 -> RT2 revokes the whole chain: RT2 and its access token die', async () => {
     const rt0 = await login(t.app, 'rot', 'rotation-password');
     const rt1 = (await refreshGet(t, rt0.refresh)).body.result.token as Pair;
     const rt2 = (await refreshGet(t, rt1.refresh)).body.result.token as Pair;
@@ -63,7 +63,7 @@ describe('refresh rotation (argon2id, default 10 s grace)', () => {
     assert.equal((await me(t, rt2.access)).status, 401);
   });
 
-  it('a chain built within one second is still detected (no timestamp-granularity hole)', async () => {
+  it('SEC-42 a chain built within one second is still detected (no timestamp-granularity hole)', async () => {
     const rt0 = await login(t.app, 'rot', 'rotation-password');
     const rt1 = (await refreshGet(t, rt0.refresh)).body.result.token as Pair;
     const rt2 = (await refreshGet(t, rt1.refresh)).body.result.token as Pair;
@@ -75,7 +75,7 @@ describe('refresh rotation (argon2id, default 10 s grace)', () => {
     assert.equal((await me(t, rt3.access)).status, 401);
   });
 
-  it('20 concurrent refreshes of one token inside the grace window yield one successor, which works', async () => {
+  it('SEC-43 20 concurrent refreshes of one token inside the grace window yield one successor, which works', async () => {
     const rt0 = await login(t.app, 'rot', 'rotation-password');
     const results = await Promise.all(Array.from({ length: 20 }, () => refreshGet(t, rt0.refresh)));
     assert.deepEqual(
@@ -94,7 +94,7 @@ describe('refresh rotation (argon2id, default 10 s grace)', () => {
     assert.equal((await refreshGet(t, successor!)).status, 200);
   });
 
-  it('access tokens expire after ACCESS_TOKEN_TTL on the server clock', async () => {
+  it('SEC-37 access tokens expire after ACCESS_TOKEN_TTL on the server clock', async () => {
     const pair = await login(t.app, 'rot', 'rotation-password');
     t.clock.advance(899_000);
     assert.equal((await me(t, pair.access)).status, 200);
@@ -103,7 +103,7 @@ describe('refresh rotation (argon2id, default 10 s grace)', () => {
     assert.equal((await refreshGet(t, pair.refresh)).status, 200, 'the refresh token outlives the access token');
   });
 
-  it('a refresh chain dies when idle for 7 days, and at 30 days however often it is used (SEC-44)', async () => {
+  it('SEC-44 a refresh chain dies when idle for 7 days, and at 30 days however often it is used', async () => {
     const idle = await login(t.app, 'rot', 'rotation-password');
     t.clock.advance(7 * 86_400_000 + 1000);
     assert.equal((await refreshGet(t, idle.refresh)).status, 401);
@@ -128,14 +128,14 @@ describe('refresh rotation with the grace window disabled (REFRESH_REUSE_GRACE=0
   });
   after(() => t.close());
 
-  it('of 10 concurrent refreshes of one token exactly one succeeds', async () => {
+  it('SEC-43 of 10 concurrent refreshes of one token exactly one succeeds', async () => {
     const rt0 = await login(t.app, 'strict', 'strict-password');
     const results = await Promise.all(Array.from({ length: 10 }, () => refreshGet(t, rt0.refresh)));
     assert.equal(results.filter((r) => r.status === 200).length, 1);
     assert.equal(results.filter((r) => r.status === 401).length, 9);
   });
 
-  it('an immediate replay of the previous token is reuse', async () => {
+  it('SEC-42 an immediate replay of the previous token is reuse', async () => {
     const rt0 = await login(t.app, 'strict', 'strict-password');
     const rt1 = (await refreshGet(t, rt0.refresh)).body.result.token as Pair;
     assert.equal((await refreshGet(t, rt0.refresh)).body.error.code, 'token_reused');

@@ -11,7 +11,7 @@ describe('registration race', () => {
   });
   after(() => t.close());
 
-  it('20 concurrent registrations of one name (in several spellings) create exactly one account and 19 409s', async () => {
+  it('SEC-14 20 concurrent registrations of one name (in several spellings) create exactly one account and 19 409s', async () => {
     const spellings = ['Alice@Example.com', 'alice@example.com', 'ALICE@EXAMPLE.COM', 'ａｌｉｃｅ@example.com'];
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>

@@ -37,7 +37,7 @@ function appThrowing(error: unknown, logs: string[] = []) {
 const LOGIN = { json: { username: 'someone', password: 'some password' } };
 
 describe('unexpected errors', () => {
-  it('a bug answers a generic 500 envelope and is logged with the request id', async () => {
+  it('SEC-63 a bug answers a generic 500 envelope and is logged with the request id', async () => {
     const logs: string[] = [];
     const bug = new Error('relation "accounts" does not exist at /srv/latchkey/src/store/accounts.ts:42');
     const app = appThrowing(bug, logs);
@@ -50,7 +50,7 @@ describe('unexpected errors', () => {
     assert.match(line?.err?.message, /relation/);
   });
 
-  it('a full hash queue answers 503 with Retry-After', async () => {
+  it('SEC-67a a full hash queue answers 503 with Retry-After', async () => {
     const app = appThrowing(new AuthError('BUSY', 'too many password checks in progress; try again shortly', { retryAfter: 1 }));
     const res = await call(app, 'POST', '/api/v1/account/login', LOGIN);
     assert.equal(res.status, 503);
@@ -58,7 +58,7 @@ describe('unexpected errors', () => {
     assert.equal(res.body.error.code, 'busy');
   });
 
-  it('an unreachable database answers 503, not 401 or 500', async () => {
+  it('SEC-67e an unreachable database answers 503, not 401 or 500', async () => {
     const down = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
     const app = appThrowing(down);
     for (const [method, url] of [
@@ -71,7 +71,7 @@ describe('unexpected errors', () => {
     }
   });
 
-  it('ignores an unsafe incoming request id and makes its own', async () => {
+  it('SEC-66 ignores an unsafe incoming request id and makes its own', async () => {
     const app = appThrowing(new AuthError('NOT_AUTHENTICATED', 'x'));
     const res = await call(app, 'GET', '/api/v1/account/me', { headers: { 'x-request-id': 'bad id\r\nX-Evil: 1' } });
     assert.match(String(res.headers['x-request-id']), /^[0-9a-f-]{36}$/);

@@ -26,7 +26,7 @@ describe('mail configuration', () => {
     }
   });
 
-  it('rejects a MAIL_FROM with CR or LF (SECURITY 55, header injection) or without an address', () => {
+  it('SEC-55 rejects a MAIL_FROM with CR or LF (header injection) or without an address', () => {
     for (const bad of ['Latchkey <a@b.c>\r\nBcc: victim@x.y', 'a@b.c\nBcc: v@x.y', 'Latchkey']) {
       assert.throws(() => loadConfig({ MAIL_FROM: bad }), (err: unknown) => err instanceof ConfigError && /^MAIL_FROM /.test(err.message) && !err.message.includes('\n'));
     }

@@ -51,7 +51,7 @@ describe('outbox delivery over SMTP', () => {
       assert.ok(!t.logs.join('\n').includes('canary-token'), 'token found in logs');
     }, { MAIL_FROM: 'Accounts <accounts@example.com>' }));
 
-  it('clears the data of a sent message, so no token or password stays in the database', () =>
+  it('SEC-66 clears the data of a sent message, so no token or password stays in the database', () =>
     withInstance(async (t) => {
       await enqueue(t.latchkey, { template: 'new_password', to: 'bob@example.com', data: { password: 'generated-pw-123' } });
       await enqueue(t.latchkey, { template: 'reset_password', to: 'bob@example.com', data: { token: 'reset-tok' } });
@@ -133,7 +133,7 @@ describe('outbox delivery over SMTP', () => {
       assert.equal(mailbox.messages.length, 0);
     }));
 
-  it('refuses a recipient with a line break (SECURITY 55) instead of sending', () =>
+  it('SEC-55 refuses a recipient with a line break instead of sending', () =>
     withInstance(async (t) => {
       await enqueue(t.latchkey, { template: 'password_changed', to: 'a@example.com\r\nBcc: victim@example.com', data: {} });
       assert.equal(await t.flushOutbox(), 0);

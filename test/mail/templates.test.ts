@@ -31,7 +31,7 @@ describe('email templates', () => {
   }
 
   for (const c of cases.filter((x) => x.linkPath)) {
-    it(`${c.template}: links to ${c.linkPath} on PUBLIC_URL with the token URL-encoded (SECURITY 50)`, () => {
+    it(`SEC-50 ${c.template}: links to ${c.linkPath} on PUBLIC_URL with the token URL-encoded`, () => {
       const mail = renderMail(c.template, c.data, context);
       const expected = `https://accounts.example.com${c.linkPath}?token=${encodeURIComponent(token)}`;
       assert.equal(mail.link, expected);

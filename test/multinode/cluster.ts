@@ -4,9 +4,9 @@
  * set and outbox sender, so anything the nodes share must go through the database.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startMailbox, type Mailbox } from '../support/mailbox.js';
+import { freePort } from '../support/free-port.js';
 
 export interface Node {
   name: string;
@@ -21,16 +21,6 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
 /** Starts one node on `databaseUrl`; resolves when it answers /healthz. */
 export async function startNode(name: string, databaseUrl: string, env: Record<string, string> = {}): Promise<Node> {
   const port = await freePort();
@@ -43,6 +33,9 @@ export async function startNode(name: string, databaseUrl: string, env: Record<s
       HOST: '127.0.0.1',
       PUBLIC_URL: 'http://127.0.0.1:3000',
       LOG_LEVEL: 'warn',
+      // Every request comes from 127.0.0.1: lift the per-address sign-up limits unless a test sets them.
+      REGISTRATION_PER_IP_HOUR: '1000000',
+      MAIL_REQUESTS_PER_IP_HOUR: '1000000',
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],

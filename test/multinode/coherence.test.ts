@@ -29,13 +29,13 @@ describe('three nodes on one PostgreSQL', { skip: process.env.TEST_DATABASE_URL 
     return res.body.result.token as { access: string; refresh: string };
   };
 
-  it('every node publishes the same signing keys', async () => {
+  it('SEC-67f every node publishes the same signing keys', async () => {
     const sets = await Promise.all(cluster.nodes.map((n) => send(n, 'GET', '/.well-known/jwks.json')));
     const kids = sets.map((s) => s.body.keys.map((k: { kid: string }) => k.kid).sort().join());
     assert.equal(new Set(kids).size, 1);
   });
 
-  it('a login on A works on B; a logout on C is refused on A at once', async () => {
+  it('SEC-67f a login on A works on B; a logout on C is refused on A at once', async () => {
     const pair = await login(a);
     assert.equal((await send(b, 'GET', '/api/v1/account/me', { headers: bearer(pair.access) })).status, 200);
     assert.equal((await send(a, 'GET', '/api/v1/account/me', { headers: bearer(pair.access) })).status, 200);
@@ -44,7 +44,7 @@ describe('three nodes on one PostgreSQL', { skip: process.env.TEST_DATABASE_URL 
     assert.equal((await send(b, 'GET', '/api/v1/account/refresh', { headers: bearer(pair.refresh) })).status, 401);
   });
 
-  it('a refresh chain rotates across nodes, and a replay on a third node revokes it everywhere', async () => {
+  it('SEC-42/67f a refresh chain rotates across nodes, and a replay on a third node revokes it everywhere', async () => {
     const rt0 = await login(a);
     const rt1 = (await send(b, 'GET', '/api/v1/account/refresh', { headers: bearer(rt0.refresh) })).body.result.token;
     const rt2 = (await send(c, 'GET', '/api/v1/account/refresh', { headers: bearer(rt1.refresh) })).body.result.token;
@@ -57,7 +57,7 @@ describe('three nodes on one PostgreSQL', { skip: process.env.TEST_DATABASE_URL 
     assert.equal((await send(b, 'GET', '/api/v1/account/refresh', { headers: bearer(rt2.refresh) })).status, 401);
   });
 
-  it('30 concurrent refreshes of one token spread over the nodes yield exactly one successor chain', async () => {
+  it('SEC-43/67f 30 concurrent refreshes of one token spread over the nodes yield exactly one successor chain', async () => {
     const rt0 = await login(b);
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) => send(cluster.nodes[i % 3]!, 'GET', '/api/v1/account/refresh', { headers: bearer(rt0.refresh) })),
@@ -69,7 +69,7 @@ describe('three nodes on one PostgreSQL', { skip: process.env.TEST_DATABASE_URL 
     assert.equal((await send(c, 'GET', '/api/v1/account/me', { headers: bearer(successor.access) })).status, 200);
   });
 
-  it('login throttling is one budget across the nodes, not one per node', async () => {
+  it('SEC-21/67f login throttling is one budget across the nodes, not one per node', async () => {
     assert.equal((await send(a, 'POST', '/api/v1/account/register', { json: { username: 'guessed', password: 'guessed-password-1' } })).status, 200);
     for (let i = 0; i < 6; i++) {
       const res = await send(cluster.nodes[i % 3]!, 'POST', '/api/v1/account/login', { json: { username: 'guessed', password: `wrong-${i}` } });
@@ -82,7 +82,7 @@ describe('three nodes on one PostgreSQL', { skip: process.env.TEST_DATABASE_URL 
     }
   });
 
-  it('50 concurrent registrations of one username across the nodes create exactly one account', async () => {
+  it('SEC-14/67f 50 concurrent registrations of one username across the nodes create exactly one account', async () => {
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         send(cluster.nodes[i % 3]!, 'POST', '/api/v1/account/register', { json: { username: i % 2 ? 'Racer' : 'racer', password: `racer-password-${i}` } }),

@@ -47,7 +47,7 @@ describe('one link used on two nodes at once', { skip: process.env.TEST_DATABASE
   });
   after(() => cluster?.stop());
 
-  it('a confirmation link sets exactly one password', async () => {
+  it('SEC-11/67f a confirmation link sets exactly one password', async () => {
     const [a, b, c] = cluster.nodes as [Node, Node, Node];
     assert.equal((await send(a, 'POST', '/accounts/action/?do=create', { json: { email: 'twice@example.com' } })).status, 200);
     const mail = await mailbox.waitFor((m) => m.to.includes('twice@example.com'), 15_000);
@@ -62,7 +62,7 @@ describe('one link used on two nodes at once', { skip: process.env.TEST_DATABASE
     assert.equal((await login(loser)).status, 401);
   });
 
-  it('a reset link sets exactly one new password', async () => {
+  it('SEC-49/67f a reset link sets exactly one new password', async () => {
     const [a, b, c] = cluster.nodes as [Node, Node, Node];
     const created = await send(a, 'POST', '/api/account', {
       json: { username: 'racer@example.com', password: 'the old password', email: 'racer-mail@example.com' },

@@ -30,7 +30,7 @@ describe('hosted pages: headers and forms', () => {
   });
   after(() => t.close());
 
-  it('sends the security headers on every page and asks for no script (SECURITY 64)', async () => {
+  it('SEC-51/64 sends the security headers on every page and asks for no script', async () => {
     for (const url of ['/login', '/signup', '/reset', '/reset?token=bad', '/confirm?token=bad', '/account']) {
       const res = await getPage(t.app, new CookieJar(), url);
       assert.ok([200, 303, 400].includes(res.status), url);
@@ -64,7 +64,7 @@ describe('hosted pages: headers and forms', () => {
     assert.equal((await action(t.app, jar, 'check_login')).status, 200, 'the page session works on the API');
   });
 
-  it('answers a failed login with the form again, 401 and one generic message', async () => {
+  it('SEC-17 answers a failed login with the form again, 401 and one generic message', async () => {
     const texts = new Set<string>();
     for (const [username, password] of [['page-user', 'wrong password'], ['nobody', PASSWORD]] as const) {
       const jar = new CookieJar();
@@ -78,7 +78,7 @@ describe('hosted pages: headers and forms', () => {
     assert.equal(texts.size, 1);
   });
 
-  it('refuses a login form without the double-submit token, with a foreign token, or from another site (SECURITY 29)', async () => {
+  it('SEC-29 refuses a login form without the double-submit token, with a foreign token, or from another site', async () => {
     const jar = new CookieJar();
     const form = await getPage(t.app, jar, '/login');
     const csrf = hiddenField(form.text, 'csrf');
@@ -103,7 +103,7 @@ describe('hosted pages: headers and forms', () => {
     assert.equal(res.headers.location, '/login');
   });
 
-  it('logs out only with the session CSRF token: 403 otherwise and the session survives (SECURITY 28, 33)', async () => {
+  it('SEC-28/33 logs out only with the session CSRF token: 403 otherwise and the session survives', async () => {
     const jar = await loginThroughPage(t, 'page-user', PASSWORD);
     const other = await loginThroughPage(t, 'page-user', PASSWORD);
     for (const [name, fields, headers] of [
@@ -124,7 +124,7 @@ describe('hosted pages: headers and forms', () => {
     assert.equal((await getPage(t.app, stolen, '/account')).status, 303);
   });
 
-  it('answers text/plain with a 415 page, a repeated field with 400 and an oversized form with 413, never 500', async () => {
+  it('SEC-60/61 answers text/plain with a 415 page, a repeated field with 400 and an oversized form with 413, never 500', async () => {
     const plain = await t.app.inject({ method: 'POST', url: '/login', headers: { 'content-type': 'text/plain' }, payload: 'username=a' });
     assert.equal(plain.statusCode, 415);
     assert.match(plain.body, /only accepts forms/);
@@ -153,7 +153,7 @@ describe('hosted pages: change password', () => {
   });
   after(() => t.close());
 
-  it('changes the password with the current one and the CSRF token; other sessions end, this one stays (SECURITY 56, 57)', async () => {
+  it('SEC-56/57 changes the password with the current one and the CSRF token; other sessions end, this one stays', async () => {
     const jar = await loginThroughPage(t, 'changer', PASSWORD);
     const elsewhere = await loginThroughPage(t, 'changer', PASSWORD);
     const page = await getPage(t.app, jar, '/account');
@@ -188,7 +188,7 @@ describe('hosted pages: arbitrary form input', () => {
   });
   after(() => t.close());
 
-  it('answers any form posted to any page with an HTML page or a redirect, never a 5xx (SECURITY 60)', async () => {
+  it('SEC-60 answers any form posted to any page with an HTML page or a redirect, never a 5xx', async () => {
     const jar = new CookieJar();
     const csrf = hiddenField((await getPage(t.app, jar, '/login')).text, 'csrf');
     const paths = ['/login', '/logout', '/signup', '/confirm', '/confirm/resend', '/reset', '/reset/complete', '/account/password'];

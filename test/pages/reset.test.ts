@@ -27,7 +27,7 @@ describe('hosted pages: password reset by email', () => {
     await mailbox.stop();
   });
 
-  it('answers a reset request with the same page for a known, an unknown and a malformed identifier (SECURITY 47)', async () => {
+  it('SEC-47 answers a reset request with the same page for a known, an unknown and a malformed identifier', async () => {
     const jar = new CookieJar();
     const form = await getPage(t.app, jar, '/reset');
     assert.equal(form.status, 200);
@@ -44,7 +44,7 @@ describe('hosted pages: password reset by email', () => {
     assert.equal(refused.status, 403, 'the form token must come with its cookie');
   });
 
-  it('follows the emailed link, sets a new password, ends every session and refuses the link again (SECURITY 48, 53)', async () => {
+  it('SEC-48/53 follows the emailed link, sets a new password, ends every session and refuses the link again', async () => {
     const session = await loginJar(t.app, 'forgetful', PASSWORD);
     t.clock.advance(61_000); // the previous test used this address's mail budget for the minute
     const jar = new CookieJar();
@@ -80,7 +80,7 @@ describe('hosted pages: password reset by email', () => {
     assert.equal(replay.status, 400);
   });
 
-  it('shows the error page for a tampered reset link', async () => {
+  it('SEC-48 shows the error page for a tampered reset link', async () => {
     const res = await getPage(t.app, new CookieJar(), '/reset?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
     assert.equal(res.status, 400);
     assert.match(res.text, /expired or has already been used/);

@@ -53,6 +53,23 @@ describe('cleanup of expired rows', () => {
     assert.deepEqual(await sessionIds(), []);
   });
 
+  it('forgets throttle counters a day after their window began, unless they still block', async () => {
+    const db = t.latchkey.database.db;
+    const now = t.clock.now();
+    await db
+      .insertInto('login_throttle')
+      .values([
+        { key: 'test:stale', failures: 3, window_start: now - DAY - 1, blocked_until: 0 },
+        { key: 'test:recent', failures: 3, window_start: now - HOUR, blocked_until: 0 },
+        { key: 'test:still-blocking', failures: 30, window_start: now - 2 * DAY, blocked_until: now + HOUR },
+      ])
+      .execute();
+    const report = await t.latchkey.maintenance.runOnce();
+    assert.equal(report.throttleCounters, 1);
+    const keys = (await db.selectFrom('login_throttle').select('key').where('key', 'like', 'test:%').execute()).map((r) => r.key).sort();
+    assert.deepEqual(keys, ['test:recent', 'test:still-blocking']);
+  });
+
   it('is safe to run several times at once', async () => {
     await login(t.app, 'tidy', 'tidy-password');
     const reports = await Promise.all([1, 2, 3].map(() => t.latchkey.maintenance.runOnce()));

@@ -85,7 +85,7 @@ for (const backend of backends) {
       assert.equal(got.status, 'active');
     });
 
-    it('translates a taken username and a taken email into UniqueViolation naming the column', async () => {
+    it('SEC-14 translates a taken username and a taken email into UniqueViolation naming the column', async () => {
       await s.accounts.insert(s.uow.db, newAccount('taken', 'taken@example.com'));
       await assert.rejects(s.accounts.insert(s.uow.db, newAccount('taken')), (e) => e instanceof UniqueViolation && e.column === 'username');
       await assert.rejects(
@@ -143,7 +143,7 @@ for (const backend of backends) {
       assert.equal((await s.sessions.findBySecretHashWithAccount(s.uow.db, other.secretHash))?.session.revokedAt, null);
     });
 
-    it('rolls back a failed transaction completely', async () => {
+    it('SEC-67c rolls back a failed transaction completely', async () => {
       const a = newAccount('rollback');
       await assert.rejects(
         s.uow.transaction(async (tx) => {
@@ -154,7 +154,7 @@ for (const backend of backends) {
       assert.equal(await s.accounts.findById(s.uow.db, a.id), null);
     });
 
-    it('consumes a one-time token exactly once, even when raced, and never after expiry', async () => {
+    it('SEC-11/49 consumes a one-time token exactly once, even when raced, and never after expiry', async () => {
       const a = newAccount('tokens', 'tokens@example.com');
       await s.accounts.insert(s.uow.db, a);
       const base = { accountId: a.id, purpose: 'reset' as const, email: 'tokens@example.com', createdAt: 0, usedAt: null };

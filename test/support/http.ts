@@ -1,5 +1,6 @@
 /** Small helpers for HTTP tests through app.inject. */
 import type { FastifyInstance } from 'fastify';
+import type { CookieJar } from './cookie-jar.js';
 
 export interface JsonResponse {
   status: number;
@@ -32,3 +33,28 @@ export async function call(
 }
 
 export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
+
+/** What a request sends: a JSON body, a same-origin form (as a browser on our pages posts it), or raw bytes. */
+export interface RequestParts {
+  json?: unknown;
+  form?: Record<string, string>;
+  payload?: string | Buffer;
+  headers?: Record<string, string>;
+  jar?: CookieJar;
+}
+
+/** The headers and payload for `parts`: the jar's cookies, then the body's content type, then `parts.headers`. */
+export function requestParts(parts: RequestParts, base: Record<string, string> = {}): { headers: Record<string, string>; payload?: string | Buffer } {
+  const headers: Record<string, string> = { ...base, ...parts.jar?.headers() };
+  let payload = parts.payload;
+  if (parts.json !== undefined) {
+    payload = JSON.stringify(parts.json);
+    headers['content-type'] = 'application/json';
+  }
+  if (parts.form !== undefined) {
+    payload = new URLSearchParams(parts.form).toString();
+    Object.assign(headers, { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin', origin: 'null' });
+  }
+  Object.assign(headers, parts.headers);
+  return payload === undefined ? { headers } : { headers, payload };
+}

@@ -26,6 +26,8 @@ export interface Mailbox {
   waitFor(predicate: (m: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>;
   /** While down, the server refuses every message with 451. */
   setDown(down: boolean): void;
+  /** How many messages were refused with 451 so far (each attempt counts). */
+  readonly refused: number;
   stop(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function startMailbox(options: { port?: number } = {}): Promise<Mai
   const messages: ReceivedMail[] = [];
   const waiters = new Set<(m: ReceivedMail) => void>();
   let down = false;
+  let refused = 0;
 
   const server = new SMTPServer({
     authOptional: true,
@@ -54,6 +57,7 @@ export async function startMailbox(options: { port?: number } = {}): Promise<Mai
     },
     onMailFrom(_address, _session, callback) {
       if (!down) return callback();
+      refused += 1;
       const err = new Error('4.3.0 Mailbox temporarily unavailable') as Error & { responseCode: number };
       err.responseCode = 451;
       callback(err);
@@ -108,6 +112,9 @@ export async function startMailbox(options: { port?: number } = {}): Promise<Mai
     },
     setDown(value) {
       down = value;
+    },
+    get refused() {
+      return refused;
     },
     stop() {
       return new Promise((resolve) => server.close(() => resolve()));

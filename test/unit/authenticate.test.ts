@@ -38,7 +38,7 @@ describe('password verification (argon2id)', () => {
     await assert.rejects(t.service.authenticatePassword(identifier, password), (e) => isAuthError(e, 'INVALID_CREDENTIALS'));
   };
 
-  it('verifies exactly one hash for a wrong password, an unknown user, and a disabled account alike', async () => {
+  it('SEC-16/17 verifies exactly one hash for a wrong password, an unknown user, and a disabled account alike', async () => {
     await t.service.ready();
     await t.latchkey.database.db
       .insertInto('accounts')
@@ -67,13 +67,13 @@ describe('password verification (argon2id)', () => {
     }
   });
 
-  it('matches the NFKC form of the password but never folds case (SEC-5)', async () => {
+  it('SEC-5 matches the NFKC form of the password but never folds case', async () => {
     await t.service.authenticatePassword('alice', 'Cafe\u0301 au lait!');
     await fails('alice', 'CAF\u00c9 AU LAIT!');
     await fails('alice', ' Caf\u00e9 au lait!');
   });
 
-  it('upgrades a hash made with weaker parameters at the next login (SEC-7)', async () => {
+  it('SEC-7 upgrades a hash made with weaker parameters at the next login', async () => {
     const weak = await hash('old-password', { algorithm: 2 as never, memoryCost: 8192, timeCost: 1, parallelism: 1 });
     await t.latchkey.database.db
       .insertInto('accounts')
@@ -97,7 +97,7 @@ describe('password verification (argon2id)', () => {
     await t.service.authenticatePassword('legacy', 'old-password');
   });
 
-  it('refuses a password over 1023 bytes at login without hashing it', async () => {
+  it('SEC-2 refuses a password over 1023 bytes at login without hashing it', async () => {
     const before = hasher.verifies;
     await fails('alice', 'x'.repeat(2000));
     assert.equal(hasher.verifies, before);
@@ -105,7 +105,7 @@ describe('password verification (argon2id)', () => {
 });
 
 describe('bounded hashing (SEC-67a)', () => {
-  it('runs at most N hashes at once, queues up to the limit and refuses the rest with BUSY at once', async () => {
+  it('SEC-67a runs at most N hashes at once, queues up to the limit and refuses the rest with BUSY at once', async () => {
     let running = 0;
     let peak = 0;
     const slow: PasswordHasher = {

@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { freePort } from '../support/free-port.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-'));
 const cli = (args: string[], env: Record<string, string> = {}) =>
@@ -14,15 +14,6 @@ const cli = (args: string[], env: Record<string, string> = {}) =>
     encoding: 'utf8',
     timeout: 30_000,
   });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('latchkey CLI', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,6 +40,20 @@ describe('latchkey CLI', () => {
     const extra = cli(['migrate', '--force']);
     assert.equal(extra.status, 2);
     assert.match(extra.stderr, /unexpected argument "--force"/);
+  });
+
+  it('every command listed by --help has its own --help and refuses an unknown flag with one line and exit 2', () => {
+    const usage = cli(['--help']).stdout;
+    const names = [...usage.matchAll(/^  ([a-z-]+) {2,}\S/gm)].map((m) => m[1] as string);
+    assert.ok(names.length >= 9, `commands found in --help: ${names.join(', ')}`);
+    for (const name of names) {
+      const help = cli([name, '--help']);
+      assert.equal(help.status, 0, `${name} --help`);
+      assert.match(help.stdout, new RegExp(`latchkey ${name}`), `${name} --help names its usage`);
+      const bad = cli([name, '--no-such-flag']);
+      assert.equal(bad.status, 2, `${name} --no-such-flag: ${bad.stderr}`);
+      assert.equal(bad.stderr.trim().split('\n').length, 1, `${name}: one line, got ${bad.stderr}`);
+    }
   });
 
   it('exits 1 with one line naming a bad variable', () => {

@@ -33,7 +33,7 @@ describe('latchkey keys', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('rotates: new tokens use the new key, old tokens keep working, the JWKS has both', async () => {
+  it('SEC-46 rotates: new tokens use the new key, old tokens keep working, the JWKS has both', async () => {
     const before = await login(t.app, 'keyholder', 'keyholder-password');
     const oldKid = decodeJwt(before.access).header.kid;
 
@@ -61,7 +61,7 @@ describe('latchkey keys', () => {
     );
   });
 
-  it('a node picks up a key rotated elsewhere by itself', async () => {
+  it('SEC-46/67f a node picks up a key rotated elsewhere by itself', async () => {
     const { uow, keys } = t.latchkey.stores;
     const node = await createJwtSigner({ uow, keys, clock: t.clock, issuer: 'elsewhere', refreshMs: 0 });
     const claims = { sub: 's', sid: 'x', iat: 1, exp: 2, jti: 'j' };

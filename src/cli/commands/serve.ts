@@ -10,12 +10,19 @@ export const serveCommand: Command = {
     '',
     'Serves every API surface on HOST:PORT (default 127.0.0.1:3000) with the database at',
     'DATABASE_URL (default sqlite:./data/latchkey.db). Stops cleanly on SIGTERM or SIGINT.',
+    'With METRICS_PORT set, also serves GET /metrics (no token) on METRICS_HOST:METRICS_PORT.',
   ].join('\n'),
   async run(args) {
     expectNoArguments(args);
     const config = loadConfig();
     const latchkey = await assembleLatchkey(config, { startMailSender: true, startMaintenance: true });
-    await latchkey.app.listen({ port: config.port, host: config.host });
+    try {
+      await latchkey.app.listen({ port: config.port, host: config.host });
+      await latchkey.metricsListener?.listen({ port: config.metricsPort ?? 0, host: config.metricsHost });
+    } catch (err) {
+      await latchkey.close();
+      throw err;
+    }
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) return;

@@ -4,7 +4,7 @@
  * Otherwise it is an ordinary registration: active at once, password policy applied, a taken
  * name is USERNAME_TAKEN (enumeration here is an accepted, documented risk: SECURITY.md decision 5).
  */
-import type { CoreDeps } from '../deps.js';
+import type { ClientContext, CoreDeps } from '../deps.js';
 import { AuthError } from '../errors.js';
 import type { Account } from '../ports.js';
 import { foldCase, normalizeUsername } from './identifiers.js';
@@ -27,11 +27,11 @@ export function domainOfUsername(username: string): string {
 }
 
 /** Registers an active `user@domain` account, enforcing the allowed domains of the policy. */
-export async function registerDomainAccount(deps: CoreDeps, input: RegistrationInput): Promise<Account> {
+export async function registerDomainAccount(deps: CoreDeps, input: RegistrationInput, ctx?: ClientContext): Promise<Account> {
   const domain = domainOfUsername(input.username);
   const allowed = deps.policy.accountDomains;
   if (allowed && allowed.length > 0 && !allowed.some((d) => foldCase(d) === domain)) {
     throw new AuthError('INVALID_INPUT', 'accounts cannot be created under this domain', { field: 'username' });
   }
-  return registerAccount(deps, input);
+  return registerAccount(deps, input, ctx);
 }

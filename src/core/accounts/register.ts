@@ -1,7 +1,8 @@
 /** Registration with a username and a password: the account is active at once. */
+import { takeAddressAllowance } from '../credentials/address-limits.js';
 import { checkNewPassword } from '../credentials/password-policy.js';
 import { newId } from '../credentials/secrets.js';
-import type { CoreDeps } from '../deps.js';
+import type { ClientContext, CoreDeps } from '../deps.js';
 import { AuthError } from '../errors.js';
 import { UniqueViolation, type Account } from '../ports.js';
 import { normalizeEmail, normalizeUsername } from './identifiers.js';
@@ -15,11 +16,13 @@ export interface RegistrationInput {
 /**
  * Creates an active account. Uniqueness is left to the database constraint, so racing
  * registrations of one name yield exactly one account and USERNAME_TAKEN for the rest.
+ * Valid requests count toward `ctx`'s address limit before any hashing.
  */
-export async function registerAccount(deps: CoreDeps, input: RegistrationInput): Promise<Account> {
+export async function registerAccount(deps: CoreDeps, input: RegistrationInput, ctx?: ClientContext): Promise<Account> {
   const username = normalizeUsername(input.username);
   const email = input.email === undefined ? null : normalizeEmail(input.email);
   const password = checkNewPassword(input.password, deps.policy.passwordRules, { username: input.username, email: input.email });
+  await takeAddressAllowance(deps, 'registration', ctx);
   const passwordHash = await deps.hasher.hash(password);
   const now = deps.clock.now();
   const account = {
@@ -33,7 +36,10 @@ export async function registerAccount(deps: CoreDeps, input: RegistrationInput):
     createdAt: now,
   };
   try {
-    await deps.accounts.insert(deps.uow.db, account);
+    await deps.uow.transaction(async (tx) => {
+      await deps.accounts.insert(tx, account);
+      await deps.audit.record(tx, { type: 'register', outcome: 'success', accountId: account.id, ctx, detail: { status: 'active' } });
+    });
   } catch (err) {
     if (err instanceof UniqueViolation && err.column === 'email') {
       throw new AuthError('EMAIL_TAKEN', 'an account with this email already exists', { field: 'email' });

@@ -3,10 +3,13 @@
  * wrong password, pending or disabled account) throws the same INVALID_CREDENTIALS after the
  * same hash work: an account without a hash is checked against a dummy hash, so response time
  * does not reveal which accounts exist. A hash made with old parameters is upgraded on success.
+ * Every attempt goes to the audit log with the reason (for operators only) and a keyed hash of
+ * the identifier; never the password.
  */
 import { loginKey } from '../accounts/identifiers.js';
+import { markAudited } from '../audit/audited-errors.js';
 import type { ClientContext, CoreDeps } from '../deps.js';
-import { AuthError } from '../errors.js';
+import { AuthError, isAuthError } from '../errors.js';
 import type { Account } from '../ports.js';
 import { isPasswordWithinBounds, normalizePassword } from './password-policy.js';
 import { assertNotThrottled, recordLoginFailure, recordLoginSuccess } from './throttle.js';
@@ -32,26 +35,53 @@ function invalid(): AuthError {
   return new AuthError('INVALID_CREDENTIALS', 'invalid username or password');
 }
 
-/** The active account these credentials belong to; throws INVALID_CREDENTIALS otherwise. */
-export async function authenticatePassword(
+const NO_CONTEXT: ClientContext = { ip: null, userAgent: null };
+
+/** Why a login failed, as the audit log records it (never told to the client). */
+type LoginFailure = 'malformed' | 'unknown_account' | 'no_password' | 'wrong_password' | 'inactive';
+
+/** Counts a failure, records it (and any lockout it caused) in the audit log, and throws INVALID_CREDENTIALS. */
+async function failLogin(
   deps: CoreDeps,
+  key: string | null,
   identifier: string,
-  password: string,
-  ctx: ClientContext = { ip: null, userAgent: null },
-): Promise<Account> {
-  const key = loginKey(identifier);
-  await assertNotThrottled(deps, key, ctx.ip);
-  if (!isPasswordWithinBounds(password)) {
-    await recordLoginFailure(deps, key, ctx.ip);
-    throw invalid();
+  account: Account | null,
+  reason: LoginFailure,
+  ctx: ClientContext,
+): Promise<never> {
+  const blocks = await recordLoginFailure(deps, key, ctx.ip);
+  const accountId = account?.id ?? null;
+  await deps.audit.note({ type: 'login', outcome: 'failure', accountId, identifier, ctx, detail: { reason } });
+  for (const block of blocks) {
+    await deps.audit.note({ type: 'lockout', outcome: 'failure', accountId, identifier, ctx, detail: { scope: block.scope, seconds: block.seconds } });
   }
+  throw invalid();
+}
+
+/**
+ * Checks a password login: the active account these credentials belong to, or
+ * INVALID_CREDENTIALS (THROTTLED while blocked). Failures and refusals are recorded in the audit
+ * log here; the caller records the success, with the session it opens.
+ */
+export async function verifyLogin(deps: CoreDeps, identifier: string, password: string, ctx: ClientContext = NO_CONTEXT): Promise<Account> {
+  const key = loginKey(identifier);
+  try {
+    await assertNotThrottled(deps, key, ctx.ip);
+  } catch (err) {
+    if (isAuthError(err, 'THROTTLED')) {
+      await deps.audit.note({ type: 'rate_limited', outcome: 'rejected', identifier, ctx, detail: { limit: 'login', retryAfter: err.retryAfter ?? null } });
+      markAudited(err);
+    }
+    throw err;
+  }
+  if (!isPasswordWithinBounds(password)) return failLogin(deps, key, identifier, null, 'malformed', ctx);
   const normalized = normalizePassword(password);
   const account = key === null ? null : await deps.accounts.findByLoginKey(deps.uow.db, key);
   const hash = account?.passwordHash ?? (await dummyHashFor(deps));
   const matches = await deps.hasher.verify(hash, normalized);
   if (!account || !account.passwordHash || !matches || account.status !== 'active') {
-    await recordLoginFailure(deps, key, ctx.ip);
-    throw invalid();
+    const reason: LoginFailure = !account ? 'unknown_account' : !account.passwordHash ? 'no_password' : !matches ? 'wrong_password' : 'inactive';
+    return failLogin(deps, key, identifier, account, reason, ctx);
   }
   await recordLoginSuccess(deps, key);
   if (deps.hasher.needsRehash(account.passwordHash)) {
@@ -59,5 +89,20 @@ export async function authenticatePassword(
     await deps.accounts.replacePasswordHash(deps.uow.db, account.id, account.passwordHash, upgraded, deps.clock.now());
     return { ...account, passwordHash: upgraded };
   }
+  return account;
+}
+
+/**
+ * The active account these credentials belong to; throws INVALID_CREDENTIALS otherwise. A login
+ * that opens no session (HTTP Basic: every request is one): the success is recorded here.
+ */
+export async function authenticatePassword(
+  deps: CoreDeps,
+  identifier: string,
+  password: string,
+  ctx: ClientContext = NO_CONTEXT,
+): Promise<Account> {
+  const account = await verifyLogin(deps, identifier, password, ctx);
+  await deps.audit.note({ type: 'login', outcome: 'success', accountId: account.id, ctx });
   return account;
 }

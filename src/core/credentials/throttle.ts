@@ -15,6 +15,7 @@
  */
 import type { CoreDeps } from '../deps.js';
 import { AuthError } from '../errors.js';
+import { addressKey } from './address-limits.js';
 
 export interface ThrottlePolicy {
   freeFailures: number;
@@ -27,7 +28,8 @@ const DAY = 86_400_000;
 const MINUTE = 60_000;
 
 function keysFor(accountKey: string | null, ip: string | null): { account: string | null; ip: string | null } {
-  return { account: accountKey === null ? null : `acct:${accountKey}`, ip: ip === null ? null : `ip:${ip}` };
+  // IPv6 clients count per /64, like the registration limits: one host usually holds a whole /64.
+  return { account: accountKey === null ? null : `acct:${accountKey}`, ip: ip === null ? null : `ip:${addressKey(ip)}` };
 }
 
 /** Throws THROTTLED (with Retry-After seconds) when the identifier or the address is blocked now. */
@@ -40,20 +42,38 @@ export async function assertNotThrottled(deps: CoreDeps, accountKey: string | nu
   }
 }
 
-/** Counts a failed password check against the identifier and the address, blocking them when due. */
-export async function recordLoginFailure(deps: CoreDeps, accountKey: string | null, ip: string | null): Promise<void> {
+/** A block a failure has just set: on the identifier or on the client address, for `seconds`. */
+export interface LoginBlock {
+  scope: 'identifier' | 'address';
+  seconds: number;
+}
+
+/**
+ * Counts a failed password check against the identifier and the address, blocking them when
+ * due; returns the blocks this failure set (for the audit log's lockout events).
+ */
+export async function recordLoginFailure(deps: CoreDeps, accountKey: string | null, ip: string | null): Promise<LoginBlock[]> {
   const policy = deps.policy.throttle;
   const keys = keysFor(accountKey, ip);
   const now = deps.clock.now();
+  const blocks: LoginBlock[] = [];
   if (keys.account !== null) {
     const state = await deps.throttle.recordFailure(deps.uow.db, keys.account, now, DAY);
     const over = state.failures - policy.freeFailures;
-    if (over > 0) await deps.throttle.block(deps.uow.db, keys.account, now + Math.min(2 ** (over - 1), policy.maxDelay) * 1000);
+    if (over > 0) {
+      const seconds = Math.min(2 ** (over - 1), policy.maxDelay);
+      await deps.throttle.block(deps.uow.db, keys.account, now + seconds * 1000);
+      blocks.push({ scope: 'identifier', seconds });
+    }
   }
   if (keys.ip !== null) {
     const state = await deps.throttle.recordFailure(deps.uow.db, keys.ip, now, MINUTE);
-    if (state.failures > policy.ipFailuresPerMinute) await deps.throttle.block(deps.uow.db, keys.ip, state.windowStart + MINUTE);
+    if (state.failures > policy.ipFailuresPerMinute) {
+      await deps.throttle.block(deps.uow.db, keys.ip, state.windowStart + MINUTE);
+      blocks.push({ scope: 'address', seconds: Math.ceil((state.windowStart + MINUTE - now) / 1000) });
+    }
   }
+  return blocks;
 }
 
 /** Forgets the identifier's failures after a successful login. */

@@ -4,10 +4,12 @@
  * before the link is consumed, so a rejected password does not burn the link; of concurrent
  * uses of one link exactly one succeeds (the consume is atomic).
  */
-import type { CoreDeps } from '../deps.js';
+import type { ClientContext, CoreDeps } from '../deps.js';
+import { isAuthError } from '../errors.js';
 import type { Account } from '../ports.js';
 import { foldCase } from '../accounts/identifiers.js';
 import { consumeLinkToken, hashPasswordForLink, invalidLink, peekLinkToken } from './link-tokens.js';
+import { countTokenFailure } from '../credentials/address-limits.js';
 
 /** The address a usable confirmation link was sent to, or INVALID_TOKEN; the link stays usable. */
 export function checkConfirmToken(deps: CoreDeps, token: string): Promise<{ email: string }> {
@@ -15,13 +17,22 @@ export function checkConfirmToken(deps: CoreDeps, token: string): Promise<{ emai
 }
 
 /** Consumes a confirmation link, sets the password and activates the account. */
-export async function confirmAccount(deps: CoreDeps, token: string, password: string): Promise<Account> {
-  const passwordHash = await hashPasswordForLink(deps, token, 'confirm', password);
-  return deps.uow.transaction(async (tx) => {
-    const { account } = await consumeLinkToken(deps, tx, token, 'confirm');
-    const now = deps.clock.now();
-    const activated = await deps.accounts.activateWithPassword(tx, account.id, foldCase(account.email as string), passwordHash, now);
-    if (!activated) throw invalidLink();
-    return { ...account, passwordHash, emailVerifiedAt: now, status: 'active' as const, updatedAt: now };
-  });
+export async function confirmAccount(deps: CoreDeps, token: string, password: string, ctx?: ClientContext): Promise<Account> {
+  try {
+    const passwordHash = await hashPasswordForLink(deps, token, 'confirm', password);
+    return await deps.uow.transaction(async (tx) => {
+      const { account } = await consumeLinkToken(deps, tx, token, 'confirm');
+      const now = deps.clock.now();
+      const activated = await deps.accounts.activateWithPassword(tx, account.id, foldCase(account.email as string), passwordHash, now);
+      if (!activated) throw invalidLink();
+      await deps.audit.record(tx, { type: 'confirm', outcome: 'success', accountId: account.id, ctx });
+      return { ...account, passwordHash, emailVerifiedAt: now, status: 'active' as const, updatedAt: now };
+    });
+  } catch (err) {
+    if (isAuthError(err, 'INVALID_TOKEN')) {
+      await deps.audit.note({ type: 'confirm', outcome: 'failure', ctx, detail: { reason: 'invalid_link' } });
+      await countTokenFailure(deps, ctx);
+    }
+    throw err;
+  }
 }

@@ -19,7 +19,12 @@ export const MAILS_PER_HOUR = 5;
 export async function takeMailBudget(deps: CoreDeps, tx: Tx, emailKey: string): Promise<boolean> {
   const now = deps.clock.now();
   const minute = await deps.throttle.recordFailure(tx, `mail-min:${emailKey}`, now, MINUTE);
-  if (minute.failures > MAILS_PER_MINUTE) return false; // a burst spends only this minute's budget
+  if (minute.failures > MAILS_PER_MINUTE) {
+    // A burst spends only this minute's budget. The read stands in for the hour's count, so
+    // either answer costs the same two statements (even-work.ts).
+    await deps.throttle.blockedUntil(tx, [`mail-hour:${emailKey}`]);
+    return false;
+  }
   const hour = await deps.throttle.recordFailure(tx, `mail-hour:${emailKey}`, now, HOUR);
   return hour.failures <= MAILS_PER_HOUR;
 }

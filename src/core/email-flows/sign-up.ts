@@ -7,9 +7,11 @@
  * the same way for either.
  */
 import { foldCase, normalizeEmail, type NormalizedIdentifier } from '../accounts/identifiers.js';
+import { LINK_MAIL_STATEMENTS, MAIL_BUDGET_STATEMENTS, padStatements } from './even-work.js';
 import { takeMailBudget } from './mail-budget.js';
+import { takeAddressAllowance } from '../credentials/address-limits.js';
 import { newId } from '../credentials/secrets.js';
-import type { CoreDeps } from '../deps.js';
+import type { ClientContext, CoreDeps } from '../deps.js';
 import { AuthError } from '../errors.js';
 import { UniqueViolation, type Account, type Tx } from '../ports.js';
 import { normalizePromoCode } from '../promo/promo-codes.js';
@@ -23,21 +25,28 @@ async function redeemPromo(deps: CoreDeps, tx: Tx, promo: string | null): Promis
   }
 }
 
-async function notifyExisting(deps: CoreDeps, tx: Tx, existing: Account): Promise<void> {
-  if (existing.email === null || !(await takeMailBudget(deps, tx, foldCase(existing.email)))) return;
-  await deps.outbox.enqueue(tx, { template: 'signup_attempt', to: existing.email ?? '', data: {} });
+// A new address costs an account insert, the audit row and a mailed link; a known one the audit
+// row, its mail budget, the notice or not, and padding up to the same count (even-work.ts).
+const NEW_ADDRESS_STATEMENTS = 2 + LINK_MAIL_STATEMENTS;
+
+async function notifyExisting(deps: CoreDeps, tx: Tx, existing: Account, ctx?: ClientContext): Promise<void> {
+  await deps.audit.record(tx, { type: 'register', outcome: 'failure', accountId: existing.id, ctx, detail: { reason: 'email_exists' } });
+  const allowed = existing.email !== null && (await takeMailBudget(deps, tx, foldCase(existing.email)));
+  if (allowed) await deps.outbox.enqueue(tx, { template: 'signup_attempt', to: existing.email ?? '', data: {} });
+  await padStatements(deps, tx, NEW_ADDRESS_STATEMENTS - 1 - MAIL_BUDGET_STATEMENTS - (allowed ? 1 : 0));
 }
 
 /** Creates a pending account and queues its confirmation link, or notifies the owner of an existing address. */
-export async function signUpWithEmail(deps: CoreDeps, input: SignUpInput): Promise<void> {
+export async function signUpWithEmail(deps: CoreDeps, input: SignUpInput, ctx?: ClientContext): Promise<void> {
   const email = normalizeEmail(input.email);
   const promo = input.promo === undefined || input.promo === '' ? null : normalizePromoCode(input.promo);
+  await takeAddressAllowance(deps, 'registration', ctx);
   try {
     await deps.uow.transaction(async (tx) => {
       await redeemPromo(deps, tx, promo);
       const existing = await deps.accounts.findByEmailKey(tx, email.key);
-      if (existing) return notifyExisting(deps, tx, existing);
-      await createPending(deps, tx, email, promo);
+      if (existing) return notifyExisting(deps, tx, existing, ctx);
+      await createPending(deps, tx, email, promo, ctx);
     });
   } catch (err) {
     if (!(err instanceof UniqueViolation)) throw err;
@@ -45,12 +54,12 @@ export async function signUpWithEmail(deps: CoreDeps, input: SignUpInput): Promi
     await deps.uow.transaction(async (tx) => {
       await redeemPromo(deps, tx, promo);
       const existing = await deps.accounts.findByEmailKey(tx, email.key);
-      if (existing) await notifyExisting(deps, tx, existing);
+      if (existing) await notifyExisting(deps, tx, existing, ctx);
     });
   }
 }
 
-async function createPending(deps: CoreDeps, tx: Tx, email: NormalizedIdentifier, promo: string | null): Promise<void> {
+async function createPending(deps: CoreDeps, tx: Tx, email: NormalizedIdentifier, promo: string | null, ctx?: ClientContext): Promise<void> {
   const now = deps.clock.now();
   const account: Account = {
     id: newId(),
@@ -64,17 +73,20 @@ async function createPending(deps: CoreDeps, tx: Tx, email: NormalizedIdentifier
     updatedAt: now,
   };
   await deps.accounts.insert(tx, { ...account, usernameKey: null, emailKey: email.key });
+  await deps.audit.record(tx, { type: 'register', outcome: 'success', accountId: account.id, ctx, detail: { status: 'pending' } });
   const token = await issueLinkToken(deps, tx, account, email.display, 'confirm');
   await deps.outbox.enqueue(tx, { template: 'confirm_account', to: email.display, data: { token } });
 }
 
 /** Queues a fresh confirmation link (older ones die) for a pending account; does nothing for any other address. */
-export async function resendConfirmation(deps: CoreDeps, emailInput: string): Promise<void> {
+export async function resendConfirmation(deps: CoreDeps, emailInput: string, ctx?: ClientContext): Promise<void> {
   const email = normalizeEmail(emailInput);
+  await takeAddressAllowance(deps, 'mail_request', ctx);
   await deps.uow.transaction(async (tx) => {
     const account = await deps.accounts.findByEmailKey(tx, email.key);
-    if (!account || account.status !== 'pending' || account.email === null) return;
-    if (!(await takeMailBudget(deps, tx, email.key))) return;
+    // Quiet branches make as many statements as a sent link (even-work.ts).
+    if (!account || account.status !== 'pending' || account.email === null) return padStatements(deps, tx, MAIL_BUDGET_STATEMENTS + LINK_MAIL_STATEMENTS);
+    if (!(await takeMailBudget(deps, tx, email.key))) return padStatements(deps, tx, LINK_MAIL_STATEMENTS);
     const token = await issueLinkToken(deps, tx, account, account.email, 'confirm');
     await deps.outbox.enqueue(tx, { template: 'confirm_account', to: account.email, data: { token } });
   });

@@ -4,7 +4,9 @@
  * transaction as the change; the owner gets a notice by email (NIST SP 800-63B §4.6).
  */
 import { checkNewPassword, isPasswordWithinBounds, normalizePassword } from '../credentials/password-policy.js';
-import type { CoreDeps } from '../deps.js';
+import { loginKey } from '../accounts/identifiers.js';
+import { assertNotThrottled, recordLoginFailure, recordLoginSuccess } from '../credentials/throttle.js';
+import type { ClientContext, CoreDeps } from '../deps.js';
 import { AuthError } from '../errors.js';
 import type { ChangePasswordOptions } from '../service.js';
 
@@ -14,24 +16,43 @@ export async function changePassword(
   accountId: string,
   newPassword: string,
   options: ChangePasswordOptions = {},
+  ctx?: ClientContext,
 ): Promise<void> {
   const account = await deps.accounts.findById(deps.uow.db, accountId);
   if (!account || account.status !== 'active') throw new AuthError('NOT_AUTHENTICATED', 'sign in again to change the password');
   if (options.currentPassword !== undefined) {
     const current = options.currentPassword;
+    // A wrong current password is a password guess: it spends the same per-identifier and
+    // per-address budget as a login, and waits while that budget is blocked (SECURITY 56).
+    const key = loginKey(account.username ?? account.email ?? '');
+    const ip = ctx?.ip ?? null;
+    await assertNotThrottled(deps, key, ip);
     const matches =
       account.passwordHash !== null &&
       isPasswordWithinBounds(current) &&
       (await deps.hasher.verify(account.passwordHash, normalizePassword(current)));
-    if (!matches) throw new AuthError('INVALID_CREDENTIALS', 'the current password is wrong', { field: 'currentPassword' });
+    if (!matches) {
+      const blocks = await recordLoginFailure(deps, key, ip);
+      await deps.audit.note({ type: 'password_change', outcome: 'failure', accountId: account.id, ctx, detail: { reason: 'wrong_password' } });
+      for (const block of blocks) {
+        await deps.audit.note({ type: 'lockout', outcome: 'failure', accountId: account.id, ctx, detail: { scope: block.scope, seconds: block.seconds } });
+      }
+      throw new AuthError('INVALID_CREDENTIALS', 'the current password is wrong', { field: 'currentPassword' });
+    }
+    await recordLoginSuccess(deps, key);
   }
   const normalized = checkNewPassword(newPassword, deps.policy.passwordRules, { username: account.username, email: account.email });
   const passwordHash = await deps.hasher.hash(normalized);
   await deps.uow.transaction(async (tx) => {
     const now = deps.clock.now();
     await deps.accounts.setPasswordHash(tx, account.id, passwordHash, now);
-    await deps.sessions.revokeAccountSessions(tx, account.id, now, options.keepSessionId);
+    // The session that made the change keeps its whole refresh chain, so its reuse detection
+    // and grace window still work; every other session and chain ends.
+    const kept = options.keepSessionId === undefined ? null : await deps.sessions.findById(tx, options.keepSessionId);
+    if (kept && kept.accountId === account.id) await deps.sessions.revokeOtherFamilies(tx, account.id, kept.familyId, now);
+    else await deps.sessions.revokeAccountSessions(tx, account.id, now);
     await deps.tokens.voidForAccount(tx, account.id, 'reset', now);
+    await deps.audit.record(tx, { type: 'password_change', outcome: 'success', accountId: account.id, ctx });
     if (account.email !== null) {
       const data: Record<string, string> = account.username ? { username: account.username } : {};
       await deps.outbox.enqueue(tx, { template: 'password_changed', to: account.email, data });

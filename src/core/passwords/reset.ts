@@ -15,9 +15,12 @@
  */
 import { foldCase, loginKey } from '../accounts/identifiers.js';
 import { takeMailBudget } from '../email-flows/mail-budget.js';
+import { countTokenFailure, takeAddressAllowance } from '../credentials/address-limits.js';
 import { newId } from '../credentials/secrets.js';
-import type { CoreDeps } from '../deps.js';
-import type { Account, Tx } from '../ports.js';
+import type { ClientContext, CoreDeps } from '../deps.js';
+import { isAuthError } from '../errors.js';
+import type { Account, AuditEvent, Tx } from '../ports.js';
+import { LINK_MAIL_STATEMENTS, padStatements } from '../email-flows/even-work.js';
 import { consumeLinkToken, hashPasswordForLink, issueLinkToken, peekLinkToken } from '../email-flows/link-tokens.js';
 import { generatePassword } from './generate.js';
 
@@ -26,22 +29,43 @@ function greetingData(account: Account): Record<string, string> {
 }
 
 /** Starts a reset for a username or email; see the module comment for what each case gets. */
-export async function requestPasswordReset(deps: CoreDeps, identifier: string): Promise<void> {
+export async function requestPasswordReset(deps: CoreDeps, identifier: string, ctx?: ClientContext): Promise<void> {
+  await takeAddressAllowance(deps, 'mail_request', ctx);
   const key = loginKey(identifier);
   const found = key === null ? null : await deps.accounts.findByLoginKey(deps.uow.db, key);
   const account = found && found.email !== null && found.status !== 'disabled' ? found : null;
+  const audit: RequestAudit = {
+    base: { type: 'reset_requested', identifier, accountId: found?.id ?? null, ctx },
+    noAccount: !found ? 'unknown_account' : found.email === null ? 'no_email' : 'disabled',
+  };
   if (deps.policy.resetMode === 'new_password' && account?.status !== 'pending') {
-    return resetToNewPassword(deps, account);
+    return resetToNewPassword(deps, account, audit);
   }
   await deps.uow.transaction(async (tx) => {
+    // Every branch makes the statements of a mailed link, real or matching nothing (even-work.ts).
     if (!account) {
-      // Same statement shape as a real request, matching nothing.
-      await deps.tokens.voidForAccount(tx, newId(), 'reset', deps.clock.now());
+      // The typed identifier's own budget: the same upserts as a real address, and harmless.
+      // A malformed identifier (control characters, NUL: PostgreSQL refuses those in text) shares
+      // one key; it can match no account anyway.
+      await takeMailBudget(deps, tx, key === null ? 'id:(malformed)' : `id:${key}`);
+      await padStatements(deps, tx, LINK_MAIL_STATEMENTS);
+      await deps.audit.record(tx, { ...audit.base, outcome: 'failure', detail: { reason: audit.noAccount } });
       return;
     }
-    if (!(await takeMailBudget(deps, tx, foldCase(account.email as string)))) return;
+    if (!(await takeMailBudget(deps, tx, foldCase(account.email as string)))) {
+      await padStatements(deps, tx, LINK_MAIL_STATEMENTS);
+      await deps.audit.record(tx, { ...audit.base, outcome: 'rejected', detail: { reason: 'mail_budget' } });
+      return;
+    }
     await sendLink(deps, tx, account);
+    await deps.audit.record(tx, { ...audit.base, outcome: 'success', detail: { sent: account.status === 'pending' ? 'confirm_link' : 'reset_link' } });
   });
+}
+
+/** The audit event of a reset request, and why nothing is sent when no account qualifies. */
+interface RequestAudit {
+  base: Omit<AuditEvent, 'outcome'>;
+  noAccount: string;
 }
 
 async function sendLink(deps: CoreDeps, tx: Tx, account: Account): Promise<void> {
@@ -55,21 +79,27 @@ async function sendLink(deps: CoreDeps, tx: Tx, account: Account): Promise<void>
   await deps.outbox.enqueue(tx, { template: 'reset_password', to: email, data: { token, ...greetingData(account) } });
 }
 
-async function resetToNewPassword(deps: CoreDeps, account: Account | null): Promise<void> {
+async function resetToNewPassword(deps: CoreDeps, account: Account | null, audit: RequestAudit): Promise<void> {
   const password = generatePassword();
   const passwordHash = await deps.hasher.hash(password);
   await deps.uow.transaction(async (tx) => {
     const now = deps.clock.now();
     if (!account) {
       await deps.sessions.revokeAccountSessions(tx, newId(), now);
+      await deps.audit.record(tx, { ...audit.base, outcome: 'failure', detail: { reason: audit.noAccount } });
       return;
     }
     // Over the address's mail budget: change nothing (the new password could not be sent).
-    if (!(await takeMailBudget(deps, tx, foldCase(account.email as string)))) return;
+    if (!(await takeMailBudget(deps, tx, foldCase(account.email as string)))) {
+      await deps.audit.record(tx, { ...audit.base, outcome: 'rejected', detail: { reason: 'mail_budget' } });
+      return;
+    }
     await deps.accounts.setPasswordHash(tx, account.id, passwordHash, now);
     await deps.sessions.revokeAccountSessions(tx, account.id, now);
     await deps.tokens.voidForAccount(tx, account.id, 'reset', now);
     await deps.outbox.enqueue(tx, { template: 'new_password', to: account.email as string, data: { password, ...greetingData(account) } });
+    await deps.audit.record(tx, { ...audit.base, outcome: 'success', detail: { sent: 'new_password' } });
+    await deps.audit.record(tx, { type: 'reset_completed', outcome: 'success', accountId: account.id, ctx: audit.base.ctx, detail: { mode: 'new_password' } });
   });
 }
 
@@ -79,15 +109,24 @@ export function checkResetToken(deps: CoreDeps, token: string): Promise<{ email:
 }
 
 /** Consumes a reset link: sets the password, revokes every session and reset link, queues a notice. */
-export async function completePasswordReset(deps: CoreDeps, token: string, newPassword: string): Promise<Account> {
-  const passwordHash = await hashPasswordForLink(deps, token, 'reset', newPassword);
-  return deps.uow.transaction(async (tx) => {
-    const { account } = await consumeLinkToken(deps, tx, token, 'reset');
-    const now = deps.clock.now();
-    await deps.accounts.setPasswordHash(tx, account.id, passwordHash, now);
-    await deps.sessions.revokeAccountSessions(tx, account.id, now);
-    await deps.tokens.voidForAccount(tx, account.id, 'reset', now);
-    await deps.outbox.enqueue(tx, { template: 'password_changed', to: account.email as string, data: greetingData(account) });
-    return { ...account, passwordHash, updatedAt: now };
-  });
+export async function completePasswordReset(deps: CoreDeps, token: string, newPassword: string, ctx?: ClientContext): Promise<Account> {
+  try {
+    const passwordHash = await hashPasswordForLink(deps, token, 'reset', newPassword);
+    return await deps.uow.transaction(async (tx) => {
+      const { account } = await consumeLinkToken(deps, tx, token, 'reset');
+      const now = deps.clock.now();
+      await deps.accounts.setPasswordHash(tx, account.id, passwordHash, now);
+      await deps.sessions.revokeAccountSessions(tx, account.id, now);
+      await deps.tokens.voidForAccount(tx, account.id, 'reset', now);
+      await deps.outbox.enqueue(tx, { template: 'password_changed', to: account.email as string, data: greetingData(account) });
+      await deps.audit.record(tx, { type: 'reset_completed', outcome: 'success', accountId: account.id, ctx, detail: { mode: 'link' } });
+      return { ...account, passwordHash, updatedAt: now };
+    });
+  } catch (err) {
+    if (isAuthError(err, 'INVALID_TOKEN')) {
+      await deps.audit.note({ type: 'reset_completed', outcome: 'failure', ctx, detail: { reason: 'invalid_link' } });
+      await countTokenFailure(deps, ctx);
+    }
+    throw err;
+  }
 }

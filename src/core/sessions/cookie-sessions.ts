@@ -6,7 +6,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ClientContext, CoreDeps } from '../deps.js';
-import { authenticatePassword } from '../credentials/authenticate.js';
+import { verifyLogin } from '../credentials/authenticate.js';
 import { hashSecret } from '../credentials/secrets.js';
 import { AuthError } from '../errors.js';
 import type { Account, Session } from '../ports.js';
@@ -40,8 +40,12 @@ export async function loginForCookie(
   password: string,
   ctx: ClientContext,
 ): Promise<CookieLogin> {
-  const account = await authenticatePassword(deps, identifier, password, ctx);
-  const { session, secret } = await startSession(deps, deps.uow.db, account, 'cookie', ctx);
+  const account = await verifyLogin(deps, identifier, password, ctx);
+  const { session, secret } = await deps.uow.transaction(async (tx) => {
+    const opened = await startSession(deps, tx, account, 'cookie', ctx);
+    await deps.audit.record(tx, { type: 'login', outcome: 'success', accountId: account.id, ctx, detail: { sessionId: opened.session.id } });
+    return opened;
+  });
   return { account, session, sessionSecret: secret, csrfToken: csrfTokenFor(deps, session.id) };
 }
 
@@ -60,7 +64,11 @@ export async function resolveCookieSession(
 }
 
 /** Ends a cookie session. Succeeds quietly when the session is already gone. */
-export async function logoutCookieSession(deps: CoreDeps, secret: string): Promise<void> {
+export async function logoutCookieSession(deps: CoreDeps, secret: string, ctx?: ClientContext): Promise<void> {
   const found = await deps.sessions.findBySecretHashWithAccount(deps.uow.db, hashSecret(secret));
-  if (found) await deps.sessions.revokeFamily(deps.uow.db, found.session.familyId, deps.clock.now());
+  if (!found) return;
+  await deps.uow.transaction(async (tx) => {
+    await deps.sessions.revokeFamily(tx, found.session.familyId, deps.clock.now());
+    await deps.audit.record(tx, { type: 'logout', outcome: 'success', accountId: found.account.id, ctx, detail: { sessionId: found.session.id } });
+  });
 }

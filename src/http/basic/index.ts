@@ -24,9 +24,11 @@ import { parseBasicCredentials } from './basic-auth.js';
 import { sendBasicProblem } from './errors.js';
 import { registerSeedJsonParser } from './seed-json.js';
 import {
-  changePasswordBody,
-  createAccountBody,
-  resetPasswordBody,
+  changePasswordRoute,
+  checkCredentialsRoute,
+  createAccountRoute,
+  deleteAccountRoute,
+  resetPasswordRoute,
   type ChangePasswordBody,
   type CreateAccountBody,
   type ResetPasswordBody,
@@ -56,33 +58,33 @@ export async function basicAccountRoutes(app: FastifyInstance, opts: BasicRoutes
 
   useDialect(app, sendBasicProblem);
 
-  app.post<{ Body: CreateAccountBody }>('/account', { schema: { body: createAccountBody } }, async (req, reply) => {
-    const account = await service.registerDomainAccount(req.body);
+  app.post<{ Body: CreateAccountBody }>('/account', { schema: createAccountRoute }, async (req, reply) => {
+    const account = await service.registerDomainAccount(req.body, clientContext(req));
     return reply.code(201).send({ id: account.id, username: account.username, email: account.email });
   });
 
-  app.get('/', async (req, reply) => {
+  app.get('/', { schema: checkCredentialsRoute }, async (req, reply) => {
     const account = await basicAccount(req);
     return reply.send({ id: account.id, username: account.username });
   });
 
-  app.delete('/account', async (req, reply) => {
+  app.delete('/account', { schema: deleteAccountRoute }, async (req, reply) => {
     const account = await basicAccount(req, { changesState: true });
-    await service.deleteAccount(account.id);
+    await service.deleteAccount(account.id, clientContext(req));
     return reply.send({});
   });
 
-  app.post<{ Body: ChangePasswordBody }>('/account/pw/change', { schema: { body: changePasswordBody } }, async (req, reply) => {
+  app.post<{ Body: ChangePasswordBody }>('/account/pw/change', { schema: changePasswordRoute }, async (req, reply) => {
     const account = await basicAccount(req, { changesState: true });
     const named = loginKey(req.body.username);
     const own = [account.username, account.email].map((id) => (id === null ? null : loginKey(id)));
     if (named === null || !own.includes(named)) throw new AuthError('FORBIDDEN', 'username must be the account of the credentials');
-    await service.changePassword(account.id, req.body.password);
+    await service.changePassword(account.id, req.body.password, {}, clientContext(req));
     return reply.send({});
   });
 
-  app.post<{ Body: ResetPasswordBody }>('/account/pw/reset', { schema: { body: resetPasswordBody } }, async (req, reply) => {
-    await service.requestPasswordReset(req.body.username);
+  app.post<{ Body: ResetPasswordBody }>('/account/pw/reset', { schema: resetPasswordRoute }, async (req, reply) => {
+    await service.requestPasswordReset(req.body.username, clientContext(req));
     return reply.send({});
   });
 }

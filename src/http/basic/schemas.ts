@@ -1,4 +1,6 @@
-/** JSON schemas of the Basic dialect's bodies (seed 001): exact types, length caps, no unknown fields. Byte limits are the core's. */
+/** JSON schemas of the Basic dialect (seed 001): its bodies (exact types, length caps, no unknown fields; byte limits are the core's) and its route schemas. */
+import type { RouteSchema } from '../openapi/route-docs.js';
+
 const username = { type: 'string', minLength: 1, maxLength: 1023 } as const;
 const password = { type: 'string', minLength: 1, maxLength: 1023 } as const;
 
@@ -35,3 +37,126 @@ export interface ChangePasswordBody {
 export interface ResetPasswordBody {
   username: string;
 }
+
+// ---- Route schemas (the OpenAPI document is generated from these; see src/http/openapi/). ----
+// Response schemas also drive serialization: properties are listed in the order the handlers
+// (index.ts) and sendBasicProblem (errors.ts) build them; nullable values as ['string', 'null'].
+
+/** The Basic dialect's error body: `{"error","message","field"?}` (errors.ts). */
+export const basicErrorBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['error', 'message'],
+  properties: {
+    error: { type: 'string', description: 'A stable code: `unauthorized`, `invalid_input`, `invalid_json`, `username_taken`, `email_taken`, `forbidden`, `throttled`, `busy`, …' },
+    message: { type: 'string', description: 'A sentence for people; do not parse it.' },
+    field: { type: 'string', description: 'The input field at fault (400 only).' },
+  },
+} as const;
+
+const retryAfter = { description: 'Seconds to wait before trying again.', schema: { type: 'integer', minimum: 0 } };
+const fail = (description: string) => ({ description, content: { 'application/json': { schema: basicErrorBody } } });
+const unauthorized = {
+  description: '`unauthorized`: missing, malformed or wrong credentials (one answer for every cause).',
+  headers: { 'WWW-Authenticate': { description: 'Always `Basic realm="latchkey"`.', schema: { type: 'string' } } },
+  content: { 'application/json': { schema: basicErrorBody } },
+};
+const throttled = { description: '`throttled`: too many attempts; wait Retry-After seconds.', headers: { 'Retry-After': retryAfter }, content: { 'application/json': { schema: basicErrorBody } } };
+const unavailable = {
+  description: '`busy` or `unavailable` (503, with Retry-After); `internal_error` (500) for a bug.',
+  headers: { 'Retry-After': retryAfter },
+  content: { 'application/json': { schema: basicErrorBody } },
+};
+const crossSite = fail('`forbidden`: the browser says the request comes from another site.');
+const emptyObject = { description: 'Always `{}`.', content: { 'application/json': { schema: { type: 'object', additionalProperties: false } } } };
+
+export const createAccountRoute = {
+  summary: 'Create an account (user@domain)',
+  description:
+    'Seed 001. The username has the form `user@domain` (a domain in ACCOUNT_DOMAINS when set). The seed’s curl body with shell `\\`-newline continuations is accepted as written.',
+  tags: ['basic'],
+  security: [],
+  body: createAccountBody,
+  response: {
+    201: {
+      description: 'The new account.',
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['id', 'username', 'email'],
+            properties: {
+              id: { type: 'string', format: 'uuid' },
+              username: { type: ['string', 'null'] },
+              email: { type: ['string', 'null'], description: 'null when none was given (then no password reset is possible).' },
+            },
+          },
+        },
+      },
+    },
+    400: fail('`invalid_input` naming the `field` (also for a weak password), or `invalid_json`.'),
+    409: fail('`username_taken` or `email_taken`.'),
+    429: throttled,
+    '5XX': unavailable,
+  },
+} satisfies RouteSchema;
+
+export const checkCredentialsRoute = {
+  summary: 'Check credentials',
+  description: 'Seed 001: `200` when the Basic credentials are valid. Also served at `/api` without the slash.',
+  tags: ['basic'],
+  security: [{ basicAuth: [] }],
+  response: {
+    200: {
+      description: 'The credentials are valid.',
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['id', 'username'],
+            properties: { id: { type: 'string', format: 'uuid' }, username: { type: ['string', 'null'] } },
+          },
+        },
+      },
+    },
+    401: unauthorized,
+    429: throttled,
+    '5XX': unavailable,
+  },
+} satisfies RouteSchema;
+
+export const deleteAccountRoute = {
+  summary: 'Delete the account',
+  description: 'Deletes the account of the Basic credentials and ends its sessions. Refused (403) when a browser says the request is cross-site.',
+  tags: ['basic'],
+  security: [{ basicAuth: [] }],
+  response: { 200: emptyObject, 401: unauthorized, 403: crossSite, 429: throttled, '5XX': unavailable },
+} satisfies RouteSchema;
+
+export const changePasswordRoute = {
+  summary: 'Change the password',
+  description: '`username` must name the account of the credentials; `password` is the new password. Other sessions are ended.',
+  tags: ['basic'],
+  security: [{ basicAuth: [] }],
+  body: changePasswordBody,
+  response: {
+    200: emptyObject,
+    400: fail('`invalid_input` naming the `field` (also for a weak password), or `invalid_json`.'),
+    401: unauthorized,
+    403: fail('`forbidden`: `username` is not the account of the credentials, or the request is cross-site.'),
+    429: throttled,
+    '5XX': unavailable,
+  },
+} satisfies RouteSchema;
+
+export const resetPasswordRoute = {
+  summary: 'Request a password reset',
+  description:
+    'Emails a reset link (PASSWORD_RESET_MODE=link, the default) or a new password (new_password, seed 001). The answer is the same whether or not the account exists.',
+  tags: ['basic'],
+  security: [],
+  body: resetPasswordBody,
+  response: { 200: emptyObject, 400: fail('`invalid_input` or `invalid_json`.'), 429: throttled, '5XX': unavailable },
+} satisfies RouteSchema;

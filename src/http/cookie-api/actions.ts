@@ -47,7 +47,7 @@ const create: Action = async ({ service, settings }, req, reply) => {
   if (unknown !== undefined) throw new AuthError('INVALID_INPUT', `unknown field: ${unknown}`, { field: unknown });
   const email = optionalString(body, 'email', 320);
   if (email === undefined) throw new AuthError('INVALID_INPUT', 'email is required', { field: 'email' });
-  await service.signUpWithEmail({ email, promo: optionalString(body, 'promo', 100) });
+  await service.signUpWithEmail({ email, promo: optionalString(body, 'promo', 100) }, clientContext(req));
   return reply.code(200).send();
 };
 
@@ -69,7 +69,7 @@ const logout: Action = async ({ service, settings }, req, reply) => {
   const live = secret === null ? null : await service.resolveCookieSession(secret).catch(() => null);
   if (secret !== null && live !== null) {
     assertSessionCsrf(req, { service, settings, sessionId: live.session.id, presented: header(req, 'x-csrftoken') });
-    await service.logoutCookieSession(secret);
+    await service.logoutCookieSession(secret, clientContext(req));
   }
   clearSessionCookies(reply, settings);
   return reply.code(200).send();

@@ -11,6 +11,7 @@ import { cookieSettings } from '../cookies.js';
 import { useDialect } from '../dialect.js';
 import { ACTION_HANDLERS, type ActionContext } from './actions.js';
 import { ACTIONS, sendCookieApiError, unknownActionProblem, type ActionName } from './errors.js';
+import { actionRoute, actionWrongMethodRoute } from './schemas.js';
 
 /** What the cookie-session API needs from the app. */
 export interface CookieApiOptions {
@@ -50,7 +51,7 @@ export async function cookieApiRoutes(app: FastifyInstance, opts: CookieApiOptio
   };
 
   for (const url of ACTION_PATHS) {
-    app.post(url, dispatch);
-    app.route({ method: ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'], url, handler: notAllowed });
+    app.post(url, { schema: actionRoute }, dispatch);
+    app.route({ method: ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'], url, schema: actionWrongMethodRoute, handler: notAllowed });
   }
 }

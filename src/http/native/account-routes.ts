@@ -9,7 +9,17 @@ import type { AccountsService, TokenPair } from '../../core/service.js';
 import { bearerToken, clientContext } from '../credentials.js';
 import { useDialect } from '../dialect.js';
 import { sendProblem, sendResult } from './envelope.js';
-import { loginBody, refreshBody, registerBody, type LoginBody, type RefreshBody, type RegisterBody } from './schemas.js';
+import {
+  loginRoute,
+  logoutRoute,
+  meRoute,
+  refreshWithBodyRoute,
+  refreshWithHeaderRoute,
+  registerRoute,
+  type LoginBody,
+  type RefreshBody,
+  type RegisterBody,
+} from './schemas.js';
 
 function requireBearer(req: FastifyRequest): string {
   const token = bearerToken(req);
@@ -38,32 +48,33 @@ export async function nativeAccountRoutes(app: FastifyInstance, opts: { service:
 
   useDialect(app, sendProblem);
 
-  app.post<{ Body: RegisterBody }>('/register', { schema: { body: registerBody } }, async (req, reply) => {
-    await service.registerAccount(req.body);
+  app.post<{ Body: RegisterBody }>('/register', { schema: registerRoute }, async (req, reply) => {
+    await service.registerAccount(req.body, clientContext(req));
     return sendResult(reply, {});
   });
 
-  app.post<{ Body: LoginBody }>('/login', { schema: { body: loginBody } }, async (req, reply) => {
+  app.post<{ Body: LoginBody }>('/login', { schema: loginRoute }, async (req, reply) => {
     const pair = await service.loginForTokens(req.body.username, req.body.password, clientContext(req));
     return sendResult(reply, tokenResult(pair));
   });
 
-  app.delete('/logout', async (req, reply) => {
-    await service.logoutAccessToken(requireBearer(req));
+  app.delete('/logout', { schema: logoutRoute }, async (req, reply) => {
+    await service.logoutAccessToken(requireBearer(req), clientContext(req));
     return sendResult(reply, {});
   });
 
-  app.get('/refresh', async (req, reply) => {
+  // No automatic HEAD: it would run this handler, rotate the token and drop the new pair.
+  app.get('/refresh', { schema: refreshWithHeaderRoute, exposeHeadRoute: false }, async (req, reply) => {
     const pair = await service.rotateRefreshToken(requireBearer(req), clientContext(req));
     return sendResult(reply, tokenResult(pair));
   });
 
-  app.post<{ Body: RefreshBody }>('/refresh', { schema: { body: refreshBody } }, async (req, reply) => {
+  app.post<{ Body: RefreshBody }>('/refresh', { schema: refreshWithBodyRoute }, async (req, reply) => {
     const pair = await service.rotateRefreshToken(req.body.refresh, clientContext(req));
     return sendResult(reply, tokenResult(pair));
   });
 
-  app.get('/me', async (req, reply) => {
+  app.get('/me', { schema: meRoute }, async (req, reply) => {
     const { account } = await service.resolveAccessToken(requireBearer(req));
     return sendResult(reply, accountView(account));
   });

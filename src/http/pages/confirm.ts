@@ -7,11 +7,13 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
+import { clientContext } from '../credentials.js';
 import { assertFormToken, issueFormToken } from '../csrf.js';
 import { queryToken, type PagesContext } from './context.js';
 import { formField } from './form-body.js';
 import { html } from './html.js';
 import { csrfField, page, passwordInput, sendPage, sentence, type Notice } from './layout.js';
+import { confirmFormRoute, confirmPageRoute, confirmResendRoute } from './schemas.js';
 
 function choosePasswordPage(csrf: string, token: string, email: string, notice?: Notice) {
   return page(
@@ -44,7 +46,7 @@ const isBadToken = (err: unknown): boolean => isAuthError(err, 'INVALID_TOKEN') 
 export function registerConfirmPages(app: FastifyInstance, ctx: PagesContext): void {
   const badLink = (req: FastifyRequest, reply: FastifyReply) => sendPage(reply, 400, badLinkPage(issueFormToken(req, reply, ctx.settings)));
 
-  app.get('/confirm', async (req, reply) => {
+  app.get('/confirm', { schema: confirmPageRoute }, async (req, reply) => {
     const token = queryToken(req);
     try {
       const { email } = await ctx.service.checkConfirmToken(token);
@@ -55,7 +57,7 @@ export function registerConfirmPages(app: FastifyInstance, ctx: PagesContext): v
     }
   });
 
-  app.post('/confirm', async (req, reply) => {
+  app.post('/confirm', { schema: confirmFormRoute }, async (req, reply) => {
     assertFormToken(req, ctx.settings, formField(req, 'csrf'));
     const token = formField(req, 'token', 200);
     const password = formField(req, 'password');
@@ -65,7 +67,7 @@ export function registerConfirmPages(app: FastifyInstance, ctx: PagesContext): v
     };
     try {
       if (password !== formField(req, 'password_confirm')) return await again('The two passwords are not the same.');
-      await ctx.service.confirmAccount(token, password);
+      await ctx.service.confirmAccount(token, password, clientContext(req));
     } catch (err) {
       if (isBadToken(err)) return badLink(req, reply);
       if (isPasswordProblem(err)) return await again(sentence(err.message)).catch(() => badLink(req, reply));
@@ -74,9 +76,9 @@ export function registerConfirmPages(app: FastifyInstance, ctx: PagesContext): v
     return sendPage(reply, 200, page('Your account is ready', html`<p class="ok">Your password is set and your account is active.</p><nav><a href="/login">Log in</a></nav>`));
   });
 
-  app.post('/confirm/resend', async (req, reply) => {
+  app.post('/confirm/resend', { schema: confirmResendRoute }, async (req, reply) => {
     assertFormToken(req, ctx.settings, formField(req, 'csrf'));
-    await ctx.service.resendConfirmation(formField(req, 'email', 320)).catch((err: unknown) => {
+    await ctx.service.resendConfirmation(formField(req, 'email', 320), clientContext(req)).catch((err: unknown) => {
       if (!isAuthError(err, 'INVALID_INPUT')) throw err; // same answer for any input
     });
     return sendPage(reply, 200, page('Check your email', html`<p>If this address has an account waiting for confirmation, we have sent it a new link.</p>`));

@@ -21,6 +21,11 @@ export function registerFormParser(app: FastifyInstance): void {
     }
     const params = new URLSearchParams(text);
     const entries = [...params];
+    // No field accepts a NUL character, and PostgreSQL refuses it in text.
+    if (entries.some(([key, value]) => key.includes('\0') || value.includes('\0'))) {
+      done(new AuthError('INVALID_INPUT', 'the form contains a NUL character'), undefined);
+      return;
+    }
     const record = Object.fromEntries(entries);
     if (Object.keys(record).length !== entries.length) {
       done(new AuthError('INVALID_INPUT', 'a form field was sent twice'), undefined);

@@ -50,7 +50,11 @@ export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Pro
     if (problem.code === 'forbidden') req.log.warn({ event: 'csrf_rejected', path: req.url.split('?')[0] }, 'csrf check failed');
     if (problem.retryAfter !== undefined) reply.header('retry-after', String(problem.retryAfter));
     const status = problem.status === 401 || problem.status === 404 || problem.status === 409 ? 400 : problem.status;
-    const message = MESSAGES[status] ?? (status >= 500 ? 'Something went wrong on our side. Try again later.' : MESSAGES[400]);
+    const message =
+      problem.code === 'https_required'
+        ? 'This form must be sent over https. Open the page with https:// and try again.'
+        : (MESSAGES[status] ?? (status >= 500 ? 'Something went wrong on our side. Try again later.' : MESSAGES[400]));
+    reply.headers(PAGE_HEADERS); // also when a hook refused the request before the pages' own hook ran
     return sendPage(reply, status, page('Something went wrong', html`<p>${message}</p><nav><a href="/login">Log in</a></nav>`));
   });
 

@@ -12,6 +12,7 @@ import { currentVisitor, type PagesContext } from './context.js';
 import { formField } from './form-body.js';
 import { html } from './html.js';
 import { csrfField, page, passwordInput, sendPage, type Notice } from './layout.js';
+import { loginFormRoute, loginPageRoute, logoutFormRoute } from './schemas.js';
 
 function loginPage(csrf: string, username: string, notice?: Notice) {
   return page(
@@ -27,9 +28,9 @@ ${passwordInput('password', 'Password', 'current-password')}
 
 /** Registers GET/POST /login and POST /logout. */
 export function registerLoginPages(app: FastifyInstance, ctx: PagesContext): void {
-  app.get('/login', async (req, reply) => sendPage(reply, 200, loginPage(issueFormToken(req, reply, ctx.settings), '')));
+  app.get('/login', { schema: loginPageRoute }, async (req, reply) => sendPage(reply, 200, loginPage(issueFormToken(req, reply, ctx.settings), '')));
 
-  app.post('/login', async (req: FastifyRequest, reply: FastifyReply) => {
+  app.post('/login', { schema: loginFormRoute }, async (req: FastifyRequest, reply: FastifyReply) => {
     assertFormToken(req, ctx.settings, formField(req, 'csrf'));
     const username = formField(req, 'username', 320);
     try {
@@ -43,11 +44,11 @@ export function registerLoginPages(app: FastifyInstance, ctx: PagesContext): voi
     }
   });
 
-  app.post('/logout', async (req, reply) => {
+  app.post('/logout', { schema: logoutFormRoute }, async (req, reply) => {
     const visitor = await currentVisitor(ctx, req);
     if (visitor !== null) {
       assertSessionCsrf(req, { service: ctx.service, settings: ctx.settings, sessionId: visitor.session.id, presented: formField(req, 'csrf'), tokenRequired: true });
-      await ctx.service.logoutCookieSession(visitor.secret);
+      await ctx.service.logoutCookieSession(visitor.secret, clientContext(req));
     }
     clearSessionCookies(reply, ctx.settings);
     return reply.redirect('/login', 303);

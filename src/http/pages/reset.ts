@@ -6,11 +6,13 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
+import { clientContext } from '../credentials.js';
 import { assertFormToken, issueFormToken } from '../csrf.js';
 import { queryToken, type PagesContext } from './context.js';
 import { formField } from './form-body.js';
 import { html } from './html.js';
 import { csrfField, page, passwordInput, sendPage, sentence, type Notice } from './layout.js';
+import { resetCompleteFormRoute, resetPageRoute, resetRequestFormRoute } from './schemas.js';
 
 function requestPage(csrf: string, notice?: Notice) {
   return page(
@@ -44,7 +46,7 @@ const isBadToken = (err: unknown): boolean =>
 export function registerResetPages(app: FastifyInstance, ctx: PagesContext): void {
   const badLink = (req: FastifyRequest, reply: FastifyReply) => sendPage(reply, 400, requestPage(issueFormToken(req, reply, ctx.settings), BAD_LINK));
 
-  app.get('/reset', async (req, reply) => {
+  app.get('/reset', { schema: resetPageRoute }, async (req, reply) => {
     const token = queryToken(req);
     if (!('token' in (req.query as object))) return sendPage(reply, 200, requestPage(issueFormToken(req, reply, ctx.settings)));
     try {
@@ -56,15 +58,15 @@ export function registerResetPages(app: FastifyInstance, ctx: PagesContext): voi
     }
   });
 
-  app.post('/reset', async (req, reply) => {
+  app.post('/reset', { schema: resetRequestFormRoute }, async (req, reply) => {
     assertFormToken(req, ctx.settings, formField(req, 'csrf'));
-    await ctx.service.requestPasswordReset(formField(req, 'identifier', 320)).catch((err: unknown) => {
+    await ctx.service.requestPasswordReset(formField(req, 'identifier', 320), clientContext(req)).catch((err: unknown) => {
       if (!isAuthError(err, 'INVALID_INPUT')) throw err; // same answer for any input
     });
     return sendPage(reply, 200, page('Check your email', html`<p>If an account matches, we have sent it a link to choose a new password.</p>`));
   });
 
-  app.post('/reset/complete', async (req, reply) => {
+  app.post('/reset/complete', { schema: resetCompleteFormRoute }, async (req, reply) => {
     assertFormToken(req, ctx.settings, formField(req, 'csrf'));
     const token = formField(req, 'token', 200);
     const password = formField(req, 'password');
@@ -74,7 +76,7 @@ export function registerResetPages(app: FastifyInstance, ctx: PagesContext): voi
     };
     try {
       if (password !== formField(req, 'password_confirm')) return await again('The two passwords are not the same.');
-      await ctx.service.completePasswordReset(token, password);
+      await ctx.service.completePasswordReset(token, password, clientContext(req));
     } catch (err) {
       if (isPasswordProblem(err)) return await again(sentence(err.message)).catch(() => badLink(req, reply));
       if (isBadToken(err)) return badLink(req, reply);

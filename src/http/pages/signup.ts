@@ -4,11 +4,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
+import { clientContext } from '../credentials.js';
 import { assertFormToken, issueFormToken } from '../csrf.js';
 import type { PagesContext } from './context.js';
 import { formField } from './form-body.js';
 import { html } from './html.js';
 import { csrfField, page, sendPage, type Notice } from './layout.js';
+import { signupFormRoute, signupPageRoute } from './schemas.js';
 
 function signupPage(csrf: string, email: string, notice?: Notice) {
   return page(
@@ -23,13 +25,13 @@ function signupPage(csrf: string, email: string, notice?: Notice) {
 
 /** Registers GET/POST /signup. */
 export function registerSignupPages(app: FastifyInstance, ctx: PagesContext): void {
-  app.get('/signup', async (req, reply) => sendPage(reply, 200, signupPage(issueFormToken(req, reply, ctx.settings), '')));
+  app.get('/signup', { schema: signupPageRoute }, async (req, reply) => sendPage(reply, 200, signupPage(issueFormToken(req, reply, ctx.settings), '')));
 
-  app.post('/signup', async (req, reply) => {
+  app.post('/signup', { schema: signupFormRoute }, async (req, reply) => {
     assertFormToken(req, ctx.settings, formField(req, 'csrf'));
     const email = formField(req, 'email', 320);
     try {
-      await ctx.service.signUpWithEmail({ email });
+      await ctx.service.signUpWithEmail({ email }, clientContext(req));
     } catch (err) {
       if (!isAuthError(err, 'INVALID_INPUT')) throw err;
       const notice: Notice = { kind: 'error', text: 'Please enter a valid email address.' };

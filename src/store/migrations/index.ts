@@ -7,11 +7,15 @@ import * as core from './2026-11-22T0500-core.js';
 import * as linksPromoOutbox from './2026-11-22T0600-links-promo-outbox.js';
 
 import * as loginThrottle from './2026-11-22T0800-login-throttle.js';
+import * as serviceKeys from './2026-11-22T0900-service-keys.js';
+import * as auditEvents from './2026-11-22T0920-audit-events.js';
 
 const migrations: Record<string, Migration> = {
   '2026-11-22T0500-core': core,
   '2026-11-22T0600-links-promo-outbox': linksPromoOutbox,
   '2026-11-22T0800-login-throttle': loginThrottle,
+  '2026-11-22T0900-service-keys': serviceKeys,
+  '2026-11-22T0920-audit-events': auditEvents,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,162 @@
+/**
+ * `latchkey audit [--account ID|USERNAME|EMAIL] [--type TYPE] [--since ISO] [--limit N] [--json]`:
+ * the security events of the audit_events table, newest first. `--account` matches the
+ * account's id (events outlive a deleted account, so a former id still works) and the keyed hash
+ * of what was typed at a login or reset (so failed attempts on a name with no account show too).
+ * Values are printed with control characters replaced, so a stored user agent cannot forge output.
+ */
+import { loadConfig } from '../../config/index.js';
+import { loginKey } from '../../core/accounts/identifiers.js';
+import { auditIdentifierHash } from '../../core/audit/identifier-hash.js';
+import { AUDIT_EVENT_TYPES, type AuditEventType } from '../../core/ports.js';
+import { auditEventView, findAuditKey, listAuditEvents, type AuditEventRow } from '../../store/audit.js';
+import { createStores, isSchemaCurrent, openDatabase, type OpenedDatabase } from '../../store/index.js';
+import { systemClock } from '../assemble.js';
+import { UsageError, type Command } from '../command.js';
+
+/** The parsed arguments of `latchkey audit`. */
+export interface AuditArgs {
+  account: string | null;
+  type: AuditEventType | null;
+  since: number | null;
+  limit: number;
+  json: boolean;
+}
+
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 10_000;
+const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function shown(value: string): string {
+  return JSON.stringify(value.slice(0, 40));
+}
+
+function parseSince(value: string): number {
+  // A time without a zone is UTC, like every time Latchkey stores.
+  const withZone = value.includes('T') && !/(Z|[+-]\d{2}:\d{2})$/.test(value) ? `${value}Z` : value;
+  const ms = ISO.test(value) ? Date.parse(withZone) : NaN;
+  if (Number.isNaN(ms)) throw new UsageError(`--since must be an ISO 8601 UTC date or time like 2026-11-01 or 2026-11-01T08:30:00Z (got ${shown(value)})`);
+  return ms;
+}
+
+/** Parses the arguments after `audit`; throws UsageError for anything else. */
+export function parseAuditArgs(args: string[]): AuditArgs {
+  const parsed: AuditArgs = { account: null, type: null, since: null, limit: DEFAULT_LIMIT, json: false };
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i] as string;
+    if (arg === '--json') {
+      parsed.json = true;
+      continue;
+    }
+    const match = /^(--account|--type|--since|--limit)(?:=(.*))?$/s.exec(arg);
+    if (!match) throw new UsageError(`unexpected argument ${shown(arg)}`);
+    const flag = match[1] as string;
+    const value = match[2] ?? args[(i += 1)];
+    if (value === undefined || value === '' || (match[2] === undefined && value.startsWith('--'))) throw new UsageError(`${flag} needs a value`);
+    if (flag === '--account') {
+      if (value.length > 1023 || /[\u0000-\u001f\u007f]/.test(value)) throw new UsageError('--account must be an account id, username or email');
+      parsed.account = value;
+    } else if (flag === '--type') {
+      if (!(AUDIT_EVENT_TYPES as readonly string[]).includes(value)) {
+        throw new UsageError(`--type must be one of ${AUDIT_EVENT_TYPES.join(', ')} (got ${shown(value)})`);
+      }
+      parsed.type = value as AuditEventType;
+    } else if (flag === '--since') {
+      parsed.since = parseSince(value);
+    } else {
+      if (!/^\d{1,5}$/.test(value) || Number(value) < 1 || Number(value) > MAX_LIMIT) {
+        throw new UsageError(`--limit must be a whole number from 1 to ${MAX_LIMIT} (got ${shown(value)})`);
+      }
+      parsed.limit = Number(value);
+    }
+  }
+  return parsed;
+}
+
+/** Which account ids and identifier hashes `--account VALUE` stands for. */
+async function resolveAccount(database: OpenedDatabase, value: string): Promise<{ accountId: string | null; identifierHashes: string[] }> {
+  const { accounts, uow } = createStores(database, systemClock);
+  const key = loginKey(value);
+  const found = (UUID.test(value) ? await accounts.findById(uow.db, value.toLowerCase()) : null) ?? (key === null ? null : await accounts.findByLoginKey(uow.db, key));
+  const serverKey = await findAuditKey(database.db);
+  const typed = [value, found?.username ?? null, found?.email ?? null].filter((v): v is string => v !== null);
+  return {
+    accountId: found?.id ?? (UUID.test(value) ? value.toLowerCase() : null),
+    identifierHashes: serverKey === null ? [] : [...new Set(typed.map((v) => auditIdentifierHash(serverKey, v)))],
+  };
+}
+
+/** Runs the command against an opened database; returns what to print. */
+export async function runAudit(args: AuditArgs, database: OpenedDatabase): Promise<string> {
+  const who = args.account === null ? { accountId: null, identifierHashes: [] } : await resolveAccount(database, args.account);
+  const rows =
+    args.account !== null && who.accountId === null && who.identifierHashes.length === 0
+      ? []
+      : await listAuditEvents(database.db, {
+          accountId: who.accountId,
+          identifierHashes: who.identifierHashes,
+          ...(args.type !== null ? { type: args.type } : {}),
+          ...(args.since !== null ? { since: args.since } : {}),
+          limit: args.limit,
+        });
+  if (args.json) return JSON.stringify(rows.map(auditEventView), null, 2);
+  return formatTable(rows);
+}
+
+// Stored values go to a terminal: control characters become '?' so none can forge output.
+function clean(value: string | null): string {
+  return (value ?? '-').replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
+function formatTable(rows: AuditEventRow[]): string {
+  if (rows.length === 0) return 'no events';
+  const header = ['TIME', 'TYPE', 'OUTCOME', 'SURFACE', 'ACCOUNT', 'IP', 'REQUEST ID', 'DETAIL'];
+  const lines = rows.map((r) => [
+    new Date(r.at).toISOString(),
+    r.type,
+    r.outcome,
+    clean(r.surface),
+    clean(r.account_id),
+    clean(r.ip),
+    clean(r.request_id),
+    clean(r.detail),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
+  const format = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number))).join('  ').trimEnd();
+  return [format(header), ...lines.map(format)].join('\n');
+}
+
+/** The `latchkey audit` subcommand. */
+export const auditCommand: Command = {
+  summary: 'show security events (logins, resets, deletions ...)',
+  help: [
+    'Usage: latchkey audit [--account ID|USERNAME|EMAIL] [--type TYPE] [--since ISO] [--limit N] [--json]',
+    '',
+    'Prints the security events recorded at DATABASE_URL, newest first: time (UTC), type, outcome,',
+    'surface, account id, client address, request id and detail. No password, token or cookie is',
+    'ever recorded; what was typed at a login is kept only as a keyed hash.',
+    '',
+    '  --account X  events of this account (its id, username or email; a deleted account by its id),',
+    '               including failed attempts typed with that name',
+    `  --type T     only this type: ${AUDIT_EVENT_TYPES.join(', ')}`,
+    '  --since ISO  only events at or after this UTC date or time (2026-11-01, 2026-11-01T08:30:00Z)',
+    `  --limit N    at most N events (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT})`,
+    '  --json       machine-readable output',
+  ].join('\n'),
+  async run(rawArgs) {
+    const args = parseAuditArgs(rawArgs);
+    const config = loadConfig();
+    const database = await openDatabase(config.databaseUrl);
+    try {
+      if (!(await isSchemaCurrent(database))) {
+        process.stderr.write('latchkey audit: the database schema is not current; run `latchkey migrate` first\n');
+        return 1;
+      }
+      process.stdout.write(`${await runAudit(args, database)}\n`);
+      return 0;
+    } finally {
+      await database.close();
+    }
+  },
+};

@@ -1,0 +1,78 @@
+/**
+ * Administration (issue 8): what an operator does to accounts and to the mail queue, beside the
+ * accounts service rather than inside it. One object serves the `latchkey user` / `sessions`
+ * commands and the /api/v1/admin routes, so both apply the same rules: users are named by id,
+ * username or email; passwords meet the users' policy and are generated when not given;
+ * disabling ends every session at once; deleting is the users' own deletion flow, notice
+ * included. Every change is an audit event in its own transaction, with the surface (`admin`
+ * or `cli`) that made it. The caller authorizes: this module trusts whoever holds it.
+ */
+import { deleteAccount } from '../accounts/delete.js';
+import type { ClientContext, CoreDeps } from '../deps.js';
+import { disableUser, enableUser, revokeUserSessions, type StatusChange } from './account-status.js';
+import { listMail, retryMail, type MailQueueView, type QueuedMail } from './mail-queue.js';
+import { setUserPassword } from './passwords.js';
+import {
+  addUser,
+  adminView,
+  listUsers,
+  resolveUser,
+  showUser,
+  type AdminUser,
+  type AdminUserDetail,
+  type NewUserInput,
+  type UserListQuery,
+  type UserPage,
+} from './users.js';
+
+/** The core's dependencies plus the mail queue's operator view. */
+export type AdminDeps = CoreDeps & { mail: MailQueueView };
+
+export interface AdminService {
+  /** Creates an active account; `generatedPassword` is set (and shown once) when no password was given. */
+  addUser(input: NewUserInput, ctx?: ClientContext): Promise<{ user: AdminUser; generatedPassword: string | null }>;
+  /** A page of accounts, newest first; INVALID_INPUT for a bad limit, status, search or cursor. */
+  listUsers(query?: UserListQuery): Promise<UserPage>;
+  /** The account named by id, username or email, with live sessions and last login; NOT_FOUND otherwise. */
+  showUser(ref: string): Promise<AdminUserDetail>;
+  /** Disables the account and ends every session and refresh chain of it in the same transaction. */
+  disableUser(ref: string, ctx?: ClientContext): Promise<StatusChange>;
+  /** Enables a disabled account (pending again if it never set a password). */
+  enableUser(ref: string, ctx?: ClientContext): Promise<StatusChange>;
+  /** Deletes the account through the users' deletion flow (notice mail included); returns what it was. */
+  deleteUser(ref: string, ctx?: ClientContext): Promise<AdminUser>;
+  /** Sets a password (generated when null), ends every session, voids links, queues the notice. */
+  setPassword(ref: string, password: string | null, ctx?: ClientContext): Promise<{ user: AdminUser; generatedPassword: string | null; sessionsEnded: number }>;
+  /** Ends every session and refresh chain of the account. */
+  revokeSessions(ref: string, ctx?: ClientContext): Promise<{ user: AdminUser; sessionsEnded: number }>;
+  /** The newest 500 outbox messages (or only failed ones), never their data. */
+  listMail(options?: { failedOnly?: boolean }): Promise<QueuedMail[]>;
+  /** Makes a failed or pending message due now; NOT_FOUND when there is none with this id. */
+  retryMail(id: string): Promise<void>;
+}
+
+/** Binds the admin flows to their dependencies. */
+export function createAdminService(deps: AdminDeps): AdminService {
+  return {
+    addUser: (input, ctx) => addUser(deps, input, ctx),
+    listUsers: (query) => listUsers(deps, query),
+    showUser: (ref) => showUser(deps, ref),
+    disableUser: (ref, ctx) => disableUser(deps, ref, ctx),
+    enableUser: (ref, ctx) => enableUser(deps, ref, ctx),
+    async deleteUser(ref, ctx) {
+      const account = await resolveUser(deps, ref);
+      await deleteAccount(deps, account.id, ctx);
+      return adminView(account);
+    },
+    setPassword: (ref, password, ctx) => setUserPassword(deps, ref, password, ctx),
+    revokeSessions: (ref, ctx) => revokeUserSessions(deps, ref, ctx),
+    listMail: (options) => listMail(deps, options),
+    retryMail: (id) => retryMail(deps, id),
+  };
+}
+
+export { ACCOUNT_STATUSES, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './users.js';
+export type { AdminUser, AdminUserDetail, NewUserInput, UserListQuery, UserPage } from './users.js';
+export type { StatusChange } from './account-status.js';
+export type { MailQueueView, QueuedMail } from './mail-queue.js';
+export { mailRecord, userDetailRecord, userRecord, type MailRecord, type UserDetailRecord, type UserRecord } from './records.js';

@@ -1,0 +1,122 @@
+/**
+ * The admin API (issue 8), mounted at /api/v1/admin only when ADMIN_API_KEY is set (otherwise
+ * every path under it is a 404 like any unknown one). The credential is that key as
+ * `Authorization: Bearer <key>`; it is checked in an onRequest hook, before the body is parsed,
+ * by comparing SHA-256 digests with timingSafeEqual, so neither the answer nor its timing says
+ * how much of a guess was right. A user's access token, refresh token or service key is just
+ * another wrong key. Every refusal is an `admin_auth` audit event.
+ *
+ * Nothing here is cookie-authenticated (a browser never sends the key by itself), so CSRF does
+ * not apply; answers are `no-store` and in the native envelope.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { mailRecord, userDetailRecord, userRecord, type AdminService, type UserListQuery } from '../../core/admin/index.js';
+import { AuthError } from '../../core/errors.js';
+import type { AuditLog } from '../../core/ports.js';
+import { bearerToken, clientContext } from '../credentials.js';
+import { useDialect } from '../dialect.js';
+import { sendProblem, sendResult } from '../native/envelope.js';
+import {
+  addUserRoute,
+  deleteUserRoute,
+  disableUserRoute,
+  enableUserRoute,
+  listMailRoute,
+  listUsersRoute,
+  retryMailRoute,
+  revokeSessionsRoute,
+  setPasswordRoute,
+  showUserRoute,
+  type AddUserBody,
+  type ListUsersQuery,
+  type SetPasswordBody,
+  type UserParams,
+} from './schemas.js';
+
+export interface AdminRoutesOptions {
+  admin: AdminService;
+  /** ADMIN_API_KEY. */
+  apiKey: string;
+  audit?: AuditLog | undefined;
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+function listQuery(query: ListUsersQuery): UserListQuery {
+  return {
+    ...(query.limit !== undefined ? { limit: Number(query.limit) } : {}),
+    ...(query.after !== undefined ? { after: query.after } : {}),
+    ...(query.status !== undefined ? { status: query.status } : {}),
+    ...(query.search !== undefined ? { search: query.search } : {}),
+  };
+}
+
+/** Registers the admin routes on an encapsulated scope with the native error format. */
+export async function adminApiRoutes(app: FastifyInstance, opts: AdminRoutesOptions): Promise<void> {
+  const { admin, audit } = opts;
+  const expected = digest(opts.apiKey);
+  const ctx = (req: FastifyRequest) => clientContext(req, 'admin');
+
+  useDialect(app, (reply, problem) => {
+    if (problem.status === 401) reply.header('www-authenticate', 'Bearer realm="latchkey-admin"');
+    return sendProblem(reply, problem);
+  });
+
+  app.addHook('onRequest', async (req) => {
+    const presented = bearerToken(req);
+    if (presented !== null && timingSafeEqual(digest(presented), expected)) return;
+    await audit?.note({ type: 'admin_auth', outcome: 'rejected', ctx: ctx(req), detail: { reason: presented === null ? 'no_key' : 'wrong_key' } });
+    throw new AuthError('NOT_AUTHENTICATED', 'send the admin API key as Authorization: Bearer <ADMIN_API_KEY>');
+  });
+
+  app.post<{ Body: AddUserBody }>('/users', { schema: addUserRoute }, async (req, reply) => {
+    const { user, generatedPassword } = await admin.addUser(req.body, ctx(req));
+    return sendResult(reply.code(201), { user: userRecord(user), generatedPassword });
+  });
+
+  app.get<{ Querystring: ListUsersQuery }>('/users', { schema: listUsersRoute }, async (req, reply) => {
+    const page = await admin.listUsers(listQuery(req.query));
+    return sendResult(reply, { users: page.users.map(userRecord), next: page.next });
+  });
+
+  app.get<{ Params: UserParams }>('/users/:id', { schema: showUserRoute }, async (req, reply) => {
+    return sendResult(reply, { user: userDetailRecord(await admin.showUser(req.params.id)) });
+  });
+
+  app.post<{ Params: UserParams }>('/users/:id/disable', { schema: disableUserRoute }, async (req, reply) => {
+    const change = await admin.disableUser(req.params.id, ctx(req));
+    return sendResult(reply, { user: userRecord(change.user), changed: change.changed, sessionsEnded: change.sessionsEnded });
+  });
+
+  app.post<{ Params: UserParams }>('/users/:id/enable', { schema: enableUserRoute }, async (req, reply) => {
+    const change = await admin.enableUser(req.params.id, ctx(req));
+    return sendResult(reply, { user: userRecord(change.user), changed: change.changed, sessionsEnded: change.sessionsEnded });
+  });
+
+  app.delete<{ Params: UserParams }>('/users/:id', { schema: deleteUserRoute }, async (req, reply) => {
+    return sendResult(reply, { user: userRecord(await admin.deleteUser(req.params.id, ctx(req))) });
+  });
+
+  app.put<{ Params: UserParams; Body: SetPasswordBody }>('/users/:id/password', { schema: setPasswordRoute }, async (req, reply) => {
+    const done = await admin.setPassword(req.params.id, req.body.password ?? null, ctx(req));
+    return sendResult(reply, { user: userRecord(done.user), generatedPassword: done.generatedPassword, sessionsEnded: done.sessionsEnded });
+  });
+
+  app.delete<{ Params: UserParams }>('/users/:id/sessions', { schema: revokeSessionsRoute }, async (req, reply) => {
+    const done = await admin.revokeSessions(req.params.id, ctx(req));
+    return sendResult(reply, { user: userRecord(done.user), sessionsEnded: done.sessionsEnded });
+  });
+
+  app.get<{ Querystring: { failed?: 'true' | 'false' } }>('/outbox', { schema: listMailRoute }, async (req, reply) => {
+    const messages = await admin.listMail({ failedOnly: req.query.failed === 'true' });
+    return sendResult(reply, { messages: messages.map(mailRecord) });
+  });
+
+  app.post<{ Params: { id: string } }>('/outbox/:id/retry', { schema: retryMailRoute }, async (req, reply) => {
+    await admin.retryMail(req.params.id);
+    return sendResult(reply, { id: req.params.id, retried: true });
+  });
+}
