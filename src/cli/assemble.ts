@@ -5,10 +5,8 @@
 import type { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
-import { loadCommonPasswords } from '../config/password-list.js';
 import { newSecret } from '../core/credentials/secrets.js';
-import { createAdminService, type AdminService, type MailQueueView } from '../core/admin/index.js';
-import type { CorePolicy } from '../core/deps.js';
+import { createAdminService, type AdminService } from '../core/admin/index.js';
 import type { AuditLog, Clock, PasswordHasher } from '../core/ports.js';
 import { createAccountsService, type AccountsService } from '../core/service.js';
 import { createServiceAccess, type ServiceAccess } from '../core/services/index.js';
@@ -19,6 +17,7 @@ import { buildApp } from '../http/app.js';
 import { loggerOptions } from '../http/logging.js';
 import { createMetrics, type Metrics } from '../http/metrics/registry.js';
 import { buildMetricsListener } from '../http/metrics/routes.js';
+import { adminMailQueue, corePolicy, systemClock } from './core-wiring.js';
 import { createMaintenance, type Maintenance } from './maintenance.js';
 import { createDevOutboxMailer } from '../mail/dev-outbox.js';
 import { createSmtpMailer } from '../mail/mailer.js';
@@ -69,56 +68,6 @@ export interface Latchkey {
   close(): Promise<void>;
 }
 
-export const systemClock: Clock = { now: () => Date.now() };
-
-/** The outbox queue as the admin flows read it (the rows `latchkey outbox` lists, in the core's shape). */
-export function adminMailQueue(queue: OutboxQueue): MailQueueView {
-  return {
-    async list(options) {
-      const rows = await queue.list(options);
-      return rows.map((r) => ({
-        id: r.id,
-        template: r.template,
-        recipient: r.recipient,
-        status: r.status,
-        attempts: r.attempts,
-        createdAt: r.created_at,
-        nextAttemptAt: r.status === 'pending' ? r.next_attempt_at : null,
-        sentAt: r.sent_at,
-        lastError: r.last_error,
-      }));
-    },
-    retry: (id, now) => queue.retry(id, now),
-  };
-}
-
-/** The core's policy numbers from the configuration. */
-export function corePolicy(config: Config): CorePolicy {
-  return {
-    accessTokenTtl: config.accessTokenTtl,
-    refreshIdleTtl: config.refreshIdleTtl,
-    refreshAbsoluteTtl: config.refreshAbsoluteTtl,
-    refreshReuseGrace: config.refreshReuseGrace,
-    sessionIdleTtl: config.sessionIdleTtl,
-    sessionAbsoluteTtl: config.sessionAbsoluteTtl,
-    passwordRules: { minLength: config.passwordMinLength, commonPasswords: loadCommonPasswords() },
-    throttle: {
-      freeFailures: config.loginFreeFailures,
-      maxDelay: config.loginMaxDelay,
-      ipFailuresPerMinute: config.loginIpFailuresPerMinute,
-    },
-    touchInterval: 60,
-    confirmTokenTtl: config.confirmTokenTtl,
-    resetTokenTtl: config.resetTokenTtl,
-    resetMode: config.passwordResetMode,
-    accountDomains: config.accountDomains,
-    addressLimits: {
-      registrationsPerHour: config.registrationsPerIpHour,
-      mailRequestsPerHour: config.mailRequestsPerIpHour,
-      tokenFailuresPerMinute: config.tokenFailuresPerIpMinute,
-    },
-  };
-}
 
 /** Opens the database, migrates it, and builds the service and the app. */
 export async function assembleLatchkey(config: Config, options: AssembleOptions = {}): Promise<Latchkey> {

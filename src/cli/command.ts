@@ -1,7 +1,5 @@
-/** The shape of a CLI subcommand. */
+/** The shape of a CLI subcommand (its one-line summary is in main.ts, so `latchkey --help` loads no command). */
 export interface Command {
-  /** One line for `latchkey --help`. */
-  summary: string;
   /** The full `--help` text. */
   help: string;
   /** Runs with the arguments after the command name; resolves to the exit status. */

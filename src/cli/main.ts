@@ -3,27 +3,19 @@
  * dispatches. Bad arguments or configuration: one line on stderr and exit status 2 or 1.
  */
 import { ConfigError } from '../config/index.js';
-import { auditCommand } from './commands/audit.js';
-import { keysCommand } from './commands/keys.js';
-import { migrateCommand } from './commands/migrate.js';
-import { outboxCommand } from './commands/outbox.js';
-import { promoCommand } from './commands/promo.js';
-import { serveCommand } from './commands/serve.js';
-import { serviceCommand } from './commands/service.js';
-import { sessionsCommand } from './commands/sessions.js';
-import { userCommand } from './commands/user.js';
 import { UsageError, type Command } from './command.js';
 
-const commands: Record<string, Command> = {
-  serve: serveCommand,
-  migrate: migrateCommand,
-  outbox: outboxCommand,
-  keys: keysCommand,
-  promo: promoCommand,
-  service: serviceCommand,
-  audit: auditCommand,
-  user: userCommand,
-  sessions: sessionsCommand,
+/** Each command's one-line summary, and its module, loaded only when that command runs. */
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  serve: { summary: 'run the HTTP server (runs pending migrations first)', load: async () => (await import('./commands/serve.js')).serveCommand },
+  migrate: { summary: 'apply pending database migrations', load: async () => (await import('./commands/migrate.js')).migrateCommand },
+  outbox: { summary: 'list queued email, or retry a failed one', load: async () => (await import('./commands/outbox.js')).outboxCommand },
+  keys: { summary: 'list or rotate the JWT signing keys', load: async () => (await import('./commands/keys.js')).keysCommand },
+  promo: { summary: 'add or list promo codes', load: async () => (await import('./commands/promo.js')).promoCommand },
+  service: { summary: 'add, list or revoke service keys (for /api/v1/introspect)', load: async () => (await import('./commands/service.js')).serviceCommand },
+  audit: { summary: 'show security events (logins, resets, deletions ...)', load: async () => (await import('./commands/audit.js')).auditCommand },
+  user: { summary: 'add, list, show, disable, enable or delete accounts; set a password', load: async () => (await import('./commands/user.js')).userCommand },
+  sessions: { summary: 'end every session of an account', load: async () => (await import('./commands/sessions.js')).sessionsCommand },
 };
 
 function usage(): string {
@@ -38,11 +30,12 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stdout.write(`${usage()}\n`);
     return name ? 0 : 2;
   }
-  const command = commands[name];
-  if (!command) {
+  const entry = commands[name];
+  if (!entry) {
     process.stderr.write(`latchkey: unknown command "${name}"; run latchkey --help\n`);
     return 2;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(`${command.help}\n`);
     return 0;

@@ -11,7 +11,7 @@ import { auditIdentifierHash } from '../../core/audit/identifier-hash.js';
 import { AUDIT_EVENT_TYPES, type AuditEventType } from '../../core/ports.js';
 import { auditEventView, findAuditKey, listAuditEvents, type AuditEventRow } from '../../store/audit.js';
 import { createStores, isSchemaCurrent, openDatabase, type OpenedDatabase } from '../../store/index.js';
-import { systemClock } from '../assemble.js';
+import { systemClock } from '../core-wiring.js';
 import { UsageError, type Command } from '../command.js';
 
 /** The parsed arguments of `latchkey audit`. */
@@ -129,7 +129,6 @@ function formatTable(rows: AuditEventRow[]): string {
 
 /** The `latchkey audit` subcommand. */
 export const auditCommand: Command = {
-  summary: 'show security events (logins, resets, deletions ...)',
   help: [
     'Usage: latchkey audit [--account ID|USERNAME|EMAIL] [--type TYPE] [--since ISO] [--limit N] [--json]',
     '',

@@ -6,7 +6,7 @@
 import { loadConfig } from '../../config/index.js';
 import { createJwtSigner } from '../../crypto/jwt-signer.js';
 import { createStores, isSchemaCurrent, openDatabase } from '../../store/index.js';
-import { systemClock } from '../assemble.js';
+import { systemClock } from '../core-wiring.js';
 import { UsageError, type Command } from '../command.js';
 
 const HELP = `Usage:
@@ -14,7 +14,6 @@ const HELP = `Usage:
   latchkey keys rotate [--json]   add a new signing key; older keys keep verifying`;
 
 export const keysCommand: Command = {
-  summary: 'list or rotate the JWT signing keys',
   help: HELP,
   async run(args) {
     const [action, ...rest] = args;

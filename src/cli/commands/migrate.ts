@@ -4,7 +4,6 @@ import { migrateToLatest, openDatabase } from '../../store/index.js';
 import { expectNoArguments, type Command } from '../command.js';
 
 export const migrateCommand: Command = {
-  summary: 'apply pending database migrations',
   help: 'Usage: latchkey migrate\n\nApplies every pending migration to DATABASE_URL and exits.',
   async run(args) {
     expectNoArguments(args);

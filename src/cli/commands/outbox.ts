@@ -85,7 +85,6 @@ function formatTable(rows: OutboxSummary[]): string {
 
 /** The `latchkey outbox` subcommand. */
 export const outboxCommand: Command = {
-  summary: 'list queued email, or retry a failed one',
   help: [
     'Usage: latchkey outbox [--failed] [--json]',
     '       latchkey outbox --retry ID [--json]',

@@ -9,7 +9,7 @@ import type { PromoCode } from '../../core/ports.js';
 import { addPromoCode, listPromoCodes } from '../../core/promo/promo-codes.js';
 import type { PromoInput } from '../../core/service.js';
 import { createStores, isSchemaCurrent, openDatabase } from '../../store/index.js';
-import { systemClock } from '../assemble.js';
+import { systemClock } from '../core-wiring.js';
 import { UsageError, type Command } from '../command.js';
 
 export type PromoArgs = { action: 'list'; json: boolean } | { action: 'add'; json: boolean; input: PromoInput };
@@ -88,7 +88,6 @@ function toLine(p: PromoCode): string {
 }
 
 export const promoCommand: Command = {
-  summary: 'add or list promo codes',
   help: HELP,
   async run(args) {
     const parsed = parsePromoArgs(args);

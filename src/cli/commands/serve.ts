@@ -1,10 +1,8 @@
 /** `latchkey serve`: migrates, then serves HTTP until SIGTERM or SIGINT, finishing in-flight requests. */
 import { loadConfig } from '../../config/index.js';
-import { assembleLatchkey } from '../assemble.js';
 import { expectNoArguments, type Command } from '../command.js';
 
 export const serveCommand: Command = {
-  summary: 'run the HTTP server (runs pending migrations first)',
   help: [
     'Usage: latchkey serve',
     '',
@@ -15,6 +13,8 @@ export const serveCommand: Command = {
   async run(args) {
     expectNoArguments(args);
     const config = loadConfig();
+    // Loaded here, not at the top: the other commands start without the web stack.
+    const { assembleLatchkey } = await import('../assemble.js');
     const latchkey = await assembleLatchkey(config, { startMailSender: true, startMaintenance: true });
     try {
       await latchkey.app.listen({ port: config.port, host: config.host });

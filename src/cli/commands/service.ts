@@ -16,7 +16,7 @@ import {
 } from '../../core/services/service-keys.js';
 import { createStores, isSchemaCurrent, openDatabase } from '../../store/index.js';
 import { createServiceKeyStore } from '../../store/service-keys.js';
-import { systemClock } from '../assemble.js';
+import { systemClock } from '../core-wiring.js';
 import { UsageError, type Command } from '../command.js';
 
 export type ServiceArgs =
@@ -118,7 +118,6 @@ async function runParsed(deps: ServiceKeyDeps, parsed: ServiceArgs): Promise<str
 }
 
 export const serviceCommand: Command = {
-  summary: 'add, list or revoke service keys (for /api/v1/introspect)',
   help: HELP,
   async run(args) {
     const parsed = parseServiceArgs(args);

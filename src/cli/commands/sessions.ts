@@ -37,7 +37,6 @@ node. The account is unchanged; its owner can log in again (see latchkey user di
 Exit status: 0 done, 1 no such account, 2 bad arguments.`;
 
 export const sessionsCommand: Command = {
-  summary: 'end every session of an account',
   help: HELP,
   async run(args) {
     const parsed = parseSessionsArgs(args);

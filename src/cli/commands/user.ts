@@ -31,7 +31,7 @@ import { createArgon2Hasher } from '../../crypto/argon2-hasher.js';
 import { createAuditLog } from '../../store/audit.js';
 import { createStores, isSchemaCurrent, openDatabase } from '../../store/index.js';
 import { createOutboxQueue } from '../../store/outbox.js';
-import { adminMailQueue, corePolicy, systemClock } from '../assemble.js';
+import { adminMailQueue, corePolicy, systemClock } from '../core-wiring.js';
 import { UsageError, type Command } from '../command.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -373,7 +373,6 @@ without it a strong password is generated and printed once. The password policy 
 Exit status: 0 done, 1 not found or refused, 2 bad arguments.`;
 
 export const userCommand: Command = {
-  summary: 'add, list, show, disable, enable or delete accounts; set a password',
   help: HELP,
   async run(args) {
     const parsed = parseUserArgs(args);

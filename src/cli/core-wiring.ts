@@ -1,0 +1,62 @@
+/**
+ * The core's wiring that needs no HTTP: the system clock, the policy numbers from the
+ * configuration, and the outbox as the admin flows read it. The CLI's database commands import
+ * this, not assemble.ts, so they start without loading the web stack.
+ */
+import type { Config } from '../config/index.js';
+import { loadCommonPasswords } from '../config/password-list.js';
+import type { MailQueueView } from '../core/admin/index.js';
+import type { CorePolicy } from '../core/deps.js';
+import type { Clock } from '../core/ports.js';
+import type { OutboxQueue } from '../store/outbox.js';
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** The outbox queue as the admin flows read it (the rows `latchkey outbox` lists, in the core's shape). */
+export function adminMailQueue(queue: OutboxQueue): MailQueueView {
+  return {
+    async list(options) {
+      const rows = await queue.list(options);
+      return rows.map((r) => ({
+        id: r.id,
+        template: r.template,
+        recipient: r.recipient,
+        status: r.status,
+        attempts: r.attempts,
+        createdAt: r.created_at,
+        nextAttemptAt: r.status === 'pending' ? r.next_attempt_at : null,
+        sentAt: r.sent_at,
+        lastError: r.last_error,
+      }));
+    },
+    retry: (id, now) => queue.retry(id, now),
+  };
+}
+
+/** The core's policy numbers from the configuration. */
+export function corePolicy(config: Config): CorePolicy {
+  return {
+    accessTokenTtl: config.accessTokenTtl,
+    refreshIdleTtl: config.refreshIdleTtl,
+    refreshAbsoluteTtl: config.refreshAbsoluteTtl,
+    refreshReuseGrace: config.refreshReuseGrace,
+    sessionIdleTtl: config.sessionIdleTtl,
+    sessionAbsoluteTtl: config.sessionAbsoluteTtl,
+    passwordRules: { minLength: config.passwordMinLength, commonPasswords: loadCommonPasswords() },
+    throttle: {
+      freeFailures: config.loginFreeFailures,
+      maxDelay: config.loginMaxDelay,
+      ipFailuresPerMinute: config.loginIpFailuresPerMinute,
+    },
+    touchInterval: 60,
+    confirmTokenTtl: config.confirmTokenTtl,
+    resetTokenTtl: config.resetTokenTtl,
+    resetMode: config.passwordResetMode,
+    accountDomains: config.accountDomains,
+    addressLimits: {
+      registrationsPerHour: config.registrationsPerIpHour,
+      mailRequestsPerHour: config.mailRequestsPerIpHour,
+      tokenFailuresPerMinute: config.tokenFailuresPerIpMinute,
+    },
+  };
+}
