@@ -10,6 +10,7 @@ import SQLite from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { openSnapshotReader, type SnapshotStatement } from './sqlite-snapshot.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -19,11 +20,11 @@ export interface OpenedDatabase {
   /** The PostgreSQL schema in use, when the URL named one. */
   schema: string | undefined;
   /**
-   * SQLite files only: a cached statement on a second, read-only connection. Hot reads outside a
-   * transaction use it synchronously, without waiting for the writer connection; WAL gives it a
-   * snapshot of committed data only, so it never sees another request's uncommitted writes.
+   * SQLite files only: a cached statement on a second, read-only connection (sqlite-snapshot.ts).
+   * Hot reads outside a transaction use it synchronously, without waiting for the writer
+   * connection, and see committed data only.
    */
-  reader?: (sql: string) => SQLite.Statement;
+  reader?: (sql: string) => SnapshotStatement;
   close(): Promise<void>;
 }
 
@@ -32,20 +33,32 @@ export interface OpenOptions {
   poolSize?: number;
 }
 
+/** Begins write transactions IMMEDIATE; tells `onRelease` each time the writer connection is given back (after a statement or a transaction). */
 class ImmediateSqliteDriver extends SqliteDriver {
+  readonly #onRelease: () => void;
+  constructor(database: SQLite.Database, onRelease: () => void) {
+    super({ database });
+    this.#onRelease = onRelease;
+  }
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+  override async releaseConnection(): Promise<void> {
+    this.#onRelease();
+    await super.releaseConnection();
   }
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
   readonly #database: SQLite.Database;
-  constructor(database: SQLite.Database) {
+  readonly #onRelease: () => void;
+  constructor(database: SQLite.Database, onRelease: () => void = () => {}) {
     super({ database });
     this.#database = database;
+    this.#onRelease = onRelease;
   }
   override createDriver(): SqliteDriver {
-    return new ImmediateSqliteDriver({ database: this.#database });
+    return new ImmediateSqliteDriver(this.#database, this.#onRelease);
   }
 }
 
@@ -91,18 +104,21 @@ function openSqlite(path: string): OpenedDatabase {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(withStatementCache(database)) });
-  if (inMemory) return { db, dialect: 'sqlite', schema: undefined, close: () => db.destroy() };
-  const readOnly = withStatementCache(new SQLite(path, { readonly: true }));
-  readOnly.pragma('busy_timeout = 5000');
+  if (inMemory) {
+    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(withStatementCache(database)) });
+    return { db, dialect: 'sqlite', schema: undefined, close: () => db.destroy() };
+  }
+  // Anything written on the writer ends the readers' shared snapshot, so it is seen at once.
+  const snapshots = openSnapshotReader(path);
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(withStatementCache(database), snapshots.invalidate) });
   return {
     db,
     dialect: 'sqlite',
     schema: undefined,
-    reader: (sql) => readOnly.prepare(sql),
+    reader: (sql) => snapshots.statement(sql),
     close: async () => {
       await db.destroy();
-      readOnly.close();
+      snapshots.close();
     },
   };
 }

@@ -56,7 +56,7 @@ export function prepared<Args extends Record<string, unknown>, Row = unknown>(
  */
 export function preparedRead<Args extends Record<string, unknown>, Row>(
   root: Kysely<Database>,
-  reader: ((sql: string) => { get(...params: unknown[]): unknown }) | undefined,
+  reader: ((sql: string) => { get(params: readonly unknown[]): unknown }) | undefined,
   build: Build<Args, Row>,
 ): (tx: Tx, args: Args) => Promise<Row | undefined> {
   const viaKysely = prepared<Args, Row>(build);
@@ -64,6 +64,6 @@ export function preparedRead<Args extends Record<string, unknown>, Row>(
   return async (tx, args) => {
     if (!reader || q(tx) !== root) return (await viaKysely(tx, args)).rows[0];
     const { compiled, parameters } = fill(root, args);
-    return reader(compiled.sql).get(...parameters) as Row | undefined;
+    return reader(compiled.sql).get(parameters) as Row | undefined;
   };
 }

@@ -1,13 +1,16 @@
 /**
  * On a SQLite file, session checks read through a second, read-only connection. A write that
  * committed on the writer (logout, refresh, password change) must be seen by the very next
- * check, and nothing uncommitted ever is.
+ * check, and nothing uncommitted ever is. Reads share one snapshot until the end of the event-loop
+ * turn: a change made by another process (the CLI) is seen by any request after that.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import SQLite from 'better-sqlite3';
 import { bearer, call } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { login, register } from '../support/native.js';
@@ -53,5 +56,31 @@ describe('SQLite file: session checks on the read-only connection', { skip: proc
     );
     assert.equal(seenInside, 200, 'the uncommitted revocation is invisible to other requests');
     assert.equal((await me(pair.access)).status, 200, 'and it was rolled back');
+  });
+
+  it('sees a change made by another process (latchkey user disable) from the next event-loop turn on', async () => {
+    await register(t.app, 'other-process', 'reader-password');
+    const pair = await login(t.app, 'other-process', 'reader-password');
+    assert.equal((await me(pair.access)).status, 200);
+    const other = new SQLite(join(dir, 'reader.db'));
+    try {
+      other.pragma('busy_timeout = 5000');
+      other.prepare("update accounts set status = 'disabled' where username = 'other-process'").run();
+      await nextTurn();
+      assert.equal((await me(pair.access)).status, 401, 'refused once the other connection committed');
+      other.prepare("update accounts set status = 'active' where username = 'other-process'").run();
+      await nextTurn();
+      assert.equal((await me(pair.access)).status, 200, 'and accepted again');
+    } finally {
+      other.close();
+    }
+  });
+
+  it('serves many checks in one turn from one snapshot, then sees a logout made between two of them', async () => {
+    const pair = await login(t.app, 'reader', 'reader-password');
+    const statuses = await Promise.all(Array.from({ length: 20 }, () => me(pair.access)));
+    assert.deepEqual(new Set(statuses.map((r) => r.status)), new Set([200]));
+    await call(t.app, 'DELETE', '/api/v1/account/logout', { headers: bearer(pair.access) });
+    assert.equal((await me(pair.access)).status, 401, 'the writer ended the snapshot');
   });
 });
