@@ -4,7 +4,9 @@
  * regenerates docs/benchmarks.md. Loopback only; every load run is bounded in time.
  * Environment: BENCH_SECONDS (per run, default 4), BENCH_DATABASE_URL (PostgreSQL base URL,
  * default postgres://postgres@127.0.0.1:5432/test; "off" skips it), BENCH_GROWTH (accounts for
- * the growth test, default 1000000).
+ * the growth test, default 1000000), BENCH_ONLY (a comma-separated list of scenarios and of
+ * storm, growth: a partial run for profiling; it writes bench/results/partial-<date>.json and
+ * leaves docs/benchmarks.md alone).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +17,8 @@ import pg from 'pg';
 import { argon2Rate, bareFastify } from './baselines.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 import { startLatchkey, type Running } from './lib/processes.js';
-import { seedAccounts, seedSessions, sessionSecret, signAccessTokens } from './lib/seed.js';
+import { buildContext, ISSUER } from './lib/context.js';
+import { seedAccounts, seedSessions, signAccessTokens } from './lib/seed.js';
 import { writeReport } from './report.js';
 import { PASSWORD, scenarioRequests, type BenchContext, type ScenarioName } from './scenarios.js';
 
@@ -23,7 +26,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONNECTIONS = [10, 50];
 const GROWTH = Number(process.env.BENCH_GROWTH ?? 1_000_000);
 const BASE_ACCOUNTS = 1000;
-const ISSUER = 'latchkey-bench';
 const SCENARIOS: ScenarioName[] = [
   'register',
   'login_jwt',
@@ -35,6 +37,9 @@ const SCENARIOS: ScenarioName[] = [
   'logout',
   'mixed',
 ];
+
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
+const wanted = (part: string): boolean => ONLY === null || ONLY.has(part);
 
 export interface DatabaseResults {
   startupColdMs: number;
@@ -68,7 +73,6 @@ async function start(env: Record<string, string>): Promise<Running> {
 }
 
 const log = (msg: string): void => void process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${msg}\n`);
-const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 
 async function postgresReachable(url: string): Promise<boolean> {
   const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
@@ -93,21 +97,6 @@ async function probe(server: Running, name: ScenarioName): Promise<boolean> {
   return res.status !== 404;
 }
 
-async function buildContext(dbUrl: string, passwordHash: string): Promise<BenchContext> {
-  const now = Date.now();
-  await seedAccounts(dbUrl, 0, BASE_ACCOUNTS, passwordHash, now);
-  await seedSessions(dbUrl, 'token', 0, BASE_ACCOUNTS, now, BASE_ACCOUNTS);
-  await seedSessions(dbUrl, 'cookie', 0, BASE_ACCOUNTS, now, BASE_ACCOUNTS);
-  await seedSessions(dbUrl, 'token', 100_000, 102_000, now, BASE_ACCOUNTS);
-  await seedSessions(dbUrl, 'token', 200_000, 260_000, now, BASE_ACCOUNTS);
-  return {
-    accounts: BASE_ACCOUNTS,
-    accessTokens: await signAccessTokens(dbUrl, ISSUER, range(0, BASE_ACCOUNTS), now, BASE_ACCOUNTS),
-    cookieSessions: range(0, BASE_ACCOUNTS),
-    refreshPool: range(100_000, 102_000).map((i) => sessionSecret('token', i)),
-    logoutPool: await signAccessTokens(dbUrl, ISSUER, range(200_000, 260_000), now, BASE_ACCOUNTS),
-  };
-}
 
 async function measureDatabase(label: string, dbUrl: string, passwordHash: string): Promise<DatabaseResults> {
   const env = { DATABASE_URL: dbUrl, JWT_ISSUER: ISSUER };
@@ -118,7 +107,7 @@ async function measureDatabase(label: string, dbUrl: string, passwordHash: strin
   server = await start(env);
   const startupWarmMs = server.startupMs;
   log(`${label}: start-up cold ${startupColdMs.toFixed(0)} ms, warm ${startupWarmMs.toFixed(0)} ms; seeding`);
-  const ctx = await buildContext(dbUrl, passwordHash);
+  const ctx = await buildContext(dbUrl, passwordHash, BASE_ACCOUNTS);
   const results: DatabaseResults = {
     startupColdMs,
     startupWarmMs,
@@ -129,7 +118,7 @@ async function measureDatabase(label: string, dbUrl: string, passwordHash: strin
     mixedPeakRssMiB: 0,
   };
 
-  for (const name of SCENARIOS.filter((s) => s !== 'mixed')) {
+  for (const name of SCENARIOS.filter((s) => s !== 'mixed' && wanted(s))) {
     if (!(await probe(server, name))) {
       results.skipped.push(name);
       log(`${label}: ${name} skipped (route not served)`);
@@ -142,6 +131,18 @@ async function measureDatabase(label: string, dbUrl: string, passwordHash: strin
     }
   }
 
+  if (wanted('storm')) await measureStorm(label, server, ctx, results);
+  if (wanted('mixed')) {
+    await server.stop();
+    server = await start(env);
+    await measureMixed(label, server, ctx, results);
+  }
+  if (GROWTH > BASE_ACCOUNTS && wanted('growth')) await measureGrowth(label, dbUrl, passwordHash, server, ctx, results);
+  await server.stop();
+  return results;
+}
+
+async function measureStorm(label: string, server: Running, ctx: BenchContext, results: DatabaseResults): Promise<void> {
   log(`${label}: session checks alone, then during a 50-connection login storm`);
   const alone = await runLoad({ url: server.url, connections: 10, seconds: SECONDS, requests: scenarioRequests('me_bearer', ctx) });
   const [during, storm] = await Promise.all([
@@ -150,9 +151,9 @@ async function measureDatabase(label: string, dbUrl: string, passwordHash: strin
   ]);
   results.storm = { aloneRps: alone.rps, duringRps: during.rps, loginRps: storm.rps };
   log(`${label}: storm: alone ${alone.rps.toFixed(0)}, during ${during.rps.toFixed(0)} req/s (logins ${storm.rps.toFixed(0)}/s)`);
+}
 
-  await server.stop();
-  server = await start(env);
+async function measureMixed(label: string, server: Running, ctx: BenchContext, results: DatabaseResults): Promise<void> {
   for (const c of CONNECTIONS) {
     const r = await runLoad({ url: server.url, connections: c, seconds: SECONDS, requests: scenarioRequests('mixed', ctx) });
     (results.scenarios.mixed ??= {})[c] = r;
@@ -160,25 +161,23 @@ async function measureDatabase(label: string, dbUrl: string, passwordHash: strin
   }
   results.mixedPeakRssMiB = server.peakRssMiB();
   log(`${label}: peak RSS in the mixed workload ${results.mixedPeakRssMiB.toFixed(0)} MiB`);
+}
 
-  if (GROWTH > BASE_ACCOUNTS) {
-    log(`${label}: growing to ${GROWTH} accounts and sessions`);
-    const t0 = performance.now();
-    const now = Date.now();
-    await seedAccounts(dbUrl, BASE_ACCOUNTS, GROWTH, passwordHash, now);
-    // Session numbers above every range used so far; session i belongs to account i mod GROWTH.
-    const offset = 10 * GROWTH;
-    await seedSessions(dbUrl, 'token', offset, offset + GROWTH, now, GROWTH);
-    const seedSeconds = (performance.now() - t0) / 1000;
-    const sample = Array.from({ length: 1000 }, () => offset + Math.floor(Math.random() * GROWTH));
-    const big: BenchContext = { ...ctx, accounts: GROWTH, accessTokens: await signAccessTokens(dbUrl, ISSUER, sample, now, GROWTH) };
-    const me = await runLoad({ url: server.url, connections: 10, seconds: SECONDS, requests: scenarioRequests('me_bearer', big) });
-    const login = await runLoad({ url: server.url, connections: 10, seconds: SECONDS, requests: scenarioRequests('login_jwt', big) });
-    results.growth = { accounts: GROWTH, meRps: me.rps, loginRps: login.rps, seedSeconds };
-    log(`${label}: at ${GROWTH}: me ${me.rps.toFixed(0)} req/s, login ${login.rps.toFixed(1)} req/s (seeded in ${seedSeconds.toFixed(0)} s)`);
-  }
-  await server.stop();
-  return results;
+async function measureGrowth(label: string, dbUrl: string, passwordHash: string, server: Running, ctx: BenchContext, results: DatabaseResults): Promise<void> {
+  log(`${label}: growing to ${GROWTH} accounts and sessions`);
+  const t0 = performance.now();
+  const now = Date.now();
+  await seedAccounts(dbUrl, BASE_ACCOUNTS, GROWTH, passwordHash, now);
+  // Session numbers above every range used so far; session i belongs to account i mod GROWTH.
+  const offset = 10 * GROWTH;
+  await seedSessions(dbUrl, 'token', offset, offset + GROWTH, now, GROWTH);
+  const seedSeconds = (performance.now() - t0) / 1000;
+  const sample = Array.from({ length: 1000 }, () => offset + Math.floor(Math.random() * GROWTH));
+  const big: BenchContext = { ...ctx, accounts: GROWTH, accessTokens: await signAccessTokens(dbUrl, ISSUER, sample, now, GROWTH) };
+  const me = await runLoad({ url: server.url, connections: 10, seconds: SECONDS, requests: scenarioRequests('me_bearer', big) });
+  const login = await runLoad({ url: server.url, connections: 10, seconds: SECONDS, requests: scenarioRequests('login_jwt', big) });
+  results.growth = { accounts: GROWTH, meRps: me.rps, loginRps: login.rps, seedSeconds };
+  log(`${label}: at ${GROWTH}: me ${me.rps.toFixed(0)} req/s, login ${login.rps.toFixed(1)} req/s (seeded in ${seedSeconds.toFixed(0)} s)`);
 }
 
 async function main(): Promise<void> {
@@ -223,6 +222,12 @@ async function main(): Promise<void> {
     log('postgres: not reachable, skipped');
   }
 
+  if (ONLY !== null) {
+    const partial = `bench/results/partial-${results.date.slice(0, 10)}.json`;
+    writeFileSync(partial, `${JSON.stringify(results, null, 2)}\n`);
+    log(`partial run (BENCH_ONLY): wrote ${partial} only`);
+    return;
+  }
   const file = `bench/results/${results.date.slice(0, 10)}.json`;
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   writeReport(results, file);

@@ -73,11 +73,11 @@ export async function startProcess(args: string[], env: Record<string, string>, 
   };
 }
 
-/** Starts Latchkey from the compiled build. */
-export async function startLatchkey(env: Record<string, string>): Promise<Running> {
+/** Starts Latchkey from the compiled build; `nodeArgs` go before the script (e.g. --cpu-prof). */
+export async function startLatchkey(env: Record<string, string>, nodeArgs: string[] = []): Promise<Running> {
   const port = await freePort();
   return startProcess(
-    ['dist/cli/main.js', 'serve'],
+    [...nodeArgs, 'dist/cli/main.js', 'serve'],
     // The load comes from one address: lift the per-address limits, which would cap `register` (and count refresh races).
     { LOG_LEVEL: 'warn', HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, JWT_ISSUER: 'latchkey-bench', REGISTRATION_PER_IP_HOUR: '1000000', MAIL_REQUESTS_PER_IP_HOUR: '1000000', TOKEN_FAILURES_PER_IP_MINUTE: '1000000', ...env },
     '/healthz',

@@ -1,0 +1,50 @@
+/**
+ * `npm run bench:profile -- <scenario> [connections]`: one scenario against Latchkey on a fresh
+ * SQLite file under `node --cpu-prof`, after a bare-Fastify run of the same length for the ratio.
+ * Prints both rates and where the server's CPU time went (self time by package or file, then by
+ * function); the .cpuprofile stays in the printed folder for a flame graph (Chrome DevTools,
+ * speedscope). BENCH_SECONDS sets the run length (default 4). Loopback only.
+ */
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hash } from '@node-rs/argon2';
+import { bareFastify } from './baselines.js';
+import { buildContext, ISSUER } from './lib/context.js';
+import { selfTimes } from './lib/cpu-profile.js';
+import { runLoad } from './lib/load.js';
+import { startLatchkey } from './lib/processes.js';
+import { PASSWORD, scenarioRequests, type ScenarioName } from './scenarios.js';
+
+const [name, connectionsArg] = process.argv.slice(2) as [ScenarioName | undefined, string | undefined];
+const names: ScenarioName[] = ['register', 'login_jwt', 'login_cookie', 'login_basic', 'me_bearer', 'check_login_cookie', 'refresh', 'logout', 'mixed'];
+if (!name || !names.includes(name)) {
+  process.stderr.write(`usage: npm run bench:profile -- <${names.join('|')}> [connections]\n`);
+  process.exit(2);
+}
+const connections = Number(connectionsArg ?? 10);
+const seconds = Number(process.env.BENCH_SECONDS ?? 4);
+
+const dir = mkdtempSync(join(tmpdir(), 'latchkey-profile-'));
+const dbUrl = `sqlite:${join(dir, 'bench.db')}`;
+const env = { DATABASE_URL: dbUrl, JWT_ISSUER: ISSUER };
+const migrate = await startLatchkey(env);
+await migrate.stop();
+const passwordHash = await hash(PASSWORD, { algorithm: 2 as never, memoryCost: 19456, timeCost: 2, parallelism: 1, outputLen: 32 });
+const ctx = await buildContext(dbUrl, passwordHash, 1000);
+
+const bare = (await bareFastify([connections], seconds))[connections]!;
+const server = await startLatchkey(env, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+let result;
+try {
+  result = await runLoad({ url: server.url, connections, seconds, requests: scenarioRequests(name, ctx) });
+} finally {
+  await server.stop();
+}
+const ratio = result.rps / bare.rps;
+process.stdout.write(`${name} x${connections}: ${result.rps.toFixed(0)} req/s (non-2xx ${result.non2xx}, errors ${result.errors}); bare Fastify ${bare.rps.toFixed(0)} req/s; ratio ${ratio.toFixed(2)} (under the profiler)\n`);
+const profile = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+if (!profile) throw new Error(`no .cpuprofile written in ${dir}`);
+const show = (rows: ReturnType<typeof selfTimes>): string => rows.map((r) => `${r.ms.toFixed(0).padStart(7)} ms ${(100 * r.share).toFixed(1).padStart(5)}%  ${r.name}`).join('\n');
+process.stdout.write(`\nself time by package or file:\n${show(selfTimes(join(dir, profile), 'place', 25))}\n`);
+process.stdout.write(`\nself time by function:\n${show(selfTimes(join(dir, profile), 'function', 30))}\n\nprofile: ${join(dir, profile)}\n`);
