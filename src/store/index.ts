@@ -2,6 +2,7 @@
 import type { AccountStore, Clock, KeyStore, OneTimeTokenStore, Outbox, PromoStore, SessionStore, ThrottleStore, UnitOfWork } from '../core/ports.js';
 import { createAccountStore } from './accounts.js';
 import type { OpenedDatabase } from './connect.js';
+import { createGroupCommitUnitOfWork } from './group-commit.js';
 import { createUnitOfWork } from './handle.js';
 import { createKeyStore } from './keys.js';
 import { createOneTimeTokenStore } from './one-time-tokens.js';
@@ -24,7 +25,7 @@ export interface Stores {
 /** Builds the stores for an opened database. */
 export function createStores(opened: OpenedDatabase, clock: Clock): Stores {
   return {
-    uow: createUnitOfWork(opened.db),
+    uow: opened.dialect === 'sqlite' ? createGroupCommitUnitOfWork(opened.db) : createUnitOfWork(opened.db),
     accounts: createAccountStore(),
     sessions: createSessionStore(opened),
     keys: createKeyStore(),
