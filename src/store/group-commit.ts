@@ -2,12 +2,15 @@
  * Group commit for SQLite. One SQLite database has one writer, and on this kind of machine a
  * commit costs far more than the statements before it: every page a transaction touched is
  * written to the WAL with its own system calls (about 30 for a refresh, 245 of its 320 µs).
- * So transactions that arrive while another one is running wait and then run together, one
+ * So the transactions asked for during one event-loop turn (the requests that arrived together)
+ * and those asked for while a batch runs wait for the end of the turn and then run together, one
  * after another inside one transaction, each in its own savepoint:
  * - a unit that throws is rolled back to its savepoint alone, and its caller gets the error;
  * - every unit's caller hears of success only after the shared COMMIT, so a 2xx is never sent
  *   for a change that is not stored; if the COMMIT fails, every unit of the batch fails;
- * - a lone transaction runs at once, exactly as before (no savepoint, no added wait).
+ * - a lone transaction runs as before (no savepoint), only at the end of the turn it was asked in.
+ * (Started at once, a transaction would always run alone: its statements are synchronous, so it
+ * ends before the next request's callback even runs.)
  * Units run strictly one after another, so each sees the ones before it: the same order a
  * single connection gives. PostgreSQL keeps one transaction per call (it groups commits itself).
  */
@@ -34,6 +37,7 @@ const ROLLBACK_TO = CompiledQuery.raw('rollback to latchkey_unit');
 export function createGroupCommitUnitOfWork(db: Kysely<Database>): UnitOfWork {
   let waiting: Unit[] = [];
   let running = false;
+  let scheduled = false;
 
   const runAlone = async (unit: Unit): Promise<void> => {
     try {
@@ -73,6 +77,7 @@ export function createGroupCommitUnitOfWork(db: Kysely<Database>): UnitOfWork {
   };
 
   const drain = async (): Promise<void> => {
+    scheduled = false;
     running = true;
     try {
       while (waiting.length > 0) {
@@ -90,7 +95,10 @@ export function createGroupCommitUnitOfWork(db: Kysely<Database>): UnitOfWork {
     transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         waiting.push({ fn, resolve: resolve as (value: unknown) => void, reject });
-        if (!running) void drain();
+        if (!running && !scheduled) {
+          scheduled = true;
+          setImmediate(drain);
+        }
       });
     },
   };

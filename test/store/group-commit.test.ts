@@ -77,6 +77,23 @@ describe('SQLite group commit', { skip: process.env.TEST_DATABASE_URL ? 'SQLite 
     assert.deepEqual([await stored(a), await stored(b), await stored(c)], [true, false, true]);
   });
 
+  it('runs the transactions asked for in one event-loop turn as one batch, and a lone one as before', async () => {
+    const names = [`turn-${next++}`, `turn-${next++}`, `turn-${next++}`];
+    const spy = new SQLite(path, { readonly: true });
+    try {
+      const before = spy.pragma('data_version', { simple: true }) as number;
+      await Promise.all(names.map((name) => uow.transaction(async (tx) => insertSecret(tx, name))));
+      const after = spy.pragma('data_version', { simple: true }) as number;
+      assert.equal(after - before, 1, 'three transactions, one commit seen by another connection');
+      const lone = `lone-${next++}`;
+      await uow.transaction(async (tx) => insertSecret(tx, lone));
+      assert.equal((spy.pragma('data_version', { simple: true }) as number) - after, 1);
+      assert.equal(await stored(lone), true);
+    } finally {
+      spy.close();
+    }
+  });
+
   it('a unit sees what the units before it in the same batch wrote, as on one connection', async () => {
     const name = `seq-${next++}`;
     const [, seen] = await Promise.all([
@@ -87,9 +104,9 @@ describe('SQLite group commit', { skip: process.env.TEST_DATABASE_URL ? 'SQLite 
   });
 
   it('fails every unit of a batch whose COMMIT fails, and stores none of them', async () => {
-    const blocker = uow.transaction(async () => new Promise((resolve) => setTimeout(resolve, 20)));
+    // Asked for in the same event-loop turn: one batch.
     const [a, b] = [`lost-${next++}`, `lost-${next++}`];
-    const batch = Promise.allSettled([
+    const results = await Promise.allSettled([
       uow.transaction(async (tx) => insertSecret(tx, a)),
       uow.transaction(async (tx) => {
         // A foreign key checked only at COMMIT: the shared COMMIT fails.
@@ -99,8 +116,6 @@ describe('SQLite group commit', { skip: process.env.TEST_DATABASE_URL ? 'SQLite 
         await insertSecret(tx, b);
       }),
     ]);
-    await blocker;
-    const results = await batch;
     assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
     assert.match(String((results[0] as PromiseRejectedResult).reason), /FOREIGN KEY/);
     assert.deepEqual([await stored(a), await stored(b)], [false, false]);
