@@ -16,11 +16,11 @@ import { hash } from '@node-rs/argon2';
 import pg from 'pg';
 import { argon2Rate, bareFastify } from './baselines.js';
 import { runLoad, type LoadResult } from './lib/load.js';
-import { startLatchkey, type Running } from './lib/processes.js';
+import { startBareFastify, startLatchkey, type Running } from './lib/processes.js';
 import { buildContext, ISSUER } from './lib/context.js';
 import { seedAccounts, seedSessions, signAccessTokens } from './lib/seed.js';
 import { writeReport } from './report.js';
-import { PASSWORD, scenarioRequests, type BenchContext, type ScenarioName } from './scenarios.js';
+import { BASELINE_OF, PASSWORD, scenarioRequests, type BenchContext, type ScenarioName } from './scenarios.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONNECTIONS = [10, 50];
@@ -41,10 +41,23 @@ const SCENARIOS: ScenarioName[] = [
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
 const wanted = (part: string): boolean => ONLY === null || ONLY.has(part);
 
+/** A scenario's figures and the rate of its baseline measured right before it (absent for mixed and logout-like ones without a baseline). */
+export interface ScenarioResult extends LoadResult {
+  baseline?: number;
+}
+
+const BARE = 'bare';
+
+async function adjacentBaseline(kind: 'argon2' | 'fastify' | 'none', bare: Running, connections: number): Promise<number | undefined> {
+  if (kind === 'argon2') return argon2Rate(connections, SECONDS);
+  if (kind === 'fastify') return (await runLoad({ url: bare.url, connections, seconds: SECONDS, requests: [{ path: '/' }] })).rps;
+  return undefined;
+}
+
 export interface DatabaseResults {
   startupColdMs: number;
   startupWarmMs: number;
-  scenarios: Partial<Record<ScenarioName, Record<number, LoadResult>>>;
+  scenarios: Partial<Record<ScenarioName, Record<number, ScenarioResult>>>;
   skipped: string[];
   storm: { aloneRps: number; duringRps: number; loginRps: number };
   growth: { accounts: number; meRps: number; loginRps: number; seedSeconds: number } | null;
@@ -61,8 +74,8 @@ export interface BenchResults {
 
 // Every server the bench starts, so that a failed run never leaves one behind.
 const running = new Set<Running>();
-async function start(env: Record<string, string>): Promise<Running> {
-  const server = await startLatchkey(env);
+async function start(env: Record<string, string> | typeof BARE): Promise<Running> {
+  const server = env === BARE ? await startBareFastify() : await startLatchkey(env);
   running.add(server);
   const stop = server.stop;
   server.stop = async () => {
@@ -118,6 +131,9 @@ async function measureDatabase(label: string, dbUrl: string, passwordHash: strin
     mixedPeakRssMiB: 0,
   };
 
+  // Each scenario's baseline is measured again right before it (a bare Fastify server kept
+  // running beside Latchkey, or bare argon2id), so drift on a shared machine does not skew ratios.
+  const bare = await start(BARE);
   for (const name of SCENARIOS.filter((s) => s !== 'mixed' && wanted(s))) {
     if (!(await probe(server, name))) {
       results.skipped.push(name);
@@ -125,11 +141,14 @@ async function measureDatabase(label: string, dbUrl: string, passwordHash: strin
       continue;
     }
     for (const c of CONNECTIONS) {
-      const r = await runLoad({ url: server.url, connections: c, seconds: SECONDS, requests: scenarioRequests(name, ctx) });
+      const baseline = await adjacentBaseline(BASELINE_OF[name], bare, c);
+      const r: ScenarioResult = { ...(await runLoad({ url: server.url, connections: c, seconds: SECONDS, requests: scenarioRequests(name, ctx) })), baseline };
       (results.scenarios[name] ??= {})[c] = r;
-      log(`${label}: ${name} x${c}: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.errors} non-2xx ${r.non2xx}`);
+      const vs = baseline === undefined ? '' : ` (${(r.rps / baseline).toFixed(2)}x its baseline ${baseline.toFixed(baseline < 100 ? 1 : 0)})`;
+      log(`${label}: ${name} x${c}: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.errors} non-2xx ${r.non2xx}${vs}`);
     }
   }
+  await bare.stop();
 
   if (wanted('storm')) await measureStorm(label, server, ctx, results);
   if (wanted('mixed')) {

@@ -20,11 +20,19 @@ function where(url: string): string {
   return url || '(native)';
 }
 
-/** The `top` largest self times, grouped by package/file (`by: 'place'`) or by function. */
-export function selfTimes(file: string, by: 'place' | 'function', top: number): SelfTime[] {
+/**
+ * The `top` largest self times, grouped by package/file (`by: 'place'`) or by function. Samples
+ * in the first `skipMs` of the profile (start-up, module loading) are left out.
+ */
+export function selfTimes(file: string, by: 'place' | 'function', top: number, skipMs = 0): SelfTime[] {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
   const perNode = new Map<number, number>();
-  profile.samples.forEach((id, i) => perNode.set(id, (perNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let elapsed = 0;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    elapsed += delta;
+    if (elapsed >= skipMs * 1000) perNode.set(id, (perNode.get(id) ?? 0) + delta);
+  });
   const sums = new Map<string, number>();
   for (const node of profile.nodes) {
     const { functionName, url, lineNumber } = node.callFrame;
