@@ -15,19 +15,18 @@ import { boundHasher, type BoundedHasher } from '../crypto/bounded-hasher.js';
 import { createJwtSigner, type JwtSigner } from '../crypto/jwt-signer.js';
 import { buildApp } from '../http/app.js';
 import { loggerOptions } from '../http/logging.js';
-import { createMetrics, type Metrics } from '../http/metrics/registry.js';
+import type { Metrics } from '../http/metrics/registry.js';
 import { buildMetricsListener } from '../http/metrics/routes.js';
 import { adminMailQueue, corePolicy, systemClock } from './core-wiring.js';
 import { createMaintenance, type Maintenance } from './maintenance.js';
 import { createDevOutboxMailer } from '../mail/dev-outbox.js';
-import { createSmtpMailer } from '../mail/mailer.js';
 import { createOutboxSender, type OutboxSender } from '../mail/outbox-sender.js';
 import { createAuditLog } from '../store/audit.js';
 import { countOutboxBacklog, createOutboxQueue, type OutboxQueue } from '../store/outbox.js';
 import { countActiveSessions } from '../store/sessions.js';
 import { createServiceKeyStore } from '../store/service-keys.js';
 import { createStores, isSchemaCurrent, migrateToLatest, openDatabase, type OpenedDatabase, type Stores } from '../store/index.js';
-import { createRedisThrottleStore, type RedisThrottleStore } from '../store/redis-throttle.js';
+import type { RedisThrottleStore } from '../store/redis-throttle.js';
 
 export interface AssembleOptions {
   hasher?: PasswordHasher;
@@ -78,10 +77,11 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
     if (!options.skipMigrations) await migrateToLatest(database);
     // REDIS_URL: throttle and rate-limit counters live in Redis instead of login_throttle (issue 5).
     let redisLog: FastifyInstance['log'] | null = null;
+    // Optional parts (Redis, metrics, SMTP) load their libraries only when configured: start-up.
     redisThrottle =
       config.redisUrl === null
         ? null
-        : createRedisThrottleStore(config.redisUrl, {
+        : (await import('../store/redis-throttle.js')).createRedisThrottleStore(config.redisUrl, {
             prefix: config.redisPrefix,
             onDown: (message) => redisLog?.warn({ redis: message }, 'Redis unreachable: throttled requests get 503 until it is back'),
             onUp: () => redisLog?.info('Redis reachable again'),
@@ -106,7 +106,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
     const admin = createAdminService({ ...coreDeps, mail: adminMailQueue(createOutboxQueue(database.db, database.dialect)) });
     const metrics =
       config.metricsToken !== null || config.metricsPort !== null
-        ? createMetrics({
+        ? (await import('../http/metrics/registry.js')).createMetrics({
             hashLoad: () => hasher.load(),
             outboxBacklog: () => countOutboxBacklog(database.db),
             activeSessions: () => countActiveSessions(database.db, clock.now()),
@@ -126,7 +126,9 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
     redisLog = app.log;
     if (redisThrottle && !(await redisThrottle.waitUntilReady(2000))) app.log.warn('Redis (REDIS_URL) is not reachable yet: throttled requests get 503 until it is');
     const metricsListener = metrics && config.metricsPort !== null ? buildMetricsListener(metrics, app.log) : null;
-    const mailer = config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createDevOutboxMailer(app.log);
+    const mailer = config.smtpUrl
+      ? (await import('../mail/mailer.js')).createSmtpMailer(config.smtpUrl, config.mailFrom)
+      : createDevOutboxMailer(app.log);
     const mail = createOutboxSender({
       queue: createOutboxQueue(database.db, database.dialect),
       mailer,

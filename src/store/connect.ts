@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Database } from './schema.js';
 import { openSnapshotReader, type SnapshotStatement } from './sqlite-snapshot.js';
 
@@ -124,20 +124,22 @@ function openSqlite(path: string): OpenedDatabase {
 }
 
 async function openPostgres(url: string, options: OpenOptions): Promise<OpenedDatabase> {
+  // Loaded here: a SQLite deployment never loads the PostgreSQL client (start-up time).
+  const { default: pgClient } = await import('pg');
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema') ?? undefined;
   parsed.searchParams.delete('schema');
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new Error('DATABASE_URL schema must be a lower-case SQL identifier');
   }
-  const pool = new pg.Pool({
+  const pool = new pgClient.Pool({
     connectionString: parsed.toString(),
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5000,
     options: schema ? `-c search_path=${schema}` : undefined,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        oid === INT8_OID ? (value: string) => Number(value) : pgClient.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
   // A client losing its connection (database restart, network cut) must not crash the process:
