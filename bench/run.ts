@@ -60,7 +60,8 @@ export interface DatabaseResults {
   scenarios: Partial<Record<ScenarioName, Record<number, ScenarioResult>>>;
   skipped: string[];
   storm: { aloneRps: number; duringRps: number; loginRps: number };
-  growth: { accounts: number; meRps: number; loginRps: number; seedSeconds: number } | null;
+  /** meBaseline / loginBaseline: bare Fastify and bare argon2id measured right before each growth run. */
+  growth: { accounts: number; meRps: number; loginRps: number; seedSeconds: number; meBaseline?: number; loginBaseline?: number } | null;
   mixedPeakRssMiB: number;
 }
 
@@ -193,9 +194,13 @@ async function measureGrowth(label: string, dbUrl: string, passwordHash: string,
   const seedSeconds = (performance.now() - t0) / 1000;
   const sample = Array.from({ length: 1000 }, () => offset + Math.floor(Math.random() * GROWTH));
   const big: BenchContext = { ...ctx, accounts: GROWTH, accessTokens: await signAccessTokens(dbUrl, ISSUER, sample, now, GROWTH) };
+  const bare = await start(BARE);
+  const meBaseline = await adjacentBaseline('fastify', bare, 10);
+  await bare.stop();
   const me = await runLoad({ url: server.url, connections: 10, seconds: SECONDS, requests: scenarioRequests('me_bearer', big) });
+  const loginBaseline = await argon2Rate(10, SECONDS);
   const login = await runLoad({ url: server.url, connections: 10, seconds: SECONDS, requests: scenarioRequests('login_jwt', big) });
-  results.growth = { accounts: GROWTH, meRps: me.rps, loginRps: login.rps, seedSeconds };
+  results.growth = { accounts: GROWTH, meRps: me.rps, loginRps: login.rps, seedSeconds, meBaseline, loginBaseline };
   log(`${label}: at ${GROWTH}: me ${me.rps.toFixed(0)} req/s, login ${login.rps.toFixed(1)} req/s (seeded in ${seedSeconds.toFixed(0)} s)`);
 }
 
