@@ -1,7 +1,7 @@
 /** The two physical limits every figure is compared with, measured in the same run. */
 import { hash } from '@node-rs/argon2';
 import { runLoad, type LoadResult } from './lib/load.js';
-import { startBareFastify } from './lib/processes.js';
+import { startBareFastify, type Running } from './lib/processes.js';
 
 /** Hashes per second of bare argon2id (same library and parameters as Latchkey) with `concurrency` callers. */
 export async function argon2Rate(concurrency: number, seconds: number): Promise<number> {
@@ -20,12 +20,17 @@ export async function argon2Rate(concurrency: number, seconds: number): Promise<
   return done / ((performance.now() - started) / 1000);
 }
 
+/** One load run against a running bare Fastify server (its constant at `/`). */
+export function loadBareFastify(server: Running, connections: number, seconds: number): Promise<LoadResult> {
+  return runLoad({ url: server.url, connections, seconds, requests: [{ path: '/' }] });
+}
+
 /** Requests per second of a bare Fastify server answering a constant, at `connections`. */
 export async function bareFastify(connections: number[], seconds: number): Promise<Record<number, LoadResult>> {
   const server = await startBareFastify();
   try {
     const out: Record<number, LoadResult> = {};
-    for (const c of connections) out[c] = await runLoad({ url: server.url, connections: c, seconds, requests: [{ path: '/' }] });
+    for (const c of connections) out[c] = await loadBareFastify(server, c, seconds);
     return out;
   } finally {
     await server.stop();

@@ -14,7 +14,7 @@ import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hash } from '@node-rs/argon2';
 import pg from 'pg';
-import { argon2Rate, bareFastify } from './baselines.js';
+import { argon2Rate, bareFastify, loadBareFastify } from './baselines.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 import { startBareFastify, startLatchkey, type Running } from './lib/processes.js';
 import { buildContext, ISSUER } from './lib/context.js';
@@ -50,7 +50,7 @@ const BARE = 'bare';
 
 async function adjacentBaseline(kind: 'argon2' | 'fastify' | 'none', bare: Running, connections: number): Promise<number | undefined> {
   if (kind === 'argon2') return argon2Rate(connections, SECONDS);
-  if (kind === 'fastify') return (await runLoad({ url: bare.url, connections, seconds: SECONDS, requests: [{ path: '/' }] })).rps;
+  if (kind === 'fastify') return (await loadBareFastify(bare, connections, SECONDS)).rps;
   return undefined;
 }
 
@@ -145,7 +145,8 @@ async function measureDatabase(label: string, dbUrl: string, passwordHash: strin
       const baseline = await adjacentBaseline(BASELINE_OF[name], bare, c);
       const r: ScenarioResult = { ...(await runLoad({ url: server.url, connections: c, seconds: SECONDS, requests: scenarioRequests(name, ctx) })), baseline };
       (results.scenarios[name] ??= {})[c] = r;
-      const vs = baseline === undefined ? '' : ` (${(r.rps / baseline).toFixed(2)}x its baseline ${baseline.toFixed(baseline < 100 ? 1 : 0)})`;
+      // The report divides by the median of all baseline samples; this line shows the one just taken.
+      const vs = baseline === undefined ? '' : ` (${(r.rps / baseline).toFixed(2)}x the baseline sample just before, ${baseline.toFixed(baseline < 100 ? 1 : 0)})`;
       log(`${label}: ${name} x${c}: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.errors} non-2xx ${r.non2xx}${vs}`);
     }
   }

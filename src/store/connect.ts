@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection } from 'kysely';
 import type pg from 'pg';
+import { boundedCache } from './bounded-cache.js';
 import type { Database } from './schema.js';
 import { openSnapshotReader, type SnapshotStatement } from './sqlite-snapshot.js';
 
@@ -71,16 +72,7 @@ const STATEMENT_CACHE_SIZE = 500;
  * Kysely's SQLite driver runs one statement at a time on its single connection.
  */
 function withStatementCache(database: SQLite.Database): SQLite.Database {
-  const cache = new Map<string, SQLite.Statement>();
-  const prepare = (source: string): SQLite.Statement => {
-    let statement = cache.get(source);
-    if (!statement) {
-      statement = database.prepare(source);
-      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-      cache.set(source, statement);
-    }
-    return statement;
-  };
+  const prepare = boundedCache(STATEMENT_CACHE_SIZE, (source) => database.prepare(source));
   return new Proxy(database, {
     get(target, prop) {
       if (prop === 'prepare') return prepare;

@@ -15,6 +15,7 @@
  * 24-column row, a loop over the names about 2.5 µs more.
  */
 import SQLite from 'better-sqlite3';
+import { boundedCache } from './bounded-cache.js';
 
 /** One cached statement on the read connection. */
 export interface SnapshotStatement {
@@ -45,7 +46,6 @@ export function openSnapshotReader(path: string): SnapshotReader {
   db.pragma('busy_timeout = 5000');
   const begin = db.prepare('begin');
   const commit = db.prepare('commit');
-  const statements = new Map<string, SnapshotStatement>();
   let endScheduled = false;
 
   const end = (): void => {
@@ -77,15 +77,7 @@ export function openSnapshotReader(path: string): SnapshotReader {
   };
 
   return {
-    statement(sql) {
-      let statement = statements.get(sql);
-      if (!statement) {
-        statement = prepare(sql);
-        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value as string);
-        statements.set(sql, statement);
-      }
-      return statement;
-    },
+    statement: boundedCache(STATEMENT_CACHE_SIZE, prepare),
     invalidate: end,
     close() {
       end();
