@@ -1,6 +1,6 @@
 /** The seeded data every scenario draws on: accounts, sessions of both kinds, refresh and logout pools. */
 import type { BenchContext } from '../scenarios.js';
-import { seedAccounts, seedSessions, sessionSecret, signAccessTokens } from './seed.js';
+import { refreshToken, seedAccounts, seedSessions, signAccessTokens } from './seed.js';
 
 export const ISSUER = 'latchkey-bench';
 
@@ -18,7 +18,7 @@ export async function buildContext(dbUrl: string, passwordHash: string, accounts
     accounts,
     accessTokens: await signAccessTokens(dbUrl, ISSUER, range(0, accounts), now, accounts),
     cookieSessions: range(0, accounts),
-    refreshPool: range(100_000, 102_000).map((i) => sessionSecret('token', i)),
+    refreshPool: range(100_000, 102_000).map(refreshToken),
     logoutPool: await signAccessTokens(dbUrl, ISSUER, range(200_000, 260_000), now, accounts),
   };
 }

@@ -12,7 +12,12 @@ import pg from 'pg';
 const pad = (i: number): string => String(i).padStart(12, '0');
 export const accountId = (i: number): string => `00000000-0000-4000-8000-${pad(i)}`;
 export const sessionId = (kind: 'token' | 'cookie', i: number): string => `00000000-0000-4000-${kind === 'token' ? '9' : 'a'}000-${pad(i)}`;
-export const sessionSecret = (kind: 'token' | 'cookie', i: number): string => `bench-${kind}-secret-${i}`;
+/** A session's secret: a cookie's is any string; a refresh chain's is 32 bytes in base64url, as Latchkey issues them. */
+export const sessionSecret = (kind: 'token' | 'cookie', i: number): string =>
+  kind === 'cookie' ? `bench-cookie-secret-${i}` : createHash('sha256').update(`bench-token-secret-${i}`, 'utf8').digest('base64url');
+/** The refresh token of seeded token session i: its id's 16 bytes, then its secret's 32. */
+export const refreshToken = (i: number): string =>
+  Buffer.concat([Buffer.from(sessionId('token', i).replaceAll('-', ''), 'hex'), Buffer.from(sessionSecret('token', i), 'base64url')]).toString('base64url');
 export const username = (i: number): string => `bench-user-${i}`;
 const hashSecret = (s: string): string => createHash('sha256').update(s, 'utf8').digest('base64url');
 
@@ -98,11 +103,13 @@ export async function seedSessions(
     return;
   }
   const prefix = kind === 'token' ? '9' : 'a';
+  const b64url = (bytes: string): string => `replace(replace(rtrim(encode(${bytes}, 'base64'), '='), '+', '-'), '/', '_')`;
+  const secretSql = kind === 'cookie' ? `'bench-cookie-secret-' || i` : b64url(`sha256(convert_to('bench-token-secret-' || i, 'UTF8'))`);
   await withPg(url, (c) =>
     c.query(
       `insert into sessions (id, secret_hash, account_id, kind, family_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at,
          rotated_at, replaced_by, revoked_at, ip, user_agent)
-       select s.id, replace(replace(rtrim(encode(sha256(convert_to('bench-' || $3 || '-secret-' || i, 'UTF8')), 'base64'), '='), '+', '-'), '/', '_'),
+       select s.id, ${b64url(`sha256(convert_to(${secretSql}, 'UTF8'))`)},
               '00000000-0000-4000-8000-' || lpad((i % $7)::text, 12, '0'), $3, s.id, $4, $4, $5, $6, null, null, null, '127.0.0.1', 'bench'
        from generate_series($1::int, $2::int - 1) as i,
             lateral (select '00000000-0000-4000-${prefix}000-' || lpad(i::text, 12, '0') as id) s`,

@@ -38,6 +38,21 @@ export interface Session {
   revokedAt: number | null;
   ip: string | null;
   userAgent: string | null;
+  /** Rotations so far of a refresh chain kept in this row (0 for cookie sessions and new logins). */
+  generation: number;
+  /** SHA-256 of the current refresh secret once the chain has rotated; before that `secretHash` is current. */
+  chainHash: string | null;
+  /** When the current generation was issued (null before the first rotation: `createdAt`). */
+  chainAt: number | null;
+}
+
+/** A rotation in place of a refresh chain: the row's next generation. */
+export interface ChainAdvance {
+  chainHash: string;
+  at: number;
+  idleExpiresAt: number;
+  ip: string | null;
+  userAgent: string | null;
 }
 
 export interface NewAccount {
@@ -106,7 +121,11 @@ export interface SessionStore {
   findBySecretHashWithAccount(tx: Tx, secretHash: string): Promise<{ session: Session; account: Account } | null>;
   /** The session with this id, or null. */
   findById(tx: Tx, id: string): Promise<Session | null>;
-  /** Marks a session as rotated into `successorId`. */
+  /** The session with this id; locked for update inside a transaction on PostgreSQL. */
+  findByIdForUpdate(tx: Tx, id: string): Promise<Session | null>;
+  /** Moves the chain of session `id` from generation `from` to `from + 1`; false if it had moved already. */
+  advanceChain(tx: Tx, id: string, from: number, next: ChainAdvance): Promise<boolean>;
+  /** Marks a session as rotated into `successorId` (rows of releases before in-place rotation). */
   markRotated(tx: Tx, id: string, now: number, successorId: string): Promise<void>;
   /** Revokes every live session of a refresh family. */
   revokeFamily(tx: Tx, familyId: string, now: number): Promise<void>;

@@ -28,6 +28,9 @@ export interface SessionsTable {
   revoked_at: number | null;
   ip: string | null;
   user_agent: string | null;
+  generation: number;
+  chain_hash: string | null;
+  chain_at: number | null;
 }
 
 export interface SigningKeysTable {

@@ -22,6 +22,9 @@ function toSession(row: SessionRow): Session {
     revokedAt: row.revoked_at,
     ip: row.ip,
     userAgent: row.user_agent,
+    generation: Number(row.generation),
+    chainHash: row.chain_hash,
+    chainAt: row.chain_at,
   };
 }
 
@@ -40,6 +43,9 @@ const SESSION_COLUMNS = [
   's.revoked_at',
   's.ip',
   's.user_agent',
+  's.generation',
+  's.chain_hash',
+  's.chain_at',
 ] as const;
 
 const ACCOUNT_COLUMNS = [
@@ -107,6 +113,9 @@ export function createSessionStore(opened: OpenedDatabase): SessionStore {
       revoked_at: slot('revoked_at'),
       ip: slot('ip'),
       user_agent: slot('user_agent'),
+      generation: slot('generation'),
+      chain_hash: slot('chain_hash'),
+      chain_at: slot('chain_at'),
     }),
   );
   const bySecretHashForUpdate = prepared<{ hash: string }, SessionRow>((db, slot) =>
@@ -117,6 +126,29 @@ export function createSessionStore(opened: OpenedDatabase): SessionStore {
       .$if(lock, (qb) => qb.forUpdate()),
   );
   const byId = prepared<{ id: string }, SessionRow>((db, slot) => db.selectFrom('sessions').selectAll().where('id', '=', slot('id')));
+  const byIdForUpdate = prepared<{ id: string }, SessionRow>((db, slot) =>
+    db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('id', '=', slot('id'))
+      .$if(lock, (qb) => qb.forUpdate()),
+  );
+  const advance = prepared<{ id: string; from: number; to: number; hash: string; at: number; idle: number; ip: string | null; ua: string | null }>(
+    (db, slot) =>
+      db
+        .updateTable('sessions')
+        .set({
+          generation: slot('to'),
+          chain_hash: slot('hash'),
+          chain_at: slot('at'),
+          last_seen_at: slot('at'),
+          idle_expires_at: slot('idle'),
+          ip: slot('ip'),
+          user_agent: slot('ua'),
+        })
+        .where('id', '=', slot('id'))
+        .where('generation', '=', slot('from')),
+  );
   const markRotated = prepared<{ id: string; now: number; successor: string }>((db, slot) =>
     db.updateTable('sessions').set({ rotated_at: slot('now'), replaced_by: slot('successor') }).where('id', '=', slot('id')),
   );
@@ -143,6 +175,9 @@ export function createSessionStore(opened: OpenedDatabase): SessionStore {
         revoked_at: s.revokedAt,
         ip: s.ip,
         user_agent: s.userAgent,
+        generation: s.generation,
+        chain_hash: s.chainHash,
+        chain_at: s.chainAt,
       });
     },
 
@@ -164,6 +199,25 @@ export function createSessionStore(opened: OpenedDatabase): SessionStore {
     async findBySecretHashWithAccount(tx, secretHash) {
       const row = await joinedBySecretHash(tx, { key: secretHash });
       return row ? splitJoined(row) : null;
+    },
+
+    async findByIdForUpdate(tx, id) {
+      const row = (await byIdForUpdate(tx, { id })).rows[0];
+      return row ? toSession(row) : null;
+    },
+
+    async advanceChain(tx, id, from, next) {
+      const result = await advance(tx, {
+        id,
+        from,
+        to: from + 1,
+        hash: next.chainHash,
+        at: next.at,
+        idle: next.idleExpiresAt,
+        ip: next.ip,
+        ua: next.userAgent,
+      });
+      return Number(result.numAffectedRows ?? 0n) === 1;
     },
 
     async markRotated(tx, id, now, successorId) {

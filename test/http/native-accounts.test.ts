@@ -48,7 +48,10 @@ describe('JWT accounts API (seed 002) with argon2id', () => {
     assert.deepEqual(Object.keys(payload).sort(), ['exp', 'iat', 'iss', 'jti', 'sid', 'sub']);
     assert.match(payload.sub, UUID);
     assert.equal(payload.exp - payload.iat, 900, 'access tokens live 15 minutes by default');
-    assert.match(refresh, /^[A-Za-z0-9_-]{43}$/, 'refresh token is 256 random bits, not a JWT');
+    assert.match(refresh, /^[A-Za-z0-9_-]{64}$/, 'refresh token is opaque base64url, not a JWT');
+    const raw = Buffer.from(refresh, 'base64url');
+    assert.equal(raw.subarray(0, 16).toString('hex'), payload.sid.replaceAll('-', ''), 'it names its session');
+    assert.equal(raw.length - 16, 32, 'and carries 256 bits of secret');
   });
 
   it('SEC-15 logs in case-insensitively and with the NFKC form of the username', async () => {

@@ -53,6 +53,9 @@ function newSession(accountId: string, familyId?: string): Session {
     revokedAt: null,
     ip: '127.0.0.1',
     userAgent: 'test',
+    generation: 0,
+    chainHash: null,
+    chainAt: null,
   };
 }
 
@@ -141,6 +144,26 @@ for (const backend of backends) {
       assert.equal((await s.sessions.findById(s.uow.db, second.id))?.revokedAt, 3000);
       assert.equal((await s.sessions.findById(s.uow.db, first.id))?.revokedAt, 3000);
       assert.equal((await s.sessions.findBySecretHashWithAccount(s.uow.db, other.secretHash))?.session.revokedAt, null);
+    });
+
+    it('advances a refresh chain in place, once per generation', async () => {
+      const a = newAccount('chain');
+      await s.accounts.insert(s.uow.db, a);
+      const session = newSession(a.id);
+      await s.sessions.insert(s.uow.db, session);
+      const next = { chainHash: 'hash-1', at: 5000, idleExpiresAt: 9000, ip: '10.0.0.1', userAgent: 'next' };
+      const moved = await s.uow.transaction(async (tx) => {
+        assert.equal((await s.sessions.findByIdForUpdate(tx, session.id))?.generation, 0);
+        return s.sessions.advanceChain(tx, session.id, 0, next);
+      });
+      assert.equal(moved, true);
+      assert.equal(await s.sessions.advanceChain(s.uow.db, session.id, 0, { ...next, chainHash: 'hash-stale' }), false, 'a stale generation moves nothing');
+      const stored = await s.sessions.findById(s.uow.db, session.id);
+      assert.deepEqual(
+        stored && { generation: stored.generation, chainHash: stored.chainHash, chainAt: stored.chainAt, lastSeenAt: stored.lastSeenAt, idle: stored.idleExpiresAt, ip: stored.ip, ua: stored.userAgent, secretHash: stored.secretHash },
+        { generation: 1, chainHash: 'hash-1', chainAt: 5000, lastSeenAt: 5000, idle: 9000, ip: '10.0.0.1', ua: 'next', secretHash: session.secretHash },
+      );
+      assert.equal((await s.sessions.findWithAccount(s.uow.db, session.id))?.session.generation, 1, 'the joined read sees the generation');
     });
 
     it('SEC-67c rolls back a failed transaction completely', async () => {

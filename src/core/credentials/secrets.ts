@@ -1,7 +1,7 @@
 /**
  * Bearer secrets (session cookies, refresh tokens, email links): 256 bits from the OS CSPRNG,
  * sent to the client once and stored only as SHA-256, so a database dump holds nothing that
- * logs anyone in. A lookup by hash compares in the database; nothing compares secrets in JS.
+ * logs anyone in. Only hashes are compared, never the secrets themselves.
  */
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 
@@ -27,4 +27,34 @@ export function successorSecret(serverKey: string, secret: string): string {
 /** A new random UUID (v4), the public identifier of accounts and sessions. */
 export function newId(): string {
   return randomUUID();
+}
+
+/** A refresh token: the 16 bytes of its session id, then the 32 bytes of the chain's current secret. */
+export interface RefreshToken {
+  sessionId: string;
+  secret: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The refresh token handed to the client, base64url like every other secret (64 characters).
+ * Carrying the session id lets a refresh find its row by primary key and rotate it in place.
+ */
+export function encodeRefreshToken(sessionId: string, secret: string): string {
+  if (!UUID.test(sessionId)) throw new Error('session ids are UUIDs');
+  return Buffer.concat([Buffer.from(sessionId.replaceAll('-', ''), 'hex'), Buffer.from(secret, 'base64url')]).toString('base64url');
+}
+
+/**
+ * Reads a refresh token: the 64-character form carries its session id; a 43-character token
+ * (issued before rotation in place) is a bare secret, found by its hash. Anything else is null.
+ */
+export function decodeRefreshToken(token: string): RefreshToken | { sessionId: null; secret: string } | null {
+  if (/^[A-Za-z0-9_-]{43}$/.test(token)) return { sessionId: null, secret: token };
+  if (!/^[A-Za-z0-9_-]{64}$/.test(token)) return null;
+  const raw = Buffer.from(token, 'base64url');
+  const hex = raw.subarray(0, 16).toString('hex');
+  const sessionId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return { sessionId, secret: raw.subarray(16).toString('base64url') };
 }

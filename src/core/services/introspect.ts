@@ -11,12 +11,11 @@
  * simply inactive: the answer says nothing about why.
  */
 import type { CoreDeps } from '../deps.js';
-import { hashSecret } from '../credentials/secrets.js';
 import { isAuthError } from '../errors.js';
 import type { Session } from '../ports.js';
 import { resolveCookieSession } from '../sessions/cookie-sessions.js';
 import { isSessionLive, lifetimesFor } from '../sessions/lifecycle.js';
-import { resolveAccessToken } from '../tokens/token-sessions.js';
+import { findRefreshHolder, resolveAccessToken } from '../tokens/token-sessions.js';
 
 /** What a service asks about: a `sessionid` cookie value, or an access or refresh token. */
 export type IntrospectionSubject = { session: string } | { token: string };
@@ -87,7 +86,7 @@ async function introspectAccessToken(deps: CoreDeps, token: string): Promise<Int
 async function introspectRefreshToken(deps: CoreDeps, token: string): Promise<Introspection> {
   if (token.length > MAX_SECRET) return INACTIVE;
   const now = deps.clock.now();
-  const found = await deps.sessions.findBySecretHashWithAccount(deps.uow.db, hashSecret(token));
+  const found = await findRefreshHolder(deps, token);
   if (!found || found.session.kind !== 'token' || found.account.status !== 'active' || !isSessionLive(found.session, now)) return INACTIVE;
   return { active: true, uuid: found.account.id, username: found.account.username, expires: sessionExpiry(deps, found.session, now, false) };
 }

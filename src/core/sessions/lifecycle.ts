@@ -32,6 +32,11 @@ export function isSessionLive(session: Session, now: number): boolean {
   );
 }
 
+/** The user agent as stored with a session (cut to 512 characters). */
+export function clientAgent(ctx: ClientContext): string | null {
+  return ctx.userAgent === null ? null : ctx.userAgent.slice(0, 512);
+}
+
 /** Builds a new session row (not yet stored). `secret` defaults to a fresh random one. */
 export function buildSession(
   deps: CoreDeps,
@@ -59,7 +64,10 @@ export function buildSession(
     replacedBy: null,
     revokedAt: null,
     ip: ctx.ip,
-    userAgent: ctx.userAgent === null ? null : ctx.userAgent.slice(0, 512),
+    userAgent: clientAgent(ctx),
+    generation: 0,
+    chainHash: null,
+    chainAt: null,
   };
   return { session, secret };
 }

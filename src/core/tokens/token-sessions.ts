@@ -1,22 +1,25 @@
 /**
  * The JWT surface's sessions. A login yields a pair: a short-lived EdDSA access token naming
- * the session (`sid`), and an opaque refresh token that is the session's secret. A refresh
- * rotates the session: the old row is marked rotated and a successor row with a new secret
- * is created in the same family, with the family's absolute expiry.
+ * the session (`sid`) and its generation (`jti`), and an opaque refresh token carrying the
+ * session id and the chain's current secret. A refresh rotates the session in place: the
+ * row's generation goes up by one and it stores the hash of the successor secret, which is
+ * derived from the presented one with a server key (HMAC). One row per login, one row update
+ * per refresh; the previous access token is stale from then on.
  *
- * Reuse detection (RFC 9700 §4.14.2): a rotated refresh token presented again means it was
- * copied, so the whole family is revoked, the current session included. The exception is the
- * grace window: within `refreshReuseGrace` seconds of its rotation, the immediately previous
- * token yields the same successor pair again (successor secrets are derived, not stored), so
- * a client with several tabs refreshing at once is not logged out and exactly one rotation
- * happens. Rows are locked for update, so concurrent refreshes serialize.
+ * Reuse detection (RFC 9700 §4.14.2): a secret that leads to the current one through the
+ * successor derivation is an earlier token of the chain presented again, so it was copied and
+ * the whole family is revoked. The exception is the grace window: within `refreshReuseGrace`
+ * seconds of the rotation, the immediately previous token yields the current pair again, so a
+ * client with several tabs refreshing at once is not logged out and exactly one rotation
+ * happens. Rows are locked for update, so concurrent refreshes serialize. Rows rotated by
+ * releases before rotation in place (a successor row per refresh) keep those rules.
  */
 import type { ClientContext, CoreDeps } from '../deps.js';
 import { verifyLogin } from '../credentials/authenticate.js';
-import { hashSecret, successorSecret } from '../credentials/secrets.js';
+import { decodeRefreshToken, encodeRefreshToken, hashSecret, successorSecret } from '../credentials/secrets.js';
 import { AuthError } from '../errors.js';
 import type { Account, Session } from '../ports.js';
-import { buildSession, isSessionLive, startSession, touchSession } from '../sessions/lifecycle.js';
+import { clientAgent, isSessionLive, lifetimesFor, startSession, touchSession } from '../sessions/lifecycle.js';
 import { countTokenFailure } from '../credentials/address-limits.js';
 
 export interface TokenPair {
@@ -29,15 +32,29 @@ export interface AuthenticatedSession {
   session: Session;
 }
 
-/** Signs the access token of a session. Deterministic for a given session, so a grace re-issue is identical. */
+/**
+ * Rotations a refresh may walk back to recognise an old token of its chain (about 3 µs each).
+ * An older token is refused as unknown rather than treated as reuse.
+ */
+const MAX_CHAIN_WALK = 10_000;
+
+/** The `jti` of a session's current access token: the session id, then the generation once rotated. */
+function accessTokenId(session: Session): string {
+  return session.generation === 0 ? session.id : `${session.id}.${session.generation}`;
+}
+
+/**
+ * Signs the access token of a session's current generation. Deterministic for a given
+ * generation, so a grace re-issue is identical; a rotation makes the previous one stale.
+ */
 async function accessTokenFor(deps: CoreDeps, session: Session): Promise<string> {
-  const iat = Math.floor(session.createdAt / 1000);
+  const iat = Math.floor((session.chainAt ?? session.createdAt) / 1000);
   return deps.signer.sign({
     sub: session.accountId,
     sid: session.id,
     iat,
     exp: iat + deps.policy.accessTokenTtl,
-    jti: session.id,
+    jti: accessTokenId(session),
   });
 }
 
@@ -54,7 +71,7 @@ export async function loginForTokens(
     await deps.audit.record(tx, { type: 'login', outcome: 'success', accountId: account.id, ctx, detail: { sessionId: opened.session.id } });
     return opened;
   });
-  return { access: await accessTokenFor(deps, started.session), refresh: started.secret };
+  return { access: await accessTokenFor(deps, started.session), refresh: encodeRefreshToken(started.session.id, started.secret) };
 }
 
 type RotationOutcome =
@@ -62,19 +79,48 @@ type RotationOutcome =
   | { kind: 'reused' }
   | { kind: 'invalid'; reason: string; accountId: string | null };
 
-/** Exchanges a refresh token for a new pair; see the module comment for the rules. */
+/**
+ * How many rotations `secret` is behind the chain of `session`: 0 when it is the current secret,
+ * k when k successors lead from it to the current one, null when it is not of this chain (the
+ * walk is keyed with the server key, so a made-up secret never reaches the current hash).
+ */
+function generationsBehind(deps: CoreDeps, session: Session, secret: string): number | null {
+  const current = session.chainHash ?? session.secretHash;
+  const steps = Math.min(session.generation, MAX_CHAIN_WALK);
+  let candidate = secret;
+  for (let behind = 0; ; behind++) {
+    if (hashSecret(candidate) === current) return behind;
+    if (behind === steps) return null;
+    candidate = successorSecret(deps.serverKey, candidate);
+  }
+}
+
+/**
+ * Exchanges a refresh token for a new pair; see the module comment for the rules. The token
+ * names its session, whose row is rotated in place; a bare 43-character token of an earlier
+ * release is found by its hash, and a row that release rotated keeps its old rules.
+ */
 export async function rotateRefreshToken(deps: CoreDeps, refresh: string, ctx: ClientContext): Promise<TokenPair> {
-  const presentedHash = hashSecret(refresh);
+  const presented = decodeRefreshToken(refresh);
   const outcome = await deps.uow.transaction<RotationOutcome>(async (tx) => {
-    const current = await deps.sessions.findBySecretHashForUpdate(tx, presentedHash);
+    if (!presented) return { kind: 'invalid', reason: 'unknown', accountId: null };
+    const current =
+      presented.sessionId === null
+        ? await deps.sessions.findBySecretHashForUpdate(tx, hashSecret(presented.secret))
+        : await deps.sessions.findByIdForUpdate(tx, presented.sessionId);
     if (!current || current.kind !== 'token') return { kind: 'invalid', reason: 'unknown', accountId: null };
+    const behind = generationsBehind(deps, current, presented.secret);
+    if (behind === null) return { kind: 'invalid', reason: 'unknown', accountId: null };
     if (current.revokedAt !== null) return { kind: 'invalid', reason: 'revoked', accountId: current.accountId };
     const now = deps.clock.now();
-    const secret = successorSecret(deps.serverKey, refresh);
-    if (current.rotatedAt !== null) {
-      const grace = deps.policy.refreshReuseGrace * 1000;
-      const withinGrace = grace > 0 && now - current.rotatedAt <= grace;
-      const successor = withinGrace && current.replacedBy ? await deps.sessions.findById(tx, current.replacedBy) : null;
+    const grace = deps.policy.refreshReuseGrace * 1000;
+    const secret = successorSecret(deps.serverKey, presented.secret);
+    if (current.rotatedAt !== null || behind > 0) {
+      // A token that was rotated already: within the grace window the immediately previous one
+      // gets the current pair again; anything else is reuse.
+      const rotatedAt = current.rotatedAt ?? current.chainAt ?? current.createdAt;
+      const withinGrace = grace > 0 && now - rotatedAt <= grace && (current.rotatedAt !== null || behind === 1);
+      const successor = !withinGrace ? null : current.rotatedAt === null ? current : current.replacedBy ? await deps.sessions.findById(tx, current.replacedBy) : null;
       if (successor && isSessionLive(successor, now)) {
         const detail = { sessionId: successor.id, grace: true };
         await deps.audit.record(tx, { type: 'refresh', outcome: 'success', accountId: current.accountId, ctx, detail });
@@ -87,15 +133,28 @@ export async function rotateRefreshToken(deps: CoreDeps, refresh: string, ctx: C
     if (!isSessionLive(current, now)) return { kind: 'invalid', reason: 'expired', accountId: current.accountId };
     const account = await deps.accounts.findById(tx, current.accountId);
     if (!account || account.status !== 'active') return { kind: 'invalid', reason: 'inactive', accountId: current.accountId };
-    const next = buildSession(deps, account, 'token', ctx, {
-      familyId: current.familyId,
-      absoluteExpiresAt: current.absoluteExpiresAt,
-      secret,
-    });
-    await deps.sessions.markRotated(tx, current.id, now, next.session.id);
-    await deps.sessions.insert(tx, next.session);
-    await deps.audit.record(tx, { type: 'refresh', outcome: 'success', accountId: account.id, ctx, detail: { sessionId: next.session.id } });
-    return { kind: 'rotated', session: next.session, secret };
+    const next = {
+      chainHash: hashSecret(secret),
+      at: now,
+      idleExpiresAt: Math.min(now + lifetimesFor(deps, 'token').idle * 1000, current.absoluteExpiresAt),
+      ip: ctx.ip,
+      userAgent: clientAgent(ctx),
+    };
+    if (!(await deps.sessions.advanceChain(tx, current.id, current.generation, next))) {
+      return { kind: 'invalid', reason: 'raced', accountId: current.accountId };
+    }
+    const session: Session = {
+      ...current,
+      generation: current.generation + 1,
+      chainHash: next.chainHash,
+      chainAt: now,
+      lastSeenAt: now,
+      idleExpiresAt: next.idleExpiresAt,
+      ip: next.ip,
+      userAgent: next.userAgent,
+    };
+    await deps.audit.record(tx, { type: 'refresh', outcome: 'success', accountId: account.id, ctx, detail: { sessionId: session.id } });
+    return { kind: 'rotated', session, secret };
   });
   if (outcome.kind === 'reused') {
     throw new AuthError('TOKEN_REUSED', 'this refresh token was already used; every session of its chain is now closed');
@@ -105,7 +164,22 @@ export async function rotateRefreshToken(deps: CoreDeps, refresh: string, ctx: C
     await countTokenFailure(deps, ctx);
     throw new AuthError('INVALID_TOKEN', 'the refresh token is invalid or expired');
   }
-  return { access: await accessTokenFor(deps, outcome.session), refresh: outcome.secret };
+  return { access: await accessTokenFor(deps, outcome.session), refresh: encodeRefreshToken(outcome.session.id, outcome.secret) };
+}
+
+/**
+ * The session and account whose current refresh token this is, or null (an earlier token of a
+ * chain, a made-up one, or not a refresh token). Reads only: nothing is rotated or touched.
+ */
+export async function findRefreshHolder(deps: CoreDeps, refresh: string): Promise<AuthenticatedSession | null> {
+  const presented = decodeRefreshToken(refresh);
+  if (!presented) return null;
+  const hash = hashSecret(presented.secret);
+  const found =
+    presented.sessionId === null
+      ? await deps.sessions.findBySecretHashWithAccount(deps.uow.db, hash)
+      : await deps.sessions.findWithAccount(deps.uow.db, presented.sessionId);
+  return found && (found.session.chainHash ?? found.session.secretHash) === hash ? found : null;
 }
 
 /** The live session and account behind an access token; throws NOT_AUTHENTICATED otherwise. */
@@ -118,6 +192,7 @@ export async function resolveAccessToken(deps: CoreDeps, token: string): Promise
     !found ||
     found.session.kind !== 'token' ||
     found.session.accountId !== claims.sub ||
+    claims.jti !== accessTokenId(found.session) ||
     found.account.status !== 'active' ||
     !isSessionLive(found.session, now)
   ) {

@@ -9,6 +9,7 @@ import * as linksPromoOutbox from './2026-11-22T0600-links-promo-outbox.js';
 import * as loginThrottle from './2026-11-22T0800-login-throttle.js';
 import * as serviceKeys from './2026-11-22T0900-service-keys.js';
 import * as auditEvents from './2026-11-22T0920-audit-events.js';
+import * as refreshChain from './2026-12-05T0100-refresh-chain.js';
 
 const migrations: Record<string, Migration> = {
   '2026-11-22T0500-core': core,
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-22T0800-login-throttle': loginThrottle,
   '2026-11-22T0900-service-keys': serviceKeys,
   '2026-11-22T0920-audit-events': auditEvents,
+  '2026-12-05T0100-refresh-chain': refreshChain,
 };
 
 export const migrationProvider: MigrationProvider = {
