@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import type { Account, AccountStore } from '../core/ports.js';
 import { translateWriteError } from './db-errors.js';
-import { q } from './handle.js';
+import { prepared, q } from './handle.js';
 import type { AccountRow } from './schema.js';
 
 /** Maps a stored row to the core's Account. */
@@ -20,8 +20,29 @@ export function toAccount(row: AccountRow): Account {
   };
 }
 
+const ACCOUNT_COLUMNS = [
+  'id',
+  'username',
+  'username_key',
+  'email',
+  'email_key',
+  'email_verified_at',
+  'password_hash',
+  'status',
+  'promo_code',
+  'created_at',
+  'updated_at',
+] as const;
+
 /** The account store. */
 export function createAccountStore(): AccountStore {
+  // Built and compiled once (see prepared()); columns named so a migration adding one does not
+  // invalidate the prepared statement on PostgreSQL.
+  const by = (column: 'id' | 'username_key' | 'email_key') =>
+    prepared<{ key: string }, AccountRow>((db, slot) => db.selectFrom('accounts').select(ACCOUNT_COLUMNS).where(column, '=', slot('key')) as never);
+  const byId = by('id');
+  const byUsernameKey = by('username_key');
+  const byEmailKey = by('email_key');
   return {
     async insert(tx, a) {
       await q(tx)
@@ -44,14 +65,14 @@ export function createAccountStore(): AccountStore {
     },
 
     async findById(tx, id) {
-      const row = await q(tx).selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = (await byId(tx, { key: id })).rows[0];
       return row ? toAccount(row) : null;
     },
 
     async findByLoginKey(tx, key) {
-      const byName = await q(tx).selectFrom('accounts').selectAll().where('username_key', '=', key).executeTakeFirst();
+      const byName = (await byUsernameKey(tx, { key })).rows[0];
       if (byName) return toAccount(byName);
-      const byEmail = await q(tx).selectFrom('accounts').selectAll().where('email_key', '=', key).executeTakeFirst();
+      const byEmail = (await byEmailKey(tx, { key })).rows[0];
       return byEmail ? toAccount(byEmail) : null;
     },
 

@@ -10,6 +10,7 @@ import SQLite from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection } from 'kysely';
 import type pg from 'pg';
 import { boundedCache } from './bounded-cache.js';
+import { statementName } from './handle.js';
 import type { Database } from './schema.js';
 import { openSnapshotReader, type SnapshotStatement } from './sqlite-snapshot.js';
 
@@ -140,6 +141,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<OpenedDa
   pool.on('error', () => {});
   pool.on('connect', (client) => {
     client.on('error', () => {});
+    nameHotStatements(client);
   });
   if (schema) {
     // Nodes starting together may race here; PostgreSQL can then report the schema as a duplicate.
@@ -149,4 +151,25 @@ async function openPostgres(url: string, options: OpenOptions): Promise<OpenedDa
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', schema, close: () => db.destroy() };
+}
+
+/**
+ * Runs the statements prepared() compiled once as named prepared statements on this client, so
+ * PostgreSQL parses and plans each once per connection (a session check's join was planned on
+ * every request). Should the server refuse a cached plan anyway (code 0A000, a result type
+ * changed under it), that statement runs unnamed on this client from then on.
+ */
+function nameHotStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  const unnamed = new Set<string>();
+  const named = (text: unknown, values?: unknown, ...rest: unknown[]): Promise<unknown> => {
+    const name = typeof text === 'string' && rest.length === 0 && !unnamed.has(text) ? statementName(text) : undefined;
+    if (name === undefined) return query(text, values, ...rest);
+    return query({ name, text, values }).catch((err: { code?: string }) => {
+      if (err?.code !== '0A000') throw err;
+      unnamed.add(text as string);
+      throw err;
+    });
+  };
+  (client as unknown as { query: typeof named }).query = named;
 }

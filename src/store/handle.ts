@@ -18,6 +18,18 @@ export function createUnitOfWork(db: Kysely<Database>): UnitOfWork {
 
 const SLOT = '\u0000latchkey-slot:';
 
+/**
+ * The SQL of every statement compiled once by prepared(): a fixed, small set, which the
+ * PostgreSQL connection runs as named prepared statements (parsed and planned once per
+ * connection instead of on every call). Ad-hoc queries stay unnamed.
+ */
+const statementNames = new Map<string, string>();
+
+/** The prepared-statement name of `sql` when prepared() compiled it, else undefined. */
+export function statementName(sql: string): string | undefined {
+  return statementNames.get(sql);
+}
+
 type Build<Args, Row> = (db: Kysely<Database>, slot: <K extends keyof Args & string>(name: K) => Args[K]) => { compile(): CompiledQuery<Row> };
 
 /** Compiles `build` once (on first use) and fills its slots with each call's values. */
@@ -27,6 +39,7 @@ function slotted<Args extends Record<string, unknown>, Row>(build: Build<Args, R
   return (db: Kysely<Database>, args: Args): { compiled: CompiledQuery<Row>; parameters: unknown[] } => {
     if (!compiled) {
       compiled = build(db, (name) => `${SLOT}${name}` as never).compile();
+      if (!statementNames.has(compiled.sql)) statementNames.set(compiled.sql, `latchkey_${statementNames.size + 1}`);
       slots = compiled.parameters.map((p) => (typeof p === 'string' && p.startsWith(SLOT) ? p.slice(SLOT.length) : null));
     }
     const fixed = compiled.parameters;

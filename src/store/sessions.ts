@@ -118,20 +118,22 @@ export function createSessionStore(opened: OpenedDatabase): SessionStore {
       chain_at: slot('chain_at'),
     }),
   );
+  // Columns are named, not `*`: a prepared statement selecting `*` fails on PostgreSQL once a
+  // migration adds a column ("cached plan must not change result type").
   const bySecretHashForUpdate = prepared<{ hash: string }, SessionRow>((db, slot) =>
     db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('secret_hash', '=', slot('hash'))
-      .$if(lock, (qb) => qb.forUpdate()),
+      .selectFrom('sessions as s')
+      .select(SESSION_COLUMNS)
+      .where('s.secret_hash', '=', slot('hash'))
+      .$if(lock, (qb) => qb.forUpdate()) as never,
   );
-  const byId = prepared<{ id: string }, SessionRow>((db, slot) => db.selectFrom('sessions').selectAll().where('id', '=', slot('id')));
+  const byId = prepared<{ id: string }, SessionRow>((db, slot) => db.selectFrom('sessions as s').select(SESSION_COLUMNS).where('s.id', '=', slot('id')) as never);
   const byIdForUpdate = prepared<{ id: string }, SessionRow>((db, slot) =>
     db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('id', '=', slot('id'))
-      .$if(lock, (qb) => qb.forUpdate()),
+      .selectFrom('sessions as s')
+      .select(SESSION_COLUMNS)
+      .where('s.id', '=', slot('id'))
+      .$if(lock, (qb) => qb.forUpdate()) as never,
   );
   const advance = prepared<{ id: string; from: number; to: number; hash: string; at: number; idle: number; ip: string | null; ua: string | null }>(
     (db, slot) =>
