@@ -121,8 +121,8 @@ export interface SessionStore {
   findBySecretHashWithAccount(tx: Tx, secretHash: string): Promise<{ session: Session; account: Account } | null>;
   /** The session with this id, or null. */
   findById(tx: Tx, id: string): Promise<Session | null>;
-  /** The session with this id; locked for update inside a transaction on PostgreSQL. */
-  findByIdForUpdate(tx: Tx, id: string): Promise<Session | null>;
+  /** The session with this id, with its account; the session row locked for update inside a transaction on PostgreSQL. */
+  findWithAccountForUpdate(tx: Tx, id: string): Promise<{ session: Session; account: Account } | null>;
   /** Moves the chain of session `id` from generation `from` to `from + 1`; false if it had moved already. */
   advanceChain(tx: Tx, id: string, from: number, next: ChainAdvance): Promise<boolean>;
   /** Marks a session as rotated into `successorId` (rows of releases before in-place rotation). */

@@ -128,12 +128,13 @@ export function createSessionStore(opened: OpenedDatabase): SessionStore {
       .$if(lock, (qb) => qb.forUpdate()) as never,
   );
   const byId = prepared<{ id: string }, SessionRow>((db, slot) => db.selectFrom('sessions as s').select(SESSION_COLUMNS).where('s.id', '=', slot('id')) as never);
-  const byIdForUpdate = prepared<{ id: string }, SessionRow>((db, slot) =>
+  const joinedByIdForUpdate = prepared<{ id: string }, JoinedRow>((db, slot) =>
     db
       .selectFrom('sessions as s')
-      .select(SESSION_COLUMNS)
+      .innerJoin('accounts as a', 'a.id', 's.account_id')
+      .select([...SESSION_COLUMNS, ...ACCOUNT_COLUMNS])
       .where('s.id', '=', slot('id'))
-      .$if(lock, (qb) => qb.forUpdate()) as never,
+      .$if(lock, (qb) => qb.forUpdate('s' as never)) as never,
   );
   const advance = prepared<{ id: string; from: number; to: number; hash: string; at: number; idle: number; ip: string | null; ua: string | null }>(
     (db, slot) =>
@@ -203,9 +204,9 @@ export function createSessionStore(opened: OpenedDatabase): SessionStore {
       return row ? splitJoined(row) : null;
     },
 
-    async findByIdForUpdate(tx, id) {
-      const row = (await byIdForUpdate(tx, { id })).rows[0];
-      return row ? toSession(row) : null;
+    async findWithAccountForUpdate(tx, id) {
+      const row = (await joinedByIdForUpdate(tx, { id })).rows[0];
+      return row ? splitJoined(row) : null;
     },
 
     async advanceChain(tx, id, from, next) {

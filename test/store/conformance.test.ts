@@ -153,7 +153,8 @@ for (const backend of backends) {
       await s.sessions.insert(s.uow.db, session);
       const next = { chainHash: 'hash-1', at: 5000, idleExpiresAt: 9000, ip: '10.0.0.1', userAgent: 'next' };
       const moved = await s.uow.transaction(async (tx) => {
-        assert.equal((await s.sessions.findByIdForUpdate(tx, session.id))?.generation, 0);
+        const locked = await s.sessions.findWithAccountForUpdate(tx, session.id);
+        assert.deepEqual([locked?.session.generation, locked?.account.username], [0, 'chain']);
         return s.sessions.advanceChain(tx, session.id, 0, next);
       });
       assert.equal(moved, true);

@@ -18,7 +18,7 @@ import type { ClientContext, CoreDeps } from '../deps.js';
 import { verifyLogin } from '../credentials/authenticate.js';
 import { decodeRefreshToken, encodeRefreshToken, hashSecret, successorSecret } from '../credentials/secrets.js';
 import { AuthError } from '../errors.js';
-import type { Account, Session } from '../ports.js';
+import type { Account, Session, Tx } from '../ports.js';
 import { clientAgent, isSessionLive, lifetimesFor, startSession, touchSession } from '../sessions/lifecycle.js';
 import { countTokenFailure } from '../credentials/address-limits.js';
 
@@ -95,6 +95,12 @@ function generationsBehind(deps: CoreDeps, session: Session, secret: string): nu
   }
 }
 
+/** The session of a bare refresh secret from an earlier release, found by its hash, with its account. */
+async function findLegacyForUpdate(deps: CoreDeps, tx: Tx, secret: string): Promise<{ session: Session; account: Account | null } | null> {
+  const session = await deps.sessions.findBySecretHashForUpdate(tx, hashSecret(secret));
+  return session && { session, account: await deps.accounts.findById(tx, session.accountId) };
+}
+
 /**
  * Exchanges a refresh token for a new pair; see the module comment for the rules. The token
  * names its session, whose row is rotated in place; a bare 43-character token of an earlier
@@ -104,10 +110,8 @@ export async function rotateRefreshToken(deps: CoreDeps, refresh: string, ctx: C
   const presented = decodeRefreshToken(refresh);
   const outcome = await deps.uow.transaction<RotationOutcome>(async (tx) => {
     if (!presented) return { kind: 'invalid', reason: 'unknown', accountId: null };
-    const current =
-      presented.sessionId === null
-        ? await deps.sessions.findBySecretHashForUpdate(tx, hashSecret(presented.secret))
-        : await deps.sessions.findByIdForUpdate(tx, presented.sessionId);
+    const found = presented.sessionId === null ? await findLegacyForUpdate(deps, tx, presented.secret) : await deps.sessions.findWithAccountForUpdate(tx, presented.sessionId);
+    const current = found?.session;
     if (!current || current.kind !== 'token') return { kind: 'invalid', reason: 'unknown', accountId: null };
     const behind = generationsBehind(deps, current, presented.secret);
     if (behind === null) return { kind: 'invalid', reason: 'unknown', accountId: null };
@@ -131,7 +135,7 @@ export async function rotateRefreshToken(deps: CoreDeps, refresh: string, ctx: C
       return { kind: 'reused' };
     }
     if (!isSessionLive(current, now)) return { kind: 'invalid', reason: 'expired', accountId: current.accountId };
-    const account = await deps.accounts.findById(tx, current.accountId);
+    const account = found.account;
     if (!account || account.status !== 'active') return { kind: 'invalid', reason: 'inactive', accountId: current.accountId };
     const next = {
       chainHash: hashSecret(secret),
