@@ -101,6 +101,59 @@ async function findLegacyForUpdate(deps: CoreDeps, tx: Tx, secret: string): Prom
   return session && { session, account: await deps.accounts.findById(tx, session.accountId) };
 }
 
+/** The rotation itself, inside its transaction: see the module comment for the rules. */
+async function rotateChain(deps: CoreDeps, tx: Tx, presented: NonNullable<ReturnType<typeof decodeRefreshToken>>, ctx: ClientContext): Promise<RotationOutcome> {
+  const found = presented.sessionId === null ? await findLegacyForUpdate(deps, tx, presented.secret) : await deps.sessions.findWithAccountForUpdate(tx, presented.sessionId);
+  const current = found?.session;
+  if (!current || current.kind !== 'token') return { kind: 'invalid', reason: 'unknown', accountId: null };
+  const behind = generationsBehind(deps, current, presented.secret);
+  if (behind === null) return { kind: 'invalid', reason: 'unknown', accountId: null };
+  if (current.revokedAt !== null) return { kind: 'invalid', reason: 'revoked', accountId: current.accountId };
+  const now = deps.clock.now();
+  const grace = deps.policy.refreshReuseGrace * 1000;
+  const secret = successorSecret(deps.serverKey, presented.secret);
+  if (current.rotatedAt !== null || behind > 0) {
+    // A token that was rotated already: within the grace window the immediately previous one
+    // gets the current pair again; anything else is reuse.
+    const rotatedAt = current.rotatedAt ?? current.chainAt ?? current.createdAt;
+    const withinGrace = grace > 0 && now - rotatedAt <= grace && (current.rotatedAt !== null || behind === 1);
+    const successor = !withinGrace ? null : current.rotatedAt === null ? current : current.replacedBy ? await deps.sessions.findById(tx, current.replacedBy) : null;
+    if (successor && isSessionLive(successor, now)) {
+      const detail = { sessionId: successor.id, grace: true };
+      await deps.audit.record(tx, { type: 'refresh', outcome: 'success', accountId: current.accountId, ctx, detail });
+      return { kind: 'rotated', session: successor, secret };
+    }
+    await deps.sessions.revokeFamily(tx, current.familyId, now);
+    await deps.audit.record(tx, { type: 'refresh_reuse', outcome: 'rejected', accountId: current.accountId, ctx, detail: { familyId: current.familyId } });
+    return { kind: 'reused' };
+  }
+  if (!isSessionLive(current, now)) return { kind: 'invalid', reason: 'expired', accountId: current.accountId };
+  const account = found.account;
+  if (!account || account.status !== 'active') return { kind: 'invalid', reason: 'inactive', accountId: current.accountId };
+  const next = {
+    chainHash: hashSecret(secret),
+    at: now,
+    idleExpiresAt: Math.min(now + lifetimesFor(deps, 'token').idle * 1000, current.absoluteExpiresAt),
+    ip: ctx.ip,
+    userAgent: clientAgent(ctx),
+  };
+  if (!(await deps.sessions.advanceChain(tx, current.id, current.generation, next))) {
+    return { kind: 'invalid', reason: 'raced', accountId: current.accountId };
+  }
+  const session: Session = {
+    ...current,
+    generation: current.generation + 1,
+    chainHash: next.chainHash,
+    chainAt: now,
+    lastSeenAt: now,
+    idleExpiresAt: next.idleExpiresAt,
+    ip: next.ip,
+    userAgent: next.userAgent,
+  };
+  await deps.audit.record(tx, { type: 'refresh', outcome: 'success', accountId: account.id, ctx, detail: { sessionId: session.id } });
+  return { kind: 'rotated', session, secret };
+}
+
 /**
  * Exchanges a refresh token for a new pair; see the module comment for the rules. The token
  * names its session, whose row is rotated in place; a bare 43-character token of an earlier
@@ -108,58 +161,9 @@ async function findLegacyForUpdate(deps: CoreDeps, tx: Tx, secret: string): Prom
  */
 export async function rotateRefreshToken(deps: CoreDeps, refresh: string, ctx: ClientContext): Promise<TokenPair> {
   const presented = decodeRefreshToken(refresh);
-  const outcome = await deps.uow.transaction<RotationOutcome>(async (tx) => {
-    if (!presented) return { kind: 'invalid', reason: 'unknown', accountId: null };
-    const found = presented.sessionId === null ? await findLegacyForUpdate(deps, tx, presented.secret) : await deps.sessions.findWithAccountForUpdate(tx, presented.sessionId);
-    const current = found?.session;
-    if (!current || current.kind !== 'token') return { kind: 'invalid', reason: 'unknown', accountId: null };
-    const behind = generationsBehind(deps, current, presented.secret);
-    if (behind === null) return { kind: 'invalid', reason: 'unknown', accountId: null };
-    if (current.revokedAt !== null) return { kind: 'invalid', reason: 'revoked', accountId: current.accountId };
-    const now = deps.clock.now();
-    const grace = deps.policy.refreshReuseGrace * 1000;
-    const secret = successorSecret(deps.serverKey, presented.secret);
-    if (current.rotatedAt !== null || behind > 0) {
-      // A token that was rotated already: within the grace window the immediately previous one
-      // gets the current pair again; anything else is reuse.
-      const rotatedAt = current.rotatedAt ?? current.chainAt ?? current.createdAt;
-      const withinGrace = grace > 0 && now - rotatedAt <= grace && (current.rotatedAt !== null || behind === 1);
-      const successor = !withinGrace ? null : current.rotatedAt === null ? current : current.replacedBy ? await deps.sessions.findById(tx, current.replacedBy) : null;
-      if (successor && isSessionLive(successor, now)) {
-        const detail = { sessionId: successor.id, grace: true };
-        await deps.audit.record(tx, { type: 'refresh', outcome: 'success', accountId: current.accountId, ctx, detail });
-        return { kind: 'rotated', session: successor, secret };
-      }
-      await deps.sessions.revokeFamily(tx, current.familyId, now);
-      await deps.audit.record(tx, { type: 'refresh_reuse', outcome: 'rejected', accountId: current.accountId, ctx, detail: { familyId: current.familyId } });
-      return { kind: 'reused' };
-    }
-    if (!isSessionLive(current, now)) return { kind: 'invalid', reason: 'expired', accountId: current.accountId };
-    const account = found.account;
-    if (!account || account.status !== 'active') return { kind: 'invalid', reason: 'inactive', accountId: current.accountId };
-    const next = {
-      chainHash: hashSecret(secret),
-      at: now,
-      idleExpiresAt: Math.min(now + lifetimesFor(deps, 'token').idle * 1000, current.absoluteExpiresAt),
-      ip: ctx.ip,
-      userAgent: clientAgent(ctx),
-    };
-    if (!(await deps.sessions.advanceChain(tx, current.id, current.generation, next))) {
-      return { kind: 'invalid', reason: 'raced', accountId: current.accountId };
-    }
-    const session: Session = {
-      ...current,
-      generation: current.generation + 1,
-      chainHash: next.chainHash,
-      chainAt: now,
-      lastSeenAt: now,
-      idleExpiresAt: next.idleExpiresAt,
-      ip: next.ip,
-      userAgent: next.userAgent,
-    };
-    await deps.audit.record(tx, { type: 'refresh', outcome: 'success', accountId: account.id, ctx, detail: { sessionId: session.id } });
-    return { kind: 'rotated', session, secret };
-  });
+  const outcome: RotationOutcome = presented
+    ? await deps.uow.transaction((tx) => rotateChain(deps, tx, presented, ctx))
+    : { kind: 'invalid', reason: 'malformed', accountId: null };
   if (outcome.kind === 'reused') {
     throw new AuthError('TOKEN_REUSED', 'this refresh token was already used; every session of its chain is now closed');
   }
