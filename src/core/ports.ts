@@ -2,7 +2,6 @@
  * The ports the core needs from the outside world. Storage functions take a Tx first so the
  * service decides what runs in one transaction; Tx is opaque to the core.
  */
-import type { ClientContext } from './deps.js';
 
 declare const txBrand: unique symbol;
 /** A database handle (a transaction or the plain connection), opaque to the core. */
@@ -311,67 +310,8 @@ export interface ThrottleStore {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Audit events (issue 5, checklist items 65 and 66).
-
-/** The security events Latchkey records (SECURITY.md item 65). */
-export const AUDIT_EVENT_TYPES = [
-  'login',
-  'lockout',
-  'rate_limited',
-  'logout',
-  'refresh',
-  'refresh_reuse',
-  'csrf_rejected',
-  'reset_requested',
-  'reset_completed',
-  'confirm',
-  'password_change',
-  'account_delete',
-  'register',
-  'service_lookup',
-  'account_disable',
-  'account_enable',
-  'sessions_revoke',
-  'admin_auth',
-  'service_key_add',
-  'service_key_revoke',
-] as const;
-export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
-
-/**
- * success: it happened; failure: it was tried and failed (a wrong password, a bad link);
- * rejected: it was refused before being tried (CSRF, a rate limit, a reused refresh token).
- */
-export type AuditOutcome = 'success' | 'failure' | 'rejected';
-
-/** Small, non-secret facts about an event (a reason code, a session id, a number of seconds). */
-export type AuditDetail = Record<string, string | number | boolean | null>;
-
-/** One security event as the core reports it. Never put a password, token or cookie in it. */
-export interface AuditEvent {
-  type: AuditEventType;
-  outcome: AuditOutcome;
-  /** The account concerned, when known. */
-  accountId?: string | null;
-  /** A username or email as typed: stored only as a keyed hash, to correlate attempts. */
-  identifier?: string | null;
-  /** Where the request came from: address, user agent, request id, surface. */
-  ctx?: ClientContext | undefined;
-  detail?: AuditDetail;
-}
-
-export interface AuditLog {
-  /**
-   * Writes the event in `tx`, the transaction of the change it describes, and logs it as one
-   * structured line; a failed write fails the change.
-   */
-  record(tx: Tx, event: AuditEvent): Promise<void>;
-  /**
-   * Writes an event that accompanies no change (a failed login, a rejection). Never throws:
-   * the log line is written first, and a failed insert is logged and ignored.
-   */
-  note(event: AuditEvent): Promise<void>;
-}
+// Audit events (issue 5, checklist items 65 and 66): in audit/ports.ts.
+export * from './audit/ports.js';
 
 // ---------------------------------------------------------------------------------------------
 // Service credentials (issue 8).
