@@ -1,20 +1,23 @@
 /**
  * What one refresh rotation costs in better-sqlite3 alone, by storage design (2026-12-05 round
- * of issue 7). The schema is Latchkey's sessions and audit_events; 1,000 accounts with one token
+ * of issue 7). The schema is Latchkey's own (its migrations); 1,000 accounts with one token
  * chain each; rotations run in batches (one transaction, a savepoint each, as group commit does).
  *
- *   node bench/micro/rotation-sqlite.mjs [design] [rotations=20000] [batch=25]
+ *   node --import tsx bench/micro/rotation-sqlite.ts [design] [rotations=20000] [batch=25]
  *
  * design: successor-row (one row per rotation, random UUIDs: before 2026-12-05),
  * successor-row-time-ids (the same with time-ordered ids), in-place (one row per chain, updated;
  * UUIDv7 audit ids: the current design), in-place-no-audit. WAL_AUTOCHECKPOINT=N sets SQLite's
  * autocheckpoint (0 turns it off, to see the checkpoints' share). Uses a file in the OS temp dir.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { hashSecret as sha } from '../../src/core/credentials/secrets.js';
+import { timeOrderedId } from '../../src/store/audit.js';
+import { migrateToLatest, openDatabase } from '../../src/store/index.js';
 
 const design = process.argv[2] ?? 'in-place';
 const total = Number(process.argv[3] ?? 20_000);
@@ -26,39 +29,24 @@ const timeIds = design !== 'successor-row';
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-rotation-'));
 const file = join(dir, 'rotation.db');
+const migrated = await openDatabase(`sqlite:${file}`);
+await migrateToLatest(migrated);
+await migrated.close();
 const db = new Database(file);
-db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
 if (process.env.WAL_AUTOCHECKPOINT !== undefined) db.pragma(`wal_autocheckpoint = ${Number(process.env.WAL_AUTOCHECKPOINT)}`);
-db.exec(`
-  create table accounts (id text primary key, username text, status text);
-  create table sessions (id text primary key, secret_hash text not null unique, account_id text not null references accounts(id) on delete cascade,
-    kind text not null, family_id text not null, created_at bigint not null, last_seen_at bigint not null, idle_expires_at bigint not null,
-    absolute_expires_at bigint not null, rotated_at bigint, replaced_by text, revoked_at bigint, ip text, user_agent text,
-    generation integer not null default 0, chain_hash text, chain_at bigint);
-  create index sessions_account_id on sessions(account_id);
-  create index sessions_family_id on sessions(family_id);
-  create table audit_events (id text primary key, at bigint not null, type text not null, outcome text not null, account_id text,
-    identifier_hash text, surface text, ip text, user_agent text, request_id text, detail text);
-  create index audit_events_account_at on audit_events(account_id, at);
-  create index audit_events_at on audit_events(at);`);
 db.pragma('foreign_keys = ON');
 
-const sha = (s) => createHash('sha256').update(s).digest('base64url');
-const newId = () => {
-  if (!timeIds) return randomUUID();
-  const time = Date.now().toString(16).padStart(12, '0');
-  return `${time.slice(0, 8)}-${time.slice(8)}-7${randomUUID().slice(15)}`;
-};
+const newId = (): string => (timeIds ? timeOrderedId(Date.now()) : randomUUID());
 
-const chains = [];
+const chains: Array<{ id: string; secret: string }> = [];
 db.transaction(() => {
-  const account = db.prepare('insert into accounts values (?, ?, ?)');
+  const account = db.prepare(`insert into accounts (id, username, username_key, status, created_at, updated_at) values (?, ?, ?, 'active', 1, 1)`);
   const session = db.prepare(`insert into sessions (id, secret_hash, account_id, kind, family_id, created_at, last_seen_at, idle_expires_at,
     absolute_expires_at, ip, user_agent) values (?, ?, ?, 'token', ?, 1, 1, 9e15, 9e15, '127.0.0.1', 'bench')`);
   for (let i = 0; i < 1000; i++) {
     const accountId = randomUUID();
-    account.run(accountId, `user-${i}`, 'active');
+    account.run(accountId, `user-${i}`, `user-${i}`);
     const id = newId();
     const secret = randomBytes(32).toString('base64url');
     session.run(id, sha(secret), accountId, id);
@@ -74,7 +62,8 @@ const insertSuccessor = db.prepare(`insert into sessions (id, secret_hash, accou
   absolute_expires_at, ip, user_agent) values (?, ?, ?, 'token', ?, ?, ?, ?, 9e15, '127.0.0.1', 'bench-agent/1.0')`);
 const advance = db.prepare(`update sessions set generation = generation + 1, chain_hash = ?, chain_at = ?, last_seen_at = ?, idle_expires_at = ?
   where id = ? and generation = ?`);
-const audit = db.prepare(`insert into audit_events values (?, ?, 'refresh', 'success', ?, null, 'native', '127.0.0.1', 'bench-agent/1.0', 'req-1', ?)`);
+const audit = db.prepare(`insert into audit_events (id, at, type, outcome, account_id, identifier_hash, surface, ip, user_agent, request_id, detail)
+  values (?, ?, 'refresh', 'success', ?, null, 'native', '127.0.0.1', 'bench-agent/1.0', 'req-1', ?)`);
 const savepoint = db.prepare('savepoint unit');
 const release = db.prepare('release unit');
 const begin = db.prepare('begin immediate');
@@ -84,15 +73,15 @@ const started = process.hrtime.bigint();
 for (let done = 0; done < total; ) {
   begin.run();
   for (let j = 0; j < batch && done < total; j++, done++) {
-    const chain = chains[done % chains.length];
+    const chain = chains[done % chains.length]!;
     const next = randomBytes(32).toString('base64url');
     const now = Date.now();
     savepoint.run();
     if (inPlace) {
-      const row = byId.get(chain.id);
+      const row = byId.get(chain.id) as { id: string; generation: number };
       advance.run(sha(next), now, now, now + 3_600_000, row.id, row.generation);
     } else {
-      const row = byHash.get(sha(chain.secret));
+      const row = byHash.get(sha(chain.secret)) as { id: string; account_id: string; family_id: string };
       accountById.get(row.account_id);
       const successor = newId();
       markRotated.run(now, successor, row.id);
