@@ -87,14 +87,10 @@ export function createSessionStore(opened: OpenedDatabase): SessionStore {
   const lock = opened.dialect === 'postgres';
   // Session checks run on every authenticated request, and rotation on every refresh: their
   // queries are built and compiled once (see prepared()).
+  const joined = (db: Kysely<Database>) =>
+    db.selectFrom('sessions as s').innerJoin('accounts as a', 'a.id', 's.account_id').select([...SESSION_COLUMNS, ...ACCOUNT_COLUMNS]);
   const joinedBy = (column: 's.id' | 's.secret_hash') =>
-    preparedRead<{ key: string }, JoinedRow>(opened.db, opened.reader, (db, slot) =>
-      db
-        .selectFrom('sessions as s')
-        .innerJoin('accounts as a', 'a.id', 's.account_id')
-        .select([...SESSION_COLUMNS, ...ACCOUNT_COLUMNS])
-        .where(column, '=', slot('key')) as never,
-    );
+    preparedRead<{ key: string }, JoinedRow>(opened.db, opened.reader, (db, slot) => joined(db).where(column, '=', slot('key')) as never);
   const joinedById = joinedBy('s.id');
   const joinedBySecretHash = joinedBy('s.secret_hash');
   const insertRow = prepared<SessionRow & Record<string, unknown>>((db, slot) =>
@@ -129,10 +125,7 @@ export function createSessionStore(opened: OpenedDatabase): SessionStore {
   );
   const byId = prepared<{ id: string }, SessionRow>((db, slot) => db.selectFrom('sessions as s').select(SESSION_COLUMNS).where('s.id', '=', slot('id')) as never);
   const joinedByIdForUpdate = prepared<{ id: string }, JoinedRow>((db, slot) =>
-    db
-      .selectFrom('sessions as s')
-      .innerJoin('accounts as a', 'a.id', 's.account_id')
-      .select([...SESSION_COLUMNS, ...ACCOUNT_COLUMNS])
+    joined(db)
       .where('s.id', '=', slot('id'))
       .$if(lock, (qb) => qb.forUpdate('s' as never)) as never,
   );
