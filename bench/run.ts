@@ -9,10 +9,9 @@
  * storm, growth: a partial run for profiling; it writes bench/results/partial-<UTC time>-<commit>.json,
  * ignored by git, and leaves every full run's file and docs/benchmarks.md alone).
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { arch, cpus, release, totalmem, tmpdir, type } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hash } from '@node-rs/argon2';
 import pg from 'pg';
@@ -20,10 +19,11 @@ import { argon2Rate, bareFastify, loadBareFastify } from './baselines.js';
 import { LOADER, WARMUP_SECONDS, runLoad, type LoadResult } from './lib/load.js';
 import { startBareFastify, startLatchkey, type Running } from './lib/processes.js';
 import { buildContext, ISSUER } from './lib/context.js';
+import { commitInfo, machineInfo, resultsName } from './lib/provenance.js';
 import { seedAccounts, seedSessions, signAccessTokens } from './lib/seed.js';
 import { writeReport } from './report.js';
 import { BASELINE_OF, EXPECTED_STATUS, PASSWORD, scenarioRequests, type BenchContext, type ScenarioName } from './scenarios.js';
-import type { BenchResults, BestOf, CommitInfo, DatabaseResults, ScenarioResult } from './types.js';
+import type { BenchResults, BestOf, DatabaseResults, ScenarioResult } from './types.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONNECTIONS = [10, 50];
@@ -73,20 +73,6 @@ function scenarioLoad(server: Running, name: ScenarioName, ctx: BenchContext, co
 
 /** Answers of another status and errors, for the console. */
 const wrong = (r: LoadResult): string => `errors ${r.errors} other status ${r.requests - (r.ok ?? r.requests)}${r.statusCodes ? ` (${JSON.stringify(r.statusCodes)})` : ''}`;
-
-/** The commit measured and whether the working tree had changes (results files under bench/results aside). */
-function commitInfo(): CommitInfo {
-  const git = (...args: string[]): string => execFileSync('git', args, { encoding: 'utf8' }).trim();
-  try {
-    const changes = git('status', '--porcelain').split('\n').filter((l) => l.trim() !== '' && !l.slice(3).startsWith('bench/results/'));
-    return { hash: git('rev-parse', '--short', 'HEAD'), dirty: changes.length > 0 };
-  } catch {
-    return { hash: 'unknown', dirty: null };
-  }
-}
-
-/** `2026-12-05T0204Z` from an ISO date. */
-const stamp = (iso: string): string => `${iso.slice(0, 13)}${iso.slice(14, 16)}Z`;
 
 const log = (msg: string): void => void process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${msg}\n`);
 
@@ -243,13 +229,7 @@ async function main(): Promise<void> {
     loader: { ...LOADER, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS },
     ...(ONLY !== null ? { only: [...ONLY] } : {}),
     seconds: SECONDS,
-    machine: {
-      cpus: cpus().length,
-      model: cpus()[0]?.model ?? 'unknown',
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-      os: `${type()} ${release()} ${arch()}`,
-    },
+    machine: machineInfo(),
     baselines: { argon2: {}, fastify: {} },
     databases: {},
   };
@@ -287,7 +267,7 @@ async function main(): Promise<void> {
   }
 
   // A new file per run, named by its start (UTC) and the commit measured; 'wx' refuses to overwrite.
-  const name = `${stamp(results.date)}-${results.commit!.hash}${results.commit!.dirty ? '-dirty' : ''}.json`;
+  const name = resultsName(results.date, results.commit!);
   if (ONLY !== null) {
     const partial = `bench/results/partial-${name}`;
     writeFileSync(partial, `${JSON.stringify(results, null, 2)}\n`, { flag: 'wx' });
