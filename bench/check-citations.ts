@@ -116,7 +116,8 @@ export function checkReport(markdownFile: string, svgFile: string, findingsFile:
   const problems: string[] = [];
   if (markdown !== doc) {
     const ours = markdown.split('\n');
-    const line = doc.split('\n').findIndex((l, i) => l !== ours[i]);
+    const theirs = doc.split('\n');
+    const line = Array.from({ length: Math.max(ours.length, theirs.length) }, (_, i) => i).find((i) => ours[i] !== theirs[i]) ?? 0;
     problems.push(`${markdownFile}:${line + 1}: differs from the rendering of ${source} (run: node --import tsx bench/report.ts ${source})`);
   }
   if (!existsSync(svgFile) || readFileSync(svgFile, 'utf8') !== svg) problems.push(`${svgFile}: differs from the rendering of ${source}`);
