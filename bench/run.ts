@@ -10,7 +10,7 @@
  * ignored by git, and leaves every full run's file and docs/benchmarks.md alone).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hash } from '@node-rs/argon2';
@@ -19,7 +19,7 @@ import { argon2Rate, bareFastify, loadBareFastify } from './baselines.js';
 import { LOADER, WARMUP_SECONDS, runLoad, type LoadResult } from './lib/load.js';
 import { startBareFastify, startLatchkey, type Running } from './lib/processes.js';
 import { buildContext, ISSUER } from './lib/context.js';
-import { commitInfo, machineInfo, resultsName } from './lib/provenance.js';
+import { commitInfo, machineInfo, resultsName, writeNewResults } from './lib/provenance.js';
 import { seedAccounts, seedSessions, signAccessTokens } from './lib/seed.js';
 import { writeReport } from './report.js';
 import { BASELINE_OF, EXPECTED_STATUS, PASSWORD, scenarioRequests, type BenchContext, type ScenarioName } from './scenarios.js';
@@ -266,16 +266,14 @@ async function main(): Promise<void> {
     log('postgres: not reachable, skipped');
   }
 
-  // A new file per run, named by its start (UTC) and the commit measured; 'wx' refuses to overwrite.
+  // A new file per run, named by its start (UTC) and the commit measured, never over another.
   const name = resultsName(results.date, results.commit!);
   if (ONLY !== null) {
-    const partial = `bench/results/partial-${name}`;
-    writeFileSync(partial, `${JSON.stringify(results, null, 2)}\n`, { flag: 'wx' });
+    const partial = writeNewResults(name, results, 'partial-');
     log(`partial run (BENCH_ONLY): wrote ${partial} only`);
     return;
   }
-  const file = `bench/results/${name}`;
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`, { flag: 'wx' });
+  const file = writeNewResults(name, results);
   writeReport(results, file);
   log(`wrote ${file}, docs/benchmarks.md and docs/benchmarks.svg in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }

@@ -1,5 +1,6 @@
 /** What every results file records about its run: the commit measured, the machine, and its file name. */
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { arch, cpus, release, totalmem, type } from 'node:os';
 import type { CommitInfo, MachineInfo } from '../types.js';
 
@@ -24,9 +25,23 @@ export function machineInfo(): MachineInfo {
   };
 }
 
-/**
- * A results file name: `<UTC start, e.g. 2026-12-05T0204Z>-<commit>[-dirty]<suffix>.json`. Written
- * with the 'wx' flag by its callers, so a run never replaces another.
- */
+/** A results file name: `<UTC start, e.g. 2026-12-05T0204Z>-<commit>[-dirty]<suffix>.json`. */
 export const resultsName = (iso: string, commit: CommitInfo, suffix = ''): string =>
   `${iso.slice(0, 13)}${iso.slice(14, 16)}Z-${commit.hash}${commit.dirty ? '-dirty' : ''}${suffix}.json`;
+
+/**
+ * Writes `data` as JSON to bench/results/<prefix><name>, never over an existing file: a second run
+ * in the same minute of the same commit gets `-2`, `-3`... before `.json`. Returns the path.
+ */
+export function writeNewResults(name: string, data: unknown, prefix = ''): string {
+  for (let n = 1; n < 100; n++) {
+    const file = `bench/results/${prefix}${n === 1 ? name : name.replace(/\.json$/, `-${n}.json`)}`;
+    try {
+      writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`, { flag: 'wx' });
+      return file;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  throw new Error(`bench/results/${prefix}${name} and 98 more exist already`);
+}

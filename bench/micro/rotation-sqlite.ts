@@ -13,14 +13,14 @@
  * with the commit and machine, so that a figure quoted from it can be traced.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { hashSecret as sha } from '../../src/core/credentials/secrets.js';
 import { timeOrderedId } from '../../src/store/audit.js';
 import { migrateToLatest, openDatabase } from '../../src/store/index.js';
-import { commitInfo, machineInfo, resultsName } from '../lib/provenance.js';
+import { commitInfo, machineInfo, resultsName, writeNewResults } from '../lib/provenance.js';
 
 const designs = ['successor-row', 'successor-row-time-ids', 'in-place', 'in-place-no-audit'];
 const asked = !process.argv[2] || process.argv[2] === 'all' ? designs : process.argv[2].split(',');
@@ -118,7 +118,6 @@ const date = new Date().toISOString();
 const commit = commitInfo();
 const results: Measured[] = [];
 for (const design of asked) results.push(await measure(design));
-const file = `bench/results/${resultsName(date, commit, '-micro-rotation')}`;
 const record = {
   benchmark: 'micro/rotation-sqlite',
   date,
@@ -129,5 +128,4 @@ const record = {
   walAutocheckpoint: process.env.WAL_AUTOCHECKPOINT ?? null,
   results,
 };
-writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx' });
-console.log(`wrote ${file}`);
+console.log(`wrote ${writeNewResults(resultsName(date, commit, '-micro-rotation'), record)}`);
