@@ -1,16 +1,18 @@
-/** Renders a results file as docs/benchmarks.md (tables of ratios to the baselines) and docs/benchmarks.svg. */
+/**
+ * Renders a results file as docs/benchmarks.md (tables of ratios to the baselines) and
+ * docs/benchmarks.svg. `node --import tsx bench/report.ts bench/results/<file>.json` re-renders a
+ * kept run without measuring anything; bench/check-citations.ts checks that the committed
+ * document is exactly that rendering.
+ */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import type { BenchResults, DatabaseResults } from './run.js';
+import { correctRate, wrongAnswers, type LoadResult } from './lib/load.js';
+import { combined, judge, median, ofMedian, relativeSpread, type Judgement } from './noise.js';
 import { BASELINE_OF, type ScenarioName } from './scenarios.js';
+import type { BenchResults, BestOf, DatabaseResults } from './types.js';
 
 const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ratio = (a: number, b: number): string => (b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length === 0 ? 0 : sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 /**
  * The baseline every ratio uses: the median of every measurement of that baseline at that
@@ -18,8 +20,9 @@ const median = (values: number[]): number => {
  * growth runs). One 4-second sample on this shared machine can dip by half; the median of a
  * dozen spread over the run does not.
  */
-export function baselineOf(r: BenchResults, kind: 'argon2' | 'fastify', connections: number): { value: number; samples: number } {
-  const samples = [kind === 'argon2' ? r.baselines.argon2[connections] : r.baselines.fastify[connections]?.rps];
+export function baselineOf(r: BenchResults, kind: 'argon2' | 'fastify', connections: number): { value: number; samples: number; values: number[] } {
+  const bare = r.baselines.fastify[connections];
+  const samples = [kind === 'argon2' ? r.baselines.argon2[connections] : bare && correctRate(bare)];
   for (const db of Object.values(r.databases)) {
     for (const [name, byConn] of Object.entries(db.scenarios) as Array<[ScenarioName, Record<number, { baseline?: number }>]>) {
       if (BASELINE_OF[name] === kind) samples.push(byConn[connections]?.baseline);
@@ -27,7 +30,32 @@ export function baselineOf(r: BenchResults, kind: 'argon2' | 'fastify', connecti
     if (connections === 10) samples.push(kind === 'argon2' ? db.growth?.loginBaseline : db.growth?.meBaseline);
   }
   const values = samples.filter((v): v is number => typeof v === 'number' && v > 0);
-  return { value: median(values), samples: values.length };
+  return { value: median(values), samples: values.length, values };
+}
+
+/** The relative standard deviation of one 4 s sample, from the spread of a baseline's samples in the run. */
+const sampleNoise = (r: BenchResults, kind: 'argon2' | 'fastify', connections: number): number | null => relativeSpread(baselineOf(r, kind, connections).values);
+
+/** The relative noise of one run's rate divided by the median of a baseline. */
+function scenarioNoise(r: BenchResults, kind: 'argon2' | 'fastify', connections: number): number | null {
+  const one = sampleNoise(r, kind, connections);
+  return one === null ? null : combined(one, ofMedian(one, baselineOf(r, kind, connections).samples));
+}
+
+/** The relative noise of a best-of figure: from its own runs when kept, else from the matching baseline's samples. */
+const bestOfNoise = (runs: BestOf | undefined, fallback: number | null): number | null => (runs ? relativeSpread(runs.samples) : fallback);
+
+/** " (3 other status, 1 error left out)" when a run had answers that do not count. */
+function leftOut(runs: Array<LoadResult | undefined>): string {
+  let unexpected = 0;
+  let errors = 0;
+  for (const run of runs) {
+    if (!run) continue;
+    const w = wrongAnswers(run);
+    unexpected += w.unexpected;
+    errors += w.errors;
+  }
+  return unexpected + errors === 0 ? '' : ` (${fmt(unexpected)} other status, ${fmt(errors)} errors left out)`;
 }
 
 function baselineCell(r: BenchResults, kind: 'argon2' | 'fastify', connections: number): string {
@@ -41,6 +69,12 @@ interface Target {
   goal: number;
   atLeast: boolean;
   unit?: string;
+  /** Relative standard deviation of a ratio (undefined for single measurements such as RSS). */
+  noise?: number | null;
+  /** The ratio cannot exceed 1 but for noise (growth). */
+  atMostOne?: boolean;
+  /** Answers that do not count, shown beside the figure. */
+  wrong?: string;
 }
 
 function targets(r: BenchResults, db: DatabaseResults): Target[] {
@@ -50,7 +84,7 @@ function targets(r: BenchResults, db: DatabaseResults): Target[] {
     const fast = baselineOf(r, 'fastify', c).value;
     for (const name of ['login_jwt', 'login_cookie', 'login_basic', 'register'] as ScenarioName[]) {
       const s = db.scenarios[name]?.[c];
-      if (s) out.push({ what: `${name} x${c} / bare argon2id`, value: s.rps / argon, goal: 0.85, atLeast: true });
+      if (s) out.push({ what: `${name} x${c} / bare argon2id`, value: correctRate(s) / argon, goal: 0.85, atLeast: true, noise: scenarioNoise(r, 'argon2', c), wrong: leftOut([s]) });
     }
     for (const [name, goal] of [
       ['me_bearer', 0.4],
@@ -58,15 +92,46 @@ function targets(r: BenchResults, db: DatabaseResults): Target[] {
       ['refresh', 0.25],
     ] as Array<[ScenarioName, number]>) {
       const s = db.scenarios[name]?.[c];
-      if (s) out.push({ what: `${name} x${c} / bare Fastify`, value: s.rps / fast, goal, atLeast: true });
+      if (s) out.push({ what: `${name} x${c} / bare Fastify`, value: correctRate(s) / fast, goal, atLeast: true, noise: scenarioNoise(r, 'fastify', c), wrong: leftOut([s]) });
     }
   }
-  out.push({ what: 'session checks during a login storm / alone', value: db.storm.duringRps / db.storm.aloneRps, goal: 0.5, atLeast: true });
+  // Two single 10-connection runs of session checks: each as noisy as one bare Fastify sample.
+  const storm = db.storm.runs;
+  out.push({
+    what: 'session checks during a login storm / alone',
+    value: db.storm.duringRps / db.storm.aloneRps,
+    goal: 0.5,
+    atLeast: true,
+    noise: combined(sampleNoise(r, 'fastify', 10), sampleNoise(r, 'fastify', 10)),
+    wrong: leftOut([storm?.alone, storm?.during, storm?.logins]),
+  });
   if (db.growth) {
-    const me1k = db.growth.me1kRps ?? db.scenarios.me_bearer?.[10]?.rps ?? 0;
-    const login1k = db.growth.login1kRps ?? db.scenarios.login_jwt?.[10]?.rps ?? 0;
-    out.push({ what: `session check at ${fmt(db.growth.accounts)} accounts / at 1,000`, value: db.growth.meRps / me1k, goal: 0.9, atLeast: true });
-    out.push({ what: `login at ${fmt(db.growth.accounts)} accounts / at 1,000`, value: db.growth.loginRps / login1k, goal: 0.9, atLeast: true });
+    const g = db.growth;
+    const me10 = db.scenarios.me_bearer?.[10];
+    const login10 = db.scenarios.login_jwt?.[10];
+    const me1k = g.me1kRps ?? (me10 ? correctRate(me10) : 0);
+    const login1k = g.login1kRps ?? (login10 ? correctRate(login10) : 0);
+    const wrong = (runs: BestOf | undefined): string => (runs && runs.unexpected + runs.errors > 0 ? ` (${fmt(runs.unexpected)} other status, ${fmt(runs.errors)} errors left out)` : '');
+    const meNoise = sampleNoise(r, 'fastify', 10);
+    const loginNoise = sampleNoise(r, 'argon2', 10);
+    out.push({
+      what: `session check at ${fmt(g.accounts)} accounts / at 1,000`,
+      value: g.meRps / me1k,
+      goal: 0.9,
+      atLeast: true,
+      noise: combined(bestOfNoise(g.runs?.me, meNoise), bestOfNoise(g.runs?.me1k, meNoise)),
+      atMostOne: true,
+      wrong: `${wrong(g.runs?.me)}${wrong(g.runs?.me1k)}`,
+    });
+    out.push({
+      what: `login at ${fmt(g.accounts)} accounts / at 1,000`,
+      value: g.loginRps / login1k,
+      goal: 0.9,
+      atLeast: true,
+      noise: combined(bestOfNoise(g.runs?.login, loginNoise), bestOfNoise(g.runs?.login1k, loginNoise)),
+      atMostOne: true,
+      wrong: `${wrong(g.runs?.login)}${wrong(g.runs?.login1k)}`,
+    });
   }
   out.push({ what: 'peak RSS in the mixed workload', value: db.mixedPeakRssMiB, goal: 200, atLeast: false, unit: ' MiB' });
   out.push({ what: 'start-up to first answer (warm)', value: db.startupWarmMs, goal: 1000, atLeast: false, unit: ' ms' });
@@ -74,15 +139,20 @@ function targets(r: BenchResults, db: DatabaseResults): Target[] {
 }
 
 function scenarioTable(r: BenchResults, db: DatabaseResults): string[] {
-  const lines = ['| scenario | conns | req/s | p50 ms | p99 ms | errors + non-2xx | baseline | ratio |', '|---|---|---|---|---|---|---|---|'];
-  for (const [name, byConn] of Object.entries(db.scenarios) as Array<[ScenarioName, Record<number, any>]>) {
+  const lines = [
+    '| scenario | conns | req/s (expected status only) | p50 ms | p99 ms | answers of another status | errors | baseline | ratio |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const [name, byConn] of Object.entries(db.scenarios) as Array<[ScenarioName, Record<number, LoadResult>]>) {
     for (const [c, s] of Object.entries(byConn)) {
       const kind = BASELINE_OF[name];
       const base = kind === 'none' ? undefined : baselineOf(r, kind, Number(c)).value;
+      const rate = correctRate(s);
+      const wrong = wrongAnswers(s);
       lines.push(
-        `| ${name} | ${c} | ${fmt(s.rps, s.rps < 100 ? 1 : 0)} | ${s.p50} | ${s.p99} | ${s.errors + s.non2xx} | ${
+        `| ${name} | ${c} | ${fmt(rate, rate < 100 ? 1 : 0)} | ${s.p50} | ${s.p99} | ${fmt(wrong.unexpected)} | ${fmt(wrong.errors)} | ${
           base === undefined ? '—' : `${kind} ${fmt(base, base < 100 ? 1 : 0)}`
-        } | ${base === undefined ? '—' : ratio(s.rps, base)} |`,
+        } | ${base === undefined ? '—' : ratio(rate, base)} |`,
       );
     }
   }
@@ -96,7 +166,7 @@ function chart(r: BenchResults): string {
   for (const [dbName, db] of Object.entries(r.databases)) {
     for (const [name, byConn] of Object.entries(db.scenarios)) {
       const s = byConn?.[50];
-      if (s) bars.push({ label: `${name} (${dbName})`, value: s.rps, kind: dbName });
+      if (s) bars.push({ label: `${name} (${dbName})`, value: correctRate(s), kind: dbName });
     }
   }
   const width = 820;
@@ -124,20 +194,49 @@ function chart(r: BenchResults): string {
   ].join('\n');
 }
 
-/** Writes docs/benchmarks.md and docs/benchmarks.svg from `r`. */
-export function writeReport(r: BenchResults, resultsFile: string): void {
+/** The noise column: two standard deviations of the ratio, in its own units. */
+const bandCell = (j: Judgement): string => (j.band === null ? 'not estimated' : `±${j.band.toFixed(2)}`);
+
+const verdictCell = (j: Judgement): string => `${j.verdict === 'no' ? '**no**' : j.verdict}${j.note ? ` (${j.note})` : ''}`;
+
+/** What the run measured with: commit, loader, machine. */
+function provenance(r: BenchResults): string[] {
+  const commit = r.commit
+    ? `\`${r.commit.hash}\`${r.commit.dirty === true ? ' with uncommitted changes (dirty)' : r.commit.dirty === false ? ' (clean working tree)' : ''}${r.commit.note ? ` (${r.commit.note})` : ''}`
+    : 'not recorded';
+  const loader = r.loader
+    ? `${r.loader.name} ${r.loader.version}, ${r.loader.connections.join(' and ')} connections, ${r.loader.seconds} s per run after a ${r.loader.warmupSeconds} s warm-up`
+    : `autocannon (version not recorded), ${r.seconds} s per run`;
+  const m = r.machine;
+  return [
+    `- Commit measured: ${commit}.`,
+    `- Loader: ${loader}, on the same machine over loopback.`,
+    `- Machine: ${m.cpus} × ${m.model}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os ? m.os : 'OS not recorded'}.`,
+  ];
+}
+
+/** docs/benchmarks.md and docs/benchmarks.svg for `r`, read from `resultsFile`, with `findings` (bench/findings.md) at the end. */
+export function renderReport(r: BenchResults, resultsFile: string, findings: string): { markdown: string; svg: string } {
   const out: string[] = [
     '# Benchmarks',
     '',
-    `Generated by \`npm run bench\` from \`${resultsFile}\` (${r.date}). Do not edit by hand: the`,
+    `Generated by \`npm run bench\` from \`${resultsFile}\` (run started ${r.date}); \`node --import tsx`,
+    `bench/report.ts ${resultsFile}\` renders it again without measuring. Do not edit by hand: the`,
     'findings section comes from `bench/findings.md`.',
     '',
-    `Machine: ${r.machine.cpus} × ${r.machine.model}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}. Load generator`,
-    `(autocannon) on the same machine over loopback; ${r.seconds} s per run. Latchkey runs from \`dist/\` with`,
-    '`LOG_LEVEL=warn`. Every figure is compared with a baseline measured in the same run, because',
+    ...provenance(r),
+    '',
+    'Latchkey runs from `dist/` with `LOG_LEVEL=warn`. Every figure is compared with a baseline measured in the same run, because',
     'the machine is shared and absolute numbers drift between runs. Each baseline is measured again',
     'right before every scenario that uses it, and every ratio divides by the median of all of that',
     'baseline\'s measurements at that concurrency (a single 4 s sample here can dip by half).',
+    '',
+    'Rates count only the answers of the status a scenario expects (2xx unless it names a code):',
+    'answers of any other status and connection errors are left out of the rate and shown beside it.',
+    'A ratio is judged against its noise: the spread of the baseline\'s samples in the run (for the',
+    'growth ratios, of their own best-of-three runs when the file keeps them) gives the standard',
+    'deviation of one sample, and a ratio less than two standard deviations (the ± column) from its',
+    'goal is "within noise", neither met nor missed. A growth ratio above 1 is always noise.',
     '',
     '## Baselines',
     '',
@@ -151,39 +250,57 @@ export function writeReport(r: BenchResults, resultsFile: string): void {
   ];
   for (const [name, db] of Object.entries(r.databases)) {
     out.push(`## ${name === 'sqlite' ? 'SQLite (file, WAL)' : 'PostgreSQL'}`, '');
-    out.push('### Targets', '', '| target | measured | goal | met |', '|---|---|---|---|');
+    out.push('### Targets', '', '| target | measured | noise (±2σ) | goal | met |', '|---|---|---|---|---|');
     for (const t of targets(r, db)) {
-      const met = t.atLeast ? t.value >= t.goal : t.value <= t.goal;
       const shown = t.unit ? `${fmt(t.value)}${t.unit}` : `${t.value.toFixed(2)}×`;
       const goal = t.unit ? `${t.atLeast ? '≥' : '<'} ${fmt(t.goal)}${t.unit}` : `≥ ${t.goal}×`;
-      out.push(`| ${t.what} | ${shown} | ${goal} | ${met ? 'yes' : '**no**'} |`);
+      if (t.noise === undefined) {
+        const met = t.atLeast ? t.value >= t.goal : t.value <= t.goal;
+        out.push(`| ${t.what} | ${shown} | — | ${goal} | ${met ? 'yes' : '**no**'} |`);
+      } else {
+        const j = judge(t.value, t.goal, t.atLeast, t.noise, t.atMostOne);
+        out.push(`| ${t.what} | ${shown}${t.wrong ?? ''} | ${bandCell(j)} | ${goal} | ${verdictCell(j)} |`);
+      }
     }
     out.push('', '### Scenarios', '', ...scenarioTable(r, db), '');
+    const storm = db.storm.runs;
     out.push(
       `Start-up to the first answered request: ${fmt(db.startupColdMs)} ms on a new database (migrations included), ${fmt(db.startupWarmMs)} ms after.`,
-      `Session checks alone ${fmt(db.storm.aloneRps)} req/s; during a 50-connection login storm ${fmt(db.storm.duringRps)} req/s while ${fmt(db.storm.loginRps, 1)} logins/s completed.`,
+      `Session checks alone ${fmt(db.storm.aloneRps)} req/s; during a 50-connection login storm ${fmt(db.storm.duringRps)} req/s while ${fmt(db.storm.loginRps, 1)} logins/s completed${leftOut([storm?.alone, storm?.during, storm?.logins])}.`,
     );
     if (db.growth) {
+      const g = db.growth;
+      const samples = (runs: BestOf | undefined, digits: number): string => (runs ? ` (runs: ${runs.samples.map((v) => fmt(v, digits)).join(', ')})` : '');
       out.push(
-        `Growth: with ${fmt(db.growth.accounts)} accounts and as many sessions (seeded in ${fmt(db.growth.seedSeconds)} s), session checks ${fmt(db.growth.meRps)} req/s and logins ${fmt(db.growth.loginRps, 1)}/s at 10 connections${
-          db.growth.me1kRps !== undefined
-            ? `, against ${fmt(db.growth.me1kRps)} req/s and ${fmt(db.growth.login1kRps ?? 0, 1)}/s with 1,000 accounts right before seeding (each the best of ${db.growth.rounds ?? 1} runs)`
+        `Growth: with ${fmt(g.accounts)} accounts and as many sessions (seeded in ${fmt(g.seedSeconds)} s), session checks ${fmt(g.meRps)} req/s${samples(g.runs?.me, 0)} and logins ${fmt(g.loginRps, 1)}/s${samples(g.runs?.login, 1)} at 10 connections${
+          g.me1kRps !== undefined
+            ? `, against ${fmt(g.me1kRps)} req/s${samples(g.runs?.me1k, 0)} and ${fmt(g.login1kRps ?? 0, 1)}/s${samples(g.runs?.login1k, 1)} with 1,000 accounts right before seeding (each the best of ${g.rounds ?? 1} runs)`
             : ''
-        }${
-          db.growth.meBaseline ? ` (bare Fastify ${fmt(db.growth.meBaseline)} req/s and bare argon2id ${fmt(db.growth.loginBaseline ?? 0, 1)}/s right before them)` : ''
-        }.`,
+        }${g.meBaseline ? ` (bare Fastify ${fmt(g.meBaseline)} req/s and bare argon2id ${fmt(g.loginBaseline ?? 0, 1)}/s right before them)` : ''}.`,
       );
     }
     if (db.skipped.length) out.push(`Not measured (route not served yet): ${db.skipped.join(', ')}.`);
     out.push('');
   }
-  out.push('## Findings', '');
-  out.push(existsSync('bench/findings.md') ? readFileSync('bench/findings.md', 'utf8').trim() : '(none recorded)', '');
-  writeFileSync('docs/benchmarks.md', out.join('\n'));
-  writeFileSync('docs/benchmarks.svg', chart(r));
+  out.push('## Findings', '', findings.trim(), '');
+  return { markdown: out.join('\n'), svg: chart(r) };
 }
+
+const readFindings = (): string => (existsSync('bench/findings.md') ? readFileSync('bench/findings.md', 'utf8') : '(none recorded)');
+
+/** Writes docs/benchmarks.md and docs/benchmarks.svg from `r`. A partial run (BENCH_ONLY) never replaces them. */
+export function writeReport(r: BenchResults, resultsFile: string): void {
+  if (r.only) throw new Error(`${resultsFile} is a partial run (BENCH_ONLY=${r.only.join(',')}): docs/benchmarks.md shows full runs only`);
+  const { markdown, svg } = renderReport(r, resultsFile, readFindings());
+  writeFileSync('docs/benchmarks.md', markdown);
+  writeFileSync('docs/benchmarks.svg', svg);
+}
+
+/** Reads a results file. */
+export const readResults = (file: string): BenchResults => JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
 
 // `node --import tsx bench/report.ts <results.json>` re-renders a stored run.
 if (process.argv[1]?.endsWith('report.ts') && process.argv[2]) {
-  writeReport(JSON.parse(readFileSync(process.argv[2], 'utf8')) as BenchResults, process.argv[2]);
+  writeReport(readResults(process.argv[2]), process.argv[2]);
+  process.stdout.write(`wrote docs/benchmarks.md and docs/benchmarks.svg from ${process.argv[2]}\n`);
 }

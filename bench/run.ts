@@ -1,26 +1,29 @@
 /**
  * `npm run bench`: measures Latchkey against its two physical limits (bare argon2id, bare
- * Fastify) in one run, on SQLite and on PostgreSQL, writes bench/results/<date>.json and
- * regenerates docs/benchmarks.md. Loopback only; every load run is bounded in time.
+ * Fastify) in one run, on SQLite and on PostgreSQL, writes bench/results/<UTC time>-<commit>.json
+ * (a new file each run, never overwritten; the commit measured, the loader and the machine inside)
+ * and regenerates docs/benchmarks.md from it. Loopback only; every load run is bounded in time.
  * Environment: BENCH_SECONDS (per run, default 4), BENCH_DATABASE_URL (PostgreSQL base URL,
  * default postgres://postgres@127.0.0.1:5432/test; "off" skips it), BENCH_GROWTH (accounts for
  * the growth test, default 1000000), BENCH_ONLY (a comma-separated list of scenarios and of
- * storm, growth: a partial run for profiling; it writes bench/results/partial-<date>.json and
- * leaves docs/benchmarks.md alone).
+ * storm, growth: a partial run for profiling; it writes bench/results/partial-<UTC time>-<commit>.json,
+ * ignored by git, and leaves every full run's file and docs/benchmarks.md alone).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hash } from '@node-rs/argon2';
 import pg from 'pg';
 import { argon2Rate, bareFastify, loadBareFastify } from './baselines.js';
-import { runLoad, type LoadResult } from './lib/load.js';
+import { LOADER, WARMUP_SECONDS, runLoad, type LoadResult } from './lib/load.js';
 import { startBareFastify, startLatchkey, type Running } from './lib/processes.js';
 import { buildContext, ISSUER } from './lib/context.js';
+import { commitInfo, machineInfo, resultsName, writeNewResults } from './lib/provenance.js';
 import { seedAccounts, seedSessions, signAccessTokens } from './lib/seed.js';
 import { writeReport } from './report.js';
-import { BASELINE_OF, PASSWORD, scenarioRequests, type BenchContext, type ScenarioName } from './scenarios.js';
+import { BASELINE_OF, EXPECTED_STATUS, PASSWORD, scenarioRequests, type BenchContext, type ScenarioName } from './scenarios.js';
+import type { BenchResults, BestOf, DatabaseResults, ScenarioResult } from './types.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONNECTIONS = [10, 50];
@@ -42,48 +45,12 @@ const SCENARIOS: ScenarioName[] = [
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
 const wanted = (part: string): boolean => ONLY === null || ONLY.has(part);
 
-/** A scenario's figures and the rate of its baseline measured right before it (absent for mixed and logout-like ones without a baseline). */
-export interface ScenarioResult extends LoadResult {
-  baseline?: number;
-}
-
 const BARE = 'bare';
 
 async function adjacentBaseline(kind: 'argon2' | 'fastify' | 'none', bare: Running, connections: number): Promise<number | undefined> {
   if (kind === 'argon2') return argon2Rate(connections, SECONDS);
   if (kind === 'fastify') return (await loadBareFastify(bare, connections, SECONDS)).rps;
   return undefined;
-}
-
-export interface DatabaseResults {
-  startupColdMs: number;
-  startupWarmMs: number;
-  scenarios: Partial<Record<ScenarioName, Record<number, ScenarioResult>>>;
-  skipped: string[];
-  storm: { aloneRps: number; duringRps: number; loginRps: number };
-  /** meBaseline / loginBaseline: bare Fastify and bare argon2id measured right before each growth run. */
-  growth: {
-    accounts: number;
-    meRps: number;
-    loginRps: number;
-    /** The same measurements at 1,000 accounts, right before seeding (absent in results before 2026-12-05 02:00). */
-    me1kRps?: number;
-    login1kRps?: number;
-    /** meRps and the others are the best of this many runs. */
-    rounds?: number;
-    seedSeconds: number;
-    meBaseline?: number;
-    loginBaseline?: number;
-  } | null;
-  mixedPeakRssMiB: number;
-}
-
-export interface BenchResults {
-  date: string;
-  seconds: number;
-  machine: { cpus: number; model: string; memoryGiB: number; node: string };
-  baselines: { argon2: Record<number, number>; fastify: Record<number, LoadResult> };
-  databases: Record<string, DatabaseResults>;
 }
 
 // Every server the bench starts, so that a failed run never leaves one behind.
@@ -98,6 +65,14 @@ async function start(env: Record<string, string> | typeof BARE): Promise<Running
   };
   return server;
 }
+
+/** One scenario's load run, counting only the answers of its expected status. */
+function scenarioLoad(server: Running, name: ScenarioName, ctx: BenchContext, connections: number, seconds = SECONDS): Promise<LoadResult> {
+  return runLoad({ url: server.url, connections, seconds, requests: scenarioRequests(name, ctx), expect: EXPECTED_STATUS[name] });
+}
+
+/** Answers of another status and errors, for the console. */
+const wrong = (r: LoadResult): string => `errors ${r.errors} other status ${r.requests - (r.ok ?? r.requests)}${r.statusCodes ? ` (${JSON.stringify(r.statusCodes)})` : ''}`;
 
 const log = (msg: string): void => void process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${msg}\n`);
 
@@ -156,11 +131,11 @@ async function measureDatabase(label: string, dbUrl: string, passwordHash: strin
     }
     for (const c of CONNECTIONS) {
       const baseline = await adjacentBaseline(BASELINE_OF[name], bare, c);
-      const r: ScenarioResult = { ...(await runLoad({ url: server.url, connections: c, seconds: SECONDS, requests: scenarioRequests(name, ctx) })), baseline };
+      const r: ScenarioResult = { ...(await scenarioLoad(server, name, ctx, c)), baseline };
       (results.scenarios[name] ??= {})[c] = r;
       // The report divides by the median of all baseline samples; this line shows the one just taken.
       const vs = baseline === undefined ? '' : ` (${(r.rps / baseline).toFixed(2)}x the baseline sample just before, ${baseline.toFixed(baseline < 100 ? 1 : 0)})`;
-      log(`${label}: ${name} x${c}: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.errors} non-2xx ${r.non2xx}${vs}`);
+      log(`${label}: ${name} x${c}: ${r.rps.toFixed(0)} correct answers/s p50 ${r.p50} ms p99 ${r.p99} ms ${wrong(r)}${vs}`);
     }
   }
   await bare.stop();
@@ -178,20 +153,17 @@ async function measureDatabase(label: string, dbUrl: string, passwordHash: strin
 
 async function measureStorm(label: string, server: Running, ctx: BenchContext, results: DatabaseResults): Promise<void> {
   log(`${label}: session checks alone, then during a 50-connection login storm`);
-  const alone = await runLoad({ url: server.url, connections: 10, seconds: SECONDS, requests: scenarioRequests('me_bearer', ctx) });
-  const [during, storm] = await Promise.all([
-    runLoad({ url: server.url, connections: 10, seconds: SECONDS, requests: scenarioRequests('me_bearer', ctx) }),
-    runLoad({ url: server.url, connections: 50, seconds: SECONDS, requests: scenarioRequests('login_jwt', ctx) }),
-  ]);
-  results.storm = { aloneRps: alone.rps, duringRps: during.rps, loginRps: storm.rps };
-  log(`${label}: storm: alone ${alone.rps.toFixed(0)}, during ${during.rps.toFixed(0)} req/s (logins ${storm.rps.toFixed(0)}/s)`);
+  const alone = await scenarioLoad(server, 'me_bearer', ctx, 10);
+  const [during, storm] = await Promise.all([scenarioLoad(server, 'me_bearer', ctx, 10), scenarioLoad(server, 'login_jwt', ctx, 50)]);
+  results.storm = { aloneRps: alone.rps, duringRps: during.rps, loginRps: storm.rps, runs: { alone, during, logins: storm } };
+  log(`${label}: storm: alone ${alone.rps.toFixed(0)}, during ${during.rps.toFixed(0)} req/s (logins ${storm.rps.toFixed(0)}/s); ${wrong(alone)}; ${wrong(during)}; ${wrong(storm)}`);
 }
 
 async function measureMixed(label: string, server: Running, ctx: BenchContext, results: DatabaseResults): Promise<void> {
   for (const c of CONNECTIONS) {
-    const r = await runLoad({ url: server.url, connections: c, seconds: SECONDS, requests: scenarioRequests('mixed', ctx) });
+    const r = await scenarioLoad(server, 'mixed', ctx, c);
     (results.scenarios.mixed ??= {})[c] = r;
-    log(`${label}: mixed x${c}: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.errors} non-2xx ${r.non2xx}`);
+    log(`${label}: mixed x${c}: ${r.rps.toFixed(0)} correct answers/s p50 ${r.p50} ms p99 ${r.p99} ms ${wrong(r)}`);
   }
   results.mixedPeakRssMiB = server.peakRssMiB();
   log(`${label}: peak RSS in the mixed workload ${results.mixedPeakRssMiB.toFixed(0)} MiB`);
@@ -203,7 +175,7 @@ async function measureGrowth(label: string, dbUrl: string, passwordHash: string,
   // slows a run down (the scenario figures from minutes earlier swung the ratio by ±0.2).
   const me1k = await bestOf(GROWTH_ROUNDS, server, 'me_bearer', ctx);
   const login1k = await bestOf(GROWTH_ROUNDS, server, 'login_jwt', ctx);
-  log(`${label}: at ${BASE_ACCOUNTS}: me ${me1k.toFixed(0)} req/s, login ${login1k.toFixed(1)} req/s (best of ${GROWTH_ROUNDS})`);
+  log(`${label}: at ${BASE_ACCOUNTS}: me ${me1k.best.toFixed(0)} req/s, login ${login1k.best.toFixed(1)} req/s (best of ${GROWTH_ROUNDS})`);
   log(`${label}: growing to ${GROWTH} accounts and sessions`);
   const t0 = performance.now();
   const now = Date.now();
@@ -220,26 +192,44 @@ async function measureGrowth(label: string, dbUrl: string, passwordHash: string,
   const me = await bestOf(GROWTH_ROUNDS, server, 'me_bearer', big);
   const loginBaseline = await argon2Rate(10, SECONDS);
   const login = await bestOf(GROWTH_ROUNDS, server, 'login_jwt', big);
-  results.growth = { accounts: GROWTH, meRps: me, loginRps: login, me1kRps: me1k, login1kRps: login1k, rounds: GROWTH_ROUNDS, seedSeconds, meBaseline, loginBaseline };
-  log(`${label}: at ${GROWTH}: me ${me.toFixed(0)} req/s, login ${login.toFixed(1)} req/s (best of ${GROWTH_ROUNDS}; seeded in ${seedSeconds.toFixed(0)} s)`);
+  results.growth = {
+    accounts: GROWTH,
+    meRps: me.best,
+    loginRps: login.best,
+    me1kRps: me1k.best,
+    login1kRps: login1k.best,
+    rounds: GROWTH_ROUNDS,
+    runs: { me1k, login1k, me, login },
+    seedSeconds,
+    meBaseline,
+    loginBaseline,
+  };
+  log(`${label}: at ${GROWTH}: me ${me.best.toFixed(0)} req/s, login ${login.best.toFixed(1)} req/s (best of ${GROWTH_ROUNDS}; seeded in ${seedSeconds.toFixed(0)} s)`);
 }
 
-/** The highest rate of `rounds` runs of half the usual length of one scenario at 10 connections. */
-async function bestOf(rounds: number, server: Running, scenario: 'me_bearer' | 'login_jwt', ctx: BenchContext): Promise<number> {
-  let best = 0;
+/** The highest correct-answer rate of `rounds` runs of half the usual length of one scenario at 10 connections, with every run's rate. */
+async function bestOf(rounds: number, server: Running, scenario: 'me_bearer' | 'login_jwt', ctx: BenchContext): Promise<BestOf> {
+  const out: BestOf = { best: 0, samples: [], unexpected: 0, errors: 0 };
   for (let i = 0; i < rounds; i++) {
-    const run = await runLoad({ url: server.url, connections: 10, seconds: Math.max(1, SECONDS / 2), requests: scenarioRequests(scenario, ctx) });
-    best = Math.max(best, run.rps);
+    const run = await scenarioLoad(server, scenario, ctx, 10, Math.max(1, SECONDS / 2));
+    out.samples.push(run.rps);
+    out.best = Math.max(out.best, run.rps);
+    out.unexpected += run.requests - (run.ok ?? run.requests);
+    out.errors += run.errors;
   }
-  return best;
+  return out;
 }
 
 async function main(): Promise<void> {
   const started = performance.now();
   const results: BenchResults = {
+    format: 2,
     date: new Date().toISOString(),
+    commit: commitInfo(),
+    loader: { ...LOADER, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS },
+    ...(ONLY !== null ? { only: [...ONLY] } : {}),
     seconds: SECONDS,
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: machineInfo(),
     baselines: { argon2: {}, fastify: {} },
     databases: {},
   };
@@ -276,14 +266,14 @@ async function main(): Promise<void> {
     log('postgres: not reachable, skipped');
   }
 
+  // A new file per run, named by its start (UTC) and the commit measured, never over another.
+  const name = resultsName(results.date, results.commit!);
   if (ONLY !== null) {
-    const partial = `bench/results/partial-${results.date.slice(0, 10)}.json`;
-    writeFileSync(partial, `${JSON.stringify(results, null, 2)}\n`);
+    const partial = writeNewResults(name, results, 'partial-');
     log(`partial run (BENCH_ONLY): wrote ${partial} only`);
     return;
   }
-  const file = `bench/results/${results.date.slice(0, 10)}.json`;
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  const file = writeNewResults(name, results);
   writeReport(results, file);
   log(`wrote ${file}, docs/benchmarks.md and docs/benchmarks.svg in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }

@@ -1,0 +1,86 @@
+// The benchmark report's rules: rates of correct answers only, verdicts against noise, and the
+// citation check. Run with `node scripts/run-tests.mjs bench/report.test.ts` (from the repository root).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { checkFindings, quotedFigures } from './check-citations.js';
+import { correctRate, type LoadResult } from './lib/load.js';
+import { judge, relativeSpread } from './noise.js';
+import { renderReport } from './report.js';
+import type { BenchResults } from './types.js';
+
+const run = (fields: Partial<LoadResult>): LoadResult => ({ rps: 0, p50: 1, p99: 2, requests: 0, errors: 0, non2xx: 0, seconds: 1, ...fields });
+
+function results(me: LoadResult): BenchResults {
+  return {
+    format: 2,
+    date: '2026-12-06T00:00:00.000Z',
+    commit: { hash: 'abc1234', dirty: false },
+    loader: { name: 'autocannon', version: '9.0.0', connections: [10], seconds: 1, warmupSeconds: 1 },
+    seconds: 1,
+    machine: { cpus: 2, model: 'test', memoryGiB: 1, node: 'v20', os: 'Linux' },
+    baselines: { argon2: { 10: 100 }, fastify: { 10: run({ rps: 1000, requests: 1000, ok: 1000 }) } },
+    databases: {
+      sqlite: {
+        startupColdMs: 500,
+        startupWarmMs: 400,
+        scenarios: { me_bearer: { 10: { ...me, baseline: 1000 } } },
+        skipped: [],
+        storm: { aloneRps: 1000, duringRps: 900, loginRps: 10 },
+        growth: null,
+        mixedPeakRssMiB: 100,
+      },
+    },
+  };
+}
+
+const targetRow = (markdown: string, what: string): string => markdown.split('\n').find((l) => l.startsWith(`| ${what} `)) ?? '';
+
+describe('benchmark report', () => {
+  it('counts only answers of the expected status, in new and old results files', () => {
+    assert.equal(correctRate(run({ rps: 300, requests: 800, ok: 300, non2xx: 500, seconds: 2 })), 150);
+    // Before answers were counted by status, rps counted every answer: the 2xx ones are requests - non2xx.
+    assert.equal(correctRate(run({ rps: 800, requests: 800, non2xx: 500, seconds: 2 })), 150);
+  });
+
+  it('never meets a target on answers of another status, and shows them beside the rate', () => {
+    // 800 answers/s of which 500 were 401: 0.80x of bare Fastify counting all, 0.30x counting the correct ones.
+    const { markdown } = renderReport(results(run({ rps: 300, requests: 800, ok: 300, non2xx: 500, statusCodes: { 200: 300, 401: 500 } })), 'x.json', '');
+    const row = targetRow(markdown, 'me_bearer x10 / bare Fastify');
+    assert.match(row, /\| 0\.30× \(500 other status, 0 errors left out\) \|/);
+    assert.match(row, /\| \*\*no\*\* \|$/);
+    assert.match(markdown, /\| me_bearer \| 10 \| 300 \| 1 \| 2 \| 500 \| 0 \| fastify 1,000 \| 0\.30× \|/);
+  });
+
+  it('records the commit, loader and machine it measured', () => {
+    const { markdown } = renderReport(results(run({ rps: 500, requests: 500, ok: 500 })), 'x.json', '');
+    assert.match(markdown, /Commit measured: `abc1234` \(clean working tree\)/);
+    assert.match(markdown, /Loader: autocannon 9\.0\.0, 10 connections, 1 s per run after a 1 s warm-up/);
+    assert.match(markdown, /Machine: 2 × test, 1 GiB, Node v20, Linux\./);
+  });
+
+  it('judges a ratio against its noise, and a growth ratio above 1 as noise', () => {
+    assert.equal(judge(1.34, 0.9, true, 0.01, true).verdict, 'within noise');
+    assert.match(judge(1.34, 0.9, true, 0.01, true).note ?? '', /noise/);
+    assert.equal(judge(0.86, 0.9, true, 0.05).verdict, 'within noise');
+    assert.equal(judge(0.86, 0.9, true, 0.01).verdict, 'no');
+    assert.equal(judge(0.95, 0.85, true, 0.02).verdict, 'yes');
+    // Range method for three samples: (max - min) / d2(3) / median.
+    assert.ok(Math.abs(relativeSpread([90, 100, 110])! - 20 / 1.693 / 100) < 1e-9);
+    assert.equal(relativeSpread([100]), null);
+  });
+});
+
+describe('benchmark citation check', () => {
+  it('finds every number of a run of figures that ends in a unit', () => {
+    assert.deepEqual(quotedFigures('bearer `/me` 1,390 / 1,782 → 4,562 / 6,184 req/s at 10 / 50 connections'), ['1390', '1782', '4562', '6184']);
+    assert.deepEqual(quotedFigures('`/me` x10 0.82× (n = 9 to 11), 0.91–0.96×, 758 ms, 48 µs'), ['0.82', '0.91', '0.96', '758', '48']);
+  });
+
+  it('accepts a figure of the kept file a paragraph names and nothing else', () => {
+    const kept = '`bench/results/2026-12-05T0204Z-4539005.json`';
+    assert.deepEqual(checkFindings('f.md', `Refresh 0.15× / 0.17× and 5,603 req/s (${kept}).`), []);
+    assert.equal(checkFindings('f.md', `\`/me\` x10 0.82× (${kept}).`).length, 1);
+    assert.equal(checkFindings('f.md', 'Refresh 0.15× in a run that no longer exists.').length, 1);
+    assert.equal(checkFindings('f.md', 'Refresh 0.15× (`bench/results/partial-2026-12-06T0000Z-abc1234.json`).').length, 2);
+  });
+});
