@@ -125,6 +125,7 @@ function runTests(files, label) {
       const failedCount = Number(/^# fail (\d+)/m.exec(out)?.[1] ?? 0);
       resolve({
         failed: code !== 0 || failedCount > 0,
+        failedCount,
         timedOut,
         failures: [...new Set(failing)],
         seconds: (performance.now() - started) / 1000,
@@ -162,15 +163,15 @@ for (const m of selected) {
     restoreAll();
   }
   const caught = result.failed && !result.timedOut;
-  const verdict = caught ? 'yes' : result.timedOut ? 'NO (timed out)' : 'NO (survived)';
+  const verdict = caught ? `yes (${result.failedCount} failing)` : result.timedOut ? 'NO (timed out)' : 'NO (survived)';
   rows.push({ id: m.id, verdict, caught, seconds: result.seconds, by: result.failures[0] ?? '', log: result.log });
   console.log(`  ${m.id}: ${verdict} in ${result.seconds.toFixed(1)} s${result.failures[0] ? ` (first failing test: ${result.failures[0]})` : ''}`);
 }
 
 const width = Math.max(8, ...rows.map((r) => r.id.length));
-console.log(`\n${'mutation'.padEnd(width)}  caught          seconds  caught by`);
+console.log(`\n${'mutation'.padEnd(width)}  caught            seconds  first failing test`);
 for (const r of rows) {
-  console.log(`${r.id.padEnd(width)}  ${r.verdict.padEnd(14)}  ${r.seconds.toFixed(1).padStart(7)}  ${r.by.slice(0, 100)}`);
+  console.log(`${r.id.padEnd(width)}  ${r.verdict.padEnd(16)}  ${r.seconds.toFixed(1).padStart(7)}  ${r.by.slice(0, 100)}`);
 }
 const missed = rows.filter((r) => !r.caught);
 const total = (performance.now() - allStarted) / 1000;

@@ -17,7 +17,7 @@ export const MUTATIONS = [
         to: 'const matches = account?.passwordHash ? await deps.hasher.verify(hash, normalized) : false;',
       },
     ],
-    tests: ['test/security/pin-dummy-hash-unknown-accounts.test.ts'],
+    tests: ['test/security/pin-dummy-hash-unknown-accounts.test.ts', 'test/unit/authenticate.test.ts'],
   },
   {
     id: 'csrf-double-submit-removed',
@@ -53,7 +53,7 @@ export const MUTATIONS = [
         to: 'worker.postMessage({ id, op, password: password.slice(0, 72), stored });',
       },
     ],
-    tests: ['test/security/pin-password-no-truncation.test.ts'],
+    tests: ['test/security/pin-password-no-truncation.test.ts', 'test/http/native-bad-input.test.ts'],
   },
   {
     id: 'truncate-in-argon2-hasher',
