@@ -12,7 +12,9 @@ const REGISTER = '/api/v1/account/register';
 describe('JWT API bad input', () => {
   let t: TestInstance;
   before(async () => {
-    t = await createTestInstance({ hasher: 'fast' });
+    // The production argon2id worker pool: "never truncates" and the Unicode passwords below are
+    // properties of the real hasher (test/security/pin-password-no-truncation.test.ts pins each layer).
+    t = await createTestInstance();
   });
   after(() => t.close());
 
@@ -65,6 +67,8 @@ describe('JWT API bad input', () => {
     assert.equal((await reg({ username: 'longpw', password: long })).status, 200);
     const cut = await call(t.app, 'POST', '/api/v1/account/login', { json: { username: 'longpw', password: long.slice(0, 72) } });
     assert.equal(cut.status, 401);
+    const whole = await call(t.app, 'POST', '/api/v1/account/login', { json: { username: 'longpw', password: long } });
+    assert.equal(whole.status, 200, 'control: the whole password logs in');
   });
 
   it('SEC-60 rejects usernames with whitespace, control characters or NUL, and passwords with NUL', async () => {

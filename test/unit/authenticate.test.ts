@@ -8,13 +8,14 @@ import { hash } from '@node-rs/argon2';
 import { after, before, describe, it } from 'node:test';
 import { isAuthError } from '../../src/core/errors.js';
 import type { PasswordHasher } from '../../src/core/ports.js';
-import { createArgon2Hasher } from '../../src/crypto/argon2-hasher.js';
+import { createArgon2Pool } from '../../src/crypto/argon2-pool.js';
 import { boundHasher } from '../../src/crypto/bounded-hasher.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 
-function countingHasher(inner: PasswordHasher): PasswordHasher & { verifies: number } {
+function countingHasher(inner: PasswordHasher & { close(): Promise<void> }): PasswordHasher & { verifies: number; close(): Promise<void> } {
   const h = {
     verifies: 0,
+    close: () => inner.close(),
     hash: (p: string) => inner.hash(p),
     verify: (stored: string, p: string) => {
       h.verifies++;
@@ -25,10 +26,12 @@ function countingHasher(inner: PasswordHasher): PasswordHasher & { verifies: num
   return h;
 }
 
-describe('password verification (argon2id)', () => {
+describe('password verification (argon2id worker pool)', () => {
   let t: TestInstance;
-  const hasher = countingHasher(createArgon2Hasher({ memoryKib: 19456, timeCost: 2, parallelism: 1 }));
+  let hasher: ReturnType<typeof countingHasher>;
   before(async () => {
+    // The production pool, counted; the instance closes it with itself.
+    hasher = countingHasher(createArgon2Pool({ memoryKib: 19456, timeCost: 2, parallelism: 1 }, 2));
     t = await createTestInstance({ hasher });
     await t.service.registerAccount({ username: 'alice', password: 'Caf\u00e9 au lait!' });
   });

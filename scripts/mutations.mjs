@@ -1,0 +1,124 @@
+// The mutations scripts/mutation-check.mjs applies, one at a time. Each removes or weakens one
+// security check with a one-line edit (`from` must occur exactly once in `file`, or, with
+// `all: true`, at least once, every occurrence replaced), and names the test files that must
+// then fail. Each property has a test file named after it under test/security/pin-*.test.ts;
+// docs/security.md ("Pinned properties") lists them. When a check is refactored, update its
+// `from` text here: the script refuses to run a mutation whose text it cannot find.
+
+/** @type {Array<{ id: string; title: string; edits: Array<{ file: string; from: string; to: string; all?: boolean }>; tests: string[] }>} */
+export const MUTATIONS = [
+  {
+    id: 'dummy-hash-skipped',
+    title: 'login skips the dummy hash for unknown and password-less accounts',
+    edits: [
+      {
+        file: 'src/core/credentials/authenticate.ts',
+        from: 'const matches = await deps.hasher.verify(hash, normalized);',
+        to: 'const matches = account?.passwordHash ? await deps.hasher.verify(hash, normalized) : false;',
+      },
+    ],
+    tests: ['test/security/pin-dummy-hash-unknown-accounts.test.ts', 'test/unit/authenticate.test.ts'],
+  },
+  {
+    id: 'csrf-double-submit-removed',
+    title: 'the X-CSRFToken header is no longer compared with the csrftoken cookie',
+    edits: [
+      {
+        file: 'src/http/csrf.ts',
+        from: "(input.tokenRequired === true || (typeof cookie === 'string' && sameToken(cookie, presented))) &&",
+        to: '(input.tokenRequired === true || true) &&',
+      },
+    ],
+    tests: ['test/security/pin-csrf-double-submit.test.ts'],
+  },
+  {
+    id: 'admin-key-prefix-only',
+    title: 'the admin API key check compares only the first 16 characters',
+    edits: [
+      {
+        file: 'src/http/admin/index.ts',
+        from: 'if (presented !== null && timingSafeEqual(digest(presented), expected)) return;',
+        to: 'if (presented !== null && timingSafeEqual(digest(presented.slice(0, 16)), digest(opts.apiKey.slice(0, 16)))) return;',
+      },
+    ],
+    tests: ['test/security/pin-admin-key-full-comparison.test.ts'],
+  },
+  {
+    id: 'truncate-in-argon2-pool',
+    title: 'the argon2id worker pool hashes and verifies only the first 72 characters',
+    edits: [
+      {
+        file: 'src/crypto/argon2-pool.ts',
+        from: 'worker.postMessage({ id, op, password, stored });',
+        to: 'worker.postMessage({ id, op, password: password.slice(0, 72), stored });',
+      },
+    ],
+    tests: ['test/security/pin-password-no-truncation.test.ts', 'test/http/native-bad-input.test.ts'],
+  },
+  {
+    id: 'truncate-in-argon2-hasher',
+    title: 'the in-process argon2id hasher hashes and verifies only the first 72 characters',
+    edits: [
+      {
+        file: 'src/crypto/argon2-hasher.ts',
+        from: 'hash: (password) => hash(password, options as Parameters<typeof hash>[1]),',
+        to: 'hash: (password) => hash(password.slice(0, 72), options as Parameters<typeof hash>[1]),',
+      },
+      {
+        file: 'src/crypto/argon2-hasher.ts',
+        from: 'return await verify(stored, password);',
+        to: 'return await verify(stored, password.slice(0, 72));',
+      },
+    ],
+    tests: ['test/security/pin-password-no-truncation.test.ts'],
+  },
+  {
+    id: 'truncate-before-hashing',
+    title: 'the core cuts the normalized password to 72 characters before any hash or verify',
+    edits: [
+      {
+        file: 'src/core/credentials/password-policy.ts',
+        from: "return password.normalize('NFKC');",
+        to: "return password.normalize('NFKC').slice(0, 72);",
+      },
+    ],
+    tests: ['test/security/pin-password-no-truncation.test.ts'],
+  },
+  {
+    id: 'refresh-reuse-unchecked',
+    title: 'an already rotated refresh token is rotated again instead of being treated as reuse',
+    edits: [
+      {
+        file: 'src/core/tokens/token-sessions.ts',
+        from: 'if (current.rotatedAt !== null || behind > 0) {',
+        to: 'if (current.rotatedAt !== null) {',
+      },
+    ],
+    tests: ['test/security/pin-refresh-reuse.test.ts'],
+  },
+  {
+    id: 'bearer-session-unchecked',
+    title: 'an access token is accepted without its session being live (logged out, revoked, idle)',
+    edits: [
+      {
+        file: 'src/core/tokens/token-sessions.ts',
+        from: '!isSessionLive(found.session, now)',
+        to: 'false',
+      },
+    ],
+    tests: ['test/security/pin-bearer-session-live.test.ts'],
+  },
+  {
+    id: 'expired-link-accepted',
+    title: 'confirmation and reset links are usable after their expiry',
+    edits: [
+      {
+        file: 'src/store/one-time-tokens.ts',
+        from: ".where('expires_at', '>', now)",
+        to: ".where('expires_at', '>', 0)",
+        all: true,
+      },
+    ],
+    tests: ['test/security/pin-link-token-expiry.test.ts'],
+  },
+];
