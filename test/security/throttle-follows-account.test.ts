@@ -6,8 +6,12 @@
  * and, when Redis answers, on the Redis store.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { lastToken } from '../core/outbox-reader.js';
+import { createTestDatabase } from '../support/database.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { deleteRedisPrefix, newRedisPrefix, redisSkipReason, TEST_REDIS_URL } from '../support/redis.js';
 
@@ -99,3 +103,35 @@ for (const store of ['database', 'redis'] as const) {
     });
   });
 }
+
+describe('the login throttle follows the account across two nodes of one database and one Redis', { skip: redisSkip ?? false }, () => {
+  const prefix = newRedisPrefix();
+  const dir = mkdtempSync(join(tmpdir(), 'latchkey-throttle-nodes-'));
+  const database = createTestDatabase({ sqliteFile: join(dir, 'shared.db') });
+  let a: TestInstance;
+  let b: TestInstance;
+  before(async () => {
+    const env = { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix, DATABASE_URL: database.url };
+    a = await createTestInstance({ hasher: 'fast', env });
+    b = await createTestInstance({ hasher: 'fast', env });
+    b.clock.set(a.clock.now());
+    await a.service.registerAccount({ username: 'noor', email: 'noor@example.com', password: PASSWORD });
+  });
+  after(async () => {
+    await a?.close();
+    await b?.close();
+    await database.drop();
+    await deleteRedisPrefix(prefix);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('failures as the username on node A and as the email on node B add up, in Redis only', async () => {
+    const login = (t: TestInstance, username: string, password: string, ip: string) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/account/login', payload: { username, password }, remoteAddress: ip });
+    for (let i = 0; i < 3; i++) assert.equal((await login(a, 'noor', 'a wrong guess', `10.6.0.${i}`)).statusCode, 401);
+    for (let i = 0; i < 3; i++) assert.equal((await login(b, 'NOOR@example.com', 'a wrong guess', `10.6.1.${i}`)).statusCode, 401);
+    for (const t of [a, b]) assert.equal((await login(t, 'noor', PASSWORD, '10.6.2.1')).statusCode, 429);
+    const rows = await a.latchkey.database.db.selectFrom('login_throttle').select('key').execute();
+    assert.deepEqual(rows, [], 'nothing was counted in the database');
+  });
+});
