@@ -71,8 +71,8 @@ export interface AccountsService {
   // --- cookie sessions (cookie-session API, pages)
   /** Password login opening a new cookie session; returns the cookie values. */
   loginForCookie(identifier: string, password: string, ctx: ClientContext): Promise<CookieLogin>;
-  /** The live cookie session for a `sessionid` value, or NOT_AUTHENTICATED. */
-  resolveCookieSession(secret: string): Promise<AuthenticatedSession>;
+  /** The live cookie session for a `sessionid` value, or null when there is none; throws only for an outage. */
+  resolveCookieSession(secret: string): Promise<AuthenticatedSession | null>;
   /** Ends a cookie session (quietly if already gone). */
   logoutCookieSession(secret: string, ctx?: ClientContext): Promise<void>;
   /** True when `csrfToken` is the CSRF token bound to the session `sessionId`. */

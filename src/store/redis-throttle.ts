@@ -1,7 +1,9 @@
 /**
  * ThrottleStore on Redis (REDIS_URL): the login throttle, the per-address limits, the mail budget
  * and the service-key rate limit count here instead of in login_throttle, so every node sharing
- * the Redis server (and REDIS_PREFIX) shares one budget even with separate databases.
+ * the Redis server (and REDIS_PREFIX) shares one budget. Per-address counters are shared even by
+ * nodes on separate databases; per-account and mail-budget keys hold an account id or a hash
+ * keyed with the database's server key, so they are shared by the nodes of one database.
  *
  * Stored: one hash per counter, `<prefix>throttle:<key>` with fields f (failures), w (window
  * start), b (blocked until) and s (the time of the last failure), all in the app's milliseconds.

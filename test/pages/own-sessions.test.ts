@@ -30,7 +30,7 @@ function listedIds(page: PageResponse): string[] {
 
 /** The public id (family id) of a cookie jar's session. */
 async function idOf(t: TestInstance, jar: CookieJar): Promise<string> {
-  return (await t.service.resolveCookieSession(jar.get('sessionid')!)).session.familyId;
+  return (await t.service.resolveCookieSession(jar.get('sessionid')!))!.session.familyId;
 }
 
 const alive = async (t: TestInstance, jar: CookieJar): Promise<boolean> => (await getPage(t.app, jar.clone(), '/account')).status === 200;

@@ -15,9 +15,15 @@ import {
   type ServiceKeyDeps,
 } from '../../core/services/service-keys.js';
 import { createStores, isSchemaCurrent, openDatabase } from '../../store/index.js';
+import { createAuditLog } from '../../store/audit.js';
 import { createServiceKeyStore } from '../../store/service-keys.js';
+import { newSecret } from '../../core/credentials/secrets.js';
 import { systemClock } from '../core-wiring.js';
 import { UsageError, type Command } from '../command.js';
+import type { ClientContext } from '../../core/deps.js';
+
+/** The audit context of these commands: no address, no request. */
+const CLI_CONTEXT: ClientContext = { ip: null, userAgent: null, surface: 'cli' };
 
 export type ServiceArgs =
   | { action: 'add'; json: boolean; name: string; rateLimit?: number }
@@ -105,10 +111,10 @@ async function runParsed(deps: ServiceKeyDeps, parsed: ServiceArgs): Promise<str
     return parsed.json ? JSON.stringify(keys.map(toJson), null, 2) : table(keys);
   }
   if (parsed.action === 'revoke') {
-    const key = await revokeServiceKey(deps, parsed.target);
+    const key = await revokeServiceKey(deps, parsed.target, CLI_CONTEXT);
     return parsed.json ? JSON.stringify(toJson(key)) : `revoked service key ${key.name} (${key.id}); it stops working at once`;
   }
-  const { key, credential } = await addServiceKey(deps, parsed.name, parsed.rateLimit === undefined ? {} : { rateLimit: parsed.rateLimit });
+  const { key, credential } = await addServiceKey(deps, parsed.name, parsed.rateLimit === undefined ? {} : { rateLimit: parsed.rateLimit }, CLI_CONTEXT);
   if (parsed.json) return JSON.stringify({ ...toJson(key), key: credential, notice: 'this key will not be shown again' });
   return [
     `service key for ${key.name} (id ${key.id}, ${key.rateLimit} requests a minute):`,
@@ -126,7 +132,10 @@ export const serviceCommand: Command = {
     try {
       if (!(await isSchemaCurrent(database))) throw new Error('the database schema is not current; run latchkey migrate first');
       const stores = createStores(database, systemClock);
-      const deps: ServiceKeyDeps = { uow: stores.uow, clock: systemClock, serviceKeys: createServiceKeyStore() };
+      // Adding and revoking are audit events (service_key_add / service_key_revoke), stored as rows like the user commands'.
+      const serverKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'server-key', newSecret, systemClock.now());
+      const audit = createAuditLog(database.db, { clock: systemClock, serverKey, log: { info: () => {}, warn: () => {} } });
+      const deps: ServiceKeyDeps = { uow: stores.uow, clock: systemClock, audit, serviceKeys: createServiceKeyStore() };
       try {
         process.stdout.write(`${await runParsed(deps, parsed)}\n`);
         return 0;

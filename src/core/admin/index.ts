@@ -8,7 +8,9 @@
  * or `cli`) that made it. The caller authorizes: this module trusts whoever holds it.
  */
 import { deleteAccount } from '../accounts/delete.js';
+import { checkKeyWithinBudget } from '../credentials/key-guesses.js';
 import type { ClientContext, CoreDeps } from '../deps.js';
+import { AuthError } from '../errors.js';
 import { disableUser, enableUser, revokeUserSessions, type StatusChange } from './account-status.js';
 import { listMail, retryMail, type MailQueueView, type QueuedMail } from './mail-queue.js';
 import { setUserPassword } from './passwords.js';
@@ -29,6 +31,12 @@ import {
 export type AdminDeps = CoreDeps & { mail: MailQueueView };
 
 export interface AdminService {
+  /**
+   * Runs the caller's comparison of a presented admin API key under the address's budget of
+   * wrong keys: resolves when `matches()` is true; NOT_AUTHENTICATED (an `admin_auth` event) for
+   * a wrong key; THROTTLED past the budget, before `matches` runs (src/core/credentials/key-guesses.ts).
+   */
+  authenticateKey(matches: () => boolean, reason: 'no_key' | 'wrong_key', ctx: ClientContext): Promise<void>;
   /** Creates an active account; `generatedPassword` is set (and shown once) when no password was given. */
   addUser(input: NewUserInput, ctx?: ClientContext): Promise<{ user: AdminUser; generatedPassword: string | null }>;
   /** A page of accounts, newest first; INVALID_INPUT for a bad limit, status, search or cursor. */
@@ -54,6 +62,18 @@ export interface AdminService {
 /** Binds the admin flows to their dependencies. */
 export function createAdminService(deps: AdminDeps): AdminService {
   return {
+    async authenticateKey(matches, reason, ctx) {
+      await checkKeyWithinBudget(
+        deps,
+        'admin_key',
+        ctx,
+        () => (matches() ? true : null),
+        () => ({
+          event: { type: 'admin_auth', outcome: 'rejected', ctx, detail: { reason } },
+          error: new AuthError('NOT_AUTHENTICATED', 'send the admin API key as Authorization: Bearer <ADMIN_API_KEY>'),
+        }),
+      );
+    },
     addUser: (input, ctx) => addUser(deps, input, ctx),
     listUsers: (query) => listUsers(deps, query),
     showUser: (ref) => showUser(deps, ref),

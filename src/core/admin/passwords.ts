@@ -5,6 +5,7 @@
  * so an account taken over cannot be kept by a session opened before.
  */
 import type { ClientContext } from '../deps.js';
+import { clearLoginFailures } from '../credentials/throttle.js';
 import type { AdminDeps } from './index.js';
 import { countLiveSessions } from './account-status.js';
 import { choosePassword } from './choose-password.js';
@@ -28,6 +29,7 @@ export async function setUserPassword(
     const now = deps.clock.now();
     const sessionsEnded = await countLiveSessions(deps, tx, current.id);
     await deps.accounts.setPasswordHash(tx, current.id, passwordHash, now);
+    await clearLoginFailures(deps, tx, current.id);
     const status = current.status === 'pending' ? 'active' : current.status;
     if (status !== current.status) await deps.accounts.setStatus(tx, current.id, status, now);
     await deps.sessions.revokeAccountSessions(tx, current.id, now);

@@ -12,7 +12,7 @@ import type { ClientContext, CoreDeps } from '../deps.js';
 import { AuthError, isAuthError } from '../errors.js';
 import type { Account } from '../ports.js';
 import { isPasswordWithinBounds, normalizePassword } from './password-policy.js';
-import { assertNotThrottled, recordLoginFailure, recordLoginSuccess } from './throttle.js';
+import { assertNotThrottled, loginSubject, recordLoginFailure, recordLoginSuccess } from './throttle.js';
 
 const dummyHashes = new WeakMap<object, Promise<string>>();
 
@@ -43,13 +43,13 @@ type LoginFailure = 'malformed' | 'unknown_account' | 'no_password' | 'wrong_pas
 /** Counts a failure, records it (and any lockout it caused) in the audit log, and throws INVALID_CREDENTIALS. */
 async function failLogin(
   deps: CoreDeps,
-  key: string | null,
+  subject: string | null,
   identifier: string,
   account: Account | null,
   reason: LoginFailure,
   ctx: ClientContext,
 ): Promise<never> {
-  const blocks = await recordLoginFailure(deps, key, ctx.ip);
+  const blocks = await recordLoginFailure(deps, subject, ctx.ip);
   const accountId = account?.id ?? null;
   await deps.audit.note({ type: 'login', outcome: 'failure', accountId, identifier, ctx, detail: { reason } });
   for (const block of blocks) {
@@ -65,25 +65,27 @@ async function failLogin(
  */
 export async function verifyLogin(deps: CoreDeps, identifier: string, password: string, ctx: ClientContext = NO_CONTEXT): Promise<Account> {
   const key = loginKey(identifier);
+  // The account first, so its failures count together whichever of its identifiers was typed.
+  const account = key === null ? null : await deps.accounts.findByLoginKey(deps.uow.db, key);
+  const subject = loginSubject(deps, account, identifier);
   try {
-    await assertNotThrottled(deps, key, ctx.ip);
+    await assertNotThrottled(deps, subject, ctx.ip);
   } catch (err) {
     if (isAuthError(err, 'THROTTLED')) {
-      await deps.audit.note({ type: 'rate_limited', outcome: 'rejected', identifier, ctx, detail: { limit: 'login', retryAfter: err.retryAfter ?? null } });
+      await deps.audit.note({ type: 'rate_limited', outcome: 'rejected', accountId: account?.id ?? null, identifier, ctx, detail: { limit: 'login', retryAfter: err.retryAfter ?? null } });
       markAudited(err);
     }
     throw err;
   }
-  if (!isPasswordWithinBounds(password)) return failLogin(deps, key, identifier, null, 'malformed', ctx);
+  if (!isPasswordWithinBounds(password)) return failLogin(deps, subject, identifier, account, 'malformed', ctx);
   const normalized = normalizePassword(password);
-  const account = key === null ? null : await deps.accounts.findByLoginKey(deps.uow.db, key);
   const hash = account?.passwordHash ?? (await dummyHashFor(deps));
   const matches = await deps.hasher.verify(hash, normalized);
   if (!account || !account.passwordHash || !matches || account.status !== 'active') {
     const reason: LoginFailure = !account ? 'unknown_account' : !account.passwordHash ? 'no_password' : !matches ? 'wrong_password' : 'inactive';
-    return failLogin(deps, key, identifier, account, reason, ctx);
+    return failLogin(deps, subject, identifier, account, reason, ctx);
   }
-  await recordLoginSuccess(deps, key);
+  await recordLoginSuccess(deps, subject);
   if (deps.hasher.needsRehash(account.passwordHash)) {
     const upgraded = await deps.hasher.hash(normalized);
     await deps.accounts.replacePasswordHash(deps.uow.db, account.id, account.passwordHash, upgraded, deps.clock.now());

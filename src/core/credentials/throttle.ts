@@ -1,20 +1,31 @@
 /**
  * Login throttling against guessing (NIST SP 800-63B §3.2.2, OWASP ASVS 6.3.1), shared by every
  * surface because every password login goes through authenticatePassword. Counters live in the
- * database (table login_throttle), so they hold across nodes.
+ * database (table login_throttle) or Redis, so they hold across nodes.
  *
- * Per identifier (the normalized username or email, whether or not an account exists, so the
- * throttle reveals nothing): the first `freeFailures` consecutive failures cost nothing; each
- * further one blocks the identifier for 2^(n - free) seconds, capped at `maxDelay`. Never
- * permanent; a success resets it; failures older than a day are forgotten. Attempts made while
- * blocked are refused at once, without checking the password and without counting, so a locked
- * account cannot be kept locked longer by hammering it, and a password reset still works.
+ * Per subject: the account a login resolved to, whatever was typed (its username or its email
+ * both count against `login-acct:<account id>`); for a name with no account, the keyed hash of
+ * what was typed (`login-id:<hash>`, the hash the audit log keeps), so guessing unknown names is
+ * throttled exactly like known ones and the throttle reveals nothing. Known or not, a failure
+ * costs the same statements. The first `freeFailures` consecutive failures cost nothing; each
+ * further one blocks the subject for 2^(n - free) seconds, capped at `maxDelay`. Never
+ * permanent; a success resets it, and so does proving control of the account another way (a
+ * completed reset or confirmation, a password change, an operator's set-password:
+ * clearLoginFailures); failures older than a day are forgotten. Attempts made while blocked are
+ * refused at once, without checking the password and without counting, so a locked account
+ * cannot be kept locked longer by hammering it, and a password reset still works.
  *
  * Per client IP: more than `ipFailuresPerMinute` failures in one minute block that address for
  * the rest of the minute (password spraying across many accounts).
+ *
+ * No key holds what was typed (a password typed into the username field would otherwise be kept
+ * for a day): see docs/decisions.md, "Throttle keys hold no typed text".
  */
+import { loginKey } from '../accounts/identifiers.js';
+import { auditIdentifierHash } from '../audit/identifier-hash.js';
 import type { CoreDeps } from '../deps.js';
 import { AuthError } from '../errors.js';
+import type { Account, Tx } from '../ports.js';
 import { addressKey } from './address-limits.js';
 
 export interface ThrottlePolicy {
@@ -27,57 +38,79 @@ export interface ThrottlePolicy {
 const DAY = 86_400_000;
 const MINUTE = 60_000;
 
-function keysFor(accountKey: string | null, ip: string | null): { account: string | null; ip: string | null } {
-  // IPv6 clients count per /64, like the registration limits: one host usually holds a whole /64.
-  return { account: accountKey === null ? null : `acct:${accountKey}`, ip: ip === null ? null : `ip:${addressKey(ip)}` };
+/** The throttle key of an account: every identifier of it counts here. */
+export function accountSubject(accountId: string): string {
+  return `login-acct:${accountId}`;
 }
 
-/** Throws THROTTLED (with Retry-After seconds) when the identifier or the address is blocked now. */
-export async function assertNotThrottled(deps: CoreDeps, accountKey: string | null, ip: string | null): Promise<void> {
-  const keys = keysFor(accountKey, ip);
+/**
+ * The throttle key a login attempt counts against: its account's, or for a name with no account
+ * the keyed hash of what was typed; null for text no account can have (empty, too long, control
+ * characters), which only the address counts.
+ */
+export function loginSubject(deps: Pick<CoreDeps, 'serverKey'>, account: Pick<Account, 'id'> | null, identifier: string): string | null {
+  if (account !== null) return accountSubject(account.id);
+  return loginKey(identifier) === null ? null : `login-id:${auditIdentifierHash(deps.serverKey, identifier)}`;
+}
+
+function ipKey(ip: string | null): string | null {
+  // IPv6 clients count per /64, like the registration limits: one host usually holds a whole /64.
+  return ip === null ? null : `ip:${addressKey(ip)}`;
+}
+
+/** Throws THROTTLED (with Retry-After seconds) when the subject or the address is blocked now. */
+export async function assertNotThrottled(deps: CoreDeps, subject: string | null, ip: string | null): Promise<void> {
   const now = deps.clock.now();
-  const until = await deps.throttle.blockedUntil(deps.uow.db, [keys.account, keys.ip].filter((k): k is string => k !== null));
+  const until = await deps.throttle.blockedUntil(deps.uow.db, [subject, ipKey(ip)].filter((k): k is string => k !== null));
   if (until > now) {
     throw new AuthError('THROTTLED', 'too many failed attempts; try again later', { retryAfter: Math.ceil((until - now) / 1000) });
   }
 }
 
-/** A block a failure has just set: on the identifier or on the client address, for `seconds`. */
+/** A block a failure has just set: on the account or typed name, or on the client address, for `seconds`. */
 export interface LoginBlock {
   scope: 'identifier' | 'address';
   seconds: number;
 }
 
 /**
- * Counts a failed password check against the identifier and the address, blocking them when
+ * Counts a failed password check against the subject and the address, blocking them when
  * due; returns the blocks this failure set (for the audit log's lockout events).
  */
-export async function recordLoginFailure(deps: CoreDeps, accountKey: string | null, ip: string | null): Promise<LoginBlock[]> {
+export async function recordLoginFailure(deps: CoreDeps, subject: string | null, ip: string | null): Promise<LoginBlock[]> {
   const policy = deps.policy.throttle;
-  const keys = keysFor(accountKey, ip);
+  const address = ipKey(ip);
   const now = deps.clock.now();
   const blocks: LoginBlock[] = [];
-  if (keys.account !== null) {
-    const state = await deps.throttle.recordFailure(deps.uow.db, keys.account, now, DAY);
+  if (subject !== null) {
+    const state = await deps.throttle.recordFailure(deps.uow.db, subject, now, DAY);
     const over = state.failures - policy.freeFailures;
     if (over > 0) {
       const seconds = Math.min(2 ** (over - 1), policy.maxDelay);
-      await deps.throttle.block(deps.uow.db, keys.account, now + seconds * 1000);
+      await deps.throttle.block(deps.uow.db, subject, now + seconds * 1000);
       blocks.push({ scope: 'identifier', seconds });
     }
   }
-  if (keys.ip !== null) {
-    const state = await deps.throttle.recordFailure(deps.uow.db, keys.ip, now, MINUTE);
+  if (address !== null) {
+    const state = await deps.throttle.recordFailure(deps.uow.db, address, now, MINUTE);
     if (state.failures > policy.ipFailuresPerMinute) {
-      await deps.throttle.block(deps.uow.db, keys.ip, state.windowStart + MINUTE);
+      await deps.throttle.block(deps.uow.db, address, state.windowStart + MINUTE);
       blocks.push({ scope: 'address', seconds: Math.ceil((state.windowStart + MINUTE - now) / 1000) });
     }
   }
   return blocks;
 }
 
-/** Forgets the identifier's failures after a successful login. */
-export async function recordLoginSuccess(deps: CoreDeps, accountKey: string | null): Promise<void> {
-  const { account } = keysFor(accountKey, null);
-  if (account !== null) await deps.throttle.reset(deps.uow.db, account);
+/** Forgets the subject's failures after a successful login. */
+export async function recordLoginSuccess(deps: CoreDeps, subject: string | null): Promise<void> {
+  if (subject !== null) await deps.throttle.reset(deps.uow.db, subject);
+}
+
+/**
+ * Forgets the account's failures and lifts its block, in `tx` (the transaction that set a new
+ * password by a reset, a confirmation, a change or an operator): whoever did it has proved
+ * control of the account, and the guesses counted were against a password that is gone.
+ */
+export async function clearLoginFailures(deps: Pick<CoreDeps, 'throttle'>, tx: Tx, accountId: string): Promise<void> {
+  await deps.throttle.reset(tx, accountSubject(accountId));
 }

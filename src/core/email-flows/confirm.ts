@@ -10,6 +10,7 @@ import type { Account } from '../ports.js';
 import { foldCase } from '../accounts/identifiers.js';
 import { consumeLinkToken, hashPasswordForLink, invalidLink, peekLinkToken } from './link-tokens.js';
 import { countTokenFailure } from '../credentials/address-limits.js';
+import { clearLoginFailures } from '../credentials/throttle.js';
 
 /** The address a usable confirmation link was sent to, or INVALID_TOKEN; the link stays usable. */
 export function checkConfirmToken(deps: CoreDeps, token: string): Promise<{ email: string }> {
@@ -25,6 +26,7 @@ export async function confirmAccount(deps: CoreDeps, token: string, password: st
       const now = deps.clock.now();
       const activated = await deps.accounts.activateWithPassword(tx, account.id, foldCase(account.email as string), passwordHash, now);
       if (!activated) throw invalidLink();
+      await clearLoginFailures(deps, tx, account.id);
       await deps.audit.record(tx, { type: 'confirm', outcome: 'success', accountId: account.id, ctx });
       return { ...account, passwordHash, emailVerifiedAt: now, status: 'active' as const, updatedAt: now };
     });

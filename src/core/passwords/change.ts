@@ -4,8 +4,7 @@
  * transaction as the change; the owner gets a notice by email (NIST SP 800-63B §4.6).
  */
 import { checkNewPassword, isPasswordWithinBounds, normalizePassword } from '../credentials/password-policy.js';
-import { loginKey } from '../accounts/identifiers.js';
-import { assertNotThrottled, recordLoginFailure, recordLoginSuccess } from '../credentials/throttle.js';
+import { accountSubject, assertNotThrottled, clearLoginFailures, recordLoginFailure, recordLoginSuccess } from '../credentials/throttle.js';
 import type { ClientContext, CoreDeps } from '../deps.js';
 import { AuthError } from '../errors.js';
 import type { ChangePasswordOptions } from '../service.js';
@@ -24,7 +23,7 @@ export async function changePassword(
     const current = options.currentPassword;
     // A wrong current password is a password guess: it spends the same per-identifier and
     // per-address budget as a login, and waits while that budget is blocked (SECURITY 56).
-    const key = loginKey(account.username ?? account.email ?? '');
+    const key = accountSubject(account.id);
     const ip = ctx?.ip ?? null;
     await assertNotThrottled(deps, key, ip);
     const matches =
@@ -46,6 +45,7 @@ export async function changePassword(
   await deps.uow.transaction(async (tx) => {
     const now = deps.clock.now();
     await deps.accounts.setPasswordHash(tx, account.id, passwordHash, now);
+    await clearLoginFailures(deps, tx, account.id);
     // The session that made the change keeps its whole refresh chain, so its reuse detection
     // and grace window still work; every other session and chain ends.
     const kept = options.keepSessionId === undefined ? null : await deps.sessions.findById(tx, options.keepSessionId);

@@ -17,6 +17,7 @@ import { foldCase, loginKey } from '../accounts/identifiers.js';
 import { takeMailBudget } from '../email-flows/mail-budget.js';
 import { countTokenFailure, takeAddressAllowance } from '../credentials/address-limits.js';
 import { newId } from '../credentials/secrets.js';
+import { clearLoginFailures } from '../credentials/throttle.js';
 import type { ClientContext, CoreDeps } from '../deps.js';
 import { isAuthError } from '../errors.js';
 import type { Account, AuditEvent, Tx } from '../ports.js';
@@ -95,6 +96,7 @@ async function resetToNewPassword(deps: CoreDeps, account: Account | null, audit
       return;
     }
     await deps.accounts.setPasswordHash(tx, account.id, passwordHash, now);
+    await clearLoginFailures(deps, tx, account.id);
     await deps.sessions.revokeAccountSessions(tx, account.id, now);
     await deps.tokens.voidForAccount(tx, account.id, 'reset', now);
     await deps.outbox.enqueue(tx, { template: 'new_password', to: account.email as string, data: { password, ...greetingData(account) } });
@@ -116,6 +118,7 @@ export async function completePasswordReset(deps: CoreDeps, token: string, newPa
       const { account } = await consumeLinkToken(deps, tx, token, 'reset');
       const now = deps.clock.now();
       await deps.accounts.setPasswordHash(tx, account.id, passwordHash, now);
+      await clearLoginFailures(deps, tx, account.id);
       await deps.sessions.revokeAccountSessions(tx, account.id, now);
       await deps.tokens.voidForAccount(tx, account.id, 'reset', now);
       await deps.outbox.enqueue(tx, { template: 'password_changed', to: account.email as string, data: greetingData(account) });

@@ -6,6 +6,7 @@
  * or revoked (`service_key_add`, `service_key_revoke`).
  */
 import type { ClientContext, CoreDeps } from '../deps.js';
+import { checkKeyWithinBudget } from '../credentials/key-guesses.js';
 import { AuthError } from '../errors.js';
 import type { ServiceKey, ServiceKeyStore } from '../ports.js';
 import { introspectCredential, type Introspection, type IntrospectionSubject } from './introspect.js';
@@ -33,24 +34,22 @@ export interface ServiceAccess {
 /** Binds the service flows to their dependencies. */
 export function createServiceAccess(deps: ServiceAccessDeps): ServiceAccess {
   return {
-    async addServiceKey(name, options) {
-      const created = await addServiceKey(deps, name, options);
-      await deps.audit.note({ type: 'service_key_add', outcome: 'success', detail: { service: name, serviceKeyId: created.key.id } });
-      return created;
-    },
+    addServiceKey: (name, options) => addServiceKey(deps, name, options),
     listServiceKeys: () => listServiceKeys(deps),
-    async revokeServiceKey(nameOrId) {
-      const revoked = await revokeServiceKey(deps, nameOrId);
-      await deps.audit.note({ type: 'service_key_revoke', outcome: 'success', detail: { service: revoked.name, serviceKeyId: revoked.id } });
-      return revoked;
-    },
+    revokeServiceKey: (nameOrId) => revokeServiceKey(deps, nameOrId),
 
     async authenticateService(presented, ctx) {
-      const key = presented === null ? null : await findServiceKey(deps, presented);
-      if (!key) {
-        await deps.audit.note({ type: 'service_lookup', outcome: 'rejected', ctx, detail: { reason: presented === null ? 'no_key' : 'invalid_key' } });
-        throw new AuthError('NOT_AUTHENTICATED', 'send a service key as Authorization: Bearer lks_...');
-      }
+      // Wrong keys spend the address's budget (key-guesses.ts); past it, 429 before any lookup.
+      const key = await checkKeyWithinBudget(
+        deps,
+        'service_key',
+        ctx,
+        () => (presented === null ? null : findServiceKey(deps, presented)),
+        () => ({
+          event: { type: 'service_lookup', outcome: 'rejected', ctx, detail: { reason: presented === null ? 'no_key' : 'invalid_key' } },
+          error: new AuthError('NOT_AUTHENTICATED', 'send a service key as Authorization: Bearer lks_...'),
+        }),
+      );
       try {
         await countServiceRequest(deps, key);
       } catch (err) {

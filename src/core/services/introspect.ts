@@ -66,7 +66,7 @@ async function orInactive<T>(resolve: () => Promise<T>): Promise<T | null> {
 /** A cookie session, checked (and its idle expiry slid) as the cookie API does. */
 async function introspectSession(deps: CoreDeps, secret: string): Promise<Introspection> {
   const now = deps.clock.now();
-  const found = await orInactive(() => resolveCookieSession(deps, secret));
+  const found = await resolveCookieSession(deps, secret);
   if (!found) return INACTIVE;
   return { active: true, uuid: found.account.id, username: found.account.username, expires: sessionExpiry(deps, found.session, now, true) };
 }

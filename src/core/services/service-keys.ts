@@ -13,13 +13,13 @@
  * database for the others, and a stolen key cannot be used to probe sessions in bulk.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { CoreDeps } from '../deps.js';
+import type { ClientContext, CoreDeps } from '../deps.js';
 import { hashSecret, newId, newSecret } from '../credentials/secrets.js';
 import { AuthError } from '../errors.js';
 import { UniqueViolation, type ServiceKey, type ServiceKeyStore } from '../ports.js';
 
 /** What the key-management flows need: the CLI builds only these. */
-export type ServiceKeyDeps = Pick<CoreDeps, 'uow' | 'clock'> & { serviceKeys: ServiceKeyStore };
+export type ServiceKeyDeps = Pick<CoreDeps, 'uow' | 'clock' | 'audit'> & { serviceKeys: ServiceKeyStore };
 
 /** A key just created, with the only copy of its secret. */
 export interface NewServiceKey {
@@ -47,8 +47,16 @@ export function isServiceKeyId(value: string): boolean {
   return UUID_SHAPE.test(value);
 }
 
-/** Creates a key for the service `name`; INVALID_INPUT for a malformed name or limit, or a name a live key has. */
-export async function addServiceKey(deps: ServiceKeyDeps, name: string, options: { rateLimit?: number } = {}): Promise<NewServiceKey> {
+/**
+ * Creates a key for the service `name`; INVALID_INPUT for a malformed name or limit, or a name a
+ * live key has. The `service_key_add` event is written in the same transaction, whoever calls.
+ */
+export async function addServiceKey(
+  deps: ServiceKeyDeps,
+  name: string,
+  options: { rateLimit?: number } = {},
+  ctx?: ClientContext,
+): Promise<NewServiceKey> {
   if (!NAME_SHAPE.test(name) || isServiceKeyId(name)) {
     throw invalid('name', 'a service name is 1 to 63 lower-case letters, digits, ".", "_" or "-", starting with a letter');
   }
@@ -60,7 +68,10 @@ export async function addServiceKey(deps: ServiceKeyDeps, name: string, options:
   const secret = newSecret();
   const key: ServiceKey = { id, name, keyHash: hashSecret(secret), rateLimit, createdAt: deps.clock.now(), lastUsedAt: null, revokedAt: null };
   try {
-    await deps.serviceKeys.insert(deps.uow.db, key);
+    await deps.uow.transaction(async (tx) => {
+      await deps.serviceKeys.insert(tx, key);
+      await deps.audit.record(tx, { type: 'service_key_add', outcome: 'success', ctx, detail: { service: name, serviceKeyId: id } });
+    });
   } catch (err) {
     if (err instanceof UniqueViolation) throw invalid('name', `a service key named "${name}" exists; revoke it first or choose another name`);
     throw err;
@@ -73,14 +84,23 @@ export async function listServiceKeys(deps: ServiceKeyDeps): Promise<ServiceKey[
   return deps.serviceKeys.list(deps.uow.db);
 }
 
-/** Revokes the live key with this name, or the key with this id; NOT_FOUND when there is none to revoke. */
-export async function revokeServiceKey(deps: ServiceKeyDeps, nameOrId: string): Promise<ServiceKey> {
+/**
+ * Revokes the live key with this name, or the key with this id; NOT_FOUND when there is none to
+ * revoke. The `service_key_revoke` event is written in the same transaction, whoever calls.
+ */
+export async function revokeServiceKey(deps: ServiceKeyDeps, nameOrId: string, ctx?: ClientContext): Promise<ServiceKey> {
   const db = deps.uow.db;
   const key = isServiceKeyId(nameOrId) ? await deps.serviceKeys.findById(db, nameOrId) : await deps.serviceKeys.findLiveByName(db, nameOrId);
   const now = deps.clock.now();
-  if (!key || key.revokedAt !== null || !(await deps.serviceKeys.revoke(db, key.id, now))) {
-    throw new AuthError('NOT_FOUND', `no live service key "${nameOrId.slice(0, 80)}"`);
-  }
+  const revoked =
+    key !== null &&
+    key.revokedAt === null &&
+    (await deps.uow.transaction(async (tx) => {
+      if (!(await deps.serviceKeys.revoke(tx, key.id, now))) return false;
+      await deps.audit.record(tx, { type: 'service_key_revoke', outcome: 'success', ctx, detail: { service: key.name, serviceKeyId: key.id } });
+      return true;
+    }));
+  if (!key || !revoked) throw new AuthError('NOT_FOUND', `no live service key "${nameOrId.slice(0, 80)}"`);
   return { ...key, revokedAt: now };
 }
 

@@ -8,7 +8,6 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ClientContext, CoreDeps } from '../deps.js';
 import { verifyLogin } from '../credentials/authenticate.js';
 import { hashSecret } from '../credentials/secrets.js';
-import { AuthError } from '../errors.js';
 import type { Account, Session } from '../ports.js';
 import { isSessionLive, startSession, touchSession } from './lifecycle.js';
 
@@ -49,16 +48,18 @@ export async function loginForCookie(
   return { account, session, sessionSecret: secret, csrfToken: csrfTokenFor(deps, session.id) };
 }
 
-/** The live cookie session and account for a `sessionid` value; throws NOT_AUTHENTICATED otherwise. */
+/**
+ * The live cookie session and account for a `sessionid` value, or null when there is none (no
+ * such session, ended, expired, of an inactive account). "No session" is a value: anything
+ * thrown (an unreachable database) is an outage, which callers must not mistake for it.
+ */
 export async function resolveCookieSession(
   deps: CoreDeps,
   secret: string,
-): Promise<{ account: Account; session: Session }> {
+): Promise<{ account: Account; session: Session } | null> {
   const now = deps.clock.now();
   const found = secret.length > 0 && secret.length <= 256 ? await deps.sessions.findBySecretHashWithAccount(deps.uow.db, hashSecret(secret)) : null;
-  if (!found || found.session.kind !== 'cookie' || found.account.status !== 'active' || !isSessionLive(found.session, now)) {
-    throw new AuthError('NOT_AUTHENTICATED', 'not logged in');
-  }
+  if (!found || found.session.kind !== 'cookie' || found.account.status !== 'active' || !isSessionLive(found.session, now)) return null;
   await touchSession(deps, found.session, now);
   return found;
 }

@@ -4,7 +4,9 @@
  * `Authorization: Bearer <key>`; it is checked in an onRequest hook, before the body is parsed,
  * by comparing SHA-256 digests with timingSafeEqual, so neither the answer nor its timing says
  * how much of a guess was right. A user's access token, refresh token or service key is just
- * another wrong key. Every refusal is an `admin_auth` audit event.
+ * another wrong key. Every refusal is an `admin_auth` audit event, up to a per-address budget of
+ * wrong keys a minute; past it the address gets a 429 before any comparison or audit write
+ * (src/core/credentials/key-guesses.ts).
  *
  * Nothing here is cookie-authenticated (a browser never sends the key by itself), so CSRF does
  * not apply; answers are `no-store` and in the native envelope.
@@ -12,8 +14,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { mailRecord, userDetailRecord, userRecord, type AdminService, type UserListQuery } from '../../core/admin/index.js';
-import { AuthError } from '../../core/errors.js';
-import type { AuditLog } from '../../core/ports.js';
 import { bearerToken, clientContext } from '../credentials.js';
 import { useDialect } from '../dialect.js';
 import { sendProblem, sendResult } from '../native/envelope.js';
@@ -38,7 +38,8 @@ export interface AdminRoutesOptions {
   admin: AdminService;
   /** ADMIN_API_KEY. */
   apiKey: string;
-  audit?: AuditLog | undefined;
+  /** Unused: refusals are recorded by the admin service (kept so callers need not change). */
+  audit?: unknown;
 }
 
 function digest(value: string): Buffer {
@@ -56,7 +57,7 @@ function listQuery(query: ListUsersQuery): UserListQuery {
 
 /** Registers the admin routes on an encapsulated scope with the native error format. */
 export async function adminApiRoutes(app: FastifyInstance, opts: AdminRoutesOptions): Promise<void> {
-  const { admin, audit } = opts;
+  const { admin } = opts;
   const expected = digest(opts.apiKey);
   const ctx = (req: FastifyRequest) => clientContext(req, 'admin');
 
@@ -65,11 +66,11 @@ export async function adminApiRoutes(app: FastifyInstance, opts: AdminRoutesOpti
     return sendProblem(reply, problem);
   });
 
+  // Past the address's budget of wrong keys, a 429 comes before the comparison (key-guesses.ts).
   app.addHook('onRequest', async (req) => {
     const presented = bearerToken(req);
-    if (presented !== null && timingSafeEqual(digest(presented), expected)) return;
-    await audit?.note({ type: 'admin_auth', outcome: 'rejected', ctx: ctx(req), detail: { reason: presented === null ? 'no_key' : 'wrong_key' } });
-    throw new AuthError('NOT_AUTHENTICATED', 'send the admin API key as Authorization: Bearer <ADMIN_API_KEY>');
+    const matches = () => presented !== null && timingSafeEqual(digest(presented), expected);
+    await admin.authenticateKey(matches, presented === null ? 'no_key' : 'wrong_key', ctx(req));
   });
 
   app.post<{ Body: AddUserBody }>('/users', { schema: addUserRoute }, async (req, reply) => {

@@ -106,8 +106,12 @@ const userParams = {
   },
 } as const;
 
+const throttled = jsonResponse('`throttled`: too many wrong keys from this address this minute (any key is refused until it ends).', nativeErrorEnvelope, {
+  'Retry-After': HEADERS.retryAfter,
+});
+
 function adminRoute(schema: Omit<RouteSchema, 'tags' | 'security'>): RouteSchema {
-  return { ...schema, tags: ['admin'], security: requires('adminKey') };
+  return { ...schema, response: { 429: throttled, ...schema.response }, tags: ['admin'], security: requires('adminKey') };
 }
 
 export const addUserRoute = adminRoute({

@@ -64,9 +64,12 @@ const login: Action = async ({ service, settings }, req, reply) => {
   return reply.code(200).send();
 };
 
+// Refused (403, audited) or the session ends: never cookies cleared while the session lives on.
+// A cross-site call is refused even without cookies; an outage throws (503), cookies untouched.
 const logout: Action = async ({ service, settings }, req, reply) => {
+  assertNotCrossSite(req, settings);
   const secret = readSessionCookie(req, settings);
-  const live = secret === null ? null : await service.resolveCookieSession(secret).catch(() => null);
+  const live = secret === null ? null : await service.resolveCookieSession(secret);
   if (secret !== null && live !== null) {
     assertSessionCsrf(req, { service, settings, sessionId: live.session.id, presented: header(req, 'x-csrftoken') });
     await service.logoutCookieSession(secret, clientContext(req));
@@ -78,8 +81,9 @@ const logout: Action = async ({ service, settings }, req, reply) => {
 async function requireSession({ service, settings }: ActionContext, req: FastifyRequest): Promise<{ uuid: string }> {
   const secret = readSessionCookie(req, settings);
   if (secret === null) throw new AuthError('NOT_AUTHENTICATED', 'not logged in');
-  const { account } = await service.resolveCookieSession(secret);
-  return { uuid: account.id };
+  const found = await service.resolveCookieSession(secret);
+  if (found === null) throw new AuthError('NOT_AUTHENTICATED', 'not logged in');
+  return { uuid: found.account.id };
 }
 
 const checkLogin: Action = async (ctx, req, reply) => {

@@ -70,7 +70,13 @@ export function registerConfirmPages(app: FastifyInstance, ctx: PagesContext): v
       await ctx.service.confirmAccount(token, password, clientContext(req));
     } catch (err) {
       if (isBadToken(err)) return badLink(req, reply);
-      if (isPasswordProblem(err)) return await again(sentence(err.message)).catch(() => badLink(req, reply));
+      if (isPasswordProblem(err)) {
+        // The link died meanwhile: the bad-link page; an outage is not a bad link (503).
+        return await again(sentence(err.message)).catch((e: unknown) => {
+          if (isBadToken(e) || isAuthError(e, 'INVALID_INPUT')) return badLink(req, reply);
+          throw e;
+        });
+      }
       throw err;
     }
     return sendPage(reply, 200, page('Your account is ready', html`<p class="ok">Your password is set and your account is active.</p><nav><a href="/login">Log in</a></nav>`));

@@ -16,12 +16,13 @@ export interface Visitor extends AuthenticatedSession {
 
 /**
  * The visitor's live cookie session with a valid CSRF cookie, or null. A session whose CSRF
- * cookie is missing or wrong could post no form, so the pages treat it as logged out.
+ * cookie is missing or wrong could post no form, so the pages treat it as logged out. An
+ * unreachable database is not "logged out": it throws, and the page answers 503.
  */
 export async function currentVisitor(ctx: PagesContext, req: FastifyRequest): Promise<Visitor | null> {
   const secret = readSessionCookie(req, ctx.settings);
   if (secret === null) return null;
-  const found = await ctx.service.resolveCookieSession(secret).catch(() => null);
+  const found = await ctx.service.resolveCookieSession(secret);
   if (found === null) return null;
   const csrfToken = readCsrfCookie(req, ctx.settings);
   if (csrfToken === null || csrfToken.length > 200 || !ctx.service.isValidCsrfToken(found.session.id, csrfToken)) return null;

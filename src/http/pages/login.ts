@@ -5,10 +5,10 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
-import { clearSessionCookies, setSessionCookies } from '../cookies.js';
+import { clearSessionCookies, readSessionCookie, setSessionCookies } from '../cookies.js';
 import { clientContext } from '../credentials.js';
-import { assertFormToken, assertSessionCsrf, issueFormToken } from '../csrf.js';
-import { currentVisitor, type PagesContext } from './context.js';
+import { assertFormToken, assertNotCrossSite, assertSessionCsrf, issueFormToken } from '../csrf.js';
+import type { PagesContext } from './context.js';
 import { formField } from './form-body.js';
 import { html } from './html.js';
 import { csrfField, page, passwordInput, sendPage, type Notice } from './layout.js';
@@ -44,11 +44,16 @@ export function registerLoginPages(app: FastifyInstance, ctx: PagesContext): voi
     }
   });
 
+  // Refused (403, audited) or the session ends: never cookies cleared while the session lives on.
+  // A cross-site post is refused even without cookies; the session's own token must be in the
+  // form (the csrftoken cookie is not needed for that); an outage throws (503), cookies untouched.
   app.post('/logout', { schema: logoutFormRoute }, async (req, reply) => {
-    const visitor = await currentVisitor(ctx, req);
-    if (visitor !== null) {
-      assertSessionCsrf(req, { service: ctx.service, settings: ctx.settings, sessionId: visitor.session.id, presented: formField(req, 'csrf'), tokenRequired: true });
-      await ctx.service.logoutCookieSession(visitor.secret, clientContext(req));
+    assertNotCrossSite(req, ctx.settings);
+    const secret = readSessionCookie(req, ctx.settings);
+    const live = secret === null ? null : await ctx.service.resolveCookieSession(secret);
+    if (secret !== null && live !== null) {
+      assertSessionCsrf(req, { service: ctx.service, settings: ctx.settings, sessionId: live.session.id, presented: formField(req, 'csrf'), tokenRequired: true });
+      await ctx.service.logoutCookieSession(secret, clientContext(req));
     }
     clearSessionCookies(reply, ctx.settings);
     return reply.redirect('/login', 303);

@@ -78,7 +78,13 @@ export function registerResetPages(app: FastifyInstance, ctx: PagesContext): voi
       if (password !== formField(req, 'password_confirm')) return await again('The two passwords are not the same.');
       await ctx.service.completePasswordReset(token, password, clientContext(req));
     } catch (err) {
-      if (isPasswordProblem(err)) return await again(sentence(err.message)).catch(() => badLink(req, reply));
+      if (isPasswordProblem(err)) {
+        // The link died meanwhile: the bad-link page; an outage is not a bad link (503).
+        return await again(sentence(err.message)).catch((e: unknown) => {
+          if (isBadToken(e)) return badLink(req, reply);
+          throw e;
+        });
+      }
       if (isBadToken(err)) return badLink(req, reply);
       throw err;
     }

@@ -111,7 +111,7 @@ export const loginFormRoute: RouteSchema = {
 
 export const logoutFormRoute: RouteSchema = {
   summary: 'Log out',
-  description: 'Ends the session (its CSRF token in the form is required) and clears the cookies; without a session it only clears them.',
+  description: 'Ends the session (its CSRF token in the form is required, else 403) and clears the cookies; without a live session it only clears them. A cross-site post is refused (403) with or without cookies.',
   tags: ['pages'],
   security: [{ sessionCookie: [] }, {}],
   requestBody: formBody('The logout button’s form.', { csrf }, ['csrf']),

@@ -33,7 +33,7 @@ const introspection = {
 export const introspectSchema = {
   summary: 'Introspect a user credential (a sessionid cookie value, or an access or refresh token)',
   description:
-    'Needs a service key (`latchkey service add NAME`). Send exactly one of `session` or `token`. Rate-limited per key (429 with Retry-After).',
+    'Needs a service key (`latchkey service add NAME`). Send exactly one of `session` or `token`. Rate-limited per key (429 with Retry-After); after 20 wrong keys a minute from one address, that address gets 429 until the minute ends.',
   tags: ['service'],
   security: [{ serviceKey: [] }],
   body: {
