@@ -178,6 +178,8 @@ export interface KeyStore {
   listSigningKeys(tx: Tx): Promise<SigningKeyRecord[]>;
   /** Adds a signing key (nothing happens if its kid exists). */
   insertSigningKey(tx: Tx, key: SigningKeyRecord): Promise<void>;
+  /** Marks a signing key retired (no longer published or accepted); false when unknown or already retired. */
+  retireSigningKey(tx: Tx, kid: string, now: number): Promise<boolean>;
   /** The named server secret, created from `generate()` by whichever node asks first. */
   getOrCreateSecret(tx: Tx, name: string, generate: () => string, now: number): Promise<string>;
 }
