@@ -206,6 +206,8 @@ describe('refresh chain rotation rate per session', () => {
     assert.equal(refused.body.error.code, 'throttled');
     const retryAfter = Number(refused.headers['retry-after']);
     assert.ok(retryAfter >= 1 && retryAfter <= 60, String(retryAfter));
+    const limited = await t.latchkey.database.db.selectFrom('audit_events').select(['outcome']).where('type', '=', 'rate_limited').execute();
+    assert.deepEqual(limited, [{ outcome: 'rejected' }], 'one rate_limited event per refusal');
     assert.equal((await call(t.app, 'GET', '/api/v1/account/me', { headers: bearer(pair.access) })).status, 200, 'the refused refresh leaves the session alive');
     const other = await login(t.app, 'o1-rate', 'o1-rate-password');
     assert.equal((await refresh(other.refresh)).status, 200, 'another session of the same account has its own rate');

@@ -80,7 +80,7 @@ export async function loginForTokens(
 type RotationOutcome =
   | { kind: 'rotated'; session: Session; secret: string }
   | { kind: 'reused' }
-  | { kind: 'throttled'; retryAfter: number; accountId: string }
+  | { kind: 'throttled'; retryAfter: number }
   | { kind: 'invalid'; reason: string; accountId: string | null };
 
 /** The session of a bare refresh secret from an earlier release, found by its hash, with its account. */
@@ -125,7 +125,7 @@ async function rotateChain(deps: CoreDeps, tx: Tx, presented: NonNullable<Return
   const freshWindow = windowAt === null || now - windowAt >= MINUTE || now < windowAt;
   const rotationCount = freshWindow ? 1 : (current.rotationCount ?? 0) + 1;
   if (rotationCount > limit) {
-    return { kind: 'throttled', accountId: account.id, retryAfter: Math.max(1, Math.ceil(((windowAt ?? now) + MINUTE - now) / 1000)) };
+    return { kind: 'throttled', retryAfter: Math.max(1, Math.ceil(((windowAt ?? now) + MINUTE - now) / 1000)) };
   }
   const secret = nextRefreshSecret(deps, current.id, current.generation + 1, presented.secret);
   const next = {
@@ -171,7 +171,7 @@ export async function rotateRefreshToken(deps: CoreDeps, refresh: string, ctx: C
     throw new AuthError('TOKEN_REUSED', 'this refresh token was already used; every session of its chain is now closed');
   }
   if (outcome.kind === 'throttled') {
-    await deps.audit.note({ type: 'rate_limited', outcome: 'rejected', accountId: outcome.accountId, ctx, detail: { reason: 'refresh_rotations', retryAfter: outcome.retryAfter } });
+    // Recorded as `rate_limited` by the HTTP layer, like every 429.
     throw new AuthError('THROTTLED', 'this session refreshed too often; try again later', { retryAfter: outcome.retryAfter });
   }
   if (outcome.kind === 'invalid') {
