@@ -79,7 +79,7 @@ export async function startLatchkey(env: Record<string, string>, nodeArgs: strin
   return startProcess(
     [...nodeArgs, 'dist/cli/main.js', 'serve'],
     // The load comes from one address: lift the per-address limits, which would cap `register` (and count refresh races).
-    { LOG_LEVEL: 'warn', HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, JWT_ISSUER: 'latchkey-bench', REGISTRATION_PER_IP_HOUR: '1000000', MAIL_REQUESTS_PER_IP_HOUR: '1000000', TOKEN_FAILURES_PER_IP_MINUTE: '1000000', ...env },
+    { LOG_LEVEL: 'warn', HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, JWT_ISSUER: 'latchkey-bench', REGISTRATION_PER_IP_HOUR: '1000000', MAIL_REQUESTS_PER_IP_HOUR: '1000000', TOKEN_FAILURES_PER_IP_MINUTE: '1000000', REFRESH_ROTATIONS_PER_MINUTE: '1000000', ...env },
     '/healthz',
     port,
   );

@@ -84,6 +84,9 @@ export function createAccessTokenVerifier({ jwksUrl, issuer, minRefetchMs = 10_0
       if (!verifySignature(null, Buffer.from(`${h}.${p}`, 'ascii'), key, Buffer.from(s, 'base64url'))) return null;
       const nowSec = now() / 1000;
       if (claims.iss !== issuer || typeof claims.sub !== 'string' || typeof claims.exp !== 'number') return null;
+      // Tokens for Latchkey's own API and its services say `latchkey:first-party`; another value was
+      // minted for another application. (None at all: a token of a release before `aud` existed.)
+      if (claims.aud !== undefined && claims.aud !== 'latchkey:first-party') return null;
       if (claims.exp <= nowSec || (typeof claims.nbf === 'number' && claims.nbf > nowSec)) return null;
       return { sub: claims.sub, sid: claims.sid, exp: claims.exp };
     },

@@ -76,6 +76,8 @@ export interface Config {
   mailRequestsPerIpHour: number;
   /** Unusable refresh tokens and email links per client address per minute before 429. */
   tokenFailuresPerIpMinute: number;
+  /** Rotations one refresh chain may make per minute (REFRESH_ROTATIONS_PER_MINUTE). */
+  refreshRotationsPerMinute: number;
   /** METRICS_TOKEN: the bearer token that opens /metrics on the main port; null: not served there. */
   metricsToken: string | null;
   /** METRICS_PORT: a separate listener serving only /metrics, with no token; null: no such listener. */
@@ -152,6 +154,7 @@ export function loadConfig(env: Env = process.env): Config {
     registrationsPerIpHour: readInt(env, 'REGISTRATION_PER_IP_HOUR', 20, 1, 1_000_000),
     mailRequestsPerIpHour: readInt(env, 'MAIL_REQUESTS_PER_IP_HOUR', 20, 1, 1_000_000),
     tokenFailuresPerIpMinute: readInt(env, 'TOKEN_FAILURES_PER_IP_MINUTE', 30, 1, 1_000_000),
+    refreshRotationsPerMinute: readInt(env, 'REFRESH_ROTATIONS_PER_MINUTE', 10, 1, 1_000_000),
     adminApiKey: readAdminApiKey(env),
     redisUrl: readRedisUrl(env),
     redisPrefix: readRedisPrefix(env),

@@ -41,6 +41,8 @@ export interface CorePolicy {
   accountDomains?: readonly string[] | null;
   /** Per-client-address hourly limits on account creation and on mail requests. */
   addressLimits: AddressLimitPolicy;
+  /** Rotations a refresh chain may make per minute (grace re-issues not counted); default 10. */
+  refreshRotationsPerMinute?: number;
 }
 
 export interface CoreDeps {
@@ -63,6 +65,8 @@ export interface CoreDeps {
   serverKey: string;
   /** Where security events go (the audit_events table and the log). */
   audit: AuditLog;
+  /** Called at every keyed derivation of the refresh path (a probe for tests and profiling). */
+  onRefreshMac?: () => void;
 }
 
 /** The entry point a request used; recorded with audit events. */

@@ -43,6 +43,10 @@ export interface Session {
   chainHash: string | null;
   /** When the current generation was issued (null before the first rotation: `createdAt`). */
   chainAt: number | null;
+  /** Start of the current minute of rotations of this chain (null: none yet); see docs/decisions.md. */
+  rotationWindowAt?: number | null;
+  /** Rotations of this chain since `rotationWindowAt`. */
+  rotationCount?: number;
 }
 
 /** A rotation in place of a refresh chain: the row's next generation. */
@@ -52,6 +56,9 @@ export interface ChainAdvance {
   idleExpiresAt: number;
   ip: string | null;
   userAgent: string | null;
+  /** The chain's per-minute rotation window after this rotation (unset: none, 0). */
+  rotationWindowAt?: number | null;
+  rotationCount?: number;
 }
 
 export interface NewAccount {
@@ -171,6 +178,8 @@ export interface KeyStore {
   listSigningKeys(tx: Tx): Promise<SigningKeyRecord[]>;
   /** Adds a signing key (nothing happens if its kid exists). */
   insertSigningKey(tx: Tx, key: SigningKeyRecord): Promise<void>;
+  /** Marks a signing key retired (no longer published or accepted); false when unknown or already retired. */
+  retireSigningKey(tx: Tx, kid: string, now: number): Promise<boolean>;
   /** The named server secret, created from `generate()` by whichever node asks first. */
   getOrCreateSecret(tx: Tx, name: string, generate: () => string, now: number): Promise<string>;
 }

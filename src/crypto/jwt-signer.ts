@@ -5,17 +5,23 @@
  *
  * Verification accepts only EdDSA with a `kid` from our own key set (never key material from
  * the token: no `jwk`, `jku`, `x5u`, `x5c`), our issuer, the access-token `typ`, and checks exp
- * with no leeway against the injected clock. Anything else, including a refresh or email-link
- * token, is refused. Signing and verifying use fast-jwt over node:crypto (synchronous), not
- * WebCrypto: see docs/decisions.md.
+ * with no leeway against the injected clock, and the first-party audience (`aud`, or none on
+ * tokens signed before it existed: src/core/tokens/audience.ts). Anything else, including a
+ * refresh or email-link token or a token minted for another audience, is refused. A retired
+ * key (`latchkey keys retire`) is neither published nor accepted; every node drops it at its
+ * next key-set reload (within `refreshMs` of a request). Signing and verifying use fast-jwt
+ * over node:crypto (synchronous), not WebCrypto: see docs/decisions.md.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createDecoder, createSigner, createVerifier } from 'fast-jwt';
 import type { AccessClaims, AccessTokenSigner, Clock, KeyStore, SigningKeyRecord, UnitOfWork } from '../core/ports.js';
+import { acceptsAudience, FIRST_PARTY_AUDIENCE } from '../core/tokens/audience.js';
 
 const ALG = 'EdDSA';
 const TYP = 'at+jwt';
 const RELOAD_INTERVAL_MS = 5000;
+/** How often a node re-reads the key set by default (ms); see `sign()` for the bound it gives. */
+export const KEY_RELOAD_MS = 60_000;
 /** Verified tokens remembered (a client sends one access token many times in its 15 minutes). */
 const VERIFIED_CACHE_SIZE = 20_000;
 const FORBIDDEN_HEADERS = ['jwk', 'jku', 'x5u', 'x5c', 'crit'];
@@ -84,7 +90,7 @@ function loadKey(record: SigningKeyRecord, issuer: string): LoadedKey {
 /** Loads (or on first start creates) the signing keys and returns the signer. */
 export async function createJwtSigner(options: JwtSignerOptions): Promise<JwtSigner> {
   const { uow, keys: store, clock, issuer } = options;
-  const refreshMs = options.refreshMs ?? 60_000;
+  const refreshMs = options.refreshMs ?? KEY_RELOAD_MS;
   let keys: LoadedKey[] = [];
   let lastLoad = 0;
   let reloading: Promise<void> | null = null;
@@ -94,8 +100,20 @@ export async function createJwtSigner(options: JwtSignerOptions): Promise<JwtSig
 
   async function reload(): Promise<void> {
     const records = await store.listSigningKeys(uow.db);
-    keys = records.filter((r) => r.alg === ALG).map((r) => loadKey(r, issuer));
+    const loaded = records.filter((r) => r.alg === ALG && r.retiredAt === null).map((r) => loadKey(r, issuer));
+    // A key retired since the last load: forget what it verified.
+    if (keys.some((k) => !loaded.some((l) => l.kid === k.kid))) verified.clear();
+    keys = loaded;
     lastLoad = Date.now();
+  }
+
+  function reloadInBackground(): void {
+    if (Date.now() - lastLoad <= refreshMs || reloading) return;
+    reloading = reload()
+      .catch(() => {})
+      .finally(() => {
+        reloading = null;
+      });
   }
 
   await reload();
@@ -119,21 +137,19 @@ export async function createJwtSigner(options: JwtSignerOptions): Promise<JwtSig
 
   return {
     async sign(claims: AccessClaims): Promise<string> {
-      if (Date.now() - lastLoad > refreshMs && !reloading) {
-        // Pick up a key rotated by another node or `latchkey keys rotate`, without delaying this answer.
-        reloading = reload()
-          .catch(() => {})
-          .finally(() => {
-            reloading = null;
-          });
-      }
+      // Pick up a key rotated or retired by another node or the CLI, without delaying this
+      // answer; a node idle for two intervals re-reads first, so a superseded key never signs
+      // later than 2 × refreshMs after its successor was added (what `keys retire` counts on).
+      if (Date.now() - lastLoad > 2 * refreshMs) await (reloading ?? reload());
+      else reloadInBackground();
       const current = keys[0];
       if (!current) throw new Error('no signing key loaded');
-      return current.sign({ sid: claims.sid, iss: issuer, sub: claims.sub, iat: claims.iat, exp: claims.exp, jti: claims.jti });
+      return current.sign({ sid: claims.sid, iss: issuer, aud: FIRST_PARTY_AUDIENCE, sub: claims.sub, iat: claims.iat, exp: claims.exp, jti: claims.jti });
     },
 
     async verify(token: string, nowMs: number): Promise<AccessClaims | null> {
       if (token.length > 4096) return null;
+      reloadInBackground(); // a node that only verifies also drops retired keys
       const known = verified.get(token);
       if (known) {
         if (known.exp * 1000 > nowMs) return known;
@@ -143,7 +159,8 @@ export async function createJwtSigner(options: JwtSignerOptions): Promise<JwtSig
       try {
         const key = await keyFor(decodeComplete(token).header);
         if (!key) return null;
-        const { sub, sid, iat, exp, jti } = key.verify(token);
+        const { sub, sid, iat, exp, jti, aud } = key.verify(token);
+        if (!acceptsAudience(aud)) return null;
         if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') return null;
         if (typeof iat !== 'number' || typeof exp !== 'number' || exp * 1000 <= nowMs) return null;
         const claims = { sub, sid, iat, exp, jti };

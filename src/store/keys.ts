@@ -34,6 +34,11 @@ export function createKeyStore(): KeyStore {
         .execute();
     },
 
+    async retireSigningKey(tx, kid, now) {
+      const result = await q(tx).updateTable('signing_keys').set({ retired_at: now }).where('kid', '=', kid).where('retired_at', 'is', null).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
     async getOrCreateSecret(tx, name, generate, now) {
       // Insert-if-absent, then read: whichever node wins the insert, all read the same value.
       await q(tx)

@@ -31,6 +31,8 @@ export interface SessionsTable {
   generation: number;
   chain_hash: string | null;
   chain_at: number | null;
+  rotation_window_at: number | null;
+  rotation_count: number;
 }
 
 export interface SigningKeysTable {

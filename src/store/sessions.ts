@@ -25,6 +25,8 @@ function toSession(row: SessionRow): Session {
     generation: Number(row.generation),
     chainHash: row.chain_hash,
     chainAt: row.chain_at,
+    rotationWindowAt: row.rotation_window_at === null ? null : Number(row.rotation_window_at),
+    rotationCount: Number(row.rotation_count ?? 0),
   };
 }
 
@@ -46,6 +48,8 @@ const SESSION_COLUMNS = [
   's.generation',
   's.chain_hash',
   's.chain_at',
+  's.rotation_window_at',
+  's.rotation_count',
 ] as const;
 
 const ACCOUNT_COLUMNS = [
@@ -112,6 +116,8 @@ export function createSessionStore(opened: OpenedDatabase): SessionStore {
       generation: slot('generation'),
       chain_hash: slot('chain_hash'),
       chain_at: slot('chain_at'),
+      rotation_window_at: slot('rotation_window_at'),
+      rotation_count: slot('rotation_count'),
     }),
   );
   // Columns are named, not `*`: a prepared statement selecting `*` fails on PostgreSQL once a
@@ -129,7 +135,7 @@ export function createSessionStore(opened: OpenedDatabase): SessionStore {
       .where('s.id', '=', slot('id'))
       .$if(lock, (qb) => qb.forUpdate('s' as never)) as never,
   );
-  const advance = prepared<{ id: string; from: number; to: number; hash: string; at: number; idle: number; ip: string | null; ua: string | null }>(
+  const advance = prepared<{ id: string; from: number; to: number; hash: string; at: number; idle: number; ip: string | null; ua: string | null; window: number | null; count: number }>(
     (db, slot) =>
       db
         .updateTable('sessions')
@@ -141,6 +147,8 @@ export function createSessionStore(opened: OpenedDatabase): SessionStore {
           idle_expires_at: slot('idle'),
           ip: slot('ip'),
           user_agent: slot('ua'),
+          rotation_window_at: slot('window'),
+          rotation_count: slot('count'),
         })
         .where('id', '=', slot('id'))
         .where('generation', '=', slot('from')),
@@ -174,6 +182,8 @@ export function createSessionStore(opened: OpenedDatabase): SessionStore {
         generation: s.generation,
         chain_hash: s.chainHash,
         chain_at: s.chainAt,
+        rotation_window_at: s.rotationWindowAt ?? null,
+        rotation_count: s.rotationCount ?? 0,
       });
     },
 
@@ -212,6 +222,8 @@ export function createSessionStore(opened: OpenedDatabase): SessionStore {
         idle: next.idleExpiresAt,
         ip: next.ip,
         ua: next.userAgent,
+        window: next.rotationWindowAt ?? null,
+        count: next.rotationCount ?? 0,
       });
       return Number(result.numAffectedRows ?? 0n) === 1;
     },

@@ -45,7 +45,7 @@ describe('JWT accounts API (seed 002) with argon2id', () => {
     assert.equal(header.alg, 'EdDSA');
     assert.equal(header.typ, 'at+jwt');
     assert.equal(typeof header.kid, 'string');
-    assert.deepEqual(Object.keys(payload).sort(), ['exp', 'iat', 'iss', 'jti', 'sid', 'sub']);
+    assert.deepEqual(Object.keys(payload).sort(), ['aud', 'exp', 'iat', 'iss', 'jti', 'sid', 'sub']);
     assert.match(payload.sub, UUID);
     assert.equal(payload.exp - payload.iat, 900, 'access tokens live 15 minutes by default');
     assert.match(refresh, /^[A-Za-z0-9_-]{64}$/, 'refresh token is opaque base64url, not a JWT');

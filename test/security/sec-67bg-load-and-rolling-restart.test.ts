@@ -39,6 +39,9 @@ async function prepare(node: Node): Promise<void> {
   }
 }
 
+/** Each client refreshes its one chain several times a second: far past a real client's rate (docs/decisions.md). */
+const LOAD_ENV = { REFRESH_ROTATIONS_PER_MINUTE: '1000000' };
+
 /**
  * Runs `workers` clients for `ms`, each with its own token pair, sending each request to
  * `pick()` (a client-side balancer over the nodes that are in rotation).
@@ -111,7 +114,7 @@ function databaseUrl(): { url: string; drop: () => Promise<void> } {
 describe('SEC-67b mixed workload', () => {
   it('SEC-67b login 10 %, whoami 70 %, refresh 20 % from 8 clients for 8 s: no 5xx, no lost session, p99 within budget', async () => {
     const db = databaseUrl();
-    const node = await startNode('load', db.url);
+    const node = await startNode('load', db.url, LOAD_ENV);
     try {
       await prepare(node);
       const stats = await mixedLoad(() => node, 8, 8000);
@@ -135,8 +138,8 @@ describe('SEC-67b mixed workload', () => {
 describe('SEC-67g rolling restart under load', { skip: process.env.TEST_DATABASE_URL ? false : 'TEST_DATABASE_URL is not set (two nodes share PostgreSQL)' }, () => {
   it('SEC-67g restarting two nodes one at a time under the mixed workload loses no session and fails no request', async () => {
     const db = createTestDatabase();
-    const nodes: Node[] = [await startNode('A', db.url)];
-    nodes.push(await startNode('B', db.url));
+    const nodes: Node[] = [await startNode('A', db.url, LOAD_ENV)];
+    nodes.push(await startNode('B', db.url, LOAD_ENV));
     const inRotation = new Set<Node>(nodes);
     let turn = 0;
     const pick = () => {
@@ -152,7 +155,7 @@ describe('SEC-67g rolling restart under load', { skip: process.env.TEST_DATABASE
           // (SIGTERM lets the requests in flight finish), start its replacement, put it back.
           inRotation.delete(old);
           await stopNode(old);
-          const fresh = await startNode(`${old.name}2`, db.url);
+          const fresh = await startNode(`${old.name}2`, db.url, LOAD_ENV);
           nodes[i] = fresh;
           inRotation.add(fresh);
           await new Promise((r) => setTimeout(r, 1500));

@@ -1,47 +1,68 @@
 /**
- * `latchkey keys list [--json]` and `latchkey keys rotate [--json]`: the JWT signing keys. Rotation
- * adds a new Ed25519 key; every node signs with it within a minute (they re-read the key set),
- * and older keys keep verifying, so tokens signed before the rotation stay valid until they expire.
+ * `latchkey keys list|rotate|retire`: the JWT signing keys. Rotation adds a new Ed25519 key;
+ * every node signs with it within a minute (they re-read the key set), and older keys keep
+ * verifying, so tokens signed before the rotation stay valid until they expire. Retirement
+ * (keys-retire.ts) then removes an old key from the JWKS and from verification. Both are audited.
  */
 import { loadConfig } from '../../config/index.js';
+import { newSecret } from '../../core/credentials/secrets.js';
 import { createJwtSigner } from '../../crypto/jwt-signer.js';
+import { createAuditLog } from '../../store/audit.js';
 import { createStores, isSchemaCurrent, openDatabase } from '../../store/index.js';
 import { systemClock } from '../core-wiring.js';
 import { UsageError, type Command } from '../command.js';
+import { KEYS_CLI_CONTEXT, retireSigningKey } from './keys-retire.js';
 
 const HELP = `Usage:
-  latchkey keys list [--json]     the signing keys, newest (the one that signs) first
-  latchkey keys rotate [--json]   add a new signing key; older keys keep verifying`;
+  latchkey keys list [--json]                 the signing keys, newest (the one that signs) first
+  latchkey keys rotate [--json]               add a new signing key; older keys keep verifying
+  latchkey keys retire KID [--force] [--json] stop publishing and accepting an old key; refused for the
+                                              current key, and (unless --force) while a token it signed
+                                              could still be valid`;
 
 export const keysCommand: Command = {
   help: HELP,
   async run(args) {
     const [action, ...rest] = args;
     const json = rest.includes('--json');
-    const extra = rest.find((a) => a !== '--json');
-    if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
-    if (action !== 'list' && action !== 'rotate') {
-      throw new UsageError(action === undefined ? 'say list or rotate (see --help)' : `unknown action "${action}" (list or rotate)`);
+    const force = action === 'retire' && rest.includes('--force');
+    const operands = rest.filter((a) => a !== '--json' && !(force && a === '--force'));
+    const kid = action === 'retire' ? operands.shift() : undefined;
+    if (operands[0] !== undefined) throw new UsageError(`unexpected argument "${operands[0]}"`);
+    if (action !== 'list' && action !== 'rotate' && action !== 'retire') {
+      throw new UsageError(action === undefined ? 'say list, rotate or retire (see --help)' : `unknown action "${action}" (list, rotate or retire)`);
     }
+    if (action === 'retire' && (kid === undefined || kid.startsWith('--'))) throw new UsageError('say which key: latchkey keys retire KID');
     const config = loadConfig();
     const database = await openDatabase(config.databaseUrl);
     try {
       if (!(await isSchemaCurrent(database))) throw new Error('the database is not migrated; run latchkey migrate');
       const stores = createStores(database, systemClock);
+      const serverKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'server-key', newSecret, systemClock.now());
+      const audit = createAuditLog(database.db, { clock: systemClock, serverKey, log: { info: () => {}, warn: () => {} } });
       if (action === 'rotate') {
         const signer = await createJwtSigner({ uow: stores.uow, keys: stores.keys, clock: systemClock, issuer: config.jwtIssuer });
-        const kid = await signer.rotate();
-        process.stdout.write(json ? `${JSON.stringify({ kid })}\n` : `new signing key ${kid}; nodes sign with it within a minute\n`);
+        const newKid = await signer.rotate();
+        await stores.uow.transaction((tx) => audit.record(tx, { type: 'signing_key_rotate', outcome: 'success', ctx: KEYS_CLI_CONTEXT, detail: { kid: newKid } }));
+        process.stdout.write(json ? `${JSON.stringify({ kid: newKid })}\n` : `new signing key ${newKid}; nodes sign with it within a minute\n`);
         return 0;
       }
-      const keys = (await stores.keys.listSigningKeys(stores.uow.db)).map((k, i) => ({
+      if (action === 'retire') {
+        await retireSigningKey({ ...stores, audit, now: systemClock.now(), accessTokenTtl: config.accessTokenTtl }, kid as string, force);
+        process.stdout.write(json ? `${JSON.stringify({ kid, retired: true })}\n` : `retired signing key ${kid}; nodes stop accepting it within a minute\n`);
+        return 0;
+      }
+      const listed = await stores.keys.listSigningKeys(stores.uow.db);
+      const signing = listed.find((k) => k.retiredAt === null)?.kid;
+      const keys = listed.map((k) => ({
         kid: k.kid,
         alg: k.alg,
         created: new Date(k.createdAt).toISOString(),
-        signing: i === 0,
+        signing: k.kid === signing,
+        retired: k.retiredAt === null ? null : new Date(k.retiredAt).toISOString(),
       }));
       if (json) process.stdout.write(`${JSON.stringify(keys)}\n`);
-      else for (const k of keys) process.stdout.write(`${k.kid}  ${k.alg}  ${k.created}${k.signing ? '  (signing)' : ''}\n`);
+      else for (const k of keys) process.stdout.write(`${k.kid}  ${k.alg}  ${k.created}${k.signing ? '  (signing)' : ''}${k.retired ? `  (retired ${k.retired})` : ''}\n`);
       return 0;
     } finally {
       await database.close();

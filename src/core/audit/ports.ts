@@ -27,6 +27,8 @@ export const AUDIT_EVENT_TYPES = [
   'admin_auth',
   'service_key_add',
   'service_key_revoke',
+  'signing_key_rotate',
+  'signing_key_retire',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

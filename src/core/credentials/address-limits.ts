@@ -99,10 +99,45 @@ const MINUTE = 60_000;
 export async function countTokenFailure(deps: CoreDeps, ctx: ClientContext | undefined): Promise<void> {
   if (ctx === undefined) return;
   const now = deps.clock.now();
-  const state = await deps.throttle.recordFailure(deps.uow.db, `tokfail-ip:${addressKey(ctx.ip)}`, now, MINUTE);
+  const key = `tokfail-ip:${addressKey(ctx.ip)}`;
+  const state = await deps.throttle.recordFailure(deps.uow.db, key, now, MINUTE);
   if (state.failures > deps.policy.addressLimits.tokenFailuresPerMinute) {
+    spentTokenBudgets(deps).set(key, state.windowStart + MINUTE);
     throw new AuthError('THROTTLED', 'too many invalid tokens from this address; try again later', {
       retryAfter: Math.max(1, Math.ceil((state.windowStart + MINUTE - now) / 1000)),
     });
   }
+}
+
+/** Addresses this node has refused for token failures, with the end of their window (bounded). */
+const spentBudgets = new WeakMap<CoreDeps['throttle'], Map<string, number>>();
+const SPENT_BUDGETS_KEPT = 10_000;
+
+function spentTokenBudgets(deps: CoreDeps): Map<string, number> {
+  let spent = spentBudgets.get(deps.throttle);
+  if (!spent) spentBudgets.set(deps.throttle, (spent = new Map()));
+  if (spent.size >= SPENT_BUDGETS_KEPT) spent.delete(spent.keys().next().value as string);
+  return spent;
+}
+
+/**
+ * Refuses (THROTTLED) an address whose token-failure budget is spent, before the caller looks
+ * anything up, hashes or opens a transaction. Each node remembers the addresses it refused
+ * until the end of their window, so this costs no database or Redis call; a node that has not
+ * refused the address yet does the (bounded) work once and learns it from the shared counter.
+ */
+export function refuseSpentTokenBudget(deps: CoreDeps, ctx: ClientContext | undefined): void {
+  if (ctx === undefined) return;
+  const key = `tokfail-ip:${addressKey(ctx.ip)}`;
+  const spent = spentBudgets.get(deps.throttle);
+  const until = spent?.get(key);
+  if (until === undefined) return;
+  const now = deps.clock.now();
+  if (until <= now) {
+    spent?.delete(key);
+    return;
+  }
+  throw new AuthError('THROTTLED', 'too many invalid tokens from this address; try again later', {
+    retryAfter: Math.max(1, Math.ceil((until - now) / 1000)),
+  });
 }

@@ -37,18 +37,18 @@ export function clientAgent(ctx: ClientContext): string | null {
   return ctx.userAgent === null ? null : ctx.userAgent.slice(0, 512);
 }
 
-/** Builds a new session row (not yet stored). `secret` defaults to a fresh random one. */
+/** Builds a new session row (not yet stored). `secret` (or a function of the new id) defaults to a fresh random one. */
 export function buildSession(
   deps: CoreDeps,
   account: Account,
   kind: SessionKind,
   ctx: ClientContext,
-  options: { familyId?: string; absoluteExpiresAt?: number; secret?: string } = {},
+  options: { familyId?: string; absoluteExpiresAt?: number; secret?: string | ((id: string) => string) } = {},
 ): StartedSession {
   const now = deps.clock.now();
   const life = lifetimesFor(deps, kind);
-  const secret = options.secret ?? newSecret();
   const id = newId();
+  const secret = typeof options.secret === 'function' ? options.secret(id) : (options.secret ?? newSecret());
   const absoluteExpiresAt = options.absoluteExpiresAt ?? now + life.absolute * 1000;
   const session: Session = {
     id,
@@ -79,8 +79,9 @@ export async function startSession(
   account: Account,
   kind: SessionKind,
   ctx: ClientContext,
+  secret?: (id: string) => string,
 ): Promise<StartedSession> {
-  const started = buildSession(deps, account, kind, ctx);
+  const started = buildSession(deps, account, kind, ctx, secret ? { secret } : {});
   await deps.sessions.insert(tx, started.session);
   return started;
 }

@@ -6,13 +6,17 @@
  * derived from the presented one with a server key (HMAC). One row per login, one row update
  * per refresh; the previous access token is stale from then on.
  *
- * Reuse detection (RFC 9700 §4.14.2): a secret that leads to the current one through the
- * successor derivation is an earlier token of the chain presented again, so it was copied and
- * the whole family is revoked. The exception is the grace window: within `refreshReuseGrace`
- * seconds of the rotation, the immediately previous token yields the current pair again, so a
- * client with several tabs refreshing at once is not logged out and exactly one rotation
- * happens. Rows are locked for update, so concurrent refreshes serialize. Rows rotated by
- * releases before rotation in place (a successor row per refresh) keep those rules.
+ * Reuse detection (RFC 9700 §4.14.2): a secret issued for an earlier generation of the chain
+ * (its authenticated generation says so: refresh-secret.ts) is an earlier token presented again,
+ * so it was copied and the whole family is revoked. The exception is the grace window: within
+ * `refreshReuseGrace` seconds of the rotation, the immediately previous token yields the current
+ * pair again, so a client with several tabs refreshing at once is not logged out and exactly one
+ * rotation happens. Rows are locked for update, so concurrent refreshes serialize. Rows rotated
+ * by releases before rotation in place (a successor row per refresh) keep those rules.
+ *
+ * Cost: placing a presented token in its chain is bounded (a few HMACs) whatever the chain's
+ * length; an address over its token-failure budget is refused before any of it; a chain rotates
+ * at most `refreshRotationsPerMinute` times a minute (docs/decisions.md).
  */
 import type { ClientContext, CoreDeps } from '../deps.js';
 import { verifyLogin } from '../credentials/authenticate.js';
@@ -20,7 +24,8 @@ import { decodeRefreshToken, encodeRefreshToken, hashSecret, successorSecret } f
 import { AuthError } from '../errors.js';
 import type { Account, Session, Tx } from '../ports.js';
 import { clientAgent, isSessionLive, lifetimesFor, startSession, touchSession } from '../sessions/lifecycle.js';
-import { countTokenFailure } from '../credentials/address-limits.js';
+import { countTokenFailure, refuseSpentTokenBudget } from '../credentials/address-limits.js';
+import { firstRefreshSecret, nextRefreshSecret, placeInChain } from './refresh-secret.js';
 
 export interface TokenPair {
   access: string;
@@ -32,11 +37,9 @@ export interface AuthenticatedSession {
   session: Session;
 }
 
-/**
- * Rotations a refresh may walk back to recognise an old token of its chain (about 3 µs each).
- * An older token is refused as unknown rather than treated as reuse.
- */
-const MAX_CHAIN_WALK = 10_000;
+/** Rotations per minute of one refresh chain when the policy does not say (docs/decisions.md). */
+export const DEFAULT_REFRESH_ROTATIONS_PER_MINUTE = 10;
+const MINUTE = 60_000;
 
 /** The `jti` of a session's current access token: the session id, then the generation once rotated. */
 function accessTokenId(session: Session): string {
@@ -67,7 +70,7 @@ export async function loginForTokens(
 ): Promise<TokenPair> {
   const account = await verifyLogin(deps, identifier, password, ctx);
   const started = await deps.uow.transaction(async (tx) => {
-    const opened = await startSession(deps, tx, account, 'token', ctx);
+    const opened = await startSession(deps, tx, account, 'token', ctx, (id) => firstRefreshSecret(deps, id));
     await deps.audit.record(tx, { type: 'login', outcome: 'success', accountId: account.id, ctx, detail: { sessionId: opened.session.id } });
     return opened;
   });
@@ -77,23 +80,8 @@ export async function loginForTokens(
 type RotationOutcome =
   | { kind: 'rotated'; session: Session; secret: string }
   | { kind: 'reused' }
+  | { kind: 'throttled'; retryAfter: number }
   | { kind: 'invalid'; reason: string; accountId: string | null };
-
-/**
- * How many rotations `secret` is behind the chain of `session`: 0 when it is the current secret,
- * k when k successors lead from it to the current one, null when it is not of this chain (the
- * walk is keyed with the server key, so a made-up secret never reaches the current hash).
- */
-function generationsBehind(deps: CoreDeps, session: Session, secret: string): number | null {
-  const current = session.chainHash ?? session.secretHash;
-  const steps = Math.min(session.generation, MAX_CHAIN_WALK);
-  let candidate = secret;
-  for (let behind = 0; ; behind++) {
-    if (hashSecret(candidate) === current) return behind;
-    if (behind === steps) return null;
-    candidate = successorSecret(deps.serverKey, candidate);
-  }
-}
 
 /** The session of a bare refresh secret from an earlier release, found by its hash, with its account. */
 async function findLegacyForUpdate(deps: CoreDeps, tx: Tx, secret: string): Promise<{ session: Session; account: Account | null } | null> {
@@ -106,19 +94,21 @@ async function rotateChain(deps: CoreDeps, tx: Tx, presented: NonNullable<Return
   const found = presented.sessionId === null ? await findLegacyForUpdate(deps, tx, presented.secret) : await deps.sessions.findWithAccountForUpdate(tx, presented.sessionId);
   const current = found?.session;
   if (!current || current.kind !== 'token') return { kind: 'invalid', reason: 'unknown', accountId: null };
-  const behind = generationsBehind(deps, current, presented.secret);
-  if (behind === null) return { kind: 'invalid', reason: 'unknown', accountId: null };
+  const place = placeInChain(deps, current, presented.secret);
+  if (place === null) return { kind: 'invalid', reason: 'unknown', accountId: null };
+  const { behind } = place;
   if (current.revokedAt !== null) return { kind: 'invalid', reason: 'revoked', accountId: current.accountId };
   const now = deps.clock.now();
   const grace = deps.policy.refreshReuseGrace * 1000;
-  const secret = successorSecret(deps.serverKey, presented.secret);
   if (current.rotatedAt !== null || behind > 0) {
     // A token that was rotated already: within the grace window the immediately previous one
     // gets the current pair again; anything else is reuse.
     const rotatedAt = current.rotatedAt ?? current.chainAt ?? current.createdAt;
-    const withinGrace = grace > 0 && now - rotatedAt <= grace && (current.rotatedAt !== null || behind === 1);
+    const withinGrace = grace > 0 && now - rotatedAt <= grace && (current.rotatedAt !== null || (behind === 1 && place.current !== null));
     const successor = !withinGrace ? null : current.rotatedAt === null ? current : current.replacedBy ? await deps.sessions.findById(tx, current.replacedBy) : null;
     if (successor && isSessionLive(successor, now)) {
+      // A row rotated by an earlier release handed out the legacy successor of its secret.
+      const secret = current.rotatedAt === null ? (place.current as string) : successorSecret(deps.serverKey, presented.secret);
       const detail = { sessionId: successor.id, grace: true };
       await deps.audit.record(tx, { type: 'refresh', outcome: 'success', accountId: current.accountId, ctx, detail });
       return { kind: 'rotated', session: successor, secret };
@@ -130,7 +120,17 @@ async function rotateChain(deps: CoreDeps, tx: Tx, presented: NonNullable<Return
   if (!isSessionLive(current, now)) return { kind: 'invalid', reason: 'expired', accountId: current.accountId };
   const account = found.account;
   if (!account || account.status !== 'active') return { kind: 'invalid', reason: 'inactive', accountId: current.accountId };
+  const limit = deps.policy.refreshRotationsPerMinute ?? DEFAULT_REFRESH_ROTATIONS_PER_MINUTE;
+  const windowAt = current.rotationWindowAt ?? null;
+  const freshWindow = windowAt === null || now - windowAt >= MINUTE || now < windowAt;
+  const rotationCount = freshWindow ? 1 : (current.rotationCount ?? 0) + 1;
+  if (rotationCount > limit) {
+    return { kind: 'throttled', retryAfter: Math.max(1, Math.ceil(((windowAt ?? now) + MINUTE - now) / 1000)) };
+  }
+  const secret = nextRefreshSecret(deps, current.id, current.generation + 1, presented.secret);
   const next = {
+    rotationWindowAt: freshWindow ? now : windowAt,
+    rotationCount,
     chainHash: hashSecret(secret),
     at: now,
     idleExpiresAt: Math.min(now + lifetimesFor(deps, 'token').idle * 1000, current.absoluteExpiresAt),
@@ -149,6 +149,8 @@ async function rotateChain(deps: CoreDeps, tx: Tx, presented: NonNullable<Return
     idleExpiresAt: next.idleExpiresAt,
     ip: next.ip,
     userAgent: next.userAgent,
+    rotationWindowAt: next.rotationWindowAt,
+    rotationCount: next.rotationCount,
   };
   await deps.audit.record(tx, { type: 'refresh', outcome: 'success', accountId: account.id, ctx, detail: { sessionId: session.id } });
   return { kind: 'rotated', session, secret };
@@ -160,12 +162,17 @@ async function rotateChain(deps: CoreDeps, tx: Tx, presented: NonNullable<Return
  * release is found by its hash, and a row that release rotated keeps its old rules.
  */
 export async function rotateRefreshToken(deps: CoreDeps, refresh: string, ctx: ClientContext): Promise<TokenPair> {
+  refuseSpentTokenBudget(deps, ctx);
   const presented = decodeRefreshToken(refresh);
   const outcome: RotationOutcome = presented
     ? await deps.uow.transaction((tx) => rotateChain(deps, tx, presented, ctx))
     : { kind: 'invalid', reason: 'malformed', accountId: null };
   if (outcome.kind === 'reused') {
     throw new AuthError('TOKEN_REUSED', 'this refresh token was already used; every session of its chain is now closed');
+  }
+  if (outcome.kind === 'throttled') {
+    // Recorded as `rate_limited` by the HTTP layer, like every 429.
+    throw new AuthError('THROTTLED', 'this session refreshed too often; try again later', { retryAfter: outcome.retryAfter });
   }
   if (outcome.kind === 'invalid') {
     await deps.audit.note({ type: 'refresh', outcome: 'failure', accountId: outcome.accountId, ctx, detail: { reason: outcome.reason } });

@@ -114,6 +114,11 @@ const throttled = {
   headers: { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer', minimum: 0 } } },
   content: { 'application/json': { schema: nativeErrorEnvelope } },
 };
+const refreshThrottled = {
+  ...throttled,
+  description:
+    '`throttled`: this session rotated more than REFRESH_ROTATIONS_PER_MINUTE times this minute, or this address presented more than TOKEN_FAILURES_PER_IP_MINUTE unusable tokens; wait Retry-After seconds (the session stays alive).',
+};
 const badToken = fail('`not_authenticated` (no `Authorization: Bearer`), `invalid_token` (bad, expired or ended), or `token_reused` (a rotated refresh token: its whole chain is revoked).');
 const ok = (description: string, result: Record<string, unknown>) => ({
   description,
@@ -164,7 +169,7 @@ export const refreshWithHeaderRoute = {
     'Presents the refresh token as `Authorization: Bearer`; answers a new pair and ends the old session. A rotated token presented again revokes the chain, except within REFRESH_REUSE_GRACE seconds, when it answers the same successor pair.',
   tags: ['jwt'],
   security: [{ bearerRefresh: [] }],
-  response: { 200: ok('A new token pair.', tokenPairResult), 401: badToken, '5XX': unavailable },
+  response: { 200: ok('A new token pair.', tokenPairResult), 401: badToken, 429: refreshThrottled, '5XX': unavailable },
 } satisfies RouteSchema;
 
 export const refreshWithBodyRoute = {
@@ -177,6 +182,7 @@ export const refreshWithBodyRoute = {
     200: ok('A new token pair.', tokenPairResult),
     400: fail('`invalid_input`: `refresh` is missing, not a string or too long.'),
     401: badToken,
+    429: refreshThrottled,
     '5XX': unavailable,
   },
 } satisfies RouteSchema;
