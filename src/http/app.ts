@@ -16,6 +16,7 @@ import { useCors } from './cors.js';
 import { hostedPages } from './pages/index.js';
 import { basicAccountRoutes } from './basic/index.js';
 import { registerJsonParser } from './json-body.js';
+import { normalizeRequestUrl } from './request-url.js';
 import { nativeAccountRoutes } from './native/account-routes.js';
 import { nativeSessionRoutes } from './native/session-routes.js';
 import { sendProblem } from './native/envelope.js';
@@ -58,6 +59,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logger: deps.logger,
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: 200 },
+    // One spelling of the path for the router and every hook: slashes merged, unreserved escapes decoded.
+    rewriteUrl: (req) => normalizeRequestUrl(req.url ?? '/'),
     requestTimeout: deps.config.requestTimeout * 1000,
     // Node enforces requestTimeout only when headersTimeout is not longer (its default is 60 s), and
     // checks every connectionsCheckingInterval: so a slow-body client is cut at REQUEST_TIMEOUT
