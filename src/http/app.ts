@@ -140,7 +140,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.register(nativeAccountRoutes, { prefix: '/api/v1/account', service: deps.service });
   app.register(nativeSessionRoutes, { prefix: '/api/v1/account', service: deps.service });
-  app.register(basicAccountRoutes, { prefix: '/api', service: deps.service, publicOrigin: deps.config.publicUrl });
+  app.register(basicAccountRoutes, { prefix: '/api', service: deps.service, publicOrigin: deps.config.publicUrl, corsOrigins: deps.config.corsOrigins });
   app.register(cookieApiRoutes, { prefix: '/accounts', service: deps.service, config: deps.config });
   app.register(hostedPages, { service: deps.service, config: deps.config });
   if (deps.services) app.register(serviceApiRoutes, { prefix: '/api/v1', services: deps.services });
