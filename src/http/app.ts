@@ -16,6 +16,7 @@ import { useCors } from './cors.js';
 import { hostedPages } from './pages/index.js';
 import { basicAccountRoutes } from './basic/index.js';
 import { registerJsonParser } from './json-body.js';
+import { normalizeRequestUrl } from './request-url.js';
 import { nativeAccountRoutes } from './native/account-routes.js';
 import { nativeSessionRoutes } from './native/session-routes.js';
 import { sendProblem } from './native/envelope.js';
@@ -58,6 +59,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logger: deps.logger,
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: 200 },
+    // One spelling of the path for the router and every hook: slashes merged, unreserved escapes decoded.
+    rewriteUrl: (req) => normalizeRequestUrl(req.url ?? '/'),
     requestTimeout: deps.config.requestTimeout * 1000,
     // Node enforces requestTimeout only when headersTimeout is not longer (its default is 60 s), and
     // checks every connectionsCheckingInterval: so a slow-body client is cut at REQUEST_TIMEOUT
@@ -137,7 +140,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.register(nativeAccountRoutes, { prefix: '/api/v1/account', service: deps.service });
   app.register(nativeSessionRoutes, { prefix: '/api/v1/account', service: deps.service });
-  app.register(basicAccountRoutes, { prefix: '/api', service: deps.service, publicOrigin: deps.config.publicUrl });
+  app.register(basicAccountRoutes, { prefix: '/api', service: deps.service, publicOrigin: deps.config.publicUrl, corsOrigins: deps.config.corsOrigins });
   app.register(cookieApiRoutes, { prefix: '/accounts', service: deps.service, config: deps.config });
   app.register(hostedPages, { service: deps.service, config: deps.config });
   if (deps.services) app.register(serviceApiRoutes, { prefix: '/api/v1', services: deps.services });

@@ -21,32 +21,41 @@ export class BodyError extends Error {
   }
 }
 
+/** Decodes and parses a JSON body strictly; `undefined` for an empty one. Throws BodyError. */
+export function parseStrictJson(buffer: Buffer, transform: (text: string) => string = (text) => text, notJson = 'the request body is not valid JSON'): unknown {
+  if (buffer.length === 0) return undefined;
+  let text: string;
+  try {
+    text = decoder.decode(buffer);
+  } catch {
+    throw new BodyError('INVALID_UTF8', 'the request body is not valid UTF-8');
+  }
+  // No field accepts a NUL character, and PostgreSQL refuses it in text: refused here, once.
+  if (text.includes('\\u0000') && NUL_ESCAPE.test(text)) {
+    throw new BodyError('INVALID_UTF8', 'the request body contains a NUL character (\\u0000), which no field accepts');
+  }
+  try {
+    return sjson.parse(transform(text), null, { protoAction: 'error', constructorAction: 'error' });
+  } catch {
+    throw new BodyError('INVALID_JSON', notJson);
+  }
+}
+
+/** Calls `done` with the parsed body or its BodyError (a Fastify body parser's callback). */
+export function parseInto(done: (err: Error | null, body?: unknown) => void, parse: () => unknown): void {
+  let body: unknown;
+  try {
+    body = parse();
+  } catch (err) {
+    done(err as Error, undefined);
+    return;
+  }
+  done(null, body);
+}
+
 /** Parses a JSON body strictly; `transform` may rewrite the decoded text first (a dialect's compatibility rule). */
-function addStrictJsonParser(app: FastifyInstance, transform: (text: string) => string = (text) => text): void {
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
-    const buffer = body as Buffer;
-    if (buffer.length === 0) {
-      done(null, undefined);
-      return;
-    }
-    let text: string;
-    try {
-      text = decoder.decode(buffer);
-    } catch {
-      done(new BodyError('INVALID_UTF8', 'the request body is not valid UTF-8'), undefined);
-      return;
-    }
-    // No field accepts a NUL character, and PostgreSQL refuses it in text: refused here, once.
-    if (text.includes('\\u0000') && NUL_ESCAPE.test(text)) {
-      done(new BodyError('INVALID_UTF8', 'the request body contains a NUL character (\\u0000), which no field accepts'), undefined);
-      return;
-    }
-    try {
-      done(null, sjson.parse(transform(text), null, { protoAction: 'error', constructorAction: 'error' }));
-    } catch {
-      done(new BodyError('INVALID_JSON', 'the request body is not valid JSON'), undefined);
-    }
-  });
+function addStrictJsonParser(app: FastifyInstance, transform?: (text: string) => string): void {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => parseInto(done, () => parseStrictJson(body as Buffer, transform)));
 }
 
 /** Replaces Fastify's body parsers with the strict JSON one. */

@@ -18,6 +18,7 @@
  * is served; refusing plain HTTP at the proxy is the first line (deploy/nginx.conf).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { pathOf } from './request-url.js';
 
 export const HSTS = 'max-age=31536000; includeSubDomains';
 
@@ -48,7 +49,8 @@ export function useTransportSecurity(app: FastifyInstance, publicUrl: string): v
       reply.header('strict-transport-security', HSTS);
       return done();
     }
-    const path = req.url.split('?')[0] ?? '/';
+    // req.url is already normalized (request-url.ts): the path the router serves.
+    const path = pathOf(req.url);
     if (ALWAYS_SERVED.has(path)) return done();
     const isApi = path === '/api' || path === '/accounts' || API_PREFIXES.some((prefix) => path.startsWith(prefix));
     if (isApi || (req.method !== 'GET' && req.method !== 'HEAD')) return done(new HttpsRequiredError());

@@ -17,10 +17,11 @@ describe('cookie-session API (seed 000): do=create', () => {
   });
   after(() => t.close());
 
-  it('SEC-10 creates an account with 200 and an empty body, and sets no session cookie', async () => {
+  it('SEC-10 creates an account with 200 and {"success":true} (no uuid), and sets no session cookie', async () => {
     const res = await action(t.app, new CookieJar(), 'create', { email: 'new@example.com' });
     assert.equal(res.status, 200, res.text);
-    assert.equal(res.text, '');
+    assert.equal(res.text, '{"success":true}');
+    assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
     assert.equal(findSetCookie(res, 'sessionid'), undefined);
     const login = await action(t.app, new CookieJar(), 'login', { username: 'new@example.com', password: '' });
     assert.equal(login.status, 401);
@@ -31,6 +32,7 @@ describe('cookie-session API (seed 000): do=create', () => {
     const again = await call(t.app, 'POST', '/accounts/action/?do=create', { json: { email: 'dup@example.com' } });
     const upper = await call(t.app, 'POST', '/accounts/action/?do=create', { json: { email: 'DUP@Example.com' } });
     const fresh = await call(t.app, 'POST', '/accounts/action/?do=create', { json: { email: 'other@example.com' } });
+    assert.equal(first.text, '{"success":true}');
     for (const res of [again, upper, fresh]) {
       assert.equal(res.status, first.status);
       assert.equal(res.text, first.text);

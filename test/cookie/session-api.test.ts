@@ -20,11 +20,12 @@ describe('cookie-session API (seed 000): login and cookies', () => {
   });
   after(() => t.close());
 
-  it('SEC-27 logs in with 200, an empty body and the two cookies with their attributes', async () => {
+  it('SEC-27 logs in with 200, a {} JSON body and the two cookies with their attributes', async () => {
     const jar = new CookieJar();
     const res = await action(t.app, jar, 'login', { username: 'alice@example.com', password: PASSWORD });
     assert.equal(res.status, 200);
-    assert.equal(res.text, '');
+    assert.equal(res.text, '{}');
+    assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
     const session = findSetCookie(res, 'sessionid');
     const csrf = findSetCookie(res, 'csrftoken');
     assert.ok(session && csrf);
@@ -74,7 +75,7 @@ describe('cookie-session API (seed 000): login and cookies', () => {
     const jar = await loginJar(t.app, 'alice@example.com', PASSWORD);
     const ok = await action(t.app, jar, 'check_login');
     assert.equal(ok.status, 200);
-    assert.equal(ok.text, '');
+    assert.equal(ok.text, '{}');
     const none = await action(t.app, new CookieJar(), 'check_login');
     assert.equal(none.status, 401);
     assert.deepEqual(none.body, { error: { code: 'not_authenticated', message: 'not logged in' } });
@@ -165,7 +166,7 @@ describe('cookie-session API (seed 000): logout and CSRF', () => {
     const stolen = jar.clone();
     const res = await action(t.app, jar, 'logout', {}, { 'x-csrftoken': jar.get('csrftoken')! });
     assert.equal(res.status, 200);
-    assert.equal(res.text, '');
+    assert.equal(res.text, '{}');
     assert.equal(findSetCookie(res, 'sessionid')?.attributes['max-age'], '0');
     assert.equal(findSetCookie(res, 'csrftoken')?.attributes['max-age'], '0');
     assert.equal(jar.get('sessionid'), undefined);

@@ -5,8 +5,10 @@
  *   DELETE /api/account          Basic                                         -> 200 {}
  *   POST   /api/account/pw/change Basic + {"username","password":"<new>"}      -> 200 {}
  *   POST   /api/account/pw/reset {"username"}                                  -> 200 {} (always)
- * Bodies are JSON; the seed's curl examples (with shell line continuations inside the body)
- * are accepted as written (seed-json.ts). Errors: `{"error","message","field"?}` (errors.ts).
+ * Bodies are JSON, also when sent with no Content-Type; the seed's curl examples (with shell line
+ * continuations inside the body) are accepted as written (seed-json.ts). A request other than a
+ * read that a browser says comes from another site is refused before its body is read
+ * (cross-site.ts). Errors: `{"error","message","field"?}` (errors.ts).
  * Credentials are checked by the core's authenticatePassword, the same policy and timing as
  * every other login path. A state change authenticated by Basic that a browser says comes from
  * another site is refused (403), since a browser may attach cached Basic credentials on its own
@@ -21,6 +23,7 @@ import { clientContext } from '../credentials.js';
 import { requestSource } from '../csrf.js';
 import { useDialect } from '../dialect.js';
 import { parseBasicCredentials } from './basic-auth.js';
+import { refuseCrossSiteRequests } from './cross-site.js';
 import { sendBasicProblem } from './errors.js';
 import { registerSeedJsonParser } from './seed-json.js';
 import {
@@ -36,8 +39,10 @@ import {
 
 export interface BasicRoutesOptions {
   service: AccountsService;
-  /** PUBLIC_URL's origin, for the cross-site check on Basic-authenticated state changes. */
+  /** PUBLIC_URL's origin, for the cross-site checks. */
   publicOrigin: string;
+  /** CORS_ORIGINS: pages of these origins may send requests with bodies (cross-site.ts). */
+  corsOrigins: readonly string[];
 }
 
 /** Registers the seed 001 routes on an encapsulated scope with the dialect's error format. */
@@ -54,6 +59,7 @@ export async function basicAccountRoutes(app: FastifyInstance, opts: BasicRoutes
     return service.authenticatePassword(credentials.username, credentials.password, clientContext(req));
   }
 
+  refuseCrossSiteRequests(app, opts.publicOrigin, opts.corsOrigins);
   registerSeedJsonParser(app);
 
   useDialect(app, sendBasicProblem);

@@ -68,12 +68,16 @@ const unavailable = {
   content: { 'application/json': { schema: basicErrorBody } },
 };
 const crossSite = fail('`forbidden`: the browser says the request comes from another site.');
+const unsupported = fail('`unsupported_media_type`: a body that is neither JSON nor sent without a Content-Type (text/plain, a form).');
+const BODY_NOTE = ' The body is JSON, sent as `application/json` or with no Content-Type at all.';
+const OPEN_NOTE = `${BODY_NOTE} A request a browser marks as sent by a page of another site is refused (403) unless its origin is in CORS_ORIGINS.`;
 const emptyObject = { description: 'Always `{}`.', content: { 'application/json': { schema: { type: 'object', additionalProperties: false } } } };
 
 export const createAccountRoute = {
   summary: 'Create an account (user@domain)',
   description:
-    'Seed 001. The username has the form `user@domain` (a domain in ACCOUNT_DOMAINS when set). The seed’s curl body with shell `\\`-newline continuations is accepted as written.',
+    'Seed 001. The username has the form `user@domain` (a domain in ACCOUNT_DOMAINS when set). The seed’s curl body with shell `\\`-newline continuations is accepted as written.' +
+    OPEN_NOTE,
   tags: ['basic'],
   security: [],
   body: createAccountBody,
@@ -96,7 +100,9 @@ export const createAccountRoute = {
       },
     },
     400: fail('`invalid_input` naming the `field` (also for a weak password), or `invalid_json`.'),
+    403: crossSite,
     409: fail('`username_taken` or `email_taken`.'),
+    415: unsupported,
     429: throttled,
     '5XX': unavailable,
   },
@@ -137,7 +143,7 @@ export const deleteAccountRoute = {
 
 export const changePasswordRoute = {
   summary: 'Change the password',
-  description: '`username` must name the account of the credentials; `password` is the new password. Other sessions are ended.',
+  description: '`username` must name the account of the credentials; `password` is the new password. Other sessions are ended.' + BODY_NOTE,
   tags: ['basic'],
   security: [{ basicAuth: [] }],
   body: changePasswordBody,
@@ -146,6 +152,7 @@ export const changePasswordRoute = {
     400: fail('`invalid_input` naming the `field` (also for a weak password), or `invalid_json`.'),
     401: unauthorized,
     403: fail('`forbidden`: `username` is not the account of the credentials, or the request is cross-site.'),
+    415: unsupported,
     429: throttled,
     '5XX': unavailable,
   },
@@ -154,9 +161,10 @@ export const changePasswordRoute = {
 export const resetPasswordRoute = {
   summary: 'Request a password reset',
   description:
-    'Emails a reset link (PASSWORD_RESET_MODE=link, the default) or a new password (new_password, seed 001). The answer is the same whether or not the account exists.',
+    'Emails a reset link (PASSWORD_RESET_MODE=link, the default) or a new password (new_password, seed 001). The answer is the same whether or not the account exists.' +
+    OPEN_NOTE,
   tags: ['basic'],
   security: [],
   body: resetPasswordBody,
-  response: { 200: emptyObject, 400: fail('`invalid_input` or `invalid_json`.'), 429: throttled, '5XX': unavailable },
+  response: { 200: emptyObject, 400: fail('`invalid_input` or `invalid_json`.'), 403: crossSite, 415: unsupported, 429: throttled, '5XX': unavailable },
 } satisfies RouteSchema;

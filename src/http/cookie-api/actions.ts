@@ -1,8 +1,10 @@
 /**
  * The five actions of seed 000. Each parses its body, makes one service call and answers.
- * Success bodies: the seed documents them as *Empty*, so create, login, logout and check_login
- * answer 200 with an empty body (Content-Length: 0, no Content-Type), exactly as documented;
- * only check_login_with_return_uuid has a body, `{"uuid":"…"}`.
+ * Every success is a JSON object (`Content-Type: application/json`), since clients of this API
+ * parse every 2xx answer as JSON: `create` answers `{"success":true}` (the same bytes whether or
+ * not the address already has an account; no uuid, which would tell them apart), `login`,
+ * `logout` and `check_login` answer `{}`, and check_login_with_return_uuid `{"uuid":"…"}`
+ * (docs/decisions.md, "The cookie-session dialect").
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError } from '../../core/errors.js';
@@ -17,6 +19,10 @@ export interface ActionContext {
   service: AccountsService;
   settings: CookieSettings;
 }
+
+// Frozen so no handler can add to the shared answers.
+const EMPTY = Object.freeze({});
+const CREATED = Object.freeze({ success: true });
 
 type Action = (ctx: ActionContext, req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
 
@@ -48,7 +54,7 @@ const create: Action = async ({ service, settings }, req, reply) => {
   const email = optionalString(body, 'email', 320);
   if (email === undefined) throw new AuthError('INVALID_INPUT', 'email is required', { field: 'email' });
   await service.signUpWithEmail({ email, promo: optionalString(body, 'promo', 100) }, clientContext(req));
-  return reply.code(200).send();
+  return reply.code(200).send(CREATED);
 };
 
 const login: Action = async ({ service, settings }, req, reply) => {
@@ -61,7 +67,7 @@ const login: Action = async ({ service, settings }, req, reply) => {
   }
   const result = await service.loginForCookie(username, password, clientContext(req));
   setSessionCookies(reply, settings, result);
-  return reply.code(200).send();
+  return reply.code(200).send(EMPTY);
 };
 
 // Refused (403, audited) or the session ends: never cookies cleared while the session lives on.
@@ -75,7 +81,7 @@ const logout: Action = async ({ service, settings }, req, reply) => {
     await service.logoutCookieSession(secret, clientContext(req));
   }
   clearSessionCookies(reply, settings);
-  return reply.code(200).send();
+  return reply.code(200).send(EMPTY);
 };
 
 async function requireSession({ service, settings }: ActionContext, req: FastifyRequest): Promise<{ uuid: string }> {
@@ -88,7 +94,7 @@ async function requireSession({ service, settings }: ActionContext, req: Fastify
 
 const checkLogin: Action = async (ctx, req, reply) => {
   await requireSession(ctx, req);
-  return reply.code(200).send();
+  return reply.code(200).send(EMPTY);
 };
 
 // The seed's curl example sends {"username","password"} here: accepted and ignored; only the cookie counts.

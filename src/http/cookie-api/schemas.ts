@@ -85,7 +85,7 @@ export const actionRoute = {
   response: {
     200: {
       description:
-        'Success. `create`, `login`, `logout` and `check_login` answer an empty body (Content-Length: 0), as the seed documents; `check_login_with_return_uuid` answers `{"uuid"}`.',
+        'Success, always a JSON object: `create` answers `{"success": true}` (the same whether or not the address already has an account), `login`, `logout` and `check_login` answer `{}`, `check_login_with_return_uuid` answers `{"uuid"}`.',
       headers: {
         'Set-Cookie': { description: '`login`: the session cookie (HttpOnly) and the CSRF cookie; `logout`: both cleared.', schema: { type: 'string' } },
       },
@@ -94,8 +94,10 @@ export const actionRoute = {
           schema: {
             type: 'object',
             additionalProperties: false,
-            required: ['uuid'],
-            properties: { uuid: { type: 'string', format: 'uuid', description: 'The session’s account.' } },
+            properties: {
+              success: { type: 'boolean', const: true, description: '`create` only.' },
+              uuid: { type: 'string', format: 'uuid', description: '`check_login_with_return_uuid` only: the session’s account.' },
+            },
           },
         },
       },
