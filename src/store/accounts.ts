@@ -1,9 +1,15 @@
 /** AccountStore on Kysely. */
-import { sql } from 'kysely';
-import type { Account, AccountStore } from '../core/ports.js';
+import { sql, type Kysely } from 'kysely';
+import type { Account, AccountStore, IdentifierCollision, Tx } from '../core/ports.js';
 import { translateWriteError } from './db-errors.js';
 import { prepared, q } from './handle.js';
-import type { AccountRow } from './schema.js';
+import type { AccountRow, Database } from './schema.js';
+
+/** How many usernames the login-identifiers migration left out (each is another account's email). */
+export async function countIdentifierCollisions(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('login_identifier_collisions').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
 
 /** Maps a stored row to the core's Account. */
 export function toAccount(row: AccountRow): Account {
@@ -41,8 +47,26 @@ export function createAccountStore(): AccountStore {
   const by = (column: 'id' | 'username_key' | 'email_key') =>
     prepared<{ key: string }, AccountRow>((db, slot) => db.selectFrom('accounts').select(ACCOUNT_COLUMNS).where(column, '=', slot('key')) as never);
   const byId = by('id');
-  const byUsernameKey = by('username_key');
-  const byEmailKey = by('email_key');
+  // One identifier names at most one account: the namespace table is the authority, so a
+  // username the migration left out (it equals another account's email) resolves to no one.
+  const byLoginKey = prepared<{ key: string }, AccountRow>(
+    (db, slot) =>
+      db
+        .selectFrom('login_identifiers as i')
+        .innerJoin('accounts as a', 'a.id', 'i.account_id')
+        .select(ACCOUNT_COLUMNS.map((c) => `a.${c}` as const))
+        .where('i.identifier', '=', slot('key')) as never,
+  );
+
+  /** Claims `key` for account `id`; UniqueViolation(column) when any account holds it already. */
+  async function claim(tx: Tx, key: string, id: string, kind: 'username' | 'email' | 'both', column: 'username' | 'email'): Promise<void> {
+    await q(tx)
+      .insertInto('login_identifiers')
+      .values({ identifier: key, account_id: id, kind })
+      .execute()
+      .catch((err: unknown) => translateWriteError(err, column));
+  }
+
   return {
     async insert(tx, a) {
       await q(tx)
@@ -62,6 +86,47 @@ export function createAccountStore(): AccountStore {
         })
         .execute()
         .catch(translateWriteError);
+      // In the same transaction: a claim that loses (now or to a concurrent one) undoes the account.
+      if (a.usernameKey !== null && a.usernameKey === a.emailKey) {
+        await claim(tx, a.usernameKey, a.id, 'both', 'username');
+        return;
+      }
+      if (a.usernameKey !== null) await claim(tx, a.usernameKey, a.id, 'username', 'username');
+      if (a.emailKey !== null) await claim(tx, a.emailKey, a.id, 'email', 'email');
+    },
+
+    async setUsername(tx, id, username, now) {
+      const current = await q(tx).selectFrom('accounts').select(['username_key', 'email_key']).where('id', '=', id).executeTakeFirst();
+      if (!current) return false;
+      const db = q(tx);
+      await db.deleteFrom('login_identifiers').where('account_id', '=', id).where('kind', '=', 'username').execute();
+      await db.updateTable('login_identifiers').set({ kind: 'email' }).where('account_id', '=', id).where('kind', '=', 'both').execute();
+      await db.deleteFrom('login_identifier_collisions').where('account_id', '=', id).execute();
+      await db
+        .updateTable('accounts')
+        .set({ username: username?.display ?? null, username_key: username?.key ?? null, updated_at: now })
+        .where('id', '=', id)
+        .execute()
+        .catch(translateWriteError);
+      if (username === null) return true;
+      if (username.key === current.email_key) {
+        await db.updateTable('login_identifiers').set({ kind: 'both' }).where('account_id', '=', id).where('identifier', '=', username.key).execute();
+      } else {
+        await claim(tx, username.key, id, 'username', 'username');
+      }
+      return true;
+    },
+
+    async listIdentifierCollisions(tx) {
+      const rows = await q(tx).selectFrom('login_identifier_collisions').selectAll().orderBy('found_at').orderBy('account_id').execute();
+      const found: IdentifierCollision[] = [];
+      for (const row of rows) {
+        const account = (await byId(tx, { key: row.account_id })).rows[0];
+        if (!account) continue;
+        const other = (await byId(tx, { key: row.other_account_id })).rows[0];
+        found.push({ account: toAccount(account), other: other ? toAccount(other) : null, identifier: row.identifier, foundAt: Number(row.found_at) });
+      }
+      return found;
     },
 
     async findById(tx, id) {
@@ -70,10 +135,8 @@ export function createAccountStore(): AccountStore {
     },
 
     async findByLoginKey(tx, key) {
-      const byName = (await byUsernameKey(tx, { key })).rows[0];
-      if (byName) return toAccount(byName);
-      const byEmail = (await byEmailKey(tx, { key })).rows[0];
-      return byEmail ? toAccount(byEmail) : null;
+      const row = (await byLoginKey(tx, { key })).rows[0];
+      return row ? toAccount(row) : null;
     },
 
     async replacePasswordHash(tx, id, expected, next, now) {

@@ -27,6 +27,7 @@ export const AUDIT_EVENT_TYPES = [
   'admin_auth',
   'service_key_add',
   'service_key_revoke',
+  'account_rename',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

@@ -1,0 +1,40 @@
+/**
+ * Changing an account's username (operators: `latchkey user rename`, the admin API). The new
+ * name passes the rules of a new one (normalization, ACCOUNT_DOMAINS, one namespace of login
+ * identifiers, decided by the store in the same transaction) and the change is audited. It is
+ * also how an operator resolves a username the login-identifiers migration left out because it
+ * equals another account's email: rename it (or give it back its own name once the other
+ * account no longer holds it).
+ */
+import type { ClientContext, CoreDeps } from '../deps.js';
+import { AuthError } from '../errors.js';
+import { UniqueViolation, type Account, type IdentifierCollision } from '../ports.js';
+import { checkUsernameDomain, operatorTakenAnswer } from './identifier-rules.js';
+import { normalizeUsername } from './identifiers.js';
+
+/** Sets the username of account `accountId` (null removes it if the account has an email); returns the account after. */
+export async function renameAccount(deps: CoreDeps, accountId: string, newUsername: string | null, ctx?: ClientContext): Promise<Account> {
+  const username = newUsername === null ? null : normalizeUsername(newUsername);
+  if (username !== null) checkUsernameDomain(deps, username);
+  try {
+    return await deps.uow.transaction(async (tx) => {
+      const before = await deps.accounts.findById(tx, accountId);
+      if (!before) throw new AuthError('NOT_FOUND', 'no such account');
+      if (username === null && before.email === null) {
+        throw new AuthError('INVALID_INPUT', 'an account without an email must keep a username', { field: 'username' });
+      }
+      const now = deps.clock.now();
+      await deps.accounts.setUsername(tx, accountId, username, now);
+      await deps.audit.record(tx, { type: 'account_rename', outcome: 'success', accountId, ctx });
+      return { ...before, username: username?.display ?? null, updatedAt: now };
+    });
+  } catch (err) {
+    if (err instanceof UniqueViolation) throw operatorTakenAnswer(err);
+    throw err;
+  }
+}
+
+/** Usernames left out of the identifier namespace by the migration (each equals another account's email). */
+export async function listIdentifierCollisions(deps: CoreDeps): Promise<IdentifierCollision[]> {
+  return deps.accounts.listIdentifierCollisions(deps.uow.db);
+}
