@@ -74,6 +74,8 @@ export interface IdentifierCollision {
   other: Account | null;
   /** The identifier, case-folded. */
   identifier: string;
+  /** Which of the account's identifiers was left out: its username (usually) or its email. */
+  kind: 'username' | 'email';
   foundAt: number;
 }
 
@@ -100,6 +102,12 @@ export interface AccountStore {
   setUsername(tx: Tx, id: string, username: { display: string; key: string } | null, now: number): Promise<boolean>;
   /** Usernames left out of the identifier namespace because they equal another account's email (see the migration). */
   listIdentifierCollisions(tx: Tx): Promise<IdentifierCollision[]>;
+  /**
+   * Claims the identifiers of accounts that have none (written by a node of an earlier release
+   * during a rolling upgrade); one another account holds is recorded as a collision instead.
+   * Works on at most 10,000 accounts per call.
+   */
+  backfillIdentifiers(tx: Tx, now: number): Promise<{ accounts: number; collisions: number }>;
   /** The account with this id, or null. */
   findById(tx: Tx, id: string): Promise<Account | null>;
   /** The one account whose username or email claims the login identifier `key` in the namespace, or null. */

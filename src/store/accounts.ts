@@ -47,6 +47,8 @@ export function createAccountStore(): AccountStore {
   const by = (column: 'id' | 'username_key' | 'email_key') =>
     prepared<{ key: string }, AccountRow>((db, slot) => db.selectFrom('accounts').select(ACCOUNT_COLUMNS).where(column, '=', slot('key')) as never);
   const byId = by('id');
+  const byUsernameKey = by('username_key');
+  const byEmailKey = by('email_key');
   // One identifier names at most one account: the namespace table is the authority, so a
   // username the migration left out (it equals another account's email) resolves to no one.
   const byLoginKey = prepared<{ key: string }, AccountRow>(
@@ -101,7 +103,9 @@ export function createAccountStore(): AccountStore {
       const db = q(tx);
       await db.deleteFrom('login_identifiers').where('account_id', '=', id).where('kind', '=', 'username').execute();
       await db.updateTable('login_identifiers').set({ kind: 'email' }).where('account_id', '=', id).where('kind', '=', 'both').execute();
-      await db.deleteFrom('login_identifier_collisions').where('account_id', '=', id).execute();
+      if (current.username_key !== null) {
+        await db.deleteFrom('login_identifier_collisions').where('account_id', '=', id).where('identifier', '=', current.username_key).execute();
+      }
       await db
         .updateTable('accounts')
         .set({ username: username?.display ?? null, username_key: username?.key ?? null, updated_at: now })
@@ -124,7 +128,8 @@ export function createAccountStore(): AccountStore {
         const account = (await byId(tx, { key: row.account_id })).rows[0];
         if (!account) continue;
         const other = (await byId(tx, { key: row.other_account_id })).rows[0];
-        found.push({ account: toAccount(account), other: other ? toAccount(other) : null, identifier: row.identifier, foundAt: Number(row.found_at) });
+        const kind = account.email_key === row.identifier ? 'email' : 'username';
+        found.push({ account: toAccount(account), other: other ? toAccount(other) : null, identifier: row.identifier, kind, foundAt: Number(row.found_at) });
       }
       return found;
     },
@@ -136,7 +141,47 @@ export function createAccountStore(): AccountStore {
 
     async findByLoginKey(tx, key) {
       const row = (await byLoginKey(tx, { key })).rows[0];
-      return row ? toAccount(row) : null;
+      if (row) return toAccount(row);
+      // No account claims the identifier. An account written by a node of an earlier release
+      // (a rolling upgrade) has no claims yet: it is found by its own columns until
+      // backfillIdentifiers() claims them (docs/deploy.md).
+      const unclaimed = (await byEmailKey(tx, { key })).rows[0] ?? (await byUsernameKey(tx, { key })).rows[0];
+      if (!unclaimed) return null;
+      const claims = await q(tx).selectFrom('login_identifiers').select('identifier').where('account_id', '=', unclaimed.id).limit(1).execute();
+      return claims.length === 0 ? toAccount(unclaimed) : null;
+    },
+
+    async backfillIdentifiers(tx, now) {
+      const db = q(tx);
+      // Accounts without any claim (written by an earlier release): claim what is free, record the rest.
+      const rows = await db
+        .selectFrom('accounts as a')
+        .select(['a.id', 'a.username_key', 'a.email_key'])
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('login_identifiers as i').select('i.identifier').whereRef('i.account_id', '=', 'a.id'))))
+        .where((eb) => eb.or([eb('a.username_key', 'is not', null), eb('a.email_key', 'is not', null)]))
+        .orderBy('a.created_at')
+        .limit(10_000)
+        .execute();
+      let collisions = 0;
+      for (const r of rows) {
+        const wanted: Array<[string, 'username' | 'email' | 'both']> = [];
+        if (r.email_key !== null) wanted.push([r.email_key, r.email_key === r.username_key ? 'both' : 'email']);
+        if (r.username_key !== null && r.username_key !== r.email_key) wanted.push([r.username_key, 'username']);
+        for (const [key, kind] of wanted) {
+          const holder = await db.selectFrom('login_identifiers').select('account_id').where('identifier', '=', key).executeTakeFirst();
+          if (!holder) {
+            await db.insertInto('login_identifiers').values({ identifier: key, account_id: r.id, kind }).execute();
+          } else if (holder.account_id !== r.id) {
+            collisions += 1;
+            await db
+              .insertInto('login_identifier_collisions')
+              .values({ account_id: r.id, identifier: key, other_account_id: holder.account_id, found_at: now })
+              .onConflict((oc) => oc.doNothing())
+              .execute();
+          }
+        }
+      }
+      return { accounts: rows.length, collisions };
     },
 
     async replacePasswordHash(tx, id, expected, next, now) {

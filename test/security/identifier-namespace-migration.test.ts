@@ -91,11 +91,12 @@ describe('migration to one namespace of login identifiers, with a collision alre
     try {
       const listed = await runUser(admin, parseUserArgs(['collisions']), async () => '');
       assert.equal(listed.status, 0);
-      assert.match(listed.output, /1 username\(s\) equal another account's email/);
+      assert.match(listed.output, /1 identifier\(s\) held by another account/);
       assert.ok(listed.output.includes(`latchkey user rename ${SQUATTER} NEW-USERNAME`), listed.output);
       assert.ok(listed.output.includes(OWNER));
       const json = JSON.parse((await runUser(admin, parseUserArgs(['collisions', '--json']), async () => '')).output);
       assert.equal(json.collisions[0].account.id, SQUATTER);
+      assert.equal(json.collisions[0].kind, 'username');
       assert.equal(json.collisions[0].other.id, OWNER);
 
       for (const taken of ['EVE@example.com', 'plain', 'same@example.com']) {
@@ -116,5 +117,32 @@ describe('migration to one namespace of login identifiers, with a collision alre
     } finally {
       await close();
     }
+  });
+
+  it('accounts written by a node of the earlier release (rolling upgrade) log in by their own columns, and are claimed by user collisions', async () => {
+    const OLD = '00000000-0000-4000-8000-00000000000e';
+    const OLD_SQUAT = '00000000-0000-4000-8000-00000000000f';
+    // What an earlier release writes: the account row only.
+    await opened.db.insertInto('accounts').values([account(OLD, 'old-node', 'Old@Example.com'), account(OLD_SQUAT, 'SQUATTER@evil.example', null)]).execute();
+    const accounts = createStores(opened, systemClock).accounts;
+    assert.equal((await accounts.findByLoginKey(opened.db as never, 'old-node'))?.id, OLD);
+    assert.equal((await accounts.findByLoginKey(opened.db as never, 'old@example.com'))?.id, OLD);
+    assert.equal((await accounts.findByLoginKey(opened.db as never, 'squatter@evil.example'))?.id, SQUATTER, 'a claimed identifier wins');
+    const { admin, close } = await openAdmin(loadConfig({ DATABASE_URL: testDb.url }));
+    try {
+      const json = JSON.parse((await runUser(admin, parseUserArgs(['collisions', '--json']), async () => '')).output);
+      assert.deepEqual(
+        json.collisions.map((c: { account: { id: string }; kind: string; identifier: string; other: { id: string } }) => [c.account.id, c.kind, c.identifier, c.other.id]),
+        [[OLD_SQUAT, 'username', 'squatter@evil.example', SQUATTER]],
+      );
+    } finally {
+      await close();
+    }
+    const claims = await opened.db.selectFrom('login_identifiers').select(['identifier', 'kind']).where('account_id', '=', OLD).orderBy('identifier').execute();
+    assert.deepEqual(claims, [
+      { identifier: 'old-node', kind: 'username' },
+      { identifier: 'old@example.com', kind: 'email' },
+    ]);
+    assert.equal((await accounts.findByLoginKey(opened.db as never, 'old-node'))?.id, OLD);
   });
 });

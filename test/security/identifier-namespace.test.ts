@@ -164,4 +164,22 @@ describe('one namespace of login identifiers', () => {
     }
     assert.deepEqual(await crossings(t), []);
   });
+
+  it("refuses a rename (admin API) into another account's email or username; a free name works and logs in", async () => {
+    const created = await adminAdd(t, { username: 'ivan', password: PASSWORD });
+    const id = created.body.result.user.id as string;
+    const rename = (username: string | null) => call(t.app, 'PUT', `/api/v1/admin/users/${id}/username`, { json: { username }, headers: bearer(ADMIN_KEY) });
+    for (const taken of ['VICTIM@example.com', 'Frank@Corp.Example']) {
+      const res = await rename(taken);
+      assert.equal(res.status, 409, res.text);
+      assert.equal(res.body.error.code, 'username_taken');
+    }
+    assert.equal((await rename(null)).status, 400, 'an account without an email keeps a username');
+    const ok = await rename('ivan@example.com');
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.body.result.user.username, 'ivan@example.com');
+    assert.equal((await jsonLogin(t, 'IVAN@example.com', PASSWORD)).status, 200);
+    assert.equal((await jsonLogin(t, 'ivan', PASSWORD)).status, 401, 'the old name no longer logs in');
+    assert.deepEqual(await crossings(t), []);
+  });
 });

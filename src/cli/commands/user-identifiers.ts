@@ -1,9 +1,11 @@
 /**
  * `latchkey user rename USER NEWNAME|--none` and `latchkey user collisions`: the operator's side
- * of the one namespace of login identifiers (docs/decisions.md). `collisions` lists the
- * usernames the login-identifiers migration left out because each equals another account's
- * email (such an account does not log in by that username); `rename` gives one a new username,
- * which resolves it. Name the account by its id: its username resolves to the other account.
+ * of the one namespace of login identifiers (docs/decisions.md). `collisions` first claims the
+ * identifiers of accounts written by an earlier release (rolling upgrade), then lists the
+ * identifiers left out because another account holds them: mostly usernames the migration
+ * found equal to another account's email (such an account does not log in by that username).
+ * `rename` gives one a new username, which resolves it. Name the account by its id: its
+ * username resolves to the other account.
  */
 import type { AdminService } from '../../core/admin/index.js';
 import { userRecord } from '../../core/admin/index.js';
@@ -40,6 +42,7 @@ function clean(value: string | null): string {
 function collisionRecord(c: IdentifierCollision) {
   return {
     identifier: c.identifier,
+    kind: c.kind,
     account: { id: c.account.id, username: c.account.username, email: c.account.email, status: c.account.status },
     other: c.other ? { id: c.other.id, username: c.other.username, email: c.other.email, status: c.other.status } : null,
     foundAt: new Date(c.foundAt).toISOString(),
@@ -57,8 +60,11 @@ export async function runIdentifierCommand(admin: AdminService, parsed: Identifi
   if (parsed.json) return { output: JSON.stringify({ collisions: found.map(collisionRecord) }, null, 2), status: 0 };
   if (found.length === 0) return { output: 'no identifier collisions', status: 0 };
   const lines = found.map((c) => {
-    const other = c.other ? `account ${c.other.id} (email ${clean(c.other.email)})` : 'an account deleted since';
-    return `${c.account.id}: username ${clean(c.account.username)} is the email of ${other}; it does not log in by this username.\n  resolve: latchkey user rename ${c.account.id} NEW-USERNAME`;
+    const other = c.other ? `account ${c.other.id} (username ${clean(c.other.username)}, email ${clean(c.other.email)})` : 'an account deleted since';
+    if (c.kind === 'email') {
+      return `${c.account.id}: email ${clean(c.account.email)} is held by ${other}; it does not log in by this email.\n  resolve: rename or delete one of the two accounts`;
+    }
+    return `${c.account.id}: username ${clean(c.account.username)} is held by ${other}; it does not log in by this username.\n  resolve: latchkey user rename ${c.account.id} NEW-USERNAME`;
   });
-  return { output: [`${found.length} username(s) equal another account's email:`, ...lines].join('\n'), status: 0 };
+  return { output: [`${found.length} identifier(s) held by another account:`, ...lines].join('\n'), status: 0 };
 }

@@ -34,7 +34,15 @@ export async function renameAccount(deps: CoreDeps, accountId: string, newUserna
   }
 }
 
-/** Usernames left out of the identifier namespace by the migration (each equals another account's email). */
+/**
+ * Identifiers left out of the namespace: usernames the migration found equal to another
+ * account's email, and any identifier of an account written by a node of an earlier release
+ * (during a rolling upgrade) that another account holds. Such accounts are claimed first.
+ */
 export async function listIdentifierCollisions(deps: CoreDeps): Promise<IdentifierCollision[]> {
+  for (let batch = 0; batch < 100; batch++) {
+    const done = await deps.uow.transaction((tx) => deps.accounts.backfillIdentifiers(tx, deps.clock.now()));
+    if (done.accounts < 10_000) break;
+  }
   return deps.accounts.listIdentifierCollisions(deps.uow.db);
 }

@@ -24,10 +24,11 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('login_identifier_collisions')
-    .addColumn('account_id', 'text', (c) => c.primaryKey().references('accounts.id').onDelete('cascade'))
+    .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
     .addColumn('identifier', 'text', (c) => c.notNull())
     .addColumn('other_account_id', 'text', (c) => c.notNull())
     .addColumn('found_at', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('login_identifier_collisions_pkey', ['account_id', 'identifier'])
     .execute();
 
   // Emails are unique among themselves: every one goes in.
