@@ -47,8 +47,17 @@ export function createAccountStore(): AccountStore {
   const by = (column: 'id' | 'username_key' | 'email_key') =>
     prepared<{ key: string }, AccountRow>((db, slot) => db.selectFrom('accounts').select(ACCOUNT_COLUMNS).where(column, '=', slot('key')) as never);
   const byId = by('id');
-  const byUsernameKey = by('username_key');
   const byEmailKey = by('email_key');
+  // Accounts without claims (see findByLoginKey): one statement, an email match first.
+  const byEitherKey = prepared<{ key: string }, AccountRow>(
+    (db, slot) =>
+      db
+        .selectFrom('accounts')
+        .select(ACCOUNT_COLUMNS)
+        .where((eb) => eb.or([eb('username_key', '=', slot('key')), eb('email_key', '=', slot('key'))]))
+        .orderBy(sql`case when email_key = ${slot('key')} then 0 else 1 end`)
+        .limit(1) as never,
+  );
   // One identifier names at most one account: the namespace table is the authority, so a
   // username the migration left out (it equals another account's email) resolves to no one.
   const byLoginKey = prepared<{ key: string }, AccountRow>(
@@ -145,7 +154,7 @@ export function createAccountStore(): AccountStore {
       // No account claims the identifier. An account written by a node of an earlier release
       // (a rolling upgrade) has no claims yet: it is found by its own columns until
       // backfillIdentifiers() claims them (docs/deploy.md).
-      const unclaimed = (await byEmailKey(tx, { key })).rows[0] ?? (await byUsernameKey(tx, { key })).rows[0];
+      const unclaimed = (await byEitherKey(tx, { key })).rows[0];
       if (!unclaimed) return null;
       const claims = await q(tx).selectFrom('login_identifiers').select('identifier').where('account_id', '=', unclaimed.id).limit(1).execute();
       return claims.length === 0 ? toAccount(unclaimed) : null;

@@ -26,9 +26,10 @@ async function redeemPromo(deps: CoreDeps, tx: Tx, promo: string | null): Promis
   }
 }
 
-// A new address costs an account insert, the audit row and a mailed link; a known one the audit
-// row, its mail budget, the notice or not, and padding up to the same count (even-work.ts).
-const NEW_ADDRESS_STATEMENTS = 2 + LINK_MAIL_STATEMENTS;
+// A new address costs an account insert and its email's claim in the identifier namespace, the
+// audit row and a mailed link; a known one the audit row, its mail budget, the notice or not,
+// and padding up to the same count (even-work.ts).
+const NEW_ADDRESS_STATEMENTS = 3 + LINK_MAIL_STATEMENTS;
 
 // `existing` holds the address as its email or (one namespace of login identifiers) as its
 // username: either way the mailbox of the address typed gets the notice, never another one.
@@ -48,13 +49,14 @@ export async function signUpWithEmail(deps: CoreDeps, input: SignUpInput, ctx?: 
   try {
     await deps.uow.transaction(async (tx) => {
       await redeemPromo(deps, tx, promo);
-      const existing = await deps.accounts.findByLoginKey(tx, email.key);
+      const existing = await deps.accounts.findByEmailKey(tx, email.key);
       if (existing) return notifyExisting(deps, tx, existing, email, ctx);
       await createPending(deps, tx, email, promo, ctx);
     });
   } catch (err) {
     if (!(err instanceof UniqueViolation)) throw err;
-    // A concurrent claim of the same identifier won the insert: this one is "existing" after all.
+    // The address is another account's username, or a concurrent sign-up of it won the insert:
+    // either way it is "existing" after all.
     await deps.uow.transaction(async (tx) => {
       await redeemPromo(deps, tx, promo);
       const existing = await deps.accounts.findByLoginKey(tx, email.key);
