@@ -82,6 +82,10 @@ describe('one namespace of login identifiers', () => {
     assert.deepEqual(await crossings(t), []);
     assert.equal((await jsonLogin(t, victim, PASSWORD)).status, 200, 'the victim still logs in by email');
     assert.equal((await jsonLogin(t, upper, 'attacker password 1')).status, 401);
+    // An operator's lookup by the address finds the victim.
+    const shown = await call(t.app, 'GET', `/api/v1/admin/users/${encodeURIComponent(upper)}`, { headers: bearer(ADMIN_KEY) });
+    assert.equal(shown.status, 200, shown.text);
+    assert.equal(shown.body.result.user.email, victim);
     // A reset for the victim's address goes to the victim, never to an attacker's address.
     assert.equal((await call(t.app, 'POST', '/api/account/pw/reset', { json: { username: upper } })).status, 200);
     assert.equal((await mailTo(t, victim, 'reset_password')).length, 1);
