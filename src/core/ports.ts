@@ -73,6 +73,19 @@ export interface NewAccount {
   createdAt: number;
 }
 
+/** An account whose username is another account's email, recorded by the migration that made one namespace. */
+export interface IdentifierCollision {
+  /** The account whose username was left out of the namespace (it does not log in by it). */
+  account: Account;
+  /** The account whose email holds the identifier (null if it has been deleted since). */
+  other: Account | null;
+  /** The identifier, case-folded. */
+  identifier: string;
+  /** Which of the account's identifiers was left out: its username (usually) or its email. */
+  kind: 'username' | 'email';
+  foundAt: number;
+}
+
 /** Runs work in one database transaction. */
 export interface UnitOfWork {
   /** The non-transactional handle, for single statements. */
@@ -82,11 +95,29 @@ export interface UnitOfWork {
 }
 
 export interface AccountStore {
-  /** Inserts an account; throws UniqueViolation when the username or email is taken. */
+  /**
+   * Inserts an account and claims its username and email in the one namespace of login
+   * identifiers; throws UniqueViolation('username' | 'email') when that identifier is any
+   * other account's username or email (the database decides, so racing claims cannot both win).
+   */
   insert(tx: Tx, account: NewAccount): Promise<void>;
+  /**
+   * Replaces the account's username (null: none) and its claim in the identifier namespace;
+   * UniqueViolation('username') when the new one is another account's username or email. Clears
+   * the account's recorded identifier collision. False if the account is gone.
+   */
+  setUsername(tx: Tx, id: string, username: { display: string; key: string } | null, now: number): Promise<boolean>;
+  /** Usernames left out of the identifier namespace because they equal another account's email (see the migration). */
+  listIdentifierCollisions(tx: Tx): Promise<IdentifierCollision[]>;
+  /**
+   * Claims the identifiers of accounts that have none (written by a node of an earlier release
+   * during a rolling upgrade); one another account holds is recorded as a collision instead.
+   * Works on at most 10,000 accounts per call.
+   */
+  backfillIdentifiers(tx: Tx, now: number): Promise<{ accounts: number; collisions: number }>;
   /** The account with this id, or null. */
   findById(tx: Tx, id: string): Promise<Account | null>;
-  /** The account whose normalized username, else normalized email, equals `key`. */
+  /** The one account whose username or email claims the login identifier `key` in the namespace, or null. */
   findByLoginKey(tx: Tx, key: string): Promise<Account | null>;
   /** Replaces the password hash if it is still `expected` (a lost race changes nothing). */
   replacePasswordHash(tx: Tx, id: string, expected: string, next: string, now: number): Promise<void>;

@@ -1,9 +1,15 @@
 /** AccountStore on Kysely. */
-import { sql } from 'kysely';
-import type { Account, AccountStore } from '../core/ports.js';
+import { sql, type Kysely } from 'kysely';
+import type { Account, AccountStore, IdentifierCollision, Tx } from '../core/ports.js';
 import { translateWriteError } from './db-errors.js';
 import { prepared, q } from './handle.js';
-import type { AccountRow } from './schema.js';
+import type { AccountRow, Database } from './schema.js';
+
+/** How many usernames the login-identifiers migration left out (each is another account's email). */
+export async function countIdentifierCollisions(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('login_identifier_collisions').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
 
 /** Maps a stored row to the core's Account. */
 export function toAccount(row: AccountRow): Account {
@@ -41,8 +47,37 @@ export function createAccountStore(): AccountStore {
   const by = (column: 'id' | 'username_key' | 'email_key') =>
     prepared<{ key: string }, AccountRow>((db, slot) => db.selectFrom('accounts').select(ACCOUNT_COLUMNS).where(column, '=', slot('key')) as never);
   const byId = by('id');
-  const byUsernameKey = by('username_key');
   const byEmailKey = by('email_key');
+  // Accounts without claims (see findByLoginKey): one statement, an email match first.
+  const byEitherKey = prepared<{ key: string }, AccountRow>(
+    (db, slot) =>
+      db
+        .selectFrom('accounts')
+        .select(ACCOUNT_COLUMNS)
+        .where((eb) => eb.or([eb('username_key', '=', slot('key')), eb('email_key', '=', slot('key'))]))
+        .orderBy(sql`case when email_key = ${slot('key')} then 0 else 1 end`)
+        .limit(1) as never,
+  );
+  // One identifier names at most one account: the namespace table is the authority, so a
+  // username the migration left out (it equals another account's email) resolves to no one.
+  const byLoginKey = prepared<{ key: string }, AccountRow>(
+    (db, slot) =>
+      db
+        .selectFrom('login_identifiers as i')
+        .innerJoin('accounts as a', 'a.id', 'i.account_id')
+        .select(ACCOUNT_COLUMNS.map((c) => `a.${c}` as const))
+        .where('i.identifier', '=', slot('key')) as never,
+  );
+
+  /** Claims `key` for account `id`; UniqueViolation(column) when any account holds it already. */
+  async function claim(tx: Tx, key: string, id: string, kind: 'username' | 'email' | 'both', column: 'username' | 'email'): Promise<void> {
+    await q(tx)
+      .insertInto('login_identifiers')
+      .values({ identifier: key, account_id: id, kind })
+      .execute()
+      .catch((err: unknown) => translateWriteError(err, column));
+  }
+
   return {
     async insert(tx, a) {
       await q(tx)
@@ -62,6 +97,50 @@ export function createAccountStore(): AccountStore {
         })
         .execute()
         .catch(translateWriteError);
+      // In the same transaction: a claim that loses (now or to a concurrent one) undoes the account.
+      if (a.usernameKey !== null && a.usernameKey === a.emailKey) {
+        await claim(tx, a.usernameKey, a.id, 'both', 'username');
+        return;
+      }
+      if (a.usernameKey !== null) await claim(tx, a.usernameKey, a.id, 'username', 'username');
+      if (a.emailKey !== null) await claim(tx, a.emailKey, a.id, 'email', 'email');
+    },
+
+    async setUsername(tx, id, username, now) {
+      const current = await q(tx).selectFrom('accounts').select(['username_key', 'email_key']).where('id', '=', id).executeTakeFirst();
+      if (!current) return false;
+      const db = q(tx);
+      await db.deleteFrom('login_identifiers').where('account_id', '=', id).where('kind', '=', 'username').execute();
+      await db.updateTable('login_identifiers').set({ kind: 'email' }).where('account_id', '=', id).where('kind', '=', 'both').execute();
+      if (current.username_key !== null) {
+        await db.deleteFrom('login_identifier_collisions').where('account_id', '=', id).where('identifier', '=', current.username_key).execute();
+      }
+      await db
+        .updateTable('accounts')
+        .set({ username: username?.display ?? null, username_key: username?.key ?? null, updated_at: now })
+        .where('id', '=', id)
+        .execute()
+        .catch(translateWriteError);
+      if (username === null) return true;
+      if (username.key === current.email_key) {
+        await db.updateTable('login_identifiers').set({ kind: 'both' }).where('account_id', '=', id).where('identifier', '=', username.key).execute();
+      } else {
+        await claim(tx, username.key, id, 'username', 'username');
+      }
+      return true;
+    },
+
+    async listIdentifierCollisions(tx) {
+      const rows = await q(tx).selectFrom('login_identifier_collisions').selectAll().orderBy('found_at').orderBy('account_id').execute();
+      const found: IdentifierCollision[] = [];
+      for (const row of rows) {
+        const account = (await byId(tx, { key: row.account_id })).rows[0];
+        if (!account) continue;
+        const other = (await byId(tx, { key: row.other_account_id })).rows[0];
+        const kind = account.email_key === row.identifier ? 'email' : 'username';
+        found.push({ account: toAccount(account), other: other ? toAccount(other) : null, identifier: row.identifier, kind, foundAt: Number(row.found_at) });
+      }
+      return found;
     },
 
     async findById(tx, id) {
@@ -70,10 +149,48 @@ export function createAccountStore(): AccountStore {
     },
 
     async findByLoginKey(tx, key) {
-      const byName = (await byUsernameKey(tx, { key })).rows[0];
-      if (byName) return toAccount(byName);
-      const byEmail = (await byEmailKey(tx, { key })).rows[0];
-      return byEmail ? toAccount(byEmail) : null;
+      const row = (await byLoginKey(tx, { key })).rows[0];
+      if (row) return toAccount(row);
+      // No account claims the identifier. An account written by a node of an earlier release
+      // (a rolling upgrade) has no claims yet: it is found by its own columns until
+      // backfillIdentifiers() claims them (docs/deploy.md).
+      const unclaimed = (await byEitherKey(tx, { key })).rows[0];
+      if (!unclaimed) return null;
+      const claims = await q(tx).selectFrom('login_identifiers').select('identifier').where('account_id', '=', unclaimed.id).limit(1).execute();
+      return claims.length === 0 ? toAccount(unclaimed) : null;
+    },
+
+    async backfillIdentifiers(tx, now) {
+      const db = q(tx);
+      // Accounts without any claim (written by an earlier release): claim what is free, record the rest.
+      const rows = await db
+        .selectFrom('accounts as a')
+        .select(['a.id', 'a.username_key', 'a.email_key'])
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('login_identifiers as i').select('i.identifier').whereRef('i.account_id', '=', 'a.id'))))
+        .where((eb) => eb.or([eb('a.username_key', 'is not', null), eb('a.email_key', 'is not', null)]))
+        .orderBy('a.created_at')
+        .limit(10_000)
+        .execute();
+      let collisions = 0;
+      for (const r of rows) {
+        const wanted: Array<[string, 'username' | 'email' | 'both']> = [];
+        if (r.email_key !== null) wanted.push([r.email_key, r.email_key === r.username_key ? 'both' : 'email']);
+        if (r.username_key !== null && r.username_key !== r.email_key) wanted.push([r.username_key, 'username']);
+        for (const [key, kind] of wanted) {
+          const holder = await db.selectFrom('login_identifiers').select('account_id').where('identifier', '=', key).executeTakeFirst();
+          if (!holder) {
+            await db.insertInto('login_identifiers').values({ identifier: key, account_id: r.id, kind }).execute();
+          } else if (holder.account_id !== r.id) {
+            collisions += 1;
+            await db
+              .insertInto('login_identifier_collisions')
+              .values({ account_id: r.id, identifier: key, other_account_id: holder.account_id, found_at: now })
+              .onConflict((oc) => oc.doNothing())
+              .execute();
+          }
+        }
+      }
+      return { accounts: rows.length, collisions };
     },
 
     async replacePasswordHash(tx, id, expected, next, now) {

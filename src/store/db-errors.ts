@@ -11,12 +11,24 @@ interface DriverError {
   detail?: unknown;
 }
 
-/** Rethrows a unique-constraint failure as UniqueViolation naming the column; other errors unchanged. */
-export function translateWriteError(err: unknown): never {
+/** True when `err` is a unique (or primary key) constraint failure of either database. */
+export function isUniqueError(err: unknown): boolean {
+  const code = ((err ?? {}) as DriverError).code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}
+
+/**
+ * Rethrows a unique-constraint failure as UniqueViolation naming the column; other errors
+ * unchanged. The column is read from the constraint name (PostgreSQL) or the message (SQLite,
+ * which names `table.column`), never from PostgreSQL's `detail`, which quotes the value: a value
+ * containing "email_key" must not decide the answer. A login identifier that is taken (the
+ * shared `login_identifiers` table) is the column the caller was writing: `identifierColumn`.
+ */
+export function translateWriteError(err: unknown, identifierColumn?: 'username' | 'email'): never {
+  if (!isUniqueError(err)) throw err;
   const e = (err ?? {}) as DriverError;
-  const text = `${String(e.message ?? '')} ${String(e.constraint ?? '')} ${String(e.detail ?? '')}`;
-  const isUnique = e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === '23505';
-  if (!isUnique) throw err;
+  const text = `${String(e.message ?? '')} ${String(e.constraint ?? '')}`;
+  if (text.includes('login_identifiers')) throw new UniqueViolation(identifierColumn ?? 'other');
   if (text.includes('username_key')) throw new UniqueViolation('username');
   if (text.includes('email_key')) throw new UniqueViolation('email');
   throw new UniqueViolation('other');

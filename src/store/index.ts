@@ -39,3 +39,4 @@ export function createStores(opened: OpenedDatabase, clock: Clock): Stores {
 export { openDatabase, type OpenedDatabase, type DialectName } from './connect.js';
 export { migrateToLatest, isSchemaCurrent } from './migrate.js';
 export { isDatabaseUnavailable } from './db-errors.js';
+export { countIdentifierCollisions } from './accounts.js';

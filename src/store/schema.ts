@@ -120,6 +120,21 @@ export interface ServiceKeysTable {
   revoked_at: number | null;
 }
 
+/** One namespace of login identifiers: every username key and email key, each naming one account. */
+export interface LoginIdentifiersTable {
+  identifier: string;
+  account_id: string;
+  kind: 'username' | 'email' | 'both';
+}
+
+/** Usernames the login-identifiers migration left out because they equal another account's email. */
+export interface LoginIdentifierCollisionsTable {
+  account_id: string;
+  identifier: string;
+  other_account_id: string;
+  found_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   sessions: SessionsTable;
@@ -131,6 +146,8 @@ export interface Database {
   login_throttle: LoginThrottleTable;
   audit_events: AuditEventsTable;
   service_keys: ServiceKeysTable;
+  login_identifiers: LoginIdentifiersTable;
+  login_identifier_collisions: LoginIdentifierCollisionsTable;
 }
 
 export type AccountRow = AccountsTable;

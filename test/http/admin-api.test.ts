@@ -375,6 +375,7 @@ describe('admin API (argon2id)', () => {
       'POST /api/v1/admin/users/{id}/disable',
       'POST /api/v1/admin/users/{id}/enable',
       'PUT /api/v1/admin/users/{id}/password',
+      'PUT /api/v1/admin/users/{id}/username',
     ]);
     for (const { op } of ops) {
       assert.deepEqual(op.tags, ['admin']);

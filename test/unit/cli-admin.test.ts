@@ -148,7 +148,7 @@ describe('latchkey user and sessions (argon2id)', () => {
     assert.match(text.stdout, /will not be shown again/);
     assert.equal(await loginStatus(t, 'bob@example.com', generated), 200);
 
-    assertOneLine(cli(['user', 'add', '--username', 'ALICE', '--password-stdin'], { input: `${PASSWORD}\n` }), 1, 'latchkey user: ', /username is taken/);
+    assertOneLine(cli(['user', 'add', '--username', 'ALICE', '--password-stdin'], { input: `${PASSWORD}\n` }), 1, 'latchkey user: ', /username is already another account's username or email/);
     assertOneLine(cli(['user', 'add', '--username', 'carol', '--password-stdin'], { input: 'password\n' }), 1, 'latchkey user: ', /too common/);
   });
 

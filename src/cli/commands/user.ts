@@ -1,5 +1,5 @@
 /**
- * `latchkey user add|list|show|disable|enable|delete|set-password`: account administration on
+ * `latchkey user add|list|show|disable|enable|delete|set-password|rename|collisions`: account administration on
  * DATABASE_URL directly (no server needed; the schema must be migrated). The same flows as the
  * /api/v1/admin routes (src/core/admin). A user is named by id, username or email.
  *
@@ -33,6 +33,7 @@ import { createStores, isSchemaCurrent, openDatabase } from '../../store/index.j
 import { createOutboxQueue } from '../../store/outbox.js';
 import { adminMailQueue, corePolicy, systemClock } from '../core-wiring.js';
 import { UsageError, type Command } from '../command.js';
+import { parseIdentifierArgs, runIdentifierCommand, type IdentifierArgs } from './user-identifiers.js';
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -95,9 +96,10 @@ export type UserArgs =
   | { action: 'list'; json: boolean; query: UserListQuery }
   | { action: 'show' | 'disable' | 'enable'; json: boolean; user: string }
   | { action: 'delete'; json: boolean; user: string; yes: boolean }
-  | { action: 'set-password'; json: boolean; user: string; passwordStdin: boolean };
+  | { action: 'set-password'; json: boolean; user: string; passwordStdin: boolean }
+  | IdentifierArgs;
 
-const ACTIONS = ['add', 'list', 'show', 'disable', 'enable', 'delete', 'set-password'] as const;
+const ACTIONS = ['add', 'list', 'show', 'disable', 'enable', 'delete', 'set-password', 'rename', 'collisions'] as const;
 
 /** Parses the arguments after `user`; throws UsageError for anything else. */
 export function parseUserArgs(args: string[]): UserArgs {
@@ -139,6 +141,9 @@ export function parseUserArgs(args: string[]): UserArgs {
     const after = flags.values.get('--after');
     if (after !== undefined) query.after = after;
     return { action, json: flags.switches.has('--json'), query };
+  }
+  if (action === 'rename' || action === 'collisions') {
+    return parseIdentifierArgs(action, parseFlags(rest, { switches: action === 'rename' ? ['--none', '--json'] : ['--json'] }));
   }
   if (action === 'delete') {
     const flags = parseFlags(rest, { switches: ['--yes', '--json'] });
@@ -286,6 +291,9 @@ function statusLine(verb: 'disabled' | 'enabled', change: StatusChange): string 
 export async function runUser(admin: AdminService, parsed: UserArgs, password: () => Promise<string>): Promise<{ output: string; status: number }> {
   const json = (value: unknown) => ({ output: JSON.stringify(value, null, 2), status: 0 });
   switch (parsed.action) {
+    case 'rename':
+    case 'collisions':
+      return runIdentifierCommand(admin, parsed, CLI_CONTEXT);
     case 'add': {
       const given = parsed.passwordStdin ? await password() : undefined;
       const { user, generatedPassword } = await admin.addUser({ username: parsed.username, email: parsed.email, password: given }, CLI_CONTEXT);
@@ -350,6 +358,8 @@ const HELP = `Usage:
   latchkey user enable USER [--json]
   latchkey user delete USER [--yes] [--json]
   latchkey user set-password USER [--password-stdin] [--json]
+  latchkey user rename USER NEW-USERNAME|--none [--json]
+  latchkey user collisions [--json]
 
 Account administration on DATABASE_URL (the same rules as the /api/v1/admin API).
 USER is an account id, a username or an email (an id is tried first).
@@ -365,6 +375,12 @@ enable        a disabled account can log in again (pending if it never set a pas
 delete        deletes the account, its sessions and links, and emails its owner a notice.
               Asks on a terminal; --yes to skip the question (needed when not on a terminal).
 set-password  sets a new password: every session ends, reset links die, the owner is emailed.
+rename        gives the account a new username (--none: no username, if it has an email).
+              Usernames and emails are one namespace: refused if another account uses the
+              name as username or email.
+collisions    usernames the upgrade to one namespace left out because each is another
+              account's email (they no longer log in); resolve each with rename, naming the
+              account by its id.
 
 Passwords are never command-line arguments. --password-stdin reads one line from standard
 input (e.g. printf '%s\\n' "$PW" | latchkey user add --username alice --password-stdin);

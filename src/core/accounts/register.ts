@@ -3,8 +3,8 @@ import { takeAddressAllowance } from '../credentials/address-limits.js';
 import { checkNewPassword } from '../credentials/password-policy.js';
 import { newId } from '../credentials/secrets.js';
 import type { ClientContext, CoreDeps } from '../deps.js';
-import { AuthError } from '../errors.js';
-import { UniqueViolation, type Account } from '../ports.js';
+import type { Account } from '../ports.js';
+import { checkUsernameDomain, isTaken, notifyTakenEmail, takenAnswer } from './identifier-rules.js';
 import { normalizeEmail, normalizeUsername } from './identifiers.js';
 
 export interface RegistrationInput {
@@ -14,13 +14,16 @@ export interface RegistrationInput {
 }
 
 /**
- * Creates an active account. Uniqueness is left to the database constraint, so racing
- * registrations of one name yield exactly one account and USERNAME_TAKEN for the rest.
- * Valid requests count toward `ctx`'s address limit before any hashing.
+ * Creates an active account. Uniqueness is left to the database (the one namespace of login
+ * identifiers), so racing registrations of one name yield exactly one account. A username or
+ * email already in use is one answer (USERNAME_TAKEN, "this username or email address is
+ * already in use"), and a taken email's owner is notified. Valid requests count toward `ctx`'s
+ * address limit before any hashing, whatever their outcome.
  */
 export async function registerAccount(deps: CoreDeps, input: RegistrationInput, ctx?: ClientContext): Promise<Account> {
   const username = normalizeUsername(input.username);
   const email = input.email === undefined ? null : normalizeEmail(input.email);
+  checkUsernameDomain(deps, username);
   const password = checkNewPassword(input.password, deps.policy.passwordRules, { username: input.username, email: input.email });
   await takeAddressAllowance(deps, 'registration', ctx);
   const passwordHash = await deps.hasher.hash(password);
@@ -41,13 +44,9 @@ export async function registerAccount(deps: CoreDeps, input: RegistrationInput, 
       await deps.audit.record(tx, { type: 'register', outcome: 'success', accountId: account.id, ctx, detail: { status: 'active' } });
     });
   } catch (err) {
-    if (err instanceof UniqueViolation && err.column === 'email') {
-      throw new AuthError('EMAIL_TAKEN', 'an account with this email already exists', { field: 'email' });
-    }
-    if (err instanceof UniqueViolation) {
-      throw new AuthError('USERNAME_TAKEN', 'this username is taken', { field: 'username' });
-    }
-    throw err;
+    if (!isTaken(err)) throw err;
+    await notifyTakenEmail(deps, email, ctx);
+    throw takenAnswer();
   }
   return { ...account, emailVerifiedAt: null, promoCode: null, updatedAt: now };
 }

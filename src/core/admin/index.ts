@@ -9,6 +9,8 @@
  */
 import { deleteAccount } from '../accounts/delete.js';
 import { checkKeyWithinBudget } from '../credentials/key-guesses.js';
+import { listIdentifierCollisions, renameAccount } from '../accounts/rename.js';
+import type { IdentifierCollision } from '../ports.js';
 import type { ClientContext, CoreDeps } from '../deps.js';
 import { AuthError } from '../errors.js';
 import { disableUser, enableUser, revokeUserSessions, type StatusChange } from './account-status.js';
@@ -51,6 +53,10 @@ export interface AdminService {
   deleteUser(ref: string, ctx?: ClientContext): Promise<AdminUser>;
   /** Sets a password (generated when null), ends every session, voids links, queues the notice. */
   setPassword(ref: string, password: string | null, ctx?: ClientContext): Promise<{ user: AdminUser; generatedPassword: string | null; sessionsEnded: number }>;
+  /** Sets the account's username (null: none, if it has an email); USERNAME_TAKEN when another account holds it as username or email. */
+  renameUser(ref: string, username: string | null, ctx?: ClientContext): Promise<AdminUser>;
+  /** Usernames the login-identifiers migration left out because each equals another account's email. */
+  listCollisions(): Promise<IdentifierCollision[]>;
   /** Ends every session and refresh chain of the account. */
   revokeSessions(ref: string, ctx?: ClientContext): Promise<{ user: AdminUser; sessionsEnded: number }>;
   /** The newest 500 outbox messages (or only failed ones), never their data. */
@@ -85,6 +91,11 @@ export function createAdminService(deps: AdminDeps): AdminService {
       return adminView(account);
     },
     setPassword: (ref, password, ctx) => setUserPassword(deps, ref, password, ctx),
+    async renameUser(ref, username, ctx) {
+      const account = await resolveUser(deps, ref);
+      return adminView(await renameAccount(deps, account.id, username, ctx));
+    },
+    listCollisions: () => listIdentifierCollisions(deps),
     revokeSessions: (ref, ctx) => revokeUserSessions(deps, ref, ctx),
     listMail: (options) => listMail(deps, options),
     retryMail: (id) => retryMail(deps, id),

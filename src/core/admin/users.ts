@@ -2,8 +2,10 @@
  * Accounts as an operator sees them: find one by id, username or email; create one; list and
  * show them. What leaves this module never includes the password hash (only whether there is
  * one). An operator-created account is active at once and follows the same rules as any other:
- * the same normalization and uniqueness, the same password policy, no address limit.
+ * the same normalization, one namespace of login identifiers, the same password policy and
+ * ACCOUNT_DOMAINS, no address limit. The operator is told which identifier is taken.
  */
+import { checkUsernameDomain, operatorTakenAnswer } from '../accounts/identifier-rules.js';
 import { loginKey, normalizeEmail, normalizeUsername } from '../accounts/identifiers.js';
 import { newId } from '../credentials/secrets.js';
 import type { ClientContext } from '../deps.js';
@@ -112,6 +114,7 @@ export async function addUser(
   }
   const username = input.username === undefined ? null : normalizeUsername(input.username);
   const email = input.email === undefined ? null : normalizeEmail(input.email);
+  if (username !== null) checkUsernameDomain(deps, username);
   const { password, generated } = choosePassword(deps, input.password, { username: input.username ?? null, email: input.email ?? null });
   const passwordHash = await deps.hasher.hash(password);
   const now = deps.clock.now();
@@ -132,10 +135,7 @@ export async function addUser(
       await deps.audit.record(tx, { type: 'register', outcome: 'success', accountId: account.id, ctx, detail: { status: 'active', by: 'admin' } });
     });
   } catch (err) {
-    if (err instanceof UniqueViolation && err.column === 'email') {
-      throw new AuthError('EMAIL_TAKEN', 'an account with this email already exists', { field: 'email' });
-    }
-    if (err instanceof UniqueViolation) throw new AuthError('USERNAME_TAKEN', 'this username is taken', { field: 'username' });
+    if (err instanceof UniqueViolation) throw operatorTakenAnswer(err);
     throw err;
   }
   return { user: adminView(account), generatedPassword: generated ? password : null };

@@ -29,6 +29,7 @@ export const AUDIT_EVENT_TYPES = [
   'service_key_revoke',
   'signing_key_rotate',
   'signing_key_retire',
+  'account_rename',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

@@ -1,7 +1,8 @@
 /**
  * Sign-up with only an email address. A new address gets a pending account (no username, no
  * password) and a confirmation link; an address that already has an account gets a notice
- * ("someone tried to sign up with your address") instead. Both resolve identically, so the
+ * ("someone tried to sign up with your address") instead, and so does an address that is another
+ * account's username (one namespace of login identifiers). Both resolve identically, so the
  * response does not reveal which addresses have accounts (SECURITY.md item 9). A promo code,
  * when given, is redeemed in the same transaction in both cases, so a bad code is refused
  * the same way for either.
@@ -25,14 +26,18 @@ async function redeemPromo(deps: CoreDeps, tx: Tx, promo: string | null): Promis
   }
 }
 
-// A new address costs an account insert, the audit row and a mailed link; a known one the audit
-// row, its mail budget, the notice or not, and padding up to the same count (even-work.ts).
-const NEW_ADDRESS_STATEMENTS = 2 + LINK_MAIL_STATEMENTS;
+// A new address costs an account insert and its email's claim in the identifier namespace, the
+// audit row and a mailed link; a known one the audit row, its mail budget, the notice or not,
+// and padding up to the same count (even-work.ts).
+const NEW_ADDRESS_STATEMENTS = 3 + LINK_MAIL_STATEMENTS;
 
-async function notifyExisting(deps: CoreDeps, tx: Tx, existing: Account, ctx?: ClientContext): Promise<void> {
-  await deps.audit.record(tx, { type: 'register', outcome: 'failure', accountId: existing.id, ctx, detail: { reason: 'email_exists' } });
-  const allowed = existing.email !== null && (await takeMailBudget(deps, tx, foldCase(existing.email)));
-  if (allowed) await deps.outbox.enqueue(tx, { template: 'signup_attempt', to: existing.email ?? '', data: {} });
+// `existing` holds the address as its email or (one namespace of login identifiers) as its
+// username: either way the mailbox of the address typed gets the notice, never another one.
+async function notifyExisting(deps: CoreDeps, tx: Tx, existing: Account, email: NormalizedIdentifier, ctx?: ClientContext): Promise<void> {
+  const ownEmail = existing.email !== null && foldCase(existing.email) === email.key;
+  await deps.audit.record(tx, { type: 'register', outcome: 'failure', accountId: existing.id, ctx, detail: { reason: ownEmail ? 'email_exists' : 'identifier_taken' } });
+  const allowed = await takeMailBudget(deps, tx, email.key);
+  if (allowed) await deps.outbox.enqueue(tx, { template: 'signup_attempt', to: ownEmail ? (existing.email as string) : email.display, data: {} });
   await padStatements(deps, tx, NEW_ADDRESS_STATEMENTS - 1 - MAIL_BUDGET_STATEMENTS - (allowed ? 1 : 0));
 }
 
@@ -45,16 +50,17 @@ export async function signUpWithEmail(deps: CoreDeps, input: SignUpInput, ctx?: 
     await deps.uow.transaction(async (tx) => {
       await redeemPromo(deps, tx, promo);
       const existing = await deps.accounts.findByEmailKey(tx, email.key);
-      if (existing) return notifyExisting(deps, tx, existing, ctx);
+      if (existing) return notifyExisting(deps, tx, existing, email, ctx);
       await createPending(deps, tx, email, promo, ctx);
     });
   } catch (err) {
     if (!(err instanceof UniqueViolation)) throw err;
-    // A concurrent sign-up of the same address won the insert: this one is "existing" after all.
+    // The address is another account's username, or a concurrent sign-up of it won the insert:
+    // either way it is "existing" after all.
     await deps.uow.transaction(async (tx) => {
       await redeemPromo(deps, tx, promo);
-      const existing = await deps.accounts.findByEmailKey(tx, email.key);
-      if (existing) await notifyExisting(deps, tx, existing, ctx);
+      const existing = await deps.accounts.findByLoginKey(tx, email.key);
+      if (existing) await notifyExisting(deps, tx, existing, email, ctx);
     });
   }
 }

@@ -27,10 +27,12 @@ import {
   retryMailRoute,
   revokeSessionsRoute,
   setPasswordRoute,
+  setUsernameRoute,
   showUserRoute,
   type AddUserBody,
   type ListUsersQuery,
   type SetPasswordBody,
+  type SetUsernameBody,
   type UserParams,
 } from './schemas.js';
 
@@ -104,6 +106,10 @@ export async function adminApiRoutes(app: FastifyInstance, opts: AdminRoutesOpti
   app.put<{ Params: UserParams; Body: SetPasswordBody }>('/users/:id/password', { schema: setPasswordRoute }, async (req, reply) => {
     const done = await admin.setPassword(req.params.id, req.body.password ?? null, ctx(req));
     return sendResult(reply, { user: userRecord(done.user), generatedPassword: done.generatedPassword, sessionsEnded: done.sessionsEnded });
+  });
+
+  app.put<{ Params: UserParams; Body: SetUsernameBody }>('/users/:id/username', { schema: setUsernameRoute }, async (req, reply) => {
+    return sendResult(reply, { user: userRecord(await admin.renameUser(req.params.id, req.body.username, ctx(req))) });
   });
 
   app.delete<{ Params: UserParams }>('/users/:id/sessions', { schema: revokeSessionsRoute }, async (req, reply) => {

@@ -17,6 +17,11 @@ export interface SetPasswordBody {
   password?: string;
 }
 
+export interface SetUsernameBody {
+  /** The new username; null removes it (the account must have an email). */
+  username: string | null;
+}
+
 export interface ListUsersQuery {
   limit?: string;
   after?: string;
@@ -206,6 +211,27 @@ export const setPasswordRoute = adminRoute({
     400: fail('`invalid_input` or `weak_password` (field `password`).'),
     401: unauthorized,
     404: notFound,
+    '5XX': unavailable,
+  },
+});
+
+export const setUsernameRoute = adminRoute({
+  summary: 'Rename an account',
+  description:
+    'Send `{"username": "new"}`, or `{"username": null}` to remove it from an account that has an email. Usernames and emails are one namespace of login identifiers: a name that another account uses as username or email is refused. ACCOUNT_DOMAINS applies. This is also how a username listed by `latchkey user collisions` is resolved (name the account by its id).',
+  params: userParams,
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['username'],
+    properties: { username: { type: ['string', 'null'], maxLength: 1023 } },
+  },
+  response: {
+    200: ok('The username is set.', { user: userSchema }),
+    400: fail('`invalid_input` (field `username`).'),
+    401: unauthorized,
+    404: notFound,
+    409: fail("`username_taken`: another account's username or email."),
     '5XX': unavailable,
   },
 });

@@ -19,8 +19,8 @@ interface WireError {
 const TABLE: Record<string, WireError> = {
   invalid_credentials: { status: 401, error: 'unauthorized', message: 'valid credentials are required (HTTP Basic username:password)' },
   not_authenticated: { status: 401, error: 'unauthorized', message: 'valid credentials are required (HTTP Basic username:password)' },
+  // Registration answers one code for a taken username and a taken email (src/core/accounts/identifier-rules.ts).
   username_taken: { status: 409, error: 'username_taken' },
-  email_taken: { status: 409, error: 'email_taken' },
   weak_password: { status: 400, error: 'invalid_input' },
   invalid_json: { status: 400, error: 'invalid_json' },
   invalid_utf8: { status: 400, error: 'invalid_json' },

@@ -48,7 +48,7 @@ export const basicErrorBody = {
   additionalProperties: false,
   required: ['error', 'message'],
   properties: {
-    error: { type: 'string', description: 'A stable code: `unauthorized`, `invalid_input`, `invalid_json`, `username_taken`, `email_taken`, `forbidden`, `throttled`, `busy`, …' },
+    error: { type: 'string', description: 'A stable code: `unauthorized`, `invalid_input`, `invalid_json`, `username_taken`, `forbidden`, `throttled`, `busy`, …' },
     message: { type: 'string', description: 'A sentence for people; do not parse it.' },
     field: { type: 'string', description: 'The input field at fault (400 only).' },
   },
@@ -101,7 +101,7 @@ export const createAccountRoute = {
     },
     400: fail('`invalid_input` naming the `field` (also for a weak password), or `invalid_json`.'),
     403: crossSite,
-    409: fail('`username_taken` or `email_taken`.'),
+    409: fail('`username_taken`: the username or the email is already in use (one answer for both, naming neither).'),
     415: unsupported,
     429: throttled,
     '5XX': unavailable,

@@ -134,7 +134,7 @@ export const registerRoute = {
   response: {
     200: ok('The account exists.', emptyResult),
     400: fail('`invalid_input` or `weak_password`, naming the `field`; `invalid_json` for a malformed body.'),
-    409: fail('`username_taken` or `email_taken`.'),
+    409: fail('`username_taken`: the username or the email is already in use (one answer for both, naming neither).'),
     429: throttled,
     '5XX': unavailable,
   },

@@ -10,6 +10,7 @@ import * as loginThrottle from './2026-11-22T0800-login-throttle.js';
 import * as serviceKeys from './2026-11-22T0900-service-keys.js';
 import * as auditEvents from './2026-11-22T0920-audit-events.js';
 import * as refreshChain from './2026-12-05T0100-refresh-chain.js';
+import * as loginIdentifiers from './2026-12-06T0100-login-identifiers.js';
 import * as refreshRate from './2026-12-06T0200-refresh-rate.js';
 import * as throttleKeysHashed from './2026-12-06T0300-throttle-keys-hashed.js';
 
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-22T0900-service-keys': serviceKeys,
   '2026-11-22T0920-audit-events': auditEvents,
   '2026-12-05T0100-refresh-chain': refreshChain,
+  '2026-12-06T0100-login-identifiers': loginIdentifiers,
   '2026-12-06T0200-refresh-rate': refreshRate,
   '2026-12-06T0300-throttle-keys-hashed': throttleKeysHashed,
 };
