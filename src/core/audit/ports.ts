@@ -27,6 +27,7 @@ export const AUDIT_EVENT_TYPES = [
   'admin_auth',
   'service_key_add',
   'service_key_revoke',
+  'session_evicted',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
@@ -47,6 +48,8 @@ export interface AuditEvent {
   accountId?: string | null;
   /** A username or email as typed: stored only as a keyed hash, to correlate attempts. */
   identifier?: string | null;
+  /** The keyed hash of the identifier, when it was hashed already (aggregate.ts); wins over `identifier`. */
+  identifierHash?: string | null;
   /** Where the request came from: address, user agent, request id, surface. */
   ctx?: ClientContext | undefined;
   detail?: AuditDetail;
