@@ -58,5 +58,6 @@ export function corePolicy(config: Config): CorePolicy {
       mailRequestsPerHour: config.mailRequestsPerIpHour,
       tokenFailuresPerMinute: config.tokenFailuresPerIpMinute,
     },
+    maxSessionsPerAccount: config.maxSessionsPerAccount,
   };
 }

@@ -41,6 +41,8 @@ export interface CorePolicy {
   accountDomains?: readonly string[] | null;
   /** Per-client-address hourly limits on account creation and on mail requests. */
   addressLimits: AddressLimitPolicy;
+  /** Live sessions per account; a login beyond it ends the least recently used (src/core/sessions/lifecycle.ts). Unset: no cap. */
+  maxSessionsPerAccount?: number;
 }
 
 export interface CoreDeps {

@@ -10,6 +10,7 @@ import * as loginThrottle from './2026-11-22T0800-login-throttle.js';
 import * as serviceKeys from './2026-11-22T0900-service-keys.js';
 import * as auditEvents from './2026-11-22T0920-audit-events.js';
 import * as refreshChain from './2026-12-05T0100-refresh-chain.js';
+import * as liveSessionsIndex from './2026-12-06T0400-live-sessions-index.js';
 
 const migrations: Record<string, Migration> = {
   '2026-11-22T0500-core': core,
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-22T0900-service-keys': serviceKeys,
   '2026-11-22T0920-audit-events': auditEvents,
   '2026-12-05T0100-refresh-chain': refreshChain,
+  '2026-12-06T0400-live-sessions-index': liveSessionsIndex,
 };
 
 export const migrationProvider: MigrationProvider = {
