@@ -130,6 +130,19 @@ describe('audit volume from one address is bounded, and nothing is lost', () => 
     await assertBounded(['csrf_rejected'], ['csrf_rejected'], 300, 2);
   });
 
+  it('200 Basic requests of one account write one row per window with its count (they change nothing)', async () => {
+    const basic = `Basic ${Buffer.from(`control-user:${PASSWORD}`).toString('base64')}`;
+    for (let i = 0; i < 200; i++) {
+      const r = await t.app.inject({ method: 'GET', url: '/api/', headers: { authorization: basic }, remoteAddress: '198.51.100.9' });
+      assert.equal(r.statusCode, 200, r.body);
+    }
+    await t.latchkey.audit.flush();
+    const rows = await rowsFrom('198.51.100.9', ['login']);
+    assert.ok(rows.length <= 2, `${rows.length} rows`);
+    assert.ok(rows.every((r) => r.outcome === 'success'));
+    assert.equal(rows.reduce((sum, r) => sum + weight(r.detail), 0), 200);
+  });
+
   it('a chain refreshed 200 times writes one row per window with its count; every login keeps its row', async () => {
     const login = await t.app.inject({ method: 'POST', url: '/api/v1/account/login', payload: { username: 'victim', password: PASSWORD }, remoteAddress: '198.51.100.8' });
     // The name was locked by the failed logins above: wait it out on the fake clock.
@@ -210,9 +223,9 @@ describe('the aggregator: windows, keys and its memory bound', () => {
     assert.ok(written.length <= 52);
   });
 
-  it('passes every success through, and a refresh reuse (it ends a family)', async () => {
+  it('passes every success that changes state through, and a refresh reuse (it ends a family)', async () => {
     const { written, log } = harness();
-    for (let i = 0; i < 5; i++) await log.note({ type: 'login', outcome: 'success', accountId: 'a', ctx: { ip: '192.0.2.1', userAgent: null } });
+    for (let i = 0; i < 5; i++) await log.note({ type: 'login', outcome: 'success', accountId: 'a', ctx: { ip: '192.0.2.1', userAgent: null }, detail: { sessionId: `s${i}` } });
     for (let i = 0; i < 3; i++) await log.note({ type: 'refresh_reuse', outcome: 'rejected', accountId: 'a', ctx: { ip: '192.0.2.1', userAgent: null } });
     assert.equal(written.length, 8);
   });

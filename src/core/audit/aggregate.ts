@@ -7,7 +7,9 @@
  * CSRF refusals, rate limits, resets for unknown users, junk refresh and link tokens), except
  * `refresh_reuse`, which ends a refresh family (a state change: it keeps its row); and the
  * successful rotations of one refresh chain (`refresh` success), the one documented exception to
- * "every success that changes state is a row". Every other success is passed through unchanged.
+ * "every success that changes state is a row"; and a password check that opened no session (an
+ * HTTP Basic request: it changes nothing), keyed by (account, address). Every other success is
+ * passed through unchanged.
  *
  * Keys: a refusal is keyed by (type, outcome, client address) and by (type, outcome, keyed hash
  * of the identifier typed); a rotation by (refresh chain). The first event of a key is written
@@ -60,7 +62,7 @@ export interface BoundedAuditLog extends AuditLog {
 
 export const DEFAULT_AGGREGATE_MAX_KEYS = 10_000;
 
-type KeyedBy = 'address' | 'identifier' | 'chain' | 'none' | 'overflow';
+type KeyedBy = 'address' | 'identifier' | 'chain' | 'account' | 'none' | 'overflow';
 
 interface Entry {
   keyedBy: KeyedBy;
@@ -89,7 +91,13 @@ function same<T>(kept: T | null | undefined, value: T | null): T | null {
 /** True for the events this layer folds. */
 export function isFolded(event: AuditEvent): boolean {
   if (event.type === 'refresh' && event.outcome === 'success') return true;
+  if (isSessionlessLogin(event)) return true;
   return event.outcome !== 'success' && event.type !== 'refresh_reuse';
+}
+
+/** A password check that opened no session (HTTP Basic: every request is one): it changes nothing. */
+function isSessionlessLogin(event: AuditEvent): boolean {
+  return event.type === 'login' && event.outcome === 'success' && event.detail?.sessionId === undefined && Boolean(event.accountId);
 }
 
 /** Wraps `inner` (the stored log) with the volume bound described above. */
@@ -199,6 +207,8 @@ export function boundAuditLog(inner: AuditLog, options: AggregateOptions): Bound
     if (event.type === 'refresh' && event.outcome === 'success') {
       const chain = event.detail?.sessionId ?? event.accountId ?? null;
       keys.push([`${kind}|c|${String(chain)}`, 'chain']);
+    } else if (isSessionlessLogin(event)) {
+      keys.push([`${kind}|b|${String(event.accountId)}|${addressKey(event.ctx?.ip ?? null)}`, 'account']);
     } else {
       if (event.ctx) keys.push([`${kind}|a|${addressKey(event.ctx.ip)}`, 'address']);
       if (hash !== null) keys.push([`${kind}|i|${hash}`, 'identifier']);
