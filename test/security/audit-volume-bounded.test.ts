@@ -168,6 +168,27 @@ describe('audit volume from one address is bounded, and nothing is lost', () => 
   });
 });
 
+describe('pending counts are written on a clean stop', () => {
+  it('closing the node writes the counted row and its log line', async () => {
+    const t = await createTestInstance({ hasher: 'fast', env: { ADMIN_API_KEY: ADMIN_KEY } });
+    let closed = false;
+    try {
+      for (let i = 0; i < 5; i++) {
+        const res = await t.app.inject({ method: 'GET', url: '/api/v1/admin/users', headers: { authorization: 'Bearer wrong-key' }, remoteAddress: '192.0.2.70' });
+        assert.equal(res.statusCode === 401 || res.statusCode === 429, true);
+      }
+      const lines = () => t.logs.map((l) => JSON.parse(l) as Record<string, any>).filter((l) => l.type === 'audit' && l.ip === '192.0.2.70');
+      assert.equal(lines().length, 1, 'only the first event so far');
+      await t.close();
+      closed = true;
+      assert.equal(lines().length, 2, 'the counted line was written on close');
+      assert.equal(lines().reduce((sum, l) => sum + (typeof l.detail?.count === 'number' ? l.detail.count : 1), 0), 5);
+    } finally {
+      if (!closed) await t.close();
+    }
+  });
+});
+
 describe('the aggregator: windows, keys and its memory bound', () => {
   function harness(maxKeys = 10_000) {
     const clock = createFakeClock(1_000_000);
@@ -211,6 +232,15 @@ describe('the aggregator: windows, keys and its memory bound', () => {
     assert.equal(byName!.detail?.keyedBy, 'identifier');
     assert.equal(typeof byName!.identifierHash, 'string');
     assert.equal(byName!.ctx?.ip, null, 'many addresses: no single address');
+  });
+
+  it('counts an IPv6 client by its /64, like the other per-address limits', async () => {
+    const { written, log } = harness();
+    for (let i = 1; i <= 50; i++) await log.note(refusal(`2001:db8:0:1::${i.toString(16)}`));
+    assert.equal(written.length, 1);
+    await log.flush();
+    assert.equal(written.length, 2);
+    assert.equal(written[1]!.detail?.count, 49);
   });
 
   it('holds at most maxKeys keys; beyond, events fold into one overflow key per kind', async () => {
