@@ -5,9 +5,10 @@
 import type { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
-import { newSecret } from '../core/credentials/secrets.js';
+import { boundAuditLog, type BoundedAuditLog } from '../core/audit/aggregate.js';
+import { newId, newSecret } from '../core/credentials/secrets.js';
 import { createAdminService, type AdminService } from '../core/admin/index.js';
-import type { AuditLog, Clock, PasswordHasher } from '../core/ports.js';
+import type { Clock, PasswordHasher } from '../core/ports.js';
 import { createAccountsService, type AccountsService } from '../core/service.js';
 import { createServiceAccess, type ServiceAccess } from '../core/services/index.js';
 import { createArgon2Pool } from '../crypto/argon2-pool.js';
@@ -57,8 +58,8 @@ export interface Latchkey {
   mail: OutboxSender;
   /** The periodic cleanup of expired sessions, links and sent mail. */
   maintenance: Maintenance;
-  /** The security event log (audit_events and `"type":"audit"` log lines). */
-  audit: AuditLog;
+  /** The security event log (audit_events and `"type":"audit"` log lines), refusals folded into counts. */
+  audit: BoundedAuditLog;
   /** Prometheus metrics; null when neither METRICS_TOKEN nor METRICS_PORT is set. */
   metrics: Metrics | null;
   /** The METRICS_PORT server (serving only /metrics), not yet listening; null without METRICS_PORT. */
@@ -95,11 +96,22 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
       config.hashQueueLimit,
     );
     // The audit log writes through the app's logger, which exists once the app is built below.
-    const audit = createAuditLog(database.db, {
-      clock,
-      serverKey,
-      log: { info: (obj, msg) => app.log.info(obj, msg), warn: (obj, msg) => app.log.warn(obj, msg) },
-    });
+    // Refusals and a chain's rotations are folded into one counted row per key and window
+    // (src/core/audit/aggregate.ts); `close()` writes the pending counts.
+    const audit = boundAuditLog(
+      createAuditLog(database.db, {
+        clock,
+        serverKey,
+        log: { info: (obj, msg) => app.log.info(obj, msg), warn: (obj, msg) => app.log.warn(obj, msg) },
+      }),
+      {
+        clock,
+        serverKey,
+        windowMs: config.auditAggregateWindow * 1000,
+        sweepIntervalMs: Math.min(5000, config.auditAggregateWindow * 250),
+        pad: (tx) => stores.tokens.voidForAccount(tx, newId(), 'reset', clock.now()),
+      },
+    );
     const coreDeps = { ...stores, hasher, signer, clock, policy: corePolicy(config), serverKey, audit };
     const service = createAccountsService(coreDeps);
     const services = createServiceAccess({ ...coreDeps, serviceKeys: createServiceKeyStore() });
@@ -165,6 +177,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
         mailer.close();
         await metricsListener?.close();
         await app.close();
+        await audit.close();
         await hasher.close();
         await database.close();
         await redisThrottle?.close();

@@ -59,5 +59,6 @@ export function corePolicy(config: Config): CorePolicy {
       tokenFailuresPerMinute: config.tokenFailuresPerIpMinute,
     },
     refreshRotationsPerMinute: config.refreshRotationsPerMinute,
+    maxSessionsPerAccount: config.maxSessionsPerAccount,
   };
 }

@@ -45,6 +45,12 @@ export interface Config {
   cleanupIntervalMs: number;
   /** AUDIT_RETENTION_DAYS: audit events older than this many days are deleted by the cleanup. */
   auditRetentionDays: number;
+  /** AUDIT_AGGREGATE_WINDOW: seconds over which repeated refusals of one key are folded into one counted row. */
+  auditAggregateWindow: number;
+  /** MAX_SESSIONS_PER_ACCOUNT: live sessions per account; a login beyond it ends the least recently used. */
+  maxSessionsPerAccount: number;
+  /** MAX_INFLIGHT_PER_ADDRESS: requests in flight per client address before a fast 429; 0: no limit. */
+  maxInflightPerAddress: number;
   hashQueueLimit: number;
   passwordMinLength: number;
   confirmTokenTtl: number;
@@ -133,6 +139,9 @@ export function loadConfig(env: Env = process.env): Config {
     loginIpFailuresPerMinute: readInt(env, 'LOGIN_IP_FAILURES_PER_MINUTE', 20, 1, 100000),
     cleanupIntervalMs: readDuration(env, 'CLEANUP_INTERVAL', 600, 10, 86400) * 1000,
     auditRetentionDays: readInt(env, 'AUDIT_RETENTION_DAYS', 90, 1, 36500),
+    auditAggregateWindow: readDuration(env, 'AUDIT_AGGREGATE_WINDOW', 60, 1, 3600),
+    maxSessionsPerAccount: readInt(env, 'MAX_SESSIONS_PER_ACCOUNT', 100, 1, 100_000),
+    maxInflightPerAddress: readInt(env, 'MAX_INFLIGHT_PER_ADDRESS', 64, 0, 100_000),
     hashQueueLimit: readInt(env, 'HASH_QUEUE_LIMIT', 64 * cores, 0, 100000),
     passwordMinLength: readInt(env, 'PASSWORD_MIN_LENGTH', 8, 8, 1023),
     confirmTokenTtl: readDuration(env, 'CONFIRM_TOKEN_TTL', 86400, 1, 86400),

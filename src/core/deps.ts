@@ -43,6 +43,8 @@ export interface CorePolicy {
   addressLimits: AddressLimitPolicy;
   /** Rotations a refresh chain may make per minute (grace re-issues not counted); default 10. */
   refreshRotationsPerMinute?: number;
+  /** Live sessions per account; a login beyond it ends the least recently used (src/core/sessions/lifecycle.ts). Unset: no cap. */
+  maxSessionsPerAccount?: number;
 }
 
 export interface CoreDeps {

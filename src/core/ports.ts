@@ -174,6 +174,12 @@ export interface SessionStore {
   listLiveSessions(tx: Tx, accountId: string, now: number, options?: { familyId?: string; limit?: number }): Promise<LiveSession[]>;
   /** Revokes every session of an account outside the family `keepFamilyId` (the kept family's rotated rows stay as reuse evidence). */
   revokeOtherFamilies(tx: Tx, accountId: string, keepFamilyId: string, now: number): Promise<void>;
+  /**
+   * Ends (revokes the families of) the account's live logins beyond the `keep` most recently
+   * used ones, at most 1,000 per call, and returns them; the account row is locked for update
+   * first on PostgreSQL, so concurrent logins of one account take turns.
+   */
+  endLeastRecentlyUsed(tx: Tx, accountId: string, keep: number, now: number): Promise<LiveSession[]>;
 }
 
 /**

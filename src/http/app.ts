@@ -13,6 +13,7 @@ import { adminApiRoutes } from './admin/index.js';
 import { useAuditHooks } from './audit.js';
 import { cookieApiRoutes } from './cookie-api/index.js';
 import { useCors } from './cors.js';
+import { useInflightLimit } from './inflight-limit.js';
 import { hostedPages } from './pages/index.js';
 import { basicAccountRoutes } from './basic/index.js';
 import { registerJsonParser } from './json-body.js';
@@ -107,6 +108,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.metrics) observeRequests(app, deps.metrics);
   useTransportSecurity(app, deps.config.publicUrl);
   useCors(app, deps.config.corsOrigins);
+  useInflightLimit(app, deps.config.maxInflightPerAddress, deps.metrics);
 
   if (deps.audit) useAuditHooks(app, deps.audit, new URL(deps.config.publicUrl).origin);
 

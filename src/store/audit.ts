@@ -64,7 +64,8 @@ export function auditRow(event: AuditEvent, id: string, at: number, serverKey: s
     type: event.type,
     outcome: event.outcome,
     account_id: cut(event.accountId, MAX_SHORT),
-    identifier_hash: event.identifier === undefined || event.identifier === null ? null : auditIdentifierHash(serverKey, event.identifier),
+    identifier_hash:
+      event.identifierHash ?? (event.identifier === undefined || event.identifier === null ? null : auditIdentifierHash(serverKey, event.identifier)),
     surface: cut(ctx?.surface, 20),
     ip: cut(ctx?.ip, MAX_SHORT),
     user_agent: cut(ctx?.userAgent, MAX_USER_AGENT),

@@ -13,6 +13,7 @@ export interface AccountsTable {
   updated_at: number;
 }
 
+/** Indexes: account_id, family_id, and the live sessions by (account_id, last_seen_at) where revoked_at is null. */
 export interface SessionsTable {
   id: string;
   secret_hash: string;

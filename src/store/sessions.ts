@@ -1,6 +1,6 @@
 /** SessionStore on Kysely. Row locks (FOR UPDATE) are taken on PostgreSQL; SQLite serializes writers. */
 import type { Kysely } from 'kysely';
-import type { Session, SessionStore } from '../core/ports.js';
+import type { LiveSession, Session, SessionStore } from '../core/ports.js';
 import { toAccount } from './accounts.js';
 import type { OpenedDatabase } from './connect.js';
 import { prepared, preparedRead, q } from './handle.js';
@@ -251,31 +251,11 @@ export function createSessionStore(opened: OpenedDatabase): SessionStore {
     },
 
     async listLiveSessions(tx, accountId, now, options = {}) {
-      // The family's first row (id = family_id) outlives its rotation until the family's
-      // absolute expiry (see cleanup.ts), so it gives the login time; the head gives the rest.
-      const rows = await q(tx)
-        .selectFrom('sessions as s')
-        .leftJoin('sessions as f', 'f.id', 's.family_id')
-        .select(['s.id', 's.family_id', 's.kind', 's.created_at', 's.last_seen_at', 's.ip', 's.user_agent', 'f.created_at as family_created_at'])
-        .where('s.account_id', '=', accountId)
-        .where('s.revoked_at', 'is', null)
-        .where('s.rotated_at', 'is', null)
-        .where('s.idle_expires_at', '>', now)
-        .where('s.absolute_expires_at', '>', now)
+      const rows = await liveHeads(tx, accountId, now)
         .$if(options.familyId !== undefined, (qb) => qb.where('s.family_id', '=', options.familyId as string))
-        .orderBy('s.last_seen_at', 'desc')
-        .orderBy('s.id')
         .$if(options.limit !== undefined, (qb) => qb.limit(options.limit as number))
         .execute();
-      return rows.map((row) => ({
-        familyId: row.family_id,
-        sessionId: row.id,
-        kind: row.kind,
-        createdAt: Math.min(row.family_created_at ?? row.created_at, row.created_at),
-        lastSeenAt: row.last_seen_at,
-        ip: row.ip,
-        userAgent: row.user_agent,
-      }));
+      return rows.map(toLive);
     },
 
     async revokeOtherFamilies(tx, accountId, keepFamilyId, now) {
@@ -287,6 +267,62 @@ export function createSessionStore(opened: OpenedDatabase): SessionStore {
         .where('revoked_at', 'is', null)
         .execute();
     },
+
+    async endLeastRecentlyUsed(tx, accountId, keep, now) {
+      // Logins of one account take turns on PostgreSQL (SQLite serializes every writer anyway).
+      if (lock) await q(tx).selectFrom('accounts').select('id').where('id', '=', accountId).forUpdate().execute();
+      const rows = (await liveHeads(tx, accountId, now).limit(MAX_ENDED_PER_LOGIN).offset(keep).execute()).map(toLive);
+      const families = [...new Set(rows.map((r) => r.familyId))];
+      if (families.length > 0) {
+        await q(tx).updateTable('sessions').set({ revoked_at: now }).where('family_id', 'in', families).where('revoked_at', 'is', null).execute();
+      }
+      return rows;
+    },
+  };
+}
+
+/** Sessions one login ends at most (a lowered MAX_SESSIONS_PER_ACCOUNT takes effect over several logins). */
+const MAX_ENDED_PER_LOGIN = 1000;
+
+/**
+ * An account's live logins (heads of refresh families, cookie sessions), most recently used
+ * first. `revoked_at is null` matches the partial index sessions_live_by_account (migration
+ * 2026-12-06T0400), so the cost follows the live sessions, not every session the account had.
+ * The family's first row (id = family_id) outlives its rotation until the family's absolute
+ * expiry (see cleanup.ts), so it gives the login time; the head gives the rest.
+ */
+function liveHeads(tx: Parameters<typeof q>[0], accountId: string, now: number) {
+  return q(tx)
+    .selectFrom('sessions as s')
+    .leftJoin('sessions as f', 'f.id', 's.family_id')
+    .select(['s.id', 's.family_id', 's.kind', 's.created_at', 's.last_seen_at', 's.ip', 's.user_agent', 'f.created_at as family_created_at'])
+    .where('s.account_id', '=', accountId)
+    .where('s.revoked_at', 'is', null)
+    .where('s.rotated_at', 'is', null)
+    .where('s.idle_expires_at', '>', now)
+    .where('s.absolute_expires_at', '>', now)
+    .orderBy('s.last_seen_at', 'desc')
+    .orderBy('s.id');
+}
+
+function toLive(row: {
+  id: string;
+  family_id: string;
+  kind: SessionRow['kind'];
+  created_at: number;
+  last_seen_at: number;
+  ip: string | null;
+  user_agent: string | null;
+  family_created_at: number | null;
+}): LiveSession {
+  return {
+    familyId: row.family_id,
+    sessionId: row.id,
+    kind: row.kind,
+    createdAt: Math.min(row.family_created_at ?? row.created_at, row.created_at),
+    lastSeenAt: row.last_seen_at,
+    ip: row.ip,
+    userAgent: row.user_agent,
   };
 }
 

@@ -151,8 +151,10 @@ describe('SEC-65 audit events', () => {
   });
 
   it('SEC-65 the request id is the one the client sent in X-Request-Id, when it sent a usable one', async () => {
+    // A name not tried before: further failures of one name within a window are folded into one
+    // counted row (docs/security.md, "Audit volume under abuse").
     const sent = await send('POST', '/api/v1/account/login', {
-      json: { username: 'audit-jwt', password: 'wrong again' },
+      json: { username: 'audit-request-id', password: 'wrong again' },
       headers: { 'x-request-id': 'client-chosen-id-65' },
     });
     assert.equal(sent.requestId, 'client-chosen-id-65');
@@ -305,12 +307,23 @@ describe('SEC-65 audit events', () => {
     for (const early of attempts.slice(0, 5)) {
       assert.equal((await db().selectFrom('audit_events').select('id').where('request_id', '=', early.requestId).where('type', '=', 'lockout').execute()).length, 0);
     }
-    await expectEvent(attempts[5]!, 'login', 'failure', { accountId: id, surface: 'jwt' });
+    // The first failure of the name is a row at once; the next five fold into one counted row,
+    // written when the window ends (docs/security.md, "Audit volume under abuse").
+    await expectEvent(attempts[0]!, 'login', 'failure', { accountId: id, surface: 'jwt' });
     await expectEvent(attempts[5]!, 'lockout', 'failure', { accountId: id, surface: 'jwt', detail: { scope: 'identifier', seconds: 1 } });
 
     const refused = await send('POST', '/api/v1/account/login', { json: { username: 'audit-lock', password: 'cobalt thistle engine' } });
     assert.equal(refused.status, 429);
     await expectEvent(refused, 'rate_limited', 'rejected', { surface: 'jwt', only: true, detail: { limit: 'login' } });
+
+    await t.latchkey.audit.flush();
+    const failures = await db().selectFrom('audit_events').select(['detail', 'request_id']).where('type', '=', 'login').where('outcome', '=', 'failure').where('account_id', '=', id).execute();
+    const details = failures.map((r) => JSON.parse(r.detail ?? '{}') as Record<string, unknown>);
+    assert.equal(failures.length, 2, 'the first failure, and one counted row for the rest');
+    assert.deepEqual(details.map((d) => d.count ?? 1).sort(), [1, 5]);
+    const folded = failures[details.findIndex((d) => d.count === 5)]!;
+    assert.equal(folded.request_id, attempts[5]!.requestId, 'the counted row names the last request');
+    assert.equal(details.find((d) => d.count === 5)!.keyedBy, 'identifier');
   });
 
   it('SEC-65 a per-address limit refusal (429) is recorded once, from the HTTP layer', async () => {
@@ -382,7 +395,7 @@ describe('SEC-65 audit events', () => {
   it('SEC-65 a failed login is still answered 401 when the audit row cannot be written; the log line is written anyway', async () => {
     await db().schema.alterTable('audit_events').renameTo('audit_events_away').execute();
     try {
-      const sent = await send('POST', '/api/v1/account/login', { json: { username: 'audit-jwt', password: 'wrong once more' } });
+      const sent = await send('POST', '/api/v1/account/login', { json: { username: 'audit-write-fails', password: 'wrong once more' } });
       assert.equal(sent.status, 401);
       const lines = t.logs.map((l) => JSON.parse(l) as Record<string, any>);
       assert.equal(lines.filter((l) => l.type === 'audit' && l.requestId === sent.requestId && l.event === 'login').length, 1);

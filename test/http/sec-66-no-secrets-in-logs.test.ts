@@ -238,10 +238,12 @@ describe('SEC-66 CR/LF in input cannot forge a log line', () => {
 
   it('SEC-66 a username holding a newline and a JSON object gives exactly one audit line per attempt, and every line is one JSON record', async () => {
     const forged = 'x\n{"level":30,"type":"audit","event":"login","outcome":"success","accountId":"forged"}\r\n';
+    // Each attempt from its own address with its own name: repeated refusals of one address or
+    // name are folded into one counted line per window (docs/security.md, "Audit volume under abuse").
     const attempts = [
-      await t.app.inject({ method: 'POST', url: '/api/v1/account/login', payload: { username: forged, password: 'whatever password' } }),
-      await t.app.inject({ method: 'POST', url: '/accounts/action/?do=login', payload: { username: forged, password: 'whatever password' } }),
-      await t.app.inject({ method: 'POST', url: '/api/account/pw/reset', payload: { username: forged } }),
+      await t.app.inject({ method: 'POST', url: '/api/v1/account/login', payload: { username: `a${forged}`, password: 'whatever password' }, remoteAddress: '192.0.2.61' }),
+      await t.app.inject({ method: 'POST', url: '/accounts/action/?do=login', payload: { username: `b${forged}`, password: 'whatever password' }, remoteAddress: '192.0.2.62' }),
+      await t.app.inject({ method: 'POST', url: '/api/account/pw/reset', payload: { username: `c${forged}` }, remoteAddress: '192.0.2.63' }),
     ];
     assert.deepEqual(attempts.map((r) => r.statusCode), [401, 401, 200]);
     const records = t.logs.map((line) => {

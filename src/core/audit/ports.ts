@@ -30,6 +30,7 @@ export const AUDIT_EVENT_TYPES = [
   'signing_key_rotate',
   'signing_key_retire',
   'account_rename',
+  'session_evicted',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
@@ -50,6 +51,8 @@ export interface AuditEvent {
   accountId?: string | null;
   /** A username or email as typed: stored only as a keyed hash, to correlate attempts. */
   identifier?: string | null;
+  /** The keyed hash of the identifier, when it was hashed already (aggregate.ts); wins over `identifier`. */
+  identifierHash?: string | null;
   /** Where the request came from: address, user agent, request id, surface. */
   ctx?: ClientContext | undefined;
   detail?: AuditDetail;

@@ -72,7 +72,12 @@ export function buildSession(
   return { session, secret };
 }
 
-/** Creates and stores a new session for `account`. */
+/**
+ * Creates and stores a new session for `account`. Beyond `maxSessionsPerAccount` live logins,
+ * the least recently used ones end first, in the same transaction, with a `session_evicted`
+ * audit event (docs/security.md, "Sessions per account"): one account cannot pile up sessions,
+ * and the owner's recent devices stay logged in.
+ */
 export async function startSession(
   deps: CoreDeps,
   tx: Tx,
@@ -82,6 +87,20 @@ export async function startSession(
   secret?: (id: string) => string,
 ): Promise<StartedSession> {
   const started = buildSession(deps, account, kind, ctx, secret ? { secret } : {});
+  const cap = deps.policy.maxSessionsPerAccount;
+  if (cap !== undefined) {
+    const ended = await deps.sessions.endLeastRecentlyUsed(tx, account.id, cap - 1, started.session.createdAt);
+    if (ended.length > 0) {
+      const oldest = ended[ended.length - 1] as (typeof ended)[number];
+      await deps.audit.record(tx, {
+        type: 'session_evicted',
+        outcome: 'success',
+        accountId: account.id,
+        ctx,
+        detail: { sessionsEnded: ended.length, familyId: oldest.familyId, lastSeenAt: new Date(oldest.lastSeenAt).toISOString(), cap, newSessionId: started.session.id },
+      });
+    }
+  }
   await deps.sessions.insert(tx, started.session);
   return started;
 }

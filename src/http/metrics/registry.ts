@@ -9,6 +9,7 @@
  * cannot be read within SCRAPE_TIMEOUT_MS is left out and `latchkey_scrape_errors_total` counts it.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { eventLoopLag, startEventLoopSampler } from './event-loop.js';
 import { LOGIN_OUTCOMES, LOGIN_SURFACES, type LoginOutcome, type LoginSurface } from './logins.js';
 
 /** What the scrape-time gauges read. */
@@ -26,6 +27,8 @@ export interface Metrics {
   recordResponse(method: string, route: string, status: number, seconds: number): void;
   /** Records one login attempt. */
   recordLogin(surface: LoginSurface, outcome: LoginOutcome): void;
+  /** Records one request refused because its address had MAX_INFLIGHT_PER_ADDRESS requests in flight. */
+  recordInflightRejection(): void;
   /** Every metric in the Prometheus text format. */
   render(): Promise<string>;
   /** The Content-Type of render()'s output. */
@@ -95,6 +98,25 @@ export function createMetrics(sources: MetricsSources): Metrics {
   });
   for (const surface of LOGIN_SURFACES) for (const outcome of LOGIN_OUTCOMES) logins.inc({ surface, outcome }, 0);
 
+  const inflightRejections = new Counter({
+    name: 'latchkey_inflight_rejected_total',
+    help: 'Requests answered 429 because their client address already had MAX_INFLIGHT_PER_ADDRESS requests in flight.',
+    registers,
+  });
+  startEventLoopSampler();
+  new Gauge({
+    name: 'latchkey_event_loop_lag_seconds',
+    help: 'How late the event loop ran a 10 ms timer over the last 10 s (stat: p50, p99, max). Alarm: p99 above 0.1 for 5 minutes.',
+    labelNames: ['stat'],
+    registers,
+    collect() {
+      const lag = eventLoopLag();
+      this.set({ stat: 'p50' }, lag.p50);
+      this.set({ stat: 'p99' }, lag.p99);
+      this.set({ stat: 'max' }, lag.max);
+    },
+  });
+
   const scrapeErrors = new Counter({
     name: 'latchkey_scrape_errors_total',
     help: 'Scrape-time gauges left out of a scrape because their source failed or was too slow.',
@@ -152,6 +174,9 @@ export function createMetrics(sources: MetricsSources): Metrics {
     },
     recordLogin(surface, outcome) {
       logins.inc({ surface, outcome });
+    },
+    recordInflightRejection() {
+      inflightRejections.inc();
     },
     async render() {
       await Promise.all(refreshers.map((refresh) => refresh()));

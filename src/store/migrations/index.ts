@@ -13,6 +13,7 @@ import * as refreshChain from './2026-12-05T0100-refresh-chain.js';
 import * as loginIdentifiers from './2026-12-06T0100-login-identifiers.js';
 import * as refreshRate from './2026-12-06T0200-refresh-rate.js';
 import * as throttleKeysHashed from './2026-12-06T0300-throttle-keys-hashed.js';
+import * as liveSessionsIndex from './2026-12-06T0400-live-sessions-index.js';
 
 const migrations: Record<string, Migration> = {
   '2026-11-22T0500-core': core,
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-06T0100-login-identifiers': loginIdentifiers,
   '2026-12-06T0200-refresh-rate': refreshRate,
   '2026-12-06T0300-throttle-keys-hashed': throttleKeysHashed,
+  '2026-12-06T0400-live-sessions-index': liveSessionsIndex,
 };
 
 export const migrationProvider: MigrationProvider = {
