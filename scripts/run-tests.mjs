@@ -3,7 +3,7 @@
 // `npm test -- path/to/file.test.ts` runs only the files given.
 // With TEST_DATABASE_URL set, the whole suite runs against that PostgreSQL server.
 //
-// Timeouts: every test and hook gets TEST_TIMEOUT_MS (default 120 s) unless it or its describe
+// Timeouts: every test and hook gets TEST_TIMEOUT_MS (default 180 s) unless it or its describe
 // block sets its own (scripts/test-timeouts.mjs), and every file TEST_FILE_TIMEOUT_MS (default
 // 15 min) as a backstop, so a hang fails with the test's name instead of stopping the run.
 // The reporter (scripts/test-reporter.mjs) prints Node's spec output, then every skipped test and

@@ -1,5 +1,5 @@
 // Preloaded into every test file by scripts/run-tests.mjs (`--expose-internals --import`): gives
-// each test and each hook a default timeout (TEST_TIMEOUT_MS, 120 s), so a hung test fails with
+// each test and each hook a default timeout (TEST_TIMEOUT_MS, 180 s), so a hung test fails with
 // its own name instead of hanging the run. On Node 20, `--test-timeout` bounds a whole file, not
 // each test, so the runner uses it only as a backstop per file, and node:test has no public
 // default for one test. A test or hook that sets its own `timeout` keeps it; tests and hooks
@@ -8,7 +8,7 @@
 // default is set where node:test creates a subtest. docs/decisions.md ("The test runner").
 import { createRequire } from 'node:module';
 
-const DEFAULT = Number(process.env.TEST_TIMEOUT_MS || 120_000);
+const DEFAULT = Number(process.env.TEST_TIMEOUT_MS || 180_000);
 const require = createRequire(import.meta.url);
 
 let Test;

@@ -85,7 +85,10 @@ export async function startCluster(count: number, env: Record<string, string> = 
   };
 }
 
-/** A JSON request to a node. */
+/** A request that has no answer after this long fails (a hung node must not hang a test). */
+export const SEND_TIMEOUT_MS = 30_000;
+
+/** A JSON request to a node; rejects on a lost connection or after SEND_TIMEOUT_MS. */
 export async function send(
   node: Node,
   method: string,
@@ -96,6 +99,7 @@ export async function send(
     method,
     headers: { ...(options.json !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers },
     ...(options.json !== undefined ? { body: JSON.stringify(options.json) } : {}),
+    signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
   });
   const text = await res.text();
   let body: unknown;
