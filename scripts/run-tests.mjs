@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with Node's test runner (TypeScript through tsx).
-// `npm test -- path/to/file.test.ts` runs only the files given.
+// `npm test -- path/to/file.test.ts` runs only the files given; `--list` prints the files and stops.
 // With TEST_DATABASE_URL set, the whole suite runs against that PostgreSQL server.
 //
 // Timeouts: every test and hook gets TEST_TIMEOUT_MS (default 180 s) unless it or its describe
@@ -26,11 +26,14 @@ const COVERAGE = 'test/security/checklist-coverage.test.ts';
  */
 const STORAGE_INDEPENDENT = [
   { pattern: /^test\/unit\/(cli|config|password-policy|redis-config|secrets)\.test\.ts$/, reason: 'unit test without a database' },
+  { pattern: /^test\/unit\/(audit-id|migrate-retry)\.test\.ts$/, reason: 'pure functions of src/store, no database', usesDatabase: true },
+  { pattern: /^test\/http\/unexpected-errors\.test\.ts$/, reason: 'a stub service that simulates database errors, no database', usesDatabase: true },
+  { pattern: /^test\/security\/sec-61-transport-limits\.test\.ts$/, reason: 'always runs on a SQLite file (HTTP transport limits)', usesDatabase: true },
   { pattern: /^test\/basic\/parsing\.test\.ts$/, reason: 'parsing only, no database' },
   { pattern: /^test\/cookie\/cookie-config\.test\.ts$/, reason: 'configuration only, no database' },
   { pattern: /^test\/mail\/(config|templates)\.test\.ts$/, reason: 'mail configuration and templates, no database' },
   { pattern: /^test\/pages\/html\.test\.ts$/, reason: 'HTML rendering, no database' },
-  // These two start an instance (with a database) but test what the database does not change.
+  // `usesDatabase`: the file mentions or opens a database, but what it tests does not change with it.
   { pattern: /^test\/http\/openapi\.test\.ts$/, reason: 'the OpenAPI document and the /docs page do not depend on the database', usesDatabase: true },
   { pattern: /^test\/browser\//, reason: 'the browser journey tests page behaviour, the same on every database', usesDatabase: true },
 ];
@@ -54,7 +57,9 @@ const slowness = (file) => {
   const i = SLOW.findIndex((re) => re.test(file));
   return i === -1 ? SLOW.length : i;
 };
-const explicit = process.argv.slice(2).map((f) => normalize(f));
+// `--list`: print the files this run would test, in order, and stop.
+const listOnly = process.argv.includes('--list');
+const explicit = process.argv.slice(2).filter((a) => a !== '--list').map((f) => normalize(f));
 const everything = findTests('test').sort((a, b) => slowness(a) - slowness(b) || a.localeCompare(b));
 let files = explicit.length ? explicit : everything;
 const postgres = Boolean(process.env.TEST_DATABASE_URL);
@@ -80,6 +85,11 @@ if (process.env.TEST_STORAGE_ONLY === '1') {
     console.log(`runner: TEST_STORAGE_ONLY=1: leaving out ${omitted.length} file(s) that do not depend on the database (run in the SQLite pass):`);
     console.log(omitted.join('\n'));
   }
+}
+
+if (listOnly) {
+  console.log(files.join('\n'));
+  process.exit(0);
 }
 
 const pass = postgres ? 'postgresql' : 'sqlite';
