@@ -13,12 +13,13 @@ const require = createRequire(import.meta.url);
 
 let Test;
 let Suite;
+let kTestTimeoutFailure;
 try {
-  ({ Test, Suite } = require('internal/test_runner/test'));
+  ({ Test, Suite, kTestTimeoutFailure } = require('internal/test_runner/test'));
 } catch {
   Test = undefined;
 }
-if (typeof Test?.prototype?.createSubtest !== 'function' || typeof Test.prototype.createHook !== 'function' || typeof Suite !== 'function') {
+if (typeof Test?.prototype?.createSubtest !== 'function' || typeof Test.prototype.createHook !== 'function' || typeof Suite !== 'function' || kTestTimeoutFailure === undefined) {
   throw new Error(
     `scripts/test-timeouts.mjs: node:test internals not found on Node ${process.version} (run with --expose-internals); ` +
       'cannot give each test its timeout',
@@ -47,4 +48,26 @@ const createHook = Test.prototype.createHook;
 Test.prototype.createHook = function (name, fn, options) {
   if (unbounded(this) && options?.timeout == null) options = { ...(options ?? {}), timeout: DEFAULT };
   return createHook.call(this, name, fn, options);
+};
+
+// A test that timed out usually leaves its work running (a polling loop, an open socket), which
+// keeps this process alive after the last test, until the runner's per-file backstop. Once every
+// test of the file has finished and one of them timed out, the file ends here: the results are
+// already reported, and the runner counts the file as failed.
+let root = null;
+const timedOut = (test) => test.error?.failureType === kTestTimeoutFailure || test.subtests.some(timedOut);
+const watch = setInterval(() => {
+  if (root === null || root.subtests.length === 0 || !root.subtests.every((t) => t.finished)) return;
+  if (!root.subtests.some(timedOut)) return;
+  clearInterval(watch);
+  setTimeout(() => {
+    process.stderr.write('scripts/test-timeouts.mjs: a test timed out and left work running; ending this test file\n');
+    process.exit(1);
+  }, 2000).unref();
+}, 1000);
+watch.unref();
+const rememberRoot = Test.prototype.createSubtest;
+Test.prototype.createSubtest = function (...args) {
+  if (this.parent === null) root = this;
+  return rememberRoot.apply(this, args);
 };
