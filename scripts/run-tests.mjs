@@ -58,8 +58,11 @@ const slowness = (file) => {
   return i === -1 ? SLOW.length : i;
 };
 // `--list`: print the files this run would test, in order, and stop.
-const listOnly = process.argv.includes('--list');
-const explicit = process.argv.slice(2).filter((a) => a !== '--list').map((f) => normalize(f));
+// Other `--` options (`--test-name-pattern=SEC-18`) go to node's test runner as they are.
+const args = process.argv.slice(2);
+const listOnly = args.includes('--list');
+const nodeOptions = args.filter((a) => a.startsWith('--') && a !== '--list');
+const explicit = args.filter((a) => !a.startsWith('--')).map((f) => normalize(f));
 const everything = findTests('test').sort((a, b) => slowness(a) - slowness(b) || a.localeCompare(b));
 let files = explicit.length ? explicit : everything;
 const postgres = Boolean(process.env.TEST_DATABASE_URL);
@@ -112,7 +115,7 @@ const nodeArgs = [
   '--test-reporter=./scripts/test-reporter.mjs',
   '--test-reporter-destination=stdout',
 ];
-const run = (list, env) => spawnSync(process.execPath, [...nodeArgs, ...list], { stdio: 'inherit', env: { ...process.env, TEST_RECORD: record, ...env } });
+const run = (list, env) => spawnSync(process.execPath, [...nodeArgs, ...nodeOptions, ...list], { stdio: 'inherit', env: { ...process.env, TEST_RECORD: record, ...env } });
 
 // The coverage test reads what the others recorded, so it runs after them.
 const coverageAsked = files.some((f) => f.replaceAll('\\', '/') === COVERAGE);
@@ -121,7 +124,9 @@ let status = 0;
 if (rest.length > 0) status = run(rest, {}).status ?? 1;
 if (coverageAsked) {
   console.log(`\nrunner: ${COVERAGE} runs last: it counts only the tests recorded as run in ${recordDir}`);
-  const scope = explicit.length && everything.some((f) => !explicit.includes(f)) ? 'partial' : 'full';
+  const someFiles = explicit.length > 0 && everything.some((f) => !explicit.includes(f));
+  const someTests = nodeOptions.some((o) => /^--test-(name-pattern|skip-pattern|only)/.test(o));
+  const scope = someFiles || someTests ? 'partial' : 'full';
   const coverage = run([COVERAGE], { TEST_RECORD_DIR: recordDir, TEST_RECORD_PASS: pass, TEST_RUN_SCOPE: scope }).status ?? 1;
   status = status || coverage;
 }
