@@ -9,6 +9,6 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 /** False when Chromium is installed, else the reason to skip (throws with REQUIRE_BROWSER=1). */
 export function browserSkip(): string | false {
-  const reason = existsSync(CHROMIUM) ? null : `${CHROMIUM} is not installed; skipping the browser tests`;
+  const reason = existsSync(CHROMIUM) ? null : `${CHROMIUM} is not installed (the browser tests need it)`;
   return requireOrSkip('REQUIRE_BROWSER', reason) ?? false;
 }

@@ -26,7 +26,7 @@ export async function redisSkipReason(): Promise<string | null> {
     await redis.connect();
     await redis.ping();
   } catch {
-    reason = `Redis is not reachable at TEST_REDIS_URL (${new URL(TEST_REDIS_URL).host}); skipping the Redis tests`;
+    reason = `Redis is not reachable at TEST_REDIS_URL (${new URL(TEST_REDIS_URL).host}) (the Redis tests need it)`;
   } finally {
     redis.disconnect();
   }
