@@ -262,8 +262,7 @@ describe('metrics: a scrape when the database is gone', () => {
     const started = Date.now();
     const [a, b] = await Promise.all([metrics.render(), metrics.render()]);
     const elapsed = Date.now() - started;
-    // Never before the timeout; after it by a margin loose enough for a loaded machine (the bound
-    // catches a scrape that waits for the read), the figure is printed.
+    // Not before the timeout; the margin after it is loose (a loaded machine) but catches a scrape that waits for the read.
     console.log(`# a scrape with a database that never answers took ${elapsed} ms (scrape timeout ${SCRAPE_TIMEOUT_MS} ms)`);
     assert.ok(elapsed >= SCRAPE_TIMEOUT_MS - 50 && elapsed < SCRAPE_TIMEOUT_MS + 10_000, `took ${elapsed} ms`);
     assert.equal(reads, 1, 'two scrapes at once wait for one read');
