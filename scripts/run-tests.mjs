@@ -130,5 +130,14 @@ if (coverageAsked) {
   const coverage = run([COVERAGE], { TEST_RECORD_DIR: recordDir, TEST_RECORD_PASS: pass, TEST_RUN_SCOPE: scope }).status ?? 1;
   status = status || coverage;
 }
+// One line for the whole run (both phases), from the record.
+if (existsSync(record)) {
+  const entries = readFileSync(record, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  const count = (kind, status) => entries.filter((e) => e.kind === kind && e.status === status).length;
+  console.log(
+    `\nrunner: ${pass}: ${count('test', 'pass')} tests passed, ${count('test', 'fail')} failed, ` +
+      `${count('test', 'skip')} tests and ${count('block', 'skip')} describe blocks skipped (reasons above)`,
+  );
+}
 if (ownRecordDir) rmSync(recordDir, { recursive: true, force: true });
 process.exit(status);

@@ -101,6 +101,11 @@ describe('security checklist coverage', () => {
       "it('SEC-430 is not item 43', () => {});",
     ].join('\n');
     assert.deepEqual(itemsInSource(source), ['18', '16', '17', '1', '5', '67c', '67d', '430']);
+    // The same rule on the titles node:test reports for the tests that ran.
+    assert.deepEqual(
+      ['SEC-18 five failures', 'SEC-16/17 one hash', 'SEC-5: colon', 'SEC-67c/67d loses nothing', 'mentions SEC-41', 'SEC-430 x', 'SEC-7'].map(itemsInTitle),
+      [['18'], ['16', '17'], ['5'], ['67c', '67d'], [], ['430'], ['7']],
+    );
   });
 
   it('every checklist item 1..67 (67a..67g) is named SEC-N by at least one test title, or exempted with a reason', () => {
