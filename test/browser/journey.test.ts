@@ -6,20 +6,21 @@
  * redirects work in a real browser. Screenshots go to test-artifacts/screenshots/.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { linkFrom, startMailbox, type Mailbox } from '../support/mailbox.js';
 import { freePort } from '../support/free-port.js';
+import { browserSkip, CHROMIUM } from '../support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = 'test-artifacts/screenshots';
 const EMAIL = 'browser@example.com';
 
-if (!existsSync(CHROMIUM)) console.log(`# browser journey skipped: ${CHROMIUM} is not installed`);
+const skip = browserSkip();
+if (skip) console.log(`# browser journey: ${skip}`);
 
-describe('browser journey in headless Chromium', { skip: !existsSync(CHROMIUM) }, () => {
+describe('browser journey in headless Chromium', { skip }, () => {
   let mailbox: Mailbox;
   let t: TestInstance;
   let browser: Browser;

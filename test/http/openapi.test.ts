@@ -9,7 +9,7 @@
  * `tags` and `security` (see src/http/openapi/route-docs.ts).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import type { FastifyInstance } from 'fastify';
@@ -19,6 +19,7 @@ import { escapeText } from '../../src/http/pages/html.js';
 import { PAGE_HEADERS } from '../../src/http/pages/layout.js';
 import { lastToken } from '../core/outbox-reader.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
+import { browserSkip, CHROMIUM } from '../support/browser.js';
 import { bearer, call } from '../support/http.js';
 import { login } from '../support/native.js';
 
@@ -238,8 +239,7 @@ describe('OpenAPI document and API reference', () => {
   });
 });
 
-const CHROMIUM = '/usr/bin/chromium';
-describe('/docs in headless Chromium', { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not installed` }, () => {
+describe('/docs in headless Chromium', { skip: browserSkip() }, () => {
   it('renders every operation with no CSP violation and no other request', async () => {
     const { chromium } = await import('playwright-core');
     const t = await createTestInstance({ hasher: 'fast' });

@@ -12,6 +12,7 @@ import { CookieJar } from '../support/cookie-jar.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { deleteRedisPrefix, newRedisPrefix, redisSkipReason, TEST_REDIS_URL } from '../support/redis.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { waitFor } from '../support/wait.js';
 import { hiddenField } from '../pages/helpers.js';
 
 const redisSkip = await redisSkipReason();
@@ -143,17 +144,17 @@ describe('login throttling with REDIS_URL when Redis goes away', { skip: redisSk
     const me = await t.app.inject({ method: 'GET', url: '/api/v1/account/me', headers: { authorization: `Bearer ${access}` } });
     assert.equal(me.statusCode, 200, 'requests that count nothing are not affected');
     assert.equal((await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 503, '/readyz reports not ready');
-    assert.ok(Date.now() - started < 10_000, 'every answer came within the timeouts');
+    // Each refused request waits at most the Redis command timeout; the bound is loose for a loaded
+    // machine (it catches a request that waits for Redis to come back), the figure is printed.
+    const took = Date.now() - started;
+    console.log(`# eight requests during the Redis outage answered in ${took} ms`);
+    assert.ok(took < 30_000, `every answer came within the timeouts (${took} ms)`);
     assert.ok(t.logs.some((line) => /Redis unreachable/.test(line)), 'the outage is logged');
     assert.ok(!t.logs.some((line) => line.includes(PASSWORD)), 'no password in any log line');
 
     proxy.up();
-    let status = 0;
-    for (let i = 0; i < 50 && status !== 200; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      status = (await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode;
-    }
-    assert.equal(status, 200, '/readyz is ready again');
+    const recovered = await waitFor('/readyz to be ready again after Redis came back', async () => (await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, { everyMs: 100 });
+    console.log(`# ready again ${recovered} ms after Redis came back`);
     assert.equal((await jwtLogin(t.app, 'carol', PASSWORD)).statusCode, 200, 'logins work again');
   });
 

@@ -21,6 +21,9 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
+/** How long a node may take to answer /healthz after it is spawned (tsx, migrations) on a loaded machine. */
+export const NODE_START_MS = 90_000;
+
 /** Starts one node on `databaseUrl`; resolves when it answers /healthz. */
 export async function startNode(name: string, databaseUrl: string, env: Record<string, string> = {}): Promise<Node> {
   const port = await freePort();
@@ -40,7 +43,7 @@ export async function startNode(name: string, databaseUrl: string, env: Record<s
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + NODE_START_MS;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`node ${name} exited with ${child.exitCode}`);
     const ok = await fetch(`${url}/healthz`).then(
@@ -50,7 +53,7 @@ export async function startNode(name: string, databaseUrl: string, env: Record<s
     if (ok) return { name, url, process: child };
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`node ${name} did not answer within 20 s`);
+      throw new Error(`node ${name} did not answer within ${NODE_START_MS / 1000} s`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -85,7 +88,10 @@ export async function startCluster(count: number, env: Record<string, string> = 
   };
 }
 
-/** A JSON request to a node. */
+/** A request that has no answer after this long fails (a hung node must not hang a test). */
+export const SEND_TIMEOUT_MS = 30_000;
+
+/** A JSON request to a node; rejects on a lost connection or after SEND_TIMEOUT_MS. */
 export async function send(
   node: Node,
   method: string,
@@ -96,6 +102,7 @@ export async function send(
     method,
     headers: { ...(options.json !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers },
     ...(options.json !== undefined ? { body: JSON.stringify(options.json) } : {}),
+    signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
   });
   const text = await res.text();
   let body: unknown;

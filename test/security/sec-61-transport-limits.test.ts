@@ -52,31 +52,47 @@ describe('SEC-61 transport limits on a real server', () => {
       () => 'closed',
     );
     assert.ok(big === 431 || big === 'closed', String(big));
-    const started = Date.now();
     const res = await raw((s) => {
       s.write('POST /api/v1/account/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10485760\r\n\r\n');
       s.write(Buffer.alloc(256 * 1024, 0x20)); // the first part of the 10 MB; the answer must not wait for the rest
-    }, 5000);
+    }, 30_000);
+    // "At once" is shown by the status, not by a clock: the rest of the body never comes, so a
+    // server that waited for it would answer 408 when REQUEST_TIMEOUT (4 s) runs out, not 413.
+    console.log(`# 413 for a 10 MB body after ${res.ms} ms (a server waiting for the body would answer 408 after 4 s)`);
     assert.match(res.text, /^HTTP\/1\.1 413 /, res.text.slice(0, 200));
-    assert.ok(Date.now() - started < 2000, `${Date.now() - started} ms`);
     assert.equal((await send(node, 'GET', '/healthz')).status, 200);
   });
 
   it('SEC-61 a client dripping its body one byte every 250 ms is cut off by the request timeout with a 408; others are served meanwhile', async () => {
-    let served = 0;
+    const checks: Array<Promise<number>> = [];
+    let servedWhileOpen = 0;
+    let open = true;
     const res = await raw((s) => {
       s.write('POST /api/v1/account/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{');
       const drip = setInterval(() => {
         if (s.destroyed) return clearInterval(drip);
         s.write(' ');
-        void send(node, 'GET', '/healthz').then((r) => (served += r.status === 200 ? 1 : 0));
+        checks.push(
+          send(node, 'GET', '/healthz').then((r) => {
+            if (r.status === 200 && open) servedWhileOpen++;
+            return r.status;
+          }),
+        );
       }, 250);
-      s.on('close', () => clearInterval(drip));
-    }, 20_000);
-    // With REQUEST_TIMEOUT=4 the server checks every second (src/http/app.ts): the cut comes 4 to 5 s in.
+      s.on('close', () => {
+        open = false;
+        clearInterval(drip);
+      });
+    }, 60_000);
+    const statuses = await Promise.all(checks);
+    // With REQUEST_TIMEOUT=4 the server checks every second (src/http/app.ts): the cut comes 4 to 5 s
+    // in on an idle machine. Never before 4 s; the upper bound is loose for a loaded machine (it
+    // catches a server that never cuts), the figure is printed.
+    console.log(`# slow client cut off after ${res.ms} ms; ${servedWhileOpen} of ${checks.length} health checks answered while it was connected`);
     assert.ok(res.closed, `the connection was still open after ${res.ms} ms`);
-    assert.ok(res.ms >= 3_900 && res.ms < 8_000, `closed after ${res.ms} ms`);
+    assert.ok(res.ms >= 3_900 && res.ms < 30_000, `closed after ${res.ms} ms`);
     assert.match(res.text, /^HTTP\/1\.1 408 /, res.text.slice(0, 200));
-    assert.ok(served >= 10, `${served} health checks served meanwhile`);
+    assert.deepEqual(statuses.filter((st) => st !== 200), [], 'every health check sent meanwhile was answered 200');
+    assert.ok(servedWhileOpen >= 5, `${servedWhileOpen} health checks served while the slow client was connected`);
   });
 });

@@ -4,7 +4,9 @@
  * and fails no request) against real `latchkey serve` processes with argon2id.
  *
  * These are the short CI forms: seconds, not the checklist's 10 minutes at the target rate. The
- * long run is `npm run bench` (scenario `mixed`, docs/benchmarks.md).
+ * long run is `npm run bench` (scenario `mixed`, docs/benchmarks.md). The load runs until enough
+ * answers were seen, not for a fixed time, and the latency bounds are loose enough for a loaded
+ * 2-core machine (they catch a hang or a hash on the wrong path); the measured figures are printed.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { send, startNode, stopNode, type Node } from '../multinode/cluster.js';
 import { createTestDatabase } from '../support/database.js';
+import { waitFor } from '../support/wait.js';
 
 const ACCOUNTS = 6;
 const password = (i: number) => `load-account-${i}-passphrase`;
@@ -21,10 +24,16 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 interface Stats {
   latencies: Record<'login' | 'me' | 'refresh', number[]>;
   statuses: Map<number, number>;
-  /** Requests that got no HTTP answer at all (connection refused or reset). */
+  /** Requests that got no HTTP answer at all (connection refused or reset), with what happened. */
   transportErrors: number;
+  transportKinds: Map<string, number>;
   /** Answers a live session should never get: 401 on whoami or refresh. */
   sessionLost: string[];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 function p99(values: number[]): number {
@@ -41,21 +50,30 @@ async function prepare(node: Node): Promise<void> {
 
 /** Each client refreshes its one chain several times a second: far past a real client's rate (docs/decisions.md). */
 const LOAD_ENV = { REFRESH_ROTATIONS_PER_MINUTE: '1000000' };
+const answers = (stats: Stats): number => [...stats.statuses.values()].reduce((a, b) => a + b, 0);
 
 /**
- * Runs `workers` clients for `ms`, each with its own token pair, sending each request to
- * `pick()` (a client-side balancer over the nodes that are in rotation).
+ * Runs `workers` clients, each with its own token pair, sending each request to `pick()` (a
+ * client-side balancer over the nodes that are in rotation), until `during()` is over, or else
+ * until `minAnswers` answers and `minMs` have passed; never longer than `maxMs`.
  */
-async function mixedLoad(pick: () => Node, workers: number, ms: number, during?: () => Promise<void>): Promise<Stats> {
-  const stats: Stats = { latencies: { login: [], me: [], refresh: [] }, statuses: new Map(), transportErrors: 0, sessionLost: [] };
+async function mixedLoad(
+  pick: () => Node,
+  workers: number,
+  { minMs = 0, minAnswers = 0, maxMs }: { minMs?: number; minAnswers?: number; maxMs: number },
+  during?: (stats: Stats) => Promise<void>,
+): Promise<Stats> {
+  const stats: Stats = { latencies: { login: [], me: [], refresh: [] }, statuses: new Map(), transportErrors: 0, transportKinds: new Map(), sessionLost: [] };
   const pairs: Array<{ access: string; refresh: string }> = [];
   for (let w = 0; w < workers; w++) {
     const res = await send(pick(), 'POST', '/api/v1/account/login', { json: { username: `load${w % ACCOUNTS}`, password: password(w % ACCOUNTS) } });
     assert.equal(res.status, 200);
     pairs.push(res.body.result.token);
   }
-  const deadline = Date.now() + ms;
+  const started = Date.now();
+  const deadline = started + maxMs;
   let stopped = false;
+  const enough = (): boolean => !during && Date.now() - started >= minMs && answers(stats) >= minAnswers;
   const timed = async (kind: keyof Stats['latencies'], fn: () => Promise<{ status: number; body: any }>) => {
     const started = performance.now();
     try {
@@ -63,14 +81,16 @@ async function mixedLoad(pick: () => Node, workers: number, ms: number, during?:
       stats.latencies[kind].push(performance.now() - started);
       stats.statuses.set(res.status, (stats.statuses.get(res.status) ?? 0) + 1);
       return res;
-    } catch {
+    } catch (err) {
       stats.transportErrors++;
+      const key = `${kind} ${(err as Error).name}${(err as Error).cause instanceof Error ? ` (${((err as Error).cause as Error).message})` : ''}`;
+      stats.transportKinds.set(key, (stats.transportKinds.get(key) ?? 0) + 1);
       return null;
     }
   };
   const worker = async (w: number) => {
     let i = 0;
-    while (!stopped && Date.now() < deadline) {
+    while (!stopped && !enough() && Date.now() < deadline) {
       const r = (w * 7 + i++ * 13) % 10; // a fixed 1 : 7 : 2 mix per worker
       const node = pick();
       if (r === 0) {
@@ -88,8 +108,11 @@ async function mixedLoad(pick: () => Node, workers: number, ms: number, during?:
   };
   const running = Promise.all(Array.from({ length: workers }, (_, w) => worker(w)));
   if (during) {
-    await during();
-    stopped = true;
+    try {
+      await during(stats);
+    } finally {
+      stopped = true;
+    }
   }
   await running;
   // Every client's session is still alive afterwards.
@@ -101,8 +124,8 @@ async function mixedLoad(pick: () => Node, workers: number, ms: number, during?:
 }
 
 function summary(stats: Stats): string {
-  const total = [...stats.statuses.values()].reduce((a, b) => a + b, 0);
-  return `${total} answers ${JSON.stringify(Object.fromEntries(stats.statuses))}, p99 login ${p99(stats.latencies.login).toFixed(0)} ms, me ${p99(stats.latencies.me).toFixed(0)} ms, refresh ${p99(stats.latencies.refresh).toFixed(0)} ms`;
+  const errors = [...stats.transportKinds].map(([k, n]) => `${n}× ${k}`).join(', ') || 'none';
+  return `${answers(stats)} answers ${JSON.stringify(Object.fromEntries(stats.statuses))}, requests without an answer: ${errors}, p99 login ${p99(stats.latencies.login).toFixed(0)} ms, me ${p99(stats.latencies.me).toFixed(0)} ms, refresh ${p99(stats.latencies.refresh).toFixed(0)} ms`;
 }
 
 function databaseUrl(): { url: string; drop: () => Promise<void> } {
@@ -112,22 +135,25 @@ function databaseUrl(): { url: string; drop: () => Promise<void> } {
 }
 
 describe('SEC-67b mixed workload', () => {
-  it('SEC-67b login 10 %, whoami 70 %, refresh 20 % from 8 clients for 8 s: no 5xx, no lost session, p99 within budget', async () => {
+  it('SEC-67b login 10 %, whoami 70 %, refresh 20 % from 8 clients for 300 answers and 8 s: no 5xx, no lost session, p99 within budget', async () => {
     const db = databaseUrl();
     const node = await startNode('load', db.url, LOAD_ENV);
     try {
       await prepare(node);
-      const stats = await mixedLoad(() => node, 8, 8000);
+      const stats = await mixedLoad(() => node, 8, { minMs: 8000, minAnswers: 300, maxMs: 90_000 });
       const text = summary(stats);
-      const total = [...stats.statuses.values()].reduce((a, b) => a + b, 0);
-      assert.ok(total > 200, `too little load to judge: ${text}`);
+      console.log(`# SEC-67b mixed workload: ${text}`);
+      assert.ok(answers(stats) >= 300, `too little load to judge within 90 s: ${text}`);
       assert.equal(stats.transportErrors, 0, text);
       assert.deepEqual([...stats.statuses.keys()].filter((s) => s >= 500), [], text);
       assert.deepEqual(stats.sessionLost, [], text);
-      // Budgets for a 2-core CI machine shared with other jobs (docs/benchmarks.md has the real figures).
-      assert.ok(p99(stats.latencies.me) < 500, `whoami p99: ${text}`);
-      assert.ok(p99(stats.latencies.refresh) < 1000, `refresh p99: ${text}`);
-      assert.ok(p99(stats.latencies.login) < 3000, `login p99: ${text}`);
+      // Loose bounds for a loaded 2-core machine shared with other jobs (docs/benchmarks.md has the
+      // real figures): they catch a hang, not a slow machine. And whoami, which hashes nothing,
+      // must stay well under a login, which runs argon2id: this holds on a slow machine too.
+      assert.ok(p99(stats.latencies.me) < 5000, `whoami p99: ${text}`);
+      assert.ok(p99(stats.latencies.refresh) < 5000, `refresh p99: ${text}`);
+      assert.ok(p99(stats.latencies.login) < 15_000, `login p99: ${text}`);
+      assert.ok(median(stats.latencies.me) < median(stats.latencies.login), `whoami median under the login median: ${text}`);
     } finally {
       await stopNode(node);
       await db.drop();
@@ -135,7 +161,7 @@ describe('SEC-67b mixed workload', () => {
   });
 });
 
-describe('SEC-67g rolling restart under load', { skip: process.env.TEST_DATABASE_URL ? false : 'TEST_DATABASE_URL is not set (two nodes share PostgreSQL)' }, () => {
+describe('SEC-67g rolling restart under load', { skip: process.env.TEST_DATABASE_URL ? false : 'TEST_DATABASE_URL is not set (two nodes share PostgreSQL)', timeout: 300_000 }, () => {
   it('SEC-67g restarting two nodes one at a time under the mixed workload loses no session and fails no request', async () => {
     const db = createTestDatabase();
     const nodes: Node[] = [await startNode('A', db.url, LOAD_ENV)];
@@ -148,8 +174,14 @@ describe('SEC-67g rolling restart under load', { skip: process.env.TEST_DATABASE
     };
     try {
       await prepare(nodes[0]!);
-      const stats = await mixedLoad(pick, 6, 60_000, async () => {
-        await new Promise((r) => setTimeout(r, 1500));
+      // Each step waits for answers (an event), not for a fixed time: 30 answers before the first
+      // restart and after each new node joins, so every node serves under load.
+      const moreAnswers = async (stats: Stats, what: string): Promise<void> => {
+        const from = answers(stats);
+        await waitFor(what, () => answers(stats) >= from + 30, { timeoutMs: 60_000 });
+      };
+      const stats = await mixedLoad(pick, 6, { maxMs: 240_000 }, async (live) => {
+        await moreAnswers(live, '30 answers before the first restart');
         for (const [i, old] of [...nodes].entries()) {
           // What a load balancer does: take the node out of rotation, then stop it gracefully
           // (SIGTERM lets the requests in flight finish), start its replacement, put it back.
@@ -158,10 +190,11 @@ describe('SEC-67g rolling restart under load', { skip: process.env.TEST_DATABASE
           const fresh = await startNode(`${old.name}2`, db.url, LOAD_ENV);
           nodes[i] = fresh;
           inRotation.add(fresh);
-          await new Promise((r) => setTimeout(r, 1500));
+          await moreAnswers(live, `30 answers after ${fresh.name} joined`);
         }
       });
       const text = summary(stats);
+      console.log(`# SEC-67g rolling restart: ${text}`);
       assert.equal(stats.transportErrors, 0, `a request failed in flight: ${text}`);
       assert.deepEqual([...stats.statuses.keys()].filter((s) => s >= 500), [], text);
       assert.deepEqual(stats.sessionLost, [], text);

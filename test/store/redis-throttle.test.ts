@@ -14,6 +14,7 @@ import { createFakeClock } from '../support/clock.js';
 import { createTestDatabase } from '../support/database.js';
 import { deleteRedisPrefix, newRedisPrefix, openTestRedis, redisKeys, redisSkipReason, TEST_REDIS_URL } from '../support/redis.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
+import { waitFor } from '../support/wait.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -218,6 +219,7 @@ describe('Redis throttle store: keys, expiry, outages', { skip: redisSkip ?? fal
       assert.ok(await s.waitUntilReady(3000));
       assert.equal(await s.ping(), true);
       proxy.down();
+      const took: number[] = [];
       for (const op of [
         () => s.recordFailure(tx, 'acct:carol', T0, MINUTE),
         () => s.blockedUntil(tx, ['acct:carol']),
@@ -226,16 +228,16 @@ describe('Redis throttle store: keys, expiry, outages', { skip: redisSkip ?? fal
       ]) {
         const started = Date.now();
         await assert.rejects(op(), (err) => isAuthError(err, 'UNAVAILABLE') && err.retryAfter === 2);
-        assert.ok(Date.now() - started < 2500, 'fails fast, never hangs');
+        took.push(Date.now() - started);
       }
+      // The timeout is 1 s; the bound is loose for a loaded machine (it catches an operation that
+      // waits for Redis instead of failing), the figures are printed.
+      console.log(`# operations during the outage refused after ${took.join(', ')} ms (timeout 1000 ms)`);
+      assert.ok(took.every((ms) => ms < 10_000), `fails fast, never hangs: ${took.join(', ')} ms`);
       assert.equal(await s.ping(), false);
       proxy.up();
-      let back = false;
-      for (let i = 0; i < 50 && !back; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        back = await s.ping();
-      }
-      assert.ok(back, 'reconnects once Redis is back');
+      const back = await waitFor('the store to reconnect once Redis is back', () => s.ping(), { everyMs: 100 });
+      console.log(`# reconnected ${back} ms after Redis came back`);
       assert.equal((await s.recordFailure(tx, 'acct:carol', T0, MINUTE)).failures, 1);
     } finally {
       await proxy.close();

@@ -76,8 +76,22 @@ export async function startPgServer(bin: string): Promise<PgServer> {
     async remove() {
       if (removed) return;
       removed = true;
-      if (running) await server.stop().catch(() => undefined);
+      // A server that will not stop is an error of the test run, reported after a last try.
+      let failure: unknown;
+      if (running) {
+        try {
+          await server.stop();
+        } catch (err) {
+          failure = err;
+          try {
+            await pg('pg_ctl', ['-D', data, '-w', '-t', '30', '-m', 'immediate', 'stop']);
+          } catch (second) {
+            failure = new AggregateError([err, second], `could not stop the throwaway PostgreSQL server in ${dir}`);
+          }
+        }
+      }
       rmSync(dir, { recursive: true, force: true });
+      if (failure !== undefined) throw failure;
     },
   };
 

@@ -13,19 +13,33 @@ export function openTestRedis(): Redis {
   return new Redis(TEST_REDIS_URL, { connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
 }
 
-/** Null when Redis answers at TEST_REDIS_URL, else the reason to skip (one line). */
+/**
+ * Null when Redis answers at TEST_REDIS_URL, else the reason to skip (one line). With
+ * REQUIRE_REDIS=1 (set by .ci/run) an unreachable Redis is an error, not a skip: it throws, so
+ * the test file fails loudly.
+ */
 export async function redisSkipReason(): Promise<string | null> {
   const redis = openTestRedis();
   redis.on('error', () => {});
+  let reason: string | null = null;
   try {
     await redis.connect();
     await redis.ping();
-    return null;
   } catch {
-    return `Redis is not reachable at TEST_REDIS_URL (${new URL(TEST_REDIS_URL).host}); skipping the Redis tests`;
+    reason = `Redis is not reachable at TEST_REDIS_URL (${new URL(TEST_REDIS_URL).host}) (the Redis tests need it)`;
   } finally {
     redis.disconnect();
   }
+  return requireOrSkip('REQUIRE_REDIS', reason);
+}
+
+/**
+ * `reason` (a test's reason to skip), unless the environment variable `flag` is 1: then a missing
+ * requirement fails the file with that reason instead of skipping it.
+ */
+export function requireOrSkip(flag: string, reason: string | null): string | null {
+  if (reason !== null && process.env[flag] === '1') throw new Error(`${flag}=1 but: ${reason}`);
+  return reason;
 }
 
 /** A fresh key prefix, e.g. `lktest:3f9a0c1b2d4e:`. */
