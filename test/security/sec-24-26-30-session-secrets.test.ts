@@ -33,16 +33,39 @@ function assertOpaqueSecrets(kind: string, secrets: string[], started: number): 
   // A counter or a clock would make values share a long prefix; random ones do not.
   const prefixes = new Set(secrets.map((s) => s.slice(0, 6)));
   assert.ok(prefixes.size > secrets.length * 0.99, `${kind}: values share prefixes (${prefixes.size} of ${secrets.length})`);
-  // Roughly half the bits set across all values: no fixed or zero-padded parts.
+}
+
+/**
+ * Roughly half the bits set across all values: no fixed or zero-padded parts. `tolerance` is
+ * several standard deviations of the share for the number of bits given (0.5/sqrt(bits)).
+ */
+function assertBitsBalanced(kind: string, values: Buffer[], tolerance = 0.01): void {
   let ones = 0;
   let bits = 0;
-  for (const s of secrets) {
-    for (const byte of Buffer.from(s, 'base64url')) {
+  for (const value of values) {
+    for (const byte of value) {
       for (let b = byte; b; b >>= 1) ones += b & 1;
       bits += 8;
     }
   }
-  assert.ok(Math.abs(ones / bits - 0.5) < 0.01, `${kind}: ${(ones / bits).toFixed(4)} of the bits set`);
+  assert.ok(Math.abs(ones / bits - 0.5) < tolerance, `${kind}: ${(ones / bits).toFixed(4)} of the bits set`);
+}
+
+/**
+ * The refresh token's layout (docs/decisions.md, "A refresh token names its session" and
+ * "Refresh tokens carry their generation"; src/core/tokens/refresh-secret.ts): 64 base64url
+ * characters decoding to 48 bytes,
+ *
+ *   session id (16, random, not secret: the access token's sid)
+ *   | generation (4, big-endian counter: 0 at login) | nonce (16, random at login) | tag (12, keyed HMAC)
+ *
+ * The secret part (the last 32 bytes) holds 128 bits from the CSPRNG (the nonce) and a 96-bit
+ * tag nobody can compute without the server key; the generation is its only structured field.
+ */
+function refreshParts(token: string) {
+  const raw = Buffer.from(token, 'base64url');
+  assert.equal(raw.length, 48, `refresh token: ${raw.length} bytes decoded, 48 expected`);
+  return { sessionId: raw.subarray(0, 16), generation: raw.readUInt32BE(16), nonce: raw.subarray(20, 36), tag: raw.subarray(36, 48) };
 }
 
 describe('SEC-24 session secrets are 256-bit random values without personal data', () => {
@@ -65,15 +88,39 @@ describe('SEC-24 session secrets are 256-bit random values without personal data
     }
     assertOpaqueSecrets('sessionid', sessions, started);
     assertOpaqueSecrets('csrftoken', csrf, started);
+    assertBitsBalanced('sessionid', sessions.map((s) => Buffer.from(s, 'base64url')));
+    assertBitsBalanced('csrftoken', csrf.map((s) => Buffer.from(s, 'base64url')));
     assert.equal(new Set([...sessions, ...csrf]).size, 2000, 'no CSRF token equals a session id');
   });
 
-  it('SEC-24 JWT-API refresh tokens are opaque, unique and 256 bits as well', async () => {
+  it('SEC-24 JWT-API refresh tokens are opaque and unique: a random session id, then a generation, a 128-bit random nonce and a keyed tag', async () => {
     const started = Date.now();
-    const refresh: string[] = [];
-    for (let i = 0; i < 300; i++) refresh.push((await login(t.app, USER, PASSWORD)).refresh);
+    const pairs: { access: string; refresh: string }[] = [];
+    for (let i = 0; i < 300; i++) pairs.push(await login(t.app, USER, PASSWORD));
+    const refresh = pairs.map((p) => p.refresh);
     assertOpaqueSecrets('refresh token', refresh, started);
-    assert.ok(refresh.every((r) => Buffer.from(r, 'base64url').length >= 32));
+    assert.ok(refresh.every((r) => r.length === 64), 'every refresh token has 64 characters');
+    const parts = refresh.map(refreshParts);
+    // The generation is the only structured field: 0 for every login, one more per refresh.
+    assert.deepEqual(new Set(parts.map((p) => p.generation)), new Set([0]), 'a login starts its chain at generation 0');
+    for (const field of ['sessionId', 'nonce', 'tag'] as const) {
+      const values = parts.map((p) => p[field]);
+      assert.equal(new Set(values.map((v) => v.toString('hex'))).size, values.length, `${field}: unique in every token`);
+      // 300 values of 12-16 bytes: 0.02 is about 7 standard deviations of the share of ones.
+      assertBitsBalanced(`refresh token ${field}`, values, 0.02);
+    }
+    assertBitsBalanced('refresh token without its generation', parts.map((p) => Buffer.concat([p.sessionId, p.nonce, p.tag])));
+    const secrets = parts.map((p) => Buffer.concat([p.nonce, p.tag]).toString('hex'));
+    assert.equal(new Set(secrets).size, secrets.length, 'no two logins share a secret');
+
+    // The latest login (the per-account session cap has ended the earliest ones).
+    const last = parts[parts.length - 1]!;
+    const rotated = await call(t.app, 'POST', '/api/v1/account/refresh', { json: { refresh: refresh[refresh.length - 1] } });
+    assert.equal(rotated.status, 200, rotated.text);
+    const next = refreshParts(rotated.body.result.token.refresh as string);
+    assert.ok(next.sessionId.equals(last.sessionId), 'a refresh keeps the session id');
+    assert.equal(next.generation, 1, 'and counts the generation up by one');
+    assert.ok(!next.nonce.equals(last.nonce) && !next.tag.equals(last.tag), 'with a new nonce and tag');
   });
 });
 
