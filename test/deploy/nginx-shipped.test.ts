@@ -50,7 +50,8 @@ describe('the shipped nginx.conf in front of three nodes on PostgreSQL, over TLS
     configCheck = checkConfig(prepared.dir, prepared.conf);
     nginx = await startNginx(prepared, [httpsPort, httpPort]);
     target = { serverName: SERVER_NAME, httpsPort, httpPort, ca: nginx.ca };
-  });
+    // Three node starts (NODE_START_MS each, the first alone) and nginx's, on a loaded machine.
+  }, { timeout: 360_000 });
 
   after(async () => {
     await nginx?.stop();
@@ -132,10 +133,11 @@ describe('the shipped nginx.conf in front of three nodes on PostgreSQL, over TLS
     assert.match(account.text, /page-user/);
   });
 
-  it('plain HTTP: the APIs are refused (403), pages redirect to https (301), nothing reaches a node', async () => {
+  it('plain HTTP: nginx itself refuses the APIs (403) and redirects pages to https (301)', async () => {
     for (const [method, path] of [['GET', '/api/v1/account/me'], ['POST', '/api/v1/account/login'], ['GET', '/api/account'], ['POST', '/accounts/action/?do=login']] as const) {
       const res = await send(target, method, path, { plain: true, json: method === 'POST' ? { username: 'jwt-user', password: PASSWORD } : undefined });
       assert.equal(res.status, 403, `${method} ${path}`);
+      assert.match(res.text, /<center>nginx/, 'the answer is nginx\'s own page, not a node\'s');
       assert.equal(res.headers['set-cookie'], undefined);
     }
     const page = await send(target, 'GET', '/login?next=%2Faccount', { plain: true });
