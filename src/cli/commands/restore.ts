@@ -8,7 +8,8 @@
  * a process dies, so a crashed server leaves no stale marker behind. The lock is held while FILE
  * is copied beside the database; the old database is kept as `<database>.before-restore-<time>`.
  */
-import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { loadConfig } from '../../config/index.js';
 import type { Command } from '../command.js';
@@ -48,6 +49,7 @@ export const restoreCommand: Command = {
     const target = sqliteFileOf(loadConfig().databaseUrl, 'restore');
     if (file === target) throw new Error('FILE is the database itself');
     const checked = await checkLatchkeyFile(file);
+    mkdirSync(dirname(target), { recursive: true });
     const temp = tempBeside(target);
     let kept: string | null = null;
     try {
