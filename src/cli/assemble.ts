@@ -27,6 +27,7 @@ import { countOutboxBacklog, createOutboxQueue, type OutboxQueue } from '../stor
 import { countActiveSessions } from '../store/sessions.js';
 import { createServiceKeyStore } from '../store/service-keys.js';
 import { createStores, isSchemaCurrent, migrateToLatest, openDatabase, type OpenedDatabase, type Stores } from '../store/index.js';
+import { prepareSecretsAtRest } from '../store/keys.js';
 import type { RedisThrottleStore } from '../store/redis-throttle.js';
 
 export interface AssembleOptions {
@@ -87,7 +88,11 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
             onDown: (message) => redisLog?.warn({ redis: message }, 'Redis unreachable: throttled requests get 503 until it is back'),
             onUp: () => redisLog?.info('Redis reachable again'),
           });
-    const stores: Stores = redisThrottle ? { ...createStores(database, clock), throttle: redisThrottle } : createStores(database, clock);
+    // MASTER_KEY: a wrong key (or none for a sealed database) stops start-up here; clear secrets get sealed.
+    await prepareSecretsAtRest(database.db, config.masterKey);
+    const stores: Stores = redisThrottle
+      ? { ...createStores(database, clock, config.masterKey), throttle: redisThrottle }
+      : createStores(database, clock, config.masterKey);
     const serverKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'server-key', newSecret, clock.now());
     const signer = await createJwtSigner({ uow: stores.uow, keys: stores.keys, clock, issuer: config.jwtIssuer });
     const hasher = boundHasher(

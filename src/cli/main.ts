@@ -16,6 +16,9 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   audit: { summary: 'show security events (logins, resets, deletions ...)', load: async () => (await import('./commands/audit.js')).auditCommand },
   user: { summary: 'add, list, show, disable, enable or delete accounts; set a password', load: async () => (await import('./commands/user.js')).userCommand },
   sessions: { summary: 'end every session of an account', load: async () => (await import('./commands/sessions.js')).sessionsCommand },
+  backup: { summary: 'copy the SQLite database while it serves', load: async () => (await import('./commands/backup.js')).backupCommand },
+  restore: { summary: 'put a SQLite backup back (servers stopped)', load: async () => (await import('./commands/restore.js')).restoreCommand },
+  'master-key': { summary: 'new, seal or rotate the master key (MASTER_KEY)', load: async () => (await import('./commands/master-key.js')).masterKeyCommand },
 };
 
 function usage(): string {

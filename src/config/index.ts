@@ -4,6 +4,8 @@
  */
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { createMasterKey, parseMasterKeyText, type MasterKey } from '../crypto/master-key.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -96,6 +98,8 @@ export interface Config {
   redisUrl: string | null;
   /** REDIS_PREFIX: prepended to every Redis key (default `latchkey:`). */
   redisPrefix: string;
+  /** MASTER_KEY or MASTER_KEY_FILE: encrypts the secrets at rest in the database; null: stored clear. */
+  masterKey: MasterKey | null;
 }
 
 export class ConfigError extends Error {
@@ -167,6 +171,7 @@ export function loadConfig(env: Env = process.env): Config {
     adminApiKey: readAdminApiKey(env),
     redisUrl: readRedisUrl(env),
     redisPrefix: readRedisPrefix(env),
+    masterKey: readMasterKey(env),
   };
   return config;
 }
@@ -305,6 +310,26 @@ function readAdminApiKey(env: Env): string | null {
     throw new ConfigError('ADMIN_API_KEY must be 32 to 512 letters, digits or ._~+/- with optional trailing = (value not shown: it is a secret); e.g. openssl rand -base64 32');
   }
   return value;
+}
+
+// The master key: 64 hex digits or base64 of 32 bytes, inline or in a file; never echoed.
+function readMasterKey(env: Env): MasterKey | null {
+  const inline = raw(env, 'MASTER_KEY');
+  const file = raw(env, 'MASTER_KEY_FILE');
+  if (inline !== undefined && file !== undefined) throw new ConfigError('set MASTER_KEY or MASTER_KEY_FILE, not both');
+  if (inline === undefined && file === undefined) return null;
+  let text = inline;
+  if (file !== undefined) {
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`MASTER_KEY_FILE cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'} (${JSON.stringify(file)})`);
+    }
+  }
+  const bytes = parseMasterKeyText(text ?? '');
+  const name = file !== undefined ? 'MASTER_KEY_FILE' : 'MASTER_KEY';
+  if (!bytes) throw new ConfigError(`${name} must hold 32 bytes as 64 hex digits or base64 (value not shown: it is a secret); e.g. openssl rand -hex 32`);
+  return createMasterKey(bytes);
 }
 
 function readMetricsPort(env: Env, mainPort: number): number | null {

@@ -8,6 +8,8 @@
  *
  * Rows are kept AUDIT_RETENTION_DAYS (90 by default), then the periodic cleanup deletes them.
  */
+import type { MasterKey } from '../crypto/master-key.js';
+import { readServerSecret } from './keys.js';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { auditIdentifierHash } from '../core/audit/identifier-hash.js';
@@ -172,7 +174,6 @@ export async function listAuditEvents(db: Kysely<Database>, query: AuditQuery): 
 }
 
 /** The server key that keys identifier hashes, or null before any node has started. */
-export async function findAuditKey(db: Kysely<Database>): Promise<string | null> {
-  const row = await db.selectFrom('server_secrets').select('value').where('name', '=', 'server-key').executeTakeFirst();
-  return row?.value ?? null;
+export async function findAuditKey(db: Kysely<Database>, masterKey: MasterKey | null = null): Promise<string | null> {
+  return readServerSecret(db, 'server-key', masterKey);
 }

@@ -1,4 +1,5 @@
 /** Every store over one opened database. */
+import type { MasterKey } from '../crypto/master-key.js';
 import type { AccountStore, Clock, KeyStore, OneTimeTokenStore, Outbox, PromoStore, SessionStore, ThrottleStore, UnitOfWork } from '../core/ports.js';
 import { createAccountStore } from './accounts.js';
 import type { OpenedDatabase } from './connect.js';
@@ -23,12 +24,12 @@ export interface Stores {
 }
 
 /** Builds the stores for an opened database. */
-export function createStores(opened: OpenedDatabase, clock: Clock): Stores {
+export function createStores(opened: OpenedDatabase, clock: Clock, masterKey: MasterKey | null = null): Stores {
   return {
     uow: opened.dialect === 'sqlite' ? createGroupCommitUnitOfWork(opened.db) : createUnitOfWork(opened.db),
     accounts: createAccountStore(),
     sessions: createSessionStore(opened),
-    keys: createKeyStore(),
+    keys: createKeyStore(masterKey),
     tokens: createOneTimeTokenStore(),
     promos: createPromoStore(),
     outbox: createOutbox(clock),

@@ -6,6 +6,7 @@
  * Values are printed with control characters replaced, so a stored user agent cannot forge output.
  */
 import { loadConfig } from '../../config/index.js';
+import type { MasterKey } from '../../crypto/master-key.js';
 import { loginKey } from '../../core/accounts/identifiers.js';
 import { auditIdentifierHash } from '../../core/audit/identifier-hash.js';
 import { AUDIT_EVENT_TYPES, type AuditEventType } from '../../core/ports.js';
@@ -75,11 +76,11 @@ export function parseAuditArgs(args: string[]): AuditArgs {
 }
 
 /** Which account ids and identifier hashes `--account VALUE` stands for. */
-async function resolveAccount(database: OpenedDatabase, value: string): Promise<{ accountId: string | null; identifierHashes: string[] }> {
+async function resolveAccount(database: OpenedDatabase, value: string, masterKey: MasterKey | null): Promise<{ accountId: string | null; identifierHashes: string[] }> {
   const { accounts, uow } = createStores(database, systemClock);
   const key = loginKey(value);
   const found = (UUID.test(value) ? await accounts.findById(uow.db, value.toLowerCase()) : null) ?? (key === null ? null : await accounts.findByLoginKey(uow.db, key));
-  const serverKey = await findAuditKey(database.db);
+  const serverKey = await findAuditKey(database.db, masterKey);
   const typed = [value, found?.username ?? null, found?.email ?? null].filter((v): v is string => v !== null);
   return {
     accountId: found?.id ?? (UUID.test(value) ? value.toLowerCase() : null),
@@ -88,8 +89,8 @@ async function resolveAccount(database: OpenedDatabase, value: string): Promise<
 }
 
 /** Runs the command against an opened database; returns what to print. */
-export async function runAudit(args: AuditArgs, database: OpenedDatabase): Promise<string> {
-  const who = args.account === null ? { accountId: null, identifierHashes: [] } : await resolveAccount(database, args.account);
+export async function runAudit(args: AuditArgs, database: OpenedDatabase, masterKey: MasterKey | null = null): Promise<string> {
+  const who = args.account === null ? { accountId: null, identifierHashes: [] } : await resolveAccount(database, args.account, masterKey);
   const rows =
     args.account !== null && who.accountId === null && who.identifierHashes.length === 0
       ? []
@@ -152,7 +153,7 @@ export const auditCommand: Command = {
         process.stderr.write('latchkey audit: the database schema is not current; run `latchkey migrate` first\n');
         return 1;
       }
-      process.stdout.write(`${await runAudit(args, database)}\n`);
+      process.stdout.write(`${await runAudit(args, database, config.masterKey)}\n`);
       return 0;
     } finally {
       await database.close();

@@ -37,7 +37,7 @@ export const keysCommand: Command = {
     const database = await openDatabase(config.databaseUrl);
     try {
       if (!(await isSchemaCurrent(database))) throw new Error('the database is not migrated; run latchkey migrate');
-      const stores = createStores(database, systemClock);
+      const stores = createStores(database, systemClock, config.masterKey);
       const serverKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'server-key', newSecret, systemClock.now());
       const audit = createAuditLog(database.db, { clock: systemClock, serverKey, log: { info: () => {}, warn: () => {} } });
       if (action === 'rotate') {

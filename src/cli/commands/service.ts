@@ -131,7 +131,7 @@ export const serviceCommand: Command = {
     const database = await openDatabase(config.databaseUrl);
     try {
       if (!(await isSchemaCurrent(database))) throw new Error('the database schema is not current; run latchkey migrate first');
-      const stores = createStores(database, systemClock);
+      const stores = createStores(database, systemClock, config.masterKey);
       // Adding and revoking are audit events (service_key_add / service_key_revoke), stored as rows like the user commands'.
       const serverKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'server-key', newSecret, systemClock.now());
       const audit = createAuditLog(database.db, { clock: systemClock, serverKey, log: { info: () => {}, warn: () => {} } });

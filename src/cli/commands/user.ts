@@ -180,7 +180,7 @@ export async function openAdmin(config: Config): Promise<{ admin: AdminService; 
   try {
     if (!(await isSchemaCurrent(database))) throw new Error('the database schema is not current; run latchkey migrate first');
     const clock = systemClock;
-    const stores = createStores(database, clock);
+    const stores = createStores(database, clock, config.masterKey);
     const serverKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'server-key', newSecret, clock.now());
     const audit = createAuditLog(database.db, { clock, serverKey, log: { info: () => {}, warn: () => {} } });
     const deps: AdminDeps = {

@@ -1,0 +1,73 @@
+/**
+ * `latchkey master-key new|seal|rotate`: the master key that encrypts the secrets at rest
+ * (MASTER_KEY / MASTER_KEY_FILE; src/crypto/master-key.ts). `rotate` re-encrypts every secret
+ * under a new key in one transaction; the nodes must then be restarted with the new key (a node
+ * still holding the old one can no longer re-read the signing keys). See docs/deploy.md.
+ */
+import { readFileSync } from 'node:fs';
+import { loadConfig } from '../../config/index.js';
+import { createMasterKey, newMasterKeyText, parseMasterKeyText } from '../../crypto/master-key.js';
+import { prepareSecretsAtRest, reencryptSecrets } from '../../store/keys.js';
+import { isSchemaCurrent, openDatabase } from '../../store/index.js';
+import { UsageError, type Command } from '../command.js';
+
+const HELP = `Usage:
+  latchkey master-key new                         print a new random key (64 hex digits) for MASTER_KEY(_FILE)
+  latchkey master-key seal [--json]               encrypt secrets still stored clear with MASTER_KEY now
+                                                  (serve also does this at start-up)
+  latchkey master-key rotate --new-key-file F [--json]
+                                                  re-encrypt every secret from MASTER_KEY (or clear) to the key in F
+  latchkey master-key rotate --to-clear [--json]  decrypt every secret (store them clear again)
+After rotate, restart every node with the new MASTER_KEY / MASTER_KEY_FILE (or none after --to-clear).`;
+
+export const masterKeyCommand: Command = {
+  help: HELP,
+  async run(args) {
+    const [action, ...rest] = args;
+    const json = rest.includes('--json');
+    const others = rest.filter((a) => a !== '--json');
+    if (action === 'new') {
+      if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+      process.stdout.write(`${newMasterKeyText()}\n`);
+      return 0;
+    }
+    if (action !== 'seal' && action !== 'rotate') throw new UsageError(action === undefined ? 'say new, seal or rotate (see --help)' : `unknown action "${action}" (new, seal or rotate)`);
+    let target = null;
+    if (action === 'rotate') {
+      const toClear = others.length === 1 && others[0] === '--to-clear';
+      if (!toClear) {
+        if (others.length !== 2 || others[0] !== '--new-key-file') throw new UsageError('say --new-key-file FILE or --to-clear');
+        let text: string;
+        try {
+          text = readFileSync(others[1] as string, 'utf8');
+        } catch (err) {
+          throw new UsageError(`--new-key-file cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+        }
+        const bytes = parseMasterKeyText(text);
+        if (!bytes) throw new UsageError('--new-key-file must hold 32 bytes as 64 hex digits or base64 (latchkey master-key new)');
+        target = createMasterKey(bytes);
+      }
+    } else if (others.length > 0) throw new UsageError(`unexpected argument "${others[0]}"`);
+    const config = loadConfig();
+    if (action === 'seal' && !config.masterKey) throw new Error('MASTER_KEY or MASTER_KEY_FILE is not set');
+    const database = await openDatabase(config.databaseUrl);
+    try {
+      if (!(await isSchemaCurrent(database))) throw new Error('the database is not migrated; run latchkey migrate');
+      // Every secret must open with the current key first (a wrong MASTER_KEY stops here).
+      const { sealed, total } = await prepareSecretsAtRest(database.db, config.masterKey);
+      if (action === 'seal') {
+        process.stdout.write(json ? `${JSON.stringify({ keyId: config.masterKey?.id, sealed, total })}\n` : `${sealed} secret(s) encrypted now; all ${total} are under master key ${config.masterKey?.id}\n`);
+        return 0;
+      }
+      const count = await reencryptSecrets(database.db, config.masterKey, target);
+      process.stdout.write(
+        json
+          ? `${JSON.stringify({ from: config.masterKey?.id ?? null, to: target?.id ?? null, secrets: count })}\n`
+          : `${count} secret(s) ${target ? `re-encrypted under master key ${target.id}` : 'stored clear'}; restart every node with the new setting now\n`,
+      );
+      return 0;
+    } finally {
+      await database.close();
+    }
+  },
+};
