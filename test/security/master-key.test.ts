@@ -115,6 +115,13 @@ describe(`the master key at rest (${usingPostgres ? 'PostgreSQL' : 'SQLite file'
       const again = await login(latchkey.app, 'sealed-user', 'sealed-user-password');
       assert.equal((await call(latchkey.app, 'GET', '/api/v1/account/me', { headers: bearer(again.access) })).status, 200);
       assert.deepEqual((await clearSecrets(latchkey)).sort(), [...secrets].sort());
+      // The operator's rotation is in the audit log, naming both keys by id (never the key).
+      const events = await latchkey.database.db.selectFrom('audit_events').select(['type', 'detail']).where('type', '=', 'master_key_rotate').execute();
+      assert.equal(events.length, 1);
+      const detail = JSON.parse(String(events[0]?.detail)) as Record<string, unknown>;
+      assert.equal(detail.from, loadConfig({ MASTER_KEY: K1 }).masterKey?.id);
+      assert.equal(detail.to, loadConfig({ MASTER_KEY: K2 }).masterKey?.id);
+      assert.ok(!String(events[0]?.detail).includes(K2) && !String(events[0]?.detail).includes(K1));
     } finally {
       await latchkey.close();
     }

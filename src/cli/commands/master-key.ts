@@ -7,8 +7,14 @@
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../config/index.js';
 import { createMasterKey, newMasterKeyText, parseMasterKeyText } from '../../crypto/master-key.js';
+import { newSecret } from '../../core/credentials/secrets.js';
+import type { AuditDetail } from '../../core/audit/ports.js';
+import type { MasterKey } from '../../crypto/master-key.js';
+import { createAuditLog } from '../../store/audit.js';
 import { prepareSecretsAtRest, reencryptSecrets } from '../../store/keys.js';
-import { isSchemaCurrent, openDatabase } from '../../store/index.js';
+import { createStores, isSchemaCurrent, openDatabase, type OpenedDatabase } from '../../store/index.js';
+import { systemClock } from '../core-wiring.js';
+import { KEYS_CLI_CONTEXT } from './keys-retire.js';
 import { UsageError, type Command } from '../command.js';
 
 const HELP = `Usage:
@@ -56,10 +62,12 @@ export const masterKeyCommand: Command = {
       // Every secret must open with the current key first (a wrong MASTER_KEY stops here).
       const { sealed, total } = await prepareSecretsAtRest(database.db, config.masterKey);
       if (action === 'seal') {
+        await recordMasterKeyEvent(database, config.masterKey, 'master_key_seal', { keyId: config.masterKey?.id ?? null, sealed, total });
         process.stdout.write(json ? `${JSON.stringify({ keyId: config.masterKey?.id, sealed, total })}\n` : `${sealed} secret(s) encrypted now; all ${total} are under master key ${config.masterKey?.id}\n`);
         return 0;
       }
       const count = await reencryptSecrets(database.db, config.masterKey, target);
+      await recordMasterKeyEvent(database, target, 'master_key_rotate', { from: config.masterKey?.id ?? null, to: target?.id ?? null, secrets: count });
       process.stdout.write(
         json
           ? `${JSON.stringify({ from: config.masterKey?.id ?? null, to: target?.id ?? null, secrets: count })}\n`
@@ -71,3 +79,16 @@ export const masterKeyCommand: Command = {
     }
   },
 };
+
+/** Writes the operator's change to the audit log, reading the server key under the key now in force. */
+async function recordMasterKeyEvent(
+  database: OpenedDatabase,
+  key: MasterKey | null,
+  type: 'master_key_seal' | 'master_key_rotate',
+  detail: AuditDetail,
+): Promise<void> {
+  const stores = createStores(database, systemClock, key);
+  const serverKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'server-key', newSecret, systemClock.now());
+  const audit = createAuditLog(database.db, { clock: systemClock, serverKey, log: { info: () => {}, warn: () => {} } });
+  await stores.uow.transaction((tx) => audit.record(tx, { type, outcome: 'success', ctx: KEYS_CLI_CONTEXT, detail }));
+}

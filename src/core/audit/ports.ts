@@ -29,6 +29,8 @@ export const AUDIT_EVENT_TYPES = [
   'service_key_revoke',
   'signing_key_rotate',
   'signing_key_retire',
+  'master_key_seal',
+  'master_key_rotate',
   'account_rename',
   'session_evicted',
 ] as const;
