@@ -1,12 +1,12 @@
 // The benchmark report's rules: rates of correct answers only, verdicts against noise, and the
-// citation check. Run with `node scripts/run-tests.mjs bench/report.test.ts` (from the repository root).
+// citation check. Part of `npm test` (storage-independent).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkFindings, quotedFigures } from './check-citations.js';
-import { correctRate, type LoadResult } from './lib/load.js';
-import { judge, relativeSpread } from './noise.js';
-import { renderReport } from './report.js';
-import type { BenchResults } from './types.js';
+import { checkFindings, quotedFigures } from '../../bench/check-citations.js';
+import { correctRate, type LoadResult } from '../../bench/lib/load.js';
+import { judge, relativeSpread } from '../../bench/noise.js';
+import { renderReport } from '../../bench/report.js';
+import type { BenchResults } from '../../bench/types.js';
 
 const run = (fields: Partial<LoadResult>): LoadResult => ({ rps: 0, p50: 1, p99: 2, requests: 0, errors: 0, non2xx: 0, seconds: 1, ...fields });
 
