@@ -31,6 +31,8 @@ export const AUDIT_EVENT_TYPES = [
   'signing_key_retire',
   'account_rename',
   'session_evicted',
+  'account_import',
+  'account_export',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
