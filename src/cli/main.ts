@@ -16,6 +16,8 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   audit: { summary: 'show security events (logins, resets, deletions ...)', load: async () => (await import('./commands/audit.js')).auditCommand },
   user: { summary: 'add, list, show, disable, enable or delete accounts; set a password', load: async () => (await import('./commands/user.js')).userCommand },
   sessions: { summary: 'end every session of an account', load: async () => (await import('./commands/sessions.js')).sessionsCommand },
+  import: { summary: 'create accounts from JSON lines, with their existing password hashes', load: async () => (await import('./commands/import.js')).importCommand },
+  export: { summary: 'write every account as JSON lines (the import format)', load: async () => (await import('./commands/export.js')).exportCommand },
 };
 
 function usage(): string {
