@@ -53,12 +53,13 @@ function parse(stored: string): Parsed | string {
   let m: RegExpExecArray | null;
   if ((m = BCRYPT.exec(stored))) {
     const cost = Number(m[1]);
-    if (cost < 4 || cost > 17) return 'bcrypt cost must be 04 to 17';
+    if (cost < 4 || cost > 15) return 'bcrypt cost must be 04 to 15';
     return { scheme: 'bcrypt', run: (pw) => bcryptCompare(pw, stored) };
   }
   if (stored.startsWith('$2')) return 'malformed bcrypt hash (expected $2a$/$2b$/$2y$, a two-digit cost and 53 characters)';
   if ((m = ARGON2.exec(stored))) {
-    if (Number(m[3]) > MAX_ARGON2_MEMORY_KIB) return 'argon2 memory above 1 GiB';
+    const problem = checkArgon2Cost(stored);
+    if (problem !== null) return problem;
     return { scheme: 'argon2', run: (pw) => argon2Verify(stored, pw).catch(() => false) };
   }
   if (stored.startsWith('$argon2')) return 'malformed argon2 hash (expected $argon2id$ or $argon2i$ PHC string)';
@@ -106,14 +107,17 @@ function parse(stored: string): Parsed | string {
  */
 export function checkImportableHash(stored: string): string | null {
   if (stored.length > 1024) return 'password hash longer than 1024 characters';
-  if (NATIVE_ARGON2ID.test(stored)) return ARGON2.test(stored) ? checkArgon2Memory(stored) : 'malformed argon2id hash';
+  if (NATIVE_ARGON2ID.test(stored)) return ARGON2.test(stored) ? checkArgon2Cost(stored) : 'malformed argon2id hash';
   const parsed = parse(stored);
   return typeof parsed === 'string' ? parsed : null;
 }
 
-function checkArgon2Memory(stored: string): string | null {
+/** Null when an argon2 PHC string's cost is within bounds (memory up to 1 GiB, t up to 100). */
+function checkArgon2Cost(stored: string): string | null {
   const m = ARGON2.exec(stored);
-  return m && Number(m[3]) > MAX_ARGON2_MEMORY_KIB ? 'argon2 memory above 1 GiB' : null;
+  if (!m) return 'malformed argon2 hash';
+  if (Number(m[3]) > MAX_ARGON2_MEMORY_KIB) return 'argon2 memory above 1 GiB';
+  return Number(m[4]) > 100 || Number(m[4]) < 1 ? 'argon2 time cost must be 1 to 100' : null;
 }
 
 /** The scheme of a foreign hash, or null (Latchkey's own argon2id, or not a hash it knows). */

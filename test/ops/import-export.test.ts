@@ -221,6 +221,7 @@ describe('import and export', () => {
       { username: 'ok-one' },
       { username: 'bcrypt-2a' },
       { email: 'OK-Two@Example.com', passwordHash: bcrypt.hashSync('Fine-Password-2', 4), emailVerified: true },
+      { username: 'too-costly', passwordHash: `$2b$16$${'a'.repeat(53)}` },
     ];
     const res = await call(a.app, 'POST', '/api/v1/admin/import', { payload: jsonLines(lines), headers: { ...bearer(ADMIN_KEY), 'content-type': 'application/x-ndjson' } });
     assert.equal(res.status, 200, res.text);
@@ -228,7 +229,7 @@ describe('import and export', () => {
     assert.equal(report.created, 2, JSON.stringify(report));
     assert.deepEqual(
       report.refusals.map((r: { line: number }) => r.line),
-      [2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+      [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13],
     );
     const reason = (line: number) => report.refusals.find((r: { line: number }) => r.line === line).reason as string;
     assert.match(reason(2), /bcrypt/);
@@ -241,6 +242,7 @@ describe('import and export', () => {
     assert.match(reason(9), /username|email/);
     assert.match(reason(10), /line 1/);
     assert.match(reason(11), /already in use/);
+    assert.match(reason(13), /bcrypt cost must be 04 to 15/);
     assert.equal(await loginStatus(a, 'ok-two@example.com', 'Fine-Password-2'), 200);
     for (const refused of ['short-bcrypt', 'md5', 'kc-sha1']) assert.equal(await loginStatus(a, refused, 'anything'), 401);
   });
