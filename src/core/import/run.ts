@@ -12,6 +12,7 @@
 import { newId } from '../credentials/secrets.js';
 import type { ClientContext, CoreDeps } from '../deps.js';
 import { isTaken } from '../accounts/identifier-rules.js';
+import { foldCase } from '../accounts/identifiers.js';
 import { AuthError } from '../errors.js';
 import type { Account, Tx } from '../ports.js';
 import { parseImportLine, RefusedLine, type ImportRecord } from './records.js';
@@ -48,7 +49,7 @@ const MAX_REPORTED = 1000;
 
 /** True when `existing` is the account `record` describes (for resume). */
 function sameAccount(existing: Account, record: ImportRecord): boolean {
-  const key = (v: string | null) => (v === null ? null : v.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC'));
+  const key = (v: string | null) => (v === null ? null : foldCase(v.normalize('NFKC')));
   if (record.idGiven && existing.id !== record.account.id) return false;
   return key(existing.username) === record.account.usernameKey && key(existing.email) === record.account.emailKey;
 }
