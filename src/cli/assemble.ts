@@ -13,6 +13,7 @@ import { createAccountsService, type AccountsService } from '../core/service.js'
 import { createServiceAccess, type ServiceAccess } from '../core/services/index.js';
 import { createArgon2Pool } from '../crypto/argon2-pool.js';
 import { boundHasher, type BoundedHasher } from '../crypto/bounded-hasher.js';
+import { withForeignHashes } from '../crypto/foreign-hashes.js';
 import { createJwtSigner, type JwtSigner } from '../crypto/jwt-signer.js';
 import { buildApp } from '../http/app.js';
 import { loggerOptions } from '../http/logging.js';
@@ -95,8 +96,9 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
       : createStores(database, clock, config.masterKey);
     const serverKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'server-key', newSecret, clock.now());
     const signer = await createJwtSigner({ uow: stores.uow, keys: stores.keys, clock, issuer: config.jwtIssuer });
+    // Imported hashes of other systems verify too and are replaced by argon2id at login (README).
     const hasher = boundHasher(
-      options.hasher ?? createArgon2Pool(config.argon2, Math.min(config.hashThreads, config.hashConcurrency)),
+      withForeignHashes(options.hasher ?? createArgon2Pool(config.argon2, Math.min(config.hashThreads, config.hashConcurrency))),
       config.hashConcurrency,
       config.hashQueueLimit,
     );

@@ -19,6 +19,8 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   backup: { summary: 'copy the SQLite database while it serves', load: async () => (await import('./commands/backup.js')).backupCommand },
   restore: { summary: 'put a SQLite backup back (servers stopped)', load: async () => (await import('./commands/restore.js')).restoreCommand },
   'master-key': { summary: 'new, seal or rotate the master key (MASTER_KEY)', load: async () => (await import('./commands/master-key.js')).masterKeyCommand },
+  import: { summary: 'create accounts from JSON lines, with their existing password hashes', load: async () => (await import('./commands/import.js')).importCommand },
+  export: { summary: 'write every account as JSON lines (the import format)', load: async () => (await import('./commands/export.js')).exportCommand },
 };
 
 function usage(): string {

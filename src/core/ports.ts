@@ -71,6 +71,8 @@ export interface NewAccount {
   status: AccountStatus;
   promoCode?: string | null;
   createdAt: number;
+  /** When the email was verified (an import may bring verified emails); unset: not verified. */
+  emailVerifiedAt?: number | null;
 }
 
 /** An account whose username is another account's email, recorded by the migration that made one namespace. */
@@ -231,8 +233,13 @@ export interface PasswordHasher {
   hash(password: string): Promise<string>;
   /** True when `password` matches; false for a mismatch or a malformed hash. */
   verify(hash: string, password: string): Promise<boolean>;
-  /** True when `hash` was made with other parameters than the current ones. */
+  /** True when `hash` was made with other parameters than the current ones (or by another system). */
   needsRehash(hash: string): boolean;
+  /**
+   * For `latchkey import`: null when `hash` (another system's, or this hasher's own) can be stored
+   * as given and verified at the next login; otherwise why not. Unset: no imported hash is accepted.
+   */
+  importable?(hash: string): string | null;
 }
 
 export interface AccessClaims {

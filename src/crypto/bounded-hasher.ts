@@ -26,6 +26,7 @@ export function boundHasher(
   queueLimit: number,
 ): BoundedHasher {
   let running = 0;
+  const importable = inner.importable?.bind(inner);
   const waiting: Array<() => void> = [];
 
   const release = (): void => {
@@ -53,6 +54,7 @@ export function boundHasher(
     hash: (password) => limited(() => inner.hash(password)),
     verify: (stored, password) => limited(() => inner.verify(stored, password)),
     needsRehash: (stored) => inner.needsRehash(stored),
+    ...(importable ? { importable } : {}),
     load: () => ({ running, queued: waiting.length }),
     close: async () => {
       await inner.close?.();

@@ -88,7 +88,7 @@ export function createAccountStore(): AccountStore {
           username_key: a.usernameKey,
           email: a.email,
           email_key: a.emailKey,
-          email_verified_at: null,
+          email_verified_at: a.emailVerifiedAt ?? null,
           password_hash: a.passwordHash,
           status: a.status,
           promo_code: a.promoCode ?? null,

@@ -372,9 +372,11 @@ describe('admin API (argon2id)', () => {
     assert.deepEqual(ops.map((o) => `${o.method.toUpperCase()} ${o.path}`).sort(), [
       'DELETE /api/v1/admin/users/{id}',
       'DELETE /api/v1/admin/users/{id}/sessions',
+      'GET /api/v1/admin/export',
       'GET /api/v1/admin/outbox',
       'GET /api/v1/admin/users',
       'GET /api/v1/admin/users/{id}',
+      'POST /api/v1/admin/import',
       'POST /api/v1/admin/outbox/{id}/retry',
       'POST /api/v1/admin/users',
       'POST /api/v1/admin/users/{id}/disable',

@@ -28,6 +28,7 @@ import type { ClientContext } from '../../core/deps.js';
 import { AuthError } from '../../core/errors.js';
 import type { AccessTokenSigner, AccountStatus } from '../../core/ports.js';
 import { createArgon2Hasher } from '../../crypto/argon2-hasher.js';
+import { withForeignHashes } from '../../crypto/foreign-hashes.js';
 import { createAuditLog } from '../../store/audit.js';
 import { createStores, isSchemaCurrent, openDatabase } from '../../store/index.js';
 import { createOutboxQueue } from '../../store/outbox.js';
@@ -185,7 +186,7 @@ export async function openAdmin(config: Config): Promise<{ admin: AdminService; 
     const audit = createAuditLog(database.db, { clock, serverKey, log: { info: () => {}, warn: () => {} } });
     const deps: AdminDeps = {
       ...stores,
-      hasher: createArgon2Hasher(config.argon2),
+      hasher: withForeignHashes(createArgon2Hasher(config.argon2)),
       signer: NO_SIGNER,
       clock,
       policy: corePolicy(config),

@@ -8,6 +8,8 @@
  * or `cli`) that made it. The caller authorizes: this module trusts whoever holds it.
  */
 import { deleteAccount } from '../accounts/delete.js';
+import { exportAccounts, type ExportOptions } from '../import/export.js';
+import { importAccounts, type ImportOptions, type ImportReport } from '../import/run.js';
 import { checkKeyWithinBudget } from '../credentials/key-guesses.js';
 import { listIdentifierCollisions, renameAccount } from '../accounts/rename.js';
 import type { IdentifierCollision } from '../ports.js';
@@ -63,6 +65,10 @@ export interface AdminService {
   listMail(options?: { failedOnly?: boolean }): Promise<QueuedMail[]>;
   /** Makes a failed or pending message due now; NOT_FOUND when there is none with this id. */
   retryMail(id: string): Promise<void>;
+  /** Creates accounts from JSON lines with their existing password hashes (src/core/import/run.ts). */
+  importAccounts(lines: AsyncIterable<string> | Iterable<string>, options?: ImportOptions): Promise<ImportReport>;
+  /** Every account as a JSON line in the import format (src/core/import/export.ts); audited. */
+  exportAccounts(options?: ExportOptions): AsyncGenerator<string>;
 }
 
 /** Binds the admin flows to their dependencies. */
@@ -99,6 +105,8 @@ export function createAdminService(deps: AdminDeps): AdminService {
     revokeSessions: (ref, ctx) => revokeUserSessions(deps, ref, ctx),
     listMail: (options) => listMail(deps, options),
     retryMail: (id) => retryMail(deps, id),
+    importAccounts: (lines, options) => importAccounts(deps, lines, options),
+    exportAccounts: (options) => exportAccounts(deps, options),
   };
 }
 

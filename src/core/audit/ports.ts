@@ -33,6 +33,8 @@ export const AUDIT_EVENT_TYPES = [
   'master_key_rotate',
   'account_rename',
   'session_evicted',
+  'account_import',
+  'account_export',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

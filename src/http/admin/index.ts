@@ -17,6 +17,7 @@ import { mailRecord, userDetailRecord, userRecord, type AdminService, type UserL
 import { bearerToken, clientContext } from '../credentials.js';
 import { useDialect } from '../dialect.js';
 import { sendProblem, sendResult } from '../native/envelope.js';
+import { importExportRoutes } from './import-export.js';
 import {
   addUserRoute,
   deleteUserRoute,
@@ -74,6 +75,8 @@ export async function adminApiRoutes(app: FastifyInstance, opts: AdminRoutesOpti
     const matches = () => presented !== null && timingSafeEqual(digest(presented), expected);
     await admin.authenticateKey(matches, presented === null ? 'no_key' : 'wrong_key', ctx(req));
   });
+
+  await app.register(importExportRoutes, { admin });
 
   app.post<{ Body: AddUserBody }>('/users', { schema: addUserRoute }, async (req, reply) => {
     const { user, generatedPassword } = await admin.addUser(req.body, ctx(req));
