@@ -63,6 +63,8 @@ export async function createTestInstance(options: TestInstanceOptions = {}): Pro
   // migrateToLatest (src/store/migrate.ts); any start-up error here is real.
   const latchkey = await assembleLatchkey(config, { hasher, clock, logStream, startMailSender: options.startMailSender });
   await latchkey.app.ready();
+  // The dummy hash starts at start-up; waiting for it keeps hash gauges and timings free of it.
+  await latchkey.service.ready();
   return {
     latchkey,
     app: latchkey.app,
