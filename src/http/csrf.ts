@@ -13,6 +13,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { addressKey } from '../core/credentials/address-limits.js';
 import { AuthError } from '../core/errors.js';
 import type { AccountsService } from '../core/service.js';
 import type { CookieSettings } from './cookies.js';
@@ -114,4 +115,55 @@ export function assertFormToken(req: FastifyRequest, settings: CookieSettings, p
   if (typeof cookie !== 'string' || !TOKEN_SHAPE.test(cookie) || typeof presented !== 'string' || !sameToken(cookie, presented)) {
     throw forbidden();
   }
+}
+
+/** CSRF refusals one client address may get per minute before its unsafe requests are refused outright. */
+export const CSRF_REFUSALS_PER_ADDRESS_MINUTE = 30;
+const CSRF_WINDOW_MS = 60_000;
+const CSRF_ADDRESSES_KEPT = 10_000;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The per-address budget of CSRF refusals (docs/security.md, "Bounded under abuse"). Each
+ * refusal counts against the client address (IPv6 by /64) for a fixed minute from the first;
+ * past the budget, every state-changing request from that address that is not Bearer-authenticated
+ * (Bearer requests carry no ambient credential and are never CSRF-checked) is answered THROTTLED
+ * (429, Retry-After) by an onRequest hook, before any body parsing, session lookup or audit row of
+ * its own. A browser user meets a CSRF refusal once or twice (an expired form); thirty a minute is a
+ * script. Node-local and in memory, like the in-flight limit: it costs no database or Redis call,
+ * and the audit log's folding already bounds the rows each node writes for what gets through.
+ */
+export function createCsrfRefusalBudget(limit = CSRF_REFUSALS_PER_ADDRESS_MINUTE): {
+  count(req: FastifyRequest): void;
+  refuse(req: FastifyRequest): AuthError | null;
+} {
+  const windows = new Map<string, { start: number; refusals: number }>();
+  return {
+    count(req) {
+      const key = addressKey(req.ip ?? null);
+      const now = Date.now();
+      const current = windows.get(key);
+      if (current && current.start + CSRF_WINDOW_MS > now) {
+        current.refusals++;
+        return;
+      }
+      windows.delete(key);
+      if (windows.size >= CSRF_ADDRESSES_KEPT) windows.delete(windows.keys().next().value as string);
+      windows.set(key, { start: now, refusals: 1 });
+    },
+    refuse(req) {
+      if (SAFE_METHODS.has(req.method) || /^bearer /i.test(req.headers.authorization ?? '')) return null;
+      const key = addressKey(req.ip ?? null);
+      const current = windows.get(key);
+      if (!current || current.refusals < limit) return null;
+      const left = current.start + CSRF_WINDOW_MS - Date.now();
+      if (left <= 0) {
+        windows.delete(key);
+        return null;
+      }
+      return new AuthError('THROTTLED', 'too many refused cross-site requests from this address; try again later', {
+        retryAfter: Math.max(1, Math.ceil(left / 1000)),
+      });
+    },
+  };
 }
