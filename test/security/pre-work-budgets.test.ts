@@ -190,6 +190,7 @@ describe('pre-work budgets: CSRF refusals', () => {
   before(async () => {
     t = await createTestInstance({ hasher: 'fast' });
     await t.service.signUpWithEmail({ email: 'pending@example.com' });
+    await t.service.signUpWithEmail({ email: 'pending2@example.com' }); // its own recipient mail budget
   });
   after(() => t.close());
 
@@ -197,57 +198,73 @@ describe('pre-work budgets: CSRF refusals', () => {
   const rows = async (ip: string, type: string) =>
     (await t.latchkey.database.db.selectFrom('audit_events').select(['id']).where('ip', '=', ip).where('type', '=', type).execute()).length;
 
+  /** A form post from `ip`: by default a script's, with no Origin, no cookie and a wrong token. */
+  const post = (url: string, ip: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
+    t.app.inject({
+      method: 'POST',
+      url,
+      remoteAddress: ip,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      payload: new URLSearchParams(fields).toString(),
+    });
+  const genuineForm = async () => {
+    const jar = new CookieJar();
+    const form = await getPage(t.app, jar, '/reset');
+    return { jar, csrf: hiddenField(form.text, 'csrf') };
+  };
+
   it(`past ${CSRF_REFUSALS_PER_ADDRESS_MINUTE} refusals a minute, an address's state changes get 429 before any work`, async () => {
     const flood = '10.92.0.1';
-    const forged = (ip: string) =>
-      t.app.inject({
-        method: 'POST',
-        url: '/confirm/resend',
-        remoteAddress: ip,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
-        payload: 'email=pending%40example.com',
-      });
-    for (let i = 0; i < CSRF_REFUSALS_PER_ADDRESS_MINUTE; i++) assert.equal((await forged(flood)).statusCode, 403, `refusal ${i}`);
-    const first = await forged(flood);
+    const forged = () => post('/confirm/resend', flood, { csrf: 'x'.repeat(43), email: 'pending@example.com' });
+    for (let i = 0; i < CSRF_REFUSALS_PER_ADDRESS_MINUTE; i++) assert.equal((await forged()).statusCode, 403, `refusal ${i}`);
+    const first = await forged();
     assert.equal(first.statusCode, 429);
     assert.ok(Number(first.headers['retry-after']) >= 1 && Number(first.headers['retry-after']) <= 60);
     assert.match(String(first.headers['content-type']), /text\/html/, 'the pages answer with a page');
     await t.latchkey.audit.flush();
     const csrfRows = await rows(flood, 'csrf_rejected');
     const limitedRows = await rows(flood, 'rate_limited');
-    for (let i = 0; i < 100; i++) assert.equal((await forged(flood)).statusCode, 429);
-    // A genuine form from the same address is refused too, before it is read: no mail is queued.
-    const jar = new CookieJar();
-    const form = await getPage(t.app, jar, '/reset');
-    const csrf = hiddenField(form.text, 'csrf');
+    for (let i = 0; i < 100; i++) assert.equal((await forged()).statusCode, 429);
+    // A request with a genuine form token from the same address is refused too, before it is read: no mail is queued.
+    const { jar, csrf } = await genuineForm();
     const mails = await queued();
-    const genuine = await t.app.inject({
-      method: 'POST',
-      url: '/confirm/resend',
-      remoteAddress: flood,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin', ...jar.headers() },
-      payload: new URLSearchParams({ csrf, email: 'pending@example.com' }).toString(),
-    });
+    const genuine = await post('/confirm/resend', flood, { csrf, email: 'pending@example.com' }, { 'sec-fetch-site': 'same-origin', ...jar.headers() });
     assert.equal(genuine.statusCode, 429);
     assert.equal(await queued(), mails, 'the refused request did no work');
+    // The cookie API: refused before its session is looked up.
+    const api = await t.app.inject({ method: 'POST', url: '/accounts/action/?do=logout', remoteAddress: flood, headers: { cookie: 'sessionid=junk', 'x-csrftoken': 'junk' } });
+    assert.equal(api.statusCode, 429);
     await t.latchkey.audit.flush();
     assert.equal(await rows(flood, 'csrf_rejected'), csrfRows, 'no further csrf_rejected rows');
     const limitedAfter = await t.latchkey.database.db.selectFrom('audit_events').select(['detail']).where('ip', '=', flood).where('type', '=', 'rate_limited').execute();
     // The flush above closed the window: the next refusal is a new window's first row, the rest its count.
     assert.ok(limitedAfter.length <= limitedRows + 2, `the refusals are folded into the budget's rate_limited rows: ${JSON.stringify(limitedAfter)}`);
     // Another address is still served: its genuine resend queues a mail.
-    const other = await postForm(t.app, jar, '/confirm/resend', { csrf, email: 'pending@example.com' });
-    assert.equal(other.status, 200, other.text.slice(0, 200));
+    const other = await post('/confirm/resend', '10.92.0.2', { csrf, email: 'pending@example.com' }, { 'sec-fetch-site': 'same-origin', ...jar.headers() });
+    assert.equal(other.statusCode, 200, other.body.slice(0, 200));
+    assert.equal(await queued(), mails + 1);
+  });
+
+  it('refusals of requests from another site refuse only those: a foreign page cannot lock its visitors out', async () => {
+    const flood = '10.92.2.1';
+    const foreign = () => post('/confirm/resend', flood, { email: 'pending@example.com' }, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' });
+    for (let i = 0; i < CSRF_REFUSALS_PER_ADDRESS_MINUTE; i++) assert.equal((await foreign()).statusCode, 403, `refusal ${i}`);
+    await t.latchkey.audit.flush();
+    const csrfRows = await rows(flood, 'csrf_rejected');
+    for (let i = 0; i < 50; i++) assert.equal((await foreign()).statusCode, 429);
+    await t.latchkey.audit.flush();
+    assert.equal(await rows(flood, 'csrf_rejected'), csrfRows, 'no further csrf_rejected rows');
+    const { jar, csrf } = await genuineForm();
+    const mails = await queued();
+    const own = await post('/confirm/resend', flood, { csrf, email: 'pending2@example.com' }, { 'sec-fetch-site': 'same-origin', ...jar.headers() });
+    assert.equal(own.statusCode, 200, 'the same address\'s own form still works');
     assert.equal(await queued(), mails + 1);
   });
 
   it('Bearer requests are never CSRF-checked, so a spent address can still use the JWT API', async () => {
     const flood = '10.92.1.1';
-    for (let i = 0; i <= CSRF_REFUSALS_PER_ADDRESS_MINUTE; i++) {
-      await t.app.inject({ method: 'POST', url: '/login', remoteAddress: flood, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' }, payload: 'username=x&password=y' });
-    }
-    const refused = await t.app.inject({ method: 'POST', url: '/login', remoteAddress: flood, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'username=x&password=y' });
-    assert.equal(refused.statusCode, 429);
+    for (let i = 0; i < CSRF_REFUSALS_PER_ADDRESS_MINUTE; i++) assert.equal((await post('/login', flood, { username: 'x', password: 'y' })).statusCode, 403);
+    assert.equal((await post('/login', flood, { username: 'x', password: 'y' })).statusCode, 429);
     const jwt = await t.app.inject({ method: 'POST', url: '/api/v1/account/sessions/revoke-others', remoteAddress: flood, headers: { authorization: 'Bearer not-a-token' } });
     assert.equal(jwt.statusCode, 401, 'the Bearer request reached its own check');
   });
