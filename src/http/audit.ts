@@ -22,7 +22,7 @@ export function auditRequest(audit: AuditLog, req: FastifyRequest, event: Omit<A
 /** Adds the hooks recording CSRF and rate-limit refusals, and the CSRF refusal budget, on every scope registered after it. */
 export function useAuditHooks(app: FastifyInstance, audit: AuditLog, publicOrigin: string): void {
   // Past its budget of CSRF refusals, an address's state changes are refused before any work (csrf.ts).
-  const csrfBudget = createCsrfRefusalBudget();
+  const csrfBudget = createCsrfRefusalBudget(publicOrigin);
   app.addHook('onRequest', (req, _reply, done) => {
     const refusal = csrfBudget.refuse(req);
     done(refusal ?? undefined);
