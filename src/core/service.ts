@@ -97,7 +97,7 @@ export interface AccountsService {
   /** Queues a fresh confirmation link for a pending account (older links die); quiet for anything else. */
   resendConfirmation(email: string, ctx?: ClientContext): Promise<void>;
   /** The address a usable confirmation link was sent to, or INVALID_TOKEN. Does not consume it. */
-  checkConfirmToken(token: string): Promise<{ email: string }>;
+  checkConfirmToken(token: string, ctx?: ClientContext): Promise<{ email: string }>;
   /** Consumes a confirmation link: sets the password, verifies the email, activates the account. */
   confirmAccount(token: string, password: string, ctx?: ClientContext): Promise<Account>;
 
@@ -110,7 +110,7 @@ export interface AccountsService {
    */
   requestPasswordReset(identifier: string, ctx?: ClientContext): Promise<void>;
   /** The address a usable reset link was sent to, or INVALID_TOKEN. Does not consume it. */
-  checkResetToken(token: string): Promise<{ email: string }>;
+  checkResetToken(token: string, ctx?: ClientContext): Promise<{ email: string }>;
   /** Consumes a reset link: sets the password, revokes every session, queues a notice. */
   completePasswordReset(token: string, newPassword: string, ctx?: ClientContext): Promise<Account>;
   /** Sets a new password, revokes the other sessions and reset links, queues a notice. */
@@ -154,10 +154,10 @@ export function createAccountsService(deps: CoreDeps): AccountsService {
 
     signUpWithEmail: (input, ctx) => signUpWithEmail(deps, input, ctx),
     resendConfirmation: (email, ctx) => resendConfirmation(deps, email, ctx),
-    checkConfirmToken: (token) => checkConfirmToken(deps, token),
+    checkConfirmToken: (token, ctx) => checkConfirmToken(deps, token, ctx),
     confirmAccount: (token, password, ctx) => confirmAccount(deps, token, password, ctx),
     requestPasswordReset: (identifier, ctx) => requestPasswordReset(deps, identifier, ctx),
-    checkResetToken: (token) => checkResetToken(deps, token),
+    checkResetToken: (token, ctx) => checkResetToken(deps, token, ctx),
     completePasswordReset: (token, newPassword, ctx) => completePasswordReset(deps, token, newPassword, ctx),
     changePassword: (accountId, newPassword, options, ctx) => changePassword(deps, accountId, newPassword, options, ctx),
     deleteAccount: (accountId, ctx) => deleteAccount(deps, accountId, ctx),

@@ -12,15 +12,21 @@ import { isAudited } from '../core/audit/audited-errors.js';
 import { isAuthError } from '../core/errors.js';
 import type { AuditEvent, AuditLog } from '../core/ports.js';
 import { clientContext } from './credentials.js';
-import { isCsrfRejection, requestSource } from './csrf.js';
+import { createCsrfRefusalBudget, isCsrfRejection, requestSource } from './csrf.js';
 
 /** Records an HTTP-side event for `req`; never throws. */
 export function auditRequest(audit: AuditLog, req: FastifyRequest, event: Omit<AuditEvent, 'ctx'>): Promise<void> {
   return audit.note({ ...event, ctx: clientContext(req) });
 }
 
-/** Adds the hook recording CSRF and rate-limit refusals on every scope registered after it. */
+/** Adds the hooks recording CSRF and rate-limit refusals, and the CSRF refusal budget, on every scope registered after it. */
 export function useAuditHooks(app: FastifyInstance, audit: AuditLog, publicOrigin: string): void {
+  // Past its budget of CSRF refusals, an address's state changes are refused before any work (csrf.ts).
+  const csrfBudget = createCsrfRefusalBudget(publicOrigin);
+  app.addHook('onRequest', (req, _reply, done) => {
+    const refusal = csrfBudget.refuse(req);
+    done(refusal ?? undefined);
+  });
   app.addHook('onError', async (req, _reply, err) => {
     const route = `${req.method} ${req.routeOptions.url ?? ''}`;
     if (isAuthError(err, 'THROTTLED') && !isAudited(err)) {
@@ -29,6 +35,7 @@ export function useAuditHooks(app: FastifyInstance, audit: AuditLog, publicOrigi
     }
     if (!isAuthError(err, 'FORBIDDEN')) return;
     if (!isCsrfRejection(err) && requestSource(req, publicOrigin) !== 'foreign') return;
+    csrfBudget.count(req);
     await auditRequest(audit, req, { type: 'csrf_rejected', outcome: 'rejected', detail: { route } });
   });
 }

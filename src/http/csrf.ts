@@ -13,6 +13,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { addressKey } from '../core/credentials/address-limits.js';
 import { AuthError } from '../core/errors.js';
 import type { AccountsService } from '../core/service.js';
 import type { CookieSettings } from './cookies.js';
@@ -114,4 +115,81 @@ export function assertFormToken(req: FastifyRequest, settings: CookieSettings, p
   if (typeof cookie !== 'string' || !TOKEN_SHAPE.test(cookie) || typeof presented !== 'string' || !sameToken(cookie, presented)) {
     throw forbidden();
   }
+}
+
+/** CSRF refusals one client address may get per minute before its unsafe requests are refused outright. */
+export const CSRF_REFUSALS_PER_ADDRESS_MINUTE = 30;
+const CSRF_WINDOW_MS = 60_000;
+const CSRF_ADDRESSES_KEPT = 10_000;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The site a foreign request claims to come from: its Origin, else its Referer's origin, else `cross-site`. */
+function claimedSite(req: FastifyRequest): string {
+  const origin = req.headers.origin;
+  if (typeof origin === 'string' && origin !== '') return origin.slice(0, 200);
+  const referer = req.headers.referer;
+  const refOrigin = typeof referer === 'string' && referer !== '' ? originOf(referer) : null;
+  return refOrigin ?? 'cross-site';
+}
+
+/**
+ * The per-address budget of CSRF refusals (docs/security.md, "Pre-work budgets per address").
+ * Refusals count against the client address (IPv6 by /64) for a fixed minute from the first:
+ * those of requests that say they come from another site per (address, that site), since a
+ * browser on a foreign page (maybe a victim's) sends them; all others (no proof, or a wrong one:
+ * a script) per address. Past the budget, an onRequest hook answers THROTTLED (429,
+ * Retry-After) before any body parsing, session lookup or audit row of the request's own: the
+ * requests from that address claiming that site (they would be refused anyway, so a foreign page
+ * cannot lock its visitors out, and a site in CORS_ORIGINS is never refused), or, once the
+ * address's other refusals are spent, every state change from it that is not Bearer-authenticated
+ * (Bearer requests carry no ambient credential and are never CSRF-checked). A browser user meets
+ * a refusal once or twice (a stale form); thirty a minute is a script. Node-local and in memory,
+ * like the in-flight limit: no database or Redis call, and the audit folding already bounds the
+ * rows each node writes.
+ */
+export function createCsrfRefusalBudget(
+  publicOrigin: string,
+  limit = CSRF_REFUSALS_PER_ADDRESS_MINUTE,
+): {
+  count(req: FastifyRequest): void;
+  refuse(req: FastifyRequest): AuthError | null;
+} {
+  const windows = new Map<string, { start: number; refusals: number }>();
+  const keyOf = (req: FastifyRequest): string => {
+    const address = addressKey(req.ip ?? null);
+    return requestSource(req, publicOrigin) === 'foreign' ? `${address} ${claimedSite(req)}` : address;
+  };
+  const spent = (key: string, now: number): number | null => {
+    const current = windows.get(key);
+    if (!current || current.refusals < limit) return null;
+    const left = current.start + CSRF_WINDOW_MS - now;
+    if (left > 0) return left;
+    windows.delete(key);
+    return null;
+  };
+  return {
+    count(req) {
+      const key = keyOf(req);
+      const now = Date.now();
+      const current = windows.get(key);
+      if (current && current.start + CSRF_WINDOW_MS > now) {
+        current.refusals++;
+        return;
+      }
+      windows.delete(key);
+      if (windows.size >= CSRF_ADDRESSES_KEPT) windows.delete(windows.keys().next().value as string);
+      windows.set(key, { start: now, refusals: 1 });
+    },
+    refuse(req) {
+      if (SAFE_METHODS.has(req.method) || /^bearer /i.test(req.headers.authorization ?? '')) return null;
+      const now = Date.now();
+      const address = addressKey(req.ip ?? null);
+      const key = keyOf(req);
+      const left = spent(address, now) ?? (key === address ? null : spent(key, now));
+      if (left === null) return null;
+      return new AuthError('THROTTLED', 'too many refused cross-site requests from this address; try again later', {
+        retryAfter: Math.max(1, Math.ceil(left / 1000)),
+      });
+    },
+  };
 }

@@ -65,11 +65,15 @@ async function failLogin(
  */
 export async function verifyLogin(deps: CoreDeps, identifier: string, password: string, ctx: ClientContext = NO_CONTEXT): Promise<Account> {
   const key = loginKey(identifier);
-  // The account first, so its failures count together whichever of its identifiers was typed.
-  const account = key === null ? null : await deps.accounts.findByLoginKey(deps.uow.db, key);
-  const subject = loginSubject(deps, account, identifier);
+  let account: Account | null = null;
+  let subject: string | null = null;
   try {
-    await assertNotThrottled(deps, subject, ctx.ip);
+    // The address's block first, before any lookup: a blocked address costs one throttle read.
+    await assertNotThrottled(deps, null, ctx.ip);
+    // Then the account, so its failures count together whichever of its identifiers was typed.
+    account = key === null ? null : await deps.accounts.findByLoginKey(deps.uow.db, key);
+    subject = loginSubject(deps, account, identifier);
+    await assertNotThrottled(deps, subject, null);
   } catch (err) {
     if (isAuthError(err, 'THROTTLED')) {
       await deps.audit.note({ type: 'rate_limited', outcome: 'rejected', accountId: account?.id ?? null, identifier, ctx, detail: { limit: 'login', retryAfter: err.retryAfter ?? null } });

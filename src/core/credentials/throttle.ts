@@ -60,8 +60,10 @@ function ipKey(ip: string | null): string | null {
 
 /** Throws THROTTLED (with Retry-After seconds) when the subject or the address is blocked now. */
 export async function assertNotThrottled(deps: CoreDeps, subject: string | null, ip: string | null): Promise<void> {
+  const keys = [subject, ipKey(ip)].filter((k): k is string => k !== null);
+  if (keys.length === 0) return;
   const now = deps.clock.now();
-  const until = await deps.throttle.blockedUntil(deps.uow.db, [subject, ipKey(ip)].filter((k): k is string => k !== null));
+  const until = await deps.throttle.blockedUntil(deps.uow.db, keys);
   if (until > now) {
     throw new AuthError('THROTTLED', 'too many failed attempts; try again later', { retryAfter: Math.ceil((until - now) / 1000) });
   }

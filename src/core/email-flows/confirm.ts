@@ -9,16 +9,18 @@ import { isAuthError } from '../errors.js';
 import type { Account } from '../ports.js';
 import { foldCase } from '../accounts/identifiers.js';
 import { consumeLinkToken, hashPasswordForLink, invalidLink, peekLinkToken } from './link-tokens.js';
-import { countTokenFailure } from '../credentials/address-limits.js';
+import { countTokenFailure, refuseSpentTokenBudget } from '../credentials/address-limits.js';
 import { clearLoginFailures } from '../credentials/throttle.js';
 
 /** The address a usable confirmation link was sent to, or INVALID_TOKEN; the link stays usable. */
-export function checkConfirmToken(deps: CoreDeps, token: string): Promise<{ email: string }> {
+export async function checkConfirmToken(deps: CoreDeps, token: string, ctx?: ClientContext): Promise<{ email: string }> {
+  refuseSpentTokenBudget(deps, ctx); // before the lookup: an address past its token-failure budget is refused
   return peekLinkToken(deps, token, 'confirm').then(({ email }) => ({ email }));
 }
 
 /** Consumes a confirmation link, sets the password and activates the account. */
 export async function confirmAccount(deps: CoreDeps, token: string, password: string, ctx?: ClientContext): Promise<Account> {
+  refuseSpentTokenBudget(deps, ctx); // before the lookup, the hash and the transaction
   try {
     const passwordHash = await hashPasswordForLink(deps, token, 'confirm', password);
     return await deps.uow.transaction(async (tx) => {

@@ -15,7 +15,7 @@
  */
 import { foldCase, loginKey } from '../accounts/identifiers.js';
 import { takeMailBudget } from '../email-flows/mail-budget.js';
-import { countTokenFailure, takeAddressAllowance } from '../credentials/address-limits.js';
+import { countTokenFailure, refuseSpentTokenBudget, takeAddressAllowance } from '../credentials/address-limits.js';
 import { newId } from '../credentials/secrets.js';
 import { clearLoginFailures } from '../credentials/throttle.js';
 import type { ClientContext, CoreDeps } from '../deps.js';
@@ -106,12 +106,14 @@ async function resetToNewPassword(deps: CoreDeps, account: Account | null, audit
 }
 
 /** The address a usable reset link was sent to, or INVALID_TOKEN; the link stays usable. */
-export function checkResetToken(deps: CoreDeps, token: string): Promise<{ email: string }> {
+export async function checkResetToken(deps: CoreDeps, token: string, ctx?: ClientContext): Promise<{ email: string }> {
+  refuseSpentTokenBudget(deps, ctx); // before the lookup: an address past its token-failure budget is refused
   return peekLinkToken(deps, token, 'reset').then(({ email }) => ({ email }));
 }
 
 /** Consumes a reset link: sets the password, revokes every session and reset link, queues a notice. */
 export async function completePasswordReset(deps: CoreDeps, token: string, newPassword: string, ctx?: ClientContext): Promise<Account> {
+  refuseSpentTokenBudget(deps, ctx); // before the lookup, the hash and the transaction
   try {
     const passwordHash = await hashPasswordForLink(deps, token, 'reset', newPassword);
     return await deps.uow.transaction(async (tx) => {

@@ -49,7 +49,7 @@ export function registerConfirmPages(app: FastifyInstance, ctx: PagesContext): v
   app.get('/confirm', { schema: confirmPageRoute }, async (req, reply) => {
     const token = queryToken(req);
     try {
-      const { email } = await ctx.service.checkConfirmToken(token);
+      const { email } = await ctx.service.checkConfirmToken(token, clientContext(req));
       return sendPage(reply, 200, choosePasswordPage(issueFormToken(req, reply, ctx.settings), token, email));
     } catch (err) {
       if (isBadToken(err) || isAuthError(err, 'INVALID_INPUT')) return badLink(req, reply);
@@ -62,7 +62,7 @@ export function registerConfirmPages(app: FastifyInstance, ctx: PagesContext): v
     const token = formField(req, 'token', 200);
     const password = formField(req, 'password');
     const again = async (text: string) => {
-      const { email } = await ctx.service.checkConfirmToken(token);
+      const { email } = await ctx.service.checkConfirmToken(token, clientContext(req));
       return sendPage(reply, 400, choosePasswordPage(issueFormToken(req, reply, ctx.settings), token, email, { kind: 'error', text }));
     };
     try {

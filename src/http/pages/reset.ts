@@ -50,7 +50,7 @@ export function registerResetPages(app: FastifyInstance, ctx: PagesContext): voi
     const token = queryToken(req);
     if (!('token' in (req.query as object))) return sendPage(reply, 200, requestPage(issueFormToken(req, reply, ctx.settings)));
     try {
-      const { email } = await ctx.service.checkResetToken(token);
+      const { email } = await ctx.service.checkResetToken(token, clientContext(req));
       return sendPage(reply, 200, newPasswordPage(issueFormToken(req, reply, ctx.settings), token, email));
     } catch (err) {
       if (isBadToken(err)) return badLink(req, reply);
@@ -71,7 +71,7 @@ export function registerResetPages(app: FastifyInstance, ctx: PagesContext): voi
     const token = formField(req, 'token', 200);
     const password = formField(req, 'password');
     const again = async (text: string) => {
-      const { email } = await ctx.service.checkResetToken(token);
+      const { email } = await ctx.service.checkResetToken(token, clientContext(req));
       return sendPage(reply, 400, newPasswordPage(issueFormToken(req, reply, ctx.settings), token, email, { kind: 'error', text }));
     };
     try {
