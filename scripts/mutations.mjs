@@ -37,8 +37,8 @@ export const MUTATIONS = [
     edits: [
       {
         file: 'src/http/admin/index.ts',
-        from: 'if (presented !== null && timingSafeEqual(digest(presented), expected)) return;',
-        to: 'if (presented !== null && timingSafeEqual(digest(presented.slice(0, 16)), digest(opts.apiKey.slice(0, 16)))) return;',
+        from: 'const matches = () => presented !== null && timingSafeEqual(digest(presented), expected);',
+        to: 'const matches = () => presented !== null && timingSafeEqual(digest(presented.slice(0, 16)), digest(opts.apiKey.slice(0, 16)));',
       },
     ],
     tests: ['test/security/pin-admin-key-full-comparison.test.ts'],
