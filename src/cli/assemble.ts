@@ -132,6 +132,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
           })
         : null;
     const app = buildApp({
+      clock,
       ...(metrics ? { metrics } : {}),
       audit,
       service,

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { AdminService } from '../core/admin/index.js';
-import type { AuditLog } from '../core/ports.js';
+import type { AuditLog, Clock } from '../core/ports.js';
 import type { AccountsService } from '../core/service.js';
 import type { ServiceAccess } from '../core/services/index.js';
 import { adminApiRoutes } from './admin/index.js';
@@ -42,6 +42,8 @@ export interface AppDeps {
   config: Config;
   /** Where HTTP-side security events (CSRF refusals) are recorded. */
   audit?: AuditLog;
+  /** The core's clock, for the HTTP-side budgets (the CSRF refusal window); the system clock when absent. */
+  clock?: Clock;
   /** Prometheus metrics: every response is counted; `/metrics` is served when METRICS_TOKEN is set. */
   metrics?: Metrics;
   /** Service keys and introspection (`POST /api/v1/introspect`); the route exists only when given. */
@@ -110,7 +112,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   useCors(app, deps.config.corsOrigins);
   useInflightLimit(app, deps.config.maxInflightPerAddress, deps.metrics);
 
-  if (deps.audit) useAuditHooks(app, deps.audit, new URL(deps.config.publicUrl).origin);
+  if (deps.audit) useAuditHooks(app, deps.audit, new URL(deps.config.publicUrl).origin, deps.clock ?? { now: () => Date.now() });
 
   app.setErrorHandler((err, req, reply) => {
     const problem = describeError(err);

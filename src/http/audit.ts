@@ -10,7 +10,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isAudited } from '../core/audit/audited-errors.js';
 import { isAuthError } from '../core/errors.js';
-import type { AuditEvent, AuditLog } from '../core/ports.js';
+import type { AuditEvent, AuditLog, Clock } from '../core/ports.js';
 import { clientContext } from './credentials.js';
 import { createCsrfRefusalBudget, isCsrfRejection, requestSource } from './csrf.js';
 
@@ -20,9 +20,9 @@ export function auditRequest(audit: AuditLog, req: FastifyRequest, event: Omit<A
 }
 
 /** Adds the hooks recording CSRF and rate-limit refusals, and the CSRF refusal budget, on every scope registered after it. */
-export function useAuditHooks(app: FastifyInstance, audit: AuditLog, publicOrigin: string): void {
+export function useAuditHooks(app: FastifyInstance, audit: AuditLog, publicOrigin: string, clock: Clock): void {
   // Past its budget of CSRF refusals, an address's state changes are refused before any work (csrf.ts).
-  const csrfBudget = createCsrfRefusalBudget(publicOrigin);
+  const csrfBudget = createCsrfRefusalBudget(publicOrigin, clock);
   app.addHook('onRequest', (req, _reply, done) => {
     const refusal = csrfBudget.refuse(req);
     done(refusal ?? undefined);

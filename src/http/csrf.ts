@@ -16,6 +16,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { addressKey } from '../core/credentials/address-limits.js';
 import { AuthError } from '../core/errors.js';
 import type { AccountsService } from '../core/service.js';
+import type { Clock } from '../core/ports.js';
 import type { CookieSettings } from './cookies.js';
 
 /** Where a request says it comes from: our own origin, another site, or it does not say. */
@@ -149,6 +150,7 @@ function claimedSite(req: FastifyRequest): string {
  */
 export function createCsrfRefusalBudget(
   publicOrigin: string,
+  clock: Clock,
   limit = CSRF_REFUSALS_PER_ADDRESS_MINUTE,
 ): {
   count(req: FastifyRequest): void;
@@ -170,7 +172,7 @@ export function createCsrfRefusalBudget(
   return {
     count(req) {
       const key = keyOf(req);
-      const now = Date.now();
+      const now = clock.now();
       const current = windows.get(key);
       if (current && current.start + CSRF_WINDOW_MS > now) {
         current.refusals++;
@@ -181,8 +183,10 @@ export function createCsrfRefusalBudget(
       windows.set(key, { start: now, refusals: 1 });
     },
     refuse(req) {
-      if (SAFE_METHODS.has(req.method) || /^bearer /i.test(req.headers.authorization ?? '')) return null;
-      const now = Date.now();
+      // Only what is CSRF-checked (the pages and the cookie API): the JSON and Basic APIs under /api/
+      // never look a cookie session up, so they have no work to spare and stay open to the address.
+      if (SAFE_METHODS.has(req.method) || /^bearer /i.test(req.headers.authorization ?? '') || req.url.startsWith('/api/')) return null;
+      const now = clock.now();
       const address = addressKey(req.ip ?? null);
       const key = keyOf(req);
       const left = spent(address, now) ?? (key === address ? null : spent(key, now));

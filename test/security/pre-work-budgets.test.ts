@@ -261,11 +261,14 @@ describe('pre-work budgets: CSRF refusals', () => {
     assert.equal(await queued(), mails + 1);
   });
 
-  it('Bearer requests are never CSRF-checked, so a spent address can still use the JWT API', async () => {
+  it('Bearer requests and the APIs under /api/ are never CSRF-checked, so a spent address can still use them', async () => {
     const flood = '10.92.1.1';
     for (let i = 0; i < CSRF_REFUSALS_PER_ADDRESS_MINUTE; i++) assert.equal((await post('/login', flood, { username: 'x', password: 'y' })).statusCode, 403);
     assert.equal((await post('/login', flood, { username: 'x', password: 'y' })).statusCode, 429);
     const jwt = await t.app.inject({ method: 'POST', url: '/api/v1/account/sessions/revoke-others', remoteAddress: flood, headers: { authorization: 'Bearer not-a-token' } });
     assert.equal(jwt.statusCode, 401, 'the Bearer request reached its own check');
+    // The JSON and Basic APIs never look a cookie session up: a sign-up from the spent address is served.
+    const signup = await t.app.inject({ method: 'POST', url: '/api/v1/account/register', remoteAddress: flood, payload: { username: 'spent-address-user', password: PASSWORD, email: 'spent-address@example.com' } });
+    assert.equal(signup.statusCode, 200, signup.body.slice(0, 200));
   });
 });
