@@ -12,9 +12,13 @@ export interface MigrationReport {
  * introspection lists every table and calls `pg_get_serial_sequence('<schema>.<table>', ...)` on
  * each). When another schema is dropped at that moment (test instances, other tenants),
  * PostgreSQL fails the lookup with `schema "<other>" does not exist` or `relation
- * "<other>.<table>" does not exist`. Such an error is about a schema that is not ours.
+ * "<other>.<table>" does not exist`. Such an error is about a schema that is not ours. When a table
+ * of another schema is being created or dropped, the lookup can also fail with `column "<c>" of
+ * relation "<table>" does not exist`, which names no schema: it counts only outside any migration
+ * (`migration (unknown)`), since a migration of ours naming a missing column fails under its own name.
  */
 export function namesForeignSchema(message: string, ownSchema: string | undefined): boolean {
+  if (/^migration \(unknown\) failed: column "[^"]+" of relation "[^".]+" does not exist/.test(message)) return true;
   const named =
     /schema "([^"]+)" does not exist/.exec(message)?.[1] ?? /relation "([^".]+)\.[^"]+" does not exist/.exec(message)?.[1];
   return named !== undefined && named !== ownSchema;
