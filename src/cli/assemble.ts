@@ -47,7 +47,7 @@ export interface Latchkey {
   config: Config;
   app: FastifyInstance;
   service: AccountsService;
-  /** Service keys and introspection (issue 8). */
+  /** Service keys and introspection (README, service-to-service). */
   services: ServiceAccess;
   /** The admin flows (`latchkey user`, /api/v1/admin). */
   admin: AdminService;
@@ -78,7 +78,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
   let redisThrottle: RedisThrottleStore | null = null;
   try {
     if (!options.skipMigrations) await migrateToLatest(database);
-    // REDIS_URL: throttle and rate-limit counters live in Redis instead of login_throttle (issue 5).
+    // REDIS_URL: throttle and rate-limit counters live in Redis instead of login_throttle (docs/decisions.md).
     let redisLog: FastifyInstance['log'] | null = null;
     // Optional parts (Redis, metrics, SMTP) load their libraries only when configured: start-up.
     redisThrottle =

@@ -58,7 +58,7 @@ export interface Config {
   confirmTokenTtl: number;
   resetTokenTtl: number;
   passwordResetMode: 'link' | 'new_password';
-  /** ACCOUNT_DOMAINS: domains `user@domain` accounts may be created under (seed 001); null: any. */
+  /** ACCOUNT_DOMAINS: domains `user@domain` accounts may be created under (README, the Basic API); null: any. */
   accountDomains: string[] | null;
   /** SMTP server URL (smtp:// or smtps://); null means the dev outbox (messages logged, not sent). */
   smtpUrl: string | null;
@@ -68,9 +68,9 @@ export interface Config {
   outboxPollIntervalMs: number;
   /** The longest wait between two delivery attempts of one email, in milliseconds. */
   outboxMaxBackoffMs: number;
-  /** Name of the cookie-session cookie (seed 000: `sessionid`). */
+  /** Name of the cookie-session cookie (the cookie API's `sessionid`, README). */
   sessionCookieName: string;
-  /** Name of the CSRF cookie (seed 000: `csrftoken`). */
+  /** Name of the CSRF cookie (the cookie API's `csrftoken`, README). */
   csrfCookieName: string;
   /** Prefix both cookie names with `__Host-` when PUBLIC_URL is https. */
   cookieHostPrefix: boolean;

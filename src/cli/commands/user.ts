@@ -36,7 +36,6 @@ import { adminMailQueue, corePolicy, systemClock } from '../core-wiring.js';
 import { UsageError, type Command } from '../command.js';
 import { parseIdentifierArgs, runIdentifierCommand, type IdentifierArgs } from './user-identifiers.js';
 
-// ---------------------------------------------------------------------------------------------
 // Arguments
 
 /** Flags and positionals of one command line. */
