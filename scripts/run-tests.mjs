@@ -5,7 +5,7 @@
 //
 // Timeouts: every test and hook gets TEST_TIMEOUT_MS (default 180 s) unless it or its describe
 // block sets its own (scripts/test-timeouts.mjs), and every file TEST_FILE_TIMEOUT_MS (default
-// 15 min) as a backstop, so a hang fails with the test's name instead of stopping the run.
+// 25 min) as a backstop, so a hang fails with the test's name instead of stopping the run.
 // The reporter (scripts/test-reporter.mjs) prints Node's spec output, then every skipped test and
 // describe block by reason, and records which tests ran; the security checklist coverage test
 // runs last and counts only tests that ran (in this run, or in the earlier runs recorded in
@@ -103,7 +103,7 @@ const record = join(recordDir, `${pass}.jsonl`);
 if (existsSync(record)) rmSync(record);
 
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const fileTimeout = process.env.TEST_FILE_TIMEOUT_MS ?? String(15 * 60_000);
+const fileTimeout = process.env.TEST_FILE_TIMEOUT_MS ?? String(25 * 60_000);
 const nodeArgs = [
   '--expose-internals', // scripts/test-timeouts.mjs sets each test's default timeout where node:test creates it
   '--import',
