@@ -11,8 +11,8 @@ import type { AdminService } from '../../core/admin/index.js';
 import { AuthError } from '../../core/errors.js';
 import { clientContext } from '../credentials.js';
 import { BodyError, parseInto, parseStrictJson } from '../json-body.js';
-import { nativeErrorEnvelope, nativeResultEnvelope } from '../native/schemas.js';
-import { sendResult } from '../native/envelope.js';
+import { nativeErrorEnvelope, nativeResultEnvelope } from '../jwt-api/schemas.js';
+import { sendResult } from '../jwt-api/envelope.js';
 import { HEADERS, jsonResponse, requires, type RouteSchema } from '../openapi/route-docs.js';
 
 /** The largest import body accepted (8 MiB: about 20,000 accounts with hashes). */

@@ -16,7 +16,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { mailRecord, userDetailRecord, userRecord, type AdminService, type UserListQuery } from '../../core/admin/index.js';
 import { bearerToken, clientContext } from '../credentials.js';
 import { useDialect } from '../dialect.js';
-import { sendProblem, sendResult } from '../native/envelope.js';
+import { sendProblem, sendResult } from '../jwt-api/envelope.js';
 import { importExportRoutes } from './import-export.js';
 import {
   addUserRoute,

@@ -10,7 +10,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { sendProblem } from '../native/envelope.js';
+import { sendProblem } from '../jwt-api/envelope.js';
 import { loginOutcome, loginSurface } from './logins.js';
 import type { Metrics } from './registry.js';
 

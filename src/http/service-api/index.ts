@@ -11,7 +11,7 @@ import type { ServiceKey } from '../../core/ports.js';
 import type { IntrospectionSubject, ServiceAccess } from '../../core/services/index.js';
 import { bearerToken, clientContext } from '../credentials.js';
 import { useDialect } from '../dialect.js';
-import { sendProblem, sendResult } from '../native/envelope.js';
+import { sendProblem, sendResult } from '../jwt-api/envelope.js';
 import { introspectSchema, type IntrospectBody } from './schemas.js';
 
 function serviceContext(req: FastifyRequest): ClientContext {
