@@ -15,7 +15,7 @@ import { cookieApiRoutes } from './cookie-api/index.js';
 import { useCors } from './cors.js';
 import { useInflightLimit } from './inflight-limit.js';
 import { hostedPages } from './pages/index.js';
-import { basicAccountRoutes } from './basic/index.js';
+import { basicAccountRoutes } from './basic-api/index.js';
 import { registerJsonParser } from './json-body.js';
 import { normalizeRequestUrl } from './request-url.js';
 import { nativeAccountRoutes } from './jwt-api/account-routes.js';
