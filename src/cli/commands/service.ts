@@ -13,7 +13,7 @@ import {
   listServiceKeys,
   revokeServiceKey,
   type ServiceKeyDeps,
-} from '../../core/services/service-keys.js';
+} from '../../core/service-access/service-keys.js';
 import { createStores, isSchemaCurrent, openDatabase } from '../../store/index.js';
 import { createAuditLog } from '../../store/audit.js';
 import { createServiceKeyStore } from '../../store/service-keys.js';

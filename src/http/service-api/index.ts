@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ClientContext } from '../../core/deps.js';
 import { AuthError } from '../../core/errors.js';
 import type { ServiceKey } from '../../core/ports.js';
-import type { IntrospectionSubject, ServiceAccess } from '../../core/services/index.js';
+import type { IntrospectionSubject, ServiceAccess } from '../../core/service-access/index.js';
 import { bearerToken, clientContext } from '../credentials.js';
 import { useDialect } from '../dialect.js';
 import { sendProblem, sendResult } from '../jwt-api/envelope.js';
