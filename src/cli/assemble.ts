@@ -9,7 +9,7 @@ import { boundAuditLog, type BoundedAuditLog } from '../core/audit/aggregate.js'
 import { newId, newSecret } from '../core/credentials/secrets.js';
 import { createAdminService, type AdminService } from '../core/admin/index.js';
 import type { Clock, PasswordHasher } from '../core/ports.js';
-import { createAccountsService, type AccountsService } from '../core/service.js';
+import { createAccountsService, type AccountsService } from '../core/accounts-service.js';
 import { createServiceAccess, type ServiceAccess } from '../core/service-access/index.js';
 import { createArgon2Pool } from '../crypto/argon2-pool.js';
 import { boundHasher, type BoundedHasher } from '../crypto/bounded-hasher.js';

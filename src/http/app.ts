@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from '../config/index.js';
 import type { AdminService } from '../core/admin/index.js';
 import type { AuditLog, Clock } from '../core/ports.js';
-import type { AccountsService } from '../core/service.js';
+import type { AccountsService } from '../core/accounts-service.js';
 import type { ServiceAccess } from '../core/service-access/index.js';
 import { adminApiRoutes } from './admin/index.js';
 import { useAuditHooks } from './audit.js';

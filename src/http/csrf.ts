@@ -15,7 +15,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { addressKey } from '../core/credentials/address-limits.js';
 import { AuthError } from '../core/errors.js';
-import type { AccountsService } from '../core/service.js';
+import type { AccountsService } from '../core/accounts-service.js';
 import type { Clock } from '../core/ports.js';
 import type { CookieSettings } from './cookies.js';
 

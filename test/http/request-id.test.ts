@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/index.js';
-import type { AccountsService } from '../../src/core/service.js';
+import type { AccountsService } from '../../src/core/accounts-service.js';
 import { buildApp } from '../../src/http/app.js';
 import { loggerOptions } from '../../src/http/logging.js';
 import { CookieJar } from '../support/cookie-jar.js';

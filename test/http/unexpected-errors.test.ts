@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/index.js';
 import { AuthError } from '../../src/core/errors.js';
-import type { AccountsService } from '../../src/core/service.js';
+import type { AccountsService } from '../../src/core/accounts-service.js';
 import { buildApp } from '../../src/http/app.js';
 import { loggerOptions } from '../../src/http/logging.js';
 import { call } from '../support/http.js';

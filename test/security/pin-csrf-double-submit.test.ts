@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import type { FastifyRequest } from 'fastify';
 import { after, before, describe, it } from 'node:test';
 import { isAuthError } from '../../src/core/errors.js';
-import type { AccountsService } from '../../src/core/service.js';
+import type { AccountsService } from '../../src/core/accounts-service.js';
 import type { CookieSettings } from '../../src/http/cookies.js';
 import { assertSessionCsrf } from '../../src/http/csrf.js';
 import { action, loginJar } from '../cookie/helpers.js';

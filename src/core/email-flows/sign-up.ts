@@ -16,7 +16,7 @@ import type { ClientContext, CoreDeps } from '../deps.js';
 import { AuthError } from '../errors.js';
 import { UniqueViolation, type Account, type Tx } from '../ports.js';
 import { normalizePromoCode } from '../promo/promo-codes.js';
-import type { SignUpInput } from '../service.js';
+import type { SignUpInput } from '../accounts-service.js';
 import { issueLinkToken } from './link-tokens.js';
 
 async function redeemPromo(deps: CoreDeps, tx: Tx, promo: string | null): Promise<void> {

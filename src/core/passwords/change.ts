@@ -7,7 +7,7 @@ import { checkNewPassword, isPasswordWithinBounds, normalizePassword } from '../
 import { accountSubject, assertNotThrottled, clearLoginFailures, recordLoginFailure, recordLoginSuccess } from '../credentials/throttle.js';
 import type { ClientContext, CoreDeps } from '../deps.js';
 import { AuthError } from '../errors.js';
-import type { ChangePasswordOptions } from '../service.js';
+import type { ChangePasswordOptions } from '../accounts-service.js';
 
 /** Sets a new password, revokes the other sessions and reset links, queues a notice. */
 export async function changePassword(

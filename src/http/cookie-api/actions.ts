@@ -8,7 +8,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError } from '../../core/errors.js';
-import type { AccountsService } from '../../core/service.js';
+import type { AccountsService } from '../../core/accounts-service.js';
 import { clearSessionCookies, readSessionCookie, setSessionCookies, type CookieSettings } from '../cookies.js';
 import { clientContext } from '../credentials.js';
 import { assertNotCrossSite, assertSessionCsrf } from '../csrf.js';

@@ -6,7 +6,7 @@
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/index.js';
-import type { AccountsService } from '../../core/service.js';
+import type { AccountsService } from '../../core/accounts-service.js';
 import { cookieSettings } from '../cookies.js';
 import { useDialect } from '../dialect.js';
 import { ACTION_HANDLERS, type ActionContext } from './actions.js';

@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AuthError } from '../../core/errors.js';
 import type { Account } from '../../core/ports.js';
-import type { AccountsService, TokenPair } from '../../core/service.js';
+import type { AccountsService, TokenPair } from '../../core/accounts-service.js';
 import { bearerToken, clientContext } from '../credentials.js';
 import { useDialect } from '../dialect.js';
 import { sendProblem, sendResult } from './envelope.js';

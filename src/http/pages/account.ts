@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
-import type { OwnSession } from '../../core/service.js';
+import type { OwnSession } from '../../core/accounts-service.js';
 import { clearSessionCookies } from '../cookies.js';
 import { clientContext } from '../credentials.js';
 import { assertSessionCsrf } from '../csrf.js';

@@ -1,6 +1,6 @@
 /** What every hosted page needs: the service, the cookie settings, and the visitor's session. */
 import type { FastifyRequest } from 'fastify';
-import type { AccountsService, AuthenticatedSession } from '../../core/service.js';
+import type { AccountsService, AuthenticatedSession } from '../../core/accounts-service.js';
 import { readCsrfCookie, readSessionCookie, type CookieSettings } from '../cookies.js';
 
 export interface PagesContext {

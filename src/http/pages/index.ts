@@ -6,7 +6,7 @@
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/index.js';
-import type { AccountsService } from '../../core/service.js';
+import type { AccountsService } from '../../core/accounts-service.js';
 import { cookieSettings } from '../cookies.js';
 import { describeError } from '../problems.js';
 import { registerAccountPages } from './account.js';
