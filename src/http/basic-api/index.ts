@@ -25,7 +25,7 @@ import { useDialect } from '../dialect.js';
 import { parseBasicCredentials } from './basic-auth.js';
 import { refuseCrossSiteRequests } from './cross-site.js';
 import { sendBasicProblem } from './errors.js';
-import { registerSeedJsonParser } from './seed-json.js';
+import { registerSeedJsonParser } from './json-bodies.js';
 import {
   changePasswordRoute,
   checkCredentialsRoute,
