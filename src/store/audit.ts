@@ -8,7 +8,7 @@
  *
  * Rows are kept AUDIT_RETENTION_DAYS (90 by default), then the periodic cleanup deletes them.
  */
-import type { MasterKey } from '../crypto/master-key.js';
+import type { MasterKey } from '../core/secrets/master-key.js';
 import { readServerSecret } from './keys.js';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';

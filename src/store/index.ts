@@ -1,5 +1,5 @@
 /** Every store over one opened database. */
-import type { MasterKey } from '../crypto/master-key.js';
+import type { MasterKey } from '../core/secrets/master-key.js';
 import type { AccountStore, Clock, KeyStore, OneTimeTokenStore, Outbox, PromoStore, SessionStore, ThrottleStore, UnitOfWork } from '../core/ports.js';
 import { createAccountStore } from './accounts.js';
 import type { OpenedDatabase } from './connect.js';

@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { KeyStore, SigningKeyRecord } from '../core/ports.js';
-import { isSealed, MasterKeyError, sealedKeyId, type MasterKey } from '../crypto/master-key.js';
+import { isSealed, MasterKeyError, sealedKeyId, type MasterKey } from '../core/secrets/master-key.js';
 import { q } from './handle.js';
 import type { Database } from './schema.js';
 

@@ -6,10 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../config/index.js';
-import { createMasterKey, newMasterKeyText, parseMasterKeyText } from '../../crypto/master-key.js';
+import { createMasterKey, newMasterKeyText, parseMasterKeyText } from '../../core/secrets/master-key.js';
 import { newSecret } from '../../core/credentials/secrets.js';
 import type { AuditDetail } from '../../core/audit/ports.js';
-import type { MasterKey } from '../../crypto/master-key.js';
+import type { MasterKey } from '../../core/secrets/master-key.js';
 import { createAuditLog } from '../../store/audit.js';
 import { prepareSecretsAtRest, reencryptSecrets } from '../../store/keys.js';
 import { createStores, isSchemaCurrent, openDatabase, type OpenedDatabase } from '../../store/index.js';
