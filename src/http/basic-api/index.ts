@@ -6,7 +6,7 @@
  *   POST   /api/account/pw/change Basic + {"username","password":"<new>"}      -> 200 {}
  *   POST   /api/account/pw/reset {"username"}                                  -> 200 {} (always)
  * Bodies are JSON, also when sent with no Content-Type; the seed's curl examples (with shell line
- * continuations inside the body) are accepted as written (seed-json.ts). A request other than a
+ * continuations inside the body) are accepted as written (json-bodies.ts). A request other than a
  * read that a browser says comes from another site is refused before its body is read
  * (cross-site.ts). Errors: `{"error","message","field"?}` (errors.ts).
  * Credentials are checked by the core's authenticatePassword, the same policy and timing as
