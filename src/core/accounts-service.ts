@@ -6,13 +6,15 @@ import { deleteAccount } from './accounts/delete.js';
 import { registerAccount, type RegistrationInput } from './accounts/register.js';
 import { registerDomainAccount } from './accounts/register-domain.js';
 import { authenticatePassword, prepareDummyHash } from './credentials/authenticate.js';
-import type { ClientContext, CoreDeps } from './deps.js';
+import type { CoreDeps } from './deps.js';
+import type { ClientContext } from './ports.js';
 import { checkConfirmToken, confirmAccount } from './email-flows/confirm.js';
 import { resendConfirmation, signUpWithEmail } from './email-flows/sign-up.js';
 import { changePassword } from './passwords/change.js';
 import { checkResetToken, completePasswordReset, requestPasswordReset } from './passwords/reset.js';
 import { addPromoCode, listPromoCodes } from './promo/promo-codes.js';
-import type { Account, PromoCode } from './ports.js';
+import type { Account } from './accounts/ports.js';
+import type { PromoCode } from './promo/ports.js';
 import {
   isValidCsrfToken,
   loginForCookie,
@@ -173,4 +175,5 @@ export function createAccountsService(deps: CoreDeps): AccountsService {
 export type { AuthenticatedSession, TokenPair } from './tokens/token-sessions.js';
 export type { CookieLogin } from './sessions/cookie-sessions.js';
 export type { OwnSession, RevokeSessionOptions } from './sessions/own-sessions.js';
-export type { ClientContext, CorePolicy } from './deps.js';
+export type { CorePolicy } from './deps.js';
+export type { ClientContext } from './ports.js';

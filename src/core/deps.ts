@@ -2,20 +2,15 @@
 import type { PasswordRules } from './credentials/password-policy.js';
 import type { ThrottlePolicy } from './credentials/throttle.js';
 import type { AddressLimitPolicy } from './credentials/address-limits.js';
-import type {
-  AccessTokenSigner,
-  AccountStore,
-  AuditLog,
-  Clock,
-  KeyStore,
-  OneTimeTokenStore,
-  Outbox,
-  PasswordHasher,
-  PromoStore,
-  SessionStore,
-  ThrottleStore,
-  UnitOfWork,
-} from './ports.js';
+import type { AccountStore } from './accounts/ports.js';
+import type { AuditLog } from './audit/ports.js';
+import type { PasswordHasher, ThrottleStore } from './credentials/ports.js';
+import type { OneTimeTokenStore } from './email-flows/ports.js';
+import type { Outbox } from './mail/ports.js';
+import type { Clock, UnitOfWork } from './ports.js';
+import type { PromoStore } from './promo/ports.js';
+import type { SessionStore } from './sessions/ports.js';
+import type { AccessTokenSigner, KeyStore } from './tokens/ports.js';
 
 /** Lifetimes in seconds and the password rules. */
 export interface CorePolicy {
@@ -71,15 +66,3 @@ export interface CoreDeps {
   onRefreshMac?: () => void;
 }
 
-/** The entry point a request used; recorded with audit events. */
-export type Surface = 'jwt' | 'basic' | 'cookie' | 'page' | 'service' | 'admin' | 'cli';
-
-/** Where a request came from, recorded on sessions and audit events. */
-export interface ClientContext {
-  ip: string | null;
-  userAgent: string | null;
-  /** The request id (the X-Request-Id of the answer). */
-  requestId?: string | null;
-  /** Which surface the request came through. */
-  surface?: Surface | null;
-}

@@ -12,7 +12,7 @@ import { pbkdf2, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { verify as argon2Verify } from '@node-rs/argon2';
 import { compare as bcryptCompare } from 'bcryptjs';
-import type { PasswordHasher } from '../core/ports.js';
+import type { PasswordHasher } from '../core/credentials/ports.js';
 
 const pbkdf2Async = promisify(pbkdf2);
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;

@@ -10,7 +10,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isAudited } from '../core/audit/audited-errors.js';
 import { isAuthError } from '../core/errors.js';
-import type { AuditEvent, AuditLog, Clock } from '../core/ports.js';
+import type { AuditEvent, AuditLog } from '../core/audit/ports.js';
+import type { Clock } from '../core/ports.js';
 import { clientContext } from './credentials.js';
 import { createCsrfRefusalBudget, isCsrfRejection, requestSource } from './csrf.js';
 

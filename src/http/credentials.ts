@@ -1,6 +1,6 @@
 /** Credential extraction from requests. Parsing only: the core decides what a credential is worth. */
 import type { FastifyRequest } from 'fastify';
-import type { ClientContext, Surface } from '../core/deps.js';
+import type { ClientContext, Surface } from '../core/ports.js';
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 

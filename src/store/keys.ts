@@ -4,7 +4,7 @@
  * and opened on read; without one they are stored clear, as before.
  */
 import type { Kysely } from 'kysely';
-import type { KeyStore, SigningKeyRecord } from '../core/ports.js';
+import type { KeyStore, SigningKeyRecord } from '../core/tokens/ports.js';
 import { isSealed, MasterKeyError, sealedKeyId, type MasterKey } from '../core/secrets/master-key.js';
 import { q } from './handle.js';
 import type { Database } from './schema.js';

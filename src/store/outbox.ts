@@ -11,7 +11,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Clock, Outbox } from '../core/ports.js';
+import type { Outbox } from '../core/mail/ports.js';
+import type { Clock } from '../core/ports.js';
 import type { DialectName } from './connect.js';
 import { q } from './handle.js';
 import type { Database, OutboxTable } from './schema.js';

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isAuthError } from '../../src/core/errors.js';
-import type { PasswordHasher } from '../../src/core/ports.js';
+import type { PasswordHasher } from '../../src/core/credentials/ports.js';
 import { createArgon2Pool, type Argon2Pool } from '../../src/crypto/argon2-pool.js';
 import { CookieJar } from '../support/cookie-jar.js';
 import { action } from '../cookie/helpers.js';

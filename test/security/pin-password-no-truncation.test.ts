@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { PasswordHasher } from '../../src/core/ports.js';
+import type { PasswordHasher } from '../../src/core/credentials/ports.js';
 import { createArgon2Hasher } from '../../src/crypto/argon2-hasher.js';
 import { createArgon2Pool, type Argon2Pool } from '../../src/crypto/argon2-pool.js';
 import { call } from '../support/http.js';

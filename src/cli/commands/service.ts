@@ -6,7 +6,7 @@
  */
 import { loadConfig } from '../../config/index.js';
 import { AuthError } from '../../core/errors.js';
-import type { ServiceKey } from '../../core/ports.js';
+import type { ServiceKey } from '../../core/service-access/ports.js';
 import {
   addServiceKey,
   DEFAULT_SERVICE_RATE_LIMIT,
@@ -20,7 +20,7 @@ import { createServiceKeyStore } from '../../store/service-keys.js';
 import { newSecret } from '../../core/credentials/secrets.js';
 import { systemClock } from '../core-wiring.js';
 import { UsageError, type Command } from '../command.js';
-import type { ClientContext } from '../../core/deps.js';
+import type { ClientContext } from '../../core/ports.js';
 
 /** The audit context of these commands: no address, no request. */
 const CLI_CONTEXT: ClientContext = { ip: null, userAgent: null, surface: 'cli' };

@@ -9,7 +9,7 @@
  */
 import type { AdminService } from '../../core/admin/index.js';
 import { userRecord } from '../../core/admin/index.js';
-import type { IdentifierCollision } from '../../core/ports.js';
+import type { IdentifierCollision } from '../../core/accounts/ports.js';
 import { UsageError } from '../command.js';
 import type { ParsedFlags } from './user.js';
 

@@ -24,9 +24,10 @@ import {
   type UserListQuery,
 } from '../../core/admin/index.js';
 import { newSecret } from '../../core/credentials/secrets.js';
-import type { ClientContext } from '../../core/deps.js';
+import type { ClientContext } from '../../core/ports.js';
 import { AuthError } from '../../core/errors.js';
-import type { AccessTokenSigner, AccountStatus } from '../../core/ports.js';
+import type { AccountStatus } from '../../core/accounts/ports.js';
+import type { AccessTokenSigner } from '../../core/tokens/ports.js';
 import { createArgon2Hasher } from '../../crypto/argon2-hasher.js';
 import { withForeignHashes } from '../../crypto/foreign-hashes.js';
 import { createAuditLog } from '../../store/audit.js';

@@ -5,9 +5,10 @@
  * is the one USERNAME_TAKEN answer (enumeration of usernames here is an accepted, documented
  * risk: docs/security.md).
  */
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
-import type { Account } from '../ports.js';
+import type { Account } from './ports.js';
 import { foldCase, normalizeUsername } from './identifiers.js';
 import { registerAccount, type RegistrationInput } from './register.js';
 

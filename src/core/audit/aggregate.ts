@@ -25,8 +25,7 @@
  * one overflow key per type and outcome (`detail.keyedBy: "overflow"`). Per node: with N nodes,
  * a key writes at most N rows per window. `flush()` (on a clean stop) writes every pending count.
  */
-import type { ClientContext } from '../deps.js';
-import type { Tx } from '../ports.js';
+import type { ClientContext, Tx } from '../ports.js';
 import { addressKey } from '../credentials/address-limits.js';
 import { auditIdentifierHash } from './identifier-hash.js';
 import type { AuditDetail, AuditEvent, AuditLog } from './ports.js';

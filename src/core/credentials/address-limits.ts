@@ -15,7 +15,8 @@
  * internal use) is not limited; an HTTP request without an address shares one `unknown` budget.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
 
 export interface AddressLimitPolicy {

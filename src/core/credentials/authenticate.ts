@@ -8,9 +8,10 @@
  */
 import { loginKey } from '../accounts/identifiers.js';
 import { markAudited } from '../audit/audited-errors.js';
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { AuthError, isAuthError } from '../errors.js';
-import type { Account } from '../ports.js';
+import type { Account } from '../accounts/ports.js';
 import { isPasswordWithinBounds, normalizePassword } from './password-policy.js';
 import { assertNotThrottled, loginSubject, recordLoginFailure, recordLoginSuccess } from './throttle.js';
 

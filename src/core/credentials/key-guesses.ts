@@ -15,9 +15,10 @@
  * unrecorded. A call without a ClientContext (the CLI) is not limited.
  */
 import { markAudited } from '../audit/audited-errors.js';
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
-import type { AuditEvent } from '../ports.js';
+import type { AuditEvent } from '../audit/ports.js';
 import { addressKey } from './address-limits.js';
 
 /** Wrong keys of one kind checked per client address per minute; beyond it, 429 until the minute ends. */

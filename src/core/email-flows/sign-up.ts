@@ -12,9 +12,11 @@ import { LINK_MAIL_STATEMENTS, MAIL_BUDGET_STATEMENTS, padStatements } from './e
 import { takeMailBudget } from './mail-budget.js';
 import { takeAddressAllowance } from '../credentials/address-limits.js';
 import { newId } from '../credentials/secrets.js';
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
-import { UniqueViolation, type Account, type Tx } from '../ports.js';
+import type { Account } from '../accounts/ports.js';
+import { UniqueViolation, type Tx } from '../ports.js';
 import { normalizePromoCode } from '../promo/promo-codes.js';
 import type { SignUpInput } from '../accounts-service.js';
 import { issueLinkToken } from './link-tokens.js';

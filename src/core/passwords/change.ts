@@ -5,7 +5,8 @@
  */
 import { checkNewPassword, isPasswordWithinBounds, normalizePassword } from '../credentials/password-policy.js';
 import { accountSubject, assertNotThrottled, clearLoginFailures, recordLoginFailure, recordLoginSuccess } from '../credentials/throttle.js';
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
 import type { ChangePasswordOptions } from '../accounts-service.js';
 

@@ -5,7 +5,8 @@
  */
 import type { CoreDeps } from '../deps.js';
 import { AuthError } from '../errors.js';
-import { UniqueViolation, type PromoCode } from '../ports.js';
+import { UniqueViolation } from '../ports.js';
+import type { PromoCode } from './ports.js';
 import type { PromoInput } from '../accounts-service.js';
 
 const CODE_SHAPE = /^[A-Z0-9_-]{1,64}$/;

@@ -5,10 +5,11 @@
  * every refusal is an audit event (`service_lookup`, `rate_limited`), and so is every key created
  * or revoked (`service_key_add`, `service_key_revoke`).
  */
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { checkKeyWithinBudget } from '../credentials/key-guesses.js';
 import { AuthError } from '../errors.js';
-import type { ServiceKey, ServiceKeyStore } from '../ports.js';
+import type { ServiceKey, ServiceKeyStore } from './ports.js';
 import { introspectCredential, type Introspection, type IntrospectionSubject } from './introspect.js';
 import { addServiceKey, countServiceRequest, findServiceKey, listServiceKeys, revokeServiceKey, type NewServiceKey } from './service-keys.js';
 

@@ -12,7 +12,7 @@
  */
 import type { CoreDeps } from '../deps.js';
 import { isAuthError } from '../errors.js';
-import type { Session } from '../ports.js';
+import type { Session } from '../sessions/ports.js';
 import { resolveCookieSession } from '../sessions/cookie-sessions.js';
 import { isSessionLive, lifetimesFor } from '../sessions/lifecycle.js';
 import { findRefreshHolder, resolveAccessToken } from '../tokens/token-sessions.js';

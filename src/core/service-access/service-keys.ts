@@ -13,10 +13,12 @@
  * database for the others, and a stolen key cannot be used to probe sessions in bulk.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { hashSecret, newId, newSecret } from '../credentials/secrets.js';
 import { AuthError } from '../errors.js';
-import { UniqueViolation, type ServiceKey, type ServiceKeyStore } from '../ports.js';
+import { UniqueViolation } from '../ports.js';
+import type { ServiceKey, ServiceKeyStore } from './ports.js';
 
 /** What the key-management flows need: the CLI builds only these. */
 export type ServiceKeyDeps = Pick<CoreDeps, 'uow' | 'clock' | 'audit'> & { serviceKeys: ServiceKeyStore };

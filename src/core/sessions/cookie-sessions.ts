@@ -5,10 +5,12 @@
  * forged without the server key, and another session's token never matches.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { verifyLogin } from '../credentials/authenticate.js';
 import { hashSecret } from '../credentials/secrets.js';
-import type { Account, Session } from '../ports.js';
+import type { Account } from '../accounts/ports.js';
+import type { Session } from './ports.js';
 import { isSessionLive, startSession, touchSession } from './lifecycle.js';
 
 export interface CookieLogin {

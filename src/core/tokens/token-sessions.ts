@@ -18,11 +18,13 @@
  * length; an address over its token-failure budget is refused before any of it; a chain rotates
  * at most `refreshRotationsPerMinute` times a minute (docs/decisions.md).
  */
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext, Tx } from '../ports.js';
 import { verifyLogin } from '../credentials/authenticate.js';
 import { decodeRefreshToken, encodeRefreshToken, hashSecret, successorSecret } from '../credentials/secrets.js';
 import { AuthError } from '../errors.js';
-import type { Account, Session, Tx } from '../ports.js';
+import type { Account } from '../accounts/ports.js';
+import type { Session } from '../sessions/ports.js';
 import { clientAgent, isSessionLive, lifetimesFor, startSession, touchSession } from '../sessions/lifecycle.js';
 import { countTokenFailure, refuseSpentTokenBudget } from '../credentials/address-limits.js';
 import { firstRefreshSecret, nextRefreshSecret, placeInChain } from './refresh-secret.js';

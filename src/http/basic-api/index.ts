@@ -17,7 +17,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { loginKey } from '../../core/accounts/identifiers.js';
 import { AuthError } from '../../core/errors.js';
-import type { Account } from '../../core/ports.js';
+import type { Account } from '../../core/accounts/ports.js';
 import type { AccountsService } from '../../core/accounts-service.js';
 import { clientContext } from '../credentials.js';
 import { requestSource } from '../csrf.js';

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AuthError } from '../../core/errors.js';
-import type { Account } from '../../core/ports.js';
+import type { Account } from '../../core/accounts/ports.js';
 import type { AccountsService, TokenPair } from '../../core/accounts-service.js';
 import { bearerToken, clientContext } from '../credentials.js';
 import { useDialect } from '../dialect.js';

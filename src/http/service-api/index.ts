@@ -5,9 +5,9 @@
  * the body is even parsed, so an unauthenticated caller learns nothing about the body rules.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ClientContext } from '../../core/deps.js';
+import type { ClientContext } from '../../core/ports.js';
 import { AuthError } from '../../core/errors.js';
-import type { ServiceKey } from '../../core/ports.js';
+import type { ServiceKey } from '../../core/service-access/ports.js';
 import type { IntrospectionSubject, ServiceAccess } from '../../core/service-access/index.js';
 import { bearerToken, clientContext } from '../credentials.js';
 import { useDialect } from '../dialect.js';
