@@ -14,7 +14,9 @@ import { changePassword } from './passwords/change.js';
 import { checkResetToken, completePasswordReset, requestPasswordReset } from './passwords/reset.js';
 import { addPromoCode, listPromoCodes } from './promo/promo-codes.js';
 import type { Account } from './accounts/ports.js';
-import type { PromoCode } from './promo/ports.js';
+import type { PromoCode, PromoInput } from './promo/ports.js';
+import type { SignUpInput } from './email-flows/ports.js';
+import type { ChangePasswordOptions } from './passwords/ports.js';
 import {
   isValidCsrfToken,
   loginForCookie,
@@ -31,25 +33,6 @@ import {
   type AuthenticatedSession,
   type TokenPair,
 } from './tokens/token-sessions.js';
-
-export interface SignUpInput {
-  email: string;
-  promo?: string | undefined;
-}
-
-export interface PromoInput {
-  code: string;
-  maxUses?: number | null;
-  expiresAt?: number | null;
-  note?: string | null;
-}
-
-export interface ChangePasswordOptions {
-  /** When given, it must match the current password (else INVALID_CREDENTIALS). */
-  currentPassword?: string;
-  /** The session that made the change survives; every other session and refresh family is revoked. */
-  keepSessionId?: string;
-}
 
 export interface AccountsService {
   // --- accounts and password login (all surfaces)
@@ -177,3 +160,6 @@ export type { CookieLogin } from './sessions/cookie-sessions.js';
 export type { OwnSession, RevokeSessionOptions } from './sessions/own-sessions.js';
 export type { CorePolicy } from './deps.js';
 export type { ClientContext } from './ports.js';
+export type { SignUpInput } from './email-flows/ports.js';
+export type { PromoInput } from './promo/ports.js';
+export type { ChangePasswordOptions } from './passwords/ports.js';

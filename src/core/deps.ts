@@ -1,10 +1,7 @@
 /** What the core is built from: its ports and the policy numbers it enforces. */
-import type { PasswordRules } from './credentials/password-policy.js';
-import type { ThrottlePolicy } from './credentials/throttle.js';
-import type { AddressLimitPolicy } from './credentials/address-limits.js';
 import type { AccountStore } from './accounts/ports.js';
 import type { AuditLog } from './audit/ports.js';
-import type { PasswordHasher, ThrottleStore } from './credentials/ports.js';
+import type { AddressLimitPolicy, PasswordHasher, PasswordRules, ThrottlePolicy, ThrottleStore } from './credentials/ports.js';
 import type { OneTimeTokenStore } from './email-flows/ports.js';
 import type { Outbox } from './mail/ports.js';
 import type { Clock, UnitOfWork } from './ports.js';

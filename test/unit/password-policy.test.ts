@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { loadCommonPasswords, parseCommonPasswords } from '../../src/config/password-list.js';
-import { checkNewPassword, contextWords, type PasswordContext, type PasswordRules } from '../../src/core/credentials/password-policy.js';
+import { checkNewPassword, contextWords, type PasswordContext } from '../../src/core/credentials/password-policy.js';
+import type { PasswordRules } from '../../src/core/credentials/ports.js';
 import { AuthError } from '../../src/core/errors.js';
 
 const LIST = new URL('../../resources/common-passwords.txt', import.meta.url);

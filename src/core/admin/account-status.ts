@@ -8,7 +8,7 @@
  */
 import type { ClientContext, Tx } from '../ports.js';
 import type { AccountStatus } from '../accounts/ports.js';
-import type { AdminDeps } from './index.js';
+import type { AdminDeps } from './ports.js';
 import { adminView, reloadUser, resolveUser, type AdminUser } from './users.js';
 
 /** What a status change did. */

@@ -17,7 +17,8 @@ import type { CoreDeps } from '../deps.js';
 import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
 import { disableUser, enableUser, revokeUserSessions, type StatusChange } from './account-status.js';
-import { listMail, retryMail, type MailQueueView, type QueuedMail } from './mail-queue.js';
+import { listMail, retryMail } from './mail-queue.js';
+import type { AdminDeps, QueuedMail } from './ports.js';
 import { setUserPassword } from './passwords.js';
 import {
   addUser,
@@ -31,9 +32,6 @@ import {
   type UserListQuery,
   type UserPage,
 } from './users.js';
-
-/** The core's dependencies plus the mail queue's operator view. */
-export type AdminDeps = CoreDeps & { mail: MailQueueView };
 
 export interface AdminService {
   /**
@@ -114,5 +112,5 @@ export function createAdminService(deps: AdminDeps): AdminService {
 export { ACCOUNT_STATUSES, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './users.js';
 export type { AdminUser, AdminUserDetail, NewUserInput, UserListQuery, UserPage } from './users.js';
 export type { StatusChange } from './account-status.js';
-export type { MailQueueView, QueuedMail } from './mail-queue.js';
+export type { AdminDeps, MailQueueView, QueuedMail } from './ports.js';
 export { mailRecord, userDetailRecord, userRecord, type MailRecord, type UserDetailRecord, type UserRecord } from './records.js';

@@ -6,7 +6,7 @@
  */
 import type { ClientContext } from '../ports.js';
 import { clearLoginFailures } from '../credentials/throttle.js';
-import type { AdminDeps } from './index.js';
+import type { AdminDeps } from './ports.js';
 import { countLiveSessions } from './account-status.js';
 import { choosePassword } from './choose-password.js';
 import { adminView, reloadUser, resolveUser, type AdminUser } from './users.js';

@@ -3,7 +3,7 @@
  * /api/v1/admin routes so a script sees the same fields from both: camelCase, times as ISO 8601
  * UTC strings or null, never a password hash or an outbox message's data.
  */
-import type { QueuedMail } from './mail-queue.js';
+import type { QueuedMail } from './ports.js';
 import type { AdminUser, AdminUserDetail } from './users.js';
 
 function iso(ms: number | null): string | null {

@@ -12,7 +12,7 @@ import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
 import type { Account, AccountStatus } from '../accounts/ports.js';
 import { UniqueViolation, type Tx } from '../ports.js';
-import type { AdminDeps } from './index.js';
+import type { AdminDeps } from './ports.js';
 import { choosePassword } from './choose-password.js';
 
 /** An account without its password hash. */

@@ -18,6 +18,7 @@
  * Every refusal is WEAK_PASSWORD with a reason the user can act on (NIST: a reason SHALL be given).
  */
 import { AuthError } from '../errors.js';
+import type { PasswordRules } from './ports.js';
 
 export const MAX_PASSWORD_BYTES = 1023;
 
@@ -31,13 +32,6 @@ const MIN_REPEATED_BLOCK = 5;
 const LETTER = /\p{L}/u;
 const EDGE_NON_LETTERS = /^[^\p{L}]+|[^\p{L}]+$/gu;
 
-/** The rules a new password is checked against (from the configuration and the shipped list). */
-export interface PasswordRules {
-  /** Fewest Unicode code points (after NFKC) a new password may have; never below 8. */
-  minLength: number;
-  /** Common passwords, NFKC and lower-cased, refused outright. */
-  commonPasswords: ReadonlySet<string>;
-}
 
 /** What is known about the account a password is being set for. */
 export interface PasswordContext {

@@ -1,4 +1,4 @@
-/** Credentials: the password hasher and the login throttle's store. */
+/** Credentials: the password hasher, the login throttle's store, and the policies of passwords, login throttling and per-address limits. */
 import type { Tx } from '../ports.js';
 
 export interface PasswordHasher {
@@ -33,4 +33,28 @@ export interface ThrottleStore {
   block(tx: Tx, key: string, until: number): Promise<void>;
   /** Forgets `key` (a successful login). */
   reset(tx: Tx, key: string): Promise<void>;
+}
+
+/** The rules a new password is checked against (from the configuration and the shipped list). */
+export interface PasswordRules {
+  /** Fewest Unicode code points (after NFKC) a new password may have; never below 8. */
+  minLength: number;
+  /** Common passwords, NFKC and lower-cased, refused outright. */
+  commonPasswords: ReadonlySet<string>;
+}
+
+export interface ThrottlePolicy {
+  freeFailures: number;
+  /** Seconds. */
+  maxDelay: number;
+  ipFailuresPerMinute: number;
+}
+
+export interface AddressLimitPolicy {
+  /** Account creations per client address per hour. */
+  registrationsPerHour: number;
+  /** Reset requests and confirmation resends per client address per hour. */
+  mailRequestsPerHour: number;
+  /** Unusable refresh tokens and email links presented per client address per minute. */
+  tokenFailuresPerMinute: number;
 }

@@ -29,12 +29,6 @@ import type { Account } from '../accounts/ports.js';
 import type { Tx } from '../ports.js';
 import { addressKey } from './address-limits.js';
 
-export interface ThrottlePolicy {
-  freeFailures: number;
-  /** Seconds. */
-  maxDelay: number;
-  ipFailuresPerMinute: number;
-}
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;

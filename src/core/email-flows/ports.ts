@@ -29,3 +29,9 @@ export interface OneTimeTokenStore {
   /** Voids every unused token of an account for a purpose (a newer link, a password change). */
   voidForAccount(tx: Tx, accountId: string, purpose: OneTimePurpose, now: number): Promise<void>;
 }
+
+/** What a visitor sends to sign up by email. */
+export interface SignUpInput {
+  email: string;
+  promo?: string | undefined;
+}

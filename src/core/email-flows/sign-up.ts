@@ -18,7 +18,7 @@ import { AuthError } from '../errors.js';
 import type { Account } from '../accounts/ports.js';
 import { UniqueViolation, type Tx } from '../ports.js';
 import { normalizePromoCode } from '../promo/promo-codes.js';
-import type { SignUpInput } from '../accounts-service.js';
+import type { SignUpInput } from './ports.js';
 import { issueLinkToken } from './link-tokens.js';
 
 async function redeemPromo(deps: CoreDeps, tx: Tx, promo: string | null): Promise<void> {

@@ -8,7 +8,7 @@ import { accountSubject, assertNotThrottled, clearLoginFailures, recordLoginFail
 import type { CoreDeps } from '../deps.js';
 import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
-import type { ChangePasswordOptions } from '../accounts-service.js';
+import type { ChangePasswordOptions } from './ports.js';
 
 /** Sets a new password, revokes the other sessions and reset links, queues a notice. */
 export async function changePassword(

@@ -18,3 +18,11 @@ export interface PromoStore {
   /** Counts one use if the code exists, is unexpired and not used up; false otherwise. Atomic. */
   redeem(tx: Tx, code: string, now: number): Promise<boolean>;
 }
+
+/** A promo code to add (the operator's input). */
+export interface PromoInput {
+  code: string;
+  maxUses?: number | null;
+  expiresAt?: number | null;
+  note?: string | null;
+}
