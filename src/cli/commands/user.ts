@@ -34,17 +34,10 @@ import { createAuditLog } from '../../store/audit.js';
 import { createStores, isSchemaCurrent, openDatabase } from '../../store/index.js';
 import { createOutboxQueue } from '../../store/outbox.js';
 import { adminMailQueue, corePolicy, systemClock } from '../core-wiring.js';
-import { UsageError, type Command } from '../command.js';
+import { UsageError, type Command, type ParsedFlags } from '../command.js';
 import { parseIdentifierArgs, runIdentifierCommand, type IdentifierArgs } from './user-identifiers.js';
 
 // Arguments
-
-/** Flags and positionals of one command line. */
-export interface ParsedFlags {
-  positional: string[];
-  values: Map<string, string>;
-  switches: Set<string>;
-}
 
 /** Splits `args` by a flag spec (`--flag value` or `--flag=value`; `--` ends the flags); UsageError for anything unknown. */
 export function parseFlags(args: string[], spec: { values?: string[]; switches?: string[] }): ParsedFlags {
