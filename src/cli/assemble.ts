@@ -28,7 +28,7 @@ import { createAuditLog } from '../store/audit.js';
 import { countOutboxBacklog, createOutboxQueue, type OutboxQueue } from '../store/outbox.js';
 import { countActiveSessions } from '../store/sessions.js';
 import { createServiceKeyStore } from '../store/service-keys.js';
-import { createStores, isSchemaCurrent, migrateToLatest, openDatabase, type OpenedDatabase, type Stores } from '../store/index.js';
+import { createStores, isDatabaseUnavailable, isSchemaCurrent, migrateToLatest, openDatabase, type OpenedDatabase, type Stores } from '../store/index.js';
 import { prepareSecretsAtRest } from '../store/keys.js';
 import type { RedisThrottleStore } from '../store/redis-throttle.js';
 
@@ -140,6 +140,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
       services,
       admin,
       jwks: () => signer.jwks(),
+      isOutage: isDatabaseUnavailable,
       checkReady: async () => (await isSchemaCurrent(database)) && (redisThrottle === null || (await redisThrottle.ping())),
       logger: loggerOptions(config.logLevel, options.logStream),
       config,

@@ -37,3 +37,10 @@ export class AuthError extends Error {
 export function isAuthError(err: unknown, code?: AuthErrorCode): err is AuthError {
   return err instanceof AuthError && (code === undefined || err.code === code);
 }
+
+/**
+ * Recognises an error that means a dependency (the database, Redis) is unreachable or overloaded
+ * rather than a bug: the HTTP edge answers it 503. The store implements it (isDatabaseUnavailable)
+ * and the CLI wiring passes it to the app, so the edge does not import the store.
+ */
+export type OutageClassifier = (err: unknown) => boolean;

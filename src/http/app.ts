@@ -26,8 +26,8 @@ import { useOpenApi } from './openapi/index.js';
 import { healthzRoute, jwksRoute, readyzRoute } from './openapi/ops-schemas.js';
 import { observeRequests, recordRequest, serveMetrics } from './metrics/routes.js';
 import type { Metrics } from './metrics/registry.js';
-import { describeError } from './problems.js';
-import { AuthError } from '../core/errors.js';
+import { describeError, useProblems } from './problems.js';
+import { AuthError, type OutageClassifier } from '../core/errors.js';
 import { serviceApiRoutes } from './service-api/index.js';
 import { HSTS, useTransportSecurity } from './transport-security.js';
 
@@ -37,6 +37,8 @@ export interface AppDeps {
   jwks: () => { keys: Array<Record<string, unknown>> };
   /** True when the database answers and its schema is current. */
   checkReady: () => Promise<boolean>;
+  /** Recognises an unreachable database or Redis (answered 503); the CLI wiring passes the store's. */
+  isOutage: OutageClassifier;
   /** Fastify logger options or false; tests pass a stream to capture logs. */
   logger: FastifyServerOptions['logger'];
   /** The configuration (public origin, cookie names and lifetimes). */
@@ -92,10 +94,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         req.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
         if (deps.metrics) recordRequest(deps.metrics, req, reply);
       });
-      sendProblem(reply, describeError(err));
+      sendProblem(reply, describeError(err, deps.isOutage));
     },
   });
 
+  useProblems(app, deps.isOutage);
   registerJsonParser(app);
   // First, before any route: its onRoute hook collects every route of every scope for /openapi.json.
   useOpenApi(app, deps.config);
@@ -116,7 +119,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.audit) useAuditHooks(app, deps.audit, new URL(deps.config.publicUrl).origin, deps.clock ?? { now: () => Date.now() });
 
   app.setErrorHandler((err, req, reply) => {
-    const problem = describeError(err);
+    const problem = app.describeProblem(err);
     if (problem.unexpected) req.log.error({ err }, 'unexpected error');
     return sendProblem(reply, problem);
   });

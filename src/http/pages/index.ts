@@ -8,7 +8,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/index.js';
 import type { AccountsService } from '../../core/accounts-service.js';
 import { cookieSettings } from '../cookies.js';
-import { describeError } from '../problems.js';
 import { registerAccountPages } from './account.js';
 import { registerConfirmPages } from './confirm.js';
 import type { PagesContext } from './context.js';
@@ -45,7 +44,7 @@ export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Pro
   });
 
   app.setErrorHandler((err, req, reply) => {
-    const problem = describeError(err);
+    const problem = app.describeProblem(err);
     if (problem.unexpected) req.log.error({ err }, 'unexpected error');
     if (problem.code === 'forbidden') req.log.warn({ event: 'csrf_rejected', path: req.url.split('?')[0] }, 'csrf check failed');
     if (problem.retryAfter !== undefined) reply.header('retry-after', String(problem.retryAfter));
