@@ -3,15 +3,16 @@
  * is mounted here as its own encapsulated scope with its own error format.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { AdminService } from '../core/admin/index.js';
 import type { AuditLog } from '../core/audit/ports.js';
-import type { Clock } from '../core/ports.js';
+import type { Clock, Surface } from '../core/ports.js';
 import type { AccountsService } from '../core/accounts-service.js';
 import type { ServiceAccess } from '../core/service-access/index.js';
 import { adminApiRoutes } from './admin/index.js';
 import { useAuditHooks } from './audit.js';
+import { mountSurface } from './credentials.js';
 import { cookieApiRoutes } from './cookie-api/index.js';
 import { useCors } from './cors.js';
 import { useInflightLimit } from './inflight-limit.js';
@@ -146,14 +147,35 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   if (deps.metrics && deps.config.metricsToken) serveMetrics(app, deps.metrics, deps.config.metricsToken);
 
-  app.register(nativeAccountRoutes, { prefix: '/api/v1/account', service: deps.service });
-  app.register(nativeSessionRoutes, { prefix: '/api/v1/account', service: deps.service });
-  app.register(basicAccountRoutes, { prefix: '/api', service: deps.service, publicOrigin: deps.config.publicUrl, corsOrigins: deps.config.corsOrigins });
-  app.register(cookieApiRoutes, { prefix: '/accounts', service: deps.service, config: deps.config });
-  app.register(hostedPages, { service: deps.service, config: deps.config });
-  if (deps.services) app.register(serviceApiRoutes, { prefix: '/api/v1', services: deps.services });
+  mount(app, 'jwt', '/api/v1/account', nativeAccountRoutes, { service: deps.service });
+  mount(app, 'jwt', '/api/v1/account', nativeSessionRoutes, { service: deps.service });
+  mount(app, 'basic', '/api', basicAccountRoutes, { service: deps.service, publicOrigin: deps.config.publicUrl, corsOrigins: deps.config.corsOrigins });
+  mount(app, 'cookie', '/accounts', cookieApiRoutes, { service: deps.service, config: deps.config });
+  mount(app, 'page', '', hostedPages, { service: deps.service, config: deps.config });
+  if (deps.services) mount(app, 'service', '/api/v1', serviceApiRoutes, { services: deps.services });
   if (deps.admin && deps.config.adminApiKey !== null) {
-    app.register(adminApiRoutes, { prefix: '/api/v1/admin', admin: deps.admin, apiKey: deps.config.adminApiKey, audit: deps.audit });
+    mount(app, 'admin', '/api/v1/admin', adminApiRoutes, { admin: deps.admin, apiKey: deps.config.adminApiKey, audit: deps.audit });
   }
   return app;
+}
+
+/**
+ * Registers one API style's routes at `prefix` in a scope of their own, every route stamped with
+ * the surface it serves (recorded on audit events; credentials.ts). The table of API styles:
+ * docs/architecture.md.
+ */
+function mount<Options extends object>(
+  app: FastifyInstance,
+  surface: Surface,
+  prefix: string,
+  routes: (scope: FastifyInstance, options: Options) => Promise<void> | void,
+  options: Options,
+): void {
+  app.register(
+    async (scope) => {
+      mountSurface(scope, surface);
+      await scope.register(routes as FastifyPluginAsync<Options>, options);
+    },
+    prefix ? { prefix } : {},
+  );
 }
