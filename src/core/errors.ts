@@ -24,12 +24,24 @@ export class AuthError extends Error {
   readonly field: string | undefined;
   /** Seconds the client should wait, for BUSY. */
   readonly retryAfter: number | undefined;
+  /**
+   * True once the core has recorded this refusal's audit event (a login refused while throttled),
+   * so the HTTP layer, which records the refusals the core does not (src/http/audit.ts), does not
+   * record it a second time.
+   */
+  audited = false;
 
   constructor(code: AuthErrorCode, message: string, options: { field?: string; retryAfter?: number } = {}) {
     super(message);
     this.code = code;
     this.field = options.field;
     this.retryAfter = options.retryAfter;
+  }
+
+  /** Marks the refusal as recorded in the audit log (`audited`); returns it. */
+  markAudited(): this {
+    this.audited = true;
+    return this;
   }
 }
 

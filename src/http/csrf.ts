@@ -48,18 +48,20 @@ export function requestSource(req: FastifyRequest, publicOrigin: string): Reques
   return 'unknown';
 }
 
-// Errors thrown by these checks, so the audit hook can tell a CSRF refusal from another 403.
-const csrfRejections = new WeakSet<Error>();
+/** The 403 of this module's CSRF checks: its type tells the audit hook a CSRF refusal from another 403. */
+export class CsrfRejection extends AuthError {
+  constructor() {
+    super('FORBIDDEN', 'the request failed the cross-site request forgery check');
+  }
+}
 
 function forbidden(): AuthError {
-  const err = new AuthError('FORBIDDEN', 'the request failed the cross-site request forgery check');
-  csrfRejections.add(err);
-  return err;
+  return new CsrfRejection();
 }
 
 /** True when `err` was thrown by one of this module's CSRF checks. */
 export function isCsrfRejection(err: unknown): boolean {
-  return err instanceof Error && csrfRejections.has(err);
+  return err instanceof CsrfRejection;
 }
 
 /** Login and sign-up: refuse requests that come from another site (login CSRF). */
