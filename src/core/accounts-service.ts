@@ -48,8 +48,8 @@ export interface AccountsService {
   loginForTokens(identifier: string, password: string, ctx: ClientContext): Promise<TokenPair>;
   /** Rotates a refresh token (with reuse detection) into a new pair. */
   rotateRefreshToken(refresh: string, ctx: ClientContext): Promise<TokenPair>;
-  /** The session and account behind an access token, or NOT_AUTHENTICATED. */
-  resolveAccessToken(token: string): Promise<AuthenticatedSession>;
+  /** The live session and active account behind an access token, or null when there is none; throws only for an outage. */
+  resolveAccessToken(token: string): Promise<AuthenticatedSession | null>;
   /** Ends the session (and refresh family) of an access token. */
   logoutAccessToken(token: string, ctx?: ClientContext): Promise<void>;
 

@@ -1,8 +1,25 @@
 /** Credential extraction from requests. Parsing only: the core decides what a credential is worth. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AccountsService, AuthenticatedSession } from '../core/accounts-service.js';
+import { AuthError } from '../core/errors.js';
 import type { ClientContext, Surface } from '../core/ports.js';
+import { accessTokenRequired } from '../core/tokens/token-sessions.js';
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+/** The bearer token of the Authorization header; NOT_AUTHENTICATED (the JWT API's 401) when absent or malformed. */
+export function requireBearer(req: FastifyRequest): string {
+  const token = bearerToken(req);
+  if (!token) throw new AuthError('NOT_AUTHENTICATED', 'send a token as Authorization: Bearer <token>');
+  return token;
+}
+
+/** The live session behind the request's access token; NOT_AUTHENTICATED when there is none. */
+export async function requireAccessToken(service: Pick<AccountsService, 'resolveAccessToken'>, req: FastifyRequest): Promise<AuthenticatedSession> {
+  const found = await service.resolveAccessToken(requireBearer(req));
+  if (found === null) throw accessTokenRequired();
+  return found;
+}
 
 /** The bearer token of the Authorization header, or null when absent or malformed. */
 export function bearerToken(req: FastifyRequest): string | null {
