@@ -83,6 +83,16 @@ interface Entry {
 
 const SAME_UNSET = undefined;
 
+/** A new window's fields: no detail yet, and nothing yet shared by its events. */
+const NOTHING_SHARED = {
+  detail: undefined,
+  accountId: SAME_UNSET,
+  identifierHash: SAME_UNSET,
+  ip: SAME_UNSET,
+  userAgent: SAME_UNSET,
+  surface: SAME_UNSET,
+} as const satisfies Partial<Entry>;
+
 function same<T>(kept: T | null | undefined, value: T | null): T | null {
   return kept === SAME_UNSET ? value : kept === value ? kept : null;
 }
@@ -145,12 +155,7 @@ export function boundAuditLog(inner: AuditLog, options: AggregateOptions): Bound
         ...entry,
         windowEnd: now + windowMs,
         count: 0,
-        detail: undefined,
-        accountId: SAME_UNSET,
-        identifierHash: SAME_UNSET,
-        ip: SAME_UNSET,
-        userAgent: SAME_UNSET,
-        surface: SAME_UNSET,
+        ...NOTHING_SHARED,
       });
     }
     return out;
@@ -189,12 +194,7 @@ export function boundAuditLog(inner: AuditLog, options: AggregateOptions): Bound
       count: 0,
       firstAt: now,
       lastAt: now,
-      detail: undefined,
-      accountId: SAME_UNSET,
-      identifierHash: SAME_UNSET,
-      ip: SAME_UNSET,
-      userAgent: SAME_UNSET,
-      surface: SAME_UNSET,
+      ...NOTHING_SHARED,
       requestId: null,
     };
   }
