@@ -11,7 +11,8 @@
  * needs a valid token, or for the JSON API alone an Origin/Referer of PUBLIC_URL's origin.
  * CORS-simple bodies (text/plain) never reach a JSON route: the parser refuses them with 415.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sameText } from '../core/credentials/secrets.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { addressKey } from '../core/credentials/address-limits.js';
 import { AuthError } from '../core/errors.js';
@@ -70,9 +71,7 @@ export function assertNotCrossSite(req: FastifyRequest, settings: CookieSettings
 }
 
 function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  return sameText(a, b);
 }
 
 /** The checks for a state change authenticated by a session cookie. */

@@ -36,6 +36,7 @@ import { createOutboxQueue } from '../../store/outbox.js';
 import { adminMailQueue, corePolicy, systemClock } from '../core-wiring.js';
 import { UsageError, type Command, type ParsedFlags } from '../command.js';
 import { parseIdentifierArgs, runIdentifierCommand, type IdentifierArgs } from './user-identifiers.js';
+import { isoTime } from '../../core/time.js';
 
 // Arguments
 
@@ -238,7 +239,7 @@ export function describe(user: AdminUser): string {
 }
 
 function iso(ms: number | null): string {
-  return ms === null ? 'never' : new Date(ms).toISOString();
+  return isoTime(ms) ?? 'never';
 }
 
 function table(users: AdminUser[]): string {

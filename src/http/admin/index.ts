@@ -11,7 +11,7 @@
  * Nothing here is cookie-authenticated (a browser never sends the key by itself), so CSRF does
  * not apply; answers are `no-store` and in the native envelope.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { keyDigest, sameBytes } from '../../core/credentials/secrets.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { mailRecord, userDetailRecord, userRecord, type AdminService, type UserListQuery } from '../../core/admin/index.js';
 import { bearerToken, clientContext } from '../credentials.js';
@@ -45,9 +45,6 @@ export interface AdminRoutesOptions {
   audit?: unknown;
 }
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
 
 function listQuery(query: ListUsersQuery): UserListQuery {
   return {
@@ -61,7 +58,7 @@ function listQuery(query: ListUsersQuery): UserListQuery {
 /** Registers the admin routes on an encapsulated scope with the native error format. */
 export async function adminApiRoutes(app: FastifyInstance, opts: AdminRoutesOptions): Promise<void> {
   const { admin } = opts;
-  const expected = digest(opts.apiKey);
+  const expected = keyDigest(opts.apiKey);
   const ctx = (req: FastifyRequest) => clientContext(req, 'admin');
 
   useDialect(app, (reply, problem) => {
@@ -72,7 +69,7 @@ export async function adminApiRoutes(app: FastifyInstance, opts: AdminRoutesOpti
   // Past the address's budget of wrong keys, a 429 comes before the comparison (key-guesses.ts).
   app.addHook('onRequest', async (req) => {
     const presented = bearerToken(req);
-    const matches = () => presented !== null && timingSafeEqual(digest(presented), expected);
+    const matches = () => presented !== null && sameBytes(keyDigest(presented), expected);
     await admin.authenticateKey(matches, presented === null ? 'no_key' : 'wrong_key', ctx(req));
   });
 
