@@ -40,7 +40,7 @@ export interface AccountsService {
   registerAccount(input: RegistrationInput, ctx?: ClientContext): Promise<Account>;
   /** The active account for these credentials, or INVALID_CREDENTIALS. */
   authenticatePassword(identifier: string, password: string, ctx?: ClientContext): Promise<Account>;
-  /** Registers an active `user@domain` account (seed 001); INVALID_INPUT for another shape or a domain not allowed. */
+  /** Registers an active `user@domain` account (README, "The HTTP Basic API"); INVALID_INPUT for another shape or a domain not allowed. */
   registerDomainAccount(input: RegistrationInput, ctx?: ClientContext): Promise<Account>;
 
   // --- token sessions (JWT API)

@@ -25,11 +25,11 @@ export interface CorePolicy {
   confirmTokenTtl: number;
   /** Lifetime of a password-reset link, seconds. */
   resetTokenTtl: number;
-  /** 'link' emails a reset link; 'new_password' (seed 001 compatibility) emails a new password. */
+  /** 'link' emails a reset link; 'new_password' (the HTTP Basic API's original behaviour, README "The HTTP Basic API") emails a new password. */
   resetMode: 'link' | 'new_password';
   /** Login throttling per identifier and per client address. */
   throttle: ThrottlePolicy;
-  /** Domains `user@domain` accounts may be registered under (seed 001); null or empty: any. */
+  /** Domains `user@domain` accounts may be registered under (README, "The HTTP Basic API"); null or empty: any. */
   accountDomains?: readonly string[] | null;
   /** Per-client-address hourly limits on account creation and on mail requests. */
   addressLimits: AddressLimitPolicy;

@@ -71,7 +71,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     requestTimeout: deps.config.requestTimeout * 1000,
     // Node enforces requestTimeout only when headersTimeout is not longer (its default is 60 s), and
     // checks every connectionsCheckingInterval: so a slow-body client is cut at REQUEST_TIMEOUT
-    // (30 s by default) plus at most 5 s (SECURITY 61).
+    // (30 s by default) plus at most 5 s (docs/security.md#sec-61).
     http: {
       headersTimeout: deps.config.requestTimeout * 1000,
       connectionsCheckingInterval: Math.min(5_000, deps.config.requestTimeout * 250),

@@ -98,7 +98,7 @@ export interface AuditEventsTable {
   detail: string | null;
 }
 
-/** Service credentials (issue 8): only the SHA-256 of each key's secret. */
+/** Service credentials (docs/decisions.md, "Service access and introspection"): only the SHA-256 of each key's secret. */
 export interface ServiceKeysTable {
   id: string;
   name: string;

@@ -1,4 +1,4 @@
-/** Password reset by email in 'link' and 'new_password' modes (SECURITY.md items 9, 16, 18 and the reset-link rules). */
+/** Password reset by email in 'link' and 'new_password' modes (docs/security.md, SEC-9, SEC-16 and SEC-18 and the reset-link rules). */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isAuthError } from '../../src/core/errors.js';
@@ -114,7 +114,7 @@ describe("password reset, 'link' mode", () => {
   });
 });
 
-describe("password reset, 'new_password' mode (seed 001)", () => {
+describe("password reset, 'new_password' mode (README: The HTTP Basic API)", () => {
   let t: TestInstance;
   before(async () => {
     t = await createTestInstance({ hasher: 'fast', env: { PASSWORD_RESET_MODE: 'new_password' } });

@@ -1,5 +1,5 @@
 /**
- * Pins the session check behind every access token (SECURITY.md item 40;
+ * Pins the session check behind every access token (docs/security.md#sec-40;
  * src/core/tokens/token-sessions.ts resolveAccessToken): a JWT that is still unexpired and
  * correctly signed is refused once its session is logged out, revoked by a password change, or
  * past its idle lifetime, because the session row is checked on every request, not only the

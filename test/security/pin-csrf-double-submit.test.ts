@@ -1,5 +1,5 @@
 /**
- * Pins the double-submit comparison of the cookie-session API's CSRF check (SECURITY.md item 28;
+ * Pins the double-submit comparison of the cookie-session API's CSRF check (docs/security.md#sec-28;
  * src/http/csrf.ts): a cookie-authenticated state change that does not come from our own origin
  * must present an X-CSRFToken header equal to its `csrftoken` cookie. The header alone, even
  * the session's own valid token, is not enough when the cookie is missing or different. Tested

@@ -1,5 +1,5 @@
 /**
- * Pins "a password is never truncated" (SECURITY.md item 2) on the real argon2id code at every
+ * Pins "a password is never truncated" (docs/security.md#sec-2) on the real argon2id code at every
  * layer that could cut it: the in-process hasher (src/crypto/argon2-hasher.ts, used by the
  * CLI), the worker pool the server runs (src/crypto/argon2-pool.ts), and a running instance on
  * its default hasher (that pool behind the bounded hasher), over the JWT API and HTTP Basic.

@@ -1,5 +1,5 @@
 /**
- * Pins refresh-token reuse detection (SECURITY.md item 42; src/core/tokens/token-sessions.ts)
+ * Pins refresh-token reuse detection (docs/security.md#sec-42; src/core/tokens/token-sessions.ts)
  * at the core: a refresh token that was already rotated, presented after the grace window, is
  * TOKEN_REUSED and ends the whole family, including the current refresh token and its access
  * token. scripts/mutation-check.mjs skips the reuse check and expects this file to fail.

@@ -1,4 +1,4 @@
-/** The password rules applied when a password is set (SECURITY.md items 1-5), and the shipped common-password list. */
+/** The password rules applied when a password is set (docs/security.md, SEC-1 to SEC-5), and the shipped common-password list. */
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { describe, it } from 'node:test';

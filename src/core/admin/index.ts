@@ -1,5 +1,5 @@
 /**
- * Administration (issue 8): what an operator does to accounts and to the mail queue, beside the
+ * Administration (docs/decisions.md, "Administration"): what an operator does to accounts and to the mail queue, beside the
  * accounts service rather than inside it. One object serves the `latchkey user` / `sessions`
  * commands and the /api/v1/admin routes, so both apply the same rules: users are named by id,
  * username or email; passwords meet the users' policy and are generated when not given;

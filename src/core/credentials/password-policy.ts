@@ -1,6 +1,6 @@
 /**
- * What a new password must be (SECURITY.md items 1-5): at least `minLength` Unicode code points
- * after NFKC normalization, at most 1023 UTF-8 bytes as sent (seed 001's limit, checked before
+ * What a new password must be (docs/security.md, SEC-1 to SEC-5): at least `minLength` Unicode code points
+ * after NFKC normalization, at most 1023 UTF-8 bytes as sent (the original API's (README, "The HTTP Basic API") limit, checked before
  * any hash work so a huge password cannot burn CPU), no NUL, and not guessable from a list. No
  * composition rules (NIST SP 800-63B). The same NFKC form is hashed at registration and verified
  * at login, so visually identical passwords typed on different keyboards match; case is never

@@ -3,7 +3,7 @@
  * password) and a confirmation link; an address that already has an account gets a notice
  * ("someone tried to sign up with your address") instead, and so does an address that is another
  * account's username (one namespace of login identifiers). Both resolve identically, so the
- * response does not reveal which addresses have accounts (SECURITY.md item 9). A promo code,
+ * response does not reveal which addresses have accounts (docs/security.md#sec-9). A promo code,
  * when given, is redeemed in the same transaction in both cases, so a bad code is refused
  * the same way for either.
  */

@@ -23,7 +23,7 @@ export async function changePassword(
   if (options.currentPassword !== undefined) {
     const current = options.currentPassword;
     // A wrong current password is a password guess: it spends the same per-identifier and
-    // per-address budget as a login, and waits while that budget is blocked (SECURITY 56).
+    // per-address budget as a login, and waits while that budget is blocked (docs/security.md#sec-56).
     const key = accountSubject(account.id);
     const ip = ctx?.ip ?? null;
     await assertNotThrottled(deps, key, ip);

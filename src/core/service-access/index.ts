@@ -1,5 +1,5 @@
 /**
- * Service access (issue 8): what back-end services may ask of Latchkey, beside the accounts
+ * Service access (docs/decisions.md, "Service access and introspection"): what back-end services may ask of Latchkey, beside the accounts
  * service rather than inside it. A service authenticates with its own key (never a user's
  * credential), is rate-limited per key, and learns only whose a credential is. Every lookup and
  * every refusal is an audit event (`service_lookup`, `rate_limited`), and so is every key created

@@ -1,5 +1,5 @@
 /**
- * A user's own sessions: list them, end one, end every other one (issue 8).
+ * A user's own sessions: list them, end one, end every other one (README, "The JSON API").
  *
  * A session here is a live login: a cookie session, or the live head of a refresh family
  * (rotated rows are history, not sessions). Its public id is the family id, which stays the

@@ -1,5 +1,5 @@
 /**
- * The admin API (issue 8), mounted at /api/v1/admin only when ADMIN_API_KEY is set (otherwise
+ * The admin API (docs/decisions.md, "Administration"), mounted at /api/v1/admin only when ADMIN_API_KEY is set (otherwise
  * every path under it is a 404 like any unknown one). The credential is that key as
  * `Authorization: Bearer <key>`; it is checked in an onRequest hook, before the body is parsed,
  * by comparing SHA-256 digests with timingSafeEqual, so neither the answer nor its timing says

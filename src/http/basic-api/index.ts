@@ -1,5 +1,5 @@
 /**
- * The HTTP Basic accounts API of seed 001, mounted at /api:
+ * The HTTP Basic accounts API (README, "The HTTP Basic API"), mounted at /api:
  *   POST   /api/account          {"username":"user@domain","password","email"?} -> 201 {"id","username","email"}
  *   GET    /api/                 Basic                                         -> 200 {"id","username"}
  *   DELETE /api/account          Basic                                         -> 200 {}
@@ -12,7 +12,7 @@
  * Credentials are checked by the core's authenticatePassword, the same policy and timing as
  * every other login path. A state change authenticated by Basic that a browser says comes from
  * another site is refused (403), since a browser may attach cached Basic credentials on its own
- * (SECURITY.md item 23).
+ * (docs/security.md#sec-23).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { loginKey } from '../../core/accounts/identifiers.js';
@@ -45,7 +45,7 @@ export interface BasicRoutesOptions {
   corsOrigins: readonly string[];
 }
 
-/** Registers the seed 001 routes on an encapsulated scope with the dialect's error format. */
+/** Registers the Basic API's routes on an encapsulated scope with the dialect's error format. */
 export async function basicAccountRoutes(app: FastifyInstance, opts: BasicRoutesOptions): Promise<void> {
   const { service } = opts;
 

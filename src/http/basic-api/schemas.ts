@@ -1,4 +1,4 @@
-/** JSON schemas of the Basic dialect (seed 001): its bodies (exact types, length caps, no unknown fields; byte limits are the core's) and its route schemas. */
+/** JSON schemas of the Basic dialect (README, "The HTTP Basic API"): its bodies (exact types, length caps, no unknown fields; byte limits are the core's) and its route schemas. */
 import { credentialsBody, newAccountBody, username } from '../account-bodies.js';
 import type { RouteSchema } from '../openapi/route-docs.js';
 

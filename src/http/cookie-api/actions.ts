@@ -1,5 +1,5 @@
 /**
- * The five actions of seed 000. Each parses its body, makes one service call and answers.
+ * The five actions of the cookie-session API (README, "The cookie-session API"). Each parses its body, makes one service call and answers.
  * Every success is a JSON object (`Content-Type: application/json`), since clients of this API
  * parse every 2xx answer as JSON: `create` answers `{"success":true}` (the same bytes whether or
  * not the address already has an account; no uuid, which would tell them apart), `login`,

@@ -1,5 +1,5 @@
 /**
- * The cookie-session RPC accounts API of seed 000: `POST /accounts/action/?do=<action>` with a
+ * The cookie-session RPC accounts API (README, "The cookie-session API"): `POST /accounts/action/?do=<action>` with a
  * JSON body. Mounted under `/accounts` as its own scope with its own cookie parser and error
  * format; the actions live in actions.ts, the error table in errors.ts.
  */

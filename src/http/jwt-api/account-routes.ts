@@ -1,5 +1,5 @@
 /**
- * The native JSON API, the account routes of seed 002: register, login, logout, refresh, me.
+ * The native JSON API, the account routes (README, "The JSON API"): register, login, logout, refresh, me.
  * Each route parses, calls one service function and formats; the rules live in the core.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';

@@ -1,5 +1,5 @@
 /**
- * The JWT API's own-sessions routes (issue 8), under /api/v1/account: list the account's live
+ * The JWT API's own-sessions routes (README, "The JSON API"), under /api/v1/account: list the account's live
  * sessions, end one by id, end every other one. Authenticated by the access token, like /me.
  * A session's id is its refresh-family id (stable across refreshes); see core/sessions/own-sessions.ts.
  */

@@ -1,5 +1,5 @@
 /**
- * The service-to-service API (issue 8): `POST /api/v1/introspect`. A back-end service sends its
+ * The service-to-service API (docs/decisions.md, "Service access and introspection"): `POST /api/v1/introspect`. A back-end service sends its
  * own key as `Authorization: Bearer lks_...` and one user credential; the answer is RFC 7662's
  * shape in the native envelope. The key is checked (and counted against its rate limit) before
  * the body is even parsed, so an unauthenticated caller learns nothing about the body rules.
