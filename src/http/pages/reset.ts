@@ -11,7 +11,8 @@ import { assertFormToken, issueFormToken } from '../csrf.js';
 import { queryToken, type PagesContext } from './context.js';
 import { formField } from './form-body.js';
 import { html } from './html.js';
-import { csrfField, page, passwordInput, sendPage, sentence, type Notice } from './layout.js';
+import { csrfField, page, passwordInput, sendPage, type Notice } from './layout.js';
+import { postTokenForm, type TokenForm } from './token-form.js';
 import { resetCompleteFormRoute, resetPageRoute, resetRequestFormRoute } from './schemas.js';
 
 function requestPage(csrf: string, notice?: Notice) {
@@ -37,8 +38,6 @@ ${passwordInput('password_confirm', 'Repeat the password', 'new-password')}
 }
 
 const BAD_LINK: Notice = { kind: 'error', text: 'This reset link has expired or has already been used. Ask for a new one below.' };
-const isPasswordProblem = (err: unknown): err is Error =>
-  isAuthError(err, 'WEAK_PASSWORD') || (isAuthError(err, 'INVALID_INPUT') && err.field === 'password');
 const isBadToken = (err: unknown): boolean =>
   isAuthError(err, 'INVALID_TOKEN') || isAuthError(err, 'TOKEN_REUSED') || isAuthError(err, 'INVALID_INPUT');
 
@@ -66,28 +65,17 @@ export function registerResetPages(app: FastifyInstance, ctx: PagesContext): voi
     return sendPage(reply, 200, page('Check your email', html`<p>If an account matches, we have sent it a link to choose a new password.</p>`));
   });
 
+  const form: TokenForm = {
+    check: (token, client) => ctx.service.checkResetToken(token, client),
+    complete: (token, password, client) => ctx.service.completePasswordReset(token, password, client),
+    formPage: newPasswordPage,
+    badLink,
+    isBadToken,
+  };
+
   app.post('/reset/complete', { schema: resetCompleteFormRoute }, async (req, reply) => {
-    assertFormToken(req, ctx.settings, formField(req, 'csrf'));
-    const token = formField(req, 'token', 200);
-    const password = formField(req, 'password');
-    const again = async (text: string) => {
-      const { email } = await ctx.service.checkResetToken(token, clientContext(req));
-      return sendPage(reply, 400, newPasswordPage(issueFormToken(req, reply, ctx.settings), token, email, { kind: 'error', text }));
-    };
-    try {
-      if (password !== formField(req, 'password_confirm')) return await again('The two passwords are not the same.');
-      await ctx.service.completePasswordReset(token, password, clientContext(req));
-    } catch (err) {
-      if (isPasswordProblem(err)) {
-        // The link died meanwhile: the bad-link page; an outage is not a bad link (503).
-        return await again(sentence(err.message)).catch((e: unknown) => {
-          if (isBadToken(e)) return badLink(req, reply);
-          throw e;
-        });
-      }
-      if (isBadToken(err)) return badLink(req, reply);
-      throw err;
-    }
+    const refused = await postTokenForm(req, reply, ctx, form);
+    if (refused) return refused;
     return sendPage(reply, 200, page('Password changed', html`<p class="ok">Your password has been changed. Please log in with it.</p><nav><a href="/login">Log in</a></nav>`));
   });
 }
