@@ -1,6 +1,6 @@
 /**
  * KeyStore on Kysely: JWT signing keys and named server secrets, shared by every node. With a
- * master key (MASTER_KEY), private keys and server secrets are stored sealed (src/crypto/master-key.ts)
+ * master key (MASTER_KEY), private keys and server secrets are stored sealed (src/core/secrets/master-key.ts)
  * and opened on read; without one they are stored clear, as before.
  */
 import type { Kysely } from 'kysely';

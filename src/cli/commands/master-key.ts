@@ -1,6 +1,6 @@
 /**
  * `latchkey master-key new|seal|rotate`: the master key that encrypts the secrets at rest
- * (MASTER_KEY / MASTER_KEY_FILE; src/crypto/master-key.ts). `rotate` re-encrypts every secret
+ * (MASTER_KEY / MASTER_KEY_FILE; src/core/secrets/master-key.ts). `rotate` re-encrypts every secret
  * under a new key in one transaction; the nodes must then be restarted with the new key (a node
  * still holding the old one can no longer re-read the signing keys). See docs/deploy.md.
  */
