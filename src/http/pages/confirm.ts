@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
 import { clientContext } from '../credentials.js';
 import { assertFormToken, issueFormToken } from '../csrf.js';
-import { queryToken, type PagesContext } from './context.js';
+import { queryToken, type PagesDeps } from './context.js';
 import { formField } from './form-body.js';
 import { html } from './html.js';
 import { csrfField, page, passwordInput, sendPage, type Notice } from './layout.js';
@@ -42,14 +42,14 @@ function badLinkPage(csrf: string) {
 const isBadToken = (err: unknown): boolean => isAuthError(err, 'INVALID_TOKEN') || isAuthError(err, 'TOKEN_REUSED');
 
 /** Registers GET/POST /confirm and POST /confirm/resend. */
-export function registerConfirmPages(app: FastifyInstance, ctx: PagesContext): void {
-  const badLink = (req: FastifyRequest, reply: FastifyReply) => sendPage(reply, 400, badLinkPage(issueFormToken(req, reply, ctx.settings)));
+export function registerConfirmPages(app: FastifyInstance, deps: PagesDeps): void {
+  const badLink = (req: FastifyRequest, reply: FastifyReply) => sendPage(reply, 400, badLinkPage(issueFormToken(req, reply, deps.settings)));
 
   app.get('/confirm', { schema: confirmPageRoute }, async (req, reply) => {
     const token = queryToken(req);
     try {
-      const { email } = await ctx.service.checkConfirmToken(token, clientContext(req));
-      return sendPage(reply, 200, choosePasswordPage(issueFormToken(req, reply, ctx.settings), token, email));
+      const { email } = await deps.service.checkConfirmToken(token, clientContext(req));
+      return sendPage(reply, 200, choosePasswordPage(issueFormToken(req, reply, deps.settings), token, email));
     } catch (err) {
       if (isBadToken(err) || isAuthError(err, 'INVALID_INPUT')) return badLink(req, reply);
       throw err;
@@ -57,22 +57,22 @@ export function registerConfirmPages(app: FastifyInstance, ctx: PagesContext): v
   });
 
   const form: TokenForm = {
-    check: (token, client) => ctx.service.checkConfirmToken(token, client),
-    complete: (token, password, client) => ctx.service.confirmAccount(token, password, client),
+    check: (token, client) => deps.service.checkConfirmToken(token, client),
+    complete: (token, password, client) => deps.service.confirmAccount(token, password, client),
     formPage: choosePasswordPage,
     badLink,
     isBadToken,
   };
 
   app.post('/confirm', { schema: confirmFormRoute }, async (req, reply) => {
-    const refused = await postTokenForm(req, reply, ctx, form);
+    const refused = await postTokenForm(req, reply, deps, form);
     if (refused) return refused;
     return sendPage(reply, 200, page('Your account is ready', html`<p class="ok">Your password is set and your account is active.</p><nav><a href="/login">Log in</a></nav>`));
   });
 
   app.post('/confirm/resend', { schema: confirmResendRoute }, async (req, reply) => {
-    assertFormToken(req, ctx.settings, formField(req, 'csrf'));
-    await ctx.service.resendConfirmation(formField(req, 'email', 320), clientContext(req)).catch((err: unknown) => {
+    assertFormToken(req, deps.settings, formField(req, 'csrf'));
+    await deps.service.resendConfirmation(formField(req, 'email', 320), clientContext(req)).catch((err: unknown) => {
       if (!isAuthError(err, 'INVALID_INPUT')) throw err; // same answer for any input
     });
     return sendPage(reply, 200, page('Check your email', html`<p>If this address has an account waiting for confirmation, we have sent it a new link.</p>`));

@@ -10,7 +10,7 @@ import type { AccountsService } from '../../core/accounts-service.js';
 import { cookieSettings } from '../cookies.js';
 import { registerAccountPages } from './account.js';
 import { registerConfirmPages } from './confirm.js';
-import type { PagesContext } from './context.js';
+import type { PagesDeps } from './context.js';
 import { registerFormParser } from './form-body.js';
 import { html } from './html.js';
 import { page, PAGE_HEADERS, sendPage } from './layout.js';
@@ -35,7 +35,7 @@ const MESSAGES: Record<number, string> = {
 
 /** Registers /signup, /login, /logout, /account, /confirm and /reset. */
 export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Promise<void> {
-  const ctx: PagesContext = { service: opts.service, settings: cookieSettings(opts.config) };
+  const deps: PagesDeps = { service: opts.service, settings: cookieSettings(opts.config) };
   await app.register(fastifyCookie);
   registerFormParser(app);
 
@@ -57,9 +57,9 @@ export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Pro
     return sendPage(reply, status, page('Something went wrong', html`<p>${message}</p><nav><a href="/login">Log in</a></nav>`));
   });
 
-  registerSignupPages(app, ctx);
-  registerConfirmPages(app, ctx);
-  registerLoginPages(app, ctx);
-  registerAccountPages(app, ctx);
-  registerResetPages(app, ctx);
+  registerSignupPages(app, deps);
+  registerConfirmPages(app, deps);
+  registerLoginPages(app, deps);
+  registerAccountPages(app, deps);
+  registerResetPages(app, deps);
 }

@@ -8,7 +8,7 @@ import { isAuthError } from '../../core/errors.js';
 import type { ClientContext } from '../../core/ports.js';
 import { clientContext } from '../credentials.js';
 import { assertFormToken, issueFormToken } from '../csrf.js';
-import type { PagesContext } from './context.js';
+import type { PagesDeps } from './context.js';
 import { formField } from './form-body.js';
 import type { SafeHtml } from './html.js';
 import { sendPage, sentence, type Notice } from './layout.js';
@@ -37,13 +37,13 @@ const isDeadLink = (err: unknown): boolean =>
  * Handles the post of a link's password form; resolves to the reply of a refusal, or null when
  * the password was set (the caller sends its own success page).
  */
-export async function postTokenForm(req: FastifyRequest, reply: FastifyReply, ctx: PagesContext, form: TokenForm): Promise<FastifyReply | null> {
-  assertFormToken(req, ctx.settings, formField(req, 'csrf'));
+export async function postTokenForm(req: FastifyRequest, reply: FastifyReply, deps: PagesDeps, form: TokenForm): Promise<FastifyReply | null> {
+  assertFormToken(req, deps.settings, formField(req, 'csrf'));
   const token = formField(req, 'token', 200);
   const password = formField(req, 'password');
   const again = async (text: string) => {
     const { email } = await form.check(token, clientContext(req));
-    return sendPage(reply, 400, form.formPage(issueFormToken(req, reply, ctx.settings), token, email, { kind: 'error', text }));
+    return sendPage(reply, 400, form.formPage(issueFormToken(req, reply, deps.settings), token, email, { kind: 'error', text }));
   };
   try {
     if (password !== formField(req, 'password_confirm')) return await again('The two passwords are not the same.');
