@@ -37,8 +37,8 @@ export const MUTATIONS = [
     edits: [
       {
         file: 'src/http/admin/index.ts',
-        from: 'const matches = () => presented !== null && timingSafeEqual(digest(presented), expected);',
-        to: 'const matches = () => presented !== null && timingSafeEqual(digest(presented.slice(0, 16)), digest(opts.apiKey.slice(0, 16)));',
+        from: 'const matches = () => presented !== null && sameBytes(keyDigest(presented), expected);',
+        to: 'const matches = () => presented !== null && sameBytes(keyDigest(presented.slice(0, 16)), keyDigest(opts.apiKey.slice(0, 16)));',
       },
     ],
     tests: ['test/security/pin-admin-key-full-comparison.test.ts'],

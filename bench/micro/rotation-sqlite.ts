@@ -1,6 +1,6 @@
 /**
  * What one refresh rotation costs in better-sqlite3 alone, by storage design (2026-12-05 round
- * of issue 7). The schema is Latchkey's own (its migrations); 1,000 accounts with one token
+ * of docs/benchmarks.md). The schema is Latchkey's own (its migrations); 1,000 accounts with one token
  * chain each; rotations run in batches (one transaction, a savepoint each, as group commit does).
  *
  *   node --import tsx bench/micro/rotation-sqlite.ts [designs=all] [rotations=20000] [batch=25]

@@ -8,9 +8,10 @@ import type { Config } from '../config/index.js';
 import { boundAuditLog, type BoundedAuditLog } from '../core/audit/aggregate.js';
 import { newId, newSecret } from '../core/credentials/secrets.js';
 import { createAdminService, type AdminService } from '../core/admin/index.js';
-import type { Clock, PasswordHasher } from '../core/ports.js';
-import { createAccountsService, type AccountsService } from '../core/service.js';
-import { createServiceAccess, type ServiceAccess } from '../core/services/index.js';
+import type { PasswordHasher } from '../core/credentials/ports.js';
+import type { Clock } from '../core/ports.js';
+import { createAccountsService, type AccountsService } from '../core/accounts-service.js';
+import { createServiceAccess, type ServiceAccess } from '../core/service-access/index.js';
 import { createArgon2Pool } from '../crypto/argon2-pool.js';
 import { boundHasher, type BoundedHasher } from '../crypto/bounded-hasher.js';
 import { withForeignHashes } from '../crypto/foreign-hashes.js';
@@ -27,7 +28,7 @@ import { createAuditLog } from '../store/audit.js';
 import { countOutboxBacklog, createOutboxQueue, type OutboxQueue } from '../store/outbox.js';
 import { countActiveSessions } from '../store/sessions.js';
 import { createServiceKeyStore } from '../store/service-keys.js';
-import { createStores, isSchemaCurrent, migrateToLatest, openDatabase, type OpenedDatabase, type Stores } from '../store/index.js';
+import { createStores, isDatabaseUnavailable, isSchemaCurrent, migrateToLatest, openDatabase, type OpenedDatabase, type Stores } from '../store/index.js';
 import { prepareSecretsAtRest } from '../store/keys.js';
 import type { RedisThrottleStore } from '../store/redis-throttle.js';
 
@@ -139,6 +140,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
       services,
       admin,
       jwks: () => signer.jwks(),
+      isOutage: isDatabaseUnavailable,
       checkReady: async () => (await isSchemaCurrent(database)) && (redisThrottle === null || (await redisThrottle.ping())),
       logger: loggerOptions(config.logLevel, options.logStream),
       config,

@@ -16,3 +16,10 @@ export function expectNoArguments(args: string[], allowed: string[] = []): void 
   const unknown = args.find((a) => !allowed.includes(a));
   if (unknown !== undefined) throw new UsageError(`unexpected argument "${unknown}"`);
 }
+
+/** Flags and positionals of one command line. */
+export interface ParsedFlags {
+  positional: string[];
+  values: Map<string, string>;
+  switches: Set<string>;
+}

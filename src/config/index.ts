@@ -5,7 +5,7 @@
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { createMasterKey, parseMasterKeyText, type MasterKey } from '../crypto/master-key.js';
+import { createMasterKey, parseMasterKeyText, type MasterKey } from '../core/secrets/master-key.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 

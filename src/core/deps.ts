@@ -1,21 +1,13 @@
 /** What the core is built from: its ports and the policy numbers it enforces. */
-import type { PasswordRules } from './credentials/password-policy.js';
-import type { ThrottlePolicy } from './credentials/throttle.js';
-import type { AddressLimitPolicy } from './credentials/address-limits.js';
-import type {
-  AccessTokenSigner,
-  AccountStore,
-  AuditLog,
-  Clock,
-  KeyStore,
-  OneTimeTokenStore,
-  Outbox,
-  PasswordHasher,
-  PromoStore,
-  SessionStore,
-  ThrottleStore,
-  UnitOfWork,
-} from './ports.js';
+import type { AccountStore } from './accounts/ports.js';
+import type { AuditLog } from './audit/ports.js';
+import type { AddressLimitPolicy, PasswordHasher, PasswordRules, ThrottlePolicy, ThrottleStore } from './credentials/ports.js';
+import type { OneTimeTokenStore } from './email-flows/ports.js';
+import type { Outbox } from './mail/ports.js';
+import type { Clock, UnitOfWork } from './ports.js';
+import type { PromoStore } from './promo/ports.js';
+import type { SessionStore } from './sessions/ports.js';
+import type { AccessTokenSigner, KeyStore } from './tokens/ports.js';
 
 /** Lifetimes in seconds and the password rules. */
 export interface CorePolicy {
@@ -33,11 +25,11 @@ export interface CorePolicy {
   confirmTokenTtl: number;
   /** Lifetime of a password-reset link, seconds. */
   resetTokenTtl: number;
-  /** 'link' emails a reset link; 'new_password' (seed 001 compatibility) emails a new password. */
+  /** 'link' emails a reset link; 'new_password' (the HTTP Basic API's original behaviour, README "The HTTP Basic API") emails a new password. */
   resetMode: 'link' | 'new_password';
   /** Login throttling per identifier and per client address. */
   throttle: ThrottlePolicy;
-  /** Domains `user@domain` accounts may be registered under (seed 001); null or empty: any. */
+  /** Domains `user@domain` accounts may be registered under (README, "The HTTP Basic API"); null or empty: any. */
   accountDomains?: readonly string[] | null;
   /** Per-client-address hourly limits on account creation and on mail requests. */
   addressLimits: AddressLimitPolicy;
@@ -71,15 +63,3 @@ export interface CoreDeps {
   onRefreshMac?: () => void;
 }
 
-/** The entry point a request used; recorded with audit events. */
-export type Surface = 'jwt' | 'basic' | 'cookie' | 'page' | 'service' | 'admin' | 'cli';
-
-/** Where a request came from, recorded on sessions and audit events. */
-export interface ClientContext {
-  ip: string | null;
-  userAgent: string | null;
-  /** The request id (the X-Request-Id of the answer). */
-  requestId?: string | null;
-  /** Which surface the request came through. */
-  surface?: Surface | null;
-}

@@ -24,6 +24,12 @@ export class AuthError extends Error {
   readonly field: string | undefined;
   /** Seconds the client should wait, for BUSY. */
   readonly retryAfter: number | undefined;
+  /**
+   * True once the core has recorded this refusal's audit event (a login refused while throttled),
+   * so the HTTP layer, which records the refusals the core does not (src/http/audit.ts), does not
+   * record it a second time.
+   */
+  audited = false;
 
   constructor(code: AuthErrorCode, message: string, options: { field?: string; retryAfter?: number } = {}) {
     super(message);
@@ -31,9 +37,22 @@ export class AuthError extends Error {
     this.field = options.field;
     this.retryAfter = options.retryAfter;
   }
+
+  /** Marks the refusal as recorded in the audit log (`audited`); returns it. */
+  markAudited(): this {
+    this.audited = true;
+    return this;
+  }
 }
 
 /** True when `err` is an AuthError, optionally with the given code. */
 export function isAuthError(err: unknown, code?: AuthErrorCode): err is AuthError {
   return err instanceof AuthError && (code === undefined || err.code === code);
 }
+
+/**
+ * Recognises an error that means a dependency (the database, Redis) is unreachable or overloaded
+ * rather than a bug: the HTTP edge answers it 503. The store implements it (isDatabaseUnavailable)
+ * and the CLI wiring passes it to the app, so the edge does not import the store.
+ */
+export type OutageClassifier = (err: unknown) => boolean;

@@ -4,7 +4,7 @@
  * the string, so a hash made with older (weaker) parameters is recognised and upgraded at login.
  */
 import { hash, verify } from '@node-rs/argon2';
-import type { PasswordHasher } from '../core/ports.js';
+import type { PasswordHasher } from '../core/credentials/ports.js';
 
 export interface Argon2Params {
   memoryKib: number;

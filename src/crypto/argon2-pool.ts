@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { PasswordHasher } from '../core/ports.js';
+import type { PasswordHasher } from '../core/credentials/ports.js';
 import { createArgon2Hasher, type Argon2Params } from './argon2-hasher.js';
 
 export interface Argon2Pool extends PasswordHasher {

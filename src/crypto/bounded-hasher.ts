@@ -5,7 +5,7 @@
  * instead of piling up work it cannot finish.
  */
 import { AuthError } from '../core/errors.js';
-import type { PasswordHasher } from '../core/ports.js';
+import type { PasswordHasher } from '../core/credentials/ports.js';
 
 export interface HashLoad {
   running: number;

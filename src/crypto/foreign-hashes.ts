@@ -8,11 +8,12 @@
  * pbkdf2 with timingSafeEqual for the rest. Cost parameters are bounded at import, so an imported
  * hash cannot make one login take minutes or gigabytes.
  */
-import { pbkdf2, scrypt, timingSafeEqual } from 'node:crypto';
+import { pbkdf2, scrypt } from 'node:crypto';
+import { sameBytes } from '../core/credentials/secrets.js';
 import { promisify } from 'node:util';
 import { verify as argon2Verify } from '@node-rs/argon2';
 import { compare as bcryptCompare } from 'bcryptjs';
-import type { PasswordHasher } from '../core/ports.js';
+import type { PasswordHasher } from '../core/credentials/ports.js';
 
 const pbkdf2Async = promisify(pbkdf2);
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
@@ -41,9 +42,6 @@ interface Parsed {
   run(password: string): Promise<boolean>;
 }
 
-function equal(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /**
  * The foreign hash's scheme and verifier, or a reason it is refused (a string). Latchkey's own
@@ -75,7 +73,7 @@ function parse(stored: string): Parsed | string {
     if (hash.length < 16 || salt.length === 0) return 'scrypt salt or hash too short';
     return {
       scheme: 'scrypt',
-      run: async (pw) => equal(await scryptAsync(pw, salt, hash.length, { N: 2 ** ln, r, p, maxmem }), hash),
+      run: async (pw) => sameBytes(await scryptAsync(pw, salt, hash.length, { N: 2 ** ln, r, p, maxmem }), hash),
     };
   }
   if (stored.startsWith('$scrypt$')) return 'malformed scrypt hash (expected $scrypt$ln=N,r=R,p=P$salt$hash)';
@@ -85,7 +83,7 @@ function parse(stored: string): Parsed | string {
     const hash = Buffer.from(m[3] as string, 'base64');
     if (iterations < 1 || iterations > MAX_PBKDF2_ITERATIONS) return 'PBKDF2 iterations out of range (1 to 5,000,000)';
     if (hash.length !== 32) return 'Django pbkdf2_sha256 hash must be 32 bytes';
-    return { scheme: 'django-pbkdf2', run: async (pw) => equal(await pbkdf2Async(pw, salt, iterations, 32, 'sha256'), hash) };
+    return { scheme: 'django-pbkdf2', run: async (pw) => sameBytes(await pbkdf2Async(pw, salt, iterations, 32, 'sha256'), hash) };
   }
   if (stored.startsWith('pbkdf2_')) return 'malformed Django hash (only pbkdf2_sha256$iterations$salt$hash is accepted)';
   if ((m = PBKDF2.exec(stored))) {
@@ -95,7 +93,7 @@ function parse(stored: string): Parsed | string {
     const hash = Buffer.from(m[4] as string, 'base64');
     if (iterations < 1 || iterations > MAX_PBKDF2_ITERATIONS) return 'PBKDF2 iterations out of range (1 to 5,000,000)';
     if (hash.length < 16 || hash.length > 128 || salt.length === 0) return 'PBKDF2 salt or hash length out of range';
-    return { scheme: 'pbkdf2', run: async (pw) => equal(await pbkdf2Async(pw, salt, iterations, hash.length, digest), hash) };
+    return { scheme: 'pbkdf2', run: async (pw) => sameBytes(await pbkdf2Async(pw, salt, iterations, hash.length, digest), hash) };
   }
   if (stored.startsWith('$pbkdf2')) return 'malformed PBKDF2 hash (expected $pbkdf2-sha256$i=N$salt$hash)';
   return 'unknown password hash format';

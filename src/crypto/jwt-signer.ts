@@ -14,7 +14,8 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createDecoder, createSigner, createVerifier } from 'fast-jwt';
-import type { AccessClaims, AccessTokenSigner, Clock, KeyStore, SigningKeyRecord, UnitOfWork } from '../core/ports.js';
+import type { Clock, UnitOfWork } from '../core/ports.js';
+import type { AccessClaims, AccessTokenSigner, KeyStore, SigningKeyRecord } from '../core/tokens/ports.js';
 import { acceptsAudience, FIRST_PARTY_AUDIENCE } from '../core/tokens/audience.js';
 
 const ALG = 'EdDSA';

@@ -3,30 +3,32 @@
  * is mounted here as its own encapsulated scope with its own error format.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { AdminService } from '../core/admin/index.js';
-import type { AuditLog, Clock } from '../core/ports.js';
-import type { AccountsService } from '../core/service.js';
-import type { ServiceAccess } from '../core/services/index.js';
+import type { AuditLog } from '../core/audit/ports.js';
+import type { Clock, Surface } from '../core/ports.js';
+import type { AccountsService } from '../core/accounts-service.js';
+import type { ServiceAccess } from '../core/service-access/index.js';
 import { adminApiRoutes } from './admin/index.js';
 import { useAuditHooks } from './audit.js';
+import { mountSurface } from './credentials.js';
 import { cookieApiRoutes } from './cookie-api/index.js';
 import { useCors } from './cors.js';
 import { useInflightLimit } from './inflight-limit.js';
 import { hostedPages } from './pages/index.js';
-import { basicAccountRoutes } from './basic/index.js';
+import { basicAccountRoutes } from './basic-api/index.js';
 import { registerJsonParser } from './json-body.js';
 import { normalizeRequestUrl } from './request-url.js';
-import { nativeAccountRoutes } from './native/account-routes.js';
-import { nativeSessionRoutes } from './native/session-routes.js';
-import { sendProblem } from './native/envelope.js';
+import { nativeAccountRoutes } from './jwt-api/account-routes.js';
+import { nativeSessionRoutes } from './jwt-api/session-routes.js';
+import { sendProblem } from './jwt-api/envelope.js';
 import { useOpenApi } from './openapi/index.js';
 import { healthzRoute, jwksRoute, readyzRoute } from './openapi/ops-schemas.js';
 import { observeRequests, recordRequest, serveMetrics } from './metrics/routes.js';
 import type { Metrics } from './metrics/registry.js';
-import { describeError } from './problems.js';
-import { AuthError } from '../core/errors.js';
+import { describeError, useProblems } from './problems.js';
+import { AuthError, type OutageClassifier } from '../core/errors.js';
 import { serviceApiRoutes } from './service-api/index.js';
 import { HSTS, useTransportSecurity } from './transport-security.js';
 
@@ -36,6 +38,8 @@ export interface AppDeps {
   jwks: () => { keys: Array<Record<string, unknown>> };
   /** True when the database answers and its schema is current. */
   checkReady: () => Promise<boolean>;
+  /** Recognises an unreachable database or Redis (answered 503); the CLI wiring passes the store's. */
+  isOutage: OutageClassifier;
   /** Fastify logger options or false; tests pass a stream to capture logs. */
   logger: FastifyServerOptions['logger'];
   /** The configuration (public origin, cookie names and lifetimes). */
@@ -67,7 +71,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     requestTimeout: deps.config.requestTimeout * 1000,
     // Node enforces requestTimeout only when headersTimeout is not longer (its default is 60 s), and
     // checks every connectionsCheckingInterval: so a slow-body client is cut at REQUEST_TIMEOUT
-    // (30 s by default) plus at most 5 s (SECURITY 61).
+    // (30 s by default) plus at most 5 s (docs/security.md#sec-61).
     http: {
       headersTimeout: deps.config.requestTimeout * 1000,
       connectionsCheckingInterval: Math.min(5_000, deps.config.requestTimeout * 250),
@@ -91,10 +95,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         req.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
         if (deps.metrics) recordRequest(deps.metrics, req, reply);
       });
-      sendProblem(reply, describeError(err));
+      sendProblem(reply, describeError(err, deps.isOutage));
     },
   });
 
+  useProblems(app, deps.isOutage);
   registerJsonParser(app);
   // First, before any route: its onRoute hook collects every route of every scope for /openapi.json.
   useOpenApi(app, deps.config);
@@ -115,7 +120,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.audit) useAuditHooks(app, deps.audit, new URL(deps.config.publicUrl).origin, deps.clock ?? { now: () => Date.now() });
 
   app.setErrorHandler((err, req, reply) => {
-    const problem = describeError(err);
+    const problem = app.describeProblem(err);
     if (problem.unexpected) req.log.error({ err }, 'unexpected error');
     return sendProblem(reply, problem);
   });
@@ -142,14 +147,35 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   if (deps.metrics && deps.config.metricsToken) serveMetrics(app, deps.metrics, deps.config.metricsToken);
 
-  app.register(nativeAccountRoutes, { prefix: '/api/v1/account', service: deps.service });
-  app.register(nativeSessionRoutes, { prefix: '/api/v1/account', service: deps.service });
-  app.register(basicAccountRoutes, { prefix: '/api', service: deps.service, publicOrigin: deps.config.publicUrl, corsOrigins: deps.config.corsOrigins });
-  app.register(cookieApiRoutes, { prefix: '/accounts', service: deps.service, config: deps.config });
-  app.register(hostedPages, { service: deps.service, config: deps.config });
-  if (deps.services) app.register(serviceApiRoutes, { prefix: '/api/v1', services: deps.services });
+  mount(app, 'jwt', '/api/v1/account', nativeAccountRoutes, { service: deps.service });
+  mount(app, 'jwt', '/api/v1/account', nativeSessionRoutes, { service: deps.service });
+  mount(app, 'basic', '/api', basicAccountRoutes, { service: deps.service, publicOrigin: deps.config.publicUrl, corsOrigins: deps.config.corsOrigins });
+  mount(app, 'cookie', '/accounts', cookieApiRoutes, { service: deps.service, config: deps.config });
+  mount(app, 'page', '', hostedPages, { service: deps.service, config: deps.config });
+  if (deps.services) mount(app, 'service', '/api/v1', serviceApiRoutes, { services: deps.services });
   if (deps.admin && deps.config.adminApiKey !== null) {
-    app.register(adminApiRoutes, { prefix: '/api/v1/admin', admin: deps.admin, apiKey: deps.config.adminApiKey, audit: deps.audit });
+    mount(app, 'admin', '/api/v1/admin', adminApiRoutes, { admin: deps.admin, apiKey: deps.config.adminApiKey, audit: deps.audit });
   }
   return app;
+}
+
+/**
+ * Registers one API style's routes at `prefix` in a scope of their own, every route stamped with
+ * the surface it serves (recorded on audit events; credentials.ts). The table of API styles:
+ * docs/architecture.md.
+ */
+function mount<Options extends object>(
+  app: FastifyInstance,
+  surface: Surface,
+  prefix: string,
+  routes: (scope: FastifyInstance, options: Options) => Promise<void> | void,
+  options: Options,
+): void {
+  app.register(
+    async (scope) => {
+      mountSurface(scope, surface);
+      await scope.register(routes as FastifyPluginAsync<Options>, options);
+    },
+    prefix ? { prefix } : {},
+  );
 }

@@ -8,9 +8,9 @@
  * for the path.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { isAudited } from '../core/audit/audited-errors.js';
 import { isAuthError } from '../core/errors.js';
-import type { AuditEvent, AuditLog, Clock } from '../core/ports.js';
+import type { AuditEvent, AuditLog } from '../core/audit/ports.js';
+import type { Clock } from '../core/ports.js';
 import { clientContext } from './credentials.js';
 import { createCsrfRefusalBudget, isCsrfRejection, requestSource } from './csrf.js';
 
@@ -29,7 +29,7 @@ export function useAuditHooks(app: FastifyInstance, audit: AuditLog, publicOrigi
   });
   app.addHook('onError', async (req, _reply, err) => {
     const route = `${req.method} ${req.routeOptions.url ?? ''}`;
-    if (isAuthError(err, 'THROTTLED') && !isAudited(err)) {
+    if (isAuthError(err, 'THROTTLED') && !err.audited) {
       await auditRequest(audit, req, { type: 'rate_limited', outcome: 'rejected', detail: { route, retryAfter: err.retryAfter ?? null } });
       return;
     }

@@ -1,5 +1,5 @@
 /**
- * The cookies of a cookie session, shared by the cookie-session API (seed 000) and the hosted
+ * The cookies of a cookie session, shared by the cookie-session API (README, "The cookie-session API") and the hosted
  * pages, so both set exactly the same thing.
  *
  * Stored: `sessionid` holds the 256-bit session secret (the server keeps only its SHA-256);

@@ -1,8 +1,25 @@
 /** Credential extraction from requests. Parsing only: the core decides what a credential is worth. */
-import type { FastifyRequest } from 'fastify';
-import type { ClientContext, Surface } from '../core/deps.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AccountsService, AuthenticatedSession } from '../core/accounts-service.js';
+import { AuthError } from '../core/errors.js';
+import type { ClientContext, Surface } from '../core/ports.js';
+import { accessTokenRequired } from '../core/tokens/token-sessions.js';
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+/** The bearer token of the Authorization header; NOT_AUTHENTICATED (the JWT API's 401) when absent or malformed. */
+export function requireBearer(req: FastifyRequest): string {
+  const token = bearerToken(req);
+  if (!token) throw new AuthError('NOT_AUTHENTICATED', 'send a token as Authorization: Bearer <token>');
+  return token;
+}
+
+/** The live session behind the request's access token; NOT_AUTHENTICATED when there is none. */
+export async function requireAccessToken(service: Pick<AccountsService, 'resolveAccessToken'>, req: FastifyRequest): Promise<AuthenticatedSession> {
+  const found = await service.resolveAccessToken(requireBearer(req));
+  if (found === null) throw accessTokenRequired();
+  return found;
+}
 
 /** The bearer token of the Authorization header, or null when absent or malformed. */
 export function bearerToken(req: FastifyRequest): string | null {
@@ -12,24 +29,31 @@ export function bearerToken(req: FastifyRequest): string | null {
   return match ? (match[1] ?? null) : null;
 }
 
-// The surface of a path, first match wins; anything else is a hosted page.
-const SURFACES: Array<[prefix: string, surface: Surface]> = [
-  ['/api/v1/admin', 'admin'],
-  ['/api/v1/introspect', 'service'],
-  ['/api/v1/', 'jwt'],
-  ['/api/', 'basic'],
-  ['/accounts/', 'cookie'],
-];
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The surface (API style) a route belongs to, stamped by mountSurface where the scope is mounted. */
+    surface?: Surface;
+  }
+}
 
-/** The surface a request came through, from its path. */
+/**
+ * Stamps every route registered in `scope` (and the scopes inside it) with `surface`: the code
+ * that mounts an API style names it (src/http/app.ts), so nothing here repeats the mount prefixes.
+ */
+export function mountSurface(scope: FastifyInstance, surface: Surface): void {
+  scope.addHook('onRoute', (route) => {
+    route.config = { ...route.config, surface };
+  });
+}
+
+/** The surface of the route a request matched; 'page' for the routes mounted at the root and for a request no route matched. */
 export function surfaceOf(req: FastifyRequest): Surface {
-  const path = req.url;
-  return SURFACES.find(([prefix]) => path.startsWith(prefix))?.[1] ?? 'page';
+  return req.routeOptions.config?.surface ?? 'page';
 }
 
 /**
  * The client's address, user agent, request id and surface, as recorded on sessions and audit
- * events. `surface` overrides the one derived from the path.
+ * events. `surface` overrides the route's own (surfaceOf).
  */
 export function clientContext(req: FastifyRequest, surface?: Surface): ClientContext {
   const ua = req.headers['user-agent'];

@@ -11,11 +11,12 @@
  * needs a valid token, or for the JSON API alone an Origin/Referer of PUBLIC_URL's origin.
  * CORS-simple bodies (text/plain) never reach a JSON route: the parser refuses them with 415.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sameText } from '../core/credentials/secrets.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { addressKey } from '../core/credentials/address-limits.js';
 import { AuthError } from '../core/errors.js';
-import type { AccountsService } from '../core/service.js';
+import type { AccountsService } from '../core/accounts-service.js';
 import type { Clock } from '../core/ports.js';
 import type { CookieSettings } from './cookies.js';
 
@@ -48,18 +49,20 @@ export function requestSource(req: FastifyRequest, publicOrigin: string): Reques
   return 'unknown';
 }
 
-// Errors thrown by these checks, so the audit hook can tell a CSRF refusal from another 403.
-const csrfRejections = new WeakSet<Error>();
+/** The 403 of this module's CSRF checks: its type tells the audit hook a CSRF refusal from another 403. */
+export class CsrfRejection extends AuthError {
+  constructor() {
+    super('FORBIDDEN', 'the request failed the cross-site request forgery check');
+  }
+}
 
 function forbidden(): AuthError {
-  const err = new AuthError('FORBIDDEN', 'the request failed the cross-site request forgery check');
-  csrfRejections.add(err);
-  return err;
+  return new CsrfRejection();
 }
 
 /** True when `err` was thrown by one of this module's CSRF checks. */
 export function isCsrfRejection(err: unknown): boolean {
-  return err instanceof Error && csrfRejections.has(err);
+  return err instanceof CsrfRejection;
 }
 
 /** Login and sign-up: refuse requests that come from another site (login CSRF). */
@@ -68,9 +71,7 @@ export function assertNotCrossSite(req: FastifyRequest, settings: CookieSettings
 }
 
 function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  return sameText(a, b);
 }
 
 /** The checks for a state change authenticated by a session cookie. */

@@ -1,10 +1,10 @@
 /**
  * What every API dialect scope shares: responses are never cached (they carry credentials or
- * say who someone is), and every error goes through describeError() once, is logged when it is
+ * say who someone is), and every error goes through describeProblem() (problems.ts) once, is logged when it is
  * a bug, and is rendered by the dialect's own wire format.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { describeError, type Problem } from './problems.js';
+import type { Problem } from './problems.js';
 
 /** Renders a described problem in one dialect's format. */
 export type ProblemRenderer = (reply: FastifyReply, problem: Problem, req: FastifyRequest) => FastifyReply;
@@ -17,7 +17,7 @@ export function useDialect(app: FastifyInstance, render: ProblemRenderer): void 
     done(null, payload);
   });
   app.setErrorHandler((err, req, reply) => {
-    const problem = describeError(err);
+    const problem = app.describeProblem(err);
     if (problem.unexpected) req.log.error({ err }, 'unexpected error');
     return render(reply, problem, req);
   });

@@ -3,9 +3,8 @@
  * which each surface then renders in its own wire format. Domain codes map to statuses here,
  * in one table; unexpected errors become a generic 500 that reveals nothing.
  */
-import type { FastifyError } from 'fastify';
-import { isAuthError, type AuthErrorCode } from '../core/errors.js';
-import { isDatabaseUnavailable } from '../store/index.js';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { isAuthError, type AuthErrorCode, type OutageClassifier } from '../core/errors.js';
 import { BodyError } from './json-body.js';
 import { HttpsRequiredError } from './transport-security.js';
 
@@ -65,8 +64,20 @@ function describeValidation(err: FastifyError): Problem {
   return { status: 400, code: 'invalid_input', message, ...(field ? { field } : {}) };
 }
 
-/** Describes an error thrown while handling a request. */
-export function describeError(err: unknown): Problem {
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Describes an error thrown while handling a request (describeError with the app's outage classifier; set by useProblems). */
+    describeProblem(err: unknown): Problem;
+  }
+}
+
+/** Gives the app and every scope in it `describeProblem`, recognising outages with `isOutage`. */
+export function useProblems(app: FastifyInstance, isOutage: OutageClassifier): void {
+  app.decorate('describeProblem', (err: unknown) => describeError(err, isOutage));
+}
+
+/** Describes an error thrown while handling a request; `isOutage` recognises an unreachable dependency (503). */
+export function describeError(err: unknown, isOutage: OutageClassifier): Problem {
   if (isAuthError(err)) {
     return {
       status: STATUS_BY_CODE[err.code],
@@ -80,7 +91,7 @@ export function describeError(err: unknown): Problem {
   if (err instanceof HttpsRequiredError) return { status: 403, code: 'https_required', message: err.message };
   const fe = err as FastifyError;
   if (fe && (fe as { validation?: unknown }).validation) return describeValidation(fe);
-  if (isDatabaseUnavailable(err)) {
+  if (isOutage(err)) {
     return { status: 503, code: 'unavailable', message: 'the service is temporarily unavailable', retryAfter: 2 };
   }
   switch (fe?.code) {

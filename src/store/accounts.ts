@@ -1,6 +1,7 @@
 /** AccountStore on Kysely. */
 import { sql, type Kysely } from 'kysely';
-import type { Account, AccountStore, IdentifierCollision, Tx } from '../core/ports.js';
+import type { Account, AccountStore, IdentifierCollision } from '../core/accounts/ports.js';
+import type { Tx } from '../core/ports.js';
 import { translateWriteError } from './db-errors.js';
 import { prepared, q } from './handle.js';
 import type { AccountRow, Database } from './schema.js';

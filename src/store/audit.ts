@@ -8,12 +8,13 @@
  *
  * Rows are kept AUDIT_RETENTION_DAYS (90 by default), then the periodic cleanup deletes them.
  */
-import type { MasterKey } from '../crypto/master-key.js';
+import type { MasterKey } from '../core/secrets/master-key.js';
 import { readServerSecret } from './keys.js';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { auditIdentifierHash } from '../core/audit/identifier-hash.js';
-import type { AuditEvent, AuditLog, Clock, Tx } from '../core/ports.js';
+import type { AuditEvent, AuditLog } from '../core/audit/ports.js';
+import type { Clock, Tx } from '../core/ports.js';
 import { prepared } from './handle.js';
 import type { AuditEventsTable, Database } from './schema.js';
 

@@ -1,6 +1,13 @@
 /** Every store over one opened database. */
-import type { MasterKey } from '../crypto/master-key.js';
-import type { AccountStore, Clock, KeyStore, OneTimeTokenStore, Outbox, PromoStore, SessionStore, ThrottleStore, UnitOfWork } from '../core/ports.js';
+import type { MasterKey } from '../core/secrets/master-key.js';
+import type { AccountStore } from '../core/accounts/ports.js';
+import type { ThrottleStore } from '../core/credentials/ports.js';
+import type { OneTimeTokenStore } from '../core/email-flows/ports.js';
+import type { Outbox } from '../core/mail/ports.js';
+import type { Clock, UnitOfWork } from '../core/ports.js';
+import type { PromoStore } from '../core/promo/ports.js';
+import type { SessionStore } from '../core/sessions/ports.js';
+import type { KeyStore } from '../core/tokens/ports.js';
 import { createAccountStore } from './accounts.js';
 import type { OpenedDatabase } from './connect.js';
 import { createGroupCommitUnitOfWork } from './group-commit.js';

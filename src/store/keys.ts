@@ -1,11 +1,11 @@
 /**
  * KeyStore on Kysely: JWT signing keys and named server secrets, shared by every node. With a
- * master key (MASTER_KEY), private keys and server secrets are stored sealed (src/crypto/master-key.ts)
+ * master key (MASTER_KEY), private keys and server secrets are stored sealed (src/core/secrets/master-key.ts)
  * and opened on read; without one they are stored clear, as before.
  */
 import type { Kysely } from 'kysely';
-import type { KeyStore, SigningKeyRecord } from '../core/ports.js';
-import { isSealed, MasterKeyError, sealedKeyId, type MasterKey } from '../crypto/master-key.js';
+import type { KeyStore, SigningKeyRecord } from '../core/tokens/ports.js';
+import { isSealed, MasterKeyError, sealedKeyId, type MasterKey } from '../core/secrets/master-key.js';
 import { q } from './handle.js';
 import type { Database } from './schema.js';
 

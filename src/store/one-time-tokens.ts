@@ -1,5 +1,5 @@
 /** OneTimeTokenStore on Kysely. Consumption is one conditional UPDATE, so a token is used at most once. */
-import type { OneTimeToken, OneTimeTokenStore } from '../core/ports.js';
+import type { OneTimeToken, OneTimeTokenStore } from '../core/email-flows/ports.js';
 import { q } from './handle.js';
 import type { OneTimeTokensTable } from './schema.js';
 

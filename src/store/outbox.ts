@@ -11,10 +11,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Clock, Outbox } from '../core/ports.js';
+import type { Outbox, OutboxQueue } from '../core/mail/ports.js';
+import type { Clock } from '../core/ports.js';
 import type { DialectName } from './connect.js';
 import { q } from './handle.js';
-import type { Database, OutboxTable } from './schema.js';
+import type { Database } from './schema.js';
 
 /** The enqueue side of the outbox. */
 export function createOutbox(clock: Clock): Outbox {
@@ -41,27 +42,7 @@ export function createOutbox(clock: Clock): Outbox {
   };
 }
 
-/** An outbox row as stored, data included (only the sender reads it). */
-export type OutboxRow = OutboxTable;
-
-/** An outbox row without its data, for listings. */
-export type OutboxSummary = Omit<OutboxTable, 'data'>;
-
-/** The sender's side of the outbox: claiming, and recording what happened. */
-export interface OutboxQueue {
-  /** Claims up to `limit` due, unclaimed pending rows until `leaseUntil`; no row goes to two claimers. */
-  claimDue(now: number, leaseUntil: number, limit: number): Promise<OutboxRow[]>;
-  /** Marks a claimed row sent and clears its data. False if the claim was lost (lease expired and retaken). */
-  markSent(id: string, leaseUntil: number, now: number): Promise<boolean>;
-  /** Records a failed attempt: pending again at `nextAttemptAt`, or 'failed' when `giveUp`. */
-  markFailed(id: string, leaseUntil: number, failure: { error: string; nextAttemptAt: number; giveUp: boolean }): Promise<void>;
-  /** Gives back a claim without an attempt (a sender stopping mid-batch), so any sender can take the row now. */
-  release(id: string, leaseUntil: number): Promise<void>;
-  /** Rows newest first, without data; only failed ones with `failedOnly`. */
-  list(options?: { failedOnly?: boolean; limit?: number }): Promise<OutboxSummary[]>;
-  /** Makes a pending or failed row due now (and resets a failed row's attempt count); false if no such unsent row. */
-  retry(id: string, now: number): Promise<boolean>;
-}
+export type { OutboxQueue, OutboxRow, OutboxSummary } from '../core/mail/ports.js';
 
 const SUMMARY_COLUMNS = ['id', 'template', 'recipient', 'status', 'attempts', 'next_attempt_at', 'locked_until', 'last_error', 'created_at', 'sent_at'] as const;
 

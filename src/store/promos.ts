@@ -1,6 +1,6 @@
 /** PromoStore on Kysely. Redemption is one conditional UPDATE, so a code is never used past its limit. */
 import { sql } from 'kysely';
-import type { PromoCode, PromoStore } from '../core/ports.js';
+import type { PromoCode, PromoStore } from '../core/promo/ports.js';
 import { translateWriteError } from './db-errors.js';
 import { q } from './handle.js';
 

@@ -18,7 +18,7 @@
  * taken inside a transaction that then rolls back stays spent, which only ever refuses more.
  */
 import { Redis, ReplyError } from 'ioredis';
-import type { ThrottleState, ThrottleStore } from '../core/ports.js';
+import type { ThrottleState, ThrottleStore } from '../core/credentials/ports.js';
 import { AuthError } from '../core/errors.js';
 
 /** A ThrottleStore on Redis, with the connection's own life cycle. */

@@ -1,4 +1,6 @@
 /** Table shapes as stored. Times are milliseconds since the epoch (bigint), ids are text UUIDs. */
+import type { OutboxRow } from '../core/mail/ports.js';
+
 export interface AccountsTable {
   id: string;
   username: string | null;
@@ -71,21 +73,8 @@ export interface PromoCodesTable {
   created_at: number;
 }
 
-export interface OutboxTable {
-  id: string;
-  template: string;
-  recipient: string;
-  /** JSON object of template values. Cleared once the message is sent (it may hold a link token). */
-  data: string;
-  status: 'pending' | 'sent' | 'failed';
-  attempts: number;
-  next_attempt_at: number;
-  /** A sender's claim: until this time no other sender takes the row. */
-  locked_until: number | null;
-  last_error: string | null;
-  created_at: number;
-  sent_at: number | null;
-}
+/** The `outbox` table's row: the core's OutboxRow (src/core/mail/ports.ts), which the sender reads. */
+export type OutboxTable = OutboxRow;
 
 export interface LoginThrottleTable {
   key: string;
@@ -109,7 +98,7 @@ export interface AuditEventsTable {
   detail: string | null;
 }
 
-/** Service credentials (issue 8): only the SHA-256 of each key's secret. */
+/** Service credentials (docs/decisions.md, "Service access and introspection"): only the SHA-256 of each key's secret. */
 export interface ServiceKeysTable {
   id: string;
   name: string;

@@ -1,5 +1,5 @@
 /** ServiceKeyStore on Kysely. A live name is unique by a partial index, so two adds of one name cannot both win. */
-import type { ServiceKey, ServiceKeyStore } from '../core/ports.js';
+import type { ServiceKey, ServiceKeyStore } from '../core/service-access/ports.js';
 import { translateWriteError } from './db-errors.js';
 import { q } from './handle.js';
 import type { ServiceKeysTable } from './schema.js';

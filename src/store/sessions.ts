@@ -1,6 +1,6 @@
 /** SessionStore on Kysely. Row locks (FOR UPDATE) are taken on PostgreSQL; SQLite serializes writers. */
 import type { Kysely } from 'kysely';
-import type { LiveSession, Session, SessionStore } from '../core/ports.js';
+import type { LiveSession, Session, SessionStore } from '../core/sessions/ports.js';
 import { toAccount } from './accounts.js';
 import type { OpenedDatabase } from './connect.js';
 import { prepared, preparedRead, q } from './handle.js';

@@ -1,6 +1,6 @@
 /** ThrottleStore on Kysely: one upsert per failure, atomic on both databases. */
 import { sql } from 'kysely';
-import type { ThrottleStore } from '../core/ports.js';
+import type { ThrottleStore } from '../core/credentials/ports.js';
 import { q } from './handle.js';
 
 /** The login throttle store. */

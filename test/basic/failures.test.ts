@@ -1,4 +1,4 @@
-/** Every failure of the Basic dialect: bad bodies, malformed credentials (SECURITY.md item 23), wrong account, cross-site use. */
+/** Every failure of the Basic dialect: bad bodies, malformed credentials (docs/security.md#sec-23), wrong account, cross-site use. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/index.js';

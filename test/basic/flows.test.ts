@@ -101,7 +101,7 @@ describe("Basic dialect with SMTP, reset in 'link' mode", () => {
   });
 });
 
-describe("Basic dialect with SMTP, reset in 'new_password' mode (seed 001)", () => {
+describe("Basic dialect with SMTP, reset in 'new_password' mode (README: The HTTP Basic API)", () => {
   let t: TestInstance;
   let mailbox: Mailbox;
   before(async () => {

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { parseBasicCredentials } from '../../src/http/basic/basic-auth.js';
-import { dropLineContinuations } from '../../src/http/basic/seed-json.js';
+import { parseBasicCredentials } from '../../src/http/basic-api/basic-auth.js';
+import { dropLineContinuations } from '../../src/http/basic-api/json-bodies.js';
 
 const header = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
 const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);

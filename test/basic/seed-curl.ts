@@ -1,4 +1,4 @@
-/** The curl examples of seed 001, as curl sends them (the -d bodies keep their shell line continuations verbatim). */
+/** The curl examples of the Basic API (README, "The HTTP Basic API"), as curl sends them (the -d bodies keep their shell line continuations verbatim). */
 import type { FastifyInstance } from 'fastify';
 import { call, type JsonResponse } from '../support/http.js';
 

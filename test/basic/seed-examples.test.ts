@@ -6,7 +6,7 @@ import { changeBody, curlChange, curlCheck, curlCreate, curlDelete, curlReset } 
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-describe('seed 001 curl examples', () => {
+describe('the Basic API\'s curl examples (README, "The HTTP Basic API")', () => {
   let t: TestInstance;
   before(async () => {
     t = await createTestInstance();

@@ -1,5 +1,5 @@
 /**
- * do=create (seed 000): email-only sign-up. The answer never tells whether the address already
+ * do=create (README, "The cookie-session API"): email-only sign-up. The answer never tells whether the address already
  * has an account; bad input is a 400; cross-site requests are refused.
  */
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import { call } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { action } from './helpers.js';
 
-describe('cookie-session API (seed 000): do=create', () => {
+describe('cookie-session API (README, "The cookie-session API"): do=create', () => {
   let t: TestInstance;
   before(async () => {
     t = await createTestInstance({ hasher: 'fast' });

@@ -1,5 +1,5 @@
 /**
- * The cookie-session API of seed 000 (login, logout, check_login, check_login_with_return_uuid)
+ * The cookie-session API (README, "The cookie-session API") (login, logout, check_login, check_login_with_return_uuid)
  * through HTTP with a cookie jar: cookie attributes, fixation, CSRF, expiry and the seed's curl form.
  */
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { action, loginJar } from './helpers.js';
 
 const PASSWORD = 'correct horse battery';
 
-describe('cookie-session API (seed 000): login and cookies', () => {
+describe('cookie-session API (README, "The cookie-session API"): login and cookies', () => {
   let t: TestInstance;
   let uuid: string;
   before(async () => {
@@ -124,7 +124,7 @@ describe('cookie-session API (seed 000): login and cookies', () => {
   });
 });
 
-describe('cookie-session API (seed 000): logout and CSRF', () => {
+describe('cookie-session API (README, "The cookie-session API"): logout and CSRF', () => {
   let t: TestInstance;
   before(async () => {
     t = await createTestInstance({ hasher: 'fast' });
@@ -207,7 +207,7 @@ describe('cookie-session API (seed 000): logout and CSRF', () => {
   });
 });
 
-describe('cookie-session API (seed 000): expiry on the server (SECURITY 32)', () => {
+describe('cookie-session API (README, "The cookie-session API"): expiry on the server (docs/security.md#sec-32)', () => {
   let t: TestInstance;
   before(async () => {
     t = await createTestInstance({ hasher: 'fast', env: { SESSION_IDLE_TTL: '1h', SESSION_ABSOLUTE_TTL: '3h' } });
@@ -236,7 +236,7 @@ describe('cookie-session API (seed 000): expiry on the server (SECURITY 32)', ()
   });
 });
 
-describe('cookie-session API (seed 000): cookie names and https', () => {
+describe('cookie-session API (README, "The cookie-session API"): cookie names and https', () => {
   it('SEC-27 marks both cookies Secure under an https PUBLIC_URL and uses __Host- names when COOKIE_HOST_PREFIX=true', async () => {
     const t = await createTestInstance({
       hasher: 'fast',

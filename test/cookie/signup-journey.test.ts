@@ -13,7 +13,7 @@ import { action } from './helpers.js';
 
 const PASSWORD = 'a long enough passphrase';
 
-describe('email sign-up journey over SMTP (seed 000 do=create + /confirm)', () => {
+describe('email sign-up journey over SMTP (cookie-session API do=create + /confirm)', () => {
   let mailbox: Mailbox;
   let t: TestInstance;
   before(async () => {
@@ -47,7 +47,7 @@ describe('email sign-up journey over SMTP (seed 000 do=create + /confirm)', () =
     const csrf = hiddenField(form.text, 'csrf');
 
     const before = await action(t.app, new CookieJar(), 'login', { username: 'journey@example.com', password: PASSWORD });
-    assert.equal(before.status, 401, 'no login before confirmation (SECURITY 10)');
+    assert.equal(before.status, 401, 'no login before confirmation (docs/security.md#sec-10)');
 
     const mismatch = await postForm(t.app, jar, '/confirm', { csrf, token, password: PASSWORD, password_confirm: PASSWORD + 'x' });
     assert.equal(mismatch.status, 400);
@@ -75,7 +75,7 @@ describe('email sign-up journey over SMTP (seed 000 do=create + /confirm)', () =
 
     const logs = t.logs.join('\n');
     for (const secret of [token, csrf, PASSWORD, api.get('sessionid')!, api.get('csrftoken')!]) {
-      assert.ok(!logs.includes(secret), 'no link token, form token, password or cookie value in the logs (SECURITY 66)');
+      assert.ok(!logs.includes(secret), 'no link token, form token, password or cookie value in the logs (docs/security.md#sec-66)');
     }
   });
 

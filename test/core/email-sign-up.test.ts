@@ -1,4 +1,4 @@
-/** Email sign-up and the confirmation link that sets the first password (SECURITY.md items 9, 10, 11, 14). */
+/** Email sign-up and the confirmation link that sets the first password (docs/security.md, SEC-9, SEC-10, SEC-11 and SEC-14). */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isAuthError } from '../../src/core/errors.js';

@@ -1,5 +1,5 @@
 /**
- * SECURITY 67c/67d / issue 6: `kill -9` of a node in the middle of a burst of registrations,
+ * docs/security.md, SEC-67c and SEC-67d: `kill -9` of a node in the middle of a burst of registrations,
  * logins and refreshes. Every request answered 2xx is durable after the restart; no account is
  * left without its credential state; no session without its account; no refresh family with
  * two live heads. On SQLite (a file, one node) always, and on PostgreSQL when configured. The

@@ -1,5 +1,5 @@
 /**
- * SECURITY 67e / issue 6: the database goes away under load. Requests during the outage get a
+ * docs/security.md, SEC-67e: the database goes away under load. Requests during the outage get a
  * 503 with a JSON error (never a wrong 401, never an authenticated answer), /readyz says not
  * ready, and the node recovers by itself when the database returns, with no restart (the time it
  * took is printed; the bound, RECOVERY_BOUND_MS, is generous for a loaded machine and still

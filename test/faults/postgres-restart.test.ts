@@ -1,5 +1,5 @@
 /**
- * SECURITY 67e / issue 6: PostgreSQL is really restarted (stopped with `pg_ctl -m fast`, down
+ * docs/security.md, SEC-67e: PostgreSQL is really restarted (stopped with `pg_ctl -m fast`, down
  * for about 2 s, started again) under load on two nodes. While it is down every request that
  * needs it gets a 503 JSON error: a valid access token is never told 401 and a logged-out one
  * is never answered 200; /readyz is 503 on both nodes. When the database accepts connections

@@ -1,5 +1,5 @@
 /**
- * Issue 6: the SMTP server is down for a whole minute while users sign up, ask for a new
+ * docs/security.md, SEC-67e and README, "Email": the SMTP server is down for a whole minute while users sign up, ask for a new
  * confirmation link, ask for a password reset and sign up again with a taken address, on every
  * node. For 30 s the SMTP port refuses connections, for 30 s more a server answers every message
  * with a 451 temporary failure; then it accepts. No message is lost and each is delivered exactly

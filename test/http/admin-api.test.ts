@@ -1,5 +1,5 @@
 /**
- * The admin API (issue 8): /api/v1/admin exists only with ADMIN_API_KEY, takes only that key,
+ * The admin API (docs/decisions.md, "Administration"): /api/v1/admin exists only with ADMIN_API_KEY, takes only that key,
  * and its operations do what an operator expects as the users see it: a disabled account's
  * access token, refresh token, cookie session and Basic credentials are refused at once; an
  * enabled one logs in again; a password set by the admin replaces the old one everywhere.

@@ -1,5 +1,5 @@
 /**
- * POST /api/v1/introspect (issue 8, SECURITY 59): a service with its own key learns whether a
+ * POST /api/v1/introspect (docs/decisions.md, "Service access and introspection"; docs/security.md#sec-59): a service with its own key learns whether a
  * user's session cookie, access token or refresh token is live and whose it is, and nothing
  * more. Runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL.
  */

@@ -1,5 +1,5 @@
 /**
- * The JWT forgery corpus (SECURITY 35-39): only EdDSA tokens signed by one of our own keys,
+ * The JWT forgery corpus (docs/security.md, SEC-35 to SEC-39): only EdDSA tokens signed by one of our own keys,
  * with our issuer, the access-token type, a live session and an unexpired `exp` are accepted.
  */
 import assert from 'node:assert/strict';

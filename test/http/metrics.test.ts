@@ -17,7 +17,7 @@ import { createTestDatabase } from '../support/database.js';
 import { call, type JsonResponse } from '../support/http.js';
 import { createFastHasher } from '../support/fast-hasher.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import type { PasswordHasher } from '../../src/core/ports.js';
+import type { PasswordHasher } from '../../src/core/credentials/ports.js';
 import { freePort } from '../support/free-port.js';
 import { waitFor } from '../support/wait.js';
 

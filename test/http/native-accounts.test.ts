@@ -1,5 +1,5 @@
 /**
- * The JWT accounts API of seed 002, end to end through HTTP with the real argon2id hasher:
+ * The JWT accounts API (README, "The JSON API"), end to end through HTTP with the real argon2id hasher:
  * register, login, me, logout, and the wire format of every answer.
  */
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { decodeJwt, login, register } from '../support/native.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-describe('JWT accounts API (seed 002) with argon2id', () => {
+describe('JWT accounts API (README, "The JSON API") with argon2id', () => {
   let t: TestInstance;
   before(async () => {
     t = await createTestInstance();

@@ -1,5 +1,5 @@
 /**
- * Refresh-token rotation with reuse detection (RFC 9700 §4.14.2; SECURITY 41-44): every use
+ * Refresh-token rotation with reuse detection (RFC 9700 §4.14.2; docs/security.md, SEC-41 to SEC-44): every use
  * rotates; a rotated token presented again after the grace window revokes the whole chain;
  * concurrent refreshes inside the grace window get one successor.
  */
@@ -32,7 +32,7 @@ describe('refresh rotation (argon2id, default 10 s grace)', () => {
     assert.equal(decodeJwt(next.access).payload.sid, decodeJwt(first.access).payload.sid, 'the login keeps its session id');
     assert.notEqual(decodeJwt(next.access).payload.jti, decodeJwt(first.access).payload.jti, 'each generation has its own access token id');
     assert.equal((await me(t, next.access)).status, 200);
-    assert.equal((await me(t, first.access)).status, 401, 'refresh ends the old access token (seed 002)');
+    assert.equal((await me(t, first.access)).status, 401, 'refresh ends the old access token (README, "The JSON API")');
   });
 
   it('POST with {"refresh"} works the same', async () => {

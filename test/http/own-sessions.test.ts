@@ -1,5 +1,5 @@
 /**
- * A user's own sessions on the JWT API (issue 8): GET /api/v1/account/sessions, DELETE
+ * A user's own sessions on the JWT API (README, "The JSON API"): GET /api/v1/account/sessions, DELETE
  * /api/v1/account/sessions/{id} and POST /api/v1/account/sessions/revoke-others. Runs on SQLite,
  * and on PostgreSQL with TEST_DATABASE_URL. Logins go through the real argon2id hasher, except
  * in the suite that opens a hundred sessions.

@@ -1,5 +1,5 @@
 /**
- * The password rules on every path that sets a password (SECURITY.md items 1, 3, 4, 5): JWT
+ * The password rules on every path that sets a password (docs/security.md, SEC-1, SEC-3, SEC-4 and SEC-5): JWT
  * register, Basic create, the confirmation link's set-password page, Basic change and the reset
  * link's page. Each refusal is a 400 carrying the reason; a good password then succeeds.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 5 / SEC-18/19/22/54 with REDIS_URL set: the login throttle, the rate limits and the mail
+ * docs/security.md, "Throttle counters in Redis" (SEC-18/19/22/54), with REDIS_URL set: the login throttle, the rate limits and the mail
  * budget count in Redis. Two nodes of one database (as deployed) share one Redis prefix: a success
  * on one node clears the count the other wrote, one address spraying names across both nodes
  * meets one budget, and so does a mail budget, while the database's login_throttle table stays

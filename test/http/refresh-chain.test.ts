@@ -1,5 +1,5 @@
 /**
- * Refresh chains rotated in place (SECURITY 41-43): a refresh token names its session and carries
+ * Refresh chains rotated in place (docs/security.md, SEC-41 to SEC-43): a refresh token names its session and carries
  * the chain's current secret. A made-up secret for a real session is refused without touching
  * the chain, and tokens issued by releases before rotation in place (a bare 43-character secret,
  * a successor row per refresh) keep working and keep their reuse detection.

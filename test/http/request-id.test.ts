@@ -8,12 +8,13 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/index.js';
-import type { AccountsService } from '../../src/core/service.js';
+import type { AccountsService } from '../../src/core/accounts-service.js';
 import { buildApp } from '../../src/http/app.js';
 import { loggerOptions } from '../../src/http/logging.js';
 import { CookieJar } from '../support/cookie-jar.js';
 import { call, type JsonResponse } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
+import { isDatabaseUnavailable } from '../../src/store/index.js';
 import { getPage, hiddenField, postForm } from '../pages/helpers.js';
 
 const PASSWORD = 'a long and private passphrase';
@@ -159,6 +160,7 @@ describe('request ids on unexpected errors', () => {
       config: loadConfig({}),
       jwks: () => ({ keys: [] }),
       checkReady: async () => true,
+      isOutage: isDatabaseUnavailable,
       logger: loggerOptions(
         'info',
         new Writable({

@@ -1,5 +1,5 @@
 /**
- * Property-based fuzzing of every route of every surface (issue 5, checklist items 60 and 61).
+ * Property-based fuzzing of every route of every surface (docs/security.md, "Fuzzing"; SEC-60 and SEC-61).
  * The operations come from the server's own /openapi.json, so a new route is fuzzed without
  * touching this file. Each request is written byte for byte to a real listening server over a
  * raw TCP socket (no client library cleans it up): generated paths and path parameters, query

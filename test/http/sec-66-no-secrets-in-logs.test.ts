@@ -198,7 +198,7 @@ describe('SEC-66 no secrets in logs or in the database', () => {
   });
 });
 
-describe('SEC-66 no secrets in logs: the seed 001 new-password mode', () => {
+describe('SEC-66 no secrets in logs: the Basic API new-password mode', () => {
   it('SEC-66 the generated password travels only by email: not in a log line, not left in the outbox', async () => {
     const mailbox = await startMailbox();
     const t = await createTestInstance({ smtpUrl: mailbox.url, env: { LOG_LEVEL: 'trace', PASSWORD_RESET_MODE: 'new_password' } });

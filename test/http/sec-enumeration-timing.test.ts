@@ -24,7 +24,7 @@ import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { createArgon2Pool } from '../../src/crypto/argon2-pool.js';
-import type { PasswordHasher } from '../../src/core/ports.js';
+import type { PasswordHasher } from '../../src/core/credentials/ports.js';
 import { CookieJar, setCookies } from '../support/cookie-jar.js';
 import { bearer, call } from '../support/http.js';
 import { freePort } from '../support/free-port.js';

@@ -8,9 +8,10 @@ import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/index.js';
 import { AuthError } from '../../src/core/errors.js';
-import type { AccountsService } from '../../src/core/service.js';
+import type { AccountsService } from '../../src/core/accounts-service.js';
 import { buildApp } from '../../src/http/app.js';
 import { loggerOptions } from '../../src/http/logging.js';
+import { isDatabaseUnavailable } from '../../src/store/index.js';
 import { call } from '../support/http.js';
 
 function appThrowing(error: unknown, logs: string[] = []) {
@@ -30,6 +31,7 @@ function appThrowing(error: unknown, logs: string[] = []) {
     config: loadConfig({}),
     jwks: () => ({ keys: [] }),
     checkReady: async () => true,
+    isOutage: isDatabaseUnavailable,
     logger: loggerOptions('info', stream),
   });
 }

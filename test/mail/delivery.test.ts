@@ -47,7 +47,7 @@ describe('outbox delivery over SMTP', () => {
       assert.equal(link.searchParams.get('token'), token);
       assert.ok(mail.html.includes('href="https://accounts.example.com/confirm?token='));
       assert.equal(mailbox.messages.length, 1);
-      // SECURITY 51/66: with a real SMTP server the token never reaches the log.
+      // docs/security.md, SEC-51 and SEC-66: with a real SMTP server the token never reaches the log.
       assert.ok(!t.logs.join('\n').includes('canary-token'), 'token found in logs');
     }, { MAIL_FROM: 'Accounts <accounts@example.com>' }));
 

@@ -1,7 +1,7 @@
 /** Every email template: subject, PUBLIC_URL links with the token URL-encoded, and escaped HTML. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { MailTemplate } from '../../src/core/ports.js';
+import type { MailTemplate } from '../../src/core/mail/ports.js';
 import { escapeHtml, renderMail, TemplateDataError } from '../../src/mail/templates/index.js';
 
 const context = { publicUrl: 'https://accounts.example.com' };

@@ -1,6 +1,6 @@
 /**
  * Three Latchkey processes on one PostgreSQL: a session, a logout, a refresh chain and a
- * username are one thing across the nodes, not one per node (SECURITY 67f). Runs only with
+ * username are one thing across the nodes, not one per node (docs/security.md#sec-67f). Runs only with
  * TEST_DATABASE_URL (skipped with a notice otherwise).
  */
 import assert from 'node:assert/strict';

@@ -1,7 +1,7 @@
 /**
  * Two people (or one attacker and one owner) use one emailed link at the same moment on two
  * different nodes: exactly one wins, and only the winner's password works afterwards.
- * Confirmation links (seed 000 sign-up) and reset links (seed 001 reset), over real SMTP.
+ * Confirmation links (cookie-session API sign-up) and reset links (Basic API reset), over real SMTP.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * SECURITY 54 / issue 6: the per-address mail budget (mail-budget.ts: one reset, resend or
+ * docs/security.md, SEC-54: the per-address mail budget (mail-budget.ts: one reset, resend or
  * sign-up notice a minute and five an hour per address) is one budget across the nodes, not one
  * per node. Bursts of reset requests (HTTP Basic API and the hosted page) and sign-ups with the
  * taken address, spread over three real nodes, yield exactly the budget's number of emails at a

@@ -1,5 +1,5 @@
 /**
- * The /account page's session list (issue 8): every live session with this device marked, a
+ * The /account page's session list (README, "The JSON API"): every live session with this device marked, a
  * form to end each one, "log out everywhere else", CSRF on both forms, and user agents (which
  * any client chooses) shown escaped. Runs on SQLite, and on PostgreSQL with TEST_DATABASE_URL.
  */

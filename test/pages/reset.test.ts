@@ -55,7 +55,7 @@ describe('hosted pages: password reset by email', () => {
     await t.flushOutbox();
     const mail = await mailbox.waitFor((m) => mailbox.messages.indexOf(m) >= seen && m.to.includes('forgetful@example.com'));
     const link = pathOf(linkFrom(mail, '/reset'));
-    assert.equal((await action(t.app, session.clone(), 'check_login')).status, 200, 'a request alone changes nothing (SECURITY 52)');
+    assert.equal((await action(t.app, session.clone(), 'check_login')).status, 200, 'a request alone changes nothing (docs/security.md#sec-52)');
 
     const page = await getPage(t.app, jar, link);
     assert.equal(page.status, 200);

@@ -18,7 +18,7 @@ import type { InjectOptions } from 'fastify';
 import { boundAuditLog } from '../../src/core/audit/aggregate.js';
 import { WRONG_KEYS_PER_MINUTE } from '../../src/core/credentials/key-guesses.js';
 import { CSRF_REFUSALS_PER_ADDRESS_MINUTE } from '../../src/http/csrf.js';
-import type { AuditEvent } from '../../src/core/ports.js';
+import type { AuditEvent } from '../../src/core/audit/ports.js';
 import { createFakeClock } from '../support/clock.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 

@@ -1,5 +1,5 @@
 /**
- * Every item of the security checklist (shared/SECURITY.md, items 1..67 and the sub-checks
+ * Every item of the security checklist (docs/security.md, "The checklist", items 1..67 and the sub-checks
  * 67a..67g) is proven by at least one test whose title starts with `SEC-N` (several numbers:
  * `SEC-16/17 …`), or is listed below with the reason it has none. docs/security.md
  * ("Checklist coverage") maps each item to its tests.

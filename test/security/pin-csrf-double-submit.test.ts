@@ -1,5 +1,5 @@
 /**
- * Pins the double-submit comparison of the cookie-session API's CSRF check (SECURITY.md item 28;
+ * Pins the double-submit comparison of the cookie-session API's CSRF check (docs/security.md#sec-28;
  * src/http/csrf.ts): a cookie-authenticated state change that does not come from our own origin
  * must present an X-CSRFToken header equal to its `csrftoken` cookie. The header alone, even
  * the session's own valid token, is not enough when the cookie is missing or different. Tested
@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import type { FastifyRequest } from 'fastify';
 import { after, before, describe, it } from 'node:test';
 import { isAuthError } from '../../src/core/errors.js';
-import type { AccountsService } from '../../src/core/service.js';
+import type { AccountsService } from '../../src/core/accounts-service.js';
 import type { CookieSettings } from '../../src/http/cookies.js';
 import { assertSessionCsrf } from '../../src/http/csrf.js';
 import { action, loginJar } from '../cookie/helpers.js';

@@ -1,6 +1,5 @@
 /**
- * Pins "a login for an account that has no password hash still runs one real hash" (SECURITY.md
- * item 16) by counting the hasher's calls, not by timing: a spy wraps the production argon2id
+ * Pins "a login for an account that has no password hash still runs one real hash" (docs/security.md#sec-16) by counting the hasher's calls, not by timing: a spy wraps the production argon2id
  * worker pool, and a login for an unknown user, or for a pending account still waiting on its
  * email-link password, must make exactly one verify against a real argon2id hash at the current
  * parameters, the same as a wrong password for an existing account, on every login surface.
@@ -11,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isAuthError } from '../../src/core/errors.js';
-import type { PasswordHasher } from '../../src/core/ports.js';
+import type { PasswordHasher } from '../../src/core/credentials/ports.js';
 import { createArgon2Pool, type Argon2Pool } from '../../src/crypto/argon2-pool.js';
 import { CookieJar } from '../support/cookie-jar.js';
 import { action } from '../cookie/helpers.js';

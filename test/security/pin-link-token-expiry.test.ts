@@ -1,5 +1,5 @@
 /**
- * Pins the expiry of emailed link tokens (SECURITY.md items 11 and 48;
+ * Pins the expiry of emailed link tokens (docs/security.md, SEC-11 and SEC-48;
  * src/core/email-flows/link-tokens.ts and the one-time-token store): a confirmation link dies
  * after CONFIRM_TOKEN_TTL and a reset link after RESET_TOKEN_TTL, on the server's clock, and an
  * expired link changes nothing; the same link one second before its expiry works (control).

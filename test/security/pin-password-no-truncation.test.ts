@@ -1,5 +1,5 @@
 /**
- * Pins "a password is never truncated" (SECURITY.md item 2) on the real argon2id code at every
+ * Pins "a password is never truncated" (docs/security.md#sec-2) on the real argon2id code at every
  * layer that could cut it: the in-process hasher (src/crypto/argon2-hasher.ts, used by the
  * CLI), the worker pool the server runs (src/crypto/argon2-pool.ts), and a running instance on
  * its default hasher (that pool behind the bounded hasher), over the JWT API and HTTP Basic.
@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { PasswordHasher } from '../../src/core/ports.js';
+import type { PasswordHasher } from '../../src/core/credentials/ports.js';
 import { createArgon2Hasher } from '../../src/crypto/argon2-hasher.js';
 import { createArgon2Pool, type Argon2Pool } from '../../src/crypto/argon2-pool.js';
 import { call } from '../support/http.js';

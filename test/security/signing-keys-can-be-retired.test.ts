@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { retirementRefusal } from '../../src/cli/commands/keys-retire.js';
-import type { SigningKeyRecord } from '../../src/core/ports.js';
+import type { SigningKeyRecord } from '../../src/core/tokens/ports.js';
 import { bearer, call } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { decodeJwt, login, register } from '../support/native.js';

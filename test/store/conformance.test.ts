@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { Account, NewAccount, Session } from '../../src/core/ports.js';
+import type { Account, NewAccount } from '../../src/core/accounts/ports.js';
+import type { Session } from '../../src/core/sessions/ports.js';
 import { UniqueViolation } from '../../src/core/ports.js';
 import { createStores, migrateToLatest, openDatabase, type OpenedDatabase, type Stores } from '../../src/store/index.js';
 import { createFakeClock } from '../support/clock.js';

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isAuthError } from '../../src/core/errors.js';
-import type { ThrottleStore, Tx } from '../../src/core/ports.js';
+import type { ThrottleStore } from '../../src/core/credentials/ports.js';
+import type { Tx } from '../../src/core/ports.js';
 import { createStores, migrateToLatest, openDatabase, type OpenedDatabase } from '../../src/store/index.js';
 import { createRedisThrottleStore, type RedisThrottleStore } from '../../src/store/redis-throttle.js';
 import { createFakeClock } from '../support/clock.js';

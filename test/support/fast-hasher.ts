@@ -1,6 +1,6 @@
 /** A fast, real (salted SHA-256) hasher for unit tests; HTTP flow tests use argon2id. */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { PasswordHasher } from '../../src/core/ports.js';
+import type { PasswordHasher } from '../../src/core/credentials/ports.js';
 
 export function createFastHasher(): PasswordHasher {
   const digest = (salt: string, password: string): string => createHash('sha256').update(`${salt}:${password}`).digest('base64url');

@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/index.js';
 import { assembleLatchkey, type Latchkey } from '../../src/cli/assemble.js';
-import type { PasswordHasher } from '../../src/core/ports.js';
+import type { PasswordHasher } from '../../src/core/credentials/ports.js';
 import { createFakeClock, type FakeClock } from './clock.js';
 import { createTestDatabase } from './database.js';
 import { createFastHasher } from './fast-hasher.js';

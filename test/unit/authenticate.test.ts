@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { hash } from '@node-rs/argon2';
 import { after, before, describe, it } from 'node:test';
 import { isAuthError } from '../../src/core/errors.js';
-import type { PasswordHasher } from '../../src/core/ports.js';
+import type { PasswordHasher } from '../../src/core/credentials/ports.js';
 import { createArgon2Pool } from '../../src/crypto/argon2-pool.js';
 import { boundHasher } from '../../src/crypto/bounded-hasher.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';

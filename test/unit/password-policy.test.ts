@@ -1,9 +1,10 @@
-/** The password rules applied when a password is set (SECURITY.md items 1-5), and the shipped common-password list. */
+/** The password rules applied when a password is set (docs/security.md, SEC-1 to SEC-5), and the shipped common-password list. */
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { loadCommonPasswords, parseCommonPasswords } from '../../src/config/password-list.js';
-import { checkNewPassword, contextWords, type PasswordContext, type PasswordRules } from '../../src/core/credentials/password-policy.js';
+import { checkNewPassword, contextWords, type PasswordContext } from '../../src/core/credentials/password-policy.js';
+import type { PasswordRules } from '../../src/core/credentials/ports.js';
 import { AuthError } from '../../src/core/errors.js';
 
 const LIST = new URL('../../resources/common-passwords.txt', import.meta.url);

@@ -6,10 +6,10 @@
  * Values are printed with control characters replaced, so a stored user agent cannot forge output.
  */
 import { loadConfig } from '../../config/index.js';
-import type { MasterKey } from '../../crypto/master-key.js';
+import type { MasterKey } from '../../core/secrets/master-key.js';
 import { loginKey } from '../../core/accounts/identifiers.js';
 import { auditIdentifierHash } from '../../core/audit/identifier-hash.js';
-import { AUDIT_EVENT_TYPES, type AuditEventType } from '../../core/ports.js';
+import { AUDIT_EVENT_TYPES, type AuditEventType } from '../../core/audit/ports.js';
 import { auditEventView, findAuditKey, listAuditEvents, type AuditEventRow } from '../../store/audit.js';
 import { createStores, isSchemaCurrent, openDatabase, type OpenedDatabase } from '../../store/index.js';
 import { systemClock } from '../core-wiring.js';

@@ -6,8 +6,9 @@
  * (the latest a node may still sign with it) plus ACCESS_TOKEN_TTL. Audited as
  * `signing_key_retire`, in the transaction that retires the key.
  */
-import type { ClientContext } from '../../core/deps.js';
-import type { AuditLog, KeyStore, SigningKeyRecord, UnitOfWork } from '../../core/ports.js';
+import type { ClientContext, UnitOfWork } from '../../core/ports.js';
+import type { AuditLog } from '../../core/audit/ports.js';
+import type { KeyStore, SigningKeyRecord } from '../../core/tokens/ports.js';
 import { KEY_RELOAD_MS } from '../../crypto/jwt-signer.js';
 
 /** The audit context of `latchkey keys` (as `latchkey user`'s: no address, no request). */

@@ -1,15 +1,15 @@
 /**
  * `latchkey master-key new|seal|rotate`: the master key that encrypts the secrets at rest
- * (MASTER_KEY / MASTER_KEY_FILE; src/crypto/master-key.ts). `rotate` re-encrypts every secret
+ * (MASTER_KEY / MASTER_KEY_FILE; src/core/secrets/master-key.ts). `rotate` re-encrypts every secret
  * under a new key in one transaction; the nodes must then be restarted with the new key (a node
  * still holding the old one can no longer re-read the signing keys). See docs/deploy.md.
  */
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../config/index.js';
-import { createMasterKey, newMasterKeyText, parseMasterKeyText } from '../../crypto/master-key.js';
+import { createMasterKey, newMasterKeyText, parseMasterKeyText } from '../../core/secrets/master-key.js';
 import { newSecret } from '../../core/credentials/secrets.js';
 import type { AuditDetail } from '../../core/audit/ports.js';
-import type { MasterKey } from '../../crypto/master-key.js';
+import type { MasterKey } from '../../core/secrets/master-key.js';
 import { createAuditLog } from '../../store/audit.js';
 import { prepareSecretsAtRest, reencryptSecrets } from '../../store/keys.js';
 import { createStores, isSchemaCurrent, openDatabase, type OpenedDatabase } from '../../store/index.js';

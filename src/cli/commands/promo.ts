@@ -5,9 +5,9 @@
  */
 import { loadConfig } from '../../config/index.js';
 import { AuthError } from '../../core/errors.js';
-import type { PromoCode } from '../../core/ports.js';
+import type { PromoCode } from '../../core/promo/ports.js';
 import { addPromoCode, listPromoCodes } from '../../core/promo/promo-codes.js';
-import type { PromoInput } from '../../core/service.js';
+import type { PromoInput } from '../../core/promo/ports.js';
 import { createStores, isSchemaCurrent, openDatabase } from '../../store/index.js';
 import { systemClock } from '../core-wiring.js';
 import { UsageError, type Command } from '../command.js';

@@ -6,21 +6,22 @@
  */
 import { loadConfig } from '../../config/index.js';
 import { AuthError } from '../../core/errors.js';
-import type { ServiceKey } from '../../core/ports.js';
+import type { ServiceKey } from '../../core/service-access/ports.js';
 import {
   addServiceKey,
   DEFAULT_SERVICE_RATE_LIMIT,
   listServiceKeys,
   revokeServiceKey,
   type ServiceKeyDeps,
-} from '../../core/services/service-keys.js';
+} from '../../core/service-access/service-keys.js';
 import { createStores, isSchemaCurrent, openDatabase } from '../../store/index.js';
 import { createAuditLog } from '../../store/audit.js';
 import { createServiceKeyStore } from '../../store/service-keys.js';
 import { newSecret } from '../../core/credentials/secrets.js';
 import { systemClock } from '../core-wiring.js';
 import { UsageError, type Command } from '../command.js';
-import type { ClientContext } from '../../core/deps.js';
+import type { ClientContext } from '../../core/ports.js';
+import { isoTime } from '../../core/time.js';
 
 /** The audit context of these commands: no address, no request. */
 const CLI_CONTEXT: ClientContext = { ip: null, userAgent: null, surface: 'cli' };
@@ -79,9 +80,6 @@ export function parseServiceArgs(args: string[]): ServiceArgs {
   return rateLimit === undefined ? { action: 'add', json, name } : { action: 'add', json, name, rateLimit };
 }
 
-function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
-}
 
 function toJson(k: ServiceKey): Record<string, unknown> {
   return {
@@ -89,9 +87,9 @@ function toJson(k: ServiceKey): Record<string, unknown> {
     name: k.name,
     status: k.revokedAt === null ? 'live' : 'revoked',
     rateLimit: k.rateLimit,
-    createdAt: iso(k.createdAt),
-    lastUsedAt: iso(k.lastUsedAt),
-    revokedAt: iso(k.revokedAt),
+    createdAt: isoTime(k.createdAt),
+    lastUsedAt: isoTime(k.lastUsedAt),
+    revokedAt: isoTime(k.revokedAt),
   };
 }
 
@@ -99,7 +97,7 @@ function table(keys: ServiceKey[]): string {
   if (keys.length === 0) return 'no service keys';
   const rows = [
     ['ID', 'NAME', 'STATUS', 'RATE/MIN', 'CREATED', 'LAST USED'],
-    ...keys.map((k) => [k.id, k.name, k.revokedAt === null ? 'live' : 'revoked', String(k.rateLimit), iso(k.createdAt) ?? '', iso(k.lastUsedAt) ?? 'never']),
+    ...keys.map((k) => [k.id, k.name, k.revokedAt === null ? 'live' : 'revoked', String(k.rateLimit), isoTime(k.createdAt) ?? '', isoTime(k.lastUsedAt) ?? 'never']),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] as number))).join('  ')).join('\n');

@@ -9,9 +9,8 @@
  */
 import type { AdminService } from '../../core/admin/index.js';
 import { userRecord } from '../../core/admin/index.js';
-import type { IdentifierCollision } from '../../core/ports.js';
-import { UsageError } from '../command.js';
-import type { ParsedFlags } from './user.js';
+import type { IdentifierCollision } from '../../core/accounts/ports.js';
+import { UsageError, type ParsedFlags } from '../command.js';
 
 export type IdentifierArgs =
   | { action: 'rename'; json: boolean; user: string; username: string | null }

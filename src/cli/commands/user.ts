@@ -24,26 +24,21 @@ import {
   type UserListQuery,
 } from '../../core/admin/index.js';
 import { newSecret } from '../../core/credentials/secrets.js';
-import type { ClientContext } from '../../core/deps.js';
+import type { ClientContext } from '../../core/ports.js';
 import { AuthError } from '../../core/errors.js';
-import type { AccessTokenSigner, AccountStatus } from '../../core/ports.js';
+import type { AccountStatus } from '../../core/accounts/ports.js';
+import type { AccessTokenSigner } from '../../core/tokens/ports.js';
 import { createArgon2Hasher } from '../../crypto/argon2-hasher.js';
 import { withForeignHashes } from '../../crypto/foreign-hashes.js';
 import { createAuditLog } from '../../store/audit.js';
 import { createStores, isSchemaCurrent, openDatabase } from '../../store/index.js';
 import { createOutboxQueue } from '../../store/outbox.js';
 import { adminMailQueue, corePolicy, systemClock } from '../core-wiring.js';
-import { UsageError, type Command } from '../command.js';
+import { UsageError, type Command, type ParsedFlags } from '../command.js';
 import { parseIdentifierArgs, runIdentifierCommand, type IdentifierArgs } from './user-identifiers.js';
+import { isoTime } from '../../core/time.js';
 
 // Arguments
-
-/** Flags and positionals of one command line. */
-export interface ParsedFlags {
-  positional: string[];
-  values: Map<string, string>;
-  switches: Set<string>;
-}
 
 /** Splits `args` by a flag spec (`--flag value` or `--flag=value`; `--` ends the flags); UsageError for anything unknown. */
 export function parseFlags(args: string[], spec: { values?: string[]; switches?: string[] }): ParsedFlags {
@@ -244,7 +239,7 @@ export function describe(user: AdminUser): string {
 }
 
 function iso(ms: number | null): string {
-  return ms === null ? 'never' : new Date(ms).toISOString();
+  return isoTime(ms) ?? 'never';
 }
 
 function table(users: AdminUser[]): string {

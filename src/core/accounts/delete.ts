@@ -4,7 +4,8 @@
  * is queued in the same transaction, and so is the audit event (which outlives the account). The
  * username and email are free again afterwards; a new account under them gets a new id.
  */
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
 
 /** Deletes an account and queues a notice to its address; NOT_FOUND if it is already gone. */

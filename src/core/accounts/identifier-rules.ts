@@ -10,7 +10,8 @@
  * - `ACCOUNT_DOMAINS` restricts the domain of every username that has one (`user@domain`).
  */
 import { takeMailBudget } from '../email-flows/mail-budget.js';
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
 import { UniqueViolation } from '../ports.js';
 import { foldCase, type NormalizedIdentifier } from './identifiers.js';

@@ -1,13 +1,14 @@
 /**
- * Registration under a `user@domain` username (seed 001): the username must have that shape.
+ * Registration under a `user@domain` username (README, "The HTTP Basic API"): the username must have that shape.
  * Otherwise it is an ordinary registration (register.ts): the domain rule of ACCOUNT_DOMAINS,
  * which every path applies, active at once, password policy applied, a taken username or email
  * is the one USERNAME_TAKEN answer (enumeration of usernames here is an accepted, documented
  * risk: docs/security.md).
  */
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
-import type { Account } from '../ports.js';
+import type { Account } from './ports.js';
 import { foldCase, normalizeUsername } from './identifiers.js';
 import { registerAccount, type RegistrationInput } from './register.js';
 

@@ -2,8 +2,9 @@
 import { takeAddressAllowance } from '../credentials/address-limits.js';
 import { checkNewPassword } from '../credentials/password-policy.js';
 import { newId } from '../credentials/secrets.js';
-import type { ClientContext, CoreDeps } from '../deps.js';
-import type { Account } from '../ports.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
+import type { Account } from './ports.js';
 import { checkUsernameDomain, isTaken, notifyTakenEmail, takenAnswer } from './identifier-rules.js';
 import { normalizeEmail, normalizeUsername } from './identifiers.js';
 

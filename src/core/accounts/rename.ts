@@ -6,9 +6,11 @@
  * equals another account's email: rename it (or give it back its own name once the other
  * account no longer holds it).
  */
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
-import { UniqueViolation, type Account, type IdentifierCollision } from '../ports.js';
+import { UniqueViolation } from '../ports.js';
+import type { Account, IdentifierCollision } from './ports.js';
 import { checkUsernameDomain, operatorTakenAnswer } from './identifier-rules.js';
 import { normalizeUsername } from './identifiers.js';
 

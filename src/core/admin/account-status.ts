@@ -6,9 +6,9 @@
  * introspection all refuse an account that is not active, so a session a login opened while the
  * account was being disabled is refused too.
  */
-import type { ClientContext } from '../deps.js';
-import type { AccountStatus, Tx } from '../ports.js';
-import type { AdminDeps } from './index.js';
+import type { ClientContext, Tx } from '../ports.js';
+import type { AccountStatus } from '../accounts/ports.js';
+import type { AdminDeps } from './ports.js';
 import { adminView, reloadUser, resolveUser, type AdminUser } from './users.js';
 
 /** What a status change did. */

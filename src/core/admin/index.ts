@@ -1,5 +1,5 @@
 /**
- * Administration (issue 8): what an operator does to accounts and to the mail queue, beside the
+ * Administration (docs/decisions.md, "Administration"): what an operator does to accounts and to the mail queue, beside the
  * accounts service rather than inside it. One object serves the `latchkey user` / `sessions`
  * commands and the /api/v1/admin routes, so both apply the same rules: users are named by id,
  * username or email; passwords meet the users' policy and are generated when not given;
@@ -12,11 +12,13 @@ import { exportAccounts, type ExportOptions } from '../import/export.js';
 import { importAccounts, type ImportOptions, type ImportReport } from '../import/run.js';
 import { checkKeyWithinBudget } from '../credentials/key-guesses.js';
 import { listIdentifierCollisions, renameAccount } from '../accounts/rename.js';
-import type { IdentifierCollision } from '../ports.js';
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { IdentifierCollision } from '../accounts/ports.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
 import { disableUser, enableUser, revokeUserSessions, type StatusChange } from './account-status.js';
-import { listMail, retryMail, type MailQueueView, type QueuedMail } from './mail-queue.js';
+import { listMail, retryMail } from './mail-queue.js';
+import type { AdminDeps, QueuedMail } from './ports.js';
 import { setUserPassword } from './passwords.js';
 import {
   addUser,
@@ -30,9 +32,6 @@ import {
   type UserListQuery,
   type UserPage,
 } from './users.js';
-
-/** The core's dependencies plus the mail queue's operator view. */
-export type AdminDeps = CoreDeps & { mail: MailQueueView };
 
 export interface AdminService {
   /**
@@ -113,5 +112,5 @@ export function createAdminService(deps: AdminDeps): AdminService {
 export { ACCOUNT_STATUSES, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './users.js';
 export type { AdminUser, AdminUserDetail, NewUserInput, UserListQuery, UserPage } from './users.js';
 export type { StatusChange } from './account-status.js';
-export type { MailQueueView, QueuedMail } from './mail-queue.js';
+export type { AdminDeps, MailQueueView, QueuedMail } from './ports.js';
 export { mailRecord, userDetailRecord, userRecord, type MailRecord, type UserDetailRecord, type UserRecord } from './records.js';

@@ -4,29 +4,7 @@
  * link token or a generated password); and retrying a message that failed or waits.
  */
 import { AuthError } from '../errors.js';
-import type { AdminDeps } from './index.js';
-
-/** One queued or sent email, without its data. */
-export interface QueuedMail {
-  id: string;
-  template: string;
-  recipient: string;
-  status: 'pending' | 'sent' | 'failed';
-  attempts: number;
-  createdAt: number;
-  /** When the sender next tries it; null unless pending. */
-  nextAttemptAt: number | null;
-  sentAt: number | null;
-  lastError: string | null;
-}
-
-/** The read-and-retry side of the mail outbox. */
-export interface MailQueueView {
-  /** Messages newest first; only failed ones with `failedOnly`. */
-  list(options: { failedOnly: boolean; limit: number }): Promise<QueuedMail[]>;
-  /** Makes a pending or failed message due at `now` (a failed one gets fresh attempts); false when there is no such unsent message. */
-  retry(id: string, now: number): Promise<boolean>;
-}
+import type { AdminDeps, QueuedMail } from './ports.js';
 
 /** The most messages one listing returns, as `latchkey outbox` prints. */
 export const MAIL_LIST_LIMIT = 500;

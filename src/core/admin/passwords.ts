@@ -4,9 +4,9 @@
  * transaction, and the owner gets the notice a password change sends (NIST SP 800-63B §4.6),
  * so an account taken over cannot be kept by a session opened before.
  */
-import type { ClientContext } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { clearLoginFailures } from '../credentials/throttle.js';
-import type { AdminDeps } from './index.js';
+import type { AdminDeps } from './ports.js';
 import { countLiveSessions } from './account-status.js';
 import { choosePassword } from './choose-password.js';
 import { adminView, reloadUser, resolveUser, type AdminUser } from './users.js';

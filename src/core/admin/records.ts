@@ -3,12 +3,10 @@
  * /api/v1/admin routes so a script sees the same fields from both: camelCase, times as ISO 8601
  * UTC strings or null, never a password hash or an outbox message's data.
  */
-import type { QueuedMail } from './mail-queue.js';
+import type { QueuedMail } from './ports.js';
 import type { AdminUser, AdminUserDetail } from './users.js';
+import { isoTime } from '../time.js';
 
-function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
-}
 
 /** An account as JSON. */
 export interface UserRecord {
@@ -49,15 +47,15 @@ export function userRecord(user: AdminUser): UserRecord {
     email: user.email,
     status: user.status,
     hasPassword: user.hasPassword,
-    emailVerifiedAt: iso(user.emailVerifiedAt),
-    createdAt: iso(user.createdAt) as string,
-    updatedAt: iso(user.updatedAt) as string,
+    emailVerifiedAt: isoTime(user.emailVerifiedAt),
+    createdAt: isoTime(user.createdAt) as string,
+    updatedAt: isoTime(user.updatedAt) as string,
   };
 }
 
 /** The JSON form of an account's details. */
 export function userDetailRecord(user: AdminUserDetail): UserDetailRecord {
-  return { ...userRecord(user), liveSessions: user.liveSessions, lastLoginAt: iso(user.lastLoginAt) };
+  return { ...userRecord(user), liveSessions: user.liveSessions, lastLoginAt: isoTime(user.lastLoginAt) };
 }
 
 /** The JSON form of an outbox message. */
@@ -68,9 +66,9 @@ export function mailRecord(mail: QueuedMail): MailRecord {
     recipient: mail.recipient,
     status: mail.status,
     attempts: mail.attempts,
-    createdAt: iso(mail.createdAt) as string,
-    nextAttemptAt: iso(mail.nextAttemptAt),
-    sentAt: iso(mail.sentAt),
+    createdAt: isoTime(mail.createdAt) as string,
+    nextAttemptAt: isoTime(mail.nextAttemptAt),
+    sentAt: isoTime(mail.sentAt),
     lastError: mail.lastError,
   };
 }

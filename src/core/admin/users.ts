@@ -8,10 +8,11 @@
 import { checkUsernameDomain, operatorTakenAnswer } from '../accounts/identifier-rules.js';
 import { loginKey, normalizeEmail, normalizeUsername } from '../accounts/identifiers.js';
 import { newId } from '../credentials/secrets.js';
-import type { ClientContext } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
-import { UniqueViolation, type Account, type AccountStatus, type Tx } from '../ports.js';
-import type { AdminDeps } from './index.js';
+import type { Account, AccountStatus } from '../accounts/ports.js';
+import { UniqueViolation, type Tx } from '../ports.js';
+import type { AdminDeps } from './ports.js';
 import { choosePassword } from './choose-password.js';
 
 /** An account without its password hash. */

@@ -25,8 +25,7 @@
  * one overflow key per type and outcome (`detail.keyedBy: "overflow"`). Per node: with N nodes,
  * a key writes at most N rows per window. `flush()` (on a clean stop) writes every pending count.
  */
-import type { ClientContext } from '../deps.js';
-import type { Tx } from '../ports.js';
+import type { ClientContext, Tx } from '../ports.js';
 import { addressKey } from '../credentials/address-limits.js';
 import { auditIdentifierHash } from './identifier-hash.js';
 import type { AuditDetail, AuditEvent, AuditLog } from './ports.js';
@@ -83,6 +82,16 @@ interface Entry {
 }
 
 const SAME_UNSET = undefined;
+
+/** A new window's fields: no detail yet, and nothing yet shared by its events. */
+const NOTHING_SHARED = {
+  detail: undefined,
+  accountId: SAME_UNSET,
+  identifierHash: SAME_UNSET,
+  ip: SAME_UNSET,
+  userAgent: SAME_UNSET,
+  surface: SAME_UNSET,
+} as const satisfies Partial<Entry>;
 
 function same<T>(kept: T | null | undefined, value: T | null): T | null {
   return kept === SAME_UNSET ? value : kept === value ? kept : null;
@@ -146,12 +155,7 @@ export function boundAuditLog(inner: AuditLog, options: AggregateOptions): Bound
         ...entry,
         windowEnd: now + windowMs,
         count: 0,
-        detail: undefined,
-        accountId: SAME_UNSET,
-        identifierHash: SAME_UNSET,
-        ip: SAME_UNSET,
-        userAgent: SAME_UNSET,
-        surface: SAME_UNSET,
+        ...NOTHING_SHARED,
       });
     }
     return out;
@@ -190,12 +194,7 @@ export function boundAuditLog(inner: AuditLog, options: AggregateOptions): Bound
       count: 0,
       firstAt: now,
       lastAt: now,
-      detail: undefined,
-      accountId: SAME_UNSET,
-      identifierHash: SAME_UNSET,
-      ip: SAME_UNSET,
-      userAgent: SAME_UNSET,
-      surface: SAME_UNSET,
+      ...NOTHING_SHARED,
       requestId: null,
     };
   }

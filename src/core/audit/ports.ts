@@ -1,11 +1,10 @@
 /**
- * The audit log's port (issue 5, checklist items 65 and 66): the events Latchkey records and how
- * the core reports them. Re-exported by ../ports.ts with the others.
+ * The audit log's port (docs/security.md, SEC-65 and SEC-66): the events Latchkey records and how
+ * the core reports them.
  */
-import type { ClientContext } from '../deps.js';
-import type { Tx } from '../ports.js';
+import type { ClientContext, Tx } from '../ports.js';
 
-/** The security events Latchkey records (SECURITY.md item 65). */
+/** The security events Latchkey records (docs/security.md#sec-65). */
 export const AUDIT_EVENT_TYPES = [
   'login',
   'lockout',

@@ -15,17 +15,11 @@
  * internal use) is not limited; an HTTP request without an address shares one `unknown` budget.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { AddressLimitPolicy } from './ports.js';
+import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
 
-export interface AddressLimitPolicy {
-  /** Account creations per client address per hour. */
-  registrationsPerHour: number;
-  /** Reset requests and confirmation resends per client address per hour. */
-  mailRequestsPerHour: number;
-  /** Unusable refresh tokens and email links presented per client address per minute. */
-  tokenFailuresPerMinute: number;
-}
 
 /** What a request spends: an account creation, or a request that sends mail. */
 export type AddressLimit = 'registration' | 'mail_request';

@@ -7,10 +7,10 @@
  * the identifier; never the password.
  */
 import { loginKey } from '../accounts/identifiers.js';
-import { markAudited } from '../audit/audited-errors.js';
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { AuthError, isAuthError } from '../errors.js';
-import type { Account } from '../ports.js';
+import type { Account } from '../accounts/ports.js';
 import { isPasswordWithinBounds, normalizePassword } from './password-policy.js';
 import { assertNotThrottled, loginSubject, recordLoginFailure, recordLoginSuccess } from './throttle.js';
 
@@ -77,7 +77,7 @@ export async function verifyLogin(deps: CoreDeps, identifier: string, password: 
   } catch (err) {
     if (isAuthError(err, 'THROTTLED')) {
       await deps.audit.note({ type: 'rate_limited', outcome: 'rejected', accountId: account?.id ?? null, identifier, ctx, detail: { limit: 'login', retryAfter: err.retryAfter ?? null } });
-      markAudited(err);
+      err.markAudited();
     }
     throw err;
   }

@@ -14,10 +14,10 @@
  * budget holds across nodes; of simultaneous wrong keys, those past the budget are answered 429
  * unrecorded. A call without a ClientContext (the CLI) is not limited.
  */
-import { markAudited } from '../audit/audited-errors.js';
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
-import type { AuditEvent } from '../ports.js';
+import type { AuditEvent } from '../audit/ports.js';
 import { addressKey } from './address-limits.js';
 
 /** Wrong keys of one kind checked per client address per minute; beyond it, 429 until the minute ends. */
@@ -36,7 +36,7 @@ function throttled(retryAfterMs: number): AuthError {
     retryAfter: Math.max(1, Math.ceil(retryAfterMs / 1000)),
   });
   // Recorded once, when the block was set: the refusals themselves write nothing.
-  return markAudited(err);
+  return err.markAudited();
 }
 
 /** What a wrong key is: the event recording it and the error answering it. */
@@ -80,9 +80,9 @@ export async function checkKeyWithinBudget<T>(
         ctx,
         detail: { limit: kind, scope: 'address', retryAfter: Math.max(1, Math.ceil((end - now) / 1000)) },
       });
-      throw markAudited(error);
+      throw error.markAudited();
     }
   }
   await deps.audit.note(event);
-  throw markAudited(error);
+  throw error.markAudited();
 }

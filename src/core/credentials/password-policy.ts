@@ -1,6 +1,6 @@
 /**
- * What a new password must be (SECURITY.md items 1-5): at least `minLength` Unicode code points
- * after NFKC normalization, at most 1023 UTF-8 bytes as sent (seed 001's limit, checked before
+ * What a new password must be (docs/security.md, SEC-1 to SEC-5): at least `minLength` Unicode code points
+ * after NFKC normalization, at most 1023 UTF-8 bytes as sent (the original API's (README, "The HTTP Basic API") limit, checked before
  * any hash work so a huge password cannot burn CPU), no NUL, and not guessable from a list. No
  * composition rules (NIST SP 800-63B). The same NFKC form is hashed at registration and verified
  * at login, so visually identical passwords typed on different keyboards match; case is never
@@ -18,6 +18,7 @@
  * Every refusal is WEAK_PASSWORD with a reason the user can act on (NIST: a reason SHALL be given).
  */
 import { AuthError } from '../errors.js';
+import type { PasswordRules } from './ports.js';
 
 export const MAX_PASSWORD_BYTES = 1023;
 
@@ -31,13 +32,6 @@ const MIN_REPEATED_BLOCK = 5;
 const LETTER = /\p{L}/u;
 const EDGE_NON_LETTERS = /^[^\p{L}]+|[^\p{L}]+$/gu;
 
-/** The rules a new password is checked against (from the configuration and the shipped list). */
-export interface PasswordRules {
-  /** Fewest Unicode code points (after NFKC) a new password may have; never below 8. */
-  minLength: number;
-  /** Common passwords, NFKC and lower-cased, refused outright. */
-  commonPasswords: ReadonlySet<string>;
-}
 
 /** What is known about the account a password is being set for. */
 export interface PasswordContext {

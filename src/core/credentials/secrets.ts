@@ -4,7 +4,7 @@
  * logs anyone in. Only hashes are compared, never the secrets themselves.
  */
 import * as nodeCrypto from 'node:crypto';
-import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
 /** A new 256-bit secret, base64url-encoded (43 characters). */
 export function newSecret(): string {
@@ -61,4 +61,23 @@ export function decodeRefreshToken(token: string): RefreshToken | { sessionId: n
   const hex = raw.subarray(0, 16).toString('hex');
   const sessionId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   return { sessionId, secret: raw.subarray(16).toString('base64url') };
+}
+
+/**
+ * Constant-time equality of two byte strings: the one comparison of secrets in Latchkey (keys,
+ * CSRF tokens, stored hashes). Different lengths answer false at once, which reveals only the
+ * length; compare digests (keyDigest) where even that must not show.
+ */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Constant-time equality of two strings' UTF-8 bytes (sameBytes). */
+export function sameText(a: string, b: string): boolean {
+  return sameBytes(Buffer.from(a), Buffer.from(b));
+}
+
+/** The SHA-256 of a presented or configured key: 32 bytes whatever its length, for sameBytes. */
+export function keyDigest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
 }

@@ -25,15 +25,10 @@ import { loginKey } from '../accounts/identifiers.js';
 import { auditIdentifierHash } from '../audit/identifier-hash.js';
 import type { CoreDeps } from '../deps.js';
 import { AuthError } from '../errors.js';
-import type { Account, Tx } from '../ports.js';
+import type { Account } from '../accounts/ports.js';
+import type { Tx } from '../ports.js';
 import { addressKey } from './address-limits.js';
 
-export interface ThrottlePolicy {
-  freeFailures: number;
-  /** Seconds. */
-  maxDelay: number;
-  ipFailuresPerMinute: number;
-}
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;

@@ -4,9 +4,10 @@
  * before the link is consumed, so a rejected password does not burn the link; of concurrent
  * uses of one link exactly one succeeds (the consume is atomic).
  */
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { isAuthError } from '../errors.js';
-import type { Account } from '../ports.js';
+import type { Account } from '../accounts/ports.js';
 import { foldCase } from '../accounts/identifiers.js';
 import { consumeLinkToken, hashPasswordForLink, invalidLink, peekLinkToken } from './link-tokens.js';
 import { countTokenFailure, refuseSpentTokenBudget } from '../credentials/address-limits.js';

@@ -1,6 +1,6 @@
 /**
  * Even database work for the requests that must not reveal whether an account exists: email
- * sign-up, reset requests and confirmation resends (SECURITY.md items 9 and 47). Their answers
+ * sign-up, reset requests and confirmation resends (docs/security.md, SEC-9 and SEC-47). Their answers
  * are identical, but on PostgreSQL each statement is a round trip of a few tenths of a
  * millisecond, so a branch that mails a link (void old links, insert the link, queue the email)
  * was 1.5 to 5 ms slower than one that sends nothing, which a patient attacker can time

@@ -11,7 +11,9 @@ import { checkNewPassword } from '../credentials/password-policy.js';
 import { hashSecret, newId, newSecret } from '../credentials/secrets.js';
 import type { CoreDeps } from '../deps.js';
 import { AuthError } from '../errors.js';
-import type { Account, OneTimePurpose, OneTimeToken, Tx } from '../ports.js';
+import type { Account } from '../accounts/ports.js';
+import type { Tx } from '../ports.js';
+import type { OneTimePurpose, OneTimeToken } from './ports.js';
 
 /** Seconds a link of this purpose stays usable. */
 function ttlFor(deps: CoreDeps, purpose: OneTimePurpose): number {

@@ -3,7 +3,7 @@
  * password) and a confirmation link; an address that already has an account gets a notice
  * ("someone tried to sign up with your address") instead, and so does an address that is another
  * account's username (one namespace of login identifiers). Both resolve identically, so the
- * response does not reveal which addresses have accounts (SECURITY.md item 9). A promo code,
+ * response does not reveal which addresses have accounts (docs/security.md#sec-9). A promo code,
  * when given, is redeemed in the same transaction in both cases, so a bad code is refused
  * the same way for either.
  */
@@ -12,11 +12,13 @@ import { LINK_MAIL_STATEMENTS, MAIL_BUDGET_STATEMENTS, padStatements } from './e
 import { takeMailBudget } from './mail-budget.js';
 import { takeAddressAllowance } from '../credentials/address-limits.js';
 import { newId } from '../credentials/secrets.js';
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
-import { UniqueViolation, type Account, type Tx } from '../ports.js';
+import type { Account } from '../accounts/ports.js';
+import { UniqueViolation, type Tx } from '../ports.js';
 import { normalizePromoCode } from '../promo/promo-codes.js';
-import type { SignUpInput } from '../service.js';
+import type { SignUpInput } from './ports.js';
 import { issueLinkToken } from './link-tokens.js';
 
 async function redeemPromo(deps: CoreDeps, tx: Tx, promo: string | null): Promise<void> {

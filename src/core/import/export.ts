@@ -6,8 +6,9 @@
  * (when, from where; never a secret): for the record, since sessions do not move (an import
  * ignores them and users log in again).
  */
-import type { ClientContext, CoreDeps } from '../deps.js';
-import type { Account } from '../ports.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
+import type { Account } from '../accounts/ports.js';
 
 export interface ExportOptions {
   withHashes?: boolean;

@@ -14,7 +14,7 @@ import { checkUsernameDomain } from '../accounts/identifier-rules.js';
 import { normalizeEmail, normalizeUsername } from '../accounts/identifiers.js';
 import type { CoreDeps } from '../deps.js';
 import { isAuthError } from '../errors.js';
-import type { AccountStatus, NewAccount } from '../ports.js';
+import type { AccountStatus, NewAccount } from '../accounts/ports.js';
 
 /** A line that passed every check that needs no database. */
 export interface ImportRecord {

@@ -10,11 +10,12 @@
  * A dry run makes every check, the database ones included, and writes nothing.
  */
 import { newId } from '../credentials/secrets.js';
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext, Tx } from '../ports.js';
 import { isTaken } from '../accounts/identifier-rules.js';
 import { foldCase } from '../accounts/identifiers.js';
 import { AuthError } from '../errors.js';
-import type { Account, Tx } from '../ports.js';
+import type { Account } from '../accounts/ports.js';
 import { parseImportLine, RefusedLine, type ImportRecord } from './records.js';
 
 export interface ImportOptions {

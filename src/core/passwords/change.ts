@@ -5,9 +5,10 @@
  */
 import { checkNewPassword, isPasswordWithinBounds, normalizePassword } from '../credentials/password-policy.js';
 import { accountSubject, assertNotThrottled, clearLoginFailures, recordLoginFailure, recordLoginSuccess } from '../credentials/throttle.js';
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
-import type { ChangePasswordOptions } from '../service.js';
+import type { ChangePasswordOptions } from './ports.js';
 
 /** Sets a new password, revokes the other sessions and reset links, queues a notice. */
 export async function changePassword(
@@ -22,7 +23,7 @@ export async function changePassword(
   if (options.currentPassword !== undefined) {
     const current = options.currentPassword;
     // A wrong current password is a password guess: it spends the same per-identifier and
-    // per-address budget as a login, and waits while that budget is blocked (SECURITY 56).
+    // per-address budget as a login, and waits while that budget is blocked (docs/security.md#sec-56).
     const key = accountSubject(account.id);
     const ip = ctx?.ip ?? null;
     await assertNotThrottled(deps, key, ip);

@@ -2,7 +2,7 @@
  * Password reset by email. Stored: a reset link token (SHA-256 only, 30 min by default, single
  * use, voided by a newer link or any password change). In 'link' mode a request changes
  * nothing but queueing the link; completing it sets the password, revokes every session and
- * refresh chain of the account and sends a notice. In 'new_password' mode (seed 001
+ * refresh chain of the account and sends a notice. In 'new_password' mode (README, "The HTTP Basic API";
  * compatibility) the request itself sets a generated password, revokes every session and
  * emails the password.
  *
@@ -11,16 +11,18 @@
  * what confirming does; an unknown identifier, a disabled account or one without an email gets
  * nothing. Every case resolves identically and does comparable database (and, in
  * 'new_password' mode, hashing) work, so neither the answer nor its timing reveals whether an
- * account exists (SECURITY.md items 9 and 16).
+ * account exists (docs/security.md, SEC-9 and SEC-16).
  */
 import { foldCase, loginKey } from '../accounts/identifiers.js';
 import { takeMailBudget } from '../email-flows/mail-budget.js';
 import { countTokenFailure, refuseSpentTokenBudget, takeAddressAllowance } from '../credentials/address-limits.js';
 import { newId } from '../credentials/secrets.js';
 import { clearLoginFailures } from '../credentials/throttle.js';
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext, Tx } from '../ports.js';
 import { isAuthError } from '../errors.js';
-import type { Account, AuditEvent, Tx } from '../ports.js';
+import type { Account } from '../accounts/ports.js';
+import type { AuditEvent } from '../audit/ports.js';
 import { LINK_MAIL_STATEMENTS, padStatements } from '../email-flows/even-work.js';
 import { consumeLinkToken, hashPasswordForLink, issueLinkToken, peekLinkToken } from '../email-flows/link-tokens.js';
 import { generatePassword } from './generate.js';

@@ -5,8 +5,9 @@
  */
 import type { CoreDeps } from '../deps.js';
 import { AuthError } from '../errors.js';
-import { UniqueViolation, type PromoCode } from '../ports.js';
-import type { PromoInput } from '../service.js';
+import { UniqueViolation } from '../ports.js';
+import type { PromoCode } from './ports.js';
+import type { PromoInput } from './ports.js';
 
 const CODE_SHAPE = /^[A-Z0-9_-]{1,64}$/;
 const MAX_NOTE = 500;

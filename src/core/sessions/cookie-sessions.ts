@@ -4,11 +4,13 @@
  * and the CSRF token is an HMAC of the session id, so it changes with every login, cannot be
  * forged without the server key, and another session's token never matches.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { ClientContext, CoreDeps } from '../deps.js';
+import { createHmac } from 'node:crypto';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { verifyLogin } from '../credentials/authenticate.js';
-import { hashSecret } from '../credentials/secrets.js';
-import type { Account, Session } from '../ports.js';
+import { hashSecret, sameText } from '../credentials/secrets.js';
+import type { Account } from '../accounts/ports.js';
+import type { Session } from './ports.js';
 import { isSessionLive, startSession, touchSession } from './lifecycle.js';
 
 export interface CookieLogin {
@@ -27,9 +29,7 @@ export function csrfTokenFor(deps: CoreDeps, sessionId: string): string {
 
 /** True when `presented` is the CSRF token of `sessionId` (constant-time). */
 export function isValidCsrfToken(deps: CoreDeps, sessionId: string, presented: string): boolean {
-  const expected = Buffer.from(csrfTokenFor(deps, sessionId));
-  const actual = Buffer.from(presented);
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  return sameText(csrfTokenFor(deps, sessionId), presented);
 }
 
 /** Checks a password and opens a new cookie session. */

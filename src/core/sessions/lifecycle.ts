@@ -4,9 +4,11 @@
  * when rotated into a successor (refresh), when idle past its idle expiry, or at its absolute
  * expiry, whichever comes first; all four are checked on the server at every use.
  */
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext, Tx } from '../ports.js';
 import { hashSecret, newId, newSecret } from '../credentials/secrets.js';
-import type { Account, Session, SessionKind, Tx } from '../ports.js';
+import type { Account } from '../accounts/ports.js';
+import type { Session, SessionKind } from './ports.js';
 
 export interface StartedSession {
   session: Session;

@@ -1,5 +1,5 @@
 /**
- * A user's own sessions: list them, end one, end every other one (issue 8).
+ * A user's own sessions: list them, end one, end every other one (README, "The JSON API").
  *
  * A session here is a live login: a cookie session, or the live head of a refresh family
  * (rotated rows are history, not sessions). Its public id is the family id, which stays the
@@ -14,9 +14,10 @@
  * caller's whole family (not only its row), so its rotated rows stay as reuse evidence and the
  * refresh grace window keeps working for the device that asked.
  */
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
-import type { LiveSession, SessionKind } from '../ports.js';
+import type { LiveSession, SessionKind } from './ports.js';
 import { isSessionLive } from './lifecycle.js';
 
 /** One of the caller's sessions, as the caller sees it. */

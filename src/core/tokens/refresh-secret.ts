@@ -18,7 +18,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { CoreDeps } from '../deps.js';
 import { hashSecret } from '../credentials/secrets.js';
-import type { Session } from '../ports.js';
+import type { Session } from '../sessions/ports.js';
 
 const GENERATION_BYTES = 4;
 const NONCE_BYTES = 16;

@@ -18,11 +18,13 @@
  * length; an address over its token-failure budget is refused before any of it; a chain rotates
  * at most `refreshRotationsPerMinute` times a minute (docs/decisions.md).
  */
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext, Tx } from '../ports.js';
 import { verifyLogin } from '../credentials/authenticate.js';
 import { decodeRefreshToken, encodeRefreshToken, hashSecret, successorSecret } from '../credentials/secrets.js';
 import { AuthError } from '../errors.js';
-import type { Account, Session, Tx } from '../ports.js';
+import type { Account } from '../accounts/ports.js';
+import type { Session } from '../sessions/ports.js';
 import { clientAgent, isSessionLive, lifetimesFor, startSession, touchSession } from '../sessions/lifecycle.js';
 import { countTokenFailure, refuseSpentTokenBudget } from '../credentials/address-limits.js';
 import { firstRefreshSecret, nextRefreshSecret, placeInChain } from './refresh-secret.js';
@@ -197,8 +199,8 @@ export async function findRefreshHolder(deps: CoreDeps, refresh: string): Promis
   return found && (found.session.chainHash ?? found.session.secretHash) === hash ? found : null;
 }
 
-/** The live session and account behind an access token; throws NOT_AUTHENTICATED otherwise. */
-export async function resolveAccessToken(deps: CoreDeps, token: string): Promise<AuthenticatedSession> {
+/** The live session and active account behind an access token, or null when there is none (a lookup: the edge decides the answer). */
+export async function resolveAccessToken(deps: CoreDeps, token: string): Promise<AuthenticatedSession | null> {
   const now = deps.clock.now();
   const claims = await deps.signer.verify(token, now);
   const found = claims ? await deps.sessions.findWithAccount(deps.uow.db, claims.sid) : null;
@@ -211,15 +213,22 @@ export async function resolveAccessToken(deps: CoreDeps, token: string): Promise
     found.account.status !== 'active' ||
     !isSessionLive(found.session, now)
   ) {
-    throw new AuthError('NOT_AUTHENTICATED', 'a valid access token is required');
+    return null;
   }
   await touchSession(deps, found.session, now);
   return found;
 }
 
-/** Ends the session of an access token and its refresh family. */
+/** The refusal of a request whose access token is no live session's (the JWT API's 401). */
+export function accessTokenRequired(): AuthError {
+  return new AuthError('NOT_AUTHENTICATED', 'a valid access token is required');
+}
+
+/** Ends the session of an access token and its refresh family; NOT_AUTHENTICATED when the token is no live session's. */
 export async function logoutAccessToken(deps: CoreDeps, token: string, ctx?: ClientContext): Promise<void> {
-  const { session } = await resolveAccessToken(deps, token);
+  const found = await resolveAccessToken(deps, token);
+  if (found === null) throw accessTokenRequired();
+  const { session } = found;
   await deps.uow.transaction(async (tx) => {
     await deps.sessions.revokeFamily(tx, session.familyId, deps.clock.now());
     await deps.audit.record(tx, { type: 'logout', outcome: 'success', accountId: session.accountId, ctx, detail: { sessionId: session.id } });

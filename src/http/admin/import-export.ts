@@ -11,8 +11,8 @@ import type { AdminService } from '../../core/admin/index.js';
 import { AuthError } from '../../core/errors.js';
 import { clientContext } from '../credentials.js';
 import { BodyError, parseInto, parseStrictJson } from '../json-body.js';
-import { nativeErrorEnvelope, nativeResultEnvelope } from '../native/schemas.js';
-import { sendResult } from '../native/envelope.js';
+import { nativeErrorEnvelope, nativeResultEnvelope } from '../jwt-api/schemas.js';
+import { sendResult } from '../jwt-api/envelope.js';
 import { HEADERS, jsonResponse, requires, type RouteSchema } from '../openapi/route-docs.js';
 
 /** The largest import body accepted (8 MiB: about 20,000 accounts with hashes). */
@@ -60,20 +60,23 @@ const accountLine = {
   },
 } as const;
 
+/** The admin tag, the admin key, and a query string of only these flags (in this order in the OpenAPI document). */
+function adminQuery(properties: Record<string, object>): Pick<RouteSchema, 'tags' | 'security' | 'querystring'> {
+  return {
+    tags: ['admin'],
+    security: requires('adminKey'),
+    querystring: { type: 'object', additionalProperties: false, properties },
+  };
+}
+
 const importRoute: RouteSchema = {
   summary: 'Import accounts with their password hashes',
   description:
     'Creates accounts from JSON lines (`application/x-ndjson`) or a JSON array (`application/json`) of account objects, at most 8 MiB. Password hashes of other systems (bcrypt, argon2, scrypt, Django and Keycloak PBKDF2) are kept and replaced by argon2id at each user\'s next login. Refused lines are reported with their number and reason; the others are written in transactions of 500, each an `account_import` audit event.',
-  tags: ['admin'],
-  security: requires('adminKey'),
-  querystring: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      dryRun: flag('`true`: check everything, write nothing'),
-      resume: flag('`true`: skip lines whose account exists already (same id, or same username and email) instead of refusing them'),
-    },
-  },
+  ...adminQuery({
+    dryRun: flag('`true`: check everything, write nothing'),
+    resume: flag('`true`: skip lines whose account exists already (same id, or same username and email) instead of refusing them'),
+  }),
   requestBody: {
     required: true,
     content: {
@@ -95,16 +98,10 @@ const exportRoute: RouteSchema = {
   summary: 'Export every account as JSON lines',
   description:
     'Every account as one JSON line in the import format, newest first. Password hashes only with `withHashes=true`; each export is an `account_export` audit event saying whether hashes were included.',
-  tags: ['admin'],
-  security: requires('adminKey'),
-  querystring: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      withHashes: flag('`true`: include password hashes (treat the output like the database)'),
-      sessions: flag("`true`: list each account's live logins (never a secret)"),
-    },
-  },
+  ...adminQuery({
+    withHashes: flag('`true`: include password hashes (treat the output like the database)'),
+    sessions: flag("`true`: list each account's live logins (never a secret)"),
+  }),
   response: {
     200: { description: 'JSON lines, one account each.', content: { 'application/x-ndjson': { schema: { type: 'string' } } } },
     401: unauthorized,

@@ -1,5 +1,5 @@
 /**
- * The admin API (issue 8), mounted at /api/v1/admin only when ADMIN_API_KEY is set (otherwise
+ * The admin API (docs/decisions.md, "Administration"), mounted at /api/v1/admin only when ADMIN_API_KEY is set (otherwise
  * every path under it is a 404 like any unknown one). The credential is that key as
  * `Authorization: Bearer <key>`; it is checked in an onRequest hook, before the body is parsed,
  * by comparing SHA-256 digests with timingSafeEqual, so neither the answer nor its timing says
@@ -11,12 +11,12 @@
  * Nothing here is cookie-authenticated (a browser never sends the key by itself), so CSRF does
  * not apply; answers are `no-store` and in the native envelope.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { keyDigest, sameBytes } from '../../core/credentials/secrets.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { mailRecord, userDetailRecord, userRecord, type AdminService, type UserListQuery } from '../../core/admin/index.js';
 import { bearerToken, clientContext } from '../credentials.js';
 import { useDialect } from '../dialect.js';
-import { sendProblem, sendResult } from '../native/envelope.js';
+import { sendProblem, sendResult } from '../jwt-api/envelope.js';
 import { importExportRoutes } from './import-export.js';
 import {
   addUserRoute,
@@ -45,9 +45,6 @@ export interface AdminRoutesOptions {
   audit?: unknown;
 }
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
 
 function listQuery(query: ListUsersQuery): UserListQuery {
   return {
@@ -61,7 +58,7 @@ function listQuery(query: ListUsersQuery): UserListQuery {
 /** Registers the admin routes on an encapsulated scope with the native error format. */
 export async function adminApiRoutes(app: FastifyInstance, opts: AdminRoutesOptions): Promise<void> {
   const { admin } = opts;
-  const expected = digest(opts.apiKey);
+  const expected = keyDigest(opts.apiKey);
   const ctx = (req: FastifyRequest) => clientContext(req, 'admin');
 
   useDialect(app, (reply, problem) => {
@@ -72,7 +69,7 @@ export async function adminApiRoutes(app: FastifyInstance, opts: AdminRoutesOpti
   // Past the address's budget of wrong keys, a 429 comes before the comparison (key-guesses.ts).
   app.addHook('onRequest', async (req) => {
     const presented = bearerToken(req);
-    const matches = () => presented !== null && timingSafeEqual(digest(presented), expected);
+    const matches = () => presented !== null && sameBytes(keyDigest(presented), expected);
     await admin.authenticateKey(matches, presented === null ? 'no_key' : 'wrong_key', ctx(req));
   });
 

@@ -4,7 +4,7 @@
  * are listed in the order the records are built (src/core/admin/records.ts), nullable ones as
  * `['string', 'null']`, since they also drive serialization.
  */
-import { nativeErrorEnvelope, nativeResultEnvelope } from '../native/schemas.js';
+import { nativeErrorEnvelope, nativeResultEnvelope } from '../jwt-api/schemas.js';
 import { HEADERS, jsonResponse, requires, type RouteSchema } from '../openapi/route-docs.js';
 
 export interface AddUserBody {

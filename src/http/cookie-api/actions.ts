@@ -1,5 +1,5 @@
 /**
- * The five actions of seed 000. Each parses its body, makes one service call and answers.
+ * The five actions of the cookie-session API (README, "The cookie-session API"). Each parses its body, makes one service call and answers.
  * Every success is a JSON object (`Content-Type: application/json`), since clients of this API
  * parse every 2xx answer as JSON: `create` answers `{"success":true}` (the same bytes whether or
  * not the address already has an account; no uuid, which would tell them apart), `login`,
@@ -8,14 +8,14 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError } from '../../core/errors.js';
-import type { AccountsService } from '../../core/service.js';
+import type { AccountsService } from '../../core/accounts-service.js';
 import { clearSessionCookies, readSessionCookie, setSessionCookies, type CookieSettings } from '../cookies.js';
 import { clientContext } from '../credentials.js';
 import { assertNotCrossSite, assertSessionCsrf } from '../csrf.js';
 import type { ActionName } from './errors.js';
 
 /** What every action needs. */
-export interface ActionContext {
+export interface CookieApiDeps {
   service: AccountsService;
   settings: CookieSettings;
 }
@@ -24,7 +24,7 @@ export interface ActionContext {
 const EMPTY = Object.freeze({});
 const CREATED = Object.freeze({ success: true });
 
-type Action = (ctx: ActionContext, req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+type Action = (deps: CookieApiDeps, req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
 
 function bodyObject(req: FastifyRequest): Record<string, unknown> {
   const body = req.body;
@@ -84,7 +84,7 @@ const logout: Action = async ({ service, settings }, req, reply) => {
   return reply.code(200).send(EMPTY);
 };
 
-async function requireSession({ service, settings }: ActionContext, req: FastifyRequest): Promise<{ uuid: string }> {
+async function requireSession({ service, settings }: CookieApiDeps, req: FastifyRequest): Promise<{ uuid: string }> {
   const secret = readSessionCookie(req, settings);
   if (secret === null) throw new AuthError('NOT_AUTHENTICATED', 'not logged in');
   const found = await service.resolveCookieSession(secret);
@@ -92,14 +92,14 @@ async function requireSession({ service, settings }: ActionContext, req: Fastify
   return { uuid: found.account.id };
 }
 
-const checkLogin: Action = async (ctx, req, reply) => {
-  await requireSession(ctx, req);
+const checkLogin: Action = async (deps, req, reply) => {
+  await requireSession(deps, req);
   return reply.code(200).send(EMPTY);
 };
 
 // The seed's curl example sends {"username","password"} here: accepted and ignored; only the cookie counts.
-const checkLoginWithReturnUuid: Action = async (ctx, req, reply) => {
-  const { uuid } = await requireSession(ctx, req);
+const checkLoginWithReturnUuid: Action = async (deps, req, reply) => {
+  const { uuid } = await requireSession(deps, req);
   return reply.code(200).send({ uuid });
 };
 

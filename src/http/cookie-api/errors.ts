@@ -1,5 +1,5 @@
 /**
- * The cookie-session API's error format (seed 000 documents none, so we chose one):
+ * The cookie-session API's error format (its original description documents none, so we chose one):
  * `{"error":{"code":"…","message":"…"}}` with the status from src/http/problems.ts, plus
  * `field` for input errors and `actions` for an unknown action. Every login failure answers
  * the same bytes, whatever its cause, so the answer never tells which accounts exist.

@@ -1,15 +1,15 @@
 /**
- * The cookie-session RPC accounts API of seed 000: `POST /accounts/action/?do=<action>` with a
+ * The cookie-session RPC accounts API (README, "The cookie-session API"): `POST /accounts/action/?do=<action>` with a
  * JSON body. Mounted under `/accounts` as its own scope with its own cookie parser and error
  * format; the actions live in actions.ts, the error table in errors.ts.
  */
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/index.js';
-import type { AccountsService } from '../../core/service.js';
+import type { AccountsService } from '../../core/accounts-service.js';
 import { cookieSettings } from '../cookies.js';
 import { useDialect } from '../dialect.js';
-import { ACTION_HANDLERS, type ActionContext } from './actions.js';
+import { ACTION_HANDLERS, type CookieApiDeps } from './actions.js';
 import { ACTIONS, sendCookieApiError, unknownActionProblem, type ActionName } from './errors.js';
 import { actionRoute, actionWrongMethodRoute } from './schemas.js';
 
@@ -27,7 +27,7 @@ function isAction(value: unknown): value is ActionName {
 
 /** Registers /accounts/action/ (use with `prefix: '/accounts'`). */
 export async function cookieApiRoutes(app: FastifyInstance, opts: CookieApiOptions): Promise<void> {
-  const ctx: ActionContext = { service: opts.service, settings: cookieSettings(opts.config) };
+  const deps: CookieApiDeps = { service: opts.service, settings: cookieSettings(opts.config) };
   await app.register(fastifyCookie);
 
   useDialect(app, (reply, problem, req) => {
@@ -42,7 +42,7 @@ export async function cookieApiRoutes(app: FastifyInstance, opts: CookieApiOptio
   const dispatch = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const action = (req.query as { do?: unknown }).do;
     if (!isAction(action)) return sendCookieApiError(reply, unknownActionProblem());
-    return ACTION_HANDLERS[action](ctx, req, reply);
+    return ACTION_HANDLERS[action](deps, req, reply);
   };
 
   const notAllowed = async (_req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {

@@ -1,5 +1,5 @@
 /**
- * Route schemas of the cookie-session API (seed 000), for the OpenAPI document. The actions
+ * Route schemas of the cookie-session API (README, "The cookie-session API"), for the OpenAPI document. The actions
  * validate their input by hand (actions.ts) and answer `unknown_action` with the list of
  * actions for a bad `?do=`, so the query and the body are described with `parameters` and
  * `requestBody` (documentation only) rather than `querystring` / `body`, which Fastify would

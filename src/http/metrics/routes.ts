@@ -8,9 +8,9 @@
  * port has no token: it is meant to be bound to an address only the scraper reaches.
  * Labels never carry a raw URL (a query string can hold a link token): a route is its template.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { keyDigest, sameBytes } from '../../core/credentials/secrets.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { sendProblem } from '../native/envelope.js';
+import { sendProblem } from '../jwt-api/envelope.js';
 import { loginOutcome, loginSurface } from './logins.js';
 import type { Metrics } from './registry.js';
 
@@ -48,19 +48,16 @@ export function observeRequests(app: FastifyInstance, metrics: Metrics): void {
   });
 }
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
-}
 
 /** True when `authorization` is `Bearer <token>` for the expected token's digest. */
 function presentsToken(authorization: string | undefined, expected: Buffer): boolean {
   const match = /^Bearer ([^\s]{1,1024})$/i.exec(authorization ?? '');
-  return match !== null && timingSafeEqual(digest(match[1] as string), expected);
+  return match !== null && sameBytes(keyDigest(match[1] as string), expected);
 }
 
 /** Serves `GET /metrics` on the main app, for requests carrying `Authorization: Bearer <token>`. */
 export function serveMetrics(app: FastifyInstance, metrics: Metrics, token: string): void {
-  const expected = digest(token);
+  const expected = keyDigest(token);
   app.get(
     '/metrics',
     {

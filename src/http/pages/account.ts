@@ -8,12 +8,12 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
-import type { OwnSession } from '../../core/service.js';
+import type { OwnSession } from '../../core/accounts-service.js';
 import { clearSessionCookies } from '../cookies.js';
 import { clientContext } from '../credentials.js';
 import { assertSessionCsrf } from '../csrf.js';
 import { emptyResponse, formBody, HEADERS, htmlResponse, requires, type RouteSchema } from '../openapi/route-docs.js';
-import { currentVisitor, type PagesContext, type Visitor } from './context.js';
+import { currentVisitor, type PagesDeps, type Visitor } from './context.js';
 import { formField } from './form-body.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, page, passwordInput, sendPage, sentence, type Notice } from './layout.js';
@@ -88,64 +88,64 @@ ${sessionsSection(sessions, visitor.csrfToken)}`,
 }
 
 /** Sends the account page with the visitor's sessions as they are now. */
-async function showAccount(ctx: PagesContext, reply: FastifyReply, status: number, visitor: Visitor, notice?: Notice): Promise<FastifyReply> {
-  const sessions = await ctx.service.listSessions(visitor.account.id, visitor.session.id);
+async function showAccount(deps: PagesDeps, reply: FastifyReply, status: number, visitor: Visitor, notice?: Notice): Promise<FastifyReply> {
+  const sessions = await deps.service.listSessions(visitor.account.id, visitor.session.id);
   return sendPage(reply, status, accountPage(visitor, sessions, notice));
 }
 
 /** Registers GET /account, POST /account/password, POST /account/sessions/end and POST /account/sessions/end-others. */
-export function registerAccountPages(app: FastifyInstance, ctx: PagesContext): void {
+export function registerAccountPages(app: FastifyInstance, deps: PagesDeps): void {
   app.get('/account', { schema: accountPageRoute }, async (req, reply) => {
-    const visitor = await currentVisitor(ctx, req);
+    const visitor = await currentVisitor(deps, req);
     if (visitor === null) return reply.redirect('/login', 303);
-    return showAccount(ctx, reply, 200, visitor);
+    return showAccount(deps, reply, 200, visitor);
   });
 
   app.post('/account/password', { schema: changePasswordFormRoute }, async (req, reply) => {
-    const visitor = await currentVisitor(ctx, req);
+    const visitor = await currentVisitor(deps, req);
     if (visitor === null) return reply.redirect('/login', 303);
-    assertSessionCsrf(req, { service: ctx.service, settings: ctx.settings, sessionId: visitor.session.id, presented: formField(req, 'csrf'), tokenRequired: true });
+    assertSessionCsrf(req, { service: deps.service, settings: deps.settings, sessionId: visitor.session.id, presented: formField(req, 'csrf'), tokenRequired: true });
     const password = formField(req, 'password');
     if (password !== formField(req, 'password_confirm')) {
-      return showAccount(ctx, reply, 400, visitor, { kind: 'error', text: 'The two new passwords are not the same.' });
+      return showAccount(deps, reply, 400, visitor, { kind: 'error', text: 'The two new passwords are not the same.' });
     }
     try {
-      await ctx.service.changePassword(visitor.account.id, password, {
+      await deps.service.changePassword(visitor.account.id, password, {
         currentPassword: formField(req, 'current_password'),
         keepSessionId: visitor.session.id,
       }, clientContext(req));
     } catch (err) {
-      if (isAuthError(err, 'INVALID_CREDENTIALS')) return showAccount(ctx, reply, 400, visitor, { kind: 'error', text: 'Your current password is not correct.' });
-      if (isAuthError(err, 'WEAK_PASSWORD') || isAuthError(err, 'INVALID_INPUT')) return showAccount(ctx, reply, 400, visitor, { kind: 'error', text: sentence(err.message) });
+      if (isAuthError(err, 'INVALID_CREDENTIALS')) return showAccount(deps, reply, 400, visitor, { kind: 'error', text: 'Your current password is not correct.' });
+      if (isAuthError(err, 'WEAK_PASSWORD') || isAuthError(err, 'INVALID_INPUT')) return showAccount(deps, reply, 400, visitor, { kind: 'error', text: sentence(err.message) });
       throw err;
     }
-    return showAccount(ctx, reply, 200, visitor, { kind: 'ok', text: 'Your password has been changed. Your other sessions were logged out.' });
+    return showAccount(deps, reply, 200, visitor, { kind: 'ok', text: 'Your password has been changed. Your other sessions were logged out.' });
   });
 
   app.post('/account/sessions/end', { schema: endSessionFormRoute }, async (req, reply) => {
-    const visitor = await currentVisitor(ctx, req);
+    const visitor = await currentVisitor(deps, req);
     if (visitor === null) return reply.redirect('/login', 303);
-    assertSessionCsrf(req, { service: ctx.service, settings: ctx.settings, sessionId: visitor.session.id, presented: formField(req, 'csrf'), tokenRequired: true });
+    assertSessionCsrf(req, { service: deps.service, settings: deps.settings, sessionId: visitor.session.id, presented: formField(req, 'csrf'), tokenRequired: true });
     let ended: { current: boolean };
     try {
-      ended = await ctx.service.revokeSession(visitor.account.id, formField(req, 'session', 100), { currentSessionId: visitor.session.id }, clientContext(req));
+      ended = await deps.service.revokeSession(visitor.account.id, formField(req, 'session', 100), { currentSessionId: visitor.session.id }, clientContext(req));
     } catch (err) {
-      if (isAuthError(err, 'NOT_FOUND')) return showAccount(ctx, reply, 400, visitor, { kind: 'error', text: 'That session was not found. It may have ended already.' });
+      if (isAuthError(err, 'NOT_FOUND')) return showAccount(deps, reply, 400, visitor, { kind: 'error', text: 'That session was not found. It may have ended already.' });
       throw err;
     }
     if (ended.current) {
-      clearSessionCookies(reply, ctx.settings);
+      clearSessionCookies(reply, deps.settings);
       return reply.redirect('/login', 303);
     }
-    return showAccount(ctx, reply, 200, visitor, { kind: 'ok', text: 'That session has been logged out.' });
+    return showAccount(deps, reply, 200, visitor, { kind: 'ok', text: 'That session has been logged out.' });
   });
 
   app.post('/account/sessions/end-others', { schema: endOtherSessionsFormRoute }, async (req, reply) => {
-    const visitor = await currentVisitor(ctx, req);
+    const visitor = await currentVisitor(deps, req);
     if (visitor === null) return reply.redirect('/login', 303);
-    assertSessionCsrf(req, { service: ctx.service, settings: ctx.settings, sessionId: visitor.session.id, presented: formField(req, 'csrf'), tokenRequired: true });
-    const { revoked } = await ctx.service.revokeOtherSessions(visitor.account.id, visitor.session.id, clientContext(req));
+    assertSessionCsrf(req, { service: deps.service, settings: deps.settings, sessionId: visitor.session.id, presented: formField(req, 'csrf'), tokenRequired: true });
+    const { revoked } = await deps.service.revokeOtherSessions(visitor.account.id, visitor.session.id, clientContext(req));
     const text = revoked === 1 ? 'One other session has been logged out.' : `${revoked} other sessions have been logged out.`;
-    return showAccount(ctx, reply, 200, visitor, { kind: 'ok', text });
+    return showAccount(deps, reply, 200, visitor, { kind: 'ok', text });
   });
 }

@@ -9,10 +9,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
 import { clientContext } from '../credentials.js';
 import { assertFormToken, issueFormToken } from '../csrf.js';
-import { queryToken, type PagesContext } from './context.js';
+import { queryToken, type PagesDeps } from './context.js';
 import { formField } from './form-body.js';
 import { html } from './html.js';
-import { csrfField, page, passwordInput, sendPage, sentence, type Notice } from './layout.js';
+import { csrfField, page, passwordInput, sendPage, type Notice } from './layout.js';
+import { postTokenForm, type TokenForm } from './token-form.js';
 import { confirmFormRoute, confirmPageRoute, confirmResendRoute } from './schemas.js';
 
 function choosePasswordPage(csrf: string, token: string, email: string, notice?: Notice) {
@@ -38,53 +39,40 @@ function badLinkPage(csrf: string) {
   );
 }
 
-const isPasswordProblem = (err: unknown): err is Error =>
-  isAuthError(err, 'WEAK_PASSWORD') || (isAuthError(err, 'INVALID_INPUT') && err.field === 'password');
 const isBadToken = (err: unknown): boolean => isAuthError(err, 'INVALID_TOKEN') || isAuthError(err, 'TOKEN_REUSED');
 
 /** Registers GET/POST /confirm and POST /confirm/resend. */
-export function registerConfirmPages(app: FastifyInstance, ctx: PagesContext): void {
-  const badLink = (req: FastifyRequest, reply: FastifyReply) => sendPage(reply, 400, badLinkPage(issueFormToken(req, reply, ctx.settings)));
+export function registerConfirmPages(app: FastifyInstance, deps: PagesDeps): void {
+  const badLink = (req: FastifyRequest, reply: FastifyReply) => sendPage(reply, 400, badLinkPage(issueFormToken(req, reply, deps.settings)));
 
   app.get('/confirm', { schema: confirmPageRoute }, async (req, reply) => {
     const token = queryToken(req);
     try {
-      const { email } = await ctx.service.checkConfirmToken(token, clientContext(req));
-      return sendPage(reply, 200, choosePasswordPage(issueFormToken(req, reply, ctx.settings), token, email));
+      const { email } = await deps.service.checkConfirmToken(token, clientContext(req));
+      return sendPage(reply, 200, choosePasswordPage(issueFormToken(req, reply, deps.settings), token, email));
     } catch (err) {
       if (isBadToken(err) || isAuthError(err, 'INVALID_INPUT')) return badLink(req, reply);
       throw err;
     }
   });
 
+  const form: TokenForm = {
+    check: (token, client) => deps.service.checkConfirmToken(token, client),
+    complete: (token, password, client) => deps.service.confirmAccount(token, password, client),
+    formPage: choosePasswordPage,
+    badLink,
+    isBadToken,
+  };
+
   app.post('/confirm', { schema: confirmFormRoute }, async (req, reply) => {
-    assertFormToken(req, ctx.settings, formField(req, 'csrf'));
-    const token = formField(req, 'token', 200);
-    const password = formField(req, 'password');
-    const again = async (text: string) => {
-      const { email } = await ctx.service.checkConfirmToken(token, clientContext(req));
-      return sendPage(reply, 400, choosePasswordPage(issueFormToken(req, reply, ctx.settings), token, email, { kind: 'error', text }));
-    };
-    try {
-      if (password !== formField(req, 'password_confirm')) return await again('The two passwords are not the same.');
-      await ctx.service.confirmAccount(token, password, clientContext(req));
-    } catch (err) {
-      if (isBadToken(err)) return badLink(req, reply);
-      if (isPasswordProblem(err)) {
-        // The link died meanwhile: the bad-link page; an outage is not a bad link (503).
-        return await again(sentence(err.message)).catch((e: unknown) => {
-          if (isBadToken(e) || isAuthError(e, 'INVALID_INPUT')) return badLink(req, reply);
-          throw e;
-        });
-      }
-      throw err;
-    }
+    const refused = await postTokenForm(req, reply, deps, form);
+    if (refused) return refused;
     return sendPage(reply, 200, page('Your account is ready', html`<p class="ok">Your password is set and your account is active.</p><nav><a href="/login">Log in</a></nav>`));
   });
 
   app.post('/confirm/resend', { schema: confirmResendRoute }, async (req, reply) => {
-    assertFormToken(req, ctx.settings, formField(req, 'csrf'));
-    await ctx.service.resendConfirmation(formField(req, 'email', 320), clientContext(req)).catch((err: unknown) => {
+    assertFormToken(req, deps.settings, formField(req, 'csrf'));
+    await deps.service.resendConfirmation(formField(req, 'email', 320), clientContext(req)).catch((err: unknown) => {
       if (!isAuthError(err, 'INVALID_INPUT')) throw err; // same answer for any input
     });
     return sendPage(reply, 200, page('Check your email', html`<p>If this address has an account waiting for confirmation, we have sent it a new link.</p>`));

@@ -1,9 +1,9 @@
 /** What every hosted page needs: the service, the cookie settings, and the visitor's session. */
 import type { FastifyRequest } from 'fastify';
-import type { AccountsService, AuthenticatedSession } from '../../core/service.js';
+import type { AccountsService, AuthenticatedSession } from '../../core/accounts-service.js';
 import { readCsrfCookie, readSessionCookie, type CookieSettings } from '../cookies.js';
 
-export interface PagesContext {
+export interface PagesDeps {
   service: AccountsService;
   settings: CookieSettings;
 }
@@ -19,13 +19,13 @@ export interface Visitor extends AuthenticatedSession {
  * cookie is missing or wrong could post no form, so the pages treat it as logged out. An
  * unreachable database is not "logged out": it throws, and the page answers 503.
  */
-export async function currentVisitor(ctx: PagesContext, req: FastifyRequest): Promise<Visitor | null> {
-  const secret = readSessionCookie(req, ctx.settings);
+export async function currentVisitor(deps: PagesDeps, req: FastifyRequest): Promise<Visitor | null> {
+  const secret = readSessionCookie(req, deps.settings);
   if (secret === null) return null;
-  const found = await ctx.service.resolveCookieSession(secret);
+  const found = await deps.service.resolveCookieSession(secret);
   if (found === null) return null;
-  const csrfToken = readCsrfCookie(req, ctx.settings);
-  if (csrfToken === null || csrfToken.length > 200 || !ctx.service.isValidCsrfToken(found.session.id, csrfToken)) return null;
+  const csrfToken = readCsrfCookie(req, deps.settings);
+  if (csrfToken === null || csrfToken.length > 200 || !deps.service.isValidCsrfToken(found.session.id, csrfToken)) return null;
   return { ...found, secret, csrfToken };
 }
 

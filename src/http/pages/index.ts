@@ -6,12 +6,11 @@
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/index.js';
-import type { AccountsService } from '../../core/service.js';
+import type { AccountsService } from '../../core/accounts-service.js';
 import { cookieSettings } from '../cookies.js';
-import { describeError } from '../problems.js';
 import { registerAccountPages } from './account.js';
 import { registerConfirmPages } from './confirm.js';
-import type { PagesContext } from './context.js';
+import type { PagesDeps } from './context.js';
 import { registerFormParser } from './form-body.js';
 import { html } from './html.js';
 import { page, PAGE_HEADERS, sendPage } from './layout.js';
@@ -36,7 +35,7 @@ const MESSAGES: Record<number, string> = {
 
 /** Registers /signup, /login, /logout, /account, /confirm and /reset. */
 export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Promise<void> {
-  const ctx: PagesContext = { service: opts.service, settings: cookieSettings(opts.config) };
+  const deps: PagesDeps = { service: opts.service, settings: cookieSettings(opts.config) };
   await app.register(fastifyCookie);
   registerFormParser(app);
 
@@ -45,7 +44,7 @@ export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Pro
   });
 
   app.setErrorHandler((err, req, reply) => {
-    const problem = describeError(err);
+    const problem = app.describeProblem(err);
     if (problem.unexpected) req.log.error({ err }, 'unexpected error');
     if (problem.code === 'forbidden') req.log.warn({ event: 'csrf_rejected', path: req.url.split('?')[0] }, 'csrf check failed');
     if (problem.retryAfter !== undefined) reply.header('retry-after', String(problem.retryAfter));
@@ -58,9 +57,9 @@ export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Pro
     return sendPage(reply, status, page('Something went wrong', html`<p>${message}</p><nav><a href="/login">Log in</a></nav>`));
   });
 
-  registerSignupPages(app, ctx);
-  registerConfirmPages(app, ctx);
-  registerLoginPages(app, ctx);
-  registerAccountPages(app, ctx);
-  registerResetPages(app, ctx);
+  registerSignupPages(app, deps);
+  registerConfirmPages(app, deps);
+  registerLoginPages(app, deps);
+  registerAccountPages(app, deps);
+  registerResetPages(app, deps);
 }

@@ -8,7 +8,7 @@ import { isAuthError } from '../../core/errors.js';
 import { clearSessionCookies, readSessionCookie, setSessionCookies } from '../cookies.js';
 import { clientContext } from '../credentials.js';
 import { assertFormToken, assertNotCrossSite, assertSessionCsrf, issueFormToken } from '../csrf.js';
-import type { PagesContext } from './context.js';
+import type { PagesDeps } from './context.js';
 import { formField } from './form-body.js';
 import { html } from './html.js';
 import { csrfField, page, passwordInput, sendPage, type Notice } from './layout.js';
@@ -27,20 +27,20 @@ ${passwordInput('password', 'Password', 'current-password')}
 }
 
 /** Registers GET/POST /login and POST /logout. */
-export function registerLoginPages(app: FastifyInstance, ctx: PagesContext): void {
-  app.get('/login', { schema: loginPageRoute }, async (req, reply) => sendPage(reply, 200, loginPage(issueFormToken(req, reply, ctx.settings), '')));
+export function registerLoginPages(app: FastifyInstance, deps: PagesDeps): void {
+  app.get('/login', { schema: loginPageRoute }, async (req, reply) => sendPage(reply, 200, loginPage(issueFormToken(req, reply, deps.settings), '')));
 
   app.post('/login', { schema: loginFormRoute }, async (req: FastifyRequest, reply: FastifyReply) => {
-    assertFormToken(req, ctx.settings, formField(req, 'csrf'));
+    assertFormToken(req, deps.settings, formField(req, 'csrf'));
     const username = formField(req, 'username', 320);
     try {
-      const result = await ctx.service.loginForCookie(username, formField(req, 'password'), clientContext(req));
-      setSessionCookies(reply, ctx.settings, result);
+      const result = await deps.service.loginForCookie(username, formField(req, 'password'), clientContext(req));
+      setSessionCookies(reply, deps.settings, result);
       return reply.redirect('/account', 303);
     } catch (err) {
       if (!isAuthError(err, 'INVALID_CREDENTIALS')) throw err;
       const notice: Notice = { kind: 'error', text: 'Invalid username or password.' };
-      return sendPage(reply, 401, loginPage(issueFormToken(req, reply, ctx.settings), username, notice));
+      return sendPage(reply, 401, loginPage(issueFormToken(req, reply, deps.settings), username, notice));
     }
   });
 
@@ -48,14 +48,14 @@ export function registerLoginPages(app: FastifyInstance, ctx: PagesContext): voi
   // A cross-site post is refused even without cookies; the session's own token must be in the
   // form (the csrftoken cookie is not needed for that); an outage throws (503), cookies untouched.
   app.post('/logout', { schema: logoutFormRoute }, async (req, reply) => {
-    assertNotCrossSite(req, ctx.settings);
-    const secret = readSessionCookie(req, ctx.settings);
-    const live = secret === null ? null : await ctx.service.resolveCookieSession(secret);
+    assertNotCrossSite(req, deps.settings);
+    const secret = readSessionCookie(req, deps.settings);
+    const live = secret === null ? null : await deps.service.resolveCookieSession(secret);
     if (secret !== null && live !== null) {
-      assertSessionCsrf(req, { service: ctx.service, settings: ctx.settings, sessionId: live.session.id, presented: formField(req, 'csrf'), tokenRequired: true });
-      await ctx.service.logoutCookieSession(secret, clientContext(req));
+      assertSessionCsrf(req, { service: deps.service, settings: deps.settings, sessionId: live.session.id, presented: formField(req, 'csrf'), tokenRequired: true });
+      await deps.service.logoutCookieSession(secret, clientContext(req));
     }
-    clearSessionCookies(reply, ctx.settings);
+    clearSessionCookies(reply, deps.settings);
     return reply.redirect('/login', 303);
   });
 }

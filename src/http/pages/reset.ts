@@ -8,10 +8,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
 import { clientContext } from '../credentials.js';
 import { assertFormToken, issueFormToken } from '../csrf.js';
-import { queryToken, type PagesContext } from './context.js';
+import { queryToken, type PagesDeps } from './context.js';
 import { formField } from './form-body.js';
 import { html } from './html.js';
-import { csrfField, page, passwordInput, sendPage, sentence, type Notice } from './layout.js';
+import { csrfField, page, passwordInput, sendPage, type Notice } from './layout.js';
+import { postTokenForm, type TokenForm } from './token-form.js';
 import { resetCompleteFormRoute, resetPageRoute, resetRequestFormRoute } from './schemas.js';
 
 function requestPage(csrf: string, notice?: Notice) {
@@ -37,21 +38,19 @@ ${passwordInput('password_confirm', 'Repeat the password', 'new-password')}
 }
 
 const BAD_LINK: Notice = { kind: 'error', text: 'This reset link has expired or has already been used. Ask for a new one below.' };
-const isPasswordProblem = (err: unknown): err is Error =>
-  isAuthError(err, 'WEAK_PASSWORD') || (isAuthError(err, 'INVALID_INPUT') && err.field === 'password');
 const isBadToken = (err: unknown): boolean =>
   isAuthError(err, 'INVALID_TOKEN') || isAuthError(err, 'TOKEN_REUSED') || isAuthError(err, 'INVALID_INPUT');
 
 /** Registers GET/POST /reset and POST /reset/complete. */
-export function registerResetPages(app: FastifyInstance, ctx: PagesContext): void {
-  const badLink = (req: FastifyRequest, reply: FastifyReply) => sendPage(reply, 400, requestPage(issueFormToken(req, reply, ctx.settings), BAD_LINK));
+export function registerResetPages(app: FastifyInstance, deps: PagesDeps): void {
+  const badLink = (req: FastifyRequest, reply: FastifyReply) => sendPage(reply, 400, requestPage(issueFormToken(req, reply, deps.settings), BAD_LINK));
 
   app.get('/reset', { schema: resetPageRoute }, async (req, reply) => {
     const token = queryToken(req);
-    if (!('token' in (req.query as object))) return sendPage(reply, 200, requestPage(issueFormToken(req, reply, ctx.settings)));
+    if (!('token' in (req.query as object))) return sendPage(reply, 200, requestPage(issueFormToken(req, reply, deps.settings)));
     try {
-      const { email } = await ctx.service.checkResetToken(token, clientContext(req));
-      return sendPage(reply, 200, newPasswordPage(issueFormToken(req, reply, ctx.settings), token, email));
+      const { email } = await deps.service.checkResetToken(token, clientContext(req));
+      return sendPage(reply, 200, newPasswordPage(issueFormToken(req, reply, deps.settings), token, email));
     } catch (err) {
       if (isBadToken(err)) return badLink(req, reply);
       throw err;
@@ -59,35 +58,24 @@ export function registerResetPages(app: FastifyInstance, ctx: PagesContext): voi
   });
 
   app.post('/reset', { schema: resetRequestFormRoute }, async (req, reply) => {
-    assertFormToken(req, ctx.settings, formField(req, 'csrf'));
-    await ctx.service.requestPasswordReset(formField(req, 'identifier', 320), clientContext(req)).catch((err: unknown) => {
+    assertFormToken(req, deps.settings, formField(req, 'csrf'));
+    await deps.service.requestPasswordReset(formField(req, 'identifier', 320), clientContext(req)).catch((err: unknown) => {
       if (!isAuthError(err, 'INVALID_INPUT')) throw err; // same answer for any input
     });
     return sendPage(reply, 200, page('Check your email', html`<p>If an account matches, we have sent it a link to choose a new password.</p>`));
   });
 
+  const form: TokenForm = {
+    check: (token, client) => deps.service.checkResetToken(token, client),
+    complete: (token, password, client) => deps.service.completePasswordReset(token, password, client),
+    formPage: newPasswordPage,
+    badLink,
+    isBadToken,
+  };
+
   app.post('/reset/complete', { schema: resetCompleteFormRoute }, async (req, reply) => {
-    assertFormToken(req, ctx.settings, formField(req, 'csrf'));
-    const token = formField(req, 'token', 200);
-    const password = formField(req, 'password');
-    const again = async (text: string) => {
-      const { email } = await ctx.service.checkResetToken(token, clientContext(req));
-      return sendPage(reply, 400, newPasswordPage(issueFormToken(req, reply, ctx.settings), token, email, { kind: 'error', text }));
-    };
-    try {
-      if (password !== formField(req, 'password_confirm')) return await again('The two passwords are not the same.');
-      await ctx.service.completePasswordReset(token, password, clientContext(req));
-    } catch (err) {
-      if (isPasswordProblem(err)) {
-        // The link died meanwhile: the bad-link page; an outage is not a bad link (503).
-        return await again(sentence(err.message)).catch((e: unknown) => {
-          if (isBadToken(e)) return badLink(req, reply);
-          throw e;
-        });
-      }
-      if (isBadToken(err)) return badLink(req, reply);
-      throw err;
-    }
+    const refused = await postTokenForm(req, reply, deps, form);
+    if (refused) return refused;
     return sendPage(reply, 200, page('Password changed', html`<p class="ok">Your password has been changed. Please log in with it.</p><nav><a href="/login">Log in</a></nav>`));
   });
 }

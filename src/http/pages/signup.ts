@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
 import { clientContext } from '../credentials.js';
 import { assertFormToken, issueFormToken } from '../csrf.js';
-import type { PagesContext } from './context.js';
+import type { PagesDeps } from './context.js';
 import { formField } from './form-body.js';
 import { html } from './html.js';
 import { csrfField, page, sendPage, type Notice } from './layout.js';
@@ -24,18 +24,18 @@ function signupPage(csrf: string, email: string, notice?: Notice) {
 }
 
 /** Registers GET/POST /signup. */
-export function registerSignupPages(app: FastifyInstance, ctx: PagesContext): void {
-  app.get('/signup', { schema: signupPageRoute }, async (req, reply) => sendPage(reply, 200, signupPage(issueFormToken(req, reply, ctx.settings), '')));
+export function registerSignupPages(app: FastifyInstance, deps: PagesDeps): void {
+  app.get('/signup', { schema: signupPageRoute }, async (req, reply) => sendPage(reply, 200, signupPage(issueFormToken(req, reply, deps.settings), '')));
 
   app.post('/signup', { schema: signupFormRoute }, async (req, reply) => {
-    assertFormToken(req, ctx.settings, formField(req, 'csrf'));
+    assertFormToken(req, deps.settings, formField(req, 'csrf'));
     const email = formField(req, 'email', 320);
     try {
-      await ctx.service.signUpWithEmail({ email }, clientContext(req));
+      await deps.service.signUpWithEmail({ email }, clientContext(req));
     } catch (err) {
       if (!isAuthError(err, 'INVALID_INPUT')) throw err;
       const notice: Notice = { kind: 'error', text: 'Please enter a valid email address.' };
-      return sendPage(reply, 400, signupPage(issueFormToken(req, reply, ctx.settings), email, notice));
+      return sendPage(reply, 400, signupPage(issueFormToken(req, reply, deps.settings), email, notice));
     }
     const done = html`<p>If this address can be used, we have sent a link to it. Open the link to choose your password.</p>
 <nav><a href="/login">Log in</a></nav>`;

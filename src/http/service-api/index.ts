@@ -1,17 +1,17 @@
 /**
- * The service-to-service API (issue 8): `POST /api/v1/introspect`. A back-end service sends its
+ * The service-to-service API (docs/decisions.md, "Service access and introspection"): `POST /api/v1/introspect`. A back-end service sends its
  * own key as `Authorization: Bearer lks_...` and one user credential; the answer is RFC 7662's
  * shape in the native envelope. The key is checked (and counted against its rate limit) before
  * the body is even parsed, so an unauthenticated caller learns nothing about the body rules.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ClientContext } from '../../core/deps.js';
+import type { ClientContext } from '../../core/ports.js';
 import { AuthError } from '../../core/errors.js';
-import type { ServiceKey } from '../../core/ports.js';
-import type { IntrospectionSubject, ServiceAccess } from '../../core/services/index.js';
+import type { ServiceKey } from '../../core/service-access/ports.js';
+import type { IntrospectionSubject, ServiceAccess } from '../../core/service-access/index.js';
 import { bearerToken, clientContext } from '../credentials.js';
 import { useDialect } from '../dialect.js';
-import { sendProblem, sendResult } from '../native/envelope.js';
+import { sendProblem, sendResult } from '../jwt-api/envelope.js';
 import { introspectSchema, type IntrospectBody } from './schemas.js';
 
 function serviceContext(req: FastifyRequest): ClientContext {

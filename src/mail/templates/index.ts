@@ -1,5 +1,5 @@
 /** Renders a queued MailRequest into subject, text and HTML with the template of its name. */
-import type { MailTemplate } from '../../core/ports.js';
+import type { MailTemplate } from '../../core/mail/ports.js';
 import { renderAccountDeleted } from './account-deleted.js';
 import { renderConfirmAccount } from './confirm-account.js';
 import { TemplateDataError, type RenderContext, type RenderedMail } from './layout.js';

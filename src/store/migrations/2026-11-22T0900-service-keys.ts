@@ -1,5 +1,5 @@
 /**
- * Service credentials (issue 8): one row per key a back-end service uses to call the
+ * Service credentials (docs/decisions.md, "Service access and introspection"): one row per key a back-end service uses to call the
  * introspection endpoint. Only the SHA-256 of the key's secret is stored. A name is unique among
  * keys that are not revoked (a partial unique index, on both databases), so a revoked name can be
  * reused; revoked rows stay, so `latchkey service list` shows what was revoked and when.

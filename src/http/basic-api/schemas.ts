@@ -1,22 +1,10 @@
-/** JSON schemas of the Basic dialect (seed 001): its bodies (exact types, length caps, no unknown fields; byte limits are the core's) and its route schemas. */
+/** JSON schemas of the Basic dialect (README, "The HTTP Basic API"): its bodies (exact types, length caps, no unknown fields; byte limits are the core's) and its route schemas. */
+import { credentialsBody, newAccountBody, username } from '../account-bodies.js';
 import type { RouteSchema } from '../openapi/route-docs.js';
 
-const username = { type: 'string', minLength: 1, maxLength: 1023 } as const;
-const password = { type: 'string', minLength: 1, maxLength: 1023 } as const;
+export const createAccountBody = newAccountBody;
 
-export const createAccountBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['username', 'password'],
-  properties: { username, password, email: { type: 'string', minLength: 3, maxLength: 254 } },
-} as const;
-
-export const changePasswordBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['username', 'password'],
-  properties: { username, password },
-} as const;
+export const changePasswordBody = credentialsBody;
 
 export const resetPasswordBody = {
   type: 'object',

@@ -6,13 +6,17 @@ import { deleteAccount } from './accounts/delete.js';
 import { registerAccount, type RegistrationInput } from './accounts/register.js';
 import { registerDomainAccount } from './accounts/register-domain.js';
 import { authenticatePassword, prepareDummyHash } from './credentials/authenticate.js';
-import type { ClientContext, CoreDeps } from './deps.js';
+import type { CoreDeps } from './deps.js';
+import type { ClientContext } from './ports.js';
 import { checkConfirmToken, confirmAccount } from './email-flows/confirm.js';
 import { resendConfirmation, signUpWithEmail } from './email-flows/sign-up.js';
 import { changePassword } from './passwords/change.js';
 import { checkResetToken, completePasswordReset, requestPasswordReset } from './passwords/reset.js';
 import { addPromoCode, listPromoCodes } from './promo/promo-codes.js';
-import type { Account, PromoCode } from './ports.js';
+import type { Account } from './accounts/ports.js';
+import type { PromoCode, PromoInput } from './promo/ports.js';
+import type { SignUpInput } from './email-flows/ports.js';
+import type { ChangePasswordOptions } from './passwords/ports.js';
 import {
   isValidCsrfToken,
   loginForCookie,
@@ -30,32 +34,13 @@ import {
   type TokenPair,
 } from './tokens/token-sessions.js';
 
-export interface SignUpInput {
-  email: string;
-  promo?: string | undefined;
-}
-
-export interface PromoInput {
-  code: string;
-  maxUses?: number | null;
-  expiresAt?: number | null;
-  note?: string | null;
-}
-
-export interface ChangePasswordOptions {
-  /** When given, it must match the current password (else INVALID_CREDENTIALS). */
-  currentPassword?: string;
-  /** The session that made the change survives; every other session and refresh family is revoked. */
-  keepSessionId?: string;
-}
-
 export interface AccountsService {
   // --- accounts and password login (all surfaces)
   /** Creates an active account with a username and password (and optional email); THROTTLED past the address's hourly limit. */
   registerAccount(input: RegistrationInput, ctx?: ClientContext): Promise<Account>;
   /** The active account for these credentials, or INVALID_CREDENTIALS. */
   authenticatePassword(identifier: string, password: string, ctx?: ClientContext): Promise<Account>;
-  /** Registers an active `user@domain` account (seed 001); INVALID_INPUT for another shape or a domain not allowed. */
+  /** Registers an active `user@domain` account (README, "The HTTP Basic API"); INVALID_INPUT for another shape or a domain not allowed. */
   registerDomainAccount(input: RegistrationInput, ctx?: ClientContext): Promise<Account>;
 
   // --- token sessions (JWT API)
@@ -63,8 +48,8 @@ export interface AccountsService {
   loginForTokens(identifier: string, password: string, ctx: ClientContext): Promise<TokenPair>;
   /** Rotates a refresh token (with reuse detection) into a new pair. */
   rotateRefreshToken(refresh: string, ctx: ClientContext): Promise<TokenPair>;
-  /** The session and account behind an access token, or NOT_AUTHENTICATED. */
-  resolveAccessToken(token: string): Promise<AuthenticatedSession>;
+  /** The live session and active account behind an access token, or null when there is none; throws only for an outage. */
+  resolveAccessToken(token: string): Promise<AuthenticatedSession | null>;
   /** Ends the session (and refresh family) of an access token. */
   logoutAccessToken(token: string, ctx?: ClientContext): Promise<void>;
 
@@ -173,4 +158,8 @@ export function createAccountsService(deps: CoreDeps): AccountsService {
 export type { AuthenticatedSession, TokenPair } from './tokens/token-sessions.js';
 export type { CookieLogin } from './sessions/cookie-sessions.js';
 export type { OwnSession, RevokeSessionOptions } from './sessions/own-sessions.js';
-export type { ClientContext, CorePolicy } from './deps.js';
+export type { CorePolicy } from './deps.js';
+export type { ClientContext } from './ports.js';
+export type { SignUpInput } from './email-flows/ports.js';
+export type { PromoInput } from './promo/ports.js';
+export type { ChangePasswordOptions } from './passwords/ports.js';

@@ -7,7 +7,7 @@
  * from its pages; a change authenticated by Basic credentials is still refused from any other
  * origin (index.ts), since a browser may attach cached credentials on its own.
  *
- * Why: a body without Content-Type is read as JSON (seed-json.ts), and a page on any site can
+ * Why: a body without Content-Type is read as JSON (json-bodies.ts), and a page on any site can
  * send one without a CORS preflight (fetch or XMLHttpRequest with a Blob of no type or an
  * ArrayBuffer body, navigator.sendBeacon with such a Blob). Every such browser request carries
  * Origin (a POST always does) and, on https, Sec-Fetch-Site; non-browser clients send neither,

@@ -1,14 +1,15 @@
 /**
- * Service access (issue 8): what back-end services may ask of Latchkey, beside the accounts
+ * Service access (docs/decisions.md, "Service access and introspection"): what back-end services may ask of Latchkey, beside the accounts
  * service rather than inside it. A service authenticates with its own key (never a user's
  * credential), is rate-limited per key, and learns only whose a credential is. Every lookup and
  * every refusal is an audit event (`service_lookup`, `rate_limited`), and so is every key created
  * or revoked (`service_key_add`, `service_key_revoke`).
  */
-import type { ClientContext, CoreDeps } from '../deps.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
 import { checkKeyWithinBudget } from '../credentials/key-guesses.js';
 import { AuthError } from '../errors.js';
-import type { ServiceKey, ServiceKeyStore } from '../ports.js';
+import type { ServiceKey, ServiceKeyStore } from './ports.js';
 import { introspectCredential, type Introspection, type IntrospectionSubject } from './introspect.js';
 import { addServiceKey, countServiceRequest, findServiceKey, listServiceKeys, revokeServiceKey, type NewServiceKey } from './service-keys.js';
 

@@ -1,31 +1,31 @@
 /**
- * The HTTP Basic accounts API of seed 001, mounted at /api:
+ * The HTTP Basic accounts API (README, "The HTTP Basic API"), mounted at /api:
  *   POST   /api/account          {"username":"user@domain","password","email"?} -> 201 {"id","username","email"}
  *   GET    /api/                 Basic                                         -> 200 {"id","username"}
  *   DELETE /api/account          Basic                                         -> 200 {}
  *   POST   /api/account/pw/change Basic + {"username","password":"<new>"}      -> 200 {}
  *   POST   /api/account/pw/reset {"username"}                                  -> 200 {} (always)
  * Bodies are JSON, also when sent with no Content-Type; the seed's curl examples (with shell line
- * continuations inside the body) are accepted as written (seed-json.ts). A request other than a
+ * continuations inside the body) are accepted as written (json-bodies.ts). A request other than a
  * read that a browser says comes from another site is refused before its body is read
  * (cross-site.ts). Errors: `{"error","message","field"?}` (errors.ts).
  * Credentials are checked by the core's authenticatePassword, the same policy and timing as
  * every other login path. A state change authenticated by Basic that a browser says comes from
  * another site is refused (403), since a browser may attach cached Basic credentials on its own
- * (SECURITY.md item 23).
+ * (docs/security.md#sec-23).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { loginKey } from '../../core/accounts/identifiers.js';
 import { AuthError } from '../../core/errors.js';
-import type { Account } from '../../core/ports.js';
-import type { AccountsService } from '../../core/service.js';
+import type { Account } from '../../core/accounts/ports.js';
+import type { AccountsService } from '../../core/accounts-service.js';
 import { clientContext } from '../credentials.js';
 import { requestSource } from '../csrf.js';
 import { useDialect } from '../dialect.js';
 import { parseBasicCredentials } from './basic-auth.js';
 import { refuseCrossSiteRequests } from './cross-site.js';
 import { sendBasicProblem } from './errors.js';
-import { registerSeedJsonParser } from './seed-json.js';
+import { registerSeedJsonParser } from './json-bodies.js';
 import {
   changePasswordRoute,
   checkCredentialsRoute,
@@ -45,7 +45,7 @@ export interface BasicRoutesOptions {
   corsOrigins: readonly string[];
 }
 
-/** Registers the seed 001 routes on an encapsulated scope with the dialect's error format. */
+/** Registers the Basic API's routes on an encapsulated scope with the dialect's error format. */
 export async function basicAccountRoutes(app: FastifyInstance, opts: BasicRoutesOptions): Promise<void> {
   const { service } = opts;
 

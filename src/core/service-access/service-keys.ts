@@ -12,11 +12,12 @@
  * `login_throttle` table under `svc:<id>`), so one misbehaving service cannot exhaust the
  * database for the others, and a stolen key cannot be used to probe sessions in bulk.
  */
-import { timingSafeEqual } from 'node:crypto';
-import type { ClientContext, CoreDeps } from '../deps.js';
-import { hashSecret, newId, newSecret } from '../credentials/secrets.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
+import { hashSecret, newId, newSecret, sameText } from '../credentials/secrets.js';
 import { AuthError } from '../errors.js';
-import { UniqueViolation, type ServiceKey, type ServiceKeyStore } from '../ports.js';
+import { UniqueViolation } from '../ports.js';
+import type { ServiceKey, ServiceKeyStore } from './ports.js';
 
 /** What the key-management flows need: the CLI builds only these. */
 export type ServiceKeyDeps = Pick<CoreDeps, 'uow' | 'clock' | 'audit'> & { serviceKeys: ServiceKeyStore };
@@ -110,9 +111,7 @@ export async function findServiceKey(deps: ServiceKeyDeps, presented: string): P
   if (!match) return null;
   const key = await deps.serviceKeys.findById(deps.uow.db, match[1] as string);
   if (!key) return null;
-  const expected = Buffer.from(key.keyHash);
-  const actual = Buffer.from(hashSecret(match[2] as string));
-  if (expected.length !== actual.length || !timingSafeEqual(expected, actual) || key.revokedAt !== null) return null;
+  if (!sameText(key.keyHash, hashSecret(match[2] as string)) || key.revokedAt !== null) return null;
   const now = deps.clock.now();
   if (key.lastUsedAt === null || now - key.lastUsedAt >= USE_RECORD_INTERVAL_MS) await deps.serviceKeys.markUsed(deps.uow.db, key.id, now);
   return key;

@@ -1,12 +1,11 @@
 /**
- * The JWT API's own-sessions routes (issue 8), under /api/v1/account: list the account's live
+ * The JWT API's own-sessions routes (README, "The JSON API"), under /api/v1/account: list the account's live
  * sessions, end one by id, end every other one. Authenticated by the access token, like /me.
  * A session's id is its refresh-family id (stable across refreshes); see core/sessions/own-sessions.ts.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AuthError } from '../../core/errors.js';
-import type { AccountsService, OwnSession } from '../../core/service.js';
-import { bearerToken, clientContext } from '../credentials.js';
+import type { AccountsService, OwnSession } from '../../core/accounts-service.js';
+import { clientContext, requireAccessToken, requireBearer } from '../credentials.js';
 import { useDialect } from '../dialect.js';
 import { HEADERS, jsonResponse, requires, type RouteSchema } from '../openapi/route-docs.js';
 import { sendProblem, sendResult } from './envelope.js';
@@ -99,12 +98,6 @@ export const revokeOtherSessionsRoute: RouteSchema = {
   },
 };
 
-function requireBearer(req: FastifyRequest): string {
-  const token = bearerToken(req);
-  if (!token) throw new AuthError('NOT_AUTHENTICATED', 'send a token as Authorization: Bearer <token>');
-  return token;
-}
-
 function sessionView(session: OwnSession): object {
   return {
     id: session.id,
@@ -124,19 +117,19 @@ export async function nativeSessionRoutes(app: FastifyInstance, opts: { service:
   useDialect(app, sendProblem);
 
   app.get('/sessions', { schema: listSessionsRoute }, async (req, reply) => {
-    const { account, session } = await service.resolveAccessToken(requireBearer(req));
+    const { account, session } = await requireAccessToken(service, req);
     const sessions = await service.listSessions(account.id, session.id);
     return sendResult(reply, { sessions: sessions.map(sessionView) });
   });
 
   app.delete<{ Params: { id: string } }>('/sessions/:id', { schema: revokeSessionRoute }, async (req, reply) => {
-    const { account, session } = await service.resolveAccessToken(requireBearer(req));
+    const { account, session } = await requireAccessToken(service, req);
     const result = await service.revokeSession(account.id, req.params.id, { currentSessionId: session.id }, clientContext(req));
     return sendResult(reply, { current: result.current });
   });
 
   app.post('/sessions/revoke-others', { schema: revokeOtherSessionsRoute }, async (req, reply) => {
-    const { account, session } = await service.resolveAccessToken(requireBearer(req));
+    const { account, session } = await requireAccessToken(service, req);
     const result = await service.revokeOtherSessions(account.id, session.id, clientContext(req));
     return sendResult(reply, { revoked: result.revoked });
   });

@@ -1,12 +1,11 @@
 /**
- * The native JSON API, the account routes of seed 002: register, login, logout, refresh, me.
+ * The native JSON API, the account routes (README, "The JSON API"): register, login, logout, refresh, me.
  * Each route parses, calls one service function and formats; the rules live in the core.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AuthError } from '../../core/errors.js';
-import type { Account } from '../../core/ports.js';
-import type { AccountsService, TokenPair } from '../../core/service.js';
-import { bearerToken, clientContext } from '../credentials.js';
+import type { Account } from '../../core/accounts/ports.js';
+import type { AccountsService, TokenPair } from '../../core/accounts-service.js';
+import { clientContext, requireAccessToken, requireBearer } from '../credentials.js';
 import { useDialect } from '../dialect.js';
 import { sendProblem, sendResult } from './envelope.js';
 import {
@@ -20,12 +19,6 @@ import {
   type RefreshBody,
   type RegisterBody,
 } from './schemas.js';
-
-function requireBearer(req: FastifyRequest): string {
-  const token = bearerToken(req);
-  if (!token) throw new AuthError('NOT_AUTHENTICATED', 'send a token as Authorization: Bearer <token>');
-  return token;
-}
 
 function tokenResult(pair: TokenPair): object {
   return { token: { access: pair.access, refresh: pair.refresh } };
@@ -75,7 +68,7 @@ export async function nativeAccountRoutes(app: FastifyInstance, opts: { service:
   });
 
   app.get('/me', { schema: meRoute }, async (req, reply) => {
-    const { account } = await service.resolveAccessToken(requireBearer(req));
+    const { account } = await requireAccessToken(service, req);
     return sendResult(reply, accountView(account));
   });
 }

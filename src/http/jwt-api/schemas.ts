@@ -1,22 +1,10 @@
 /** JSON schemas of the native API: its bodies (exact types, length caps, no unknown fields) and its route schemas. */
+import { credentialsBody, newAccountBody } from '../account-bodies.js';
 import type { RouteSchema } from '../openapi/route-docs.js';
 
-const username = { type: 'string', minLength: 1, maxLength: 1023 } as const;
-const password = { type: 'string', minLength: 1, maxLength: 1023 } as const;
+export const registerBody = newAccountBody;
 
-export const registerBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['username', 'password'],
-  properties: { username, password, email: { type: 'string', minLength: 3, maxLength: 254 } },
-} as const;
-
-export const loginBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['username', 'password'],
-  properties: { username, password },
-} as const;
+export const loginBody = credentialsBody;
 
 export const refreshBody = {
   type: 'object',

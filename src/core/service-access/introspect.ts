@@ -11,8 +11,7 @@
  * simply inactive: the answer says nothing about why.
  */
 import type { CoreDeps } from '../deps.js';
-import { isAuthError } from '../errors.js';
-import type { Session } from '../ports.js';
+import type { Session } from '../sessions/ports.js';
 import { resolveCookieSession } from '../sessions/cookie-sessions.js';
 import { isSessionLive, lifetimesFor } from '../sessions/lifecycle.js';
 import { findRefreshHolder, resolveAccessToken } from '../tokens/token-sessions.js';
@@ -53,16 +52,6 @@ function sessionExpiry(deps: CoreDeps, session: Session, now: number, used: bool
   return Math.floor(Math.min(idle, session.absoluteExpiresAt) / 1000);
 }
 
-/** Runs `resolve`; NOT_AUTHENTICATED becomes null, anything else (a database outage) is rethrown. */
-async function orInactive<T>(resolve: () => Promise<T>): Promise<T | null> {
-  try {
-    return await resolve();
-  } catch (err) {
-    if (isAuthError(err, 'NOT_AUTHENTICATED')) return null;
-    throw err;
-  }
-}
-
 /** A cookie session, checked (and its idle expiry slid) as the cookie API does. */
 async function introspectSession(deps: CoreDeps, secret: string): Promise<Introspection> {
   const now = deps.clock.now();
@@ -76,7 +65,7 @@ async function introspectAccessToken(deps: CoreDeps, token: string): Promise<Int
   const now = deps.clock.now();
   const claims = await deps.signer.verify(token, now);
   if (!claims) return INACTIVE;
-  const found = await orInactive(() => resolveAccessToken(deps, token));
+  const found = await resolveAccessToken(deps, token);
   if (!found) return INACTIVE;
   const expires = Math.min(claims.exp, sessionExpiry(deps, found.session, now, true));
   return { active: true, uuid: found.account.id, username: found.account.username, expires };

@@ -1,0 +1,60 @@
+/** Credentials: the password hasher, the login throttle's store, and the policies of passwords, login throttling and per-address limits. */
+import type { Tx } from '../ports.js';
+
+export interface PasswordHasher {
+  /** A PHC string for `password` with the current parameters. */
+  hash(password: string): Promise<string>;
+  /** True when `password` matches; false for a mismatch or a malformed hash. */
+  verify(hash: string, password: string): Promise<boolean>;
+  /** True when `hash` was made with other parameters than the current ones (or by another system). */
+  needsRehash(hash: string): boolean;
+  /**
+   * For `latchkey import`: null when `hash` (another system's, or this hasher's own) can be stored
+   * as given and verified at the next login; otherwise why not. Unset: no imported hash is accepted.
+   */
+  importable?(hash: string): string | null;
+}
+
+export interface ThrottleState {
+  failures: number;
+  windowStart: number;
+  blockedUntil: number;
+}
+
+export interface ThrottleStore {
+  /** The latest time until which any of `keys` is blocked (0 when none is). */
+  blockedUntil(tx: Tx, keys: string[]): Promise<number>;
+  /**
+   * Counts one failure for `key` atomically; a count older than `windowMs` starts again at 1.
+   * Returns the new state.
+   */
+  recordFailure(tx: Tx, key: string, now: number, windowMs: number): Promise<ThrottleState>;
+  /** Blocks `key` until `until`. */
+  block(tx: Tx, key: string, until: number): Promise<void>;
+  /** Forgets `key` (a successful login). */
+  reset(tx: Tx, key: string): Promise<void>;
+}
+
+/** The rules a new password is checked against (from the configuration and the shipped list). */
+export interface PasswordRules {
+  /** Fewest Unicode code points (after NFKC) a new password may have; never below 8. */
+  minLength: number;
+  /** Common passwords, NFKC and lower-cased, refused outright. */
+  commonPasswords: ReadonlySet<string>;
+}
+
+export interface ThrottlePolicy {
+  freeFailures: number;
+  /** Seconds. */
+  maxDelay: number;
+  ipFailuresPerMinute: number;
+}
+
+export interface AddressLimitPolicy {
+  /** Account creations per client address per hour. */
+  registrationsPerHour: number;
+  /** Reset requests and confirmation resends per client address per hour. */
+  mailRequestsPerHour: number;
+  /** Unusable refresh tokens and email links presented per client address per minute. */
+  tokenFailuresPerMinute: number;
+}

@@ -1,0 +1,97 @@
+/** Sessions (cookie sessions and refresh-token chains): the session record and its store. */
+import type { Account } from '../accounts/ports.js';
+import type { Tx } from '../ports.js';
+
+export type SessionKind = 'cookie' | 'token';
+
+export interface Session {
+  id: string;
+  secretHash: string;
+  accountId: string;
+  kind: SessionKind;
+  familyId: string;
+  createdAt: number;
+  lastSeenAt: number;
+  idleExpiresAt: number;
+  absoluteExpiresAt: number;
+  rotatedAt: number | null;
+  replacedBy: string | null;
+  revokedAt: number | null;
+  ip: string | null;
+  userAgent: string | null;
+  /** Rotations so far of a refresh chain kept in this row (0 for cookie sessions and new logins). */
+  generation: number;
+  /** SHA-256 of the current refresh secret once the chain has rotated; before that `secretHash` is current. */
+  chainHash: string | null;
+  /** When the current generation was issued (null before the first rotation: `createdAt`). */
+  chainAt: number | null;
+  /** Start of the current minute of rotations of this chain (null: none yet); see docs/decisions.md. */
+  rotationWindowAt?: number | null;
+  /** Rotations of this chain since `rotationWindowAt`. */
+  rotationCount?: number;
+}
+
+/** A rotation in place of a refresh chain: the row's next generation. */
+export interface ChainAdvance {
+  chainHash: string;
+  at: number;
+  idleExpiresAt: number;
+  ip: string | null;
+  userAgent: string | null;
+  /** The chain's per-minute rotation window after this rotation (unset: none, 0). */
+  rotationWindowAt?: number | null;
+  rotationCount?: number;
+}
+
+export interface SessionStore {
+  /** Inserts a new session row. */
+  insert(tx: Tx, session: Session): Promise<void>;
+  /** The session whose secret hashes to `secretHash`; locked for update inside a transaction on PostgreSQL. */
+  findBySecretHashForUpdate(tx: Tx, secretHash: string): Promise<Session | null>;
+  /** The session with this id, with its account, or null. */
+  findWithAccount(tx: Tx, id: string): Promise<{ session: Session; account: Account } | null>;
+  /** The session whose secret hashes to `secretHash`, with its account, or null. */
+  findBySecretHashWithAccount(tx: Tx, secretHash: string): Promise<{ session: Session; account: Account } | null>;
+  /** The session with this id, or null. */
+  findById(tx: Tx, id: string): Promise<Session | null>;
+  /** The session with this id, with its account; the session row locked for update inside a transaction on PostgreSQL. */
+  findWithAccountForUpdate(tx: Tx, id: string): Promise<{ session: Session; account: Account } | null>;
+  /** Moves the chain of session `id` from generation `from` to `from + 1`; false if it had moved already. */
+  advanceChain(tx: Tx, id: string, from: number, next: ChainAdvance): Promise<boolean>;
+  /** Marks a session as rotated into `successorId` (rows of releases before in-place rotation). */
+  markRotated(tx: Tx, id: string, now: number, successorId: string): Promise<void>;
+  /** Revokes every live session of a refresh family. */
+  revokeFamily(tx: Tx, familyId: string, now: number): Promise<void>;
+  /** Records use of a session and slides its idle expiry. */
+  touch(tx: Tx, id: string, now: number, idleExpiresAt: number): Promise<void>;
+  /** Revokes every live session of an account except `exceptSessionId` (rotated refresh rows are dead already). */
+  revokeAccountSessions(tx: Tx, accountId: string, now: number, exceptSessionId?: string): Promise<void>;
+  /** The account's live logins at `now` (live heads only; `familyId` narrows to one), most recently seen first. */
+  listLiveSessions(tx: Tx, accountId: string, now: number, options?: { familyId?: string; limit?: number }): Promise<LiveSession[]>;
+  /** Revokes every session of an account outside the family `keepFamilyId` (the kept family's rotated rows stay as reuse evidence). */
+  revokeOtherFamilies(tx: Tx, accountId: string, keepFamilyId: string, now: number): Promise<void>;
+  /**
+   * Ends (revokes the families of) the account's live logins beyond the `keep` most recently
+   * used ones, at most 1,000 per call, and returns them; the account row is locked for update
+   * first on PostgreSQL, so concurrent logins of one account take turns.
+   */
+  endLeastRecentlyUsed(tx: Tx, accountId: string, keep: number, now: number): Promise<LiveSession[]>;
+}
+
+/**
+ * A live login as its owner sees it, without any secret hash: a cookie session, or the live head
+ * of a refresh family. `familyId` is stable across refreshes (a cookie session's is its own id).
+ */
+export interface LiveSession {
+  familyId: string;
+  /** The live row (the head of a refresh family). */
+  sessionId: string;
+  kind: SessionKind;
+  /** When the login happened: the family's first row. */
+  createdAt: number;
+  /** The head's last use (written at most once per touch interval). */
+  lastSeenAt: number;
+  /** The address and user agent of the head's request (the latest login or refresh). */
+  ip: string | null;
+  userAgent: string | null;
+}
