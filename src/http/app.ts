@@ -3,15 +3,17 @@
  * is mounted here as its own encapsulated scope with its own error format.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { AdminService } from '../core/admin/index.js';
+import type { DevMailbox } from '../core/dev-mail/ports.js';
 import type { AuditLog, Clock } from '../core/ports.js';
 import type { AccountsService } from '../core/service.js';
 import type { ServiceAccess } from '../core/services/index.js';
 import { adminApiRoutes } from './admin/index.js';
 import { useAuditHooks } from './audit.js';
 import { cookieApiRoutes } from './cookie-api/index.js';
+import { devMailRoutes } from './dev-mail.js';
 import { useCors } from './cors.js';
 import { useInflightLimit } from './inflight-limit.js';
 import { hostedPages } from './pages/index.js';
@@ -36,8 +38,8 @@ export interface AppDeps {
   jwks: () => { keys: Array<Record<string, unknown>> };
   /** True when the database answers and its schema is current. */
   checkReady: () => Promise<boolean>;
-  /** Fastify logger options or false; tests pass a stream to capture logs. */
-  logger: FastifyServerOptions['logger'];
+  /** A logger made before the app (src/cli/logger.ts), or Fastify logger options or false; tests pass a stream to capture logs. */
+  logger: FastifyServerOptions['logger'] | FastifyBaseLogger;
   /** The configuration (public origin, cookie names and lifetimes). */
   config: Config;
   /** Where HTTP-side security events (CSRF refusals) are recorded. */
@@ -50,6 +52,8 @@ export interface AppDeps {
   services?: ServiceAccess;
   /** The admin flows; /api/v1/admin exists only when given and ADMIN_API_KEY is set. */
   admin?: AdminService;
+  /** The dev outbox reader: GET /dev/mail exists only when given (src/cli/dev-mailbox.ts decides). */
+  devMail?: DevMailbox;
 }
 
 export const BODY_LIMIT = 64 * 1024;
@@ -58,8 +62,9 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /** Builds the Fastify app with every surface mounted. */
 export function buildApp(deps: AppDeps): FastifyInstance {
+  const logger = deps.logger;
   const app = Fastify({
-    logger: deps.logger,
+    ...(typeof logger === 'object' && 'child' in logger ? { loggerInstance: logger } : { logger }),
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: 200 },
     // One spelling of the path for the router and every hook: slashes merged, unreserved escapes decoded.
@@ -147,6 +152,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(basicAccountRoutes, { prefix: '/api', service: deps.service, publicOrigin: deps.config.publicUrl, corsOrigins: deps.config.corsOrigins });
   app.register(cookieApiRoutes, { prefix: '/accounts', service: deps.service, config: deps.config });
   app.register(hostedPages, { service: deps.service, config: deps.config });
+  if (deps.devMail) devMailRoutes(app, deps.devMail);
   if (deps.services) app.register(serviceApiRoutes, { prefix: '/api/v1', services: deps.services });
   if (deps.admin && deps.config.adminApiKey !== null) {
     app.register(adminApiRoutes, { prefix: '/api/v1/admin', admin: deps.admin, apiKey: deps.config.adminApiKey, audit: deps.audit });

@@ -52,7 +52,7 @@ export interface OutboxQueue {
   /** Claims up to `limit` due, unclaimed pending rows until `leaseUntil`; no row goes to two claimers. */
   claimDue(now: number, leaseUntil: number, limit: number): Promise<OutboxRow[]>;
   /** Marks a claimed row sent and clears its data. False if the claim was lost (lease expired and retaken). */
-  markSent(id: string, leaseUntil: number, now: number): Promise<boolean>;
+  markSent(id: string, leaseUntil: number, now: number, options?: { keepData?: boolean }): Promise<boolean>;
   /** Records a failed attempt: pending again at `nextAttemptAt`, or 'failed' when `giveUp`. */
   markFailed(id: string, leaseUntil: number, failure: { error: string; nextAttemptAt: number; giveUp: boolean }): Promise<void>;
   /** Gives back a claim without an attempt (a sender stopping mid-batch), so any sender can take the row now. */
@@ -61,6 +61,8 @@ export interface OutboxQueue {
   list(options?: { failedOnly?: boolean; limit?: number }): Promise<OutboxSummary[]>;
   /** Makes a pending or failed row due now (and resets a failed row's attempt count); false if no such unsent row. */
   retry(id: string, now: number): Promise<boolean>;
+  /** One row with its data, or null (the dev outbox's reader: src/cli/dev-mailbox.ts). */
+  find(id: string): Promise<OutboxRow | null>;
 }
 
 const SUMMARY_COLUMNS = ['id', 'template', 'recipient', 'status', 'attempts', 'next_attempt_at', 'locked_until', 'last_error', 'created_at', 'sent_at'] as const;
@@ -110,10 +112,11 @@ export function createOutboxQueue(db: Kysely<Database>, dialect: DialectName): O
         .execute();
     },
 
-    async markSent(id, leaseUntil, now) {
+    async markSent(id, leaseUntil, now, options = {}) {
+      // The data (link tokens) is erased once sent, except by the dev outbox, which keeps it for /dev/mail.
       const result = await db
         .updateTable('outbox')
-        .set((eb) => ({ status: 'sent', sent_at: now, data: '{}', locked_until: null, last_error: null, attempts: eb('attempts', '+', 1) }))
+        .set((eb) => ({ status: 'sent', sent_at: now, ...(options.keepData ? {} : { data: '{}' }), locked_until: null, last_error: null, attempts: eb('attempts', '+', 1) }))
         .where('id', '=', id)
         .where('locked_until', '=', leaseUntil)
         .executeTakeFirst();
@@ -143,6 +146,10 @@ export function createOutboxQueue(db: Kysely<Database>, dialect: DialectName): O
       let query = db.selectFrom('outbox').select(SUMMARY_COLUMNS).orderBy('created_at', 'desc').orderBy('id');
       if (options.failedOnly) query = query.where('status', '=', 'failed');
       return query.limit(options.limit ?? 100).execute();
+    },
+
+    async find(id) {
+      return (await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
     },
 
     async retry(id, now) {

@@ -20,7 +20,7 @@ import { buildOpenApiDocument, type CollectedRoute, type OpenApiDocument } from 
 export const REFERENCE_CACHE_CONTROL = 'public, max-age=300';
 
 /** The package version, read once from package.json (two levels above src/http/openapi and dist/http/openapi). */
-function packageVersion(): string {
+export function packageVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
     return typeof pkg.version === 'string' ? pkg.version : '0.0.0';

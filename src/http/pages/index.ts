@@ -13,6 +13,7 @@ import { registerAccountPages } from './account.js';
 import { registerConfirmPages } from './confirm.js';
 import type { PagesContext } from './context.js';
 import { registerFormParser } from './form-body.js';
+import { registerHomePage } from './home.js';
 import { html } from './html.js';
 import { page, PAGE_HEADERS, sendPage } from './layout.js';
 import { registerLoginPages } from './login.js';
@@ -34,7 +35,7 @@ const MESSAGES: Record<number, string> = {
   503: 'The service is busy or temporarily unavailable. Try again in a moment.',
 };
 
-/** Registers /signup, /login, /logout, /account, /confirm and /reset. */
+/** Registers /, /signup, /login, /logout, /account, /confirm and /reset. */
 export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Promise<void> {
   const ctx: PagesContext = { service: opts.service, settings: cookieSettings(opts.config) };
   await app.register(fastifyCookie);
@@ -58,6 +59,7 @@ export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Pro
     return sendPage(reply, status, page('Something went wrong', html`<p>${message}</p><nav><a href="/login">Log in</a></nav>`));
   });
 
+  registerHomePage(app, ctx);
   registerSignupPages(app, ctx);
   registerConfirmPages(app, ctx);
   registerLoginPages(app, ctx);
