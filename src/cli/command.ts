@@ -16,3 +16,8 @@ export function expectNoArguments(args: string[], allowed: string[] = []): void 
   const unknown = args.find((a) => !allowed.includes(a));
   if (unknown !== undefined) throw new UsageError(`unexpected argument "${unknown}"`);
 }
+
+/** JSON output of every command: indented by two spaces, the same everywhere (README, "Command line"). */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value, null, 2);
+}

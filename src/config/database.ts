@@ -9,8 +9,8 @@ import { fail, raw, type Env } from './read.js';
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/latchkey.db';
 
-/** The validated DATABASE_URL. */
-export function readDatabaseUrl(env: Env): string {
+/** The validated DATABASE_URL; `folderMayBeMissing` for `latchkey restore`, which creates the folder of the file it puts there. */
+export function readDatabaseUrl(env: Env, options: { folderMayBeMissing?: boolean } = {}): string {
   const value = raw(env, 'DATABASE_URL') ?? DEFAULT_DATABASE_URL;
   if (/^postgres(ql)?:\/\/.+/.test(value)) return value;
   if (!/^sqlite:.+/.test(value)) return fail('DATABASE_URL', 'must start with sqlite: or postgres://', value);
@@ -18,7 +18,7 @@ export function readDatabaseUrl(env: Env): string {
   if (path === ':memory:') return value;
   const folder = resolve(dirname(path));
   const isDefault = folder === resolve('data');
-  if (!isDefault && !(existsSync(folder) && statSync(folder).isDirectory())) {
+  if (!isDefault && !options.folderMayBeMissing && !(existsSync(folder) && statSync(folder).isDirectory())) {
     fail('DATABASE_URL', `names a SQLite file in the folder ${folder}, which does not exist (create it first; only ./data is created for you)`, value);
   }
   return value;

@@ -109,8 +109,14 @@ export { ConfigError };
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** What a command allows beyond the defaults. */
+export interface LoadOptions {
+  /** A SQLite file whose folder does not exist yet is fine (`latchkey restore` creates it). */
+  sqliteFolderMayBeMissing?: boolean;
+}
+
 /** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(env: Env = process.env, options: LoadOptions = {}): Config {
   const port = readInt(env, 'PORT', 3000, 0, 65535);
   const publicUrl = readOrigin(env, 'PUBLIC_URL', `http://localhost:${port}`);
   const cores = availableParallelism();
@@ -118,7 +124,7 @@ export function loadConfig(env: Env = process.env): Config {
     port,
     host: readString(env, 'HOST', '127.0.0.1'),
     publicUrl,
-    databaseUrl: readDatabaseUrl(env),
+    databaseUrl: readDatabaseUrl(env, { folderMayBeMissing: options.sqliteFolderMayBeMissing === true }),
     databasePoolSize: readInt(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     logLevel: readEnum(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     jwtIssuer: readString(env, 'JWT_ISSUER', publicUrl),

@@ -22,7 +22,7 @@ export const serveCommand: Command = {
       import('../dev-mailbox.js'),
       import('../logger.js'),
       import('../startup-summary.js'),
-      import('../../http/openapi/index.js'),
+      import('../../config/version.js'),
     ]);
     const latchkey = await assembleLatchkey(config, { startMailSender: true, startMaintenance: true });
     let listening: string;
