@@ -17,10 +17,11 @@ import { boundHasher, type BoundedHasher } from '../crypto/bounded-hasher.js';
 import { withForeignHashes } from '../crypto/foreign-hashes.js';
 import { createJwtSigner, type JwtSigner } from '../crypto/jwt-signer.js';
 import { buildApp } from '../http/app.js';
-import { loggerOptions } from '../http/logging.js';
 import type { Metrics } from '../http/metrics/registry.js';
 import { buildMetricsListener } from '../http/metrics/routes.js';
 import { adminMailQueue, corePolicy, systemClock } from './core-wiring.js';
+import { createDevMailbox, devMailServed } from './dev-mailbox.js';
+import { createLogger } from './logger.js';
 import { createMaintenance, type Maintenance } from './maintenance.js';
 import { createDevOutboxMailer } from '../mail/dev-outbox.js';
 import { createOutboxSender, type OutboxSender } from '../mail/outbox-sender.js';
@@ -75,20 +76,21 @@ export interface Latchkey {
 /** Opens the database, migrates it, and builds the service and the app. */
 export async function assembleLatchkey(config: Config, options: AssembleOptions = {}): Promise<Latchkey> {
   const clock = options.clock ?? systemClock;
+  // The logger exists before everything it serves: Redis, the audit log and the app all write to it.
+  const log = createLogger(config, options.logStream);
   const database = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
   let redisThrottle: RedisThrottleStore | null = null;
   try {
     if (!options.skipMigrations) await migrateToLatest(database);
     // REDIS_URL: throttle and rate-limit counters live in Redis instead of login_throttle (docs/decisions.md).
-    let redisLog: FastifyInstance['log'] | null = null;
     // Optional parts (Redis, metrics, SMTP) load their libraries only when configured: start-up.
     redisThrottle =
       config.redisUrl === null
         ? null
         : (await import('../store/redis-throttle.js')).createRedisThrottleStore(config.redisUrl, {
             prefix: config.redisPrefix,
-            onDown: (message) => redisLog?.warn({ redis: message }, 'Redis unreachable: throttled requests get 503 until it is back'),
-            onUp: () => redisLog?.info('Redis reachable again'),
+            onDown: (message) => log.warn({ redis: message }, 'Redis unreachable: throttled requests get 503 until it is back'),
+            onUp: () => log.info('Redis reachable again'),
           });
     // MASTER_KEY: a wrong key (or none for a sealed database) stops start-up here; clear secrets get sealed.
     await prepareSecretsAtRest(database.db, config.masterKey);
@@ -103,14 +105,13 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
       config.hashConcurrency,
       config.hashQueueLimit,
     );
-    // The audit log writes through the app's logger, which exists once the app is built below.
     // Refusals and a chain's rotations are folded into one counted row per key and window
     // (src/core/audit/aggregate.ts); `close()` writes the pending counts.
     const audit = boundAuditLog(
       createAuditLog(database.db, {
         clock,
         serverKey,
-        log: { info: (obj, msg) => app.log.info(obj, msg), warn: (obj, msg) => app.log.warn(obj, msg) },
+        log: { info: (obj, msg) => log.info(obj, msg), warn: (obj, msg) => log.warn(obj, msg) },
       }),
       {
         clock,
@@ -139,13 +140,13 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
       service,
       services,
       admin,
+      ...(devMailServed(config) ? { devMail: createDevMailbox(createOutboxQueue(database.db, database.dialect), { publicUrl: config.publicUrl }) } : {}),
       jwks: () => signer.jwks(),
       isOutage: isDatabaseUnavailable,
       checkReady: async () => (await isSchemaCurrent(database)) && (redisThrottle === null || (await redisThrottle.ping())),
-      logger: loggerOptions(config.logLevel, options.logStream),
+      logger: log,
       config,
     });
-    redisLog = app.log;
     if (redisThrottle && !(await redisThrottle.waitUntilReady(2000))) app.log.warn('Redis (REDIS_URL) is not reachable yet: throttled requests get 503 until it is');
     const metricsListener = metrics && config.metricsPort !== null ? buildMetricsListener(metrics, app.log) : null;
     const mailer = config.smtpUrl

@@ -17,9 +17,7 @@ export function expectNoArguments(args: string[], allowed: string[] = []): void 
   if (unknown !== undefined) throw new UsageError(`unexpected argument "${unknown}"`);
 }
 
-/** Flags and positionals of one command line. */
-export interface ParsedFlags {
-  positional: string[];
-  values: Map<string, string>;
-  switches: Set<string>;
+/** JSON output of every command: indented by two spaces, the same everywhere (README, "Command line"). */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value, null, 2);
 }

@@ -1,9 +1,11 @@
 /**
  * The `latchkey` command. Each subcommand is one module under commands/; this file only
- * dispatches. Bad arguments or configuration: one line on stderr and exit status 2 or 1.
+ * dispatches. Bad arguments or configuration: one line on stderr and exit status 2 or 1; with
+ * `--json`, the error is a JSON object on stderr instead (README, "Command line").
  */
 import { ConfigError } from '../config/index.js';
-import { UsageError, type Command } from './command.js';
+import { packageVersion } from '../config/version.js';
+import { jsonText, UsageError, type Command } from './command.js';
 
 /** Each command's one-line summary, and its module, loaded only when that command runs. */
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -25,12 +27,24 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
-  return ['Usage: latchkey <command> [options]', '', 'Commands:', ...lines, '', 'Run `latchkey <command> --help` for details.'].join('\n');
+  return ['Usage: latchkey <command> [options]', '       latchkey --version', '', 'Commands:', ...lines, '', 'Run `latchkey <command> --help` for details.'].join('\n');
+}
+
+/** What failed, as the exit status and the words shown. */
+function failure(name: string, err: unknown): { status: number; kind: string; prefix: string; message: string } {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof ConfigError) return { status: 1, kind: 'invalid_configuration', prefix: 'latchkey: invalid configuration: ', message };
+  if (err instanceof UsageError) return { status: 2, kind: 'usage', prefix: `latchkey ${name}: `, message };
+  return { status: 1, kind: 'failed', prefix: `latchkey ${name}: `, message };
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit status. */
 export async function runCli(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-v' || name === 'version') {
+    process.stdout.write(rest.includes('--json') ? `${jsonText({ version: packageVersion() })}\n` : `latchkey ${packageVersion()}\n`);
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${usage()}\n`);
     return name ? 0 : 2;
@@ -46,19 +60,25 @@ export async function runCli(argv: string[]): Promise<number> {
     return 0;
   }
   try {
+    if (name !== 'serve') await warnAboutVariables();
     return await command.run(rest);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`latchkey: invalid configuration: ${err.message}\n`);
-      return 1;
-    }
-    if (err instanceof UsageError) {
-      process.stderr.write(`latchkey ${name}: ${err.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`latchkey ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    const { status, kind, prefix, message } = failure(name, err);
+    process.stderr.write(rest.includes('--json') ? `${jsonText({ error: kind, message })}\n` : `${prefix}${message}\n`);
+    return status;
   }
+}
+
+// Misspelled variables, on stderr (serve shows them in its start-up summary or log instead).
+async function warnAboutVariables(): Promise<void> {
+  const { misspelledVariables } = await import('../config/env-names.js');
+  let warnings: string[];
+  try {
+    warnings = misspelledVariables();
+  } catch {
+    return; // an invalid value: the command itself reports it
+  }
+  for (const warning of warnings) process.stderr.write(`latchkey: warning: ${warning}\n`);
 }
 
 const status = await runCli(process.argv.slice(2));

@@ -6,6 +6,9 @@ import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { createMasterKey, parseMasterKeyText, type MasterKey } from '../core/secrets/master-key.js';
+import { readDatabaseUrl } from './database.js';
+import { readRuntimeSettings, type RuntimeSettings } from './runtime.js';
+import { ConfigError, fail, raw, readDuration, readEnum, readInt, readString, type Env } from './read.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -15,7 +18,7 @@ export interface Argon2Params {
   parallelism: number;
 }
 
-export interface Config {
+export interface Config extends RuntimeSettings {
   port: number;
   host: string;
   publicUrl: string;
@@ -102,17 +105,18 @@ export interface Config {
   masterKey: MasterKey | null;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-type Env = Record<string, string | undefined>;
+export { ConfigError };
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** What a command allows beyond the defaults. */
+export interface LoadOptions {
+  /** A SQLite file whose folder does not exist yet is fine (`latchkey restore` creates it). */
+  sqliteFolderMayBeMissing?: boolean;
+}
 
 /** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(env: Env = process.env, options: LoadOptions = {}): Config {
   const port = readInt(env, 'PORT', 3000, 0, 65535);
   const publicUrl = readOrigin(env, 'PUBLIC_URL', `http://localhost:${port}`);
   const cores = availableParallelism();
@@ -120,7 +124,7 @@ export function loadConfig(env: Env = process.env): Config {
     port,
     host: readString(env, 'HOST', '127.0.0.1'),
     publicUrl,
-    databaseUrl: readDatabaseUrl(env),
+    databaseUrl: readDatabaseUrl(env, { folderMayBeMissing: options.sqliteFolderMayBeMissing === true }),
     databasePoolSize: readInt(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     logLevel: readEnum(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     jwtIssuer: readString(env, 'JWT_ISSUER', publicUrl),
@@ -172,47 +176,9 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: readRedisUrl(env),
     redisPrefix: readRedisPrefix(env),
     masterKey: readMasterKey(env),
+    ...readRuntimeSettings(env),
   };
   return config;
-}
-
-function raw(env: Env, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
-}
-
-function fail(name: string, problem: string, value: string): never {
-  throw new ConfigError(`${name} ${problem} (got ${JSON.stringify(value)})`);
-}
-
-function readString(env: Env, name: string, fallback: string): string {
-  return raw(env, name) ?? fallback;
-}
-
-function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const value = raw(env, name);
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value)) fail(name, 'must be a whole number', value);
-  const n = Number(value);
-  if (n < min || n > max) fail(name, `must be between ${min} and ${max}`, value);
-  return n;
-}
-
-function readDuration(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const value = raw(env, name);
-  if (value === undefined) return fallback;
-  const match = /^(\d+)([smhd]?)$/.exec(value);
-  if (!match) fail(name, 'must be a duration in seconds, or with a unit like 15m, 2h or 7d', value);
-  const seconds = Number(match[1]) * (DURATION_UNITS[match[2] || 's'] ?? 1);
-  if (seconds < min || seconds > max) fail(name, `must be between ${min} and ${max} seconds`, value);
-  return seconds;
-}
-
-function readEnum<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
-  const value = raw(env, name);
-  if (value === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(value)) fail(name, `must be one of ${allowed.join(', ')}`, value);
-  return value as T;
 }
 
 function readOrigin(env: Env, name: string, fallback: string): string {
@@ -337,12 +303,6 @@ function readMetricsPort(env: Env, mainPort: number): number | null {
   const port = readInt(env, 'METRICS_PORT', 0, 0, 65535);
   if (port !== 0 && port === mainPort) fail('METRICS_PORT', 'must differ from PORT', String(port));
   return port;
-}
-
-function readDatabaseUrl(env: Env): string {
-  const value = raw(env, 'DATABASE_URL') ?? 'sqlite:./data/latchkey.db';
-  if (/^sqlite:.+/.test(value) || /^postgres(ql)?:\/\/.+/.test(value)) return value;
-  return fail('DATABASE_URL', 'must start with sqlite: or postgres://', value);
 }
 
 // The SMTP URL may carry a password: errors name the problem but never echo the value.

@@ -3,10 +3,11 @@
  * is mounted here as its own encapsulated scope with its own error format.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { AdminService } from '../core/admin/index.js';
 import type { AuditLog } from '../core/audit/ports.js';
+import type { DevMailbox } from '../core/dev-mail/ports.js';
 import type { Clock, Surface } from '../core/ports.js';
 import type { AccountsService } from '../core/accounts-service.js';
 import type { ServiceAccess } from '../core/service-access/index.js';
@@ -14,6 +15,7 @@ import { adminApiRoutes } from './admin/index.js';
 import { useAuditHooks } from './audit.js';
 import { mountSurface } from './credentials.js';
 import { cookieApiRoutes } from './cookie-api/index.js';
+import { devMailRoutes } from './dev-mail.js';
 import { useCors } from './cors.js';
 import { useInflightLimit } from './inflight-limit.js';
 import { hostedPages } from './pages/index.js';
@@ -40,8 +42,8 @@ export interface AppDeps {
   checkReady: () => Promise<boolean>;
   /** Recognises an unreachable database or Redis (answered 503); the CLI wiring passes the store's. */
   isOutage: OutageClassifier;
-  /** Fastify logger options or false; tests pass a stream to capture logs. */
-  logger: FastifyServerOptions['logger'];
+  /** A logger made before the app (src/cli/logger.ts), or Fastify logger options or false; tests pass a stream to capture logs. */
+  logger: FastifyServerOptions['logger'] | FastifyBaseLogger;
   /** The configuration (public origin, cookie names and lifetimes). */
   config: Config;
   /** Where HTTP-side security events (CSRF refusals) are recorded. */
@@ -54,6 +56,8 @@ export interface AppDeps {
   services?: ServiceAccess;
   /** The admin flows; /api/v1/admin exists only when given and ADMIN_API_KEY is set. */
   admin?: AdminService;
+  /** The dev outbox reader: GET /dev/mail exists only when given (src/cli/dev-mailbox.ts decides). */
+  devMail?: DevMailbox;
 }
 
 export const BODY_LIMIT = 64 * 1024;
@@ -62,8 +66,9 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /** Builds the Fastify app with every surface mounted. */
 export function buildApp(deps: AppDeps): FastifyInstance {
+  const logger = deps.logger;
   const app = Fastify({
-    logger: deps.logger,
+    ...(typeof logger === 'object' && 'child' in logger ? { loggerInstance: logger } : { logger }),
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: 200 },
     // One spelling of the path for the router and every hook: slashes merged, unreserved escapes decoded.
@@ -152,6 +157,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   mount(app, 'basic', '/api', basicAccountRoutes, { service: deps.service, publicOrigin: deps.config.publicUrl, corsOrigins: deps.config.corsOrigins });
   mount(app, 'cookie', '/accounts', cookieApiRoutes, { service: deps.service, config: deps.config });
   mount(app, 'page', '', hostedPages, { service: deps.service, config: deps.config });
+  if (deps.devMail) devMailRoutes(app, deps.devMail);
   if (deps.services) mount(app, 'service', '/api/v1', serviceApiRoutes, { services: deps.services });
   if (deps.admin && deps.config.adminApiKey !== null) {
     mount(app, 'admin', '/api/v1/admin', adminApiRoutes, { admin: deps.admin, apiKey: deps.config.adminApiKey, audit: deps.audit });

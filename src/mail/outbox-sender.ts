@@ -88,7 +88,7 @@ export function createOutboxSender(options: OutboxSenderOptions): OutboxSender {
       log.warn({ event: 'mail_send_failed', outboxId: row.id, template: row.template, attempts, gaveUp: giveUp, error }, 'email not delivered');
       return false;
     }
-    const recorded = await queue.markSent(row.id, leaseUntil, clock.now());
+    const recorded = await queue.markSent(row.id, leaseUntil, clock.now(), { keepData: mailer.kind === 'dev' });
     if (!recorded) log.warn({ event: 'mail_claim_lost', outboxId: row.id }, 'email sent after its claim expired');
     log.info({ event: 'mail_sent', outboxId: row.id, template: row.template, mailer: mailer.kind }, 'email sent');
     return true;

@@ -91,10 +91,11 @@ export function createOutboxQueue(db: Kysely<Database>, dialect: DialectName): O
         .execute();
     },
 
-    async markSent(id, leaseUntil, now) {
+    async markSent(id, leaseUntil, now, options = {}) {
+      // The data (link tokens) is erased once sent, except by the dev outbox, which keeps it for /dev/mail.
       const result = await db
         .updateTable('outbox')
-        .set((eb) => ({ status: 'sent', sent_at: now, data: '{}', locked_until: null, last_error: null, attempts: eb('attempts', '+', 1) }))
+        .set((eb) => ({ status: 'sent', sent_at: now, ...(options.keepData ? {} : { data: '{}' }), locked_until: null, last_error: null, attempts: eb('attempts', '+', 1) }))
         .where('id', '=', id)
         .where('locked_until', '=', leaseUntil)
         .executeTakeFirst();
@@ -124,6 +125,10 @@ export function createOutboxQueue(db: Kysely<Database>, dialect: DialectName): O
       let query = db.selectFrom('outbox').select(SUMMARY_COLUMNS).orderBy('created_at', 'desc').orderBy('id');
       if (options.failedOnly) query = query.where('status', '=', 'failed');
       return query.limit(options.limit ?? 100).execute();
+    },
+
+    async find(id) {
+      return (await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
     },
 
     async retry(id, now) {

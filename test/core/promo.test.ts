@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isAuthError } from '../../src/core/errors.js';
+import { parseExpiry } from '../../src/cli/commands/promo.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { countRows, mailTo } from './outbox-reader.js';
 
@@ -66,13 +67,18 @@ describe('latchkey promo', () => {
     assert.equal(added.status, 0, added.stderr);
     assert.deepEqual(
       { ...JSON.parse(added.stdout), createdAt: 'x' },
-      { code: 'SPRING', maxUses: 10, uses: 0, expiresAt: '2027-04-01T00:00:00.000Z', note: 'spring sale', createdAt: 'x' },
+      { code: 'SPRING', maxUses: 10, uses: 0, expiresAt: '2027-03-31T23:59:59.999Z', note: 'spring sale', createdAt: 'x' },
     );
     const text = cli(['promo', 'list']);
     assert.equal(text.status, 0, text.stderr);
-    assert.match(text.stdout, /^SPRING {2}uses 0\/10 {2}expires 2027-04-01T00:00:00.000Z {2}spring sale$/m);
+    assert.match(text.stdout, /^SPRING {2}uses 0\/10 {2}expires 2027-03-31T23:59:59.999Z {2}spring sale$/m);
     const json = cli(['promo', 'list', '--json']);
     assert.equal(JSON.parse(json.stdout)[0].code, 'SPRING');
+  });
+
+  it('--expires 2027-01-31 means the end of that UTC day, shown as that day, not the next', () => {
+    assert.equal(new Date(parseExpiry('2027-01-31')).toISOString(), '2027-01-31T23:59:59.999Z');
+    assert.ok(parseExpiry('2027-01-31') > Date.parse('2027-01-31T23:59:59Z'), 'usable in the last second of the day');
   });
 
   it('prints help, and one line with exit 2 for bad arguments or a duplicate code', () => {

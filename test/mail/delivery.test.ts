@@ -115,7 +115,7 @@ describe('outbox delivery over SMTP', () => {
       assert.equal(await t.flushOutbox(), 0, 'a failed message is not retried on its own');
       const [failed] = await outboxRows(t.latchkey);
 
-      const retried = await runOutbox({ failedOnly: false, json: false, retryId: failed!.id }, t.latchkey.database, t.clock.now());
+      const retried = await runOutbox({ failedOnly: false, json: false, retryId: failed!.id, showId: null }, t.latchkey.database, t.clock.now(), { publicUrl: 'http://localhost:3000' });
       assert.equal(retried.status, 0);
       assert.equal(await t.flushOutbox(), 1);
       await mailbox.waitFor((m) => m.to.includes('dan@example.com'));

@@ -101,7 +101,7 @@ describe('latchkey outbox', () => {
     for (const args of [['--retry', '--json'], ['--retry', 'x;drop'], ['--failed', '--retry', ids.failed], ['extra'], ['--retry=']]) {
       assert.throws(() => parseOutboxArgs(args), UsageError, args.join(' '));
     }
-    assert.deepEqual(parseOutboxArgs(['--json', `--retry=${ids.failed}`]), { failedOnly: false, json: true, retryId: ids.failed });
+    assert.deepEqual(parseOutboxArgs(['--json', `--retry=${ids.failed}`]), { failedOnly: false, json: true, retryId: ids.failed, showId: null });
   });
 
   it('prints help with --help', () => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { freePort } from '../support/free-port.js';
+import { waitFor } from '../support/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-'));
 const cli = (args: string[], env: Record<string, string> = {}) =>
@@ -70,11 +71,12 @@ describe('latchkey CLI', () => {
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
+      // Generous: on a loaded machine tsx compiles the sources for many seconds before it listens.
       let answer: Response | undefined;
-      for (let i = 0; i < 100 && !answer; i++) {
+      await waitFor('the server answers /healthz', async () => {
         answer = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
-        if (!answer) await new Promise((r) => setTimeout(r, 100));
-      }
+        return answer !== undefined;
+      }, { timeoutMs: 90_000, everyMs: 100 });
       assert.equal(answer?.status, 200);
       assert.deepEqual(await answer?.json(), { ok: true });
     } finally {

@@ -11,9 +11,11 @@ import { loginKey } from '../../core/accounts/identifiers.js';
 import { auditIdentifierHash } from '../../core/audit/identifier-hash.js';
 import { AUDIT_EVENT_TYPES, type AuditEventType } from '../../core/audit/ports.js';
 import { auditEventView, findAuditKey, listAuditEvents, type AuditEventRow } from '../../store/audit.js';
-import { createStores, isSchemaCurrent, openDatabase, type OpenedDatabase } from '../../store/index.js';
+import { createStores, type OpenedDatabase } from '../../store/index.js';
 import { systemClock } from '../core-wiring.js';
-import { UsageError, type Command } from '../command.js';
+import { noPositional, parseFlags, shown } from '../args.js';
+import { jsonText, UsageError, type Command } from '../command.js';
+import { openMigratedDatabase } from '../database.js';
 
 /** The parsed arguments of `latchkey audit`. */
 export interface AuditArgs {
@@ -29,10 +31,6 @@ const MAX_LIMIT = 10_000;
 const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function shown(value: string): string {
-  return JSON.stringify(value.slice(0, 40));
-}
-
 function parseSince(value: string): number {
   // A time without a zone is UTC, like every time Latchkey stores.
   const withZone = value.includes('T') && !/(Z|[+-]\d{2}:\d{2})$/.test(value) ? `${value}Z` : value;
@@ -43,34 +41,25 @@ function parseSince(value: string): number {
 
 /** Parses the arguments after `audit`; throws UsageError for anything else. */
 export function parseAuditArgs(args: string[]): AuditArgs {
-  const parsed: AuditArgs = { account: null, type: null, since: null, limit: DEFAULT_LIMIT, json: false };
-  for (let i = 0; i < args.length; i += 1) {
-    const arg = args[i] as string;
-    if (arg === '--json') {
-      parsed.json = true;
-      continue;
-    }
-    const match = /^(--account|--type|--since|--limit)(?:=(.*))?$/s.exec(arg);
-    if (!match) throw new UsageError(`unexpected argument ${shown(arg)}`);
-    const flag = match[1] as string;
-    const value = match[2] ?? args[(i += 1)];
-    if (value === undefined || value === '' || (match[2] === undefined && value.startsWith('--'))) throw new UsageError(`${flag} needs a value`);
-    if (flag === '--account') {
-      if (value.length > 1023 || /[\u0000-\u001f\u007f]/.test(value)) throw new UsageError('--account must be an account id, username or email');
-      parsed.account = value;
-    } else if (flag === '--type') {
-      if (!(AUDIT_EVENT_TYPES as readonly string[]).includes(value)) {
-        throw new UsageError(`--type must be one of ${AUDIT_EVENT_TYPES.join(', ')} (got ${shown(value)})`);
-      }
-      parsed.type = value as AuditEventType;
-    } else if (flag === '--since') {
-      parsed.since = parseSince(value);
-    } else {
-      if (!/^\d{1,5}$/.test(value) || Number(value) < 1 || Number(value) > MAX_LIMIT) {
-        throw new UsageError(`--limit must be a whole number from 1 to ${MAX_LIMIT} (got ${shown(value)})`);
-      }
-      parsed.limit = Number(value);
-    }
+  const flags = parseFlags(args, { values: ['--account', '--type', '--since', '--limit'], switches: ['--json'] });
+  noPositional(flags);
+  const parsed: AuditArgs = { account: null, type: null, since: null, limit: DEFAULT_LIMIT, json: flags.switches.has('--json') };
+  const account = flags.values.get('--account');
+  if (account !== undefined) {
+    if (account.length > 1023 || /[\u0000-\u001f\u007f]/.test(account)) throw new UsageError('--account must be an account id, username or email');
+    parsed.account = account;
+  }
+  const type = flags.values.get('--type');
+  if (type !== undefined) {
+    if (!(AUDIT_EVENT_TYPES as readonly string[]).includes(type)) throw new UsageError(`--type must be one of ${AUDIT_EVENT_TYPES.join(', ')} (got ${shown(type)})`);
+    parsed.type = type as AuditEventType;
+  }
+  const since = flags.values.get('--since');
+  if (since !== undefined) parsed.since = parseSince(since);
+  const limit = flags.values.get('--limit');
+  if (limit !== undefined) {
+    if (!/^\d{1,5}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_LIMIT) throw new UsageError(`--limit must be a whole number from 1 to ${MAX_LIMIT} (got ${shown(limit)})`);
+    parsed.limit = Number(limit);
   }
   return parsed;
 }
@@ -101,7 +90,7 @@ export async function runAudit(args: AuditArgs, database: OpenedDatabase, master
           ...(args.since !== null ? { since: args.since } : {}),
           limit: args.limit,
         });
-  if (args.json) return JSON.stringify(rows.map(auditEventView), null, 2);
+  if (args.json) return jsonText(rows.map(auditEventView));
   return formatTable(rows);
 }
 
@@ -147,12 +136,8 @@ export const auditCommand: Command = {
   async run(rawArgs) {
     const args = parseAuditArgs(rawArgs);
     const config = loadConfig();
-    const database = await openDatabase(config.databaseUrl);
+    const database = await openMigratedDatabase(config);
     try {
-      if (!(await isSchemaCurrent(database))) {
-        process.stderr.write('latchkey audit: the database schema is not current; run `latchkey migrate` first\n');
-        return 1;
-      }
       process.stdout.write(`${await runAudit(args, database, config.masterKey)}\n`);
       return 0;
     } finally {

@@ -11,7 +11,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { loadConfig } from '../../config/index.js';
 import { migrationProvider } from '../../store/migrations/index.js';
-import { UsageError, type Command } from '../command.js';
+import { onePositional, parseFlags } from '../args.js';
+import { jsonText, type Command } from '../command.js';
 
 /** The file path of a `sqlite:` DATABASE_URL; throws for PostgreSQL and in-memory databases. */
 export function sqliteFileOf(databaseUrl: string, command: 'backup' | 'restore'): string {
@@ -24,12 +25,10 @@ export function sqliteFileOf(databaseUrl: string, command: 'backup' | 'restore')
 }
 
 /** Splits `FILE [--force] [--json]`; throws UsageError on anything else. */
-export function parseFileArgs(args: string[], command: string): { file: string; force: boolean; json: boolean } {
-  const operands = args.filter((a) => a !== '--force' && a !== '--json');
-  const flag = operands.find((a) => a.startsWith('-'));
-  if (flag !== undefined) throw new UsageError(`unknown option "${flag}"`);
-  if (operands.length !== 1) throw new UsageError(`say which file: latchkey ${command} FILE`);
-  return { file: resolve(operands[0] as string), force: args.includes('--force'), json: args.includes('--json') };
+export function parseFileArgs(args: string[], command: 'backup' | 'restore'): { file: string; force: boolean; json: boolean } {
+  const flags = parseFlags(args, { switches: command === 'backup' ? ['--force', '--json'] : ['--json'] });
+  const file = onePositional(flags, `say which file: latchkey ${command} FILE`);
+  return { file: resolve(file), force: flags.switches.has('--force'), json: flags.switches.has('--json') };
 }
 
 export interface CheckedDatabase {
@@ -107,7 +106,7 @@ export const backupCommand: Command = {
       const bytes = statSync(file).size;
       process.stdout.write(
         json
-          ? `${JSON.stringify({ file, bytes, migration: checked.migration, accounts: checked.accounts })}\n`
+          ? `${jsonText({ file, bytes, migration: checked.migration, accounts: checked.accounts })}\n`
           : `backup written to ${file} (${bytes} bytes, ${checked.accounts} accounts, schema ${checked.migration})\n`,
       );
       return 0;

@@ -7,7 +7,8 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { UsageError, type Command } from '../command.js';
 import { loadConfig } from '../../config/index.js';
-import { CLI_CONTEXT, openAdmin, parseFlags } from './user.js';
+import { parseFlags, shown } from '../args.js';
+import { CLI_CONTEXT, openAdmin } from './user.js';
 
 export interface ExportArgs {
   file: string | null;
@@ -19,7 +20,7 @@ export interface ExportArgs {
 export function parseExportArgs(args: string[]): ExportArgs {
   const flags = parseFlags(args, { switches: ['--with-hashes', '--sessions'] });
   const [file, extra] = flags.positional;
-  if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra.slice(0, 64))}`);
+  if (extra !== undefined) throw new UsageError(`unexpected argument ${shown(extra)}`);
   return { file: file === undefined || file === '-' ? null : file, withHashes: flags.switches.has('--with-hashes'), sessions: flags.switches.has('--sessions') };
 }
 

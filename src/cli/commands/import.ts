@@ -9,9 +9,10 @@
 import { createReadStream } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
 import type { ImportReport } from '../../core/import/run.js';
-import { UsageError, type Command } from '../command.js';
+import { jsonText, UsageError, type Command } from '../command.js';
 import { loadConfig } from '../../config/index.js';
-import { CLI_CONTEXT, openAdmin, parseFlags } from './user.js';
+import { parseFlags, shown } from '../args.js';
+import { CLI_CONTEXT, openAdmin } from './user.js';
 
 export interface ImportArgs {
   file: string;
@@ -26,7 +27,7 @@ export function parseImportArgs(args: string[]): ImportArgs {
   const flags = parseFlags(args, { values: ['--batch'], switches: ['--dry-run', '--resume', '--json'] });
   const [file, extra] = flags.positional;
   if (file === undefined) throw new UsageError('name the file to import (- for standard input)');
-  if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra.slice(0, 64))}`);
+  if (extra !== undefined) throw new UsageError(`unexpected argument ${shown(extra)}`);
   const batch = flags.values.get('--batch') ?? '500';
   if (!/^\d{1,5}$/.test(batch) || Number(batch) < 1 || Number(batch) > 10_000) throw new UsageError('--batch must be 1 to 10000');
   return { file, dryRun: flags.switches.has('--dry-run'), resume: flags.switches.has('--resume'), batchSize: Number(batch), json: flags.switches.has('--json') };
@@ -79,7 +80,7 @@ export const importCommand: Command = {
       lines = createInterface({ input, crlfDelay: Infinity });
       const report = await admin.importAccounts(lines, { dryRun: parsed.dryRun, resume: parsed.resume, batchSize: parsed.batchSize, ctx: CLI_CONTEXT });
       // The report goes to standard output even when lines were refused (exit status 1).
-      process.stdout.write(`${parsed.json ? JSON.stringify(report, null, 2) : describeImport(report)}\n`);
+      process.stdout.write(`${parsed.json ? jsonText(report) : describeImport(report)}\n`);
       return report.refused > 0 ? 1 : 0;
     } finally {
       lines?.close();

@@ -8,9 +8,11 @@ import { loadConfig } from '../../config/index.js';
 import { newSecret } from '../../core/credentials/secrets.js';
 import { createJwtSigner } from '../../crypto/jwt-signer.js';
 import { createAuditLog } from '../../store/audit.js';
-import { createStores, isSchemaCurrent, openDatabase } from '../../store/index.js';
+import { createStores } from '../../store/index.js';
 import { systemClock } from '../core-wiring.js';
-import { UsageError, type Command } from '../command.js';
+import { noPositional, onePositional, parseAction, shown } from '../args.js';
+import { jsonText, UsageError, type Command } from '../command.js';
+import { openMigratedDatabase } from '../database.js';
 import { KEYS_CLI_CONTEXT, retireSigningKey } from './keys-retire.js';
 
 const HELP = `Usage:
@@ -23,20 +25,17 @@ const HELP = `Usage:
 export const keysCommand: Command = {
   help: HELP,
   async run(args) {
-    const [action, ...rest] = args;
-    const json = rest.includes('--json');
-    const force = action === 'retire' && rest.includes('--force');
-    const operands = rest.filter((a) => a !== '--json' && !(force && a === '--force'));
-    const kid = action === 'retire' ? operands.shift() : undefined;
-    if (operands[0] !== undefined) throw new UsageError(`unexpected argument "${operands[0]}"`);
+    const { action, flags } = parseAction(args, { switches: args[0] === 'retire' ? ['--json', '--force'] : ['--json'] });
+    const json = flags.switches.has('--json');
+    const force = flags.switches.has('--force');
     if (action !== 'list' && action !== 'rotate' && action !== 'retire') {
-      throw new UsageError(action === undefined ? 'say list, rotate or retire (see --help)' : `unknown action "${action}" (list, rotate or retire)`);
+      throw new UsageError(action === undefined ? 'say list, rotate or retire (see --help)' : `unknown action ${shown(action)} (list, rotate or retire)`);
     }
-    if (action === 'retire' && (kid === undefined || kid.startsWith('--'))) throw new UsageError('say which key: latchkey keys retire KID');
+    const kid = action === 'retire' ? onePositional(flags, 'say which key: latchkey keys retire KID') : undefined;
+    if (action !== 'retire') noPositional(flags);
     const config = loadConfig();
-    const database = await openDatabase(config.databaseUrl);
+    const database = await openMigratedDatabase(config);
     try {
-      if (!(await isSchemaCurrent(database))) throw new Error('the database is not migrated; run latchkey migrate');
       const stores = createStores(database, systemClock, config.masterKey);
       const serverKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'server-key', newSecret, systemClock.now());
       const audit = createAuditLog(database.db, { clock: systemClock, serverKey, log: { info: () => {}, warn: () => {} } });
@@ -44,12 +43,12 @@ export const keysCommand: Command = {
         const signer = await createJwtSigner({ uow: stores.uow, keys: stores.keys, clock: systemClock, issuer: config.jwtIssuer });
         const newKid = await signer.rotate();
         await stores.uow.transaction((tx) => audit.record(tx, { type: 'signing_key_rotate', outcome: 'success', ctx: KEYS_CLI_CONTEXT, detail: { kid: newKid } }));
-        process.stdout.write(json ? `${JSON.stringify({ kid: newKid })}\n` : `new signing key ${newKid}; nodes sign with it within a minute\n`);
+        process.stdout.write(json ? `${jsonText({ kid: newKid })}\n` : `new signing key ${newKid}; nodes sign with it within a minute\n`);
         return 0;
       }
       if (action === 'retire') {
         await retireSigningKey({ ...stores, audit, now: systemClock.now(), accessTokenTtl: config.accessTokenTtl }, kid as string, force);
-        process.stdout.write(json ? `${JSON.stringify({ kid, retired: true })}\n` : `retired signing key ${kid}; nodes stop accepting it within a minute\n`);
+        process.stdout.write(json ? `${jsonText({ kid, retired: true })}\n` : `retired signing key ${kid}; nodes stop accepting it within a minute\n`);
         return 0;
       }
       const listed = await stores.keys.listSigningKeys(stores.uow.db);
@@ -61,7 +60,7 @@ export const keysCommand: Command = {
         signing: k.kid === signing,
         retired: k.retiredAt === null ? null : new Date(k.retiredAt).toISOString(),
       }));
-      if (json) process.stdout.write(`${JSON.stringify(keys)}\n`);
+      if (json) process.stdout.write(`${jsonText(keys)}\n`);
       else for (const k of keys) process.stdout.write(`${k.kid}  ${k.alg}  ${k.created}${k.signing ? '  (signing)' : ''}${k.retired ? `  (retired ${k.retired})` : ''}\n`);
       return 0;
     } finally {

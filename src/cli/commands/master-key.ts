@@ -12,10 +12,12 @@ import type { AuditDetail } from '../../core/audit/ports.js';
 import type { MasterKey } from '../../core/secrets/master-key.js';
 import { createAuditLog } from '../../store/audit.js';
 import { prepareSecretsAtRest, reencryptSecrets } from '../../store/keys.js';
-import { createStores, isSchemaCurrent, openDatabase, type OpenedDatabase } from '../../store/index.js';
+import { createStores, type OpenedDatabase } from '../../store/index.js';
 import { systemClock } from '../core-wiring.js';
 import { KEYS_CLI_CONTEXT } from './keys-retire.js';
-import { UsageError, type Command } from '../command.js';
+import { noPositional, parseAction } from '../args.js';
+import { jsonText, UsageError, type Command } from '../command.js';
+import { openMigratedDatabase } from '../database.js';
 
 const HELP = `Usage:
   latchkey master-key new                         print a new random key (64 hex digits) for MASTER_KEY(_FILE)
@@ -29,23 +31,26 @@ After rotate, restart every node with the new MASTER_KEY / MASTER_KEY_FILE (or n
 export const masterKeyCommand: Command = {
   help: HELP,
   async run(args) {
-    const [action, ...rest] = args;
-    const json = rest.includes('--json');
-    const others = rest.filter((a) => a !== '--json');
+    const { action, flags } = parseAction(args, {
+      values: args[0] === 'rotate' ? ['--new-key-file'] : [],
+      switches: args[0] === 'new' ? [] : args[0] === 'rotate' ? ['--json', '--to-clear'] : ['--json'],
+    });
+    const json = flags.switches.has('--json');
+    noPositional(flags);
     if (action === 'new') {
-      if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
       process.stdout.write(`${newMasterKeyText()}\n`);
       return 0;
     }
     if (action !== 'seal' && action !== 'rotate') throw new UsageError(action === undefined ? 'say new, seal or rotate (see --help)' : `unknown action "${action}" (new, seal or rotate)`);
     let target = null;
     if (action === 'rotate') {
-      const toClear = others.length === 1 && others[0] === '--to-clear';
-      if (!toClear) {
-        if (others.length !== 2 || others[0] !== '--new-key-file') throw new UsageError('say --new-key-file FILE or --to-clear');
+      const toClear = flags.switches.has('--to-clear');
+      const keyFile = flags.values.get('--new-key-file');
+      if (toClear === (keyFile !== undefined)) throw new UsageError('say --new-key-file FILE or --to-clear');
+      if (keyFile !== undefined) {
         let text: string;
         try {
-          text = readFileSync(others[1] as string, 'utf8');
+          text = readFileSync(keyFile, 'utf8');
         } catch (err) {
           throw new UsageError(`--new-key-file cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
         }
@@ -53,24 +58,23 @@ export const masterKeyCommand: Command = {
         if (!bytes) throw new UsageError('--new-key-file must hold 32 bytes as 64 hex digits or base64 (latchkey master-key new)');
         target = createMasterKey(bytes);
       }
-    } else if (others.length > 0) throw new UsageError(`unexpected argument "${others[0]}"`);
+    }
     const config = loadConfig();
     if (action === 'seal' && !config.masterKey) throw new Error('MASTER_KEY or MASTER_KEY_FILE is not set');
-    const database = await openDatabase(config.databaseUrl);
+    const database = await openMigratedDatabase(config);
     try {
-      if (!(await isSchemaCurrent(database))) throw new Error('the database is not migrated; run latchkey migrate');
       // Every secret must open with the current key first (a wrong MASTER_KEY stops here).
       const { sealed, total } = await prepareSecretsAtRest(database.db, config.masterKey);
       if (action === 'seal') {
         await recordMasterKeyEvent(database, config.masterKey, 'master_key_seal', { keyId: config.masterKey?.id ?? null, sealed, total });
-        process.stdout.write(json ? `${JSON.stringify({ keyId: config.masterKey?.id, sealed, total })}\n` : `${sealed} secret(s) encrypted now; all ${total} are under master key ${config.masterKey?.id}\n`);
+        process.stdout.write(json ? `${jsonText({ keyId: config.masterKey?.id, sealed, total })}\n` : `${sealed} secret(s) encrypted now; all ${total} are under master key ${config.masterKey?.id}\n`);
         return 0;
       }
       const count = await reencryptSecrets(database.db, config.masterKey, target);
       await recordMasterKeyEvent(database, target, 'master_key_rotate', { from: config.masterKey?.id ?? null, to: target?.id ?? null, secrets: count });
       process.stdout.write(
         json
-          ? `${JSON.stringify({ from: config.masterKey?.id ?? null, to: target?.id ?? null, secrets: count })}\n`
+          ? `${jsonText({ from: config.masterKey?.id ?? null, to: target?.id ?? null, secrets: count })}\n`
           : `${count} secret(s) ${target ? `re-encrypted under master key ${target.id}` : 'stored clear'}; restart every node with the new setting now\n`,
       );
       return 0;

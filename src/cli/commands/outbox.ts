@@ -3,47 +3,59 @@
  * link token or a password) and makes a failed or pending message due again with --retry.
  */
 import { loadConfig } from '../../config/index.js';
-import { isSchemaCurrent, openDatabase, type OpenedDatabase } from '../../store/index.js';
+import type { OpenedDatabase } from '../../store/index.js';
 import { createOutboxQueue, type OutboxSummary } from '../../store/outbox.js';
-import { UsageError, type Command } from '../command.js';
+import { noPositional, parseFlags, shown } from '../args.js';
+import { jsonText, UsageError, type Command } from '../command.js';
+import { openMigratedDatabase } from '../database.js';
+import { createDevMailbox } from '../dev-mailbox.js';
+import { formatDevMessage } from './outbox-show.js';
 
 /** The parsed arguments of `latchkey outbox`. */
 export interface OutboxArgs {
   failedOnly: boolean;
   json: boolean;
   retryId: string | null;
+  showId: string | null;
 }
 
-/** Parses `[--failed] [--retry ID] [--json]`; throws UsageError for anything else. */
+function messageId(flag: string, value: string | undefined): string | null {
+  if (value === undefined) return null;
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(value)) throw new UsageError(`${flag}: ${shown(value)} is not a message ID`);
+  return value;
+}
+
+/** Parses `[--failed] [--retry ID | --show ID] [--json]`; throws UsageError for anything else. */
 export function parseOutboxArgs(args: string[]): OutboxArgs {
-  const parsed: OutboxArgs = { failedOnly: false, json: false, retryId: null };
-  for (let i = 0; i < args.length; i += 1) {
-    const arg = args[i] as string;
-    if (arg === '--failed') parsed.failedOnly = true;
-    else if (arg === '--json') parsed.json = true;
-    else if (arg === '--retry' || arg.startsWith('--retry=')) {
-      const value = arg === '--retry' ? args[(i += 1)] : arg.slice('--retry='.length);
-      if (!value || value.startsWith('-')) throw new UsageError('--retry needs a message ID (see `latchkey outbox`)');
-      if (!/^[A-Za-z0-9-]{1,64}$/.test(value)) throw new UsageError(`"${value.slice(0, 64)}" is not a message ID`);
-      parsed.retryId = value;
-    } else throw new UsageError(`unexpected argument "${arg}"`);
-  }
-  if (parsed.retryId !== null && parsed.failedOnly) throw new UsageError('use either --retry or --failed, not both');
+  const flags = parseFlags(args, { values: ['--retry', '--show'], switches: ['--failed', '--json'] });
+  noPositional(flags);
+  const parsed: OutboxArgs = {
+    failedOnly: flags.switches.has('--failed'),
+    json: flags.switches.has('--json'),
+    retryId: messageId('--retry', flags.values.get('--retry')),
+    showId: messageId('--show', flags.values.get('--show')),
+  };
+  if ([parsed.retryId !== null, parsed.showId !== null, parsed.failedOnly].filter(Boolean).length > 1) throw new UsageError('use one of --retry, --show and --failed');
   return parsed;
 }
 
 /** Runs the command against an opened database and returns what to print and the exit status. */
-export async function runOutbox(args: OutboxArgs, database: OpenedDatabase, now: number): Promise<{ output: string; status: number }> {
+export async function runOutbox(args: OutboxArgs, database: OpenedDatabase, now: number, context: { publicUrl: string }): Promise<{ output: string; status: number }> {
   const queue = createOutboxQueue(database.db, database.dialect);
+  if (args.showId !== null) {
+    const message = await createDevMailbox(queue, context).find(args.showId);
+    if (message === null) return { output: args.json ? jsonText({ error: 'not_found', message: `no message with ID ${args.showId}` }) : `no message with ID ${args.showId}`, status: 1 };
+    return { output: formatDevMessage(message, args.json), status: 0 };
+  }
   if (args.retryId !== null) {
     const ok = await queue.retry(args.retryId, now);
-    if (args.json) return { output: JSON.stringify({ id: args.retryId, retried: ok }), status: ok ? 0 : 1 };
+    if (args.json) return { output: jsonText({ id: args.retryId, retried: ok }), status: ok ? 0 : 1 };
     return ok
       ? { output: `message ${args.retryId} is due now; a running server sends it within its poll interval`, status: 0 }
       : { output: `no pending or failed message with ID ${args.retryId}`, status: 1 };
   }
   const rows = await queue.list({ failedOnly: args.failedOnly, limit: 500 });
-  if (args.json) return { output: JSON.stringify(rows.map(toJson), null, 2), status: 0 };
+  if (args.json) return { output: jsonText(rows.map(toJson)), status: 0 };
   return { output: formatTable(rows), status: 0 };
 }
 
@@ -88,26 +100,26 @@ export const outboxCommand: Command = {
   help: [
     'Usage: latchkey outbox [--failed] [--json]',
     '       latchkey outbox --retry ID [--json]',
+    '       latchkey outbox --show ID [--json]',
     '',
     'Lists the newest 500 messages of the mail outbox at DATABASE_URL: id, template, recipient,',
     'status (pending, sent, failed), attempts, creation time and the last error. Message contents',
-    'and link tokens are never shown. Without SMTP_URL (the dev outbox) messages count as sent and',
-    'their links are in the server log.',
+    'and link tokens are never shown in this list. Without SMTP_URL (the dev outbox) messages count',
+    'as sent, and their links are in the server log, at /dev/mail and shown by --show.',
     '',
     '  --failed     only messages that gave up after repeated errors',
     '  --retry ID   make a failed or pending message due now (a failed one gets fresh attempts)',
+    '  --show ID    print a dev-outbox message as its recipient would read it, with its links',
+    '               (only without SMTP_URL: with it, mail leaves and its links are not kept)',
     '  --json       machine-readable output',
   ].join('\n'),
   async run(rawArgs) {
     const args = parseOutboxArgs(rawArgs);
     const config = loadConfig();
-    const database = await openDatabase(config.databaseUrl);
+    if (args.showId !== null && config.smtpUrl !== null) throw new UsageError('--show works with the dev outbox only (SMTP_URL unset): sent mail keeps no links');
+    const database = await openMigratedDatabase(config);
     try {
-      if (!(await isSchemaCurrent(database))) {
-        process.stderr.write('latchkey outbox: the database schema is not current; run `latchkey migrate` first\n');
-        return 1;
-      }
-      const { output, status } = await runOutbox(args, database, Date.now());
+      const { output, status } = await runOutbox(args, database, Date.now(), { publicUrl: config.publicUrl });
       (status === 0 ? process.stdout : process.stderr).write(`${output}\n`);
       return status;
     } finally {

@@ -8,9 +8,11 @@ import { AuthError } from '../../core/errors.js';
 import type { PromoCode } from '../../core/promo/ports.js';
 import { addPromoCode, listPromoCodes } from '../../core/promo/promo-codes.js';
 import type { PromoInput } from '../../core/promo/ports.js';
-import { createStores, isSchemaCurrent, openDatabase } from '../../store/index.js';
+import { createStores } from '../../store/index.js';
 import { systemClock } from '../core-wiring.js';
-import { UsageError, type Command } from '../command.js';
+import { noPositional, onePositional, parseAction, shown } from '../args.js';
+import { jsonText, UsageError, type Command } from '../command.js';
+import { openMigratedDatabase } from '../database.js';
 
 export type PromoArgs = { action: 'list'; json: boolean } | { action: 'add'; json: boolean; input: PromoInput };
 
@@ -20,53 +22,39 @@ const HELP = `Usage:
 
 add   creates a promo code (letters, digits, - and _; compared case-insensitively).
       --max-uses N    how many sign-ups may use it (default: unlimited)
-      --expires DATE  last day it can be used, UTC (default: never)
+      --expires DATE  last day it can be used: it works until 23:59:59.999 UTC that day
+                      (shown as that time; default: never)
       --note TEXT     a note for operators
 list  prints every promo code, newest first.
 --json prints JSON instead of text.`;
 
-function takeValue(args: string[], i: number, flag: string): string {
-  const value = args[i + 1];
-  if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-  return value;
-}
-
-function parseExpiry(value: string): number {
+/** The end of the UTC day `value` names (YYYY-MM-DD): the code works through that whole day. */
+export function parseExpiry(value: string): number {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   const start = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : NaN;
-  if (!match || new Date(start).toISOString().slice(0, 10) !== value) throw new UsageError(`--expires must be a date like 2027-01-31 (got "${value.slice(0, 40)}")`);
-  return start + 86_400_000; // usable through the whole (UTC) day
+  if (!match || new Date(start).toISOString().slice(0, 10) !== value) throw new UsageError(`--expires must be a date like 2027-01-31 (got ${shown(value.slice(0, 40))})`);
+  return start + 86_400_000 - 1;
 }
 
 /** Parses the arguments after `promo`; throws UsageError for anything else. */
 export function parsePromoArgs(args: string[]): PromoArgs {
-  const [action, ...rest] = args;
-  const json = rest.includes('--json');
-  const others = rest.filter((a) => a !== '--json');
+  const { action, flags } = parseAction(args, args[0] === 'add' ? { values: ['--max-uses', '--expires', '--note'], switches: ['--json'] } : { switches: ['--json'] });
+  const json = flags.switches.has('--json');
   if (action === 'list') {
-    if (others.length) throw new UsageError(`unexpected argument "${others[0]}"`);
+    noPositional(flags);
     return { action: 'list', json };
   }
-  if (action !== 'add') throw new UsageError(action === undefined ? 'say add or list (see --help)' : `unknown action "${action}" (add or list)`);
-  const input: PromoInput = { code: '' };
-  for (let i = 0; i < others.length; i += 1) {
-    const arg = others[i] as string;
-    if (arg === '--max-uses') {
-      const value = takeValue(others, i, arg);
-      if (!/^[1-9]\d{0,8}$/.test(value)) throw new UsageError(`--max-uses must be a whole number of at least 1 (got "${value.slice(0, 40)}")`);
-      input.maxUses = Number(value);
-      i += 1;
-    } else if (arg === '--expires') {
-      input.expiresAt = parseExpiry(takeValue(others, i, arg));
-      i += 1;
-    } else if (arg === '--note') {
-      input.note = takeValue(others, i, arg);
-      i += 1;
-    } else if (arg.startsWith('-') || input.code !== '') {
-      throw new UsageError(`unexpected argument "${arg.slice(0, 64)}"`);
-    } else input.code = arg;
+  if (action !== 'add') throw new UsageError(action === undefined ? 'say add or list (see --help)' : `unknown action ${shown(action)} (add or list)`);
+  const input: PromoInput = { code: onePositional(flags, 'promo add needs a CODE') };
+  const maxUses = flags.values.get('--max-uses');
+  if (maxUses !== undefined) {
+    if (!/^[1-9]\d{0,8}$/.test(maxUses)) throw new UsageError(`--max-uses must be a whole number of at least 1 (got ${shown(maxUses.slice(0, 40))})`);
+    input.maxUses = Number(maxUses);
   }
-  if (input.code === '') throw new UsageError('promo add needs a CODE');
+  const expires = flags.values.get('--expires');
+  if (expires !== undefined) input.expiresAt = parseExpiry(expires);
+  const note = flags.values.get('--note');
+  if (note !== undefined) input.note = note;
   return { action: 'add', json, input };
 }
 
@@ -92,19 +80,18 @@ export const promoCommand: Command = {
   async run(args) {
     const parsed = parsePromoArgs(args);
     const config = loadConfig();
-    const database = await openDatabase(config.databaseUrl);
+    const database = await openMigratedDatabase(config);
     try {
-      if (!(await isSchemaCurrent(database))) throw new Error('the database schema is not current; run latchkey migrate first');
       const deps = { ...createStores(database, systemClock), clock: systemClock };
       if (parsed.action === 'list') {
         const codes = await listPromoCodes(deps);
-        const out = parsed.json ? JSON.stringify(codes.map(toJson), null, 2) : codes.length ? codes.map(toLine).join('\n') : 'no promo codes';
+        const out = parsed.json ? jsonText(codes.map(toJson)) : codes.length ? codes.map(toLine).join('\n') : 'no promo codes';
         process.stdout.write(`${out}\n`);
         return 0;
       }
       try {
         const promo = await addPromoCode(deps, parsed.input);
-        process.stdout.write(`${parsed.json ? JSON.stringify(toJson(promo)) : `added ${toLine(promo)}`}\n`);
+        process.stdout.write(`${parsed.json ? jsonText(toJson(promo)) : `added ${toLine(promo)}`}\n`);
         return 0;
       } catch (err) {
         if (err instanceof AuthError) throw new UsageError(err.message);

@@ -12,7 +12,7 @@ import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { loadConfig } from '../../config/index.js';
-import type { Command } from '../command.js';
+import { jsonText, type Command } from '../command.js';
 import { checkLatchkeyFile, parseFileArgs, sqliteFileOf, tempBeside } from './backup.js';
 
 /**
@@ -46,7 +46,7 @@ export const restoreCommand: Command = {
   ].join('\n'),
   async run(args) {
     const { file, json } = parseFileArgs(args, 'restore');
-    const target = sqliteFileOf(loadConfig().databaseUrl, 'restore');
+    const target = sqliteFileOf(loadConfig(process.env, { sqliteFolderMayBeMissing: true }).databaseUrl, 'restore');
     if (file === target) throw new Error('FILE is the database itself');
     const checked = await checkLatchkeyFile(file);
     mkdirSync(dirname(target), { recursive: true });
@@ -75,7 +75,7 @@ export const restoreCommand: Command = {
     }
     process.stdout.write(
       json
-        ? `${JSON.stringify({ restored: target, from: file, migration: checked.migration, accounts: checked.accounts, previous: kept })}\n`
+        ? `${jsonText({ restored: target, from: file, migration: checked.migration, accounts: checked.accounts, previous: kept })}\n`
         : `restored ${target} from ${file} (${checked.accounts} accounts, schema ${checked.migration})${kept ? `; the previous database is kept as ${kept}` : ''}\n`,
     );
     return 0;

@@ -14,12 +14,14 @@ import {
   revokeServiceKey,
   type ServiceKeyDeps,
 } from '../../core/service-access/service-keys.js';
-import { createStores, isSchemaCurrent, openDatabase } from '../../store/index.js';
+import { createStores } from '../../store/index.js';
 import { createAuditLog } from '../../store/audit.js';
 import { createServiceKeyStore } from '../../store/service-keys.js';
 import { newSecret } from '../../core/credentials/secrets.js';
 import { systemClock } from '../core-wiring.js';
-import { UsageError, type Command } from '../command.js';
+import { noPositional, onePositional, parseAction, shown } from '../args.js';
+import { jsonText, UsageError, type Command } from '../command.js';
+import { openMigratedDatabase } from '../database.js';
 import type { ClientContext } from '../../core/ports.js';
 import { isoTime } from '../../core/time.js';
 
@@ -45,39 +47,24 @@ list    prints every key (never a secret), newest first, revoked ones too.
 revoke  revokes the live key named NAME, or the key with id ID; it stops working at once.
 --json  prints JSON instead of text.`;
 
-function expectOne(rest: string[], what: string): string {
-  const positional = rest.filter((a) => !a.startsWith('-'));
-  const flag = rest.find((a) => a.startsWith('-'));
-  if (flag !== undefined) throw new UsageError(`unexpected argument "${flag.slice(0, 64)}"`);
-  if (positional.length === 0) throw new UsageError(`${what} is missing`);
-  if (positional.length > 1) throw new UsageError(`unexpected argument "${(positional[1] as string).slice(0, 64)}"`);
-  return positional[0] as string;
-}
-
 /** Parses the arguments after `service`; throws UsageError for anything else. */
 export function parseServiceArgs(args: string[]): ServiceArgs {
-  const [action, ...rest] = args;
-  const json = rest.includes('--json');
-  const others = rest.filter((a) => a !== '--json');
+  const { action, flags } = parseAction(args, args[0] === 'add' ? { values: ['--rate-limit'], switches: ['--json'] } : { switches: ['--json'] });
+  const json = flags.switches.has('--json');
   if (action === 'list') {
-    if (others.length) throw new UsageError(`unexpected argument "${(others[0] as string).slice(0, 64)}"`);
+    noPositional(flags);
     return { action: 'list', json };
   }
-  if (action === 'revoke') return { action: 'revoke', json, target: expectOne(others, 'service revoke needs a NAME or ID') };
+  if (action === 'revoke') return { action: 'revoke', json, target: onePositional(flags, 'service revoke needs a NAME or ID') };
   if (action !== 'add') {
-    throw new UsageError(action === undefined ? 'say add, list or revoke (see --help)' : `unknown action "${action.slice(0, 64)}" (add, list or revoke)`);
+    throw new UsageError(action === undefined ? 'say add, list or revoke (see --help)' : `unknown action ${shown(action)} (add, list or revoke)`);
   }
-  const index = others.indexOf('--rate-limit');
-  let rateLimit: number | undefined;
-  if (index >= 0) {
-    const value = others[index + 1];
-    if (value === undefined || value.startsWith('--')) throw new UsageError('--rate-limit needs a value');
-    if (!/^[1-9]\d{0,6}$/.test(value)) throw new UsageError(`--rate-limit must be a whole number of requests per minute from 1 to 1000000 (got "${value.slice(0, 40)}")`);
-    rateLimit = Number(value);
-    others.splice(index, 2);
+  const value = flags.values.get('--rate-limit');
+  if (value !== undefined && !/^[1-9]\d{0,6}$/.test(value)) {
+    throw new UsageError(`--rate-limit must be a whole number of requests per minute from 1 to 1000000 (got ${shown(value.slice(0, 40))})`);
   }
-  const name = expectOne(others, 'service add needs a NAME');
-  return rateLimit === undefined ? { action: 'add', json, name } : { action: 'add', json, name, rateLimit };
+  const name = onePositional(flags, 'service add needs a NAME');
+  return value === undefined ? { action: 'add', json, name } : { action: 'add', json, name, rateLimit: Number(value) };
 }
 
 
@@ -106,14 +93,14 @@ function table(keys: ServiceKey[]): string {
 async function runParsed(deps: ServiceKeyDeps, parsed: ServiceArgs): Promise<string> {
   if (parsed.action === 'list') {
     const keys = await listServiceKeys(deps);
-    return parsed.json ? JSON.stringify(keys.map(toJson), null, 2) : table(keys);
+    return parsed.json ? jsonText(keys.map(toJson)) : table(keys);
   }
   if (parsed.action === 'revoke') {
     const key = await revokeServiceKey(deps, parsed.target, CLI_CONTEXT);
-    return parsed.json ? JSON.stringify(toJson(key)) : `revoked service key ${key.name} (${key.id}); it stops working at once`;
+    return parsed.json ? jsonText(toJson(key)) : `revoked service key ${key.name} (${key.id}); it stops working at once`;
   }
   const { key, credential } = await addServiceKey(deps, parsed.name, parsed.rateLimit === undefined ? {} : { rateLimit: parsed.rateLimit }, CLI_CONTEXT);
-  if (parsed.json) return JSON.stringify({ ...toJson(key), key: credential, notice: 'this key will not be shown again' });
+  if (parsed.json) return jsonText({ ...toJson(key), key: credential, notice: 'this key will not be shown again' });
   return [
     `service key for ${key.name} (id ${key.id}, ${key.rateLimit} requests a minute):`,
     credential,
@@ -126,9 +113,8 @@ export const serviceCommand: Command = {
   async run(args) {
     const parsed = parseServiceArgs(args);
     const config = loadConfig();
-    const database = await openDatabase(config.databaseUrl);
+    const database = await openMigratedDatabase(config);
     try {
-      if (!(await isSchemaCurrent(database))) throw new Error('the database schema is not current; run latchkey migrate first');
       const stores = createStores(database, systemClock, config.masterKey);
       // Adding and revoking are audit events (service_key_add / service_key_revoke), stored as rows like the user commands'.
       const serverKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'server-key', newSecret, systemClock.now());

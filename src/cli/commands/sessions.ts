@@ -4,8 +4,9 @@
  * account itself is unchanged, so its owner can log in again. USER is an id, username or email.
  */
 import { userRecord } from '../../core/admin/index.js';
-import { UsageError, type Command } from '../command.js';
-import { CLI_CONTEXT, describe, parseFlags, withAdmin } from './user.js';
+import { parseFlags, shown } from '../args.js';
+import { jsonText, UsageError, type Command } from '../command.js';
+import { CLI_CONTEXT, describe, withAdmin } from './user.js';
 
 export interface SessionsArgs {
   action: 'revoke';
@@ -17,11 +18,11 @@ export interface SessionsArgs {
 export function parseSessionsArgs(args: string[]): SessionsArgs {
   const [action, ...rest] = args;
   if (action !== 'revoke') {
-    throw new UsageError(action === undefined ? 'say revoke (see --help)' : `unknown action ${JSON.stringify(action.slice(0, 64))} (revoke)`);
+    throw new UsageError(action === undefined ? 'say revoke (see --help)' : `unknown action ${shown(action)} (revoke)`);
   }
   const flags = parseFlags(rest, { values: ['--account'], switches: ['--json'] });
   const [extra] = flags.positional;
-  if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra.slice(0, 64))}`);
+  if (extra !== undefined) throw new UsageError(`unexpected argument ${shown(extra)}`);
   const account = flags.values.get('--account');
   if (account === undefined) throw new UsageError('sessions revoke needs --account USER (an id, username or email)');
   return { action, account, json: flags.switches.has('--json') };
@@ -42,7 +43,7 @@ export const sessionsCommand: Command = {
     const parsed = parseSessionsArgs(args);
     return withAdmin(async (admin) => {
       const { user, sessionsEnded } = await admin.revokeSessions(parsed.account, CLI_CONTEXT);
-      if (parsed.json) return { output: JSON.stringify({ user: userRecord(user), sessionsEnded }, null, 2), status: 0 };
+      if (parsed.json) return { output: jsonText({ user: userRecord(user), sessionsEnded }), status: 0 };
       return { output: `ended ${sessionsEnded} session(s) of ${describe(user)}`, status: 0 };
     });
   },

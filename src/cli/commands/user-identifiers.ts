@@ -10,7 +10,9 @@
 import type { AdminService } from '../../core/admin/index.js';
 import { userRecord } from '../../core/admin/index.js';
 import type { IdentifierCollision } from '../../core/accounts/ports.js';
-import { UsageError, type ParsedFlags } from '../command.js';
+import { jsonText, UsageError } from '../command.js';
+import { shown } from '../args.js';
+import type { ParsedFlags } from '../args.js';
 
 export type IdentifierArgs =
   | { action: 'rename'; json: boolean; user: string; username: string | null }
@@ -19,7 +21,6 @@ export type IdentifierArgs =
 /** Parses `rename` / `collisions` after their flags were split. */
 export function parseIdentifierArgs(action: 'rename' | 'collisions', flags: ParsedFlags): IdentifierArgs {
   const json = flags.switches.has('--json');
-  const shown = (s: string) => JSON.stringify(s.slice(0, 64));
   if (action === 'collisions') {
     const [extra] = flags.positional;
     if (extra !== undefined) throw new UsageError(`unexpected argument ${shown(extra)}`);
@@ -52,11 +53,11 @@ function collisionRecord(c: IdentifierCollision) {
 export async function runIdentifierCommand(admin: AdminService, parsed: IdentifierArgs, ctx: Parameters<AdminService['renameUser']>[2]): Promise<{ output: string; status: number }> {
   if (parsed.action === 'rename') {
     const user = await admin.renameUser(parsed.user, parsed.username, ctx);
-    if (parsed.json) return { output: JSON.stringify({ user: userRecord(user) }, null, 2), status: 0 };
+    if (parsed.json) return { output: jsonText({ user: userRecord(user) }), status: 0 };
     return { output: `renamed account ${user.id}: username ${user.username === null ? 'removed' : clean(user.username)}`, status: 0 };
   }
   const found = await admin.listCollisions();
-  if (parsed.json) return { output: JSON.stringify({ collisions: found.map(collisionRecord) }, null, 2), status: 0 };
+  if (parsed.json) return { output: jsonText({ collisions: found.map(collisionRecord) }), status: 0 };
   if (found.length === 0) return { output: 'no identifier collisions', status: 0 };
   const lines = found.map((c) => {
     const other = c.other ? `account ${c.other.id} (username ${clean(c.other.username)}, email ${clean(c.other.email)})` : 'an account deleted since';

@@ -31,60 +31,16 @@ import type { AccessTokenSigner } from '../../core/tokens/ports.js';
 import { createArgon2Hasher } from '../../crypto/argon2-hasher.js';
 import { withForeignHashes } from '../../crypto/foreign-hashes.js';
 import { createAuditLog } from '../../store/audit.js';
-import { createStores, isSchemaCurrent, openDatabase } from '../../store/index.js';
+import { createStores } from '../../store/index.js';
 import { createOutboxQueue } from '../../store/outbox.js';
 import { adminMailQueue, corePolicy, systemClock } from '../core-wiring.js';
-import { UsageError, type Command, type ParsedFlags } from '../command.js';
+import { noPositional, onePositional, parseFlags, shown } from '../args.js';
+import { jsonText, UsageError, type Command } from '../command.js';
+import { openMigratedDatabase } from '../database.js';
 import { parseIdentifierArgs, runIdentifierCommand, type IdentifierArgs } from './user-identifiers.js';
 import { isoTime } from '../../core/time.js';
 
 // Arguments
-
-/** Splits `args` by a flag spec (`--flag value` or `--flag=value`; `--` ends the flags); UsageError for anything unknown. */
-export function parseFlags(args: string[], spec: { values?: string[]; switches?: string[] }): ParsedFlags {
-  const values = new Map<string, string>();
-  const switches = new Set<string>();
-  const positional: string[] = [];
-  const shown = (s: string): string => JSON.stringify(s.slice(0, 64));
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (arg === '--') {
-      positional.push(...args.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('-') || arg === '-') {
-      positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    if (spec.switches?.includes(name) && eq < 0) {
-      if (switches.has(name)) throw new UsageError(`${name} given twice`);
-      switches.add(name);
-    } else if (spec.values?.includes(name)) {
-      const value = eq > 0 ? arg.slice(eq + 1) : args[++i];
-      if (value === undefined || value === '' || (eq < 0 && value.startsWith('--'))) throw new UsageError(`${name} needs a value`);
-      if (values.has(name)) throw new UsageError(`${name} given twice`);
-      values.set(name, value);
-    } else {
-      throw new UsageError(`unexpected argument ${shown(arg)}`);
-    }
-  }
-  return { positional, values, switches };
-}
-
-/** The one positional argument; UsageError when it is missing or there are more. */
-function onePositional(flags: ParsedFlags, what: string): string {
-  const [first, second] = flags.positional;
-  if (first === undefined) throw new UsageError(`${what} is missing`);
-  if (second !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(second.slice(0, 64))}`);
-  return first;
-}
-
-function noPositional(flags: ParsedFlags): void {
-  const [first] = flags.positional;
-  if (first !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(first.slice(0, 64))}`);
-}
 
 export type UserArgs =
   | { action: 'add'; json: boolean; username?: string; email?: string; passwordStdin: boolean }
@@ -101,7 +57,7 @@ export function parseUserArgs(args: string[]): UserArgs {
   const [action, ...rest] = args;
   if (action === undefined) throw new UsageError(`say ${ACTIONS.join(', ')} (see --help)`);
   if (!(ACTIONS as readonly string[]).includes(action)) {
-    throw new UsageError(`unknown action ${JSON.stringify(action.slice(0, 64))} (${ACTIONS.join(', ')})`);
+    throw new UsageError(`unknown action ${shown(action)} (${ACTIONS.join(', ')})`);
   }
   if (action === 'add') {
     const flags = parseFlags(rest, { values: ['--username', '--email'], switches: ['--password-stdin', '--json'] });
@@ -171,9 +127,8 @@ export const CLI_CONTEXT: ClientContext = { ip: null, userAgent: null, surface: 
  * its standard output is its answer).
  */
 export async function openAdmin(config: Config): Promise<{ admin: AdminService; close(): Promise<void> }> {
-  const database = await openDatabase(config.databaseUrl);
+  const database = await openMigratedDatabase(config);
   try {
-    if (!(await isSchemaCurrent(database))) throw new Error('the database schema is not current; run latchkey migrate first');
     const clock = systemClock;
     const stores = createStores(database, clock, config.masterKey);
     const serverKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'server-key', newSecret, clock.now());
@@ -284,7 +239,7 @@ function statusLine(verb: 'disabled' | 'enabled', change: StatusChange): string 
 
 /** Runs a parsed command; resolves to what to print (stdout) and the exit status. */
 export async function runUser(admin: AdminService, parsed: UserArgs, password: () => Promise<string>): Promise<{ output: string; status: number }> {
-  const json = (value: unknown) => ({ output: JSON.stringify(value, null, 2), status: 0 });
+  const json = (value: unknown) => ({ output: jsonText(value), status: 0 });
   switch (parsed.action) {
     case 'rename':
     case 'collisions':

@@ -53,7 +53,7 @@ export interface OutboxQueue {
   /** Claims up to `limit` due, unclaimed pending rows until `leaseUntil`; no row goes to two claimers. */
   claimDue(now: number, leaseUntil: number, limit: number): Promise<OutboxRow[]>;
   /** Marks a claimed row sent and clears its data. False if the claim was lost (lease expired and retaken). */
-  markSent(id: string, leaseUntil: number, now: number): Promise<boolean>;
+  markSent(id: string, leaseUntil: number, now: number, options?: { keepData?: boolean }): Promise<boolean>;
   /** Records a failed attempt: pending again at `nextAttemptAt`, or 'failed' when `giveUp`. */
   markFailed(id: string, leaseUntil: number, failure: { error: string; nextAttemptAt: number; giveUp: boolean }): Promise<void>;
   /** Gives back a claim without an attempt (a sender stopping mid-batch), so any sender can take the row now. */
@@ -62,4 +62,6 @@ export interface OutboxQueue {
   list(options?: { failedOnly?: boolean; limit?: number }): Promise<OutboxSummary[]>;
   /** Makes a pending or failed row due now (and resets a failed row's attempt count); false if no such unsent row. */
   retry(id: string, now: number): Promise<boolean>;
+  /** One row with its data, or null (the dev outbox's reader: src/cli/dev-mailbox.ts). */
+  find(id: string): Promise<OutboxRow | null>;
 }

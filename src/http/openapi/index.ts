@@ -7,9 +7,9 @@
  * to the request path of other routes; the document and the page are built once, on the first
  * request for either (all routes are known by then: Fastify refuses new routes after start).
  */
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/index.js';
+import { packageVersion } from '../../config/version.js';
 import { cookieSettings } from '../cookies.js';
 import { PAGE_HEADERS } from '../pages/layout.js';
 import { renderDocsPage } from './docs-page.js';
@@ -18,16 +18,6 @@ import { buildOpenApiDocument, type CollectedRoute, type OpenApiDocument } from 
 
 /** How long clients and proxies may keep the reference: it changes only with a deployment. */
 export const REFERENCE_CACHE_CONTROL = 'public, max-age=300';
-
-/** The package version, read once from package.json (two levels above src/http/openapi and dist/http/openapi). */
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 /** The reference of one app, built on first use. */
 export interface ApiReference {

@@ -12,6 +12,7 @@ import { registerAccountPages } from './account.js';
 import { registerConfirmPages } from './confirm.js';
 import type { PagesDeps } from './context.js';
 import { registerFormParser } from './form-body.js';
+import { registerHomePage } from './home.js';
 import { html } from './html.js';
 import { page, PAGE_HEADERS, sendPage } from './layout.js';
 import { registerLoginPages } from './login.js';
@@ -33,7 +34,7 @@ const MESSAGES: Record<number, string> = {
   503: 'The service is busy or temporarily unavailable. Try again in a moment.',
 };
 
-/** Registers /signup, /login, /logout, /account, /confirm and /reset. */
+/** Registers /, /signup, /login, /logout, /account, /confirm and /reset. */
 export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Promise<void> {
   const deps: PagesDeps = { service: opts.service, settings: cookieSettings(opts.config) };
   await app.register(fastifyCookie);
@@ -57,6 +58,7 @@ export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Pro
     return sendPage(reply, status, page('Something went wrong', html`<p>${message}</p><nav><a href="/login">Log in</a></nav>`));
   });
 
+  registerHomePage(app, deps);
   registerSignupPages(app, deps);
   registerConfirmPages(app, deps);
   registerLoginPages(app, deps);
