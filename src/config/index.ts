@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { createMasterKey, parseMasterKeyText, type MasterKey } from '../crypto/master-key.js';
+import { readSessionCacheConfig, type SessionCacheConfig } from './session-cache.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -100,6 +101,8 @@ export interface Config {
   redisPrefix: string;
   /** MASTER_KEY or MASTER_KEY_FILE: encrypts the secrets at rest in the database; null: stored clear. */
   masterKey: MasterKey | null;
+  /** The session cache of PostgreSQL nodes (src/config/session-cache.ts). */
+  sessionCache: SessionCacheConfig;
 }
 
 export class ConfigError extends Error {
@@ -172,6 +175,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: readRedisUrl(env),
     redisPrefix: readRedisPrefix(env),
     masterKey: readMasterKey(env),
+    sessionCache: readSessionCacheConfig({ readInt: (...a) => readInt(env, ...a), readDuration: (...a) => readDuration(env, ...a), readEnum: (...a) => readEnum(env, ...a) }),
   };
   return config;
 }
