@@ -1,6 +1,7 @@
 /** The two physical limits every figure is compared with, measured in the same run. */
 import { hash } from '@node-rs/argon2';
-import { runLoad, type LoadResult } from './lib/load.js';
+import type { LoadResult } from './lib/load.js';
+import { runPickedLoad } from './lib/pick-load.js';
 import { startBareFastify, type Running } from './lib/processes.js';
 
 /** Hashes per second of bare argon2id (same library and parameters as Latchkey) with `concurrency` callers. */
@@ -22,7 +23,7 @@ export async function argon2Rate(concurrency: number, seconds: number): Promise<
 
 /** One load run against a running bare Fastify server (its constant at `/`). */
 export function loadBareFastify(server: Running, connections: number, seconds: number): Promise<LoadResult> {
-  return runLoad({ url: server.url, connections, seconds, requests: [{ path: '/' }] });
+  return runPickedLoad({ url: server.url, connections, seconds, requests: [{ path: '/' }] });
 }
 
 /** Requests per second of a bare Fastify server answering a constant, at `connections`. */

@@ -150,7 +150,7 @@ function scenarioTable(r: BenchResults, db: DatabaseResults): string[] {
       const rate = correctRate(s);
       const wrong = wrongAnswers(s);
       lines.push(
-        `| ${name} | ${c} | ${fmt(rate, rate < 100 ? 1 : 0)} | ${s.p50} | ${s.p99} | ${fmt(wrong.unexpected)} | ${fmt(wrong.errors)} | ${
+        `| ${name}${s.loader ? ` (${s.loader})` : ''} | ${c} | ${fmt(rate, rate < 100 ? 1 : 0)} | ${s.p50} | ${s.p99} | ${fmt(wrong.unexpected)} | ${fmt(wrong.errors)} | ${
           base === undefined ? '—' : `${kind} ${fmt(base, base < 100 ? 1 : 0)}`
         } | ${base === undefined ? '—' : ratio(rate, base)} |`,
       );
