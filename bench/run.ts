@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hash } from '@node-rs/argon2';
 import pg from 'pg';
-import { argon2Rate, bareFastify, loadBareFastify } from './baselines.js';
+import { argon2Rate, bareFastify, barePgSelect, loadBareFastify } from './baselines.js';
 import { LOADER, WARMUP_SECONDS, type LoadResult } from './lib/load.js';
 import { startBareFastify, startLatchkey, type Running } from './lib/processes.js';
 import { buildContext, ISSUER } from './lib/context.js';
@@ -271,7 +271,10 @@ async function main(): Promise<void> {
     const url = new URL(pgBase);
     url.searchParams.set('schema', schema);
     try {
-      results.databases.postgres = await measureDatabase('postgres', url.toString(), passwordHash);
+      log('baseline: bare Fastify + one primary-key SELECT through pg');
+      const pgSelectBaseline = await barePgSelect(pgBase, CONNECTIONS, SECONDS);
+      for (const c of CONNECTIONS) log(`baseline: bare Fastify + pg SELECT x${c}: ${pgSelectBaseline[c]!.rps.toFixed(0)} req/s`);
+      results.databases.postgres = { ...(await measureDatabase('postgres', url.toString(), passwordHash)), pgSelectBaseline };
     } finally {
       const c = new pg.Client({ connectionString: pgBase });
       await c.connect();
