@@ -1,7 +1,8 @@
 /** The two physical limits every figure is compared with, measured in the same run. */
 import { hash } from '@node-rs/argon2';
-import { runLoad, type LoadResult } from './lib/load.js';
-import { startBareFastify, type Running } from './lib/processes.js';
+import type { LoadResult } from './lib/load.js';
+import { runPickedLoad } from './lib/pick-load.js';
+import { freePort, startBareFastify, startProcess, type Running } from './lib/processes.js';
 
 /** Hashes per second of bare argon2id (same library and parameters as Latchkey) with `concurrency` callers. */
 export async function argon2Rate(concurrency: number, seconds: number): Promise<number> {
@@ -22,7 +23,7 @@ export async function argon2Rate(concurrency: number, seconds: number): Promise<
 
 /** One load run against a running bare Fastify server (its constant at `/`). */
 export function loadBareFastify(server: Running, connections: number, seconds: number): Promise<LoadResult> {
-  return runLoad({ url: server.url, connections, seconds, requests: [{ path: '/' }] });
+  return runPickedLoad({ url: server.url, connections, seconds, requests: [{ path: '/' }] });
 }
 
 /** Requests per second of a bare Fastify server answering a constant, at `connections`. */
@@ -31,6 +32,21 @@ export async function bareFastify(connections: number[], seconds: number): Promi
   try {
     const out: Record<number, LoadResult> = {};
     for (const c of connections) out[c] = await loadBareFastify(server, c, seconds);
+    return out;
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
+ * Requests per second of bare Fastify doing one primary-key SELECT through pg per request
+ * (bench/bare-pg-server.mjs, on `databaseUrl`): the ceiling of a database-checked request.
+ */
+export async function barePgSelect(databaseUrl: string, connections: number[], seconds: number): Promise<Record<number, LoadResult>> {
+  const server = await startProcess(['bench/bare-pg-server.mjs'], { BARE_PG_URL: databaseUrl }, '/', await freePort());
+  try {
+    const out: Record<number, LoadResult> = {};
+    for (const c of connections) out[c] = await runPickedLoad({ url: server.url, connections: c, seconds, requests: [{ path: '/' }] });
     return out;
   } finally {
     await server.stop();

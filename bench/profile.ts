@@ -12,9 +12,9 @@ import { hash } from '@node-rs/argon2';
 import { bareFastify } from './baselines.js';
 import { buildContext, ISSUER } from './lib/context.js';
 import { selfTimes } from './lib/cpu-profile.js';
-import { runLoad } from './lib/load.js';
+import { runPickedLoad } from './lib/pick-load.js';
 import { startLatchkey } from './lib/processes.js';
-import { PASSWORD, scenarioRequests, type ScenarioName } from './scenarios.js';
+import { PASSWORD, refreshChains, scenarioRequests, type ScenarioName } from './scenarios.js';
 
 const [name, connectionsArg] = process.argv.slice(2) as [ScenarioName | undefined, string | undefined];
 const names: ScenarioName[] = ['register', 'login_jwt', 'login_cookie', 'login_basic', 'me_bearer', 'check_login_cookie', 'refresh', 'logout', 'mixed'];
@@ -40,7 +40,7 @@ const server = await startLatchkey(env, ['--cpu-prof', `--cpu-prof-dir=${dir}`])
 const startupMs = performance.now() - spawned;
 let result;
 try {
-  result = await runLoad({ url: server.url, connections, seconds, requests: scenarioRequests(name, ctx) });
+  result = await runPickedLoad({ url: server.url, connections, seconds, requests: scenarioRequests(name, ctx), ...(name === 'refresh' ? { chain: refreshChains(ctx) } : {}) });
 } finally {
   await server.stop();
 }

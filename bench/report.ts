@@ -138,6 +138,18 @@ function targets(r: BenchResults, db: DatabaseResults): Target[] {
   return out;
 }
 
+/** The PostgreSQL baseline beside the session checks: how close a database-checked request is to its own limit. */
+function pgSelectLine(db: DatabaseResults): string[] {
+  const base = db.pgSelectBaseline;
+  if (!base) return [];
+  const conns = Object.keys(base).map(Number);
+  const of = (name: ScenarioName): string =>
+    conns.map((c) => (db.scenarios[name]?.[c] && base[c] ? ratio(correctRate(db.scenarios[name]![c]!), correctRate(base[c]!)) : '—')).join(' / ');
+  return [
+    `Bare Fastify with one primary-key SELECT through pg (the limit of a database-checked request): ${conns.map((c) => fmt(correctRate(base[c]!))).join(' / ')} req/s at ${conns.join(' / ')} connections; bearer \`/me\` ${of('me_bearer')} and cookie \`check_login\` ${of('check_login_cookie')} of it.`,
+  ];
+}
+
 function scenarioTable(r: BenchResults, db: DatabaseResults): string[] {
   const lines = [
     '| scenario | conns | req/s (expected status only) | p50 ms | p99 ms | answers of another status | errors | baseline | ratio |',
@@ -150,7 +162,7 @@ function scenarioTable(r: BenchResults, db: DatabaseResults): string[] {
       const rate = correctRate(s);
       const wrong = wrongAnswers(s);
       lines.push(
-        `| ${name} | ${c} | ${fmt(rate, rate < 100 ? 1 : 0)} | ${s.p50} | ${s.p99} | ${fmt(wrong.unexpected)} | ${fmt(wrong.errors)} | ${
+        `| ${name}${s.loader ? ` (${s.loader})` : ''} | ${c} | ${fmt(rate, rate < 100 ? 1 : 0)} | ${s.p50} | ${s.p99} | ${fmt(wrong.unexpected)} | ${fmt(wrong.errors)} | ${
           base === undefined ? '—' : `${kind} ${fmt(base, base < 100 ? 1 : 0)}`
         } | ${base === undefined ? '—' : ratio(rate, base)} |`,
       );
@@ -266,6 +278,7 @@ export function renderReport(r: BenchResults, resultsFile: string, findings: str
     const storm = db.storm.runs;
     out.push(
       `Start-up to the first answered request: ${fmt(db.startupColdMs)} ms on a new database (migrations included), ${fmt(db.startupWarmMs)} ms after.`,
+      ...pgSelectLine(db),
       `Session checks alone ${fmt(db.storm.aloneRps)} req/s; during a 50-connection login storm ${fmt(db.storm.duringRps)} req/s while ${fmt(db.storm.loginRps, 1)} logins/s completed${leftOut([storm?.alone, storm?.during, storm?.logins])}.`,
     );
     if (db.growth) {

@@ -15,14 +15,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hash } from '@node-rs/argon2';
 import pg from 'pg';
-import { argon2Rate, bareFastify, loadBareFastify } from './baselines.js';
-import { LOADER, WARMUP_SECONDS, runLoad, type LoadResult } from './lib/load.js';
+import { argon2Rate, bareFastify, barePgSelect, loadBareFastify } from './baselines.js';
+import { LOADER, WARMUP_SECONDS, type LoadResult } from './lib/load.js';
 import { startBareFastify, startLatchkey, type Running } from './lib/processes.js';
 import { buildContext, ISSUER } from './lib/context.js';
 import { commitInfo, machineInfo, resultsName, writeNewResults } from './lib/provenance.js';
 import { seedAccounts, seedSessions, signAccessTokens } from './lib/seed.js';
 import { writeReport } from './report.js';
-import { BASELINE_OF, EXPECTED_STATUS, PASSWORD, scenarioRequests, type BenchContext, type ScenarioName } from './scenarios.js';
+import { BASELINE_OF, EXPECTED_STATUS, PASSWORD, refreshChains, scenarioRequests, type BenchContext, type ScenarioName } from './scenarios.js';
+import { runPickedLoad } from './lib/pick-load.js';
+import { RAW_LOADER } from './lib/raw-load.js';
 import type { BenchResults, BestOf, DatabaseResults, ScenarioResult } from './types.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -68,7 +70,14 @@ async function start(env: Record<string, string> | typeof BARE): Promise<Running
 
 /** One scenario's load run, counting only the answers of its expected status. */
 function scenarioLoad(server: Running, name: ScenarioName, ctx: BenchContext, connections: number, seconds = SECONDS): Promise<LoadResult> {
-  return runLoad({ url: server.url, connections, seconds, requests: scenarioRequests(name, ctx), expect: EXPECTED_STATUS[name] });
+  return runPickedLoad({
+    url: server.url,
+    connections,
+    seconds,
+    requests: scenarioRequests(name, ctx),
+    expect: EXPECTED_STATUS[name],
+    ...(name === 'refresh' ? { chain: refreshChains(ctx) } : {}),
+  });
 }
 
 /** Answers of another status and errors, for the console. */
@@ -226,7 +235,14 @@ async function main(): Promise<void> {
     format: 2,
     date: new Date().toISOString(),
     commit: commitInfo(),
-    loader: { ...LOADER, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS },
+    // Which loader ran each scenario is in its result (`loader`); bench/lib/pick-load.ts says why.
+    loader: {
+      name: process.env.BENCH_LOADER === 'autocannon' ? LOADER.name : `raw-net ${RAW_LOADER.version} (fixed requests, refresh chains, bare Fastify) and ${LOADER.name}`,
+      version: LOADER.version,
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
+    },
     ...(ONLY !== null ? { only: [...ONLY] } : {}),
     seconds: SECONDS,
     machine: machineInfo(),
@@ -255,7 +271,10 @@ async function main(): Promise<void> {
     const url = new URL(pgBase);
     url.searchParams.set('schema', schema);
     try {
-      results.databases.postgres = await measureDatabase('postgres', url.toString(), passwordHash);
+      log('baseline: bare Fastify + one primary-key SELECT through pg');
+      const pgSelectBaseline = await barePgSelect(pgBase, CONNECTIONS, SECONDS);
+      for (const c of CONNECTIONS) log(`baseline: bare Fastify + pg SELECT x${c}: ${pgSelectBaseline[c]!.rps.toFixed(0)} req/s`);
+      results.databases.postgres = { ...(await measureDatabase('postgres', url.toString(), passwordHash)), pgSelectBaseline };
     } finally {
       const c = new pg.Client({ connectionString: pgBase });
       await c.connect();

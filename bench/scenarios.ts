@@ -8,6 +8,8 @@
  * client, not the server (the server sat idle 20% of the time).
  */
 import type { LoadRequest } from './lib/load.js';
+import type { ChainSource } from './lib/pick-load.js';
+import { buildRequest } from './lib/raw-load.js';
 import { sessionSecret, username } from './lib/seed.js';
 
 export const PASSWORD = 'bench-password-1';
@@ -152,4 +154,21 @@ export function scenarioRequests(name: ScenarioName, ctx: BenchContext): LoadReq
       return [check, check, rotate, check, check, check, rotate, check, check, loginJwt(ctx)];
     }
   }
+}
+
+/**
+ * Refresh for the raw loader: each connection keeps one chain from the pool and presents the
+ * successor of every 200 answer; after any other answer it takes a fresh chain from the pool.
+ */
+export function refreshChains(ctx: BenchContext): ChainSource {
+  return (url) => {
+    const held = new Map<number, string>();
+    return (conn, last) => {
+      let token = held.get(conn);
+      if (last && last.status === 200) token = (JSON.parse(last.body.toString('utf8')) as { result: { token: { refresh: string } } }).result.token.refresh;
+      else if (last || token === undefined) token = ctx.refreshPool.shift() ?? 'exhausted';
+      held.set(conn, token);
+      return buildRequest(url, { path: '/api/v1/account/refresh', headers: { authorization: `Bearer ${token}` } });
+    };
+  };
 }

@@ -77,6 +77,8 @@ export interface DatabaseResults {
     loginBaseline?: number;
   } | null;
   mixedPeakRssMiB: number;
+  /** PostgreSQL: bare Fastify with one primary-key SELECT through pg, by connections (absent before 2026-12-06 10:00). */
+  pgSelectBaseline?: Record<number, LoadResult>;
 }
 
 export interface BenchResults {

@@ -102,8 +102,8 @@ export const MUTATIONS = [
     edits: [
       {
         file: 'src/core/tokens/token-sessions.ts',
-        from: '!isSessionLive(found.session, now)',
-        to: 'false',
+        from: '    isSessionLive(f.session, now);',
+        to: '    true;',
       },
     ],
     tests: ['test/security/pin-bearer-session-live.test.ts'],

@@ -39,6 +39,8 @@ export interface LoadResult {
   ok?: number;
   /** Answers by status code. */
   statusCodes?: Record<string, number>;
+  /** The loader that ran it (bench/lib/pick-load.ts; absent before 2026-12-06 10:00: autocannon). */
+  loader?: string;
 }
 
 /** Correct answers per second of a stored run, whichever format wrote it. */

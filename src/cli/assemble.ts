@@ -32,6 +32,7 @@ import { createServiceKeyStore } from '../store/service-keys.js';
 import { createStores, isDatabaseUnavailable, isSchemaCurrent, migrateToLatest, openDatabase, type OpenedDatabase, type Stores } from '../store/index.js';
 import { prepareSecretsAtRest } from '../store/keys.js';
 import type { RedisThrottleStore } from '../store/redis-throttle.js';
+import type { AttachedSessionCache } from '../store/session-cache/index.js';
 
 export interface AssembleOptions {
   hasher?: PasswordHasher;
@@ -80,6 +81,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
   const log = createLogger(config, options.logStream);
   const database = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
   let redisThrottle: RedisThrottleStore | null = null;
+  let sessionCache: AttachedSessionCache | null = null;
   try {
     if (!options.skipMigrations) await migrateToLatest(database);
     // REDIS_URL: throttle and rate-limit counters live in Redis instead of login_throttle (docs/decisions.md).
@@ -94,9 +96,18 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
           });
     // MASTER_KEY: a wrong key (or none for a sealed database) stops start-up here; clear secrets get sealed.
     await prepareSecretsAtRest(database.db, config.masterKey);
-    const stores: Stores = redisThrottle
+    const plainStores: Stores = redisThrottle
       ? { ...createStores(database, clock, config.masterKey), throttle: redisThrottle }
       : createStores(database, clock, config.masterKey);
+    // PostgreSQL nodes keep accepted session lookups in memory (docs/decisions.md, "Session cache on PostgreSQL nodes").
+    sessionCache =
+      database.dialect === 'postgres' && config.sessionCache.enabled
+        ? await (await import('../store/session-cache/index.js')).attachSessionCache(plainStores, config.sessionCache, config.databaseUrl, {
+            warn: (obj, msg) => log.warn(obj, msg),
+            info: (obj, msg) => log.info(obj, msg),
+          })
+        : null;
+    const stores = sessionCache?.stores ?? plainStores;
     const serverKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'server-key', newSecret, clock.now());
     const signer = await createJwtSigner({ uow: stores.uow, keys: stores.keys, clock, issuer: config.jwtIssuer });
     // Imported hashes of other systems verify too and are replaced by argon2id at login (README).
@@ -121,7 +132,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
         pad: (tx) => stores.tokens.voidForAccount(tx, newId(), 'reset', clock.now()),
       },
     );
-    const coreDeps = { ...stores, hasher, signer, clock, policy: corePolicy(config), serverKey, audit };
+    const coreDeps = { ...stores, hasher, signer, clock, policy: corePolicy(config), serverKey, audit, ...(sessionCache ? { sessionCache: sessionCache.cache } : {}) };
     const service = createAccountsService(coreDeps);
     const services = createServiceAccess({ ...coreDeps, serviceKeys: createServiceKeyStore() });
     const admin = createAdminService({ ...coreDeps, mail: adminMailQueue(createOutboxQueue(database.db, database.dialect)) });
@@ -190,11 +201,13 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
         await app.close();
         await audit.close();
         await hasher.close();
+        await sessionCache?.channel.close();
         await database.close();
         await redisThrottle?.close();
       },
     };
   } catch (err) {
+    await sessionCache?.channel.close();
     await redisThrottle?.close();
     await database.close();
     throw err;

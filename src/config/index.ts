@@ -9,6 +9,7 @@ import { createMasterKey, parseMasterKeyText, type MasterKey } from '../core/sec
 import { readDatabaseUrl } from './database.js';
 import { readRuntimeSettings, type RuntimeSettings } from './runtime.js';
 import { ConfigError, fail, raw, readDuration, readEnum, readInt, readString, type Env } from './read.js';
+import { readSessionCacheConfig, type SessionCacheConfig } from './session-cache.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -103,6 +104,8 @@ export interface Config extends RuntimeSettings {
   redisPrefix: string;
   /** MASTER_KEY or MASTER_KEY_FILE: encrypts the secrets at rest in the database; null: stored clear. */
   masterKey: MasterKey | null;
+  /** The session cache of PostgreSQL nodes (src/config/session-cache.ts). */
+  sessionCache: SessionCacheConfig;
 }
 
 export { ConfigError };
@@ -177,6 +180,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     redisPrefix: readRedisPrefix(env),
     masterKey: readMasterKey(env),
     ...readRuntimeSettings(env),
+    sessionCache: readSessionCacheConfig({ readInt: (...a) => readInt(env, ...a), readDuration: (...a) => readDuration(env, ...a), readEnum: (...a) => readEnum(env, ...a) }),
   };
   return config;
 }

@@ -8,6 +8,7 @@ import type { Clock, UnitOfWork } from './ports.js';
 import type { PromoStore } from './promo/ports.js';
 import type { SessionStore } from './sessions/ports.js';
 import type { AccessTokenSigner, KeyStore } from './tokens/ports.js';
+import type { SessionLookupCache } from './sessions/ports.js';
 
 /** Lifetimes in seconds and the password rules. */
 export interface CorePolicy {
@@ -59,6 +60,8 @@ export interface CoreDeps {
   serverKey: string;
   /** Where security events go (the audit_events table and the log). */
   audit: AuditLog;
+  /** The node-local cache of accepted session lookups (PostgreSQL nodes; src/core/sessions/ports.ts); unset: none. */
+  sessionCache?: SessionLookupCache;
   /** Called at every keyed derivation of the refresh path (a probe for tests and profiling). */
   onRefreshMac?: () => void;
 }

@@ -1,13 +1,16 @@
 /**
  * A TCP proxy the tests can cut: `down()` drops every connection and refuses new ones (each is
  * reset at once), `up()` lets them through again. Placed between Latchkey and PostgreSQL it
- * plays a database outage without touching the database server other tests use.
+ * plays a database outage without touching the database server other tests use. `stall()` keeps
+ * the open connections but stops moving their bytes (a silent network fault) until `up()`.
  */
 import { connect, createServer, type Socket } from 'node:net';
 
 export interface TcpProxy {
   port: number;
   down(): void;
+  /** Open connections stay open but carry nothing until up(); new ones work. */
+  stall(): void;
   up(): void;
   close(): Promise<void>;
 }
@@ -44,8 +47,12 @@ export function startTcpProxy(targetHost: string, targetPort: number): Promise<T
           for (const s of sockets) s.resetAndDestroy();
           sockets.clear();
         },
+        stall() {
+          for (const s of sockets) s.pause();
+        },
         up() {
           isDown = false;
+          for (const s of sockets) s.resume();
         },
         close: () =>
           new Promise<void>((done) => {

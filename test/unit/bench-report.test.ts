@@ -51,6 +51,15 @@ describe('benchmark report', () => {
     assert.match(markdown, /\| me_bearer \| 10 \| 300 \| 1 \| 2 \| 500 \| 0 \| fastify 1,000 \| 0\.30× \|/);
   });
 
+  it('names the loader of each scenario and shows the checks against the PostgreSQL SELECT baseline', () => {
+    const r = results(run({ rps: 500, requests: 500, ok: 500, loader: 'raw-net' }));
+    const sqlite = r.databases.sqlite!;
+    r.databases.postgres = { ...sqlite, pgSelectBaseline: { 10: run({ rps: 2000, requests: 2000, ok: 2000 }) } };
+    const { markdown } = renderReport(r, 'x.json', '');
+    assert.match(markdown, /\| me_bearer \(raw-net\) \| 10 \| 500 \|/);
+    assert.match(markdown, /one primary-key SELECT through pg \(the limit of a database-checked request\): 2,000 req\/s at 10 connections; bearer `\/me` 0\.25× and cookie `check_login` — of it\./);
+  });
+
   it('records the commit, loader and machine it measured', () => {
     const { markdown } = renderReport(results(run({ rps: 500, requests: 500, ok: 500 })), 'x.json', '');
     assert.match(markdown, /Commit measured: `abc1234` \(clean working tree\)/);

@@ -11,7 +11,9 @@ import { verifyLogin } from '../credentials/authenticate.js';
 import { hashSecret, sameText } from '../credentials/secrets.js';
 import type { Account } from '../accounts/ports.js';
 import type { Session } from './ports.js';
+import { lookupSession } from './cached-lookup.js';
 import { isSessionLive, startSession, touchSession } from './lifecycle.js';
+import type { SessionWithAccount } from './ports.js';
 
 export interface CookieLogin {
   account: Account;
@@ -58,8 +60,9 @@ export async function resolveCookieSession(
   secret: string,
 ): Promise<{ account: Account; session: Session } | null> {
   const now = deps.clock.now();
-  const found = secret.length > 0 && secret.length <= 256 ? await deps.sessions.findBySecretHashWithAccount(deps.uow.db, hashSecret(secret)) : null;
-  if (!found || found.session.kind !== 'cookie' || found.account.status !== 'active' || !isSessionLive(found.session, now)) return null;
+  const usable = (f: SessionWithAccount): boolean => f.session.kind === 'cookie' && f.account.status === 'active' && isSessionLive(f.session, now);
+  const found = secret.length > 0 && secret.length <= 256 ? await lookupSession(deps, { by: 'secret', value: hashSecret(secret) }, usable) : null;
+  if (!found || !usable(found)) return null;
   await touchSession(deps, found.session, now);
   return found;
 }

@@ -24,7 +24,8 @@ import { verifyLogin } from '../credentials/authenticate.js';
 import { decodeRefreshToken, encodeRefreshToken, hashSecret, successorSecret } from '../credentials/secrets.js';
 import { AuthError } from '../errors.js';
 import type { Account } from '../accounts/ports.js';
-import type { Session } from '../sessions/ports.js';
+import type { Session, SessionWithAccount } from '../sessions/ports.js';
+import { lookupSession } from '../sessions/cached-lookup.js';
 import { clientAgent, isSessionLive, lifetimesFor, startSession, touchSession } from '../sessions/lifecycle.js';
 import { countTokenFailure, refuseSpentTokenBudget } from '../credentials/address-limits.js';
 import { firstRefreshSecret, nextRefreshSecret, placeInChain } from './refresh-secret.js';
@@ -192,27 +193,24 @@ export async function findRefreshHolder(deps: CoreDeps, refresh: string): Promis
   const presented = decodeRefreshToken(refresh);
   if (!presented) return null;
   const hash = hashSecret(presented.secret);
-  const found =
-    presented.sessionId === null
-      ? await deps.sessions.findBySecretHashWithAccount(deps.uow.db, hash)
-      : await deps.sessions.findWithAccount(deps.uow.db, presented.sessionId);
-  return found && (found.session.chainHash ?? found.session.secretHash) === hash ? found : null;
+  const holds = (f: SessionWithAccount): boolean => (f.session.chainHash ?? f.session.secretHash) === hash;
+  const found = await lookupSession(deps, presented.sessionId === null ? { by: 'secret', value: hash } : { by: 'id', value: presented.sessionId }, holds);
+  return found && holds(found) ? found : null;
 }
 
 /** The live session and active account behind an access token, or null when there is none (a lookup: the edge decides the answer). */
 export async function resolveAccessToken(deps: CoreDeps, token: string): Promise<AuthenticatedSession | null> {
   const now = deps.clock.now();
   const claims = await deps.signer.verify(token, now);
-  const found = claims ? await deps.sessions.findWithAccount(deps.uow.db, claims.sid) : null;
-  if (
-    !claims ||
-    !found ||
-    found.session.kind !== 'token' ||
-    found.session.accountId !== claims.sub ||
-    claims.jti !== accessTokenId(found.session) ||
-    found.account.status !== 'active' ||
-    !isSessionLive(found.session, now)
-  ) {
+  const usable = (f: SessionWithAccount): boolean =>
+    claims !== null &&
+    f.session.kind === 'token' &&
+    f.session.accountId === claims.sub &&
+    claims.jti === accessTokenId(f.session) &&
+    f.account.status === 'active' &&
+    isSessionLive(f.session, now);
+  const found = claims ? await lookupSession(deps, { by: 'id', value: claims.sid }, usable) : null;
+  if (!claims || !found || !usable(found)) {
     return null;
   }
   await touchSession(deps, found.session, now);
