@@ -6,6 +6,11 @@ import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { createMasterKey, parseMasterKeyText, type MasterKey } from '../crypto/master-key.js';
+import { ConfigError } from './errors.js';
+import { readSelfServiceConfig, type SelfServiceConfig } from './self-service.js';
+
+export { ConfigError } from './errors.js';
+export type { ReturnToRule, SelfServiceConfig } from './self-service.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -100,10 +105,8 @@ export interface Config {
   redisPrefix: string;
   /** MASTER_KEY or MASTER_KEY_FILE: encrypts the secrets at rest in the database; null: stored clear. */
   masterKey: MasterKey | null;
-}
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
+  /** RETURN_TO_ORIGINS, LOGIN_AFTER_LINK, COOKIE_DOMAIN (src/config/self-service.ts). */
+  selfService: SelfServiceConfig;
 }
 
 type Env = Record<string, string | undefined>;
@@ -172,6 +175,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: readRedisUrl(env),
     redisPrefix: readRedisPrefix(env),
     masterKey: readMasterKey(env),
+    selfService: readSelfServiceConfig(env, publicUrl, readEnum(env, 'COOKIE_HOST_PREFIX', 'false', ['true', 'false'] as const) === 'true'),
   };
   return config;
 }
