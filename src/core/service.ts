@@ -8,6 +8,8 @@ import { registerDomainAccount } from './accounts/register-domain.js';
 import { authenticatePassword, prepareDummyHash } from './credentials/authenticate.js';
 import type { ClientContext, CoreDeps } from './deps.js';
 import { checkConfirmToken, confirmAccount } from './email-flows/confirm.js';
+import type { LinkOptions } from './email-flows/link-tokens.js';
+import { confirmAndSignIn, resetAndSignIn, type LinkOutcome } from './email-flows/sign-in-after-link.js';
 import { resendConfirmation, signUpWithEmail } from './email-flows/sign-up.js';
 import { changePassword } from './passwords/change.js';
 import { checkResetToken, completePasswordReset, requestPasswordReset } from './passwords/reset.js';
@@ -33,6 +35,8 @@ import {
 export interface SignUpInput {
   email: string;
   promo?: string | undefined;
+  /** An allow-listed `return_to` the confirmation link carries (README "Back to the app"). */
+  returnTo?: string | undefined;
 }
 
 export interface PromoInput {
@@ -95,11 +99,13 @@ export interface AccountsService {
    */
   signUpWithEmail(input: SignUpInput, ctx?: ClientContext): Promise<void>;
   /** Queues a fresh confirmation link for a pending account (older links die); quiet for anything else. */
-  resendConfirmation(email: string, ctx?: ClientContext): Promise<void>;
+  resendConfirmation(email: string, ctx?: ClientContext, options?: LinkOptions): Promise<void>;
   /** The address a usable confirmation link was sent to, or INVALID_TOKEN. Does not consume it. */
   checkConfirmToken(token: string, ctx?: ClientContext): Promise<{ email: string }>;
   /** Consumes a confirmation link: sets the password, verifies the email, activates the account. */
   confirmAccount(token: string, password: string, ctx?: ClientContext): Promise<Account>;
+  /** confirmAccount, then a new cookie session when signInAfterLink allows one (the hosted pages). */
+  confirmAndSignIn(token: string, password: string, ctx: ClientContext): Promise<LinkOutcome>;
 
   // --- passwords
   /**
@@ -108,11 +114,13 @@ export interface AccountsService {
    * mode sets a generated password, revokes every session and emails the new password. With
    * `ctx`, resets and confirmation resends count toward the address's hourly mail-request limit.
    */
-  requestPasswordReset(identifier: string, ctx?: ClientContext): Promise<void>;
+  requestPasswordReset(identifier: string, ctx?: ClientContext, options?: LinkOptions): Promise<void>;
   /** The address a usable reset link was sent to, or INVALID_TOKEN. Does not consume it. */
   checkResetToken(token: string, ctx?: ClientContext): Promise<{ email: string }>;
   /** Consumes a reset link: sets the password, revokes every session, queues a notice. */
   completePasswordReset(token: string, newPassword: string, ctx?: ClientContext): Promise<Account>;
+  /** completePasswordReset, then a new cookie session when signInAfterLink allows one (the hosted pages). */
+  resetAndSignIn(token: string, newPassword: string, ctx: ClientContext): Promise<LinkOutcome>;
   /** Sets a new password, revokes the other sessions and reset links, queues a notice. */
   changePassword(accountId: string, newPassword: string, options?: ChangePasswordOptions, ctx?: ClientContext): Promise<void>;
 
@@ -153,12 +161,14 @@ export function createAccountsService(deps: CoreDeps): AccountsService {
     revokeOtherSessions: (accountId, currentSessionId, ctx) => revokeOtherSessions(deps, accountId, currentSessionId, ctx),
 
     signUpWithEmail: (input, ctx) => signUpWithEmail(deps, input, ctx),
-    resendConfirmation: (email, ctx) => resendConfirmation(deps, email, ctx),
+    resendConfirmation: (email, ctx, options) => resendConfirmation(deps, email, ctx, options),
     checkConfirmToken: (token, ctx) => checkConfirmToken(deps, token, ctx),
     confirmAccount: (token, password, ctx) => confirmAccount(deps, token, password, ctx),
-    requestPasswordReset: (identifier, ctx) => requestPasswordReset(deps, identifier, ctx),
+    confirmAndSignIn: (token, password, ctx) => confirmAndSignIn(deps, token, password, ctx),
+    requestPasswordReset: (identifier, ctx, options) => requestPasswordReset(deps, identifier, ctx, options),
     checkResetToken: (token, ctx) => checkResetToken(deps, token, ctx),
     completePasswordReset: (token, newPassword, ctx) => completePasswordReset(deps, token, newPassword, ctx),
+    resetAndSignIn: (token, newPassword, ctx) => resetAndSignIn(deps, token, newPassword, ctx),
     changePassword: (accountId, newPassword, options, ctx) => changePassword(deps, accountId, newPassword, options, ctx),
     deleteAccount: (accountId, ctx) => deleteAccount(deps, accountId, ctx),
     addPromoCode: (input) => addPromoCode(deps, input),
@@ -174,3 +184,5 @@ export type { AuthenticatedSession, TokenPair } from './tokens/token-sessions.js
 export type { CookieLogin } from './sessions/cookie-sessions.js';
 export type { OwnSession, RevokeSessionOptions } from './sessions/own-sessions.js';
 export type { ClientContext, CorePolicy } from './deps.js';
+export type { LinkOutcome } from './email-flows/sign-in-after-link.js';
+export type { LinkOptions } from './email-flows/link-tokens.js';

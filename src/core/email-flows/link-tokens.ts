@@ -13,6 +13,17 @@ import type { CoreDeps } from '../deps.js';
 import { AuthError } from '../errors.js';
 import type { Account, OneTimePurpose, OneTimeToken, Tx } from '../ports.js';
 
+/** What a caller may attach to an emailed link. */
+export interface LinkOptions {
+  /** An allow-listed `return_to` (checked by the surface that received it); the link carries it to the page. */
+  returnTo?: string | undefined;
+}
+
+/** The template data of a link email: the token, and the `return_to` the link carries when there is one. */
+export function linkData(token: string, returnTo: string | undefined): Record<string, string> {
+  return returnTo ? { token, returnTo } : { token };
+}
+
 /** Seconds a link of this purpose stays usable. */
 function ttlFor(deps: CoreDeps, purpose: OneTimePurpose): number {
   return purpose === 'confirm' ? deps.policy.confirmTokenTtl : deps.policy.resetTokenTtl;

@@ -9,17 +9,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
 import { clientContext } from '../credentials.js';
 import { assertFormToken, issueFormToken } from '../csrf.js';
-import { queryToken, type PagesContext } from './context.js';
+import { finishSignedIn, formReturnTo, queryReturnTo, queryToken, type PagesContext } from './context.js';
 import { formField } from './form-body.js';
 import { html } from './html.js';
-import { csrfField, page, passwordInput, sendPage, sentence, type Notice } from './layout.js';
+import { csrfField, page, passwordInput, returnToField, sendPage, sentence, type Notice } from './layout.js';
+import { returnToQuery } from '../return-to.js';
 import { confirmFormRoute, confirmPageRoute, confirmResendRoute } from './schemas.js';
 
-function choosePasswordPage(csrf: string, token: string, email: string, notice?: Notice) {
+function choosePasswordPage(csrf: string, token: string, email: string, back: string | null, notice?: Notice) {
   return page(
     'Choose your password',
     html`<p>Account: <strong>${email}</strong></p>
-<form method="post" action="/confirm">${csrfField(csrf)}<input type="hidden" name="token" value="${token}">
+<form method="post" action="/confirm">${csrfField(csrf)}${returnToField(back)}<input type="hidden" name="token" value="${token}">
 ${passwordInput('password', 'New password', 'new-password')}
 ${passwordInput('password_confirm', 'Repeat the password', 'new-password')}
 <button type="submit">Set password</button></form>`,
@@ -27,11 +28,11 @@ ${passwordInput('password_confirm', 'Repeat the password', 'new-password')}
   );
 }
 
-function badLinkPage(csrf: string) {
+function badLinkPage(csrf: string, back: string | null) {
   return page(
     'This link cannot be used',
     html`<p>The link has expired, has already been used, or is not complete. Ask for a new one:</p>
-<form method="post" action="/confirm/resend">${csrfField(csrf)}
+<form method="post" action="/confirm/resend">${csrfField(csrf)}${returnToField(back)}
 <label for="email">Email address</label><input id="email" name="email" type="email" required autocomplete="email" maxlength="320">
 <button type="submit">Send a new link</button></form>`,
     { kind: 'error', text: 'This confirmation link is not valid any more.' },
@@ -44,15 +45,17 @@ const isBadToken = (err: unknown): boolean => isAuthError(err, 'INVALID_TOKEN') 
 
 /** Registers GET/POST /confirm and POST /confirm/resend. */
 export function registerConfirmPages(app: FastifyInstance, ctx: PagesContext): void {
-  const badLink = (req: FastifyRequest, reply: FastifyReply) => sendPage(reply, 400, badLinkPage(issueFormToken(req, reply, ctx.settings)));
+  const badLink = (req: FastifyRequest, reply: FastifyReply, back: string | null) =>
+    sendPage(reply, 400, badLinkPage(issueFormToken(req, reply, ctx.settings), back));
 
   app.get('/confirm', { schema: confirmPageRoute }, async (req, reply) => {
     const token = queryToken(req);
+    const back = queryReturnTo(ctx, req);
     try {
       const { email } = await ctx.service.checkConfirmToken(token, clientContext(req));
-      return sendPage(reply, 200, choosePasswordPage(issueFormToken(req, reply, ctx.settings), token, email));
+      return sendPage(reply, 200, choosePasswordPage(issueFormToken(req, reply, ctx.settings), token, email, back));
     } catch (err) {
-      if (isBadToken(err) || isAuthError(err, 'INVALID_INPUT')) return badLink(req, reply);
+      if (isBadToken(err) || isAuthError(err, 'INVALID_INPUT')) return badLink(req, reply, back);
       throw err;
     }
   });
@@ -61,30 +64,37 @@ export function registerConfirmPages(app: FastifyInstance, ctx: PagesContext): v
     assertFormToken(req, ctx.settings, formField(req, 'csrf'));
     const token = formField(req, 'token', 200);
     const password = formField(req, 'password');
+    const back = formReturnTo(ctx, req);
     const again = async (text: string) => {
       const { email } = await ctx.service.checkConfirmToken(token, clientContext(req));
-      return sendPage(reply, 400, choosePasswordPage(issueFormToken(req, reply, ctx.settings), token, email, { kind: 'error', text }));
+      return sendPage(reply, 400, choosePasswordPage(issueFormToken(req, reply, ctx.settings), token, email, back, { kind: 'error', text }));
     };
+    let login;
     try {
       if (password !== formField(req, 'password_confirm')) return await again('The two passwords are not the same.');
-      await ctx.service.confirmAccount(token, password, clientContext(req));
+      ({ login } = await ctx.service.confirmAndSignIn(token, password, clientContext(req)));
     } catch (err) {
-      if (isBadToken(err)) return badLink(req, reply);
+      if (isBadToken(err)) return badLink(req, reply, back);
       if (isPasswordProblem(err)) {
         // The link died meanwhile: the bad-link page; an outage is not a bad link (503).
         return await again(sentence(err.message)).catch((e: unknown) => {
-          if (isBadToken(e) || isAuthError(e, 'INVALID_INPUT')) return badLink(req, reply);
+          if (isBadToken(e) || isAuthError(e, 'INVALID_INPUT')) return badLink(req, reply, back);
           throw e;
         });
       }
       throw err;
     }
-    return sendPage(reply, 200, page('Your account is ready', html`<p class="ok">Your password is set and your account is active.</p><nav><a href="/login">Log in</a></nav>`));
+    // Signed in (src/core/email-flows/sign-in-after-link.ts): straight back to the app or /account.
+    if (login !== null) return finishSignedIn(ctx, reply, login, back);
+    const ready = html`<p class="ok">Your password is set and your account is active.</p><nav><a href="/login${returnToQuery(back)}">Log in</a></nav>`;
+    return sendPage(reply, 200, page('Your account is ready', ready));
   });
 
   app.post('/confirm/resend', { schema: confirmResendRoute }, async (req, reply) => {
     assertFormToken(req, ctx.settings, formField(req, 'csrf'));
-    await ctx.service.resendConfirmation(formField(req, 'email', 320), clientContext(req)).catch((err: unknown) => {
+    const back = formReturnTo(ctx, req);
+    const options = back === null ? {} : { returnTo: back };
+    await ctx.service.resendConfirmation(formField(req, 'email', 320), clientContext(req), options).catch((err: unknown) => {
       if (!isAuthError(err, 'INVALID_INPUT')) throw err; // same answer for any input
     });
     return sendPage(reply, 200, page('Check your email', html`<p>If this address has an account waiting for confirmation, we have sent it a new link.</p>`));
