@@ -3,6 +3,7 @@
  * modules beside it; this file only binds them to their dependencies.
  */
 import { deleteAccount } from './accounts/delete.js';
+import { deleteOwnAccount } from './accounts/delete-own.js';
 import { registerAccount, type RegistrationInput } from './accounts/register.js';
 import { registerDomainAccount } from './accounts/register-domain.js';
 import { authenticatePassword, prepareDummyHash } from './credentials/authenticate.js';
@@ -127,6 +128,8 @@ export interface AccountsService {
   // --- lifecycle
   /** Deletes an account with its sessions, refresh chains and links; queues a notice. */
   deleteAccount(accountId: string, ctx?: ClientContext): Promise<void>;
+  /** A signed-in user deleting their own account: the current password first (INVALID_CREDENTIALS, throttled), then deleteAccount. */
+  deleteOwnAccount(accountId: string, currentPassword: string, ctx?: ClientContext): Promise<void>;
 
   // --- promo codes
   /** Adds a promo code; INVALID_INPUT if it exists or is malformed. */
@@ -171,6 +174,7 @@ export function createAccountsService(deps: CoreDeps): AccountsService {
     resetAndSignIn: (token, newPassword, ctx) => resetAndSignIn(deps, token, newPassword, ctx),
     changePassword: (accountId, newPassword, options, ctx) => changePassword(deps, accountId, newPassword, options, ctx),
     deleteAccount: (accountId, ctx) => deleteAccount(deps, accountId, ctx),
+    deleteOwnAccount: (accountId, currentPassword, ctx) => deleteOwnAccount(deps, accountId, currentPassword, ctx),
     addPromoCode: (input) => addPromoCode(deps, input),
     listPromoCodes: () => listPromoCodes(deps),
 

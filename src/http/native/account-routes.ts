@@ -21,7 +21,8 @@ import {
   type RegisterBody,
 } from './schemas.js';
 
-function requireBearer(req: FastifyRequest): string {
+/** The bearer token of a request, or NOT_AUTHENTICATED. */
+export function requireBearer(req: FastifyRequest): string {
   const token = bearerToken(req);
   if (!token) throw new AuthError('NOT_AUTHENTICATED', 'send a token as Authorization: Bearer <token>');
   return token;
@@ -39,6 +40,8 @@ export function accountView(account: Account): object {
     email: account.email,
     status: account.status,
     created: new Date(account.createdAt).toISOString(),
+    emailVerified: account.emailVerifiedAt !== null,
+    hasPassword: account.passwordHash !== null,
   };
 }
 
