@@ -109,6 +109,8 @@ export interface AccountStore {
    * the account's recorded identifier collision. False if the account is gone.
    */
   setUsername(tx: Tx, id: string, username: { display: string; key: string } | null, now: number): Promise<boolean>;
+  /** Sets a verified new email and its namespace claim (the old one stops logging in); UniqueViolation('email') if held; false if gone. */
+  setEmail(tx: Tx, id: string, email: { display: string; key: string }, now: number): Promise<boolean>;
   /** Usernames left out of the identifier namespace because they equal another account's email (see the migration). */
   listIdentifierCollisions(tx: Tx): Promise<IdentifierCollision[]>;
   /**
@@ -268,7 +270,7 @@ export class UniqueViolation extends Error {
 // ---------------------------------------------------------------------------------------------
 // Email links, promo codes and outgoing mail (issues 3 and 4).
 
-export type OneTimePurpose = 'confirm' | 'reset';
+export type OneTimePurpose = 'confirm' | 'reset' | 'email_change';
 
 /** A single-use emailed link token; only its SHA-256 is stored. */
 export interface OneTimeToken {
@@ -321,7 +323,7 @@ export type MailTemplate =
   | 'reset_password'
   | 'new_password'
   | 'password_changed'
-  | 'account_deleted';
+  | 'account_deleted' | 'confirm_email_change' | 'email_change_notice' | 'email_in_use';
 
 /**
  * An email to send, as the core describes it: a template name, a recipient and the values the

@@ -4,6 +4,7 @@
  */
 import { deleteAccount } from './accounts/delete.js';
 import { deleteOwnAccount } from './accounts/delete-own.js';
+import { checkEmailChangeToken, confirmEmailChange, requestEmailChange } from './accounts/change-email.js';
 import { registerAccount, type RegistrationInput } from './accounts/register.js';
 import { registerDomainAccount } from './accounts/register-domain.js';
 import { authenticatePassword, prepareDummyHash } from './credentials/authenticate.js';
@@ -130,6 +131,12 @@ export interface AccountsService {
   deleteAccount(accountId: string, ctx?: ClientContext): Promise<void>;
   /** A signed-in user deleting their own account: the current password first (INVALID_CREDENTIALS, throttled), then deleteAccount. */
   deleteOwnAccount(accountId: string, currentPassword: string, ctx?: ClientContext): Promise<void>;
+  /** Starts an email change (current password first): a link to the new address, a notice to the old; the same answer for a taken address. */
+  requestEmailChange(accountId: string, currentPassword: string, newEmail: string, ctx?: ClientContext, options?: LinkOptions): Promise<void>;
+  /** The new address of a usable email-change link, or INVALID_TOKEN. Does not consume it. */
+  checkEmailChangeToken(token: string, ctx?: ClientContext): Promise<{ email: string }>;
+  /** Consumes an email-change link: the new address replaces the old one, verified. */
+  confirmEmailChange(token: string, ctx?: ClientContext): Promise<Account>;
 
   // --- promo codes
   /** Adds a promo code; INVALID_INPUT if it exists or is malformed. */
@@ -175,6 +182,9 @@ export function createAccountsService(deps: CoreDeps): AccountsService {
     changePassword: (accountId, newPassword, options, ctx) => changePassword(deps, accountId, newPassword, options, ctx),
     deleteAccount: (accountId, ctx) => deleteAccount(deps, accountId, ctx),
     deleteOwnAccount: (accountId, currentPassword, ctx) => deleteOwnAccount(deps, accountId, currentPassword, ctx),
+    requestEmailChange: (accountId, currentPassword, newEmail, ctx, options) => requestEmailChange(deps, accountId, currentPassword, newEmail, ctx, options),
+    checkEmailChangeToken: (token, ctx) => checkEmailChangeToken(deps, token, ctx),
+    confirmEmailChange: (token, ctx) => confirmEmailChange(deps, token, ctx),
     addPromoCode: (input) => addPromoCode(deps, input),
     listPromoCodes: () => listPromoCodes(deps),
 

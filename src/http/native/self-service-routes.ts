@@ -1,7 +1,7 @@
 /**
  * The JSON API's self-service routes under /api/v1/account (README "JSON API: every account
  * flow"): sign-up by email, confirmation, resend, password reset (request and complete), password
- * change, deletion. Each parses, calls one service function and formats; the rules (throttles,
+ * change, email change (with its link), deletion. Each parses, calls one service function and formats; the rules (throttles,
  * the same answer for unknown addresses, audit, mail) live in the core. A `returnTo` outside
  * RETURN_TO_ORIGINS is refused here, so an emailed link only ever carries an allowed one.
  */
@@ -15,19 +15,23 @@ import { safeReturnTo } from '../return-to.js';
 import { requireBearer } from './account-routes.js';
 import { sendProblem, sendResult } from './envelope.js';
 import {
+  changeEmailRoute,
   changePasswordRoute,
+  confirmEmailChangeRoute,
   confirmRoute,
   deleteAccountRoute,
   resendRoute,
   resetCompleteRoute,
   resetRequestRoute,
   signupRoute,
+  type ChangeEmailBody,
   type ChangePasswordBody,
   type DeleteBody,
   type LinkPasswordBody,
   type ResendBody,
   type ResetRequestBody,
   type SignupBody,
+  type TokenBody,
 } from './self-service-schemas.js';
 
 export interface SelfServiceRouteOptions {
@@ -78,6 +82,18 @@ export async function nativeSelfServiceRoutes(app: FastifyInstance, opts: SelfSe
   app.post<{ Body: ChangePasswordBody }>('/password', { schema: changePasswordRoute }, async (req, reply) => {
     const { account, session } = await service.resolveAccessToken(requireBearer(req));
     await service.changePassword(account.id, req.body.password, { currentPassword: req.body.currentPassword, keepSessionId: session.id }, clientContext(req));
+    return sendResult(reply, {});
+  });
+
+  app.post<{ Body: ChangeEmailBody }>('/email', { schema: changeEmailRoute }, async (req, reply) => {
+    const { account } = await service.resolveAccessToken(requireBearer(req));
+    const back = allowedReturnTo(req.body.returnTo, opts.returnTo);
+    await service.requestEmailChange(account.id, req.body.currentPassword, req.body.email, clientContext(req), back);
+    return sendResult(reply, {});
+  });
+
+  app.post<{ Body: TokenBody }>('/email/confirm', { schema: confirmEmailChangeRoute }, async (req, reply) => {
+    await service.confirmEmailChange(req.body.token, clientContext(req));
     return sendResult(reply, {});
   });
 

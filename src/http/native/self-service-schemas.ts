@@ -26,6 +26,7 @@ export const resetCompleteBody = strict(['token', 'password'], { token: linkToke
 export const changePasswordBody = strict(['currentPassword', 'password'], { currentPassword: password, password });
 export const changeEmailBody = strict(['currentPassword', 'email'], { currentPassword: password, email, returnTo });
 export const deleteBody = strict(['currentPassword'], { currentPassword: password });
+export const tokenBody = strict(['token'], { token: linkToken });
 
 export interface SignupBody {
   email: string;
@@ -52,6 +53,9 @@ export interface ChangeEmailBody {
   currentPassword: string;
   email: string;
   returnTo?: string;
+}
+export interface TokenBody {
+  token: string;
 }
 export interface DeleteBody {
   currentPassword: string;
@@ -121,4 +125,10 @@ export const deleteAccountRoute = signedInRoute(
   'Delete your account',
   'Needs the current password. Deletes the account at once with every session, refresh chain and link; a notice is mailed.',
   deleteBody,
+);
+export const confirmEmailChangeRoute = publicRoute(
+  'Confirm a new email',
+  'For apps that render their own screen: consumes the token of the link mailed to the new address. The new address replaces the old one (verified) and logs in from now on; the old one stops, and gets a notice.',
+  tokenBody,
+  { 401: fail('`invalid_token`: the link is unknown, expired, already used or superseded, or the address was taken meanwhile.') },
 );
