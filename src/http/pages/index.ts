@@ -19,6 +19,7 @@ import { returnToOrigins } from '../return-to.js';
 import { registerLoginPages } from './login.js';
 import { registerResetPages } from './reset.js';
 import { registerSignupPages } from './signup.js';
+import { registerSelfServicePages } from './self-service.js';
 
 /** What the pages need from the app. */
 export interface PagesOptions {
@@ -65,4 +66,5 @@ export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Pro
   registerLoginPages(app, ctx);
   registerAccountPages(app, ctx);
   registerResetPages(app, ctx);
+  registerSelfServicePages(app, ctx);
 }
