@@ -108,7 +108,7 @@ describe('JSON API: every account flow', () => {
     await login(t.app, 'api-user@example.com', 'third api passphrase');
   });
 
-  it('deletes the account only with the current password; its tokens die and a notice is mailed', async () => {
+  it('SEC-58 deletes the account only with the current password; its tokens die and a notice is mailed', async () => {
     const pair = await login(t.app, 'api-user@example.com', 'third api passphrase');
     assert.equal((await post('/delete', { currentPassword: 'wrong one here' }, bearer(pair.access))).status, 401);
     assert.equal((await call(t.app, 'GET', `${API}/me`, { headers: bearer(pair.access) })).status, 200, 'a wrong password deletes nothing');

@@ -66,7 +66,7 @@ describe('hosted pages: change email, delete account, resend confirmation', () =
     assert.ok(linkFrom(mail, '/confirm'));
   });
 
-  it('deletes the account only after the confirmation step with the current password', async () => {
+  it('SEC-58 deletes the account only after the confirmation step with the current password', async () => {
     const jar = await loginJar(t.app, 'pager', PW);
     const step = await getPage(t.app, jar, '/account/delete');
     assert.equal(step.status, 200);
