@@ -18,7 +18,7 @@ describe('hosted pages: change email, delete account, resend confirmation', () =
   let t: TestInstance;
   before(async () => {
     mailbox = await startMailbox();
-    t = await createTestInstance({ smtpUrl: mailbox.url, hasher: 'fast' });
+    t = await createTestInstance({ smtpUrl: mailbox.url, hasher: 'fast', env: { RETURN_TO_ORIGINS: 'https://app.example.test' } });
     await t.service.registerAccount({ username: 'pager', password: PW, email: 'pager-old@example.com' });
   });
   after(async () => {
@@ -41,13 +41,14 @@ describe('hosted pages: change email, delete account, resend confirmation', () =
     const link = pathOf(linkFrom(await mailbox.waitFor((m) => m.to.includes('pager-new@example.com')), '/email/confirm'));
 
     const tab = new CookieJar();
-    const landing = await getPage(t.app, tab, link);
+    const landing = await getPage(t.app, tab, `${link}&return_to=${encodeURIComponent('https://app.example.test/profile')}`);
     assert.equal(landing.status, 200);
     assert.match(landing.text, /pager-new@example\.com/);
     assert.equal((await action(t.app, new CookieJar(), 'login', { username: 'pager-old@example.com', password: PW })).status, 200, 'opening the link changed nothing');
-    const done = await postForm(t.app, tab, '/email/confirm', { csrf: hiddenField(landing.text, 'csrf'), token: hiddenField(landing.text, 'token') });
+    const done = await postForm(t.app, tab, '/email/confirm', { csrf: hiddenField(landing.text, 'csrf'), token: hiddenField(landing.text, 'token'), return_to: hiddenField(landing.text, 'return_to') });
     assert.equal(done.status, 200);
     assert.match(done.text, /You now log in with <strong>pager-new@example\.com/);
+    assert.match(done.text, /href="https:\/\/app\.example\.test\/profile">Back to the app/);
     assert.equal((await action(t.app, new CookieJar(), 'login', { username: 'pager-old@example.com', password: PW })).status, 401);
     assert.equal((await getPage(t.app, new CookieJar(), link)).status, 400, 'the link works once');
   });

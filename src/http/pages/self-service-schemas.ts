@@ -24,7 +24,10 @@ export const emailConfirmPageRoute: RouteSchema = {
   description: 'The landing page of the link mailed to the new address: a button that makes the change (a GET changes nothing, so a mail scanner opening the link cannot).',
   tags: ['pages'],
   security: PUBLIC,
-  parameters: [queryParameter('token', 'The link’s token (at most 200 characters).', { type: 'string', maxLength: 200 }, { required: true })],
+  parameters: [
+    queryParameter('token', 'The link’s token (at most 200 characters).', { type: 'string', maxLength: 200 }, { required: true }),
+    queryParameter('return_to', 'Offered as a link back once the change is made, when RETURN_TO_ORIGINS allows it.', { type: 'string', maxLength: 2048 }),
+  ],
   response: {
     200: htmlResponse('The confirm button.', { 'Set-Cookie': HEADERS.setFormCookie }),
     400: htmlResponse('The link cannot be used (unknown, expired, used, superseded).'),
@@ -36,7 +39,7 @@ export const emailConfirmFormRoute: RouteSchema = {
   description: 'Consumes the link: the new address replaces the old one (verified) and logs in from now on; the old one gets a notice.',
   tags: ['pages'],
   security: PUBLIC,
-  requestBody: formBody('The confirm button’s form.', { csrf, token: { description: 'The link’s token.', maxLength: 200 } }, ['csrf', 'token']),
+  requestBody: formBody('The confirm button’s form.', { csrf, token: { description: 'The link’s token.', maxLength: 200 }, return_to: { description: 'The allowed return_to the link carried.', maxLength: 2048 } }, ['csrf', 'token']),
   response: { 200: htmlResponse('“Your email address has changed”.'), 400: htmlResponse('The link cannot be used.'), 403: refused },
 };
 

@@ -10,7 +10,7 @@ import { isAuthError } from '../../core/errors.js';
 import { clearSessionCookies } from '../cookies.js';
 import { clientContext } from '../credentials.js';
 import { assertFormToken, assertSessionCsrf, issueFormToken } from '../csrf.js';
-import { currentVisitor, queryReturnTo, queryToken, type PagesContext, type Visitor } from './context.js';
+import { currentVisitor, formReturnTo, queryReturnTo, queryToken, type PagesContext, type Visitor } from './context.js';
 import { formField } from './form-body.js';
 import { html } from './html.js';
 import { csrfField, page, passwordInput, returnToField, sendPage, type Notice } from './layout.js';
@@ -68,7 +68,7 @@ export function registerSelfServicePages(app: FastifyInstance, ctx: PagesContext
     try {
       const { email } = await ctx.service.checkEmailChangeToken(token, clientContext(req));
       const form = html`<p>Use <strong>${email}</strong> as the email address of your account?</p>
-<form method="post" action="/email/confirm">${csrfField(issueFormToken(req, reply, ctx.settings))}<input type="hidden" name="token" value="${token}">
+<form method="post" action="/email/confirm">${csrfField(issueFormToken(req, reply, ctx.settings))}${returnToField(queryReturnTo(ctx, req))}<input type="hidden" name="token" value="${token}">
 <button type="submit">Use this address</button></form>`;
       return sendPage(reply, 200, page('Confirm your new email', form));
     } catch (err) {
@@ -81,7 +81,9 @@ export function registerSelfServicePages(app: FastifyInstance, ctx: PagesContext
     assertFormToken(req, ctx.settings, formField(req, 'csrf'));
     try {
       const account = await ctx.service.confirmEmailChange(formField(req, 'token', 200), clientContext(req));
-      return sendPage(reply, 200, page('Your email address has changed', html`<p class="ok">You now log in with <strong>${account.email ?? ''}</strong>.</p>${BACK}`));
+      const back = formReturnTo(ctx, req); // the allowed return_to the emailed link carried
+      const nav = back === null ? BACK : html`<nav><a href="${back}">Back to the app</a></nav>`;
+      return sendPage(reply, 200, page('Your email address has changed', html`<p class="ok">You now log in with <strong>${account.email ?? ''}</strong>.</p>${nav}`));
     } catch (err) {
       if (isBadLink(err)) return badLink(reply);
       throw err;
