@@ -60,5 +60,6 @@ export function corePolicy(config: Config): CorePolicy {
     },
     refreshRotationsPerMinute: config.refreshRotationsPerMinute,
     maxSessionsPerAccount: config.maxSessionsPerAccount,
+    loginAfterLink: config.selfService.loginAfterLink,
   };
 }

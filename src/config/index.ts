@@ -10,6 +10,9 @@ import { readDatabaseUrl } from './database.js';
 import { readRuntimeSettings, type RuntimeSettings } from './runtime.js';
 import { ConfigError, fail, raw, readDuration, readEnum, readInt, readString, type Env } from './read.js';
 import { readSessionCacheConfig, type SessionCacheConfig } from './session-cache.js';
+import { readSelfServiceConfig, type SelfServiceConfig } from './self-service.js';
+
+export type { ReturnToRule, SelfServiceConfig } from './self-service.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -106,6 +109,8 @@ export interface Config extends RuntimeSettings {
   masterKey: MasterKey | null;
   /** The session cache of PostgreSQL nodes (src/config/session-cache.ts). */
   sessionCache: SessionCacheConfig;
+  /** RETURN_TO_ORIGINS, LOGIN_AFTER_LINK, COOKIE_DOMAIN (src/config/self-service.ts). */
+  selfService: SelfServiceConfig;
 }
 
 export { ConfigError };
@@ -181,6 +186,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     masterKey: readMasterKey(env),
     ...readRuntimeSettings(env),
     sessionCache: readSessionCacheConfig({ readInt: (...a) => readInt(env, ...a), readDuration: (...a) => readDuration(env, ...a), readEnum: (...a) => readEnum(env, ...a) }),
+    selfService: readSelfServiceConfig(env, publicUrl, readEnum(env, 'COOKIE_HOST_PREFIX', 'false', ['true', 'false'] as const) === 'true'),
   };
   return config;
 }

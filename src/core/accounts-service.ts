@@ -3,12 +3,16 @@
  * modules beside it; this file only binds them to their dependencies.
  */
 import { deleteAccount } from './accounts/delete.js';
+import { deleteOwnAccount } from './accounts/delete-own.js';
+import { checkEmailChangeToken, confirmEmailChange, requestEmailChange } from './accounts/change-email.js';
 import { registerAccount, type RegistrationInput } from './accounts/register.js';
 import { registerDomainAccount } from './accounts/register-domain.js';
 import { authenticatePassword, prepareDummyHash } from './credentials/authenticate.js';
 import type { CoreDeps } from './deps.js';
 import type { ClientContext } from './ports.js';
 import { checkConfirmToken, confirmAccount } from './email-flows/confirm.js';
+import type { LinkOptions } from './email-flows/link-tokens.js';
+import { confirmAndSignIn, resetAndSignIn, type LinkOutcome } from './email-flows/sign-in-after-link.js';
 import { resendConfirmation, signUpWithEmail } from './email-flows/sign-up.js';
 import { changePassword } from './passwords/change.js';
 import { checkResetToken, completePasswordReset, requestPasswordReset } from './passwords/reset.js';
@@ -80,11 +84,13 @@ export interface AccountsService {
    */
   signUpWithEmail(input: SignUpInput, ctx?: ClientContext): Promise<void>;
   /** Queues a fresh confirmation link for a pending account (older links die); quiet for anything else. */
-  resendConfirmation(email: string, ctx?: ClientContext): Promise<void>;
+  resendConfirmation(email: string, ctx?: ClientContext, options?: LinkOptions): Promise<void>;
   /** The address a usable confirmation link was sent to, or INVALID_TOKEN. Does not consume it. */
   checkConfirmToken(token: string, ctx?: ClientContext): Promise<{ email: string }>;
   /** Consumes a confirmation link: sets the password, verifies the email, activates the account. */
   confirmAccount(token: string, password: string, ctx?: ClientContext): Promise<Account>;
+  /** confirmAccount, then a new cookie session when signInAfterLink allows one (the hosted pages). */
+  confirmAndSignIn(token: string, password: string, ctx: ClientContext): Promise<LinkOutcome>;
 
   // --- passwords
   /**
@@ -93,17 +99,27 @@ export interface AccountsService {
    * mode sets a generated password, revokes every session and emails the new password. With
    * `ctx`, resets and confirmation resends count toward the address's hourly mail-request limit.
    */
-  requestPasswordReset(identifier: string, ctx?: ClientContext): Promise<void>;
+  requestPasswordReset(identifier: string, ctx?: ClientContext, options?: LinkOptions): Promise<void>;
   /** The address a usable reset link was sent to, or INVALID_TOKEN. Does not consume it. */
   checkResetToken(token: string, ctx?: ClientContext): Promise<{ email: string }>;
   /** Consumes a reset link: sets the password, revokes every session, queues a notice. */
   completePasswordReset(token: string, newPassword: string, ctx?: ClientContext): Promise<Account>;
+  /** completePasswordReset, then a new cookie session when signInAfterLink allows one (the hosted pages). */
+  resetAndSignIn(token: string, newPassword: string, ctx: ClientContext): Promise<LinkOutcome>;
   /** Sets a new password, revokes the other sessions and reset links, queues a notice. */
   changePassword(accountId: string, newPassword: string, options?: ChangePasswordOptions, ctx?: ClientContext): Promise<void>;
 
   // --- lifecycle
   /** Deletes an account with its sessions, refresh chains and links; queues a notice. */
   deleteAccount(accountId: string, ctx?: ClientContext): Promise<void>;
+  /** A signed-in user deleting their own account: the current password first (INVALID_CREDENTIALS, throttled), then deleteAccount. */
+  deleteOwnAccount(accountId: string, currentPassword: string, ctx?: ClientContext): Promise<void>;
+  /** Starts an email change (current password first): a link to the new address, a notice to the old; the same answer for a taken address. */
+  requestEmailChange(accountId: string, currentPassword: string, newEmail: string, ctx?: ClientContext, options?: LinkOptions): Promise<void>;
+  /** The new address of a usable email-change link, or INVALID_TOKEN. Does not consume it. */
+  checkEmailChangeToken(token: string, ctx?: ClientContext): Promise<{ email: string }>;
+  /** Consumes an email-change link: the new address replaces the old one, verified. */
+  confirmEmailChange(token: string, ctx?: ClientContext): Promise<Account>;
 
   // --- promo codes
   /** Adds a promo code; INVALID_INPUT if it exists or is malformed. */
@@ -138,14 +154,20 @@ export function createAccountsService(deps: CoreDeps): AccountsService {
     revokeOtherSessions: (accountId, currentSessionId, ctx) => revokeOtherSessions(deps, accountId, currentSessionId, ctx),
 
     signUpWithEmail: (input, ctx) => signUpWithEmail(deps, input, ctx),
-    resendConfirmation: (email, ctx) => resendConfirmation(deps, email, ctx),
+    resendConfirmation: (email, ctx, options) => resendConfirmation(deps, email, ctx, options),
     checkConfirmToken: (token, ctx) => checkConfirmToken(deps, token, ctx),
     confirmAccount: (token, password, ctx) => confirmAccount(deps, token, password, ctx),
-    requestPasswordReset: (identifier, ctx) => requestPasswordReset(deps, identifier, ctx),
+    confirmAndSignIn: (token, password, ctx) => confirmAndSignIn(deps, token, password, ctx),
+    requestPasswordReset: (identifier, ctx, options) => requestPasswordReset(deps, identifier, ctx, options),
     checkResetToken: (token, ctx) => checkResetToken(deps, token, ctx),
     completePasswordReset: (token, newPassword, ctx) => completePasswordReset(deps, token, newPassword, ctx),
+    resetAndSignIn: (token, newPassword, ctx) => resetAndSignIn(deps, token, newPassword, ctx),
     changePassword: (accountId, newPassword, options, ctx) => changePassword(deps, accountId, newPassword, options, ctx),
     deleteAccount: (accountId, ctx) => deleteAccount(deps, accountId, ctx),
+    deleteOwnAccount: (accountId, currentPassword, ctx) => deleteOwnAccount(deps, accountId, currentPassword, ctx),
+    requestEmailChange: (accountId, currentPassword, newEmail, ctx, options) => requestEmailChange(deps, accountId, currentPassword, newEmail, ctx, options),
+    checkEmailChangeToken: (token, ctx) => checkEmailChangeToken(deps, token, ctx),
+    confirmEmailChange: (token, ctx) => confirmEmailChange(deps, token, ctx),
     addPromoCode: (input) => addPromoCode(deps, input),
     listPromoCodes: () => listPromoCodes(deps),
 
@@ -163,3 +185,5 @@ export type { ClientContext } from './ports.js';
 export type { SignUpInput } from './email-flows/ports.js';
 export type { PromoInput } from './promo/ports.js';
 export type { ChangePasswordOptions } from './passwords/ports.js';
+export type { LinkOutcome } from './email-flows/sign-in-after-link.js';
+export type { LinkOptions } from './email-flows/link-tokens.js';

@@ -38,6 +38,8 @@ export interface CorePolicy {
   refreshRotationsPerMinute?: number;
   /** Live sessions per account; a login beyond it ends the least recently used (src/core/sessions/lifecycle.ts). Unset: no cap. */
   maxSessionsPerAccount?: number;
+  /** LOGIN_AFTER_LINK: a confirmation or reset link used on the pages signs the account in (src/core/email-flows/sign-in-after-link.ts); unset: true. */
+  loginAfterLink?: boolean;
 }
 
 export interface CoreDeps {

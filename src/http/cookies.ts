@@ -6,7 +6,8 @@
  * `csrftoken` holds the session's HMAC-bound CSRF token. Expiry: both cookies live as long as
  * the session's absolute lifetime (Max-Age), while the server also enforces idle and absolute
  * expiry itself. Attacks: the session cookie is HttpOnly (no theft by script), SameSite=Lax and
- * Path=/ with no Domain (no sending from other sites' subresources, no sibling-domain scope),
+ * Path=/ with no Domain unless COOKIE_DOMAIN asks for one (no sending from other sites'
+ * subresources; sibling hosts only by configuration, docs/security.md "Cookies on sibling subdomains"),
  * Secure under https, and `__Host-` prefixed when configured so no subdomain can plant it
  * (6265bis §4.1.3). The CSRF cookie is readable by script by design (double-submit header).
  * Parsing and serializing go through @fastify/cookie.
@@ -25,6 +26,8 @@ export interface CookieSettings {
   maxAge: number;
   /** PUBLIC_URL's origin, for Origin/Referer checks. */
   publicOrigin: string;
+  /** COOKIE_DOMAIN: the Domain of the session and CSRF cookies (never of the form cookie); null: host-only. */
+  domain: string | null;
 }
 
 const MAX_COOKIE_AGE = 400 * 86400;
@@ -40,7 +43,14 @@ export function cookieSettings(config: Config): CookieSettings {
     secure,
     maxAge: Math.min(config.sessionAbsoluteTtl, MAX_COOKIE_AGE),
     publicOrigin: new URL(config.publicUrl).origin,
+    domain: config.selfService.cookieDomain,
   };
+}
+
+// With COOKIE_DOMAIN the session reaches sibling hosts, whose back ends forward it to
+// /api/v1/introspect (README "Apps on sibling subdomains"); config refuses it with __Host- or http.
+function domainOf(settings: CookieSettings): { domain?: string } {
+  return settings.domain === null ? {} : { domain: settings.domain };
 }
 
 /** The values a login hands to the browser. */
@@ -51,14 +61,14 @@ export interface SessionCookieValues {
 
 /** Sets the session and CSRF cookies after a login. */
 export function setSessionCookies(reply: FastifyReply, settings: CookieSettings, values: SessionCookieValues): void {
-  const common = { path: '/', sameSite: 'lax' as const, secure: settings.secure, maxAge: settings.maxAge };
+  const common = { path: '/', sameSite: 'lax' as const, secure: settings.secure, maxAge: settings.maxAge, ...domainOf(settings) };
   reply.setCookie(settings.sessionName, values.sessionSecret, { ...common, httpOnly: true });
   reply.setCookie(settings.csrfName, values.csrfToken, { ...common, httpOnly: false });
 }
 
 /** Clears both session cookies (Max-Age=0). */
 export function clearSessionCookies(reply: FastifyReply, settings: CookieSettings): void {
-  const common = { path: '/', sameSite: 'lax' as const, secure: settings.secure, maxAge: 0 };
+  const common = { path: '/', sameSite: 'lax' as const, secure: settings.secure, maxAge: 0, ...domainOf(settings) };
   reply.setCookie(settings.sessionName, '', { ...common, httpOnly: true });
   reply.setCookie(settings.csrfName, '', { ...common, httpOnly: false });
 }

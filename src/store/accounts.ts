@@ -131,6 +131,29 @@ export function createAccountStore(): AccountStore {
       return true;
     },
 
+    async setEmail(tx, id, email, now) {
+      const current = await q(tx).selectFrom('accounts').select(['username_key', 'email_key']).where('id', '=', id).executeTakeFirst();
+      if (!current) return false;
+      const db = q(tx);
+      await db.deleteFrom('login_identifiers').where('account_id', '=', id).where('kind', '=', 'email').execute();
+      await db.updateTable('login_identifiers').set({ kind: 'username' }).where('account_id', '=', id).where('kind', '=', 'both').execute();
+      if (current.email_key !== null) {
+        await db.deleteFrom('login_identifier_collisions').where('account_id', '=', id).where('identifier', '=', current.email_key).execute();
+      }
+      await db
+        .updateTable('accounts')
+        .set({ email: email.display, email_key: email.key, email_verified_at: now, updated_at: now })
+        .where('id', '=', id)
+        .execute()
+        .catch((err: unknown) => translateWriteError(err, 'email'));
+      if (email.key === current.username_key) {
+        await db.updateTable('login_identifiers').set({ kind: 'both' }).where('account_id', '=', id).where('identifier', '=', email.key).execute();
+      } else {
+        await claim(tx, email.key, id, 'email', 'email');
+      }
+      return true;
+    },
+
     async listIdentifierCollisions(tx) {
       const rows = await q(tx).selectFrom('login_identifier_collisions').selectAll().orderBy('found_at').orderBy('account_id').execute();
       const found: IdentifierCollision[] = [];

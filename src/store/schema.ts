@@ -57,7 +57,7 @@ export interface OneTimeTokensTable {
   id: string;
   token_hash: string;
   account_id: string;
-  purpose: 'confirm' | 'reset';
+  purpose: 'confirm' | 'reset' | 'email_change';
   email: string;
   created_at: number;
   expires_at: number;

@@ -70,7 +70,7 @@ const PATHS: SettingPath[] = [
   },
   {
     name: 'confirm-link set-password page',
-    ok: 200,
+    ok: 303,
     async open(t, name) {
       const email = `${name}@${DOMAIN}`;
       await t.service.signUpWithEmail({ email });
@@ -95,7 +95,7 @@ const PATHS: SettingPath[] = [
   },
   {
     name: 'reset-link page',
-    ok: 200,
+    ok: 303,
     async open(t, name) {
       const email = `${name}@${DOMAIN}`;
       await t.service.registerAccount({ username: name, password: FIRST, email });

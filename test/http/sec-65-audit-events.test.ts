@@ -263,10 +263,11 @@ describe('SEC-65 audit events', () => {
       form: { csrf: hiddenField(confirmPage.text, 'csrf'), token: hiddenField(confirmPage.text, 'token'), password: 'quartz lagoon pepper', password_confirm: 'quartz lagoon pepper' },
       jar,
     });
-    assert.equal(confirmed.status, 200);
+    assert.equal(confirmed.status, 303);
     const id = await accountIdOf('audit-confirm@example.com');
     await expectEvent(created, 'register', 'success', { accountId: id, surface: 'cookie', only: true, detail: { status: 'pending' } });
-    await expectEvent(confirmed, 'confirm', 'success', { accountId: id, surface: 'page', only: true });
+    await expectEvent(confirmed, 'confirm', 'success', { accountId: id, surface: 'page' });
+    await expectEvent(confirmed, 'login', 'success', { accountId: id, surface: 'page', detail: { via: 'link' } });
     const taken = await send('POST', '/accounts/action/?do=create', { json: { email: 'Audit-Confirm@example.com' } });
     assert.equal(taken.status, 200, 'the same answer as for a new address');
     await expectEvent(taken, 'register', 'failure', { accountId: id, surface: 'cookie', only: true, detail: { reason: 'email_exists' } });
@@ -290,8 +291,9 @@ describe('SEC-65 audit events', () => {
     const resetPage = await send('GET', link, { jar });
     const fields = { csrf: hiddenField(resetPage.text, 'csrf'), token: hiddenField(resetPage.text, 'token'), password: 'walnut prairie glow', password_confirm: 'walnut prairie glow' };
     const completed = await send('POST', '/reset/complete', { form: fields, jar });
-    assert.equal(completed.status, 200);
-    await expectEvent(completed, 'reset_completed', 'success', { accountId: id, surface: 'page', only: true, detail: { mode: 'link' } });
+    assert.equal(completed.status, 303);
+    await expectEvent(completed, 'reset_completed', 'success', { accountId: id, surface: 'page', detail: { mode: 'link' } });
+    await expectEvent(completed, 'login', 'success', { accountId: id, surface: 'page', detail: { via: 'link' } });
 
     const reused = await send('POST', '/reset/complete', { form: fields, jar });
     assert.equal(reused.status, 400);

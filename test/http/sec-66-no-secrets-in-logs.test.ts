@@ -143,7 +143,7 @@ describe('SEC-66 no secrets in logs or in the database', () => {
     keep(jar.get('latchkey_form')!);
     const after = keep(canary('basic-reset-pw'));
     const fields = { csrf: hiddenField(page.body, 'csrf'), token, password: after, password_confirm: after };
-    assert.equal((await inject('POST', '/reset/complete', { form: fields, jar })).statusCode, 200);
+    assert.equal((await inject('POST', '/reset/complete', { form: fields, jar })).statusCode, 303);
     await inject('POST', '/reset/complete', { form: fields, jar }); // used: refused
     await inject('GET', `/reset?token=${keep(canary('reset-token-forged'))}`, { jar });
     await inject('DELETE', '/api/account', { headers: { ...basic('canary-basic@example.com', after), origin: 'https://evil.example' } });
@@ -161,7 +161,8 @@ describe('SEC-66 no secrets in logs or in the database', () => {
     const password = keep(canary('page-pw'));
     const fields = { csrf: hiddenField(page.body, 'csrf'), token, password, password_confirm: password };
     await inject('POST', '/confirm', { form: { ...fields, password: keep(canary('page-mismatch')) }, jar });
-    assert.equal((await inject('POST', '/confirm', { form: fields, jar })).statusCode, 200);
+    assert.equal((await inject('POST', '/confirm', { form: fields, jar })).statusCode, 303);
+    keep(jar.get('sessionid')!); // the session the link signed in
     await inject('POST', '/confirm', { form: fields, jar });
     await inject('GET', `/confirm?token=${keep(canary('confirm-token-forged'))}`, { jar });
 

@@ -66,8 +66,11 @@ describe('hosted pages: password reset by email', () => {
     assert.equal(mismatch.status, 400);
     assert.match(mismatch.text, /not the same/);
     const done = await postForm(t.app, jar, '/reset/complete', { ...fields, password: NEXT, password_confirm: NEXT });
-    assert.equal(done.status, 200, done.text);
-    assert.match(done.text, /password has been changed/i);
+    assert.equal(done.status, 303, done.text);
+    assert.equal(done.headers.location, '/account', 'signed in anew after the reset (no second login)');
+    const account = await getPage(t.app, jar, '/account');
+    assert.equal(account.status, 200);
+    assert.match(account.text, /forgetful@example\.com/);
 
     assert.equal((await action(t.app, session, 'check_login')).status, 401, 'the old session ended');
     assert.equal((await action(t.app, new CookieJar(), 'login', { username: 'forgetful', password: PASSWORD })).status, 401);

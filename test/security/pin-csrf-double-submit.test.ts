@@ -25,6 +25,7 @@ const SETTINGS: CookieSettings = {
   secure: false,
   maxAge: 3600,
   publicOrigin: 'http://localhost:3000',
+  domain: null,
 };
 const TOKEN = 'A'.repeat(43);
 const OTHER = 'B'.repeat(43);

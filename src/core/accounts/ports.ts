@@ -55,6 +55,8 @@ export interface AccountStore {
    * the account's recorded identifier collision. False if the account is gone.
    */
   setUsername(tx: Tx, id: string, username: { display: string; key: string } | null, now: number): Promise<boolean>;
+  /** Sets a verified new email and its namespace claim (the old one stops logging in); UniqueViolation('email') if held; false if gone. */
+  setEmail(tx: Tx, id: string, email: { display: string; key: string }, now: number): Promise<boolean>;
   /** Usernames left out of the identifier namespace because they equal another account's email (see the migration). */
   listIdentifierCollisions(tx: Tx): Promise<IdentifierCollision[]>;
   /**

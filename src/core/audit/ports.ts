@@ -34,6 +34,8 @@ export const AUDIT_EVENT_TYPES = [
   'session_evicted',
   'account_import',
   'account_export',
+  'email_change_requested',
+  'email_change',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

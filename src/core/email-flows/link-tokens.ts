@@ -15,9 +15,20 @@ import type { Account } from '../accounts/ports.js';
 import type { Tx } from '../ports.js';
 import type { OneTimePurpose, OneTimeToken } from './ports.js';
 
+/** What a caller may attach to an emailed link. */
+export interface LinkOptions {
+  /** An allow-listed `return_to` (checked by the surface that received it); the link carries it to the page. */
+  returnTo?: string | undefined;
+}
+
+/** The template data of a link email: the token, and the `return_to` the link carries when there is one. */
+export function linkData(token: string, returnTo: string | undefined): Record<string, string> {
+  return returnTo ? { token, returnTo } : { token };
+}
+
 /** Seconds a link of this purpose stays usable. */
 function ttlFor(deps: CoreDeps, purpose: OneTimePurpose): number {
-  return purpose === 'confirm' ? deps.policy.confirmTokenTtl : deps.policy.resetTokenTtl;
+  return purpose === 'reset' ? deps.policy.resetTokenTtl : deps.policy.confirmTokenTtl;
 }
 
 /** Voids the account's older links of `purpose` and stores a new one; returns the secret for the email. */
@@ -45,6 +56,8 @@ export function invalidLink(): AuthError {
 
 /** True when `account` still matches the link: same address, in the state the purpose needs. */
 export function linkStillApplies(token: OneTimeToken, account: Account | null): account is Account {
+  // An email-change link was sent to the new address; the account must still be active.
+  if (token.purpose === 'email_change') return account !== null && account.status === 'active';
   if (!account || account.email === null || foldCase(account.email) !== foldCase(token.email)) return false;
   return token.purpose === 'confirm' ? account.status === 'pending' : account.status === 'active';
 }

@@ -1,7 +1,7 @@
 /** Emailed links (confirmation and reset): single-use tokens and their store. */
 import type { Tx } from '../ports.js';
 
-export type OneTimePurpose = 'confirm' | 'reset';
+export type OneTimePurpose = 'confirm' | 'reset' | 'email_change';
 
 /** A single-use emailed link token; only its SHA-256 is stored. */
 export interface OneTimeToken {
@@ -34,4 +34,6 @@ export interface OneTimeTokenStore {
 export interface SignUpInput {
   email: string;
   promo?: string | undefined;
+  /** An allow-listed `return_to` the confirmation link carries (README "Back to the app"). */
+  returnTo?: string | undefined;
 }

@@ -19,7 +19,7 @@ import type { Account } from '../accounts/ports.js';
 import { UniqueViolation, type Tx } from '../ports.js';
 import { normalizePromoCode } from '../promo/promo-codes.js';
 import type { SignUpInput } from './ports.js';
-import { issueLinkToken } from './link-tokens.js';
+import { issueLinkToken, linkData, type LinkOptions } from './link-tokens.js';
 
 async function redeemPromo(deps: CoreDeps, tx: Tx, promo: string | null): Promise<void> {
   if (promo === null) return;
@@ -53,7 +53,7 @@ export async function signUpWithEmail(deps: CoreDeps, input: SignUpInput, ctx?: 
       await redeemPromo(deps, tx, promo);
       const existing = await deps.accounts.findByEmailKey(tx, email.key);
       if (existing) return notifyExisting(deps, tx, existing, email, ctx);
-      await createPending(deps, tx, email, promo, ctx);
+      await createPending(deps, tx, email, promo, ctx, input.returnTo);
     });
   } catch (err) {
     if (!(err instanceof UniqueViolation)) throw err;
@@ -67,7 +67,7 @@ export async function signUpWithEmail(deps: CoreDeps, input: SignUpInput, ctx?: 
   }
 }
 
-async function createPending(deps: CoreDeps, tx: Tx, email: NormalizedIdentifier, promo: string | null, ctx?: ClientContext): Promise<void> {
+async function createPending(deps: CoreDeps, tx: Tx, email: NormalizedIdentifier, promo: string | null, ctx?: ClientContext, returnTo?: string): Promise<void> {
   const now = deps.clock.now();
   const account: Account = {
     id: newId(),
@@ -83,11 +83,11 @@ async function createPending(deps: CoreDeps, tx: Tx, email: NormalizedIdentifier
   await deps.accounts.insert(tx, { ...account, usernameKey: null, emailKey: email.key });
   await deps.audit.record(tx, { type: 'register', outcome: 'success', accountId: account.id, ctx, detail: { status: 'pending' } });
   const token = await issueLinkToken(deps, tx, account, email.display, 'confirm');
-  await deps.outbox.enqueue(tx, { template: 'confirm_account', to: email.display, data: { token } });
+  await deps.outbox.enqueue(tx, { template: 'confirm_account', to: email.display, data: linkData(token, returnTo) });
 }
 
 /** Queues a fresh confirmation link (older ones die) for a pending account; does nothing for any other address. */
-export async function resendConfirmation(deps: CoreDeps, emailInput: string, ctx?: ClientContext): Promise<void> {
+export async function resendConfirmation(deps: CoreDeps, emailInput: string, ctx?: ClientContext, options: LinkOptions = {}): Promise<void> {
   const email = normalizeEmail(emailInput);
   await takeAddressAllowance(deps, 'mail_request', ctx);
   await deps.uow.transaction(async (tx) => {
@@ -96,6 +96,6 @@ export async function resendConfirmation(deps: CoreDeps, emailInput: string, ctx
     if (!account || account.status !== 'pending' || account.email === null) return padStatements(deps, tx, MAIL_BUDGET_STATEMENTS + LINK_MAIL_STATEMENTS);
     if (!(await takeMailBudget(deps, tx, email.key))) return padStatements(deps, tx, LINK_MAIL_STATEMENTS);
     const token = await issueLinkToken(deps, tx, account, account.email, 'confirm');
-    await deps.outbox.enqueue(tx, { template: 'confirm_account', to: account.email, data: { token } });
+    await deps.outbox.enqueue(tx, { template: 'confirm_account', to: account.email, data: linkData(token, options.returnTo) });
   });
 }

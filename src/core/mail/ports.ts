@@ -10,7 +10,10 @@ export type MailTemplate =
   | 'reset_password'
   | 'new_password'
   | 'password_changed'
-  | 'account_deleted';
+  | 'account_deleted'
+  | 'confirm_email_change'
+  | 'email_change_notice'
+  | 'email_in_use';
 
 /**
  * An email to send, as the core describes it: a template name, a recipient and the values the

@@ -3,8 +3,9 @@
  * revoked (a thief holding one is logged out) and every reset link voided, in the same
  * transaction as the change; the owner gets a notice by email (NIST SP 800-63B §4.6).
  */
-import { checkNewPassword, isPasswordWithinBounds, normalizePassword } from '../credentials/password-policy.js';
-import { accountSubject, assertNotThrottled, clearLoginFailures, recordLoginFailure, recordLoginSuccess } from '../credentials/throttle.js';
+import { verifyCurrentPassword } from '../credentials/current-password.js';
+import { checkNewPassword } from '../credentials/password-policy.js';
+import { clearLoginFailures } from '../credentials/throttle.js';
 import type { CoreDeps } from '../deps.js';
 import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
@@ -20,27 +21,7 @@ export async function changePassword(
 ): Promise<void> {
   const account = await deps.accounts.findById(deps.uow.db, accountId);
   if (!account || account.status !== 'active') throw new AuthError('NOT_AUTHENTICATED', 'sign in again to change the password');
-  if (options.currentPassword !== undefined) {
-    const current = options.currentPassword;
-    // A wrong current password is a password guess: it spends the same per-identifier and
-    // per-address budget as a login, and waits while that budget is blocked (docs/security.md#sec-56).
-    const key = accountSubject(account.id);
-    const ip = ctx?.ip ?? null;
-    await assertNotThrottled(deps, key, ip);
-    const matches =
-      account.passwordHash !== null &&
-      isPasswordWithinBounds(current) &&
-      (await deps.hasher.verify(account.passwordHash, normalizePassword(current)));
-    if (!matches) {
-      const blocks = await recordLoginFailure(deps, key, ip);
-      await deps.audit.note({ type: 'password_change', outcome: 'failure', accountId: account.id, ctx, detail: { reason: 'wrong_password' } });
-      for (const block of blocks) {
-        await deps.audit.note({ type: 'lockout', outcome: 'failure', accountId: account.id, ctx, detail: { scope: block.scope, seconds: block.seconds } });
-      }
-      throw new AuthError('INVALID_CREDENTIALS', 'the current password is wrong', { field: 'currentPassword' });
-    }
-    await recordLoginSuccess(deps, key);
-  }
+  if (options.currentPassword !== undefined) await verifyCurrentPassword(deps, account, options.currentPassword, 'password_change', ctx);
   const normalized = checkNewPassword(newPassword, deps.policy.passwordRules, { username: account.username, email: account.email });
   const passwordHash = await deps.hasher.hash(normalized);
   await deps.uow.transaction(async (tx) => {

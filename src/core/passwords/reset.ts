@@ -24,7 +24,7 @@ import { isAuthError } from '../errors.js';
 import type { Account } from '../accounts/ports.js';
 import type { AuditEvent } from '../audit/ports.js';
 import { LINK_MAIL_STATEMENTS, padStatements } from '../email-flows/even-work.js';
-import { consumeLinkToken, hashPasswordForLink, issueLinkToken, peekLinkToken } from '../email-flows/link-tokens.js';
+import { consumeLinkToken, hashPasswordForLink, issueLinkToken, linkData, peekLinkToken, type LinkOptions } from '../email-flows/link-tokens.js';
 import { generatePassword } from './generate.js';
 
 function greetingData(account: Account): Record<string, string> {
@@ -32,7 +32,7 @@ function greetingData(account: Account): Record<string, string> {
 }
 
 /** Starts a reset for a username or email; see the module comment for what each case gets. */
-export async function requestPasswordReset(deps: CoreDeps, identifier: string, ctx?: ClientContext): Promise<void> {
+export async function requestPasswordReset(deps: CoreDeps, identifier: string, ctx?: ClientContext, options: LinkOptions = {}): Promise<void> {
   await takeAddressAllowance(deps, 'mail_request', ctx);
   const key = loginKey(identifier);
   const found = key === null ? null : await deps.accounts.findByLoginKey(deps.uow.db, key);
@@ -60,7 +60,7 @@ export async function requestPasswordReset(deps: CoreDeps, identifier: string, c
       await deps.audit.record(tx, { ...audit.base, outcome: 'rejected', detail: { reason: 'mail_budget' } });
       return;
     }
-    await sendLink(deps, tx, account);
+    await sendLink(deps, tx, account, options.returnTo);
     await deps.audit.record(tx, { ...audit.base, outcome: 'success', detail: { sent: account.status === 'pending' ? 'confirm_link' : 'reset_link' } });
   });
 }
@@ -71,15 +71,15 @@ interface RequestAudit {
   noAccount: string;
 }
 
-async function sendLink(deps: CoreDeps, tx: Tx, account: Account): Promise<void> {
+async function sendLink(deps: CoreDeps, tx: Tx, account: Account, returnTo: string | undefined): Promise<void> {
   const email = account.email as string;
   if (account.status === 'pending') {
     const token = await issueLinkToken(deps, tx, account, email, 'confirm');
-    await deps.outbox.enqueue(tx, { template: 'confirm_account', to: email, data: { token } });
+    await deps.outbox.enqueue(tx, { template: 'confirm_account', to: email, data: linkData(token, returnTo) });
     return;
   }
   const token = await issueLinkToken(deps, tx, account, email, 'reset');
-  await deps.outbox.enqueue(tx, { template: 'reset_password', to: email, data: { token, ...greetingData(account) } });
+  await deps.outbox.enqueue(tx, { template: 'reset_password', to: email, data: { ...linkData(token, returnTo), ...greetingData(account) } });
 }
 
 async function resetToNewPassword(deps: CoreDeps, account: Account | null, audit: RequestAudit): Promise<void> {

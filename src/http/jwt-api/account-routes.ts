@@ -32,6 +32,8 @@ export function accountView(account: Account): object {
     email: account.email,
     status: account.status,
     created: new Date(account.createdAt).toISOString(),
+    emailVerified: account.emailVerifiedAt !== null,
+    hasPassword: account.passwordHash !== null,
   };
 }
 

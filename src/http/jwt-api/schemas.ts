@@ -78,13 +78,15 @@ const tokenPairResult = {
 export const accountViewSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'username', 'email', 'status', 'created'],
+  required: ['id', 'username', 'email', 'status', 'created', 'emailVerified', 'hasPassword'],
   properties: {
     id: { type: 'string', format: 'uuid', description: 'The account UUID (`sub` of its access tokens).' },
     username: { type: ['string', 'null'] },
     email: { type: ['string', 'null'] },
     status: { type: 'string', enum: ['pending', 'active', 'disabled'] },
     created: { type: 'string', format: 'date-time' },
+    emailVerified: { type: 'boolean', description: 'True once the address has been confirmed through an emailed link (or imported as verified).' },
+    hasPassword: { type: 'boolean', description: 'True when the account has a password (false until a pending account confirms).' },
   },
 } as const;
 

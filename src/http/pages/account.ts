@@ -81,8 +81,13 @@ ${passwordInput('current_password', 'Current password', 'current-password')}
 ${passwordInput('password', 'New password', 'new-password')}
 ${passwordInput('password_confirm', 'Repeat the new password', 'new-password')}
 <button type="submit">Change password</button></form></section>
+<section><h2>Change email</h2><form method="post" action="/account/email">${csrfField(visitor.csrfToken)}
+<label for="email_current_password">Current password</label><input id="email_current_password" name="current_password" type="password" required autocomplete="current-password" maxlength="1023">
+<label for="new_email">New email address</label><input id="new_email" name="email" type="email" required autocomplete="email" maxlength="320">
+<button type="submit">Send a link to the new address</button></form></section>
 <section><form method="post" action="/logout">${csrfField(visitor.csrfToken)}<button type="submit">Log out</button></form></section>
-${sessionsSection(sessions, visitor.csrfToken)}`,
+${sessionsSection(sessions, visitor.csrfToken)}
+<section><h2>Delete account</h2><p><a href="/account/delete">Delete your account…</a></p></section>`,
     notice,
   );
 }

@@ -9,18 +9,19 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
 import { clientContext } from '../credentials.js';
 import { assertFormToken, issueFormToken } from '../csrf.js';
-import { queryToken, type PagesDeps } from './context.js';
+import { finishSignedIn, formReturnTo, queryReturnTo, queryToken, type PagesDeps } from './context.js';
 import { formField } from './form-body.js';
 import { html } from './html.js';
-import { csrfField, page, passwordInput, sendPage, type Notice } from './layout.js';
+import { csrfField, page, passwordInput, returnToField, sendPage, type Notice } from './layout.js';
+import { returnToQuery } from '../return-to.js';
 import { postTokenForm, type TokenForm } from './token-form.js';
 import { confirmFormRoute, confirmPageRoute, confirmResendRoute } from './schemas.js';
 
-function choosePasswordPage(csrf: string, token: string, email: string, notice?: Notice) {
+function choosePasswordPage(csrf: string, token: string, email: string, back: string | null, notice?: Notice) {
   return page(
     'Choose your password',
     html`<p>Account: <strong>${email}</strong></p>
-<form method="post" action="/confirm">${csrfField(csrf)}<input type="hidden" name="token" value="${token}">
+<form method="post" action="/confirm">${csrfField(csrf)}${returnToField(back)}<input type="hidden" name="token" value="${token}">
 ${passwordInput('password', 'New password', 'new-password')}
 ${passwordInput('password_confirm', 'Repeat the password', 'new-password')}
 <button type="submit">Set password</button></form>`,
@@ -28,11 +29,11 @@ ${passwordInput('password_confirm', 'Repeat the password', 'new-password')}
   );
 }
 
-function badLinkPage(csrf: string) {
+function badLinkPage(csrf: string, back: string | null) {
   return page(
     'This link cannot be used',
     html`<p>The link has expired, has already been used, or is not complete. Ask for a new one:</p>
-<form method="post" action="/confirm/resend">${csrfField(csrf)}
+<form method="post" action="/confirm/resend">${csrfField(csrf)}${returnToField(back)}
 <label for="email">Email address</label><input id="email" name="email" type="email" required autocomplete="email" maxlength="320">
 <button type="submit">Send a new link</button></form>`,
     { kind: 'error', text: 'This confirmation link is not valid any more.' },
@@ -43,36 +44,43 @@ const isBadToken = (err: unknown): boolean => isAuthError(err, 'INVALID_TOKEN') 
 
 /** Registers GET/POST /confirm and POST /confirm/resend. */
 export function registerConfirmPages(app: FastifyInstance, deps: PagesDeps): void {
-  const badLink = (req: FastifyRequest, reply: FastifyReply) => sendPage(reply, 400, badLinkPage(issueFormToken(req, reply, deps.settings)));
+  const badLink = (req: FastifyRequest, reply: FastifyReply, back: string | null) =>
+    sendPage(reply, 400, badLinkPage(issueFormToken(req, reply, deps.settings), back));
 
   app.get('/confirm', { schema: confirmPageRoute }, async (req, reply) => {
     const token = queryToken(req);
+    const back = queryReturnTo(deps, req);
     try {
       const { email } = await deps.service.checkConfirmToken(token, clientContext(req));
-      return sendPage(reply, 200, choosePasswordPage(issueFormToken(req, reply, deps.settings), token, email));
+      return sendPage(reply, 200, choosePasswordPage(issueFormToken(req, reply, deps.settings), token, email, back));
     } catch (err) {
-      if (isBadToken(err) || isAuthError(err, 'INVALID_INPUT')) return badLink(req, reply);
+      if (isBadToken(err) || isAuthError(err, 'INVALID_INPUT')) return badLink(req, reply, back);
       throw err;
     }
   });
 
   const form: TokenForm = {
     check: (token, client) => deps.service.checkConfirmToken(token, client),
-    complete: (token, password, client) => deps.service.confirmAccount(token, password, client),
+    complete: (token, password, client) => deps.service.confirmAndSignIn(token, password, client),
     formPage: choosePasswordPage,
     badLink,
     isBadToken,
   };
 
   app.post('/confirm', { schema: confirmFormRoute }, async (req, reply) => {
-    const refused = await postTokenForm(req, reply, deps, form);
-    if (refused) return refused;
-    return sendPage(reply, 200, page('Your account is ready', html`<p class="ok">Your password is set and your account is active.</p><nav><a href="/login">Log in</a></nav>`));
+    const outcome = await postTokenForm(req, reply, deps, form);
+    if (!('login' in outcome)) return outcome.refused;
+    // Signed in (src/core/email-flows/sign-in-after-link.ts): straight back to the app or /account.
+    if (outcome.login !== null) return finishSignedIn(deps, reply, outcome.login, outcome.back);
+    const ready = html`<p class="ok">Your password is set and your account is active.</p><nav><a href="/login${returnToQuery(outcome.back)}">Log in</a></nav>`;
+    return sendPage(reply, 200, page('Your account is ready', ready));
   });
 
   app.post('/confirm/resend', { schema: confirmResendRoute }, async (req, reply) => {
     assertFormToken(req, deps.settings, formField(req, 'csrf'));
-    await deps.service.resendConfirmation(formField(req, 'email', 320), clientContext(req)).catch((err: unknown) => {
+    const back = formReturnTo(deps, req);
+    const options = back === null ? {} : { returnTo: back };
+    await deps.service.resendConfirmation(formField(req, 'email', 320), clientContext(req), options).catch((err: unknown) => {
       if (!isAuthError(err, 'INVALID_INPUT')) throw err; // same answer for any input
     });
     return sendPage(reply, 200, page('Check your email', html`<p>If this address has an account waiting for confirmation, we have sent it a new link.</p>`));

@@ -1,11 +1,16 @@
 /** What every hosted page needs: the service, the cookie settings, and the visitor's session. */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ReturnToRule } from '../../config/index.js';
 import type { AccountsService, AuthenticatedSession } from '../../core/accounts-service.js';
-import { readCsrfCookie, readSessionCookie, type CookieSettings } from '../cookies.js';
+import { readCsrfCookie, readSessionCookie, setSessionCookies, type CookieSettings, type SessionCookieValues } from '../cookies.js';
+import { safeReturnTo } from '../return-to.js';
+import { formField } from './form-body.js';
 
 export interface PagesDeps {
   service: AccountsService;
   settings: CookieSettings;
+  /** RETURN_TO_ORIGINS: where a finished flow may send the user back (src/http/return-to.ts). */
+  returnTo: readonly ReturnToRule[];
 }
 
 /** A logged-in visitor: the session, its account, its secret and its CSRF token for forms. */
@@ -33,4 +38,23 @@ export async function currentVisitor(deps: PagesDeps, req: FastifyRequest): Prom
 export function queryToken(req: FastifyRequest): string {
   const token = (req.query as { token?: unknown }).token;
   return typeof token === 'string' && token.length <= 200 ? token : '';
+}
+
+/** The allowed `return_to` of the query string, or null (anything not allow-listed is ignored). */
+export function queryReturnTo(deps: PagesDeps, req: FastifyRequest): string | null {
+  return safeReturnTo((req.query as { return_to?: unknown }).return_to, deps.returnTo);
+}
+
+/** The allowed `return_to` a form carried in its hidden field, or null. */
+export function formReturnTo(deps: PagesDeps, req: FastifyRequest): string | null {
+  return safeReturnTo(formField(req, 'return_to', 2048), deps.returnTo);
+}
+
+/**
+ * The end of a flow that signed the user in: the session cookies, then a 303 to the allowed
+ * `return_to` (checked again here, whatever carried it) or to /account.
+ */
+export function finishSignedIn(deps: PagesDeps, reply: FastifyReply, login: SessionCookieValues, target: string | null): FastifyReply {
+  setSessionCookies(reply, deps.settings, login);
+  return reply.redirect(safeReturnTo(target, deps.returnTo) ?? '/account', 303);
 }

@@ -14,10 +14,12 @@ import type { PagesDeps } from './context.js';
 import { registerFormParser } from './form-body.js';
 import { registerHomePage } from './home.js';
 import { html } from './html.js';
-import { page, PAGE_HEADERS, sendPage } from './layout.js';
+import { page, pageHeadersFor, sendPage } from './layout.js';
+import { returnToOrigins } from '../return-to.js';
 import { registerLoginPages } from './login.js';
 import { registerResetPages } from './reset.js';
 import { registerSignupPages } from './signup.js';
+import { registerSelfServicePages } from './self-service.js';
 
 /** What the pages need from the app. */
 export interface PagesOptions {
@@ -36,12 +38,13 @@ const MESSAGES: Record<number, string> = {
 
 /** Registers /, /signup, /login, /logout, /account, /confirm and /reset. */
 export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Promise<void> {
-  const deps: PagesDeps = { service: opts.service, settings: cookieSettings(opts.config) };
+  const deps: PagesDeps = { service: opts.service, settings: cookieSettings(opts.config), returnTo: opts.config.selfService.returnTo };
+  const headers = pageHeadersFor(returnToOrigins(deps.returnTo));
   await app.register(fastifyCookie);
   registerFormParser(app);
 
   app.addHook('onRequest', async (_req, reply) => {
-    reply.headers(PAGE_HEADERS);
+    reply.headers(headers);
   });
 
   app.setErrorHandler((err, req, reply) => {
@@ -54,7 +57,7 @@ export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Pro
       problem.code === 'https_required'
         ? 'This form must be sent over https. Open the page with https:// and try again.'
         : (MESSAGES[status] ?? (status >= 500 ? 'Something went wrong on our side. Try again later.' : MESSAGES[400]));
-    reply.headers(PAGE_HEADERS); // also when a hook refused the request before the pages' own hook ran
+    reply.headers(headers); // also when a hook refused the request before the pages' own hook ran
     return sendPage(reply, status, page('Something went wrong', html`<p>${message}</p><nav><a href="/login">Log in</a></nav>`));
   });
 
@@ -64,4 +67,5 @@ export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Pro
   registerLoginPages(app, deps);
   registerAccountPages(app, deps);
   registerResetPages(app, deps);
+  registerSelfServicePages(app, deps);
 }

@@ -9,12 +9,26 @@ import { html, SafeHtml } from './html.js';
 
 /** The headers every hosted page answer carries (set by the pages scope's onRequest hook). */
 export const PAGE_HEADERS: Record<string, string> = {
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy': pageCsp([]),
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
 };
+
+/**
+ * The pages' CSP. `form-action` also lists the RETURN_TO_ORIGINS origins: Chromium applies it to
+ * the redirect that follows a form POST, so a login that goes back to the app needs them there.
+ */
+export function pageCsp(formOrigins: readonly string[]): string {
+  const forms = ["'self'", ...formOrigins].join(' ');
+  return `default-src 'none'; style-src 'unsafe-inline'; form-action ${forms}; frame-ancestors 'none'; base-uri 'none'`;
+}
+
+/** PAGE_HEADERS with the allow-listed return origins in `form-action`. */
+export function pageHeadersFor(formOrigins: readonly string[]): Record<string, string> {
+  return formOrigins.length === 0 ? PAGE_HEADERS : { ...PAGE_HEADERS, 'content-security-policy': pageCsp(formOrigins) };
+}
 
 const STYLE = `
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f4f5f7;color:#1d2330}
@@ -55,6 +69,11 @@ export function sendPage(reply: FastifyReply, status: number, body: SafeHtml): F
 /** The hidden CSRF field every form carries. */
 export function csrfField(token: string): SafeHtml {
   return html`<input type="hidden" name="csrf" value="${token}">`;
+}
+
+/** The hidden field that keeps an allowed `return_to` across a form ('' when there is none). */
+export function returnToField(target: string | null): SafeHtml | string {
+  return target === null ? '' : html`<input type="hidden" name="return_to" value="${target}">`;
 }
 
 /** A password input with its label; `autocomplete` is current-password or new-password. */

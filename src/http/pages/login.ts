@@ -5,42 +5,45 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
-import { clearSessionCookies, readSessionCookie, setSessionCookies } from '../cookies.js';
+import { clearSessionCookies, readSessionCookie } from '../cookies.js';
 import { clientContext } from '../credentials.js';
 import { assertFormToken, assertNotCrossSite, assertSessionCsrf, issueFormToken } from '../csrf.js';
-import type { PagesDeps } from './context.js';
+import { finishSignedIn, formReturnTo, queryReturnTo, type PagesDeps } from './context.js';
 import { formField } from './form-body.js';
 import { html } from './html.js';
-import { csrfField, page, passwordInput, sendPage, type Notice } from './layout.js';
+import { csrfField, page, passwordInput, returnToField, sendPage, type Notice } from './layout.js';
+import { returnToQuery } from '../return-to.js';
 import { loginFormRoute, loginPageRoute, logoutFormRoute } from './schemas.js';
 
-function loginPage(csrf: string, username: string, notice?: Notice) {
+function loginPage(csrf: string, username: string, back: string | null, notice?: Notice) {
+  const keep = returnToQuery(back);
   return page(
     'Log in',
-    html`<form method="post" action="/login">${csrfField(csrf)}
+    html`<form method="post" action="/login">${csrfField(csrf)}${returnToField(back)}
 <label for="username">Username or email</label><input id="username" name="username" required autocomplete="username" value="${username}" maxlength="320">
 ${passwordInput('password', 'Password', 'current-password')}
 <button type="submit">Log in</button></form>
-<nav><a href="/reset">Forgot your password?</a> · <a href="/signup">Create an account</a></nav>`,
+<nav><a href="/reset${keep}">Forgot your password?</a> · <a href="/signup${keep}">Create an account</a></nav>`,
     notice,
   );
 }
 
 /** Registers GET/POST /login and POST /logout. */
 export function registerLoginPages(app: FastifyInstance, deps: PagesDeps): void {
-  app.get('/login', { schema: loginPageRoute }, async (req, reply) => sendPage(reply, 200, loginPage(issueFormToken(req, reply, deps.settings), '')));
+  app.get('/login', { schema: loginPageRoute }, async (req, reply) =>
+    sendPage(reply, 200, loginPage(issueFormToken(req, reply, deps.settings), '', queryReturnTo(deps, req))),
+  );
 
   app.post('/login', { schema: loginFormRoute }, async (req: FastifyRequest, reply: FastifyReply) => {
     assertFormToken(req, deps.settings, formField(req, 'csrf'));
     const username = formField(req, 'username', 320);
     try {
       const result = await deps.service.loginForCookie(username, formField(req, 'password'), clientContext(req));
-      setSessionCookies(reply, deps.settings, result);
-      return reply.redirect('/account', 303);
+      return finishSignedIn(deps, reply, result, formReturnTo(deps, req));
     } catch (err) {
       if (!isAuthError(err, 'INVALID_CREDENTIALS')) throw err;
       const notice: Notice = { kind: 'error', text: 'Invalid username or password.' };
-      return sendPage(reply, 401, loginPage(issueFormToken(req, reply, deps.settings), username, notice));
+      return sendPage(reply, 401, loginPage(issueFormToken(req, reply, deps.settings), username, formReturnTo(deps, req), notice));
     }
   });
 

@@ -8,28 +8,29 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
 import { clientContext } from '../credentials.js';
 import { assertFormToken, issueFormToken } from '../csrf.js';
-import { queryToken, type PagesDeps } from './context.js';
+import { finishSignedIn, formReturnTo, queryReturnTo, queryToken, type PagesDeps } from './context.js';
 import { formField } from './form-body.js';
 import { html } from './html.js';
-import { csrfField, page, passwordInput, sendPage, type Notice } from './layout.js';
+import { csrfField, page, passwordInput, returnToField, sendPage, type Notice } from './layout.js';
+import { returnToQuery } from '../return-to.js';
 import { postTokenForm, type TokenForm } from './token-form.js';
 import { resetCompleteFormRoute, resetPageRoute, resetRequestFormRoute } from './schemas.js';
 
-function requestPage(csrf: string, notice?: Notice) {
+function requestPage(csrf: string, back: string | null, notice?: Notice) {
   return page(
     'Reset your password',
-    html`<form method="post" action="/reset">${csrfField(csrf)}
+    html`<form method="post" action="/reset">${csrfField(csrf)}${returnToField(back)}
 <label for="identifier">Username or email</label><input id="identifier" name="identifier" required autocomplete="username" maxlength="320">
-<button type="submit">Email me a link</button></form><nav><a href="/login">Back to log in</a></nav>`,
+<button type="submit">Email me a link</button></form><nav><a href="/login${returnToQuery(back)}">Back to log in</a></nav>`,
     notice,
   );
 }
 
-function newPasswordPage(csrf: string, token: string, email: string, notice?: Notice) {
+function newPasswordPage(csrf: string, token: string, email: string, back: string | null, notice?: Notice) {
   return page(
     'Choose a new password',
     html`<p>Account: <strong>${email}</strong></p>
-<form method="post" action="/reset/complete">${csrfField(csrf)}<input type="hidden" name="token" value="${token}">
+<form method="post" action="/reset/complete">${csrfField(csrf)}${returnToField(back)}<input type="hidden" name="token" value="${token}">
 ${passwordInput('password', 'New password', 'new-password')}
 ${passwordInput('password_confirm', 'Repeat the password', 'new-password')}
 <button type="submit">Change password</button></form>`,
@@ -43,23 +44,27 @@ const isBadToken = (err: unknown): boolean =>
 
 /** Registers GET/POST /reset and POST /reset/complete. */
 export function registerResetPages(app: FastifyInstance, deps: PagesDeps): void {
-  const badLink = (req: FastifyRequest, reply: FastifyReply) => sendPage(reply, 400, requestPage(issueFormToken(req, reply, deps.settings), BAD_LINK));
+  const badLink = (req: FastifyRequest, reply: FastifyReply, back: string | null) =>
+    sendPage(reply, 400, requestPage(issueFormToken(req, reply, deps.settings), back, BAD_LINK));
 
   app.get('/reset', { schema: resetPageRoute }, async (req, reply) => {
     const token = queryToken(req);
-    if (!('token' in (req.query as object))) return sendPage(reply, 200, requestPage(issueFormToken(req, reply, deps.settings)));
+    const back = queryReturnTo(deps, req);
+    if (!('token' in (req.query as object))) return sendPage(reply, 200, requestPage(issueFormToken(req, reply, deps.settings), back));
     try {
       const { email } = await deps.service.checkResetToken(token, clientContext(req));
-      return sendPage(reply, 200, newPasswordPage(issueFormToken(req, reply, deps.settings), token, email));
+      return sendPage(reply, 200, newPasswordPage(issueFormToken(req, reply, deps.settings), token, email, back));
     } catch (err) {
-      if (isBadToken(err)) return badLink(req, reply);
+      if (isBadToken(err)) return badLink(req, reply, back);
       throw err;
     }
   });
 
   app.post('/reset', { schema: resetRequestFormRoute }, async (req, reply) => {
     assertFormToken(req, deps.settings, formField(req, 'csrf'));
-    await deps.service.requestPasswordReset(formField(req, 'identifier', 320), clientContext(req)).catch((err: unknown) => {
+    const back = formReturnTo(deps, req);
+    const options = back === null ? {} : { returnTo: back };
+    await deps.service.requestPasswordReset(formField(req, 'identifier', 320), clientContext(req), options).catch((err: unknown) => {
       if (!isAuthError(err, 'INVALID_INPUT')) throw err; // same answer for any input
     });
     return sendPage(reply, 200, page('Check your email', html`<p>If an account matches, we have sent it a link to choose a new password.</p>`));
@@ -67,15 +72,18 @@ export function registerResetPages(app: FastifyInstance, deps: PagesDeps): void 
 
   const form: TokenForm = {
     check: (token, client) => deps.service.checkResetToken(token, client),
-    complete: (token, password, client) => deps.service.completePasswordReset(token, password, client),
+    complete: (token, password, client) => deps.service.resetAndSignIn(token, password, client),
     formPage: newPasswordPage,
     badLink,
     isBadToken,
   };
 
   app.post('/reset/complete', { schema: resetCompleteFormRoute }, async (req, reply) => {
-    const refused = await postTokenForm(req, reply, deps, form);
-    if (refused) return refused;
-    return sendPage(reply, 200, page('Password changed', html`<p class="ok">Your password has been changed. Please log in with it.</p><nav><a href="/login">Log in</a></nav>`));
+    const outcome = await postTokenForm(req, reply, deps, form);
+    if (!('login' in outcome)) return outcome.refused;
+    // Every older session has ended; signed in anew (sign-in-after-link.ts) unless configured off.
+    if (outcome.login !== null) return finishSignedIn(deps, reply, outcome.login, outcome.back);
+    const done = html`<p class="ok">Your password has been changed. Please log in with it.</p><nav><a href="/login${returnToQuery(outcome.back)}">Log in</a></nav>`;
+    return sendPage(reply, 200, page('Password changed', done));
   });
 }

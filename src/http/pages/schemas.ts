@@ -21,6 +21,10 @@ const csrf = { description: 'The hidden CSRF field of the form (anonymous forms:
 const newPassword = { description: 'The new password.' };
 const repeat = { description: 'The new password again; must be equal.' };
 const linkToken = { description: 'The token of the emailed link (the form carries it on).', maxLength: 200 };
+const returnTo = { description: 'The allowed `return_to` the page carried on (hidden field); ignored unless RETURN_TO_ORIGINS allows it.', maxLength: 2048 };
+const returnToParam = queryParameter('return_to', 'Where to send the user when the flow ends; honoured only when RETURN_TO_ORIGINS allows it (else ignored: /account).', { type: 'string', maxLength: 2048 });
+const signedIn = (what: string) =>
+  emptyResponse(`${what}; signed in (unless LOGIN_AFTER_LINK=false): go to the allowed return_to, else /account.`, { Location: HEADERS.location, 'Set-Cookie': HEADERS.setSessionCookies });
 
 // Pages answer every refused request with an HTML page (index.ts): 400 for input it cannot use,
 // 403 for a failed CSRF check, 413/415 for a body that is not a small form, 429 and 503 with
@@ -35,6 +39,7 @@ export const signupPageRoute: RouteSchema = {
   description: 'A form asking for an email address.',
   tags: ['pages'],
   security: PUBLIC,
+  parameters: [returnToParam],
   response: { 200: htmlResponse('The sign-up form.', { 'Set-Cookie': HEADERS.setFormCookie }) },
 };
 
@@ -43,7 +48,7 @@ export const signupFormRoute: RouteSchema = {
   description: 'Emails a confirmation link; the same page whether or not the address already has an account (its owner then gets a notice).',
   tags: ['pages'],
   security: PUBLIC,
-  requestBody: formBody('The sign-up form.', { csrf, email: { description: 'The email address.', maxLength: 320 } }, ['csrf', 'email']),
+  requestBody: formBody('The sign-up form.', { csrf, email: { description: 'The email address.', maxLength: 320 }, return_to: returnTo }, ['csrf', 'email']),
   response: { 200: htmlResponse('“Check your email”.'), 400: htmlResponse('Not a valid email address: the form again.'), ...formErrors },
 };
 
@@ -52,7 +57,7 @@ export const confirmPageRoute: RouteSchema = {
   description: 'The landing page of the confirmation email. A usable link shows the choose-a-password form; a used, expired or bad one a page asking for a new link.',
   tags: ['pages'],
   security: PUBLIC,
-  parameters: [queryParameter('token', 'The link’s token (at most 200 characters).', { type: 'string', maxLength: 200 }, { required: true })],
+  parameters: [queryParameter('token', 'The link’s token (at most 200 characters).', { type: 'string', maxLength: 200 }, { required: true }), returnToParam],
   response: {
     200: htmlResponse('The choose-a-password form.', { 'Set-Cookie': HEADERS.setFormCookie }),
     400: htmlResponse('The link cannot be used: a form asking for a new one.', { 'Set-Cookie': HEADERS.setFormCookie }),
@@ -63,14 +68,15 @@ export const confirmFormRoute: RouteSchema = {
   summary: 'Set the first password and activate the account',
   tags: ['pages'],
   security: PUBLIC,
-  requestBody: formBody('The choose-a-password form.', { csrf, token: linkToken, password: newPassword, password_confirm: repeat }, [
+  requestBody: formBody('The choose-a-password form.', { csrf, token: linkToken, password: newPassword, password_confirm: repeat, return_to: returnTo }, [
     'csrf',
     'token',
     'password',
     'password_confirm',
   ]),
   response: {
-    200: htmlResponse('“Your account is ready”.'),
+    200: htmlResponse('“Your account is ready” (LOGIN_AFTER_LINK=false).'),
+    303: signedIn('The account is active'),
     400: htmlResponse('The passwords differ or the password is refused (the form again, with the reason), or the link cannot be used.'),
     ...formErrors,
   },
@@ -81,7 +87,7 @@ export const confirmResendRoute: RouteSchema = {
   description: 'The same answer for any address.',
   tags: ['pages'],
   security: PUBLIC,
-  requestBody: formBody('The new-link form.', { csrf, email: { description: 'The email address.', maxLength: 320 } }, ['csrf', 'email']),
+  requestBody: formBody('The new-link form.', { csrf, email: { description: 'The email address.', maxLength: 320 }, return_to: returnTo }, ['csrf', 'email']),
   response: { 200: htmlResponse('“Check your email”.'), ...formErrors },
 };
 
@@ -89,21 +95,22 @@ export const loginPageRoute: RouteSchema = {
   summary: 'Login page',
   tags: ['pages'],
   security: PUBLIC,
+  parameters: [returnToParam],
   response: { 200: htmlResponse('The login form.', { 'Set-Cookie': HEADERS.setFormCookie }) },
 };
 
 export const loginFormRoute: RouteSchema = {
   summary: 'Log in with a password',
-  description: 'Sets the same cookies as the cookie-session API and goes to /account.',
+  description: 'Sets the same cookies as the cookie-session API and goes to the allowed `return_to`, else /account.',
   tags: ['pages'],
   security: PUBLIC,
   requestBody: formBody(
     'The login form.',
-    { csrf, username: { description: 'A username or an email address.', maxLength: 320 }, password: { description: 'The password.' } },
+    { csrf, username: { description: 'A username or an email address.', maxLength: 320 }, password: { description: 'The password.' }, return_to: returnTo },
     ['csrf', 'username', 'password'],
   ),
   response: {
-    303: emptyResponse('Logged in: go to /account.', { Location: HEADERS.location, 'Set-Cookie': HEADERS.setSessionCookies }),
+    303: emptyResponse('Logged in: go to the allowed return_to, else /account.', { Location: HEADERS.location, 'Set-Cookie': HEADERS.setSessionCookies }),
     401: htmlResponse('Invalid username or password (one answer for every cause): the form again.'),
     ...formErrors,
   },
@@ -152,7 +159,7 @@ export const resetPageRoute: RouteSchema = {
   description: 'Without `token`: a form asking for the username or email. With the token of the emailed link: the choose-a-new-password form.',
   tags: ['pages'],
   security: PUBLIC,
-  parameters: [queryParameter('token', 'The reset link’s token (at most 200 characters).', { type: 'string', maxLength: 200 })],
+  parameters: [queryParameter('token', 'The reset link’s token (at most 200 characters).', { type: 'string', maxLength: 200 }), returnToParam],
   response: {
     200: htmlResponse('The request form, or the new-password form.', { 'Set-Cookie': HEADERS.setFormCookie }),
     400: htmlResponse('The link cannot be used: the request form, saying so.', { 'Set-Cookie': HEADERS.setFormCookie }),
@@ -164,23 +171,24 @@ export const resetRequestFormRoute: RouteSchema = {
   description: 'The same answer for any input.',
   tags: ['pages'],
   security: PUBLIC,
-  requestBody: formBody('The reset request form.', { csrf, identifier: { description: 'A username or an email address.', maxLength: 320 } }, ['csrf', 'identifier']),
+  requestBody: formBody('The reset request form.', { csrf, identifier: { description: 'A username or an email address.', maxLength: 320 }, return_to: returnTo }, ['csrf', 'identifier']),
   response: { 200: htmlResponse('“Check your email”.'), ...formErrors },
 };
 
 export const resetCompleteFormRoute: RouteSchema = {
   summary: 'Set a new password from a reset link',
-  description: 'Sets the password and ends every session of the account.',
+  description: 'Sets the password and ends every session of the account, then signs in anew.',
   tags: ['pages'],
   security: PUBLIC,
-  requestBody: formBody('The new-password form.', { csrf, token: linkToken, password: newPassword, password_confirm: repeat }, [
+  requestBody: formBody('The new-password form.', { csrf, token: linkToken, password: newPassword, password_confirm: repeat, return_to: returnTo }, [
     'csrf',
     'token',
     'password',
     'password_confirm',
   ]),
   response: {
-    200: htmlResponse('“Password changed”.'),
+    200: htmlResponse('“Password changed” (LOGIN_AFTER_LINK=false).'),
+    303: signedIn('The password is set'),
     400: htmlResponse('The passwords differ or the password is refused (the form again, with the reason), or the link cannot be used.'),
     ...formErrors,
   },

@@ -5,10 +5,11 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
+import type { LinkOutcome } from '../../core/accounts-service.js';
 import type { ClientContext } from '../../core/ports.js';
 import { clientContext } from '../credentials.js';
 import { assertFormToken, issueFormToken } from '../csrf.js';
-import type { PagesDeps } from './context.js';
+import { formReturnTo, type PagesDeps } from './context.js';
 import { formField } from './form-body.js';
 import type { SafeHtml } from './html.js';
 import { sendPage, sentence, type Notice } from './layout.js';
@@ -17,12 +18,12 @@ import { sendPage, sentence, type Notice } from './layout.js';
 export interface TokenForm {
   /** The address a usable link was sent to (checkConfirmToken, checkResetToken). */
   check(token: string, ctx: ClientContext): Promise<{ email: string }>;
-  /** Spends the token and sets the password (confirmAccount, completePasswordReset). */
-  complete(token: string, password: string, ctx: ClientContext): Promise<unknown>;
-  /** The form page, with a notice after a refused password. */
-  formPage(csrf: string, token: string, email: string, notice?: Notice): SafeHtml;
+  /** Spends the token, sets the password, and signs in when allowed (confirmAndSignIn, resetAndSignIn). */
+  complete(token: string, password: string, ctx: ClientContext): Promise<LinkOutcome>;
+  /** The form page (carrying the allowed return_to), with a notice after a refused password. */
+  formPage(csrf: string, token: string, email: string, back: string | null, notice?: Notice): SafeHtml;
   /** The page for a dead link (400). */
-  badLink(req: FastifyRequest, reply: FastifyReply): FastifyReply;
+  badLink(req: FastifyRequest, reply: FastifyReply, back: string | null): FastifyReply;
   /** Errors of `complete` that mean the link is dead. */
   isBadToken(err: unknown): boolean;
 }
@@ -34,30 +35,37 @@ const isDeadLink = (err: unknown): boolean =>
   isAuthError(err, 'INVALID_TOKEN') || isAuthError(err, 'TOKEN_REUSED') || isAuthError(err, 'INVALID_INPUT');
 
 /**
- * Handles the post of a link's password form; resolves to the reply of a refusal, or null when
- * the password was set (the caller sends its own success page).
+ * Handles the post of a link's password form; resolves to the reply of a refusal, or, when the
+ * password was set, to the new session (null: not signed in) and the allowed return_to (the
+ * caller sends its own success page or redirect).
  */
-export async function postTokenForm(req: FastifyRequest, reply: FastifyReply, deps: PagesDeps, form: TokenForm): Promise<FastifyReply | null> {
+export async function postTokenForm(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  deps: PagesDeps,
+  form: TokenForm,
+): Promise<{ refused: FastifyReply } | (LinkOutcome & { back: string | null })> {
   assertFormToken(req, deps.settings, formField(req, 'csrf'));
   const token = formField(req, 'token', 200);
   const password = formField(req, 'password');
+  const back = formReturnTo(deps, req);
   const again = async (text: string) => {
     const { email } = await form.check(token, clientContext(req));
-    return sendPage(reply, 400, form.formPage(issueFormToken(req, reply, deps.settings), token, email, { kind: 'error', text }));
+    return sendPage(reply, 400, form.formPage(issueFormToken(req, reply, deps.settings), token, email, back, { kind: 'error', text }));
   };
   try {
-    if (password !== formField(req, 'password_confirm')) return await again('The two passwords are not the same.');
-    await form.complete(token, password, clientContext(req));
-    return null;
+    if (password !== formField(req, 'password_confirm')) return { refused: await again('The two passwords are not the same.') };
+    return { ...(await form.complete(token, password, clientContext(req))), back };
   } catch (err) {
     if (isPasswordProblem(err)) {
       // The link died meanwhile: the bad-link page; an outage is not a bad link (503).
-      return await again(sentence(err.message)).catch((e: unknown) => {
-        if (isDeadLink(e)) return form.badLink(req, reply);
+      const refused = await again(sentence(err.message)).catch((e: unknown) => {
+        if (isDeadLink(e)) return form.badLink(req, reply, back);
         throw e;
       });
+      return { refused };
     }
-    if (form.isBadToken(err)) return form.badLink(req, reply);
+    if (form.isBadToken(err)) return { refused: form.badLink(req, reply, back) };
     throw err;
   }
 }

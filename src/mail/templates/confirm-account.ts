@@ -4,7 +4,7 @@ import { escapeHtml, greeting, htmlLink, htmlPage, linkWithToken, required, text
 /** Renders the confirmation email; needs `token`, may use `username`. */
 export function renderConfirmAccount(data: Record<string, string>, context: RenderContext): RenderedMail {
   const subject = 'Confirm your Latchkey account';
-  const link = linkWithToken(context, '/confirm', required(data, 'token'));
+  const link = linkWithToken(context, '/confirm', required(data, 'token'), data.returnTo);
   const hello = greeting(data);
   const intro = 'Open this link to confirm your email address and choose your password:';
   const outro = 'The link works once and expires soon. If you did not sign up, ignore this email.';

@@ -2,6 +2,7 @@
 import type { MailTemplate } from '../../core/mail/ports.js';
 import { renderAccountDeleted } from './account-deleted.js';
 import { renderConfirmAccount } from './confirm-account.js';
+import { renderConfirmEmailChange, renderEmailChangeNotice, renderEmailInUse } from './email-change.js';
 import { TemplateDataError, type RenderContext, type RenderedMail } from './layout.js';
 import { renderNewPassword } from './new-password.js';
 import { renderPasswordChanged } from './password-changed.js';
@@ -17,6 +18,9 @@ const renderers: Record<MailTemplate, Renderer> = {
   new_password: renderNewPassword,
   password_changed: renderPasswordChanged,
   account_deleted: renderAccountDeleted,
+  confirm_email_change: renderConfirmEmailChange,
+  email_change_notice: renderEmailChangeNotice,
+  email_in_use: renderEmailInUse,
 };
 
 /** Renders `template` (a name as stored); throws TemplateDataError for an unknown name or missing data. */

@@ -39,9 +39,10 @@ export function greeting(data: Record<string, string>): string {
   return data.username ? `Hello ${data.username},` : 'Hello,';
 }
 
-/** `${publicUrl}${path}?token=...` with the token URL-encoded. */
-export function linkWithToken(context: RenderContext, path: string, token: string): string {
-  return `${context.publicUrl}${path}?token=${encodeURIComponent(token)}`;
+/** `${publicUrl}${path}?token=...` with the token URL-encoded, and the `return_to` the link carries when the data has one. */
+export function linkWithToken(context: RenderContext, path: string, token: string, returnTo?: string): string {
+  const back = returnTo ? `&return_to=${encodeURIComponent(returnTo)}` : '';
+  return `${context.publicUrl}${path}?token=${encodeURIComponent(token)}${back}`;
 }
 
 /** Wraps paragraphs (already escaped HTML) in a minimal HTML document. */

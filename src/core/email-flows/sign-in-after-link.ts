@@ -1,0 +1,48 @@
+/**
+ * "No second login": after a confirmation or reset link is used on the hosted pages, the user is
+ * signed in with a new cookie session (a reset has already ended every older session), unless
+ * LOGIN_AFTER_LINK=false. The one place that decides it is signInAfterLink: a mailbox alone must
+ * never sign in an account that has a second factor, so that check belongs here and nowhere else
+ * (docs/decisions.md "Signed in after a link").
+ */
+import type { CoreDeps } from '../deps.js';
+import type { ClientContext } from '../ports.js';
+import type { Account } from '../accounts/ports.js';
+import { csrfTokenFor, type CookieLogin } from '../sessions/cookie-sessions.js';
+import { startSession } from '../sessions/lifecycle.js';
+import { confirmAccount } from './confirm.js';
+import { completePasswordReset } from '../passwords/reset.js';
+
+/** What using a link on the pages gives: the account, and its new cookie session unless none is opened. */
+export interface LinkOutcome {
+  account: Account;
+  /** Null when LOGIN_AFTER_LINK=false or the account must pass another step (a second factor) first. */
+  login: CookieLogin | null;
+}
+
+/**
+ * Whether a link that just proved the mailbox may sign `account` in, and if so the new session.
+ * Accounts have no second factor yet; when they do, an account with one answers null here (the
+ * user logs in through the second-factor step instead).
+ */
+export async function signInAfterLink(deps: CoreDeps, account: Account, ctx: ClientContext): Promise<CookieLogin | null> {
+  if (deps.policy.loginAfterLink === false || account.status !== 'active') return null;
+  const { session, secret } = await deps.uow.transaction(async (tx) => {
+    const opened = await startSession(deps, tx, account, 'cookie', ctx);
+    await deps.audit.record(tx, { type: 'login', outcome: 'success', accountId: account.id, ctx, detail: { sessionId: opened.session.id, via: 'link' } });
+    return opened;
+  });
+  return { account, session, sessionSecret: secret, csrfToken: csrfTokenFor(deps, session.id) };
+}
+
+/** Consumes a confirmation link (sets the password, activates) and signs the account in per signInAfterLink. */
+export async function confirmAndSignIn(deps: CoreDeps, token: string, password: string, ctx: ClientContext): Promise<LinkOutcome> {
+  const account = await confirmAccount(deps, token, password, ctx);
+  return { account, login: await signInAfterLink(deps, account, ctx) };
+}
+
+/** Consumes a reset link (sets the password, ends every session) and signs the account in per signInAfterLink. */
+export async function resetAndSignIn(deps: CoreDeps, token: string, password: string, ctx: ClientContext): Promise<LinkOutcome> {
+  const account = await completePasswordReset(deps, token, password, ctx);
+  return { account, login: await signInAfterLink(deps, account, ctx) };
+}
