@@ -1,4 +1,6 @@
 /** Table shapes as stored. Times are milliseconds since the epoch (bigint), ids are text UUIDs. */
+import type { OidcTables } from './oidc-schema.js';
+
 export interface AccountsTable {
   id: string;
   username: string | null;
@@ -136,7 +138,7 @@ export interface LoginIdentifierCollisionsTable {
   found_at: number;
 }
 
-export interface Database {
+export interface Database extends OidcTables {
   accounts: AccountsTable;
   sessions: SessionsTable;
   signing_keys: SigningKeysTable;

@@ -35,6 +35,11 @@ export const AUDIT_EVENT_TYPES = [
   'session_evicted',
   'account_import',
   'account_export',
+  'oidc_authorize',
+  'oidc_consent',
+  'oidc_token',
+  'oidc_client_add',
+  'oidc_client_revoke',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
