@@ -21,6 +21,7 @@ import type { Metrics } from '../http/metrics/registry.js';
 import { buildMetricsListener } from '../http/metrics/routes.js';
 import { adminMailQueue, corePolicy, systemClock } from './core-wiring.js';
 import { createMaintenance, type Maintenance } from './maintenance.js';
+import { wireOidc, type OidcWiring } from './oidc-wiring.js';
 import { createDevOutboxMailer } from '../mail/dev-outbox.js';
 import { createOutboxSender, type OutboxSender } from '../mail/outbox-sender.js';
 import { createAuditLog } from '../store/audit.js';
@@ -62,6 +63,8 @@ export interface Latchkey {
   maintenance: Maintenance;
   /** The security event log (audit_events and `"type":"audit"` log lines), refusals folded into counts. */
   audit: BoundedAuditLog;
+  /** The OpenID Connect provider (OIDC_PROVIDER=on), else null. */
+  oidc: OidcWiring | null;
   /** Prometheus metrics; null when neither METRICS_TOKEN nor METRICS_PORT is set. */
   metrics: Metrics | null;
   /** The METRICS_PORT server (serving only /metrics), not yet listening; null without METRICS_PORT. */
@@ -123,6 +126,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
     const service = createAccountsService(coreDeps);
     const services = createServiceAccess({ ...coreDeps, serviceKeys: createServiceKeyStore() });
     const admin = createAdminService({ ...coreDeps, mail: adminMailQueue(createOutboxQueue(database.db, database.dialect)) });
+    const oidc = await wireOidc(config, coreDeps);
     const metrics =
       config.metricsToken !== null || config.metricsPort !== null
         ? (await import('../http/metrics/registry.js')).createMetrics({
@@ -138,6 +142,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
       service,
       services,
       admin,
+      ...(oidc ? { oidc } : {}),
       jwks: () => signer.jwks(),
       checkReady: async () => (await isSchemaCurrent(database)) && (redisThrottle === null || (await redisThrottle.ping())),
       logger: loggerOptions(config.logLevel, options.logStream),
@@ -177,6 +182,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
       mail,
       maintenance,
       audit,
+      oidc,
       metrics,
       metricsListener,
       async close() {

@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { readOidcConfig, type OidcConfig } from './oidc.js';
 import { createMasterKey, parseMasterKeyText, type MasterKey } from '../crypto/master-key.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -100,6 +101,8 @@ export interface Config {
   redisPrefix: string;
   /** MASTER_KEY or MASTER_KEY_FILE: encrypts the secrets at rest in the database; null: stored clear. */
   masterKey: MasterKey | null;
+  /** OIDC_PROVIDER: the OpenID Connect provider (src/config/oidc.ts). */
+  oidc: OidcConfig;
 }
 
 export class ConfigError extends Error {
@@ -172,9 +175,12 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: readRedisUrl(env),
     redisPrefix: readRedisPrefix(env),
     masterKey: readMasterKey(env),
+    oidc: ((o) => ('problem' in o ? raise(o.problem) : o))(readOidcConfig(env)),
   };
   return config;
 }
+
+const raise = (message: string): never => { throw new ConfigError(message); };
 
 function raw(env: Env, name: string): string | undefined {
   const value = env[name];

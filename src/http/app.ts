@@ -28,6 +28,7 @@ import type { Metrics } from './metrics/registry.js';
 import { describeError } from './problems.js';
 import { AuthError } from '../core/errors.js';
 import { serviceApiRoutes } from './service-api/index.js';
+import { oidcRoutes, type OidcRoutesOptions } from './oidc/index.js';
 import { HSTS, useTransportSecurity } from './transport-security.js';
 
 export interface AppDeps {
@@ -50,6 +51,8 @@ export interface AppDeps {
   services?: ServiceAccess;
   /** The admin flows; /api/v1/admin exists only when given and ADMIN_API_KEY is set. */
   admin?: AdminService;
+  /** The OpenID Connect provider and its core access (OIDC_PROVIDER=on); its routes exist only when given. */
+  oidc?: Pick<OidcRoutesOptions, 'provider' | 'access'>;
 }
 
 export const BODY_LIMIT = 64 * 1024;
@@ -147,6 +150,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(basicAccountRoutes, { prefix: '/api', service: deps.service, publicOrigin: deps.config.publicUrl, corsOrigins: deps.config.corsOrigins });
   app.register(cookieApiRoutes, { prefix: '/accounts', service: deps.service, config: deps.config });
   app.register(hostedPages, { service: deps.service, config: deps.config });
+  if (deps.oidc) app.register(oidcRoutes, { ...deps.oidc, service: deps.service, config: deps.config });
   if (deps.services) app.register(serviceApiRoutes, { prefix: '/api/v1', services: deps.services });
   if (deps.admin && deps.config.adminApiKey !== null) {
     app.register(adminApiRoutes, { prefix: '/api/v1/admin', admin: deps.admin, apiKey: deps.config.adminApiKey, audit: deps.audit });

@@ -13,6 +13,7 @@ function toClient(row: OidcClientsTable): OidcClient {
     postLogoutRedirectUris: JSON.parse(row.post_logout_redirect_uris) as string[],
     backchannelLogoutUri: row.backchannel_logout_uri,
     firstParty: Number(row.first_party) === 1,
+    idTokenAlg: row.id_token_alg === 'RS256' ? 'RS256' : 'EdDSA',
     createdAt: Number(row.created_at),
     revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
   };
@@ -36,6 +37,7 @@ export function createOidcClientStore(): OidcClientStore {
           post_logout_redirect_uris: JSON.stringify(c.postLogoutRedirectUris),
           backchannel_logout_uri: c.backchannelLogoutUri,
           first_party: c.firstParty ? 1 : 0,
+          id_token_alg: c.idTokenAlg,
           created_at: c.createdAt,
           revoked_at: c.revokedAt,
         })

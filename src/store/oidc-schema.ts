@@ -26,6 +26,8 @@ export interface OidcClientsTable {
   backchannel_logout_uri: string | null;
   /** 1: consent is skipped (an operator's own app). */
   first_party: number;
+  /** The id token's signing algorithm: EdDSA or RS256. */
+  id_token_alg: string;
   created_at: number;
   revoked_at: number | null;
 }

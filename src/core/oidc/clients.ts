@@ -25,6 +25,8 @@ export interface OidcClientInput {
   public?: boolean;
   /** The operator's own app: no consent screen. */
   firstParty?: boolean;
+  /** The id token's algorithm; EdDSA unless the client verifies RS256 only. */
+  idTokenAlg?: 'EdDSA' | 'RS256';
 }
 
 /** A client just registered, with the only copy of its secret (null for a public client). */
@@ -91,6 +93,7 @@ export async function registerOidcClient(deps: OidcClientDeps, input: OidcClient
     postLogoutRedirectUris: [...new Set(postLogout)],
     backchannelLogoutUri: backchannel,
     firstParty: input.firstParty === true,
+    idTokenAlg: input.idTokenAlg ?? 'EdDSA',
     createdAt: deps.clock.now(),
     revokedAt: null,
   };

@@ -45,6 +45,8 @@ export interface OidcClient {
   backchannelLogoutUri: string | null;
   /** An operator's own app: the consent step is skipped. */
   firstParty: boolean;
+  /** How its id tokens are signed: EdDSA (Latchkey's default) or RS256 (for clients that verify nothing else). */
+  idTokenAlg: 'EdDSA' | 'RS256';
   createdAt: number;
   revokedAt: number | null;
 }

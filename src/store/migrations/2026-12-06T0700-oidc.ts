@@ -38,6 +38,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('post_logout_redirect_uris', 'text', (c) => c.notNull())
     .addColumn('backchannel_logout_uri', 'text')
     .addColumn('first_party', 'integer', (c) => c.notNull())
+    .addColumn('id_token_alg', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('revoked_at', 'bigint')
     .execute();
