@@ -113,8 +113,8 @@ export async function authorize(
     ...options.extra,
   });
   let step = await agent.follow(url.toString(), issuer);
+  let page = await step.res.text();
   for (let pages = 0; pages < 3 && new URL(step.url).origin === issuer; pages += 1) {
-    const page = await step.res.text();
     if (step.res.status !== 200) throw new Error(`the provider answered ${step.res.status}: ${page.slice(0, 400)}`);
     const action = page.includes('/login"') ? formAction(page, '/login') : formAction(page, '/consent');
     const form: Record<string, string> = action.endsWith('/login')
@@ -122,9 +122,15 @@ export async function authorize(
       : { csrf: hiddenField(page, 'csrf'), decision: options.consent ?? 'allow' };
     const posted = await agent.request(new URL(action, issuer).toString(), { method: 'POST', form });
     const location = posted.headers.get('location');
-    if (!location) throw new Error(`the form answered ${posted.status} without a redirect: ${(await posted.text()).slice(0, 400)}`);
+    if (!location) {
+      // The login form answered the consent page itself.
+      step = { res: posted, url: step.url };
+      page = await posted.text();
+      continue;
+    }
     const next = new URL(location, issuer).toString();
     step = new URL(next).origin === issuer ? await agent.follow(next, issuer) : { res: posted, url: next };
+    page = await step.res.text();
   }
   return { callback: new URL(step.url), verifier, state, nonce };
 }
