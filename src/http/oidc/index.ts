@@ -11,7 +11,6 @@ import type Provider from 'oidc-provider';
 import type { Config } from '../../config/index.js';
 import type { OidcAccess } from '../../core/oidc/access.js';
 import type { AccountsService } from '../../core/service.js';
-import { clientContext } from '../credentials.js';
 import { cookieSettings } from '../cookies.js';
 import { registerFormParser } from '../pages/form-body.js';
 import { html } from '../pages/html.js';
@@ -44,10 +43,9 @@ function auditTokenEvents(provider: Provider, access: OidcAccess): void {
     const ua = ctx.get('user-agent');
     void access.note('oidc_token', 'success', ctx.oidc.session?.accountId ?? null, ctx.oidc.client?.clientId ?? '', { ip: ctx.ip, userAgent: ua || null, surface: 'page' });
   });
-  provider.on('grant.error', (ctx, err) => {
+  provider.on('grant.error', (ctx) => {
     const ua = ctx.get('user-agent');
-    void access.note('oidc_token', 'failure', null, ctx.oidc?.client?.clientId ?? '', { ip: ctx.ip, userAgent: ua || null, surface: 'page' }).catch(() => {});
-    void err;
+    void access.note('oidc_token', 'failure', null, ctx.oidc?.client?.clientId ?? '', { ip: ctx.ip, userAgent: ua || null, surface: 'page' });
   });
 }
 
@@ -81,5 +79,4 @@ export async function oidcRoutes(app: FastifyInstance, opts: OidcRoutesOptions):
     });
     registerInteractionPages(scope, opts.provider, opts.access, { service: opts.service, settings });
   });
-  void clientContext;
 }
