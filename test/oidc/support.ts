@@ -34,6 +34,8 @@ export async function startOidcInstance(options: TestInstanceOptions = {}): Prom
 /** A user agent: keeps cookies per name (one origin), follows nothing on its own. */
 export class Agent {
   readonly cookies = new Map<string, string>();
+  /** Where requests to the issuer's origin really go (a node of a cluster); null: to the issuer. */
+  node: string | null = null;
 
   async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Response> {
     const headers: Record<string, string> = { ...init.headers };
@@ -41,7 +43,8 @@ export class Agent {
     const body = init.form ? new URLSearchParams(init.form).toString() : undefined;
     if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
     if (init.method === 'POST') headers.origin = new URL(url).origin;
-    const res = await fetch(url, { method: init.method ?? 'GET', headers, body, redirect: 'manual' });
+    const target = this.node === null ? url : `${this.node}${new URL(url).pathname}${new URL(url).search}`;
+    const res = await fetch(target, { method: init.method ?? 'GET', headers, body, redirect: 'manual' });
     for (const line of res.headers.getSetCookie()) {
       const [pair = ''] = line.split(';');
       const eq = pair.indexOf('=');
@@ -53,6 +56,12 @@ export class Agent {
     return res;
   }
 
+  /** `url` with a cluster node's own origin (it names itself in some redirects) put back to the issuer's. */
+  asIssuer(url: string, issuer: string): string {
+    const u = new URL(url);
+    return this.node !== null && u.origin === new URL(this.node).origin ? `${issuer}${u.pathname}${u.search}` : url;
+  }
+
   /** Follows GET redirects from `url` until one leaves `origin` or a page answers; returns that last response and its URL. */
   async follow(url: string, origin: string): Promise<{ res: Response; url: string }> {
     let current = url;
@@ -60,7 +69,7 @@ export class Agent {
       const res = await this.request(current);
       const location = res.headers.get('location');
       if (res.status < 300 || res.status >= 400 || !location) return { res, url: current };
-      current = new URL(location, current).toString();
+      current = this.asIssuer(new URL(location, current).toString(), origin);
       if (new URL(current).origin !== origin) return { res, url: current };
     }
     throw new Error(`more than 10 redirects from ${url}`);
@@ -128,7 +137,7 @@ export async function authorize(
       page = await posted.text();
       continue;
     }
-    const next = new URL(location, issuer).toString();
+    const next = agent.asIssuer(new URL(location, issuer).toString(), issuer);
     step = new URL(next).origin === issuer ? await agent.follow(next, issuer) : { res: posted, url: next };
     page = await step.res.text();
   }
@@ -136,7 +145,17 @@ export async function authorize(
 }
 
 /** openid-client's configuration for a client of `issuer` (plain http allowed: tests only, on loopback). */
-export async function discover(issuer: string, clientId: string, secret: string | null): Promise<oidc.Configuration> {
+export async function discover(issuer: string, clientId: string, secret: string | null, options: { node?: () => string } = {}): Promise<oidc.Configuration> {
   const auth = secret === null ? oidc.None() : oidc.ClientSecretBasic(secret);
-  return oidc.discovery(new URL(issuer), clientId, undefined, auth, { execute: [oidc.allowInsecureRequests] });
+  // `node`: send every request for the issuer to that node of a cluster instead (they share PUBLIC_URL).
+  const route = options.node;
+  const fetchVia: oidc.CustomFetch | undefined = route
+    ? (url, init) => {
+        const u = new URL(url);
+        return fetch(`${route()}${u.pathname}${u.search}`, init as RequestInit);
+      }
+    : undefined;
+  const config = await oidc.discovery(new URL(issuer), clientId, undefined, auth, { execute: [oidc.allowInsecureRequests], ...(fetchVia ? { [oidc.customFetch]: fetchVia } : {}) });
+  if (fetchVia) config[oidc.customFetch] = fetchVia;
+  return config;
 }
