@@ -39,6 +39,14 @@ describe('OpenID Connect provider with openid-client', () => {
     assert.deepEqual([...(meta.id_token_signing_alg_values_supported as string[])].sort(), ['EdDSA', 'RS256']);
   });
 
+  it('lists the provider endpoints and sign-in pages in the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${t.issuer}/openapi.json`)).json()) as { paths: Record<string, Record<string, { tags?: string[] }>> };
+    for (const [path, method] of [['/.well-known/openid-configuration', 'get'], ['/oidc/auth', 'get'], ['/oidc/token', 'post'], ['/oidc/me', 'get'], ['/oidc/jwks', 'get'], ['/oidc/session/end', 'get'], ['/oidc/token/revocation', 'post'], ['/oidc/token/introspection', 'post'], ['/oidc/interaction/{uid}', 'get'], ['/oidc/interaction/{uid}/login', 'post'], ['/oidc/interaction/{uid}/consent', 'post']] as const) {
+      assert.deepEqual(doc.paths[path]?.[method]?.tags, ['oidc'], `${method} ${path}`);
+    }
+    assert.equal(doc.paths['/oidc/*'], undefined);
+  });
+
   it('signs a user in with code + PKCE: verified id token, userinfo, refresh with rotation, revocation', async () => {
     const config = await discover(t.issuer, clientId, secret);
     const agent = new Agent();

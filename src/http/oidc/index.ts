@@ -6,7 +6,7 @@
  * security headers and HTML error page; the interaction pages (interaction.ts) live here too.
  */
 import fastifyCookie from '@fastify/cookie';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { Config } from '../../config/index.js';
 import type { OidcAccess } from '../../core/oidc/access.js';
@@ -17,6 +17,7 @@ import { html } from '../pages/html.js';
 import { page, PAGE_HEADERS, sendPage } from '../pages/layout.js';
 import { describeError } from '../problems.js';
 import { registerInteractionPages } from './interaction.js';
+import { OIDC_ENDPOINT_DOCS } from './schemas.js';
 
 export interface OidcRoutesOptions {
   provider: Provider;
@@ -25,6 +26,8 @@ export interface OidcRoutesOptions {
   config: Config;
 }
 
+/** Left out of /openapi.json (src/http/openapi/spec.ts skips `hide`). */
+const HIDDEN = { hide: true } as FastifySchema;
 const FORWARDED_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'] as const;
 
 /** Serves the request with the provider: the headers set so far (request id, HSTS, nosniff) go along. */
@@ -59,8 +62,10 @@ export async function oidcRoutes(app: FastifyInstance, opts: OidcRoutesOptions):
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
     const forward = forwardTo(opts.provider);
-    scope.route({ method: [...FORWARDED_METHODS], url: '/.well-known/openid-configuration', handler: forward });
-    scope.route({ method: [...FORWARDED_METHODS], url: '/oidc/*', handler: forward });
+    for (const endpoint of OIDC_ENDPOINT_DOCS) scope.route({ method: endpoint.method, url: endpoint.url, schema: endpoint.schema, handler: forward });
+    // Everything else of the provider (CORS preflights, userinfo by POST, resumes, logout confirmation), undocumented.
+    scope.route({ method: [...FORWARDED_METHODS], url: '/oidc/*', schema: HIDDEN, handler: forward });
+    scope.route({ method: 'OPTIONS', url: '/.well-known/openid-configuration', schema: HIDDEN, handler: forward });
   });
 
   // The interaction pages: the hosted pages' parsers, headers and error page.

@@ -21,6 +21,7 @@ import { html } from '../pages/html.js';
 import { csrfField, page, passwordInput, type Notice } from '../pages/layout.js';
 import { INTERACTION_PREFIX } from './provider.js';
 import { oidcPageHeaders } from './pages.js';
+import { interactionConsentRoute, interactionLoginRoute, interactionPageRoute } from './schemas.js';
 
 const SCOPES = new Set(['openid', 'offline_access', 'email', 'profile']);
 const SCOPE_WORDS: Record<string, string> = {
@@ -101,14 +102,14 @@ export function registerInteractionPages(app: FastifyInstance, provider: Provide
     return sendHtml(reply, 200, consentPage(i, who.csrfToken));
   }
 
-  app.get(`${INTERACTION_PREFIX}:uid`, async (req, reply) => {
+  app.get(`${INTERACTION_PREFIX}:uid`, { schema: interactionPageRoute }, async (req, reply) => {
     const i = await loadInteraction(provider, access, req, reply);
     const visitor = await currentVisitor(ctx, req);
     if (visitor === null) return sendHtml(reply, 200, loginPage(i, issueFormToken(req, reply, ctx.settings), ''));
     return proceed(req, reply, i, { accountId: visitor.account.id, sessionId: visitor.session.id, csrfToken: visitor.csrfToken });
   });
 
-  app.post(`${INTERACTION_PREFIX}:uid/login`, async (req, reply) => {
+  app.post(`${INTERACTION_PREFIX}:uid/login`, { schema: interactionLoginRoute }, async (req, reply) => {
     assertFormToken(req, ctx.settings, formField(req, 'csrf'));
     const i = await loadInteraction(provider, access, req, reply);
     const username = formField(req, 'username', 320);
@@ -124,7 +125,7 @@ export function registerInteractionPages(app: FastifyInstance, provider: Provide
     }
   });
 
-  app.post(`${INTERACTION_PREFIX}:uid/consent`, async (req, reply) => {
+  app.post(`${INTERACTION_PREFIX}:uid/consent`, { schema: interactionConsentRoute }, async (req, reply) => {
     const i = await loadInteraction(provider, access, req, reply);
     const visitor = await currentVisitor(ctx, req);
     if (visitor === null) throw new AuthError('FORBIDDEN', 'sign in first');
