@@ -6,16 +6,12 @@
  * migrated. `add` prints a confidential client's secret once; only its hash is stored.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../config/index.js';
-import { newSecret } from '../../core/credentials/secrets.js';
 import type { ClientContext } from '../../core/deps.js';
-import { AuthError } from '../../core/errors.js';
 import { listOidcClients, registerOidcClient, revokeOidcClient, type OidcClientDeps, type OidcClientInput } from '../../core/oidc/clients.js';
 import type { OidcClient } from '../../core/oidc/ports.js';
-import { createAuditLog } from '../../store/audit.js';
-import { createStores, isSchemaCurrent, openDatabase } from '../../store/index.js';
 import { createOidcClientStore } from '../../store/oidc-clients.js';
 import { UsageError, type Command } from '../command.js';
+import { runAudited } from '../audited-database.js';
 import { systemClock } from '../core-wiring.js';
 
 const CLI_CONTEXT: ClientContext = { ip: null, userAgent: null, surface: 'cli' };
@@ -150,23 +146,6 @@ export const clientCommand: Command = {
   help: HELP,
   async run(args) {
     const parsed = parseClientArgs(args);
-    const config = loadConfig();
-    const database = await openDatabase(config.databaseUrl);
-    try {
-      if (!(await isSchemaCurrent(database))) throw new Error('the database schema is not current; run latchkey migrate first');
-      const stores = createStores(database, systemClock, config.masterKey);
-      const serverKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'server-key', newSecret, systemClock.now());
-      const audit = createAuditLog(database.db, { clock: systemClock, serverKey, log: { info: () => {}, warn: () => {} } });
-      const deps: OidcClientDeps = { uow: stores.uow, clock: systemClock, audit, oidcClients: createOidcClientStore() };
-      try {
-        process.stdout.write(`${await runParsed(deps, parsed)}\n`);
-        return 0;
-      } catch (err) {
-        if (err instanceof AuthError && err.code === 'INVALID_INPUT') throw new UsageError(err.message);
-        throw err;
-      }
-    } finally {
-      await database.close();
-    }
+    return runAudited((stores, audit) => runParsed({ uow: stores.uow, clock: systemClock, audit, oidcClients: createOidcClientStore() }, parsed));
   },
 };
