@@ -28,7 +28,7 @@ describe('OpenID Connect provider on the Latchkey session', () => {
     t = await startOidcInstance();
     await t.service.registerAccount({ username: 'alice', password: PASSWORD });
     await t.service.registerAccount({ username: 'bob', password: PASSWORD });
-    const a = await t.addClient({ name: 'Notes', redirectUris: [APP], firstParty: true });
+    const a = await t.addClient({ name: 'Notes', redirectUris: [APP], postLogoutRedirectUris: ['https://app.example.test/'], firstParty: true });
     const b = await t.addClient({ name: 'Tracker', redirectUris: [APP] });
     const spa = await t.addClient({ name: 'Board', redirectUris: [SPA], public: true });
     spaClientId = spa.client.id;
@@ -89,6 +89,20 @@ describe('OpenID Connect provider on the Latchkey session', () => {
     const foreign = await refresh('https://evil.example.test');
     assert.equal(foreign.headers.get('access-control-allow-origin'), null);
     assert.equal(foreign.status, 400);
+  });
+
+  it('RP-initiated logout asks for confirmation on a Latchkey page, then returns to the registered URI', async () => {
+    const agent = new Agent();
+    const tokens = await signIn(firstParty, agent);
+    const url = oidc.buildEndSessionUrl(firstParty, { id_token_hint: tokens.id_token as string, post_logout_redirect_uri: 'https://app.example.test/' });
+    const confirm = await agent.request(url.toString());
+    assert.equal(confirm.status, 200);
+    assert.match(confirm.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+    const page = await confirm.text();
+    const action = /action="([^"]+)"/.exec(page)?.[1] ?? '';
+    const out = await agent.request(new URL(action, t.issuer).toString(), { method: 'POST', form: { xsrf: hiddenField(page, 'xsrf'), logout: 'yes' } });
+    assert.equal(out.status, 303);
+    assert.equal(out.headers.get('location'), 'https://app.example.test/');
   });
 
   it('records oidc_authorize, oidc_consent and oidc_token audit events', async () => {

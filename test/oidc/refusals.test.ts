@@ -41,6 +41,7 @@ describe('OpenID Connect provider refusals', () => {
       assert.equal(res.status, 400, uri);
       assert.equal(res.headers.get('location'), null);
       assert.match(await res.text(), /redirect_uri/);
+      assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'.*frame-ancestors 'none'/);
     }
   });
 

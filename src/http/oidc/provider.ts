@@ -16,7 +16,7 @@ import { isClientSecret } from '../../core/oidc/clients.js';
 import type { OidcAccess } from '../../core/oidc/access.js';
 import type { OidcClient } from '../../core/oidc/ports.js';
 import type { PrivateJwk } from '../../core/oidc/keys.js';
-import { oidcErrorPage, oidcLogoutPage, oidcLoggedOutPage } from './pages.js';
+import { oidcErrorPage, oidcLogoutPage, oidcLoggedOutPage, oidcPageHeaders } from './pages.js';
 
 /** The provider's paths, under /oidc (discovery stays at /.well-known/openid-configuration). */
 export const OIDC_ROUTES = {
@@ -144,10 +144,13 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: async (ctx, form) => {
+          // The confirmation's POST is followed by a redirect to a registered post-logout URI.
+          ctx.set(oidcPageHeaders(ctx.oidc.client?.postLogoutRedirectUris ?? []));
           ctx.type = 'html';
           ctx.body = oidcLogoutPage(form);
         },
         postLogoutSuccessSource: async (ctx) => {
+          ctx.set(oidcPageHeaders([]));
           ctx.type = 'html';
           ctx.body = oidcLoggedOutPage();
         },
@@ -168,6 +171,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       Grant: 14 * 86_400,
     },
     renderError: async (ctx, out) => {
+      ctx.set(oidcPageHeaders([]));
       ctx.type = 'html';
       ctx.body = oidcErrorPage(String(out.error), out.error_description === undefined ? '' : String(out.error_description));
     },
