@@ -19,7 +19,7 @@ import { currentVisitor, type PagesContext } from '../pages/context.js';
 import { formField } from '../pages/form-body.js';
 import { html } from '../pages/html.js';
 import { csrfField, page, passwordInput, type Notice } from '../pages/layout.js';
-import { INTERACTION_PREFIX } from './provider.js';
+import { INTERACTION_PREFIX } from './paths.js';
 import { oidcPageHeaders } from './pages.js';
 import { interactionConsentRoute, interactionLoginRoute, interactionPageRoute } from './schemas.js';
 

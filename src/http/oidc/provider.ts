@@ -16,20 +16,8 @@ import { isClientSecret } from '../../core/oidc/clients.js';
 import type { OidcAccess } from '../../core/oidc/access.js';
 import type { OidcClient } from '../../core/oidc/ports.js';
 import type { PrivateJwk } from '../../core/oidc/keys.js';
+import { INTERACTION_PREFIX, OIDC_ROUTES } from './paths.js';
 import { oidcErrorPage, oidcLogoutPage, oidcLoggedOutPage, oidcPageHeaders } from './pages.js';
-
-/** The provider's paths, under /oidc (discovery stays at /.well-known/openid-configuration). */
-export const OIDC_ROUTES = {
-  authorization: '/oidc/auth',
-  token: '/oidc/token',
-  userinfo: '/oidc/me',
-  jwks: '/oidc/jwks',
-  end_session: '/oidc/session/end',
-  revocation: '/oidc/token/revocation',
-  introspection: '/oidc/token/introspection',
-} as const;
-
-export const INTERACTION_PREFIX = '/oidc/interaction/';
 
 export interface OidcProviderOptions {
   /** PUBLIC_URL, the issuer. */
