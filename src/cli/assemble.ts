@@ -23,6 +23,7 @@ import { adminMailQueue, corePolicy, systemClock } from './core-wiring.js';
 import { createDevMailbox, devMailServed } from './dev-mailbox.js';
 import { createLogger } from './logger.js';
 import { createMaintenance, type Maintenance } from './maintenance.js';
+import { wireOidc, type OidcWiring } from './oidc-wiring.js';
 import { createDevOutboxMailer } from '../mail/dev-outbox.js';
 import { createOutboxSender, type OutboxSender } from '../mail/outbox-sender.js';
 import { createAuditLog } from '../store/audit.js';
@@ -65,6 +66,8 @@ export interface Latchkey {
   maintenance: Maintenance;
   /** The security event log (audit_events and `"type":"audit"` log lines), refusals folded into counts. */
   audit: BoundedAuditLog;
+  /** The OpenID Connect provider (OIDC_PROVIDER=on), else null. */
+  oidc: OidcWiring | null;
   /** Prometheus metrics; null when neither METRICS_TOKEN nor METRICS_PORT is set. */
   metrics: Metrics | null;
   /** The METRICS_PORT server (serving only /metrics), not yet listening; null without METRICS_PORT. */
@@ -136,6 +139,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
     const service = createAccountsService(coreDeps);
     const services = createServiceAccess({ ...coreDeps, serviceKeys: createServiceKeyStore() });
     const admin = createAdminService({ ...coreDeps, mail: adminMailQueue(createOutboxQueue(database.db, database.dialect)) });
+    const oidc = await wireOidc(config, coreDeps);
     const metrics =
       config.metricsToken !== null || config.metricsPort !== null
         ? (await import('../http/metrics/registry.js')).createMetrics({
@@ -152,6 +156,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
       services,
       admin,
       ...(devMailServed(config) ? { devMail: createDevMailbox(createOutboxQueue(database.db, database.dialect), { publicUrl: config.publicUrl }) } : {}),
+      ...(oidc ? { oidc } : {}),
       jwks: () => signer.jwks(),
       isOutage: isDatabaseUnavailable,
       checkReady: async () => (await isSchemaCurrent(database)) && (redisThrottle === null || (await redisThrottle.ping())),
@@ -191,6 +196,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
       mail,
       maintenance,
       audit,
+      oidc,
       metrics,
       metricsListener,
       async close() {

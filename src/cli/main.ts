@@ -15,6 +15,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   keys: { summary: 'list, rotate or retire the JWT signing keys', load: async () => (await import('./commands/keys.js')).keysCommand },
   promo: { summary: 'add or list promo codes', load: async () => (await import('./commands/promo.js')).promoCommand },
   service: { summary: 'add, list or revoke service keys (for /api/v1/introspect)', load: async () => (await import('./commands/service.js')).serviceCommand },
+  client: { summary: 'add, list or revoke OpenID Connect clients (apps signing in with Latchkey)', load: async () => (await import('./commands/client.js')).clientCommand },
   audit: { summary: 'show security events (logins, resets, deletions ...)', load: async () => (await import('./commands/audit.js')).auditCommand },
   user: { summary: 'add, list, show, disable, enable or delete accounts; set a password', load: async () => (await import('./commands/user.js')).userCommand },
   sessions: { summary: 'end every session of an account', load: async () => (await import('./commands/sessions.js')).sessionsCommand },

@@ -13,6 +13,7 @@ import { readSessionCacheConfig, type SessionCacheConfig } from './session-cache
 import { readSelfServiceConfig, type SelfServiceConfig } from './self-service.js';
 
 export type { ReturnToRule, SelfServiceConfig } from './self-service.js';
+import { readOidcConfig, type OidcConfig } from './oidc.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -111,6 +112,8 @@ export interface Config extends RuntimeSettings {
   sessionCache: SessionCacheConfig;
   /** RETURN_TO_ORIGINS, LOGIN_AFTER_LINK, COOKIE_DOMAIN (src/config/self-service.ts). */
   selfService: SelfServiceConfig;
+  /** OIDC_PROVIDER: the OpenID Connect provider (src/config/oidc.ts). */
+  oidc: OidcConfig;
 }
 
 export { ConfigError };
@@ -187,9 +190,14 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     ...readRuntimeSettings(env),
     sessionCache: readSessionCacheConfig({ readInt: (...a) => readInt(env, ...a), readDuration: (...a) => readDuration(env, ...a), readEnum: (...a) => readEnum(env, ...a) }),
     selfService: readSelfServiceConfig(env, publicUrl, readEnum(env, 'COOKIE_HOST_PREFIX', 'false', ['true', 'false'] as const) === 'true'),
+    oidc: ((o) => ('problem' in o ? raise(o.problem) : o))(readOidcConfig(env)),
   };
   return config;
 }
+
+const raise = (message: string): never => {
+  throw new ConfigError(message);
+};
 
 function readOrigin(env: Env, name: string, fallback: string): string {
   const value = raw(env, name);

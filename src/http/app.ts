@@ -33,6 +33,7 @@ import type { Metrics } from './metrics/registry.js';
 import { describeError, useProblems } from './problems.js';
 import { AuthError, type OutageClassifier } from '../core/errors.js';
 import { serviceApiRoutes } from './service-api/index.js';
+import { oidcRoutes, type OidcRoutesOptions } from './oidc/index.js';
 import { HSTS, useTransportSecurity } from './transport-security.js';
 
 export interface AppDeps {
@@ -59,6 +60,8 @@ export interface AppDeps {
   admin?: AdminService;
   /** The dev outbox reader: GET /dev/mail exists only when given (src/cli/dev-mailbox.ts decides). */
   devMail?: DevMailbox;
+  /** The OpenID Connect provider and its core access (OIDC_PROVIDER=on); its routes exist only when given. */
+  oidc?: Pick<OidcRoutesOptions, 'provider' | 'access'>;
 }
 
 export const BODY_LIMIT = 64 * 1024;
@@ -160,6 +163,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   mount(app, 'cookie', '/accounts', cookieApiRoutes, { service: deps.service, config: deps.config });
   mount(app, 'page', '', hostedPages, { service: deps.service, config: deps.config });
   if (deps.devMail) devMailRoutes(app, deps.devMail);
+  if (deps.oidc) app.register(oidcRoutes, { ...deps.oidc, service: deps.service, config: deps.config, isOutage: deps.isOutage });
   if (deps.services) mount(app, 'service', '/api/v1', serviceApiRoutes, { services: deps.services });
   if (deps.admin && deps.config.adminApiKey !== null) {
     mount(app, 'admin', '/api/v1/admin', adminApiRoutes, { admin: deps.admin, apiKey: deps.config.adminApiKey, audit: deps.audit });

@@ -3,7 +3,7 @@
  * sessions that were never rotated, revoked sessions after an hour, used or expired link tokens
  * after a day, sent mail after a week, audit events past their retention (90 days by default), and
  * throttle and rate-limit counters (table login_throttle) whose window began over a day ago and
- * that block nothing (every window is a day or shorter). Rotated sessions stay until their
+ * that block nothing (every window is a day or shorter), and expired objects of the OIDC provider. Rotated sessions stay until their
  * family's absolute expiry: they are the evidence that makes a replayed refresh token revoke its family.
  *
  * Every statement is a bounded, idempotent DELETE, so every node may run it at the same time.
@@ -16,6 +16,8 @@ export interface CleanupReport {
   outbox: number;
   auditEvents: number;
   throttleCounters: number;
+  /** Expired objects of the OIDC provider (codes, tokens, grants, interactions). */
+  oidcPayloads: number;
 }
 
 export interface CleanupOptions {
@@ -97,5 +99,8 @@ export async function deleteExpiredRows(opened: OpenedDatabase, now: number, opt
       )
       .executeTakeFirst(),
   );
-  return { sessions, oneTimeTokens, outbox, auditEvents, throttleCounters };
+  // Expired OIDC objects (codes live a minute, interactions ten): one indexed range delete.
+  const oidcPayloads = Number((await db.deleteFrom('oidc_payloads').where('expires_at', '<=', now).executeTakeFirst()).numDeletedRows);
+  await db.deleteFrom('oidc_session_grants').where('session_id', 'not in', (qb) => qb.selectFrom('sessions').select('id')).execute();
+  return { sessions, oneTimeTokens, outbox, auditEvents, throttleCounters, oidcPayloads };
 }

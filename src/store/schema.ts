@@ -1,5 +1,6 @@
 /** Table shapes as stored. Times are milliseconds since the epoch (bigint), ids are text UUIDs. */
 import type { OutboxRow } from '../core/mail/ports.js';
+import type { OidcTables } from './oidc-schema.js';
 
 export interface AccountsTable {
   id: string;
@@ -125,7 +126,7 @@ export interface LoginIdentifierCollisionsTable {
   found_at: number;
 }
 
-export interface Database {
+export interface Database extends OidcTables {
   accounts: AccountsTable;
   sessions: SessionsTable;
   signing_keys: SigningKeysTable;

@@ -7,8 +7,8 @@
  * libraries and primitives, plus one published test vector per format. Real argon2id; runs on
  * SQLite and, with TEST_DATABASE_URL, on PostgreSQL.
  */
+import { runCli } from '../support/cli.js';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { pbkdf2Sync, randomBytes, scryptSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -125,20 +125,6 @@ async function accountCount(t: TestInstance): Promise<number> {
 async function importEvents(t: TestInstance): Promise<Array<Record<string, unknown>>> {
   const rows = await t.latchkey.database.db.selectFrom('audit_events').select(['detail', 'surface']).where('type', '=', 'account_import').execute();
   return rows.map((r) => ({ ...JSON.parse(r.detail ?? '{}'), surface: r.surface }));
-}
-
-/** Runs `latchkey ARGS` against `t`'s database; its exit status and what it printed. */
-function runCli(t: TestInstance, args: string[]): Promise<{ status: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const env = { PATH: process.env.PATH ?? '', DATABASE_URL: t.latchkey.config.databaseUrl, LOG_LEVEL: 'warn' };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c) => (out += String(c)));
-    child.stderr.on('data', (c) => (err += String(c)));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status: status ?? -1, out, err }));
-  });
 }
 
 describe('import and export', () => {

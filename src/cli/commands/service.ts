@@ -4,8 +4,6 @@
  * `POST /api/v1/introspect`. Opens DATABASE_URL directly (no server needed); the schema must
  * be migrated. `add` prints the key once; only its hash is stored.
  */
-import { loadConfig } from '../../config/index.js';
-import { AuthError } from '../../core/errors.js';
 import type { ServiceKey } from '../../core/service-access/ports.js';
 import {
   addServiceKey,
@@ -14,14 +12,11 @@ import {
   revokeServiceKey,
   type ServiceKeyDeps,
 } from '../../core/service-access/service-keys.js';
-import { createStores } from '../../store/index.js';
-import { createAuditLog } from '../../store/audit.js';
 import { createServiceKeyStore } from '../../store/service-keys.js';
-import { newSecret } from '../../core/credentials/secrets.js';
 import { systemClock } from '../core-wiring.js';
 import { noPositional, onePositional, parseAction, shown } from '../args.js';
 import { jsonText, UsageError, type Command } from '../command.js';
-import { openMigratedDatabase } from '../database.js';
+import { runAudited } from '../audited-database.js';
 import type { ClientContext } from '../../core/ports.js';
 import { isoTime } from '../../core/time.js';
 
@@ -112,23 +107,7 @@ export const serviceCommand: Command = {
   help: HELP,
   async run(args) {
     const parsed = parseServiceArgs(args);
-    const config = loadConfig();
-    const database = await openMigratedDatabase(config);
-    try {
-      const stores = createStores(database, systemClock, config.masterKey);
-      // Adding and revoking are audit events (service_key_add / service_key_revoke), stored as rows like the user commands'.
-      const serverKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'server-key', newSecret, systemClock.now());
-      const audit = createAuditLog(database.db, { clock: systemClock, serverKey, log: { info: () => {}, warn: () => {} } });
-      const deps: ServiceKeyDeps = { uow: stores.uow, clock: systemClock, audit, serviceKeys: createServiceKeyStore() };
-      try {
-        process.stdout.write(`${await runParsed(deps, parsed)}\n`);
-        return 0;
-      } catch (err) {
-        if (err instanceof AuthError && err.code === 'INVALID_INPUT') throw new UsageError(err.message);
-        throw err; // NOT_FOUND and anything else: one line, exit status 1
-      }
-    } finally {
-      await database.close();
-    }
+    // Adding and revoking are audit events (service_key_add / service_key_revoke), stored as rows like the user commands'.
+    return runAudited((stores, audit) => runParsed({ uow: stores.uow, clock: systemClock, audit, serviceKeys: createServiceKeyStore() }, parsed));
   },
 };

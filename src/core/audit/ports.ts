@@ -36,6 +36,11 @@ export const AUDIT_EVENT_TYPES = [
   'account_export',
   'email_change_requested',
   'email_change',
+  'oidc_authorize',
+  'oidc_consent',
+  'oidc_token',
+  'oidc_client_add',
+  'oidc_client_revoke',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

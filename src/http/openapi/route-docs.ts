@@ -11,7 +11,7 @@
  */
 
 /** The tags of the spec, one per surface. */
-export type RouteTag = 'jwt' | 'basic' | 'cookie' | 'pages' | 'service' | 'admin' | 'ops';
+export type RouteTag = 'jwt' | 'basic' | 'cookie' | 'pages' | 'oidc' | 'service' | 'admin' | 'ops';
 
 /** The security schemes of `components.securitySchemes`. */
 export type SecuritySchemeName = 'bearerAccess' | 'bearerRefresh' | 'basicAuth' | 'sessionCookie' | 'serviceKey' | 'adminKey' | 'metricsToken';

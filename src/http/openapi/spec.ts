@@ -43,6 +43,11 @@ export const TAGS: Array<{ name: RouteTag; description: string }> = [
     description:
       'Hosted HTML pages (no script; forms with CSRF tokens), opened from the emailed links. Every refusal is an HTML page too: 400 unusable input, 403 failed CSRF check, 413/415 not a small form, 429/503 with Retry-After, 500 our failure.',
   },
+  {
+    name: 'oidc',
+    description:
+      'The OpenID Connect provider (OIDC_PROVIDER=on; oidc-provider): discovery, authorization code flow with PKCE, tokens, userinfo, JWKS, logout, revocation, introspection, and its sign-in pages. Errors follow OAuth 2.0 (`{"error","error_description"}`) or are HTML pages.',
+  },
   { name: 'service', description: 'Service-to-service lookups with a service API key.' },
   { name: 'admin', description: 'The admin API, with the admin API key.' },
   { name: 'ops', description: 'Health, keys, metrics and this reference.' },

@@ -14,6 +14,7 @@ import * as loginIdentifiers from './2026-12-06T0100-login-identifiers.js';
 import * as refreshRate from './2026-12-06T0200-refresh-rate.js';
 import * as throttleKeysHashed from './2026-12-06T0300-throttle-keys-hashed.js';
 import * as liveSessionsIndex from './2026-12-06T0400-live-sessions-index.js';
+import * as oidc from './2026-12-06T0700-oidc.js';
 import * as sessionChangeNotify from './2026-12-06T1000-session-change-notify.js';
 
 const migrations: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-06T0200-refresh-rate': refreshRate,
   '2026-12-06T0300-throttle-keys-hashed': throttleKeysHashed,
   '2026-12-06T0400-live-sessions-index': liveSessionsIndex,
+  '2026-12-06T0700-oidc': oidc,
   '2026-12-06T1000-session-change-notify': sessionChangeNotify,
 };
 

@@ -1,0 +1,37 @@
+/**
+ * Wires the OpenID Connect provider (OIDC_PROVIDER=on): its stores, the core's OidcAccess, the
+ * RS256 key beside the Ed25519 ones, and oidc-provider itself, loaded only when it is on.
+ */
+import type Provider from 'oidc-provider';
+import type { Config } from '../config/index.js';
+import type { CoreDeps } from '../core/deps.js';
+import { createOidcAccess, type OidcAccess } from '../core/oidc/access.js';
+import { ensureRsaSigningKey, oidcSigningKeys } from '../core/oidc/keys.js';
+import { createOidcClientStore, createOidcSessionGrantStore } from '../store/oidc-clients.js';
+import { createOidcPayloadStore } from '../store/oidc-payloads.js';
+
+export interface OidcWiring {
+  provider: Provider;
+  access: OidcAccess;
+}
+
+/** The provider and its core access; null when OIDC_PROVIDER is off. */
+export async function wireOidc(config: Config, deps: Pick<CoreDeps, 'uow' | 'clock' | 'audit' | 'accounts' | 'keys' | 'serverKey'>): Promise<OidcWiring | null> {
+  if (!config.oidc.enabled) return null;
+  const access = createOidcAccess({
+    ...deps,
+    oidcPayloads: createOidcPayloadStore(),
+    oidcClients: createOidcClientStore(),
+    oidcGrants: createOidcSessionGrantStore(),
+  });
+  await ensureRsaSigningKey(deps);
+  const { createOidcProvider } = await import('../http/oidc/provider.js');
+  const provider = createOidcProvider({
+    issuer: config.publicUrl,
+    access,
+    keys: await oidcSigningKeys(deps),
+    serverKey: deps.serverKey,
+    proxy: config.trustProxy !== null,
+  });
+  return { provider, access };
+}

@@ -1,0 +1,90 @@
+/**
+ * Mounts the OpenID Connect provider into the Fastify app (docs/decisions.md, "OpenID Connect
+ * provider": oidc-provider is a Koa application; its `callback()` serves the request through a
+ * hijacked Fastify reply, with Fastify's body parsing switched off for those routes so the
+ * provider reads its own form bodies). Its scope has the pages' cookie parser, form parser,
+ * security headers and HTML error page; the interaction pages (interaction.ts) live here too.
+ */
+import fastifyCookie from '@fastify/cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
+import type Provider from 'oidc-provider';
+import type { Config } from '../../config/index.js';
+import type { OidcAccess } from '../../core/oidc/access.js';
+import type { AccountsService } from '../../core/accounts-service.js';
+import type { OutageClassifier } from '../../core/errors.js';
+import { cookieSettings } from '../cookies.js';
+import { registerFormParser } from '../pages/form-body.js';
+import { html } from '../pages/html.js';
+import { page, PAGE_HEADERS, sendPage } from '../pages/layout.js';
+import { describeError } from '../problems.js';
+import { registerInteractionPages } from './interaction.js';
+import { OIDC_ENDPOINT_DOCS } from './schemas.js';
+
+export interface OidcRoutesOptions {
+  provider: Provider;
+  access: OidcAccess;
+  service: AccountsService;
+  config: Config;
+  /** Recognises an unreachable database (answered 503), as for every other route. */
+  isOutage: OutageClassifier;
+}
+
+/** Left out of /openapi.json (src/http/openapi/spec.ts skips `hide`). */
+const HIDDEN = { hide: true } as FastifySchema;
+const FORWARDED_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'] as const;
+
+/** Serves the request with the provider: the headers set so far (request id, HSTS, nosniff) go along. */
+function forwardTo(provider: Provider): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  const callback = provider.callback();
+  return async (req, reply) => {
+    for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value as string);
+    reply.hijack();
+    await callback(req.raw, reply.raw);
+  };
+}
+
+/** Audit events of the token endpoint (oidc_token), from the provider's events. */
+function auditTokenEvents(provider: Provider, access: OidcAccess): void {
+  provider.on('grant.success', (ctx) => {
+    const ua = ctx.get('user-agent');
+    void access.note('oidc_token', 'success', ctx.oidc.session?.accountId ?? null, ctx.oidc.client?.clientId ?? '', { ip: ctx.ip, userAgent: ua || null, surface: 'page' });
+  });
+  provider.on('grant.error', (ctx) => {
+    const ua = ctx.get('user-agent');
+    void access.note('oidc_token', 'failure', null, ctx.oidc?.client?.clientId ?? '', { ip: ctx.ip, userAgent: ua || null, surface: 'page' });
+  });
+}
+
+/** Registers the provider's routes, discovery and the interaction pages. */
+export async function oidcRoutes(app: FastifyInstance, opts: OidcRoutesOptions): Promise<void> {
+  const settings = cookieSettings(opts.config);
+  auditTokenEvents(opts.provider, opts.access);
+
+  // The provider's own endpoints: no Fastify body parsing, the provider reads the stream.
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+    const forward = forwardTo(opts.provider);
+    for (const endpoint of OIDC_ENDPOINT_DOCS) scope.route({ method: endpoint.method, url: endpoint.url, schema: endpoint.schema, handler: forward });
+    // Everything else of the provider (CORS preflights, userinfo by POST, resumes, logout confirmation), undocumented.
+    scope.route({ method: [...FORWARDED_METHODS], url: '/oidc/*', schema: HIDDEN, handler: forward });
+    scope.route({ method: 'OPTIONS', url: '/.well-known/openid-configuration', schema: HIDDEN, handler: forward });
+  });
+
+  // The interaction pages: the hosted pages' parsers, headers and error page.
+  await app.register(async (scope) => {
+    await scope.register(fastifyCookie);
+    registerFormParser(scope);
+    scope.addHook('onRequest', async (_req, reply) => {
+      reply.headers(PAGE_HEADERS);
+    });
+    scope.setErrorHandler((err, req, reply) => {
+      const problem = describeError(err, opts.isOutage);
+      if (problem.unexpected) req.log.error({ err }, 'unexpected error');
+      const status = problem.status === 401 || problem.status === 404 || problem.status === 409 ? 400 : problem.status;
+      const text = status >= 500 ? 'Something went wrong on our side. Try again later.' : problem.message;
+      return sendPage(reply, status, page('Sign-in failed', html`<p class="error" role="alert">${text}</p><p>Go back to the application and try again.</p>`));
+    });
+    registerInteractionPages(scope, opts.provider, opts.access, { service: opts.service, settings, returnTo: opts.config.selfService.returnTo });
+  });
+}

@@ -1,0 +1,174 @@
+/**
+ * The OpenID Connect provider: oidc-provider (panva, OpenID Certified), configured so that only
+ * what Latchkey needs is on (docs/decisions.md, "OpenID Connect provider"; docs/security.md):
+ * authorization code flow with PKCE (S256) required of every client, refresh tokens rotated on
+ * every use, userinfo, revocation and introspection, RP-initiated and back-channel logout. No
+ * dynamic registration, no implicit or hybrid flow, no `none` algorithm, no symmetric (HS*)
+ * signing, no development interactions. Its objects persist through the core (OidcAccess) into
+ * Latchkey's database, so any node serves any request; it signs with Latchkey's key set.
+ *
+ * Every authorization goes through the hosted interaction page (interaction.ts), which answers
+ * from Latchkey's cookie session: the provider's own session is never trusted on its own.
+ */
+import { createHmac } from 'node:crypto';
+import Provider, { interactionPolicy, type Adapter, type AdapterPayload, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { isClientSecret } from '../../core/oidc/clients.js';
+import type { OidcAccess } from '../../core/oidc/access.js';
+import type { OidcClient } from '../../core/oidc/ports.js';
+import type { PrivateJwk } from '../../core/oidc/keys.js';
+import { INTERACTION_PREFIX, OIDC_ROUTES } from './paths.js';
+import { oidcErrorPage, oidcLogoutPage, oidcLoggedOutPage, oidcPageHeaders } from './pages.js';
+
+export interface OidcProviderOptions {
+  /** PUBLIC_URL, the issuer. */
+  issuer: string;
+  access: OidcAccess;
+  /** Latchkey's live signing keys (EdDSA and RS256). */
+  keys: PrivateJwk[];
+  /** The server secret shared by every node; the provider's cookie keys derive from it. */
+  serverKey: string;
+  /** Believe X-Forwarded-* (TRUST_PROXY is set). */
+  proxy: boolean;
+}
+
+/** The client metadata oidc-provider validates, from a registered client. */
+export function clientMetadata(client: OidcClient): ClientMetadata {
+  return {
+    client_id: client.id,
+    client_name: client.name,
+    ...(client.secretHash === null
+      ? { token_endpoint_auth_method: 'none' }
+      : { client_secret: client.secretHash, token_endpoint_auth_method: 'client_secret_basic' }),
+    redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
+    ...(client.backchannelLogoutUri === null ? {} : { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: true }),
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    id_token_signed_response_alg: client.idTokenAlg,
+  };
+}
+
+function adapterClass(access: OidcAccess): new (name: string) => Adapter {
+  const { payloads } = access;
+  const withConsumed = (record: { payload: Record<string, unknown>; consumedAt: number | null } | null): AdapterPayload | undefined =>
+    record === null ? undefined : ({ ...record.payload, ...(record.consumedAt === null ? {} : { consumed: Math.floor(record.consumedAt / 1000) }) } as AdapterPayload);
+  return class LatchkeyAdapter implements Adapter {
+    constructor(private readonly name: string) {}
+    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      await payloads.upsert(this.name, id, payload as Record<string, unknown>, expiresIn);
+    }
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      if (this.name === 'Client') {
+        const client = await access.findClient(id);
+        return client === null ? undefined : (clientMetadata(client) as AdapterPayload);
+      }
+      return withConsumed(await payloads.find(this.name, id));
+    }
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      return withConsumed(await payloads.findByUid(this.name, uid));
+    }
+    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      return withConsumed(await payloads.findByUserCode(this.name, userCode));
+    }
+    async consume(id: string): Promise<void> {
+      await payloads.consume(this.name, id);
+    }
+    async destroy(id: string): Promise<void> {
+      await payloads.destroy(this.name, id);
+    }
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await payloads.revokeByGrantId(grantId);
+    }
+  };
+}
+
+/** The login prompt always runs the hosted interaction, except when resuming from it: Latchkey's cookie session decides who is signed in. */
+function latchkeyPolicy(): interactionPolicy.Prompt[] {
+  const policy = interactionPolicy.base();
+  const login = policy.get('login');
+  if (!login) throw new Error('oidc-provider has no login prompt');
+  login.checks.unshift(
+    new interactionPolicy.Check('latchkey_session', 'the Latchkey session decides who is signed in', (ctx: KoaContextWithOIDC) =>
+      ctx.oidc.result?.login ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT,
+    ),
+  );
+  return policy;
+}
+
+/** Builds the provider (it is not listening: mount.ts forwards requests to its callback). */
+export function createOidcProvider(options: OidcProviderOptions): Provider {
+  const { access } = options;
+  const cookieKey = createHmac('sha256', options.serverKey).update('oidc-provider-cookies').digest('base64url');
+  const configuration: Configuration = {
+    adapter: adapterClass(access),
+    async findAccount(_ctx, sub) {
+      const claims = await access.accountClaims(sub);
+      return claims === null ? undefined : { accountId: sub, claims: async () => ({ ...claims }) };
+    },
+    claims: { amr: null, acr: null, auth_time: null, sid: null, openid: ['sub', 'amr', 'auth_time'], email: ['email', 'email_verified'], profile: ['preferred_username'] },
+    scopes: ['openid', 'offline_access', 'email', 'profile'],
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    clientAuthMethods: ['none', 'client_secret_basic'],
+    enabledJWA: {
+      idTokenSigningAlgValues: ['EdDSA', 'RS256'],
+      userinfoSigningAlgValues: ['EdDSA', 'RS256'],
+      introspectionSigningAlgValues: ['EdDSA', 'RS256'],
+      authorizationSigningAlgValues: ['EdDSA', 'RS256'],
+      requestObjectSigningAlgValues: ['EdDSA', 'RS256'],
+      clientAuthSigningAlgValues: ['EdDSA', 'RS256'],
+    },
+    jwks: { keys: options.keys as never },
+    cookies: { keys: [cookieKey] },
+    routes: OIDC_ROUTES,
+    interactions: { url: (_ctx, interaction) => `${INTERACTION_PREFIX}${interaction.uid}`, policy: latchkeyPolicy() },
+    features: {
+      devInteractions: { enabled: false },
+      registration: { enabled: false },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          // The confirmation's POST is followed by a redirect to a registered post-logout URI.
+          ctx.set(oidcPageHeaders(ctx.oidc.client?.postLogoutRedirectUris ?? []));
+          ctx.type = 'html';
+          ctx.body = oidcLogoutPage(form);
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          ctx.set(oidcPageHeaders([]));
+          ctx.type = 'html';
+          ctx.body = oidcLoggedOutPage();
+        },
+      },
+    },
+    // Refresh tokens for every client allowed the grant, rotated at every use (a reused one ends the grant).
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: true,
+    // A browser app may call the token endpoint from its own origin: CORS for its registered redirect origins only.
+    clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
+    ttl: {
+      AuthorizationCode: 60,
+      AccessToken: 900,
+      IdToken: 3600,
+      RefreshToken: 14 * 86_400,
+      Interaction: 600,
+      Session: 14 * 86_400,
+      Grant: 14 * 86_400,
+    },
+    renderError: async (ctx, out) => {
+      ctx.set(oidcPageHeaders([]));
+      ctx.type = 'html';
+      ctx.body = oidcErrorPage(String(out.error), out.error_description === undefined ? '' : String(out.error_description));
+    },
+  };
+  const provider = new Provider(options.issuer, configuration);
+  provider.proxy = options.proxy;
+  // Only the SHA-256 of a client secret is stored (src/core/oidc/clients.ts): compare by hash.
+  provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string): boolean {
+    return typeof this.clientSecret === 'string' && isClientSecret(this.clientSecret, actual);
+  } as never;
+  return provider;
+}
