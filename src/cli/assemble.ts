@@ -19,7 +19,7 @@ import { buildApp } from '../http/app.js';
 import { loggerOptions } from '../http/logging.js';
 import type { Metrics } from '../http/metrics/registry.js';
 import { buildMetricsListener } from '../http/metrics/routes.js';
-import { adminMailQueue, corePolicy, systemClock } from './core-wiring.js';
+import { adminMailQueue, corePolicy, secondFactorDeps, systemClock } from './core-wiring.js';
 import { createMaintenance, type Maintenance } from './maintenance.js';
 import { createDevOutboxMailer } from '../mail/dev-outbox.js';
 import { createOutboxSender, type OutboxSender } from '../mail/outbox-sender.js';
@@ -119,7 +119,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
         pad: (tx) => stores.tokens.voidForAccount(tx, newId(), 'reset', clock.now()),
       },
     );
-    const coreDeps = { ...stores, hasher, signer, clock, policy: corePolicy(config), serverKey, audit };
+    const coreDeps = { ...stores, hasher, signer, clock, policy: corePolicy(config), serverKey, audit, secondFactor: secondFactorDeps(config, serverKey) };
     const service = createAccountsService(coreDeps);
     const services = createServiceAccess({ ...coreDeps, serviceKeys: createServiceKeyStore() });
     const admin = createAdminService({ ...coreDeps, mail: adminMailQueue(createOutboxQueue(database.db, database.dialect)) });

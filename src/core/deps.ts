@@ -2,6 +2,7 @@
 import type { PasswordRules } from './credentials/password-policy.js';
 import type { ThrottlePolicy } from './credentials/throttle.js';
 import type { AddressLimitPolicy } from './credentials/address-limits.js';
+import type { SecondFactorDeps } from './mfa/ports.js';
 import type {
   AccessTokenSigner,
   AccountStore,
@@ -67,6 +68,8 @@ export interface CoreDeps {
   serverKey: string;
   /** Where security events go (the audit_events table and the log). */
   audit: AuditLog;
+  /** TOTP factors, recovery codes and pending second steps (src/core/mfa). */
+  secondFactor: SecondFactorDeps;
   /** Called at every keyed derivation of the refresh path (a probe for tests and profiling). */
   onRefreshMac?: () => void;
 }

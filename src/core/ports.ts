@@ -47,6 +47,8 @@ export interface Session {
   rotationWindowAt?: number | null;
   /** Rotations of this chain since `rotationWindowAt`. */
   rotationCount?: number;
+  /** The factors the login used (RFC 8176: `pwd`, `otp`, `hwk`, `swk`); null or unset on rows of earlier releases. */
+  amr?: string[] | null;
 }
 
 /** A rotation in place of a refresh chain: the row's next generation. */
@@ -321,7 +323,7 @@ export type MailTemplate =
   | 'reset_password'
   | 'new_password'
   | 'password_changed'
-  | 'account_deleted';
+  | 'account_deleted' | 'second_factor_changed' | 'recovery_code_used';
 
 /**
  * An email to send, as the core describes it: a template name, a recipient and the values the

@@ -9,6 +9,7 @@ import { authenticatePassword, prepareDummyHash } from './credentials/authentica
 import type { ClientContext, CoreDeps } from './deps.js';
 import { checkConfirmToken, confirmAccount } from './email-flows/confirm.js';
 import { resendConfirmation, signUpWithEmail } from './email-flows/sign-up.js';
+import { createSecondFactorService, type SecondFactorService } from './mfa/service.js';
 import { changePassword } from './passwords/change.js';
 import { checkResetToken, completePasswordReset, requestPasswordReset } from './passwords/reset.js';
 import { addPromoCode, listPromoCodes } from './promo/promo-codes.js';
@@ -126,6 +127,9 @@ export interface AccountsService {
   /** Every promo code, newest first. */
   listPromoCodes(): Promise<PromoCode[]>;
 
+  /** TOTP, recovery codes and the second step of logins (src/core/mfa). */
+  secondFactor: SecondFactorService;
+
   /** Resolves once start-up work (the dummy hash) is done. */
   ready(): Promise<void>;
 }
@@ -163,6 +167,7 @@ export function createAccountsService(deps: CoreDeps): AccountsService {
     deleteAccount: (accountId, ctx) => deleteAccount(deps, accountId, ctx),
     addPromoCode: (input) => addPromoCode(deps, input),
     listPromoCodes: () => listPromoCodes(deps),
+    secondFactor: createSecondFactorService(deps),
 
     ready: async () => {
       await warmUp;

@@ -20,6 +20,7 @@ import { registerJsonParser } from './json-body.js';
 import { normalizeRequestUrl } from './request-url.js';
 import { nativeAccountRoutes } from './native/account-routes.js';
 import { nativeSessionRoutes } from './native/session-routes.js';
+import { jsonSecondFactorRoutes } from './mfa/json-routes.js';
 import { sendProblem } from './native/envelope.js';
 import { useOpenApi } from './openapi/index.js';
 import { healthzRoute, jwksRoute, readyzRoute } from './openapi/ops-schemas.js';
@@ -144,6 +145,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.register(nativeAccountRoutes, { prefix: '/api/v1/account', service: deps.service });
   app.register(nativeSessionRoutes, { prefix: '/api/v1/account', service: deps.service });
+  app.register(jsonSecondFactorRoutes, { prefix: '/api/v1/account', service: deps.service });
   app.register(basicAccountRoutes, { prefix: '/api', service: deps.service, publicOrigin: deps.config.publicUrl, corsOrigins: deps.config.corsOrigins });
   app.register(cookieApiRoutes, { prefix: '/accounts', service: deps.service, config: deps.config });
   app.register(hostedPages, { service: deps.service, config: deps.config });

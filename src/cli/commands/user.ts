@@ -32,7 +32,7 @@ import { withForeignHashes } from '../../crypto/foreign-hashes.js';
 import { createAuditLog } from '../../store/audit.js';
 import { createStores, isSchemaCurrent, openDatabase } from '../../store/index.js';
 import { createOutboxQueue } from '../../store/outbox.js';
-import { adminMailQueue, corePolicy, systemClock } from '../core-wiring.js';
+import { adminMailQueue, corePolicy, secondFactorDeps, systemClock } from '../core-wiring.js';
 import { UsageError, type Command } from '../command.js';
 import { parseIdentifierArgs, runIdentifierCommand, type IdentifierArgs } from './user-identifiers.js';
 
@@ -184,7 +184,7 @@ export async function openAdmin(config: Config): Promise<{ admin: AdminService; 
     const serverKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'server-key', newSecret, clock.now());
     const audit = createAuditLog(database.db, { clock, serverKey, log: { info: () => {}, warn: () => {} } });
     const deps: AdminDeps = {
-      ...stores,
+      ...stores, secondFactor: secondFactorDeps(config, serverKey),
       hasher: withForeignHashes(createArgon2Hasher(config.argon2)),
       signer: NO_SIGNER,
       clock,

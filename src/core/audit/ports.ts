@@ -35,6 +35,12 @@ export const AUDIT_EVENT_TYPES = [
   'session_evicted',
   'account_import',
   'account_export',
+  'mfa_enable',
+  'mfa_disable',
+  'mfa_reset',
+  'mfa_step',
+  'recovery_code_used',
+  'recovery_codes_regenerate',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

@@ -4,6 +4,8 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AuthError } from '../../core/errors.js';
+import { isMfaRequired } from '../../core/mfa/errors.js';
+import { sendMfaRequired } from '../mfa/mfa-required.js';
 import type { Account } from '../../core/ports.js';
 import type { AccountsService, TokenPair } from '../../core/service.js';
 import { bearerToken, clientContext } from '../credentials.js';
@@ -54,8 +56,11 @@ export async function nativeAccountRoutes(app: FastifyInstance, opts: { service:
   });
 
   app.post<{ Body: LoginBody }>('/login', { schema: loginRoute }, async (req, reply) => {
-    const pair = await service.loginForTokens(req.body.username, req.body.password, clientContext(req));
-    return sendResult(reply, tokenResult(pair));
+    const pair = await service.loginForTokens(req.body.username, req.body.password, clientContext(req)).catch((err: unknown) => {
+      if (isMfaRequired(err)) return err;
+      throw err;
+    });
+    return isMfaRequired(pair) ? sendMfaRequired(reply, pair) : sendResult(reply, tokenResult(pair));
   });
 
   app.delete('/logout', { schema: logoutRoute }, async (req, reply) => {

@@ -6,6 +6,7 @@ import { TemplateDataError, type RenderContext, type RenderedMail } from './layo
 import { renderNewPassword } from './new-password.js';
 import { renderPasswordChanged } from './password-changed.js';
 import { renderResetPassword } from './reset-password.js';
+import { renderRecoveryCodeUsed, renderSecondFactorChanged } from './second-factor.js';
 import { renderSignupAttempt } from './signup-attempt.js';
 
 type Renderer = (data: Record<string, string>, context: RenderContext) => RenderedMail;
@@ -17,6 +18,8 @@ const renderers: Record<MailTemplate, Renderer> = {
   new_password: renderNewPassword,
   password_changed: renderPasswordChanged,
   account_deleted: renderAccountDeleted,
+  second_factor_changed: renderSecondFactorChanged,
+  recovery_code_used: renderRecoveryCodeUsed,
 };
 
 /** Renders `template` (a name as stored); throws TemplateDataError for an unknown name or missing data. */

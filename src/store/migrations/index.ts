@@ -14,6 +14,7 @@ import * as loginIdentifiers from './2026-12-06T0100-login-identifiers.js';
 import * as refreshRate from './2026-12-06T0200-refresh-rate.js';
 import * as throttleKeysHashed from './2026-12-06T0300-throttle-keys-hashed.js';
 import * as liveSessionsIndex from './2026-12-06T0400-live-sessions-index.js';
+import * as secondFactor from './2026-12-06T0800-second-factor.js';
 
 const migrations: Record<string, Migration> = {
   '2026-11-22T0500-core': core,
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-06T0200-refresh-rate': refreshRate,
   '2026-12-06T0300-throttle-keys-hashed': throttleKeysHashed,
   '2026-12-06T0400-live-sessions-index': liveSessionsIndex,
+  '2026-12-06T0800-second-factor': secondFactor,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,62 @@
+/**
+ * The JWT API's second-factor routes under /api/v1/account: the login's second step
+ * (`POST /login/mfa`) and the owner's TOTP and recovery-code routes (access token, plus the
+ * password and a code in the body: src/core/mfa/owner-proof.ts). Each parses, calls one core
+ * function and formats.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AuthError } from '../../core/errors.js';
+import type { AccountsService } from '../../core/service.js';
+import { bearerToken, clientContext } from '../credentials.js';
+import { useDialect } from '../dialect.js';
+import { sendProblem, sendResult } from '../native/envelope.js';
+import {
+  confirmTotpRoute,
+  disableTotpRoute,
+  mfaLoginRoute,
+  mfaStatusRoute,
+  regenerateCodesRoute,
+  startTotpRoute,
+  type MfaLoginBody,
+  type ProofBody,
+} from './json-schemas.js';
+
+/** Registers the second-factor routes on an encapsulated scope (prefix /api/v1/account). */
+export async function jsonSecondFactorRoutes(app: FastifyInstance, opts: { service: AccountsService }): Promise<void> {
+  const { service } = opts;
+  const mfa = service.secondFactor;
+  useDialect(app, sendProblem);
+
+  async function accountOf(req: FastifyRequest): Promise<string> {
+    const token = bearerToken(req);
+    if (!token) throw new AuthError('NOT_AUTHENTICATED', 'send a token as Authorization: Bearer <token>');
+    return (await service.resolveAccessToken(token)).account.id;
+  }
+
+  app.post<{ Body: MfaLoginBody }>('/login/mfa', { schema: mfaLoginRoute }, async (req, reply) => {
+    const pair = await mfa.completeTokenLogin(req.body.mfaToken, req.body.code, clientContext(req));
+    return sendResult(reply, { token: { access: pair.access, refresh: pair.refresh } });
+  });
+
+  app.get('/mfa', { schema: mfaStatusRoute }, async (req, reply) => sendResult(reply, await mfa.status(await accountOf(req))));
+
+  app.post<{ Body: ProofBody }>('/mfa/totp', { schema: startTotpRoute }, async (req, reply) => {
+    const enrolment = await mfa.startTotpEnrolment(await accountOf(req), req.body, clientContext(req));
+    return sendResult(reply, { secret: enrolment.secret, uri: enrolment.uri });
+  });
+
+  app.post<{ Body: { code: string } }>('/mfa/totp/confirm', { schema: confirmTotpRoute }, async (req, reply) => {
+    const recoveryCodes = await mfa.confirmTotpEnrolment(await accountOf(req), req.body.code, clientContext(req));
+    return sendResult(reply, { recoveryCodes });
+  });
+
+  app.post<{ Body: ProofBody }>('/mfa/totp/disable', { schema: disableTotpRoute }, async (req, reply) => {
+    await mfa.disableTotp(await accountOf(req), req.body, clientContext(req));
+    return sendResult(reply, {});
+  });
+
+  app.post<{ Body: ProofBody }>('/mfa/recovery-codes', { schema: regenerateCodesRoute }, async (req, reply) => {
+    const recoveryCodes = await mfa.regenerateRecoveryCodes(await accountOf(req), req.body, clientContext(req));
+    return sendResult(reply, { recoveryCodes });
+  });
+}
