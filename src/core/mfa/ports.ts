@@ -88,9 +88,6 @@ export interface TotpAlgorithm {
   matchStep(secret: string, code: string, now: number, window: number): number | null;
 }
 
-/** Renders a QR code of `text` as an SVG document (the enrolment page shows it; nothing leaves the server). */
-export type QrRenderer = (text: string) => Promise<string>;
-
 /** What the second-factor flows need besides the core's own ports. */
 export interface SecondFactorDeps {
   store: MfaStore;

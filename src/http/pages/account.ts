@@ -1,13 +1,14 @@
 /**
- * /account: who am I (username, email, uuid), the change-password form, the logout button, and
- * where I am logged in: every live session (this device marked) with a form to end it, and one
- * to end every other. Every form carries the session's CSRF token. A password change needs the
+ * /account: who am I (username, email, uuid), the change-password form, the second factor
+ * (second-factor.ts), the logout button, and where I am logged in: every live session (this
+ * device marked) with a form to end it, and one to end every other. Every form carries the session's CSRF token. A password change needs the
  * current password; the core keeps this session and revokes every other one. A session's user
  * agent and address are whatever its client sent: they reach the page only through the
  * escaping `html` template. Ending this device's own session logs out (cookies cleared).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
+import type { SecondFactorStatus } from '../../core/mfa/enrol.js';
 import type { OwnSession } from '../../core/service.js';
 import { clearSessionCookies } from '../cookies.js';
 import { clientContext } from '../credentials.js';
@@ -18,6 +19,7 @@ import { formField } from './form-body.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, page, passwordInput, sendPage, sentence, type Notice } from './layout.js';
 import { accountPageRoute, changePasswordFormRoute } from './schemas.js';
+import { registerSecondFactorPages, secondFactorSection } from './second-factor.js';
 
 const sessionFormErrors = {
   303: emptyResponse('Not logged in: go to /login.', { Location: HEADERS.location }),
@@ -71,7 +73,7 @@ function sessionsSection(sessions: OwnSession[], csrfToken: string): SafeHtml {
 ${others ? html`<form method="post" action="/account/sessions/end-others">${csrfField(csrfToken)}<button type="submit">Log out everywhere else</button></form>` : html`<p>You are not logged in anywhere else.</p>`}</section>`;
 }
 
-function accountPage(visitor: Visitor, sessions: OwnSession[], notice?: Notice) {
+function accountPage(visitor: Visitor, sessions: OwnSession[], factor: SecondFactorStatus, notice?: Notice) {
   const { account } = visitor;
   return page(
     'Your account',
@@ -81,6 +83,7 @@ ${passwordInput('current_password', 'Current password', 'current-password')}
 ${passwordInput('password', 'New password', 'new-password')}
 ${passwordInput('password_confirm', 'Repeat the new password', 'new-password')}
 <button type="submit">Change password</button></form></section>
+${secondFactorSection(factor, visitor.csrfToken)}
 <section><form method="post" action="/logout">${csrfField(visitor.csrfToken)}<button type="submit">Log out</button></form></section>
 ${sessionsSection(sessions, visitor.csrfToken)}`,
     notice,
@@ -90,11 +93,14 @@ ${sessionsSection(sessions, visitor.csrfToken)}`,
 /** Sends the account page with the visitor's sessions as they are now. */
 async function showAccount(ctx: PagesContext, reply: FastifyReply, status: number, visitor: Visitor, notice?: Notice): Promise<FastifyReply> {
   const sessions = await ctx.service.listSessions(visitor.account.id, visitor.session.id);
-  return sendPage(reply, status, accountPage(visitor, sessions, notice));
+  const factor = await ctx.service.secondFactor.status(visitor.account.id);
+  return sendPage(reply, status, accountPage(visitor, sessions, factor, notice));
 }
 
 /** Registers GET /account, POST /account/password, POST /account/sessions/end and POST /account/sessions/end-others. */
 export function registerAccountPages(app: FastifyInstance, ctx: PagesContext): void {
+  registerSecondFactorPages(app, ctx, (reply, status, visitor, notice) => showAccount(ctx, reply, status, visitor, notice));
+
   app.get('/account', { schema: accountPageRoute }, async (req, reply) => {
     const visitor = await currentVisitor(ctx, req);
     if (visitor === null) return reply.redirect('/login', 303);

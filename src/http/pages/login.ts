@@ -5,11 +5,13 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
+import { isMfaRequired } from '../../core/mfa/errors.js';
 import { clearSessionCookies, readSessionCookie, setSessionCookies } from '../cookies.js';
 import { clientContext } from '../credentials.js';
 import { assertFormToken, assertNotCrossSite, assertSessionCsrf, issueFormToken } from '../csrf.js';
 import type { PagesContext } from './context.js';
 import { formField } from './form-body.js';
+import { registerSecondStepPage, sendSecondStepPage } from './login-mfa.js';
 import { html } from './html.js';
 import { csrfField, page, passwordInput, sendPage, type Notice } from './layout.js';
 import { loginFormRoute, loginPageRoute, logoutFormRoute } from './schemas.js';
@@ -26,8 +28,10 @@ ${passwordInput('password', 'Password', 'current-password')}
   );
 }
 
-/** Registers GET/POST /login and POST /logout. */
+/** Registers GET/POST /login, the second step (POST /login/mfa) and POST /logout. */
 export function registerLoginPages(app: FastifyInstance, ctx: PagesContext): void {
+  registerSecondStepPage(app, ctx, (csrf, notice) => loginPage(csrf, '', notice));
+
   app.get('/login', { schema: loginPageRoute }, async (req, reply) => sendPage(reply, 200, loginPage(issueFormToken(req, reply, ctx.settings), '')));
 
   app.post('/login', { schema: loginFormRoute }, async (req: FastifyRequest, reply: FastifyReply) => {
@@ -38,6 +42,7 @@ export function registerLoginPages(app: FastifyInstance, ctx: PagesContext): voi
       setSessionCookies(reply, ctx.settings, result);
       return reply.redirect('/account', 303);
     } catch (err) {
+      if (isMfaRequired(err)) return sendSecondStepPage(req, reply, ctx, err);
       if (!isAuthError(err, 'INVALID_CREDENTIALS')) throw err;
       const notice: Notice = { kind: 'error', text: 'Invalid username or password.' };
       return sendPage(reply, 401, loginPage(issueFormToken(req, reply, ctx.settings), username, notice));
