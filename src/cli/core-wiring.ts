@@ -11,6 +11,7 @@ import type { SecondFactorDeps } from '../core/mfa/ports.js';
 import type { Clock } from '../core/ports.js';
 import { createSecretSealer } from '../crypto/secret-sealer.js';
 import { createTotpAlgorithm } from '../crypto/totp.js';
+import { createAppPasswordStore } from '../store/app-passwords.js';
 import { createMfaStore } from '../store/mfa.js';
 import type { OutboxQueue } from '../store/outbox.js';
 
@@ -74,6 +75,7 @@ const SECOND_STEP_TTL = 300;
 export function secondFactorDeps(config: Config, serverKey: string): SecondFactorDeps {
   return {
     store: createMfaStore(),
+    appPasswords: createAppPasswordStore(),
     sealer: createSecretSealer(config.masterKey, serverKey),
     totp: createTotpAlgorithm(),
     issuer: new URL(config.publicUrl).hostname,

@@ -173,6 +173,16 @@ export interface MfaChallengesTable {
   used_at: number | null;
 }
 
+/** App passwords for HTTP Basic clients (migration 2026-12-06T0810): SHA-256 of the secret only. */
+export interface AppPasswordsTable {
+  id: string;
+  account_id: string;
+  name: string;
+  secret_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   sessions: SessionsTable;
@@ -189,6 +199,7 @@ export interface Database {
   mfa_factors: MfaFactorsTable;
   recovery_codes: RecoveryCodesTable;
   mfa_challenges: MfaChallengesTable;
+  app_passwords: AppPasswordsTable;
 }
 
 export type AccountRow = AccountsTable;

@@ -41,6 +41,8 @@ export const AUDIT_EVENT_TYPES = [
   'mfa_step',
   'recovery_code_used',
   'recovery_codes_regenerate',
+  'app_password_add',
+  'app_password_revoke',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

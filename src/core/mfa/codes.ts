@@ -7,6 +7,7 @@
  * once; a use is audited and mailed to the owner. Acceptance is one conditional UPDATE in both
  * cases, so two requests racing with one code cannot both pass.
  */
+import { randomBytes } from 'node:crypto';
 import type { ClientContext, CoreDeps } from '../deps.js';
 import { hashSecret } from '../credentials/secrets.js';
 import type { Account, Tx } from '../ports.js';
@@ -23,10 +24,33 @@ export function totpContext(factorId: string): string {
   return `mfa_factors:${factorId}`;
 }
 
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/** `bytes` random bytes as lower-case base32 in groups of four (a recovery code: 10 bytes, 80 bits). */
+export function randomCode(bytes: number): string {
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const byte of randomBytes(bytes)) {
+    value = ((value << 8) | byte) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  return out.match(/.{1,4}/g)?.join('-') ?? out;
+}
+
+/** A code as typed, reduced to lower-case base32 of `length` letters ('' when it is not one). */
+export function normalizeCode(code: string, length: number): string {
+  const plain = code.replace(/[\s-]/g, '').toLowerCase();
+  return plain.length === length && /^[a-z2-7]+$/.test(plain) ? plain : '';
+}
+
 /** A recovery code as typed, reduced to its letters and digits in lower case ('' when malformed). */
 export function normalizeRecoveryCode(code: string): string {
-  const plain = code.replace(/[\s-]/g, '').toLowerCase();
-  return /^[a-z2-7]{16}$/.test(plain) ? plain : '';
+  return normalizeCode(code, 16);
 }
 
 /** The time step of a TOTP code for this factor, or null for a wrong, stale or replayed one. Does not accept it. */

@@ -5,13 +5,12 @@
  * The secret is sealed at rest (SecretSealer). Confirming the first factor hands out ten recovery
  * codes, shown once and stored as SHA-256 only. Every change is audited and mailed to the owner.
  */
-import { randomBytes } from 'node:crypto';
 import type { ClientContext, CoreDeps } from '../deps.js';
 import { accountSubject, assertNotThrottled, recordLoginFailure } from '../credentials/throttle.js';
 import { hashSecret, newId } from '../credentials/secrets.js';
 import { AuthError } from '../errors.js';
 import type { Account, Tx } from '../ports.js';
-import { matchTotpStep, totpContext } from './codes.js';
+import { matchTotpStep, randomCode, totpContext } from './codes.js';
 import { activeAccount, withOwnerProof, type OwnerProof } from './owner-proof.js';
 
 /** Recovery codes handed out at a time. */
@@ -29,28 +28,9 @@ export interface SecondFactorStatus {
   recoveryCodesLeft: number;
 }
 
-const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
-
-/** A new recovery code: 80 random bits as 16 base32 letters, shown in groups of four. */
-function newRecoveryCode(): string {
-  const bytes = randomBytes(RECOVERY_CODE_COUNT);
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return out.match(/.{4}/g)?.join('-') ?? out;
-}
-
 /** Replaces the account's recovery codes in `tx`; resolves to the new codes (never stored). */
 async function issueRecoveryCodes(deps: CoreDeps, tx: Tx, accountId: string): Promise<string[]> {
-  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
+  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => randomCode(10));
   await deps.secondFactor.store.replaceRecoveryCodes(tx, accountId, codes.map((c) => hashSecret(c.replace(/-/g, ''))), deps.clock.now());
   return codes;
 }

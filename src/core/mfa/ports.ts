@@ -68,6 +68,28 @@ export interface MfaStore {
   useChallenge(tx: Tx, id: string, now: number): Promise<boolean>;
 }
 
+/** An app password as listed (never its secret). */
+export interface AppPassword {
+  id: string;
+  accountId: string;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export interface AppPasswordStore {
+  /** Stores an app password (only the SHA-256 of its secret). */
+  insert(tx: Tx, appPassword: AppPassword, secretHash: string): Promise<void>;
+  /** The account's app passwords, newest first. */
+  list(tx: Tx, accountId: string): Promise<AppPassword[]>;
+  /** The app password of this account whose secret hashes to `secretHash`, or null. */
+  findBySecretHash(tx: Tx, accountId: string, secretHash: string): Promise<AppPassword | null>;
+  /** Records a use (at most once a minute is enough: callers may skip). */
+  markUsed(tx: Tx, id: string, now: number): Promise<void>;
+  /** Deletes one app password of the account; false when there is none with this id. */
+  delete(tx: Tx, accountId: string, id: string): Promise<boolean>;
+}
+
 /** Seals a secret at rest: the master key when one is set, else a key kept in the database. */
 export interface SecretSealer {
   /** Encrypts `plain`, bound to `context` (where it is stored). */
@@ -91,6 +113,7 @@ export interface TotpAlgorithm {
 /** What the second-factor flows need besides the core's own ports. */
 export interface SecondFactorDeps {
   store: MfaStore;
+  appPasswords: AppPasswordStore;
   sealer: SecretSealer;
   totp: TotpAlgorithm;
   /** The issuer name authenticator apps show (the PUBLIC_URL host). */

@@ -4,6 +4,9 @@
  * cookie surfaces. Each method is one flow of the modules beside it.
  */
 import type { ClientContext, CoreDeps } from '../deps.js';
+import type { Account } from '../ports.js';
+import { checkBasicCredentials, createAppPassword, listAppPasswords, revokeAppPassword, type NewAppPassword } from './app-passwords.js';
+import type { AppPassword } from './ports.js';
 import { openCookieSession, type CookieLogin } from '../sessions/cookie-sessions.js';
 import { openTokenSession, type TokenPair } from '../tokens/token-sessions.js';
 import {
@@ -32,6 +35,14 @@ export interface SecondFactorService {
   regenerateRecoveryCodes(accountId: string, proof: OwnerProof, ctx: ClientContext): Promise<string[]>;
   /** An operator's reset for a lost device (CLI, admin API). */
   resetSecondFactor(accountId: string, ctx: ClientContext): Promise<{ removed: number }>;
+  /** The account's app passwords, newest first. */
+  listAppPasswords(accountId: string): Promise<AppPassword[]>;
+  /** Makes an app password (password and, with a factor on, a code required); its secret is shown once. */
+  createAppPassword(accountId: string, name: string, proof: OwnerProof, ctx: ClientContext): Promise<NewAppPassword>;
+  /** Revokes an app password (password and, with a factor on, a code required). */
+  revokeAppPassword(accountId: string, id: string, proof: OwnerProof, ctx: ClientContext): Promise<void>;
+  /** HTTP Basic's check of credentials (GET /api/): an app password or the real password. */
+  checkBasicCredentials(identifier: string, secret: string, ctx: ClientContext): Promise<Account>;
   /** Completes a token login's second step: the token pair, its session's `amr` recorded. */
   completeTokenLogin(mfaToken: string, code: string, ctx: ClientContext): Promise<TokenPair>;
   /** Completes a cookie login's second step: the new cookie session. */
@@ -47,6 +58,10 @@ export function createSecondFactorService(deps: CoreDeps): SecondFactorService {
     disableTotp: (accountId, proof, ctx) => disableTotp(deps, accountId, proof, ctx),
     regenerateRecoveryCodes: (accountId, proof, ctx) => regenerateRecoveryCodes(deps, accountId, proof, ctx),
     resetSecondFactor: (accountId, ctx) => resetSecondFactor(deps, accountId, ctx),
+    listAppPasswords: (accountId) => listAppPasswords(deps, accountId),
+    createAppPassword: (accountId, name, proof, ctx) => createAppPassword(deps, accountId, name, proof, ctx),
+    revokeAppPassword: (accountId, id, proof, ctx) => revokeAppPassword(deps, accountId, id, proof, ctx),
+    checkBasicCredentials: (identifier, secret, ctx) => checkBasicCredentials(deps, identifier, secret, ctx),
     completeTokenLogin: async (mfaToken, code, ctx) => {
       const done = await completeSecondStep(deps, mfaToken, code, ctx);
       return openTokenSession(deps, done.account, ctx, done.amr);

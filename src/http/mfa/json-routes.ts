@@ -8,10 +8,15 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AuthError } from '../../core/errors.js';
 import type { AccountsService } from '../../core/service.js';
 import { bearerToken, clientContext } from '../credentials.js';
+import type { AppPassword } from '../../core/mfa/ports.js';
 import { useDialect } from '../dialect.js';
 import { sendProblem, sendResult } from '../native/envelope.js';
 import {
   confirmTotpRoute,
+  createAppPasswordRoute,
+  listAppPasswordsRoute,
+  revokeAppPasswordRoute,
+  type AppPasswordBody,
   disableTotpRoute,
   mfaLoginRoute,
   mfaStatusRoute,
@@ -20,6 +25,11 @@ import {
   type MfaLoginBody,
   type ProofBody,
 } from './json-schemas.js';
+
+/** An app password as the API lists it (never its secret). */
+function appPasswordView(p: AppPassword): object {
+  return { id: p.id, name: p.name, created: new Date(p.createdAt).toISOString(), lastUsed: p.lastUsedAt === null ? null : new Date(p.lastUsedAt).toISOString() };
+}
 
 /** Registers the second-factor routes on an encapsulated scope (prefix /api/v1/account). */
 export async function jsonSecondFactorRoutes(app: FastifyInstance, opts: { service: AccountsService }): Promise<void> {
@@ -58,5 +68,20 @@ export async function jsonSecondFactorRoutes(app: FastifyInstance, opts: { servi
   app.post<{ Body: ProofBody }>('/mfa/recovery-codes', { schema: regenerateCodesRoute }, async (req, reply) => {
     const recoveryCodes = await mfa.regenerateRecoveryCodes(await accountOf(req), req.body, clientContext(req));
     return sendResult(reply, { recoveryCodes });
+  });
+
+  app.get('/app-passwords', { schema: listAppPasswordsRoute }, async (req, reply) => {
+    const list = await mfa.listAppPasswords(await accountOf(req));
+    return sendResult(reply, { appPasswords: list.map(appPasswordView) });
+  });
+
+  app.post<{ Body: AppPasswordBody }>('/app-passwords', { schema: createAppPasswordRoute }, async (req, reply) => {
+    const made = await mfa.createAppPassword(await accountOf(req), req.body.name, req.body, clientContext(req));
+    return sendResult(reply, { appPassword: appPasswordView(made.appPassword), password: made.password });
+  });
+
+  app.post<{ Params: { id: string }; Body: ProofBody }>('/app-passwords/:id/revoke', { schema: revokeAppPasswordRoute }, async (req, reply) => {
+    await mfa.revokeAppPassword(await accountOf(req), req.params.id, req.body, clientContext(req));
+    return sendResult(reply, {});
   });
 }

@@ -123,3 +123,75 @@ export const regenerateCodesRoute = {
   body: proofBody,
   response: { 200: ok('The new codes.', codesResult), 400: badInput, 401: ownerRefused, 429: throttled, '5XX': unavailable },
 } satisfies RouteSchema;
+
+const appPasswordView = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'name', 'created', 'lastUsed'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    name: { type: 'string' },
+    created: { type: 'string', format: 'date-time' },
+    lastUsed: { type: ['string', 'null'], format: 'date-time', description: 'Its last use on GET /api/ (recorded at most once a minute).' },
+  },
+} as const;
+
+export const appPasswordBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'password'],
+  properties: { name: { type: 'string', minLength: 1, maxLength: 100, description: 'What the app password is for (the client’s name).' }, password, code },
+} as const;
+
+export interface AppPasswordBody extends ProofBody {
+  name: string;
+}
+
+export const listAppPasswordsRoute = {
+  summary: 'Your app passwords',
+  description: 'App passwords let HTTP Basic clients (`GET /api/`) check the credentials of an account with a second factor; nothing else accepts them.',
+  tags: ['jwt'],
+  security: requires('bearerAccess'),
+  response: {
+    200: ok('Newest first; never their secrets.', { type: 'object', additionalProperties: false, required: ['appPasswords'], properties: { appPasswords: { type: 'array', items: appPasswordView } } }),
+    401: ownerRefused,
+    '5XX': unavailable,
+  },
+} satisfies RouteSchema;
+
+export const createAppPasswordRoute = {
+  summary: 'Make an app password',
+  description: 'With the password (and a code when a second factor is on): a generated app password, shown this once. The owner is mailed. At most 20 per account.',
+  tags: ['jwt'],
+  security: requires('bearerAccess'),
+  body: appPasswordBody,
+  response: {
+    200: ok('The new app password.', {
+      type: 'object',
+      additionalProperties: false,
+      required: ['appPassword', 'password'],
+      properties: { appPassword: appPasswordView, password: { type: 'string', description: 'The secret, shown once: give it to the Basic client as its password.' } },
+    }),
+    400: badInput,
+    401: ownerRefused,
+    429: throttled,
+    '5XX': unavailable,
+  },
+} satisfies RouteSchema;
+
+export const revokeAppPasswordRoute = {
+  summary: 'Revoke an app password',
+  description: 'With the password (and a code when a second factor is on). The owner is mailed.',
+  tags: ['jwt'],
+  security: requires('bearerAccess'),
+  params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' } } },
+  body: passwordBody,
+  response: {
+    200: ok('It no longer works.', { type: 'object', additionalProperties: false }),
+    400: badInput,
+    401: ownerRefused,
+    404: fail('`not_found`: no app password of yours has this id.'),
+    429: throttled,
+    '5XX': unavailable,
+  },
+} satisfies RouteSchema;

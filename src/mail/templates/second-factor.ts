@@ -5,6 +5,8 @@ const CHANGES: Record<string, string> = {
   totp_on: 'An authenticator app (TOTP) was turned on as the second factor of your Latchkey account, and new recovery codes were made.',
   totp_off: 'The authenticator app (TOTP) was turned off on your Latchkey account: the password alone now signs in.',
   recovery_codes_regenerated: 'New recovery codes were made for your Latchkey account; the old ones no longer work.',
+  app_password_added: 'A new app password was made for your Latchkey account (for an HTTP Basic client).',
+  app_password_revoked: 'An app password of your Latchkey account was revoked.',
   reset_by_operator: 'An operator removed every second factor of your Latchkey account (a lost device): the password alone now signs in.',
 };
 

@@ -15,6 +15,7 @@ import * as refreshRate from './2026-12-06T0200-refresh-rate.js';
 import * as throttleKeysHashed from './2026-12-06T0300-throttle-keys-hashed.js';
 import * as liveSessionsIndex from './2026-12-06T0400-live-sessions-index.js';
 import * as secondFactor from './2026-12-06T0800-second-factor.js';
+import * as appPasswords from './2026-12-06T0810-app-passwords.js';
 
 const migrations: Record<string, Migration> = {
   '2026-11-22T0500-core': core,
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-06T0300-throttle-keys-hashed': throttleKeysHashed,
   '2026-12-06T0400-live-sessions-index': liveSessionsIndex,
   '2026-12-06T0800-second-factor': secondFactor,
+  '2026-12-06T0810-app-passwords': appPasswords,
 };
 
 export const migrationProvider: MigrationProvider = {
