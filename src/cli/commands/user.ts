@@ -1,6 +1,7 @@
 /**
- * `latchkey user add|list|show|disable|enable|delete|set-password|rename|collisions`: account administration on
- * DATABASE_URL directly (no server needed; the schema must be migrated). The same flows as the
+ * `latchkey user add|list|show|disable|enable|delete|set-password|rename|collisions|mfa-reset|
+ * app-passwords`: account administration on DATABASE_URL directly (no server needed; the schema
+ * must be migrated). The same flows as the
  * /api/v1/admin routes (src/core/admin). A user is named by id, username or email.
  *
  * Passwords never come from the command line (other users of the machine see it in `ps`):
@@ -10,19 +11,8 @@
 import { createInterface } from 'node:readline/promises';
 import type { Config } from '../../config/index.js';
 import { loadConfig } from '../../config/index.js';
-import {
-  ACCOUNT_STATUSES,
-  createAdminService,
-  MAX_PAGE_SIZE,
-  userDetailRecord,
-  userRecord,
-  type AdminDeps,
-  type AdminService,
-  type AdminUser,
-  type AdminUserDetail,
-  type StatusChange,
-  type UserListQuery,
-} from '../../core/admin/index.js';
+import { ACCOUNT_STATUSES, createAdminService, MAX_PAGE_SIZE, userDetailRecord, userRecord } from '../../core/admin/index.js';
+import type { AdminDeps, AdminService, AdminUser, AdminUserDetail, StatusChange, UserListQuery } from '../../core/admin/index.js';
 import { newSecret } from '../../core/credentials/secrets.js';
 import type { ClientContext } from '../../core/deps.js';
 import { AuthError } from '../../core/errors.js';
@@ -35,6 +25,7 @@ import { createOutboxQueue } from '../../store/outbox.js';
 import { adminMailQueue, corePolicy, secondFactorDeps, systemClock } from '../core-wiring.js';
 import { UsageError, type Command } from '../command.js';
 import { parseIdentifierArgs, runIdentifierCommand, type IdentifierArgs } from './user-identifiers.js';
+import { FACTOR_ACTIONS, FACTOR_HELP, FACTOR_USAGE, isFactorAction, parseFactorArgs, runFactorCommand, type FactorArgs } from './user-factors.js';
 
 // Arguments
 
@@ -97,9 +88,9 @@ export type UserArgs =
   | { action: 'show' | 'disable' | 'enable'; json: boolean; user: string }
   | { action: 'delete'; json: boolean; user: string; yes: boolean }
   | { action: 'set-password'; json: boolean; user: string; passwordStdin: boolean }
-  | IdentifierArgs;
+  | IdentifierArgs | FactorArgs;
 
-const ACTIONS = ['add', 'list', 'show', 'disable', 'enable', 'delete', 'set-password', 'rename', 'collisions'] as const;
+const ACTIONS = ['add', 'list', 'show', 'disable', 'enable', 'delete', 'set-password', 'rename', 'collisions', ...FACTOR_ACTIONS] as const;
 
 /** Parses the arguments after `user`; throws UsageError for anything else. */
 export function parseUserArgs(args: string[]): UserArgs {
@@ -142,6 +133,7 @@ export function parseUserArgs(args: string[]): UserArgs {
     if (after !== undefined) query.after = after;
     return { action, json: flags.switches.has('--json'), query };
   }
+  if (isFactorAction(action)) return parseFactorArgs(action, parseFlags(rest, { values: ['--revoke'], switches: ['--json'] }));
   if (action === 'rename' || action === 'collisions') {
     return parseIdentifierArgs(action, parseFlags(rest, { switches: action === 'rename' ? ['--none', '--json'] : ['--json'] }));
   }
@@ -184,7 +176,8 @@ export async function openAdmin(config: Config): Promise<{ admin: AdminService; 
     const serverKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'server-key', newSecret, clock.now());
     const audit = createAuditLog(database.db, { clock, serverKey, log: { info: () => {}, warn: () => {} } });
     const deps: AdminDeps = {
-      ...stores, secondFactor: secondFactorDeps(config, serverKey),
+      ...stores,
+      secondFactor: secondFactorDeps(config, serverKey),
       hasher: withForeignHashes(createArgon2Hasher(config.argon2)),
       signer: NO_SIGNER,
       clock,
@@ -291,6 +284,7 @@ function statusLine(verb: 'disabled' | 'enabled', change: StatusChange): string 
 export async function runUser(admin: AdminService, parsed: UserArgs, password: () => Promise<string>): Promise<{ output: string; status: number }> {
   const json = (value: unknown) => ({ output: JSON.stringify(value, null, 2), status: 0 });
   switch (parsed.action) {
+    case 'mfa-reset': case 'app-passwords': return runFactorCommand(admin, parsed, CLI_CONTEXT);
     case 'rename':
     case 'collisions':
       return runIdentifierCommand(admin, parsed, CLI_CONTEXT);
@@ -360,6 +354,7 @@ const HELP = `Usage:
   latchkey user set-password USER [--password-stdin] [--json]
   latchkey user rename USER NEW-USERNAME|--none [--json]
   latchkey user collisions [--json]
+${FACTOR_USAGE}
 
 Account administration on DATABASE_URL (the same rules as the /api/v1/admin API).
 USER is an account id, a username or an email (an id is tried first).
@@ -381,6 +376,7 @@ rename        gives the account a new username (--none: no username, if it has a
 collisions    usernames the upgrade to one namespace left out because each is another
               account's email (they no longer log in); resolve each with rename, naming the
               account by its id.
+${FACTOR_HELP}
 
 Passwords are never command-line arguments. --password-stdin reads one line from standard
 input (e.g. printf '%s\\n' "$PW" | latchkey user add --username alice --password-stdin);
