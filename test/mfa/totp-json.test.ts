@@ -48,6 +48,9 @@ describe('TOTP on the JWT API', () => {
     assert.equal((await call(t.app, 'GET', '/api/v1/account/me', { headers: bearer(pair.access) })).body.result.username, 'alice');
     const session = await t.latchkey.stores.sessions.findById(t.latchkey.stores.uow.db, decodeJwt(pair.access).payload.sid);
     assert.deepEqual(session?.amr, ['pwd', 'otp']);
+    const key = (await t.latchkey.services.addServiceKey('mfa-reader')).credential;
+    const seen = await call(t.app, 'POST', '/api/v1/introspect', { json: { token: pair.access }, headers: bearer(key) });
+    assert.deepEqual(seen.body.result.amr, ['pwd', 'otp'], 'introspection reports the factors');
     assert.equal((await secondStep(t, token, codeAt(enrolled.secret, t.clock, 1))).body.error.code, 'invalid_token', 'the step token is single use');
   });
 
