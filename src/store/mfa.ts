@@ -3,10 +3,12 @@
  * here), recovery codes (SHA-256 only) and pending second steps (token SHA-256 only). Every
  * "use once" is one conditional UPDATE, so concurrent requests cannot both win.
  */
-import type { MfaChallenge, MfaStore, TotpFactor } from '../core/mfa/ports.js';
+import type { Kysely } from 'kysely';
+import { totpContext } from '../core/mfa/codes.js';
+import type { MfaChallenge, MfaStore, SecretSealer, TotpFactor } from '../core/mfa/ports.js';
 import { newId } from '../core/credentials/secrets.js';
 import { q } from './handle.js';
-import type { MfaChallengesTable, MfaFactorsTable } from './schema.js';
+import type { Database, MfaChallengesTable, MfaFactorsTable } from './schema.js';
 
 function toFactor(row: MfaFactorsTable): TotpFactor {
   return {
@@ -148,4 +150,20 @@ export function createMfaStore(): MfaStore {
       return Number(result.numUpdatedRows) === 1;
     },
   };
+}
+
+/**
+ * Re-seals every TOTP secret: opened with `from`, sealed with `to`, in one transaction (`latchkey
+ * master-key seal` and `rotate`: a secret sealed under the server key or the old master key moves
+ * under the new one). Resolves to the number of secrets.
+ */
+export async function resealTotpSecrets(db: Kysely<Database>, from: SecretSealer, to: SecretSealer): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    const rows = await tx.selectFrom('mfa_factors').select(['id', 'secret']).execute();
+    for (const row of rows) {
+      const context = totpContext(row.id);
+      await tx.updateTable('mfa_factors').set({ secret: to.seal(from.open(row.secret, context), context) }).where('id', '=', row.id).where('secret', '=', row.secret).execute();
+    }
+    return rows.length;
+  });
 }
