@@ -70,6 +70,30 @@ describe('the second factor on the hosted pages', () => {
     assert.equal((await passwordForm(t, new CookieJar())).status, 303, 'the password alone logs in again');
   });
 
+  it('makes an app password on /account, shown once, that a Basic client can use; revokes it', async () => {
+    const jar = new CookieJar();
+    assert.equal((await passwordForm(t, jar)).status, 303);
+    const account = await getPage(t.app, jar, '/account');
+    assert.match(account.text, /App passwords<\/h2>/);
+    const csrf = hiddenField(account.text, 'csrf');
+    const made = await postForm(t.app, jar, '/account/app-passwords', { csrf, name: 'feed <reader>', ap_password: PASSWORD });
+    assert.equal(made.status, 200, made.text);
+    assert.match(made.text, /feed &lt;reader&gt;/, 'the name is escaped');
+    const secret = /<p><code>([a-z2-7-]{29})<\/code><\/p>/.exec(made.text)?.[1] as string;
+    assert.ok(secret, made.text);
+    const basic = () => t.app.inject({ method: 'GET', url: '/api/', headers: { authorization: `Basic ${Buffer.from(`alice:${secret}`).toString('base64')}` } });
+    assert.equal((await basic()).statusCode, 200);
+    const listed = await getPage(t.app, jar, '/account');
+    assert.ok(!listed.text.includes(secret), 'the account page never shows the secret');
+    const id = hiddenField(listed.text, 'id');
+    const wrong = await postForm(t.app, jar, '/account/app-passwords/revoke', { csrf, id, ap_password: 'not it' });
+    assert.equal(wrong.status, 400);
+    const revoked = await postForm(t.app, jar, '/account/app-passwords/revoke', { csrf, id, ap_password: PASSWORD });
+    assert.equal(revoked.status, 200, revoked.text);
+    assert.match(revoked.text, /The app password was revoked/);
+    assert.equal((await basic()).statusCode, 401);
+  });
+
   it('a step token that ended sends the visitor back to the login form', async () => {
     const jar = new CookieJar();
     const form = await getPage(t.app, jar, '/login');

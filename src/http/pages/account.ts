@@ -9,6 +9,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
 import type { SecondFactorStatus } from '../../core/mfa/enrol.js';
+import type { AppPassword } from '../../core/mfa/ports.js';
 import type { OwnSession } from '../../core/service.js';
 import { clearSessionCookies } from '../cookies.js';
 import { clientContext } from '../credentials.js';
@@ -20,6 +21,7 @@ import { html, type SafeHtml } from './html.js';
 import { csrfField, page, passwordInput, sendPage, sentence, type Notice } from './layout.js';
 import { accountPageRoute, changePasswordFormRoute } from './schemas.js';
 import { registerSecondFactorPages, secondFactorSection } from './second-factor.js';
+import { appPasswordsSection } from './app-passwords.js';
 
 const sessionFormErrors = {
   303: emptyResponse('Not logged in: go to /login.', { Location: HEADERS.location }),
@@ -73,7 +75,7 @@ function sessionsSection(sessions: OwnSession[], csrfToken: string): SafeHtml {
 ${others ? html`<form method="post" action="/account/sessions/end-others">${csrfField(csrfToken)}<button type="submit">Log out everywhere else</button></form>` : html`<p>You are not logged in anywhere else.</p>`}</section>`;
 }
 
-function accountPage(visitor: Visitor, sessions: OwnSession[], factor: SecondFactorStatus, notice?: Notice) {
+function accountPage(visitor: Visitor, sessions: OwnSession[], factor: SecondFactorStatus, appPasswords: AppPassword[], notice?: Notice) {
   const { account } = visitor;
   return page(
     'Your account',
@@ -84,6 +86,7 @@ ${passwordInput('password', 'New password', 'new-password')}
 ${passwordInput('password_confirm', 'Repeat the new password', 'new-password')}
 <button type="submit">Change password</button></form></section>
 ${secondFactorSection(factor, visitor.csrfToken)}
+${appPasswordsSection(appPasswords, visitor.csrfToken, factor.totp)}
 <section><form method="post" action="/logout">${csrfField(visitor.csrfToken)}<button type="submit">Log out</button></form></section>
 ${sessionsSection(sessions, visitor.csrfToken)}`,
     notice,
@@ -94,7 +97,8 @@ ${sessionsSection(sessions, visitor.csrfToken)}`,
 async function showAccount(ctx: PagesContext, reply: FastifyReply, status: number, visitor: Visitor, notice?: Notice): Promise<FastifyReply> {
   const sessions = await ctx.service.listSessions(visitor.account.id, visitor.session.id);
   const factor = await ctx.service.secondFactor.status(visitor.account.id);
-  return sendPage(reply, status, accountPage(visitor, sessions, factor, notice));
+  const appPasswords = await ctx.service.secondFactor.listAppPasswords(visitor.account.id);
+  return sendPage(reply, status, accountPage(visitor, sessions, factor, appPasswords, notice));
 }
 
 /** Registers GET /account, POST /account/password, POST /account/sessions/end and POST /account/sessions/end-others. */

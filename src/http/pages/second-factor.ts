@@ -14,12 +14,11 @@ import { clientContext } from '../credentials.js';
 import { assertSessionCsrf } from '../csrf.js';
 import { formBody, htmlResponse, requires, type RouteSchema } from '../openapi/route-docs.js';
 import { currentVisitor, type PagesContext, type Visitor } from './context.js';
+import { registerAppPasswordPages } from './app-passwords.js';
+import type { ShowAccount } from './factor-forms.js';
 import { formField } from './form-body.js';
 import { html, SafeHtml } from './html.js';
 import { csrfField, page, passwordInput, sendPage, sentence, type Notice } from './layout.js';
-
-/** How the account page shows a notice (the account page module passes its own renderer). */
-export type ShowAccount = (reply: FastifyReply, status: number, visitor: Visitor, notice?: Notice) => Promise<FastifyReply>;
 
 const csrf = { description: 'The session’s CSRF token (hidden field).' };
 const password = { description: 'The current password.' };
@@ -72,7 +71,7 @@ async function enrolmentPage(visitor: Visitor, secret: string, uri: string, noti
   );
 }
 
-/** Registers the /account/mfa/* forms; `show` renders the account page with a notice. */
+/** Registers the /account/mfa/* and /account/app-passwords* forms; `show` renders the account page with a notice. */
 export function registerSecondFactorPages(app: FastifyInstance, ctx: PagesContext, show: ShowAccount): void {
   const mfa = ctx.service.secondFactor;
 
@@ -93,6 +92,8 @@ export function registerSecondFactorPages(app: FastifyInstance, ctx: PagesContex
       throw err;
     }
   }
+
+  registerAppPasswordPages(app, { ctx, formVisitor, attempt, show });
 
   app.post('/account/mfa/totp', { schema: startTotpFormRoute }, async (req, reply) => {
     const visitor = await formVisitor(req);
