@@ -11,10 +11,12 @@ import type { AccountsService } from '../../core/service.js';
 import { setSessionCookies, type CookieSettings } from '../cookies.js';
 import { clientContext } from '../credentials.js';
 import { assertNotCrossSite } from '../csrf.js';
+import { markSecondStepAsked } from '../mfa/step-marks.js';
 
 /** Answers `401 mfa_required` in this dialect's error format, with the step's token and methods. */
 export function sendCookieMfaRequired(reply: FastifyReply, err: MfaRequiredError): FastifyReply {
   const error = { code: 'mfa_required', message: err.message, mfaToken: err.mfaToken, methods: err.methods, expiresIn: err.expiresIn };
+  markSecondStepAsked(reply.request);
   return reply.code(401).type('application/json; charset=utf-8').send({ error });
 }
 

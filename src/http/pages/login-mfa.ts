@@ -12,6 +12,7 @@ import type { MfaRequiredError } from '../../core/mfa/errors.js';
 import { setSessionCookies } from '../cookies.js';
 import { clientContext } from '../credentials.js';
 import { assertFormToken, issueFormToken } from '../csrf.js';
+import { markSecondStepAsked } from '../mfa/step-marks.js';
 import { emptyResponse, formBody, HEADERS, htmlResponse, PUBLIC, type RouteSchema } from '../openapi/route-docs.js';
 import type { PagesContext } from './context.js';
 import { formField } from './form-body.js';
@@ -54,6 +55,7 @@ export function secondStepPage(csrf: string, mfaToken: string, notice?: Notice):
 
 /** Answers the password step of an account with a second factor with the second-step page. */
 export function sendSecondStepPage(req: FastifyRequest, reply: FastifyReply, ctx: PagesContext, err: MfaRequiredError): FastifyReply {
+  markSecondStepAsked(req);
   return sendPage(reply, 200, secondStepPage(issueFormToken(req, reply, ctx.settings), err.mfaToken));
 }
 
