@@ -16,6 +16,8 @@ export interface CleanupReport {
   outbox: number;
   auditEvents: number;
   throttleCounters: number;
+  /** Pending second steps of logins, a day after they expired or were used. */
+  mfaChallenges: number;
 }
 
 export interface CleanupOptions {
@@ -97,5 +99,17 @@ export async function deleteExpiredRows(opened: OpenedDatabase, now: number, opt
       )
       .executeTakeFirst(),
   );
-  return { sessions, oneTimeTokens, outbox, auditEvents, throttleCounters };
+  const mfaChallenges = await deleteBatched(() =>
+    db
+      .deleteFrom('mfa_challenges')
+      .where('id', 'in', (qb) =>
+        qb
+          .selectFrom('mfa_challenges')
+          .select('id')
+          .where((eb) => eb.or([eb('used_at', '<=', now - DAY), eb('expires_at', '<=', now - DAY)]))
+          .limit(BATCH),
+      )
+      .executeTakeFirst(),
+  );
+  return { sessions, oneTimeTokens, outbox, auditEvents, throttleCounters, mfaChallenges };
 }

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { bearer, call, type JsonResponse } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { decodeJwt, login, register, type Pair } from '../support/native.js';
+import { deleteExpiredRows } from '../../src/store/cleanup.js';
 import { codeAt, enrolTotp, type Enrolled } from './helpers.js';
 
 const PASSWORD = 'second factor password';
@@ -52,6 +53,15 @@ describe('TOTP on the JWT API', () => {
     const seen = await call(t.app, 'POST', '/api/v1/introspect', { json: { token: pair.access }, headers: bearer(key) });
     assert.deepEqual(seen.body.result.amr, ['pwd', 'otp'], 'introspection reports the factors');
     assert.equal((await secondStep(t, token, codeAt(enrolled.secret, t.clock, 1))).body.error.code, 'invalid_token', 'the step token is single use');
+  });
+
+  it('pending steps are removed by the cleanup a day after they expire', async () => {
+    await passwordStep(t, 'alice');
+    const db = t.latchkey.database.db;
+    const pending = Number((await db.selectFrom('mfa_challenges').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    assert.ok(pending > 0);
+    const report = await deleteExpiredRows(t.latchkey.database, t.clock.now() + 86_400_000 + 600_000);
+    assert.equal(report.mfaChallenges, pending);
   });
 
   it('accepts one step of clock skew either way, not two', async () => {
