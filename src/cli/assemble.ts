@@ -19,7 +19,7 @@ import { createJwtSigner, type JwtSigner } from '../crypto/jwt-signer.js';
 import { buildApp } from '../http/app.js';
 import type { Metrics } from '../http/metrics/registry.js';
 import { buildMetricsListener } from '../http/metrics/routes.js';
-import { adminMailQueue, corePolicy, systemClock } from './core-wiring.js';
+import { adminMailQueue, corePolicy, secondFactorDeps, systemClock } from './core-wiring.js';
 import { createDevMailbox, devMailServed } from './dev-mailbox.js';
 import { createLogger } from './logger.js';
 import { createMaintenance, type Maintenance } from './maintenance.js';
@@ -135,7 +135,17 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
         pad: (tx) => stores.tokens.voidForAccount(tx, newId(), 'reset', clock.now()),
       },
     );
-    const coreDeps = { ...stores, hasher, signer, clock, policy: corePolicy(config), serverKey, audit, ...(sessionCache ? { sessionCache: sessionCache.cache } : {}) };
+    const coreDeps = {
+      ...stores,
+      hasher,
+      signer,
+      clock,
+      policy: corePolicy(config),
+      serverKey,
+      audit,
+      secondFactor: secondFactorDeps(config, serverKey),
+      ...(sessionCache ? { sessionCache: sessionCache.cache } : {}),
+    };
     const service = createAccountsService(coreDeps);
     const services = createServiceAccess({ ...coreDeps, serviceKeys: createServiceKeyStore() });
     const admin = createAdminService({ ...coreDeps, mail: adminMailQueue(createOutboxQueue(database.db, database.dialect)) });

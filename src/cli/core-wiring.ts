@@ -7,7 +7,12 @@ import type { Config } from '../config/index.js';
 import { loadCommonPasswords } from '../config/password-list.js';
 import type { MailQueueView } from '../core/admin/index.js';
 import type { CorePolicy } from '../core/deps.js';
+import type { SecondFactorDeps } from '../core/mfa/ports.js';
 import type { Clock } from '../core/ports.js';
+import { createSecretSealer } from '../crypto/secret-sealer.js';
+import { createTotpAlgorithm } from '../crypto/totp.js';
+import { createAppPasswordStore } from '../store/app-passwords.js';
+import { createMfaStore } from '../store/mfa.js';
 import type { OutboxQueue } from '../store/outbox.js';
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -61,5 +66,20 @@ export function corePolicy(config: Config): CorePolicy {
     refreshRotationsPerMinute: config.refreshRotationsPerMinute,
     maxSessionsPerAccount: config.maxSessionsPerAccount,
     loginAfterLink: config.selfService.loginAfterLink,
+  };
+}
+
+/** Seconds a login's pending second step lives (docs/security.md, "Second factor"). */
+const SECOND_STEP_TTL = 300;
+
+/** The second factor's parts: its store, the sealer of TOTP secrets (MASTER_KEY, else the server key), TOTP. */
+export function secondFactorDeps(config: Config, serverKey: string): SecondFactorDeps {
+  return {
+    store: createMfaStore(),
+    appPasswords: createAppPasswordStore(),
+    sealer: createSecretSealer(config.masterKey, serverKey),
+    totp: createTotpAlgorithm(),
+    issuer: new URL(config.publicUrl).hostname,
+    challengeTtl: SECOND_STEP_TTL,
   };
 }

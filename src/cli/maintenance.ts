@@ -31,7 +31,7 @@ export function createMaintenance(
 
   const runOnce = async (): Promise<CleanupReport> => {
     const report = await deleteExpiredRows(database, clock.now(), options);
-    if (report.sessions + report.oneTimeTokens + report.outbox + report.auditEvents + report.throttleCounters + report.oidcPayloads > 0) log.info({ cleanup: report }, 'expired rows removed');
+    if (report.sessions + report.oneTimeTokens + report.outbox + report.auditEvents + report.throttleCounters + report.oidcPayloads + report.mfaChallenges > 0) log.info({ cleanup: report }, 'expired rows removed');
     return report;
   };
 

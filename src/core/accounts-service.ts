@@ -14,6 +14,7 @@ import { checkConfirmToken, confirmAccount } from './email-flows/confirm.js';
 import type { LinkOptions } from './email-flows/link-tokens.js';
 import { confirmAndSignIn, resetAndSignIn, type LinkOutcome } from './email-flows/sign-in-after-link.js';
 import { resendConfirmation, signUpWithEmail } from './email-flows/sign-up.js';
+import { createSecondFactorService, type SecondFactorService } from './mfa/service.js';
 import { changePassword } from './passwords/change.js';
 import { checkResetToken, completePasswordReset, requestPasswordReset } from './passwords/reset.js';
 import { addPromoCode, listPromoCodes } from './promo/promo-codes.js';
@@ -127,6 +128,9 @@ export interface AccountsService {
   /** Every promo code, newest first. */
   listPromoCodes(): Promise<PromoCode[]>;
 
+  /** TOTP, recovery codes and the second step of logins (src/core/mfa). */
+  secondFactor: SecondFactorService;
+
   /** Resolves once start-up work (the dummy hash) is done. */
   ready(): Promise<void>;
 }
@@ -170,6 +174,7 @@ export function createAccountsService(deps: CoreDeps): AccountsService {
     confirmEmailChange: (token, ctx) => confirmEmailChange(deps, token, ctx),
     addPromoCode: (input) => addPromoCode(deps, input),
     listPromoCodes: () => listPromoCodes(deps),
+    secondFactor: createSecondFactorService(deps),
 
     ready: async () => {
       await warmUp;

@@ -9,6 +9,7 @@ import type { PromoStore } from './promo/ports.js';
 import type { SessionStore } from './sessions/ports.js';
 import type { AccessTokenSigner, KeyStore } from './tokens/ports.js';
 import type { SessionLookupCache } from './sessions/ports.js';
+import type { SecondFactorDeps } from './mfa/ports.js';
 
 /** Lifetimes in seconds and the password rules. */
 export interface CorePolicy {
@@ -64,6 +65,8 @@ export interface CoreDeps {
   audit: AuditLog;
   /** The node-local cache of accepted session lookups (PostgreSQL nodes; src/core/sessions/ports.ts); unset: none. */
   sessionCache?: SessionLookupCache;
+  /** TOTP factors, recovery codes and pending second steps (src/core/mfa). */
+  secondFactor: SecondFactorDeps;
   /** Called at every keyed derivation of the refresh path (a probe for tests and profiling). */
   onRefreshMac?: () => void;
 }

@@ -8,6 +8,7 @@ export type AuthErrorCode =
   | 'EMAIL_TAKEN'
   | 'WEAK_PASSWORD'
   | 'INVALID_CREDENTIALS'
+  | 'MFA_REQUIRED'
   | 'INVALID_TOKEN'
   | 'TOKEN_REUSED'
   | 'NOT_AUTHENTICATED'

@@ -26,6 +26,7 @@ import { nativeAccountRoutes } from './jwt-api/account-routes.js';
 import { nativeSessionRoutes } from './jwt-api/session-routes.js';
 import { sendProblem } from './jwt-api/envelope.js';
 import { nativeSelfServiceRoutes } from './jwt-api/self-service-routes.js';
+import { jsonSecondFactorRoutes } from './mfa/json-routes.js';
 import { useOpenApi } from './openapi/index.js';
 import { healthzRoute, jwksRoute, readyzRoute } from './openapi/ops-schemas.js';
 import { observeRequests, recordRequest, serveMetrics } from './metrics/routes.js';
@@ -159,6 +160,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   mount(app, 'jwt', '/api/v1/account', nativeAccountRoutes, { service: deps.service });
   mount(app, 'jwt', '/api/v1/account', nativeSessionRoutes, { service: deps.service });
   mount(app, 'jwt', '/api/v1/account', nativeSelfServiceRoutes, { service: deps.service, returnTo: deps.config.selfService.returnTo });
+  mount(app, 'jwt', '/api/v1/account', jsonSecondFactorRoutes, { service: deps.service });
   mount(app, 'basic', '/api', basicAccountRoutes, { service: deps.service, publicOrigin: deps.config.publicUrl, corsOrigins: deps.config.corsOrigins });
   mount(app, 'cookie', '/accounts', cookieApiRoutes, { service: deps.service, config: deps.config });
   mount(app, 'page', '', hostedPages, { service: deps.service, config: deps.config });

@@ -18,6 +18,8 @@ export interface CleanupReport {
   throttleCounters: number;
   /** Expired objects of the OIDC provider (codes, tokens, grants, interactions). */
   oidcPayloads: number;
+  /** Pending second steps of logins, a day after they expired or were used. */
+  mfaChallenges: number;
 }
 
 export interface CleanupOptions {
@@ -102,5 +104,17 @@ export async function deleteExpiredRows(opened: OpenedDatabase, now: number, opt
   // Expired OIDC objects (codes live a minute, interactions ten): one indexed range delete.
   const oidcPayloads = Number((await db.deleteFrom('oidc_payloads').where('expires_at', '<=', now).executeTakeFirst()).numDeletedRows);
   await db.deleteFrom('oidc_session_grants').where('session_id', 'not in', (qb) => qb.selectFrom('sessions').select('id')).execute();
-  return { sessions, oneTimeTokens, outbox, auditEvents, throttleCounters, oidcPayloads };
+  const mfaChallenges = await deleteBatched(() =>
+    db
+      .deleteFrom('mfa_challenges')
+      .where('id', 'in', (qb) =>
+        qb
+          .selectFrom('mfa_challenges')
+          .select('id')
+          .where((eb) => eb.or([eb('used_at', '<=', now - DAY), eb('expires_at', '<=', now - DAY)]))
+          .limit(BATCH),
+      )
+      .executeTakeFirst(),
+  );
+  return { sessions, oneTimeTokens, outbox, auditEvents, throttleCounters, oidcPayloads, mfaChallenges };
 }

@@ -37,6 +37,8 @@ export interface SessionsTable {
   chain_at: number | null;
   rotation_window_at: number | null;
   rotation_count: number;
+  /** The factors the login used, space-separated RFC 8176 values (`pwd otp`); null on rows of earlier releases. */
+  amr: string | null;
 }
 
 export interface SigningKeysTable {
@@ -126,6 +128,51 @@ export interface LoginIdentifierCollisionsTable {
   found_at: number;
 }
 
+/** Second factors (migration 2026-12-06T0800): `secret` is sealed (src/crypto/secret-sealer.ts). */
+export interface MfaFactorsTable {
+  id: string;
+  account_id: string;
+  kind: 'totp';
+  secret: string;
+  created_at: number;
+  confirmed_at: number | null;
+  /** The last TOTP time step accepted: a code of that step or an earlier one is refused (replay). */
+  last_step: number | null;
+}
+
+/** Single-use recovery codes, SHA-256 only. */
+export interface RecoveryCodesTable {
+  id: string;
+  account_id: string;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+/** Pending second steps of logins: the token's SHA-256, single use, bound to a surface and an address. */
+export interface MfaChallengesTable {
+  id: string;
+  token_hash: string;
+  account_id: string;
+  surface: string;
+  ip: string | null;
+  amr: string;
+  attempts: number;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** App passwords for HTTP Basic clients (migration 2026-12-06T0810): SHA-256 of the secret only. */
+export interface AppPasswordsTable {
+  id: string;
+  account_id: string;
+  name: string;
+  secret_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
 export interface Database extends OidcTables {
   accounts: AccountsTable;
   sessions: SessionsTable;
@@ -139,6 +186,10 @@ export interface Database extends OidcTables {
   service_keys: ServiceKeysTable;
   login_identifiers: LoginIdentifiersTable;
   login_identifier_collisions: LoginIdentifierCollisionsTable;
+  mfa_factors: MfaFactorsTable;
+  recovery_codes: RecoveryCodesTable;
+  mfa_challenges: MfaChallengesTable;
+  app_passwords: AppPasswordsTable;
 }
 
 export type AccountRow = AccountsTable;

@@ -27,6 +27,7 @@ function toSession(row: SessionRow): Session {
     chainAt: row.chain_at,
     rotationWindowAt: row.rotation_window_at === null ? null : Number(row.rotation_window_at),
     rotationCount: Number(row.rotation_count ?? 0),
+    amr: row.amr ? row.amr.split(' ') : null,
   };
 }
 
@@ -50,6 +51,7 @@ const SESSION_COLUMNS = [
   's.chain_at',
   's.rotation_window_at',
   's.rotation_count',
+  's.amr',
 ] as const;
 
 const ACCOUNT_COLUMNS = [
@@ -118,6 +120,7 @@ export function createSessionStore(opened: OpenedDatabase): SessionStore {
       chain_at: slot('chain_at'),
       rotation_window_at: slot('rotation_window_at'),
       rotation_count: slot('rotation_count'),
+      amr: slot('amr'),
     }),
   );
   // Columns are named, not `*`: a prepared statement selecting `*` fails on PostgreSQL once a
@@ -184,6 +187,7 @@ export function createSessionStore(opened: OpenedDatabase): SessionStore {
         chain_at: s.chainAt,
         rotation_window_at: s.rotationWindowAt ?? null,
         rotation_count: s.rotationCount ?? 0,
+        amr: s.amr && s.amr.length > 0 ? s.amr.join(' ') : null,
       });
     },
 

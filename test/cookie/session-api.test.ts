@@ -192,7 +192,7 @@ describe('cookie-session API (README, "The cookie-session API"): logout and CSRF
     for (const url of ['/accounts/action/?do=delete', '/accounts/action/', '/accounts/action/?do=login&do=logout']) {
       const res = await call(t.app, 'POST', url, { json: {} });
       assert.equal(res.status, 400, url);
-      assert.deepEqual(res.body.error.actions, ['create', 'login', 'logout', 'check_login', 'check_login_with_return_uuid']);
+      assert.deepEqual(res.body.error.actions, ['create', 'login', 'logout', 'check_login', 'check_login_with_return_uuid', 'login_mfa']);
       assert.equal(res.body.error.code, 'unknown_action');
     }
     const get = await call(t.app, 'GET', '/accounts/action/?do=check_login');

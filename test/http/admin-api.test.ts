@@ -371,16 +371,19 @@ describe('admin API (argon2id)', () => {
       .flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method, op })));
     assert.deepEqual(ops.map((o) => `${o.method.toUpperCase()} ${o.path}`).sort(), [
       'DELETE /api/v1/admin/users/{id}',
+      'DELETE /api/v1/admin/users/{id}/app-passwords/{appPasswordId}',
       'DELETE /api/v1/admin/users/{id}/sessions',
       'GET /api/v1/admin/export',
       'GET /api/v1/admin/outbox',
       'GET /api/v1/admin/users',
       'GET /api/v1/admin/users/{id}',
+      'GET /api/v1/admin/users/{id}/app-passwords',
       'POST /api/v1/admin/import',
       'POST /api/v1/admin/outbox/{id}/retry',
       'POST /api/v1/admin/users',
       'POST /api/v1/admin/users/{id}/disable',
       'POST /api/v1/admin/users/{id}/enable',
+      'POST /api/v1/admin/users/{id}/mfa-reset',
       'PUT /api/v1/admin/users/{id}/password',
       'PUT /api/v1/admin/users/{id}/username',
     ]);

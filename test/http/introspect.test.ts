@@ -21,7 +21,8 @@ const introspect = (t: TestInstance, key: string, body: unknown): Promise<JsonRe
 function assertActive(res: JsonResponse, uuid: string, username: string | null): number {
   assert.equal(res.status, 200, res.text);
   assert.equal(res.body.ok, true);
-  assert.deepEqual(Object.keys(res.body.result).sort(), ['active', 'expires', 'username', 'uuid'], 'only what a service needs');
+  assert.deepEqual(Object.keys(res.body.result).sort(), ['active', 'amr', 'expires', 'username', 'uuid'], 'only what a service needs');
+  assert.deepEqual(res.body.result.amr, ['pwd'], 'a password login');
   assert.equal(res.body.result.active, true);
   assert.equal(res.body.result.uuid, uuid);
   assert.equal(res.body.result.username, username);

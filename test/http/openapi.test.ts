@@ -150,7 +150,7 @@ describe('OpenAPI document and API reference', () => {
       },
     });
     const action = doc.paths['/accounts/action/']?.post as Record<string, any>;
-    assert.deepEqual(action.parameters[0].schema.enum, ['create', 'login', 'logout', 'check_login', 'check_login_with_return_uuid']);
+    assert.deepEqual(action.parameters[0].schema.enum, ['create', 'login', 'logout', 'check_login', 'check_login_with_return_uuid', 'login_mfa']);
     assert.ok(doc.paths['/login']?.post?.requestBody, 'the login form is described');
     assert.ok((doc.paths['/docs']?.get?.responses as Record<string, any>)['200'].content['text/html']);
   });

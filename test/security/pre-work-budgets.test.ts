@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { corePolicy } from '../../src/cli/core-wiring.js';
+import { corePolicy, secondFactorDeps } from '../../src/cli/core-wiring.js';
 import { loadConfig } from '../../src/config/index.js';
 import { verifyLogin } from '../../src/core/credentials/authenticate.js';
 import type { CoreDeps } from '../../src/core/deps.js';
@@ -88,6 +88,7 @@ async function probedDeps(t: TestInstance): Promise<{ deps: CoreDeps; probe: Pro
     policy,
     serverKey,
     audit,
+    secondFactor: secondFactorDeps(t.latchkey.config, serverKey),
   };
   return { deps, probe };
 }

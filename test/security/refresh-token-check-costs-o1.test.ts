@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { corePolicy } from '../../src/cli/core-wiring.js';
+import { corePolicy, secondFactorDeps } from '../../src/cli/core-wiring.js';
 import { loadConfig } from '../../src/config/index.js';
 import { decodeRefreshToken, encodeRefreshToken, hashSecret, successorSecret } from '../../src/core/credentials/secrets.js';
 import type { CoreDeps } from '../../src/core/deps.js';
@@ -61,7 +61,7 @@ async function probedDeps(t: TestInstance, env: Record<string, string>): Promise
     },
   } as typeof stores.uow;
   const policy = corePolicy(loadConfig({ DATABASE_URL: 'sqlite::memory:', PUBLIC_URL: 'http://localhost:3000', ...env }));
-  const deps: CoreDeps = { ...stores, uow, sessions, hasher: createFastHasher(), signer, clock: t.clock, policy, serverKey, audit, onRefreshMac: () => probe.macs++ };
+  const deps: CoreDeps = { ...stores, uow, sessions, hasher: createFastHasher(), signer, clock: t.clock, policy, serverKey, audit, secondFactor: secondFactorDeps(t.latchkey.config, serverKey), onRefreshMac: () => probe.macs++ };
   return { deps, probe };
 }
 

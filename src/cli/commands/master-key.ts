@@ -11,8 +11,10 @@ import { newSecret } from '../../core/credentials/secrets.js';
 import type { AuditDetail } from '../../core/audit/ports.js';
 import type { MasterKey } from '../../core/secrets/master-key.js';
 import { createAuditLog } from '../../store/audit.js';
-import { prepareSecretsAtRest, reencryptSecrets } from '../../store/keys.js';
-import { createStores, type OpenedDatabase } from '../../store/index.js';
+import { prepareSecretsAtRest, readServerSecret, reencryptSecrets } from '../../store/keys.js';
+import { resealTotpSecrets } from '../../store/mfa.js';
+import { createSecretSealer } from '../../crypto/secret-sealer.js';
+import { createStores, isSchemaCurrent, openDatabase, type OpenedDatabase } from '../../store/index.js';
 import { systemClock } from '../core-wiring.js';
 import { KEYS_CLI_CONTEXT } from './keys-retire.js';
 import { noPositional, parseAction } from '../args.js';
@@ -65,12 +67,16 @@ export const masterKeyCommand: Command = {
     try {
       // Every secret must open with the current key first (a wrong MASTER_KEY stops here).
       const { sealed, total } = await prepareSecretsAtRest(database.db, config.masterKey);
+      // TOTP secrets (sealed under the server key until a master key is set) move under the target key.
+      const serverKey = await readServerSecret(database.db, 'server-key', config.masterKey);
+      const moveTotp = (to: MasterKey | null) => (serverKey === null ? 0 : resealTotpSecrets(database.db, createSecretSealer(config.masterKey, serverKey), createSecretSealer(to, serverKey)));
       if (action === 'seal') {
+        await moveTotp(config.masterKey);
         await recordMasterKeyEvent(database, config.masterKey, 'master_key_seal', { keyId: config.masterKey?.id ?? null, sealed, total });
         process.stdout.write(json ? `${jsonText({ keyId: config.masterKey?.id, sealed, total })}\n` : `${sealed} secret(s) encrypted now; all ${total} are under master key ${config.masterKey?.id}\n`);
         return 0;
       }
-      const count = await reencryptSecrets(database.db, config.masterKey, target);
+      const count = (await reencryptSecrets(database.db, config.masterKey, target)) + (await moveTotp(target));
       await recordMasterKeyEvent(database, target, 'master_key_rotate', { from: config.masterKey?.id ?? null, to: target?.id ?? null, secrets: count });
       process.stdout.write(
         json

@@ -1,6 +1,7 @@
 /**
- * `latchkey user add|list|show|disable|enable|delete|set-password|rename|collisions`: account administration on
- * DATABASE_URL directly (no server needed; the schema must be migrated). The same flows as the
+ * `latchkey user add|list|show|disable|enable|delete|set-password|rename|collisions|mfa-reset|
+ * app-passwords`: account administration on DATABASE_URL directly (no server needed; the schema
+ * must be migrated). The same flows as the
  * /api/v1/admin routes (src/core/admin). A user is named by id, username or email.
  *
  * Passwords never come from the command line (other users of the machine see it in `ps`):
@@ -10,19 +11,8 @@
 import { createInterface } from 'node:readline/promises';
 import type { Config } from '../../config/index.js';
 import { loadConfig } from '../../config/index.js';
-import {
-  ACCOUNT_STATUSES,
-  createAdminService,
-  MAX_PAGE_SIZE,
-  userDetailRecord,
-  userRecord,
-  type AdminDeps,
-  type AdminService,
-  type AdminUser,
-  type AdminUserDetail,
-  type StatusChange,
-  type UserListQuery,
-} from '../../core/admin/index.js';
+import { ACCOUNT_STATUSES, createAdminService, MAX_PAGE_SIZE, userDetailRecord, userRecord } from '../../core/admin/index.js';
+import type { AdminDeps, AdminService, AdminUser, AdminUserDetail, StatusChange, UserListQuery } from '../../core/admin/index.js';
 import { newSecret } from '../../core/credentials/secrets.js';
 import type { ClientContext } from '../../core/ports.js';
 import { AuthError } from '../../core/errors.js';
@@ -33,12 +23,13 @@ import { withForeignHashes } from '../../crypto/foreign-hashes.js';
 import { createAuditLog } from '../../store/audit.js';
 import { createStores } from '../../store/index.js';
 import { createOutboxQueue } from '../../store/outbox.js';
-import { adminMailQueue, corePolicy, systemClock } from '../core-wiring.js';
+import { adminMailQueue, corePolicy, secondFactorDeps, systemClock } from '../core-wiring.js';
 import { noPositional, onePositional, parseFlags, shown } from '../args.js';
 import { jsonText, UsageError, type Command } from '../command.js';
 import { openMigratedDatabase } from '../database.js';
 import { parseIdentifierArgs, runIdentifierCommand, type IdentifierArgs } from './user-identifiers.js';
 import { isoTime } from '../../core/time.js';
+import { FACTOR_ACTIONS, FACTOR_HELP, FACTOR_USAGE, isFactorAction, parseFactorArgs, runFactorCommand, type FactorArgs } from './user-factors.js';
 
 // Arguments
 
@@ -48,9 +39,9 @@ export type UserArgs =
   | { action: 'show' | 'disable' | 'enable'; json: boolean; user: string }
   | { action: 'delete'; json: boolean; user: string; yes: boolean }
   | { action: 'set-password'; json: boolean; user: string; passwordStdin: boolean }
-  | IdentifierArgs;
+  | IdentifierArgs | FactorArgs;
 
-const ACTIONS = ['add', 'list', 'show', 'disable', 'enable', 'delete', 'set-password', 'rename', 'collisions'] as const;
+const ACTIONS = ['add', 'list', 'show', 'disable', 'enable', 'delete', 'set-password', 'rename', 'collisions', ...FACTOR_ACTIONS] as const;
 
 /** Parses the arguments after `user`; throws UsageError for anything else. */
 export function parseUserArgs(args: string[]): UserArgs {
@@ -93,6 +84,7 @@ export function parseUserArgs(args: string[]): UserArgs {
     if (after !== undefined) query.after = after;
     return { action, json: flags.switches.has('--json'), query };
   }
+  if (isFactorAction(action)) return parseFactorArgs(action, parseFlags(rest, { values: ['--revoke'], switches: ['--json'] }));
   if (action === 'rename' || action === 'collisions') {
     return parseIdentifierArgs(action, parseFlags(rest, { switches: action === 'rename' ? ['--none', '--json'] : ['--json'] }));
   }
@@ -135,6 +127,7 @@ export async function openAdmin(config: Config): Promise<{ admin: AdminService; 
     const audit = createAuditLog(database.db, { clock, serverKey, log: { info: () => {}, warn: () => {} } });
     const deps: AdminDeps = {
       ...stores,
+      secondFactor: secondFactorDeps(config, serverKey),
       hasher: withForeignHashes(createArgon2Hasher(config.argon2)),
       signer: NO_SIGNER,
       clock,
@@ -241,6 +234,7 @@ function statusLine(verb: 'disabled' | 'enabled', change: StatusChange): string 
 export async function runUser(admin: AdminService, parsed: UserArgs, password: () => Promise<string>): Promise<{ output: string; status: number }> {
   const json = (value: unknown) => ({ output: jsonText(value), status: 0 });
   switch (parsed.action) {
+    case 'mfa-reset': case 'app-passwords': return runFactorCommand(admin, parsed, CLI_CONTEXT);
     case 'rename':
     case 'collisions':
       return runIdentifierCommand(admin, parsed, CLI_CONTEXT);
@@ -310,6 +304,7 @@ const HELP = `Usage:
   latchkey user set-password USER [--password-stdin] [--json]
   latchkey user rename USER NEW-USERNAME|--none [--json]
   latchkey user collisions [--json]
+${FACTOR_USAGE}
 
 Account administration on DATABASE_URL (the same rules as the /api/v1/admin API).
 USER is an account id, a username or an email (an id is tried first).
@@ -331,6 +326,7 @@ rename        gives the account a new username (--none: no username, if it has a
 collisions    usernames the upgrade to one namespace left out because each is another
               account's email (they no longer log in); resolve each with rename, naming the
               account by its id.
+${FACTOR_HELP}
 
 Passwords are never command-line arguments. --password-stdin reads one line from standard
 input (e.g. printf '%s\\n' "$PW" | latchkey user add --username alice --password-stdin);

@@ -9,6 +9,8 @@
  */
 import { deleteAccount } from '../accounts/delete.js';
 import { exportAccounts, type ExportOptions } from '../import/export.js';
+import type { AppPassword } from '../mfa/ports.js';
+import { listUserAppPasswords, resetUserSecondFactor, revokeUserAppPassword } from './second-factor.js';
 import { importAccounts, type ImportOptions, type ImportReport } from '../import/run.js';
 import { checkKeyWithinBudget } from '../credentials/key-guesses.js';
 import { listIdentifierCollisions, renameAccount } from '../accounts/rename.js';
@@ -60,6 +62,12 @@ export interface AdminService {
   listCollisions(): Promise<IdentifierCollision[]>;
   /** Ends every session and refresh chain of the account. */
   revokeSessions(ref: string, ctx?: ClientContext): Promise<{ user: AdminUser; sessionsEnded: number }>;
+  /** Removes every second factor, recovery code and pending step of the account (a lost device); audited, owner mailed. */
+  resetSecondFactor(ref: string, ctx?: ClientContext): Promise<{ user: AdminUser; factorsRemoved: number }>;
+  /** The account's app passwords, never their secrets. */
+  listAppPasswords(ref: string): Promise<{ user: AdminUser; appPasswords: AppPassword[] }>;
+  /** Revokes one app password of the account; NOT_FOUND for any other id. */
+  revokeAppPassword(ref: string, id: string, ctx?: ClientContext): Promise<AdminUser>;
   /** The newest 500 outbox messages (or only failed ones), never their data. */
   listMail(options?: { failedOnly?: boolean }): Promise<QueuedMail[]>;
   /** Makes a failed or pending message due now; NOT_FOUND when there is none with this id. */
@@ -102,6 +110,9 @@ export function createAdminService(deps: AdminDeps): AdminService {
     },
     listCollisions: () => listIdentifierCollisions(deps),
     revokeSessions: (ref, ctx) => revokeUserSessions(deps, ref, ctx),
+    resetSecondFactor: (ref, ctx) => resetUserSecondFactor(deps, ref, ctx),
+    listAppPasswords: (ref) => listUserAppPasswords(deps, ref),
+    revokeAppPassword: (ref, id, ctx) => revokeUserAppPassword(deps, ref, id, ctx),
     listMail: (options) => listMail(deps, options),
     retryMail: (id) => retryMail(deps, id),
     importAccounts: (lines, options) => importAccounts(deps, lines, options),

@@ -41,6 +41,14 @@ export const AUDIT_EVENT_TYPES = [
   'oidc_token',
   'oidc_client_add',
   'oidc_client_revoke',
+  'mfa_enable',
+  'mfa_disable',
+  'mfa_reset',
+  'mfa_step',
+  'recovery_code_used',
+  'recovery_codes_regenerate',
+  'app_password_add',
+  'app_password_revoke',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

@@ -7,6 +7,7 @@
  * the identifier; never the password.
  */
 import { loginKey } from '../accounts/identifiers.js';
+import { hasSecondFactor } from '../mfa/codes.js';
 import type { CoreDeps } from '../deps.js';
 import type { ClientContext } from '../ports.js';
 import { AuthError, isAuthError } from '../errors.js';
@@ -89,7 +90,9 @@ export async function verifyLogin(deps: CoreDeps, identifier: string, password: 
     const reason: LoginFailure = !account ? 'unknown_account' : !account.passwordHash ? 'no_password' : !matches ? 'wrong_password' : 'inactive';
     return failLogin(deps, subject, identifier, account, reason, ctx);
   }
-  await recordLoginSuccess(deps, subject);
+  // An account with a second factor forgets its failures only when the second step succeeds
+  // (src/core/mfa/second-step.ts): a known password must not reset the count of guessed codes.
+  if (!(await hasSecondFactor(deps, account.id))) await recordLoginSuccess(deps, subject);
   if (deps.hasher.needsRehash(account.passwordHash)) {
     const upgraded = await deps.hasher.hash(normalized);
     await deps.accounts.replacePasswordHash(deps.uow.db, account.id, account.passwordHash, upgraded, deps.clock.now());
@@ -99,8 +102,9 @@ export async function verifyLogin(deps: CoreDeps, identifier: string, password: 
 }
 
 /**
- * The active account these credentials belong to; throws INVALID_CREDENTIALS otherwise. A login
- * that opens no session (HTTP Basic: every request is one): the success is recorded here.
+ * The active account these credentials belong to; throws INVALID_CREDENTIALS otherwise (also for
+ * an account with a second factor: a password alone is not enough for it). A login that opens no
+ * session (HTTP Basic: every request is one): the success is recorded here.
  */
 export async function authenticatePassword(
   deps: CoreDeps,
@@ -109,6 +113,11 @@ export async function authenticatePassword(
   ctx: ClientContext = NO_CONTEXT,
 ): Promise<Account> {
   const account = await verifyLogin(deps, identifier, password, ctx);
+  if (await hasSecondFactor(deps, account.id)) {
+    // HTTP Basic carries no second factor: such an account uses app passwords there (README).
+    await deps.audit.note({ type: 'login', outcome: 'rejected', accountId: account.id, ctx, detail: { reason: 'second_factor_on' } });
+    throw new AuthError('MFA_REQUIRED', 'this account has a second factor: HTTP Basic does not accept its password alone');
+  }
   await deps.audit.note({ type: 'login', outcome: 'success', accountId: account.id, ctx });
   return account;
 }

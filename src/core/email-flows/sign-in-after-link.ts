@@ -10,6 +10,7 @@ import type { ClientContext } from '../ports.js';
 import type { Account } from '../accounts/ports.js';
 import { csrfTokenFor, type CookieLogin } from '../sessions/cookie-sessions.js';
 import { startSession } from '../sessions/lifecycle.js';
+import { hasSecondFactor } from '../mfa/codes.js';
 import { confirmAccount } from './confirm.js';
 import { completePasswordReset } from '../passwords/reset.js';
 
@@ -22,11 +23,12 @@ export interface LinkOutcome {
 
 /**
  * Whether a link that just proved the mailbox may sign `account` in, and if so the new session.
- * Accounts have no second factor yet; when they do, an account with one answers null here (the
- * user logs in through the second-factor step instead).
+ * An account with a second factor answers null: a mailbox alone never signs it in, and the user
+ * logs in through the second step instead (docs/security.md, second factor).
  */
 export async function signInAfterLink(deps: CoreDeps, account: Account, ctx: ClientContext): Promise<CookieLogin | null> {
   if (deps.policy.loginAfterLink === false || account.status !== 'active') return null;
+  if (await hasSecondFactor(deps, account.id)) return null;
   const { session, secret } = await deps.uow.transaction(async (tx) => {
     const opened = await startSession(deps, tx, account, 'cookie', ctx);
     await deps.audit.record(tx, { type: 'login', outcome: 'success', accountId: account.id, ctx, detail: { sessionId: opened.session.id, via: 'link' } });

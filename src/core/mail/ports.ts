@@ -13,7 +13,9 @@ export type MailTemplate =
   | 'account_deleted'
   | 'confirm_email_change'
   | 'email_change_notice'
-  | 'email_in_use';
+  | 'email_in_use'
+  | 'second_factor_changed'
+  | 'recovery_code_used';
 
 /**
  * An email to send, as the core describes it: a template name, a recipient and the values the

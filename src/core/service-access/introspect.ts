@@ -31,6 +31,8 @@ export type Introspection =
       username: string | null;
       /** Seconds since the epoch when this credential stops working unless it is used again. */
       expires: number;
+      /** How the login was made (RFC 8176: `pwd`, `otp`); `["pwd"]` for sessions of earlier releases. */
+      amr: string[];
     };
 
 export interface IntrospectionOutcome {
@@ -57,7 +59,7 @@ async function introspectSession(deps: CoreDeps, secret: string): Promise<Intros
   const now = deps.clock.now();
   const found = await resolveCookieSession(deps, secret);
   if (!found) return INACTIVE;
-  return { active: true, uuid: found.account.id, username: found.account.username, expires: sessionExpiry(deps, found.session, now, true) };
+  return { active: true, uuid: found.account.id, username: found.account.username, expires: sessionExpiry(deps, found.session, now, true), amr: found.session.amr ?? ['pwd'] };
 }
 
 /** An access token: its signature and expiry, then its session, as Latchkey's own endpoints check it. */
@@ -68,7 +70,7 @@ async function introspectAccessToken(deps: CoreDeps, token: string): Promise<Int
   const found = await resolveAccessToken(deps, token);
   if (!found) return INACTIVE;
   const expires = Math.min(claims.exp, sessionExpiry(deps, found.session, now, true));
-  return { active: true, uuid: found.account.id, username: found.account.username, expires };
+  return { active: true, uuid: found.account.id, username: found.account.username, expires, amr: found.session.amr ?? ['pwd'] };
 }
 
 /** A refresh token: live, not rotated, not revoked, of an active account. Never rotated or touched here. */
@@ -77,7 +79,7 @@ async function introspectRefreshToken(deps: CoreDeps, token: string): Promise<In
   const now = deps.clock.now();
   const found = await findRefreshHolder(deps, token);
   if (!found || found.session.kind !== 'token' || found.account.status !== 'active' || !isSessionLive(found.session, now)) return INACTIVE;
-  return { active: true, uuid: found.account.id, username: found.account.username, expires: sessionExpiry(deps, found.session, now, false) };
+  return { active: true, uuid: found.account.id, username: found.account.username, expires: sessionExpiry(deps, found.session, now, false), amr: found.session.amr ?? ['pwd'] };
 }
 
 /** Whether a user's credential is live, and whose it is. A JWT (it has dots) is an access token; anything else a refresh token. */

@@ -8,6 +8,7 @@ import { createHmac } from 'node:crypto';
 import type { CoreDeps } from '../deps.js';
 import type { ClientContext } from '../ports.js';
 import { verifyLogin } from '../credentials/authenticate.js';
+import { requireSecondStep } from '../mfa/second-step.js';
 import { hashSecret, sameText } from '../credentials/secrets.js';
 import type { Account } from '../accounts/ports.js';
 import type { Session } from './ports.js';
@@ -34,7 +35,7 @@ export function isValidCsrfToken(deps: CoreDeps, sessionId: string, presented: s
   return sameText(csrfTokenFor(deps, sessionId), presented);
 }
 
-/** Checks a password and opens a new cookie session. */
+/** Checks a password and opens a new cookie session; MFA_REQUIRED (with the step's token) for an account with a second factor. */
 export async function loginForCookie(
   deps: CoreDeps,
   identifier: string,
@@ -42,9 +43,15 @@ export async function loginForCookie(
   ctx: ClientContext,
 ): Promise<CookieLogin> {
   const account = await verifyLogin(deps, identifier, password, ctx);
+  await requireSecondStep(deps, account, ctx);
+  return openCookieSession(deps, account, ctx, ['pwd']);
+}
+
+/** Opens a new cookie session for a login whose factors (`amr`) are proved; records the login. */
+export async function openCookieSession(deps: CoreDeps, account: Account, ctx: ClientContext, amr: string[]): Promise<CookieLogin> {
   const { session, secret } = await deps.uow.transaction(async (tx) => {
-    const opened = await startSession(deps, tx, account, 'cookie', ctx);
-    await deps.audit.record(tx, { type: 'login', outcome: 'success', accountId: account.id, ctx, detail: { sessionId: opened.session.id } });
+    const opened = await startSession(deps, tx, account, 'cookie', ctx, { amr });
+    await deps.audit.record(tx, { type: 'login', outcome: 'success', accountId: account.id, ctx, detail: { sessionId: opened.session.id, amr: amr.join(' ') } });
     return opened;
   });
   return { account, session, sessionSecret: secret, csrfToken: csrfTokenFor(deps, session.id) };

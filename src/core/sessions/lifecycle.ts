@@ -45,7 +45,7 @@ export function buildSession(
   account: Account,
   kind: SessionKind,
   ctx: ClientContext,
-  options: { familyId?: string; absoluteExpiresAt?: number; secret?: string | ((id: string) => string) } = {},
+  options: { familyId?: string; absoluteExpiresAt?: number; secret?: string | ((id: string) => string); amr?: string[] } = {},
 ): StartedSession {
   const now = deps.clock.now();
   const life = lifetimesFor(deps, kind);
@@ -70,6 +70,7 @@ export function buildSession(
     generation: 0,
     chainHash: null,
     chainAt: null,
+    amr: options.amr ?? ['pwd'],
   };
   return { session, secret };
 }
@@ -86,9 +87,9 @@ export async function startSession(
   account: Account,
   kind: SessionKind,
   ctx: ClientContext,
-  secret?: (id: string) => string,
+  options: { secret?: (id: string) => string; amr?: string[] } = {},
 ): Promise<StartedSession> {
-  const started = buildSession(deps, account, kind, ctx, secret ? { secret } : {});
+  const started = buildSession(deps, account, kind, ctx, options);
   const cap = deps.policy.maxSessionsPerAccount;
   if (cap !== undefined) {
     const ended = await deps.sessions.endLeastRecentlyUsed(tx, account.id, cap - 1, started.session.createdAt);

@@ -29,6 +29,8 @@ export interface Session {
   rotationWindowAt?: number | null;
   /** Rotations of this chain since `rotationWindowAt`. */
   rotationCount?: number;
+  /** The factors the login used (RFC 8176: `pwd`, `otp`, `hwk`, `swk`); null or unset on rows of earlier releases. */
+  amr?: string[] | null;
 }
 
 /** A rotation in place of a refresh chain: the row's next generation. */

@@ -21,6 +21,7 @@
 import type { CoreDeps } from '../deps.js';
 import type { ClientContext, Tx } from '../ports.js';
 import { verifyLogin } from '../credentials/authenticate.js';
+import { requireSecondStep } from '../mfa/second-step.js';
 import { decodeRefreshToken, encodeRefreshToken, hashSecret, successorSecret } from '../credentials/secrets.js';
 import { AuthError } from '../errors.js';
 import type { Account } from '../accounts/ports.js';
@@ -64,7 +65,7 @@ async function accessTokenFor(deps: CoreDeps, session: Session): Promise<string>
   });
 }
 
-/** Checks a password and opens a token session. */
+/** Checks a password and opens a token session; MFA_REQUIRED (with the step's token) for an account with a second factor. */
 export async function loginForTokens(
   deps: CoreDeps,
   identifier: string,
@@ -72,9 +73,15 @@ export async function loginForTokens(
   ctx: ClientContext,
 ): Promise<TokenPair> {
   const account = await verifyLogin(deps, identifier, password, ctx);
+  await requireSecondStep(deps, account, ctx);
+  return openTokenSession(deps, account, ctx, ['pwd']);
+}
+
+/** Opens a token session for a login whose factors (`amr`) are proved; records the login. */
+export async function openTokenSession(deps: CoreDeps, account: Account, ctx: ClientContext, amr: string[]): Promise<TokenPair> {
   const started = await deps.uow.transaction(async (tx) => {
-    const opened = await startSession(deps, tx, account, 'token', ctx, (id) => firstRefreshSecret(deps, id));
-    await deps.audit.record(tx, { type: 'login', outcome: 'success', accountId: account.id, ctx, detail: { sessionId: opened.session.id } });
+    const opened = await startSession(deps, tx, account, 'token', ctx, { secret: (id) => firstRefreshSecret(deps, id), amr });
+    await deps.audit.record(tx, { type: 'login', outcome: 'success', accountId: account.id, ctx, detail: { sessionId: opened.session.id, amr: amr.join(' ') } });
     return opened;
   });
   return { access: await accessTokenFor(deps, started.session), refresh: encodeRefreshToken(started.session.id, started.secret) };

@@ -18,6 +18,7 @@ import { bearerToken, clientContext } from '../credentials.js';
 import { useDialect } from '../dialect.js';
 import { sendProblem, sendResult } from '../jwt-api/envelope.js';
 import { importExportRoutes } from './import-export.js';
+import { adminSecondFactorRoutes } from './second-factor.js';
 import {
   addUserRoute,
   deleteUserRoute,
@@ -74,6 +75,7 @@ export async function adminApiRoutes(app: FastifyInstance, opts: AdminRoutesOpti
   });
 
   await app.register(importExportRoutes, { admin });
+  await app.register(adminSecondFactorRoutes, { admin });
 
   app.post<{ Body: AddUserBody }>('/users', { schema: addUserRoute }, async (req, reply) => {
     const { user, generatedPassword } = await admin.addUser(req.body, ctx(req));

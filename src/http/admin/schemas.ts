@@ -49,7 +49,7 @@ const userProperties = {
   updatedAt: { type: 'string', format: 'date-time' },
 } as const;
 
-const userSchema = {
+export const userSchema = {
   type: 'object',
   additionalProperties: false,
   required: Object.keys(userProperties),

@@ -69,8 +69,11 @@ export async function basicAccountRoutes(app: FastifyInstance, opts: BasicRoutes
     return reply.code(201).send({ id: account.id, username: account.username, email: account.email });
   });
 
+  // The one route an app password opens (src/core/mfa/app-passwords.ts); the others need the real password.
   app.get('/', { schema: checkCredentialsRoute }, async (req, reply) => {
-    const account = await basicAccount(req);
+    const credentials = parseBasicCredentials(req.headers.authorization);
+    if (!credentials) throw new AuthError('NOT_AUTHENTICATED', 'send credentials as Authorization: Basic');
+    const account = await service.secondFactor.checkBasicCredentials(credentials.username, credentials.password, clientContext(req));
     return reply.send({ id: account.id, username: account.username });
   });
 

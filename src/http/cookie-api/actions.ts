@@ -8,11 +8,13 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError } from '../../core/errors.js';
+import { isMfaRequired } from '../../core/mfa/errors.js';
 import type { AccountsService } from '../../core/accounts-service.js';
 import { clearSessionCookies, readSessionCookie, setSessionCookies, type CookieSettings } from '../cookies.js';
 import { clientContext } from '../credentials.js';
 import { assertNotCrossSite, assertSessionCsrf } from '../csrf.js';
 import type { ActionName } from './errors.js';
+import { loginMfa, sendCookieMfaRequired } from './second-step.js';
 
 /** What every action needs. */
 export interface CookieApiDeps {
@@ -65,7 +67,11 @@ const login: Action = async ({ service, settings }, req, reply) => {
   if (typeof username !== 'string' || typeof password !== 'string' || username.length > 1023 || password.length > 1023) {
     throw new AuthError('INVALID_CREDENTIALS', 'invalid username or password');
   }
-  const result = await service.loginForCookie(username, password, clientContext(req));
+  const result = await service.loginForCookie(username, password, clientContext(req)).catch((err: unknown) => {
+    if (isMfaRequired(err)) return err;
+    throw err;
+  });
+  if (isMfaRequired(result)) return sendCookieMfaRequired(reply, result);
   setSessionCookies(reply, settings, result);
   return reply.code(200).send(EMPTY);
 };
@@ -110,4 +116,5 @@ export const ACTION_HANDLERS: Record<ActionName, Action> = {
   logout,
   check_login: checkLogin,
   check_login_with_return_uuid: checkLoginWithReturnUuid,
+  login_mfa: loginMfa,
 };

@@ -24,6 +24,9 @@ export const cookieErrorBody = {
         message: { type: 'string', description: 'A sentence for people; do not parse it.' },
         field: { type: 'string', description: 'The input field at fault, when there is one.' },
         actions: { type: 'array', items: { type: 'string', enum: [...ACTIONS] }, description: 'The valid actions (`unknown_action` only).' },
+        mfaToken: { type: 'string', description: '`mfa_required` only: send it with a code as `do=login_mfa`. Single use, short-lived, from the same address.' },
+        methods: { type: 'array', items: { type: 'string', enum: ['totp', 'recovery_code'] }, description: '`mfa_required` only: the second factors on offer.' },
+        expiresIn: { type: 'integer', description: '`mfa_required` only: seconds the mfaToken lives.' },
       },
     },
   },
@@ -44,11 +47,11 @@ const credentials = {
 
 /** POST /accounts/action/?do=… (and the same path without the trailing slash). */
 export const actionRoute = {
-  summary: 'Run an account action (`?do=create`, `login`, `logout`, `check_login`, `check_login_with_return_uuid`)',
+  summary: 'Run an account action (`?do=create`, `login`, `logout`, `check_login`, `check_login_with_return_uuid`, `login_mfa`)',
   description: [
     'Seed 000’s RPC: the action is the `do` query parameter, the body is JSON (an empty body counts as `{}`).',
     '`create` signs up by email: the same 200 whether or not the address has an account (its owner then gets a notice); a confirmation link valid 24 h is emailed.',
-    '`login` sets the session and CSRF cookies. `logout` ends the session and clears them; with a live session it needs `X-CSRFToken` equal to the CSRF cookie, or an Origin/Referer of PUBLIC_URL.',
+    '`login` sets the session and CSRF cookies; for an account with a second factor it answers 401 `mfa_required` with an `mfaToken` instead, and `login_mfa` `{"mfaToken","code"}` (a TOTP or recovery code) sets the cookies. `logout` ends the session and clears them; with a live session it needs `X-CSRFToken` equal to the CSRF cookie, or an Origin/Referer of PUBLIC_URL.',
     '`check_login` is 200 with a live session; `check_login_with_return_uuid` also answers the account UUID (its body is ignored).',
     '`create` and `login` need no credential; the other actions use the session cookie. A request another site sends is refused (403).',
   ].join('\n\n'),
@@ -76,6 +79,12 @@ export const actionRoute = {
               },
             },
             credentials,
+            {
+              type: 'object',
+              title: 'login_mfa',
+              required: ['mfaToken', 'code'],
+              properties: { mfaToken: { type: 'string', maxLength: 256 }, code: { type: 'string', maxLength: 64, description: 'A six-digit TOTP code or a recovery code.' } },
+            },
             { type: 'object', title: 'logout, check_login', description: 'Empty.' },
           ],
         },
@@ -103,7 +112,7 @@ export const actionRoute = {
       },
     },
     400: fail('`unknown_action` (with `actions`), `invalid_input` naming the `field` (create), or `invalid_json`.'),
-    401: fail('`invalid_credentials` (login, one answer for every cause) or `not_authenticated` (no live session).'),
+    401: fail('`invalid_credentials` (login, one answer for every cause; login_mfa, a wrong code), `mfa_required` (login of an account with a second factor, with `mfaToken`), `invalid_token` (login_mfa: an unknown, used or expired step) or `not_authenticated` (no live session).'),
     403: fail('`forbidden`: the request failed the cross-site request forgery check.'),
     429: { description: '`throttled`: too many attempts; wait Retry-After seconds.', headers: { 'Retry-After': retryAfter }, content: { 'application/json': { schema: cookieErrorBody } } },
     '5XX': {

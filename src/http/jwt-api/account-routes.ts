@@ -3,9 +3,12 @@
  * Each route parses, calls one service function and formats; the rules live in the core.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AuthError } from '../../core/errors.js';
+import { isMfaRequired } from '../../core/mfa/errors.js';
+import { sendMfaRequired } from '../mfa/mfa-required.js';
 import type { Account } from '../../core/accounts/ports.js';
 import type { AccountsService, TokenPair } from '../../core/accounts-service.js';
-import { clientContext, requireAccessToken, requireBearer } from '../credentials.js';
+import { bearerToken, clientContext, requireAccessToken, requireBearer } from '../credentials.js';
 import { useDialect } from '../dialect.js';
 import { sendProblem, sendResult } from './envelope.js';
 import {
@@ -49,8 +52,11 @@ export async function nativeAccountRoutes(app: FastifyInstance, opts: { service:
   });
 
   app.post<{ Body: LoginBody }>('/login', { schema: loginRoute }, async (req, reply) => {
-    const pair = await service.loginForTokens(req.body.username, req.body.password, clientContext(req));
-    return sendResult(reply, tokenResult(pair));
+    const pair = await service.loginForTokens(req.body.username, req.body.password, clientContext(req)).catch((err: unknown) => {
+      if (isMfaRequired(err)) return err;
+      throw err;
+    });
+    return isMfaRequired(pair) ? sendMfaRequired(reply, pair) : sendResult(reply, tokenResult(pair));
   });
 
   app.delete('/logout', { schema: logoutRoute }, async (req, reply) => {

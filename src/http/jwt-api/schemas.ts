@@ -50,6 +50,23 @@ export const nativeErrorEnvelope = {
   },
 } as const;
 
+/** The failure envelope of a login, whose `mfa_required` error also carries the second step (src/http/mfa/mfa-required.ts). */
+export const loginErrorEnvelope = {
+  ...nativeErrorEnvelope,
+  properties: {
+    ...nativeErrorEnvelope.properties,
+    error: {
+      ...nativeErrorEnvelope.properties.error,
+      properties: {
+        ...nativeErrorEnvelope.properties.error.properties,
+        mfaToken: { type: 'string', description: 'With `mfa_required`: send it with a code to POST /api/v1/account/login/mfa. Single use, short-lived, from the same address.' },
+        methods: { type: 'array', items: { type: 'string', enum: ['totp', 'recovery_code'] }, description: 'With `mfa_required`: the second factors on offer.' },
+        expiresIn: { type: 'integer', description: 'With `mfa_required`: seconds the mfaToken lives.' },
+      },
+    },
+  },
+} as const;
+
 /** The success envelope around a result schema. */
 export function nativeResultEnvelope(result: Record<string, unknown>): Record<string, unknown> {
   return { type: 'object', additionalProperties: false, required: ['ok', 'result'], properties: { ok: { type: 'boolean', const: true }, result } };
@@ -57,7 +74,7 @@ export function nativeResultEnvelope(result: Record<string, unknown>): Record<st
 
 const emptyResult = { type: 'object', additionalProperties: false, description: 'Always `{}`.' } as const;
 
-const tokenPairResult = {
+export const tokenPairResult = {
   type: 'object',
   additionalProperties: false,
   required: ['token'],
@@ -139,7 +156,10 @@ export const loginRoute = {
   response: {
     200: ok('A new token pair.', tokenPairResult),
     400: fail('`invalid_input`: a field is missing, not a string, too long or unknown.'),
-    401: fail('`invalid_credentials`, the same answer for every cause.'),
+    401: {
+      description: '`invalid_credentials`, the same answer for every cause; or `mfa_required` with an `mfaToken` for POST /api/v1/account/login/mfa (the account has a second factor).',
+      content: { 'application/json': { schema: loginErrorEnvelope } },
+    },
     429: throttled,
     '5XX': unavailable,
   },

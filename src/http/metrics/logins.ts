@@ -14,10 +14,25 @@
  */
 
 export type LoginSurface = 'jwt' | 'cookie' | 'basic' | 'page';
-export type LoginOutcome = 'success' | 'failure' | 'throttled' | 'unavailable' | 'invalid';
+export type LoginOutcome = 'success' | 'failure' | 'throttled' | 'unavailable' | 'invalid' | 'second_step';
 
 export const LOGIN_SURFACES: readonly LoginSurface[] = ['jwt', 'cookie', 'basic', 'page'];
-export const LOGIN_OUTCOMES: readonly LoginOutcome[] = ['success', 'failure', 'throttled', 'unavailable', 'invalid'];
+export const LOGIN_OUTCOMES: readonly LoginOutcome[] = ['success', 'failure', 'throttled', 'unavailable', 'invalid', 'second_step'];
+
+/** The second step of a login (docs/security.md, "Second factor"): a code sent with the step's token. */
+const SECOND_STEP_ROUTES: ReadonlyMap<string, LoginSurface> = new Map([
+  ['POST /api/v1/account/login/mfa', 'jwt'],
+  ['POST /accounts/action/', 'cookie'],
+  ['POST /accounts/action', 'cookie'],
+  ['POST /login/mfa', 'page'],
+]);
+
+/** The surface of a second-step request to `route`, or null when it is not one. */
+export function secondStepSurface(method: string, route: string, query: unknown): LoginSurface | null {
+  const surface = SECOND_STEP_ROUTES.get(`${method} ${route}`);
+  if (surface !== 'cookie') return surface ?? null;
+  return (query as { do?: unknown } | undefined)?.do === 'login_mfa' ? 'cookie' : null;
+}
 
 /** `METHOD route-template` -> surface; the cookie API's entry needs `do=login` as well. */
 const LOGIN_ROUTES: ReadonlyMap<string, LoginSurface> = new Map([

@@ -27,6 +27,8 @@ export interface Metrics {
   recordResponse(method: string, route: string, status: number, seconds: number): void;
   /** Records one login attempt. */
   recordLogin(surface: LoginSurface, outcome: LoginOutcome): void;
+  /** Records one second step of a login (a code after `second_step`). */
+  recordSecondStep(surface: LoginSurface, outcome: LoginOutcome): void;
   /** Records one request refused because its address had MAX_INFLIGHT_PER_ADDRESS requests in flight. */
   recordInflightRejection(): void;
   /** Every metric in the Prometheus text format. */
@@ -92,11 +94,17 @@ export function createMetrics(sources: MetricsSources): Metrics {
   });
   const logins = new Counter({
     name: 'latchkey_logins_total',
-    help: 'Password logins by surface (jwt, cookie, basic, page) and outcome (success, failure, throttled, unavailable, invalid).',
+    help: 'Password logins by surface (jwt, cookie, basic, page) and outcome (success, failure, throttled, unavailable, invalid, second_step: the password was right and a code is asked).',
     labelNames: ['surface', 'outcome'],
     registers,
   });
   for (const surface of LOGIN_SURFACES) for (const outcome of LOGIN_OUTCOMES) logins.inc({ surface, outcome }, 0);
+  const secondSteps = new Counter({
+    name: 'latchkey_second_steps_total',
+    help: 'Second steps of logins (a TOTP or recovery code) by surface (jwt, cookie, page) and outcome; logins with a second factor are its successes.',
+    labelNames: ['surface', 'outcome'],
+    registers,
+  });
 
   const inflightRejections = new Counter({
     name: 'latchkey_inflight_rejected_total',
@@ -174,6 +182,9 @@ export function createMetrics(sources: MetricsSources): Metrics {
     },
     recordLogin(surface, outcome) {
       logins.inc({ surface, outcome });
+    },
+    recordSecondStep(surface, outcome) {
+      secondSteps.inc({ surface, outcome });
     },
     recordInflightRejection() {
       inflightRejections.inc();

@@ -11,7 +11,8 @@
 import { keyDigest, sameBytes } from '../../core/credentials/secrets.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { sendProblem } from '../jwt-api/envelope.js';
-import { loginOutcome, loginSurface } from './logins.js';
+import { wasSecondStepAsked } from '../mfa/step-marks.js';
+import { loginOutcome, loginSurface, secondStepSurface } from './logins.js';
 import type { Metrics } from './registry.js';
 
 /** Route label of requests that matched no route (404, 405, bad URL). */
@@ -37,7 +38,9 @@ export function recordRequest(metrics: Metrics, req: FastifyRequest, reply: Fast
   const status = reply.statusCode;
   metrics.recordResponse(req.method, route, status, reply.elapsedTime / 1000);
   const surface = loginSurface(req.method, route, req.query);
-  if (surface !== null) metrics.recordLogin(surface, loginOutcome(surface, status, req.headers.authorization));
+  if (surface !== null) metrics.recordLogin(surface, wasSecondStepAsked(req) ? 'second_step' : loginOutcome(surface, status, req.headers.authorization));
+  const step = secondStepSurface(req.method, route, req.query);
+  if (step !== null) metrics.recordSecondStep(step, loginOutcome(step, status, undefined));
 }
 
 /** Counts every response of `app` (and its child scopes registered afterwards). */

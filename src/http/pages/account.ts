@@ -1,13 +1,15 @@
 /**
- * /account: who am I (username, email, uuid), the change-password form, the logout button, and
- * where I am logged in: every live session (this device marked) with a form to end it, and one
- * to end every other. Every form carries the session's CSRF token. A password change needs the
+ * /account: who am I (username, email, uuid), the change-password form, the second factor
+ * (second-factor.ts), the logout button, and where I am logged in: every live session (this
+ * device marked) with a form to end it, and one to end every other. Every form carries the session's CSRF token. A password change needs the
  * current password; the core keeps this session and revokes every other one. A session's user
  * agent and address are whatever its client sent: they reach the page only through the
  * escaping `html` template. Ending this device's own session logs out (cookies cleared).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
+import type { SecondFactorStatus } from '../../core/mfa/enrol.js';
+import type { AppPassword } from '../../core/mfa/ports.js';
 import type { OwnSession } from '../../core/accounts-service.js';
 import { clearSessionCookies } from '../cookies.js';
 import { clientContext } from '../credentials.js';
@@ -18,6 +20,8 @@ import { formField } from './form-body.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, page, passwordInput, sendPage, sentence, type Notice } from './layout.js';
 import { accountPageRoute, changePasswordFormRoute } from './schemas.js';
+import { registerSecondFactorPages, secondFactorSection } from './second-factor.js';
+import { appPasswordsSection } from './app-passwords.js';
 
 const sessionFormErrors = {
   303: emptyResponse('Not logged in: go to /login.', { Location: HEADERS.location }),
@@ -71,7 +75,7 @@ function sessionsSection(sessions: OwnSession[], csrfToken: string): SafeHtml {
 ${others ? html`<form method="post" action="/account/sessions/end-others">${csrfField(csrfToken)}<button type="submit">Log out everywhere else</button></form>` : html`<p>You are not logged in anywhere else.</p>`}</section>`;
 }
 
-function accountPage(visitor: Visitor, sessions: OwnSession[], notice?: Notice) {
+function accountPage(visitor: Visitor, sessions: OwnSession[], factor: SecondFactorStatus, appPasswords: AppPassword[], notice?: Notice) {
   const { account } = visitor;
   return page(
     'Your account',
@@ -85,6 +89,8 @@ ${passwordInput('password_confirm', 'Repeat the new password', 'new-password')}
 <label for="email_current_password">Current password</label><input id="email_current_password" name="current_password" type="password" required autocomplete="current-password" maxlength="1023">
 <label for="new_email">New email address</label><input id="new_email" name="email" type="email" required autocomplete="email" maxlength="320">
 <button type="submit">Send a link to the new address</button></form></section>
+${secondFactorSection(factor, visitor.csrfToken)}
+${appPasswordsSection(appPasswords, visitor.csrfToken, factor.totp)}
 <section><form method="post" action="/logout">${csrfField(visitor.csrfToken)}<button type="submit">Log out</button></form></section>
 ${sessionsSection(sessions, visitor.csrfToken)}
 <section><h2>Delete account</h2><p><a href="/account/delete">Delete your account…</a></p></section>`,
@@ -95,11 +101,15 @@ ${sessionsSection(sessions, visitor.csrfToken)}
 /** Sends the account page with the visitor's sessions as they are now. */
 async function showAccount(deps: PagesDeps, reply: FastifyReply, status: number, visitor: Visitor, notice?: Notice): Promise<FastifyReply> {
   const sessions = await deps.service.listSessions(visitor.account.id, visitor.session.id);
-  return sendPage(reply, status, accountPage(visitor, sessions, notice));
+  const factor = await deps.service.secondFactor.status(visitor.account.id);
+  const appPasswords = await deps.service.secondFactor.listAppPasswords(visitor.account.id);
+  return sendPage(reply, status, accountPage(visitor, sessions, factor, appPasswords, notice));
 }
 
 /** Registers GET /account, POST /account/password, POST /account/sessions/end and POST /account/sessions/end-others. */
 export function registerAccountPages(app: FastifyInstance, deps: PagesDeps): void {
+  registerSecondFactorPages(app, deps, (reply, status, visitor, notice) => showAccount(deps, reply, status, visitor, notice));
+
   app.get('/account', { schema: accountPageRoute }, async (req, reply) => {
     const visitor = await currentVisitor(deps, req);
     if (visitor === null) return reply.redirect('/login', 303);

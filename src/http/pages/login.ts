@@ -5,11 +5,13 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
-import { clearSessionCookies, readSessionCookie } from '../cookies.js';
+import { isMfaRequired } from '../../core/mfa/errors.js';
+import { clearSessionCookies, readSessionCookie, setSessionCookies } from '../cookies.js';
 import { clientContext } from '../credentials.js';
 import { assertFormToken, assertNotCrossSite, assertSessionCsrf, issueFormToken } from '../csrf.js';
 import { finishSignedIn, formReturnTo, queryReturnTo, type PagesDeps } from './context.js';
 import { formField } from './form-body.js';
+import { registerSecondStepPage, sendSecondStepPage } from './login-mfa.js';
 import { html } from './html.js';
 import { csrfField, page, passwordInput, returnToField, sendPage, type Notice } from './layout.js';
 import { returnToQuery } from '../return-to.js';
@@ -28,8 +30,10 @@ ${passwordInput('password', 'Password', 'current-password')}
   );
 }
 
-/** Registers GET/POST /login and POST /logout. */
+/** Registers GET/POST /login, the second step (POST /login/mfa) and POST /logout. */
 export function registerLoginPages(app: FastifyInstance, deps: PagesDeps): void {
+  registerSecondStepPage(app, deps, (csrf, notice) => loginPage(csrf, '', null, notice));
+
   app.get('/login', { schema: loginPageRoute }, async (req, reply) =>
     sendPage(reply, 200, loginPage(issueFormToken(req, reply, deps.settings), '', queryReturnTo(deps, req))),
   );
@@ -41,6 +45,7 @@ export function registerLoginPages(app: FastifyInstance, deps: PagesDeps): void 
       const result = await deps.service.loginForCookie(username, formField(req, 'password'), clientContext(req));
       return finishSignedIn(deps, reply, result, formReturnTo(deps, req));
     } catch (err) {
+      if (isMfaRequired(err)) return sendSecondStepPage(req, reply, deps, err);
       if (!isAuthError(err, 'INVALID_CREDENTIALS')) throw err;
       const notice: Notice = { kind: 'error', text: 'Invalid username or password.' };
       return sendPage(reply, 401, loginPage(issueFormToken(req, reply, deps.settings), username, formReturnTo(deps, req), notice));

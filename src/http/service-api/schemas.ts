@@ -27,6 +27,7 @@ const introspection = {
     uuid: { type: 'string', format: 'uuid', description: 'the account id' },
     username: { type: ['string', 'null'], description: 'null for an account created with only an email' },
     expires: { type: 'integer', description: 'seconds since the epoch when this credential stops working unless it is used again' },
+    amr: { type: 'array', items: { type: 'string' }, description: 'how the login was made (RFC 8176): `["pwd"]` a password, `["pwd","otp"]` a password and a TOTP or recovery code' },
   },
 } as const;
 

@@ -7,6 +7,7 @@ import { TemplateDataError, type RenderContext, type RenderedMail } from './layo
 import { renderNewPassword } from './new-password.js';
 import { renderPasswordChanged } from './password-changed.js';
 import { renderResetPassword } from './reset-password.js';
+import { renderRecoveryCodeUsed, renderSecondFactorChanged } from './second-factor.js';
 import { renderSignupAttempt } from './signup-attempt.js';
 
 type Renderer = (data: Record<string, string>, context: RenderContext) => RenderedMail;
@@ -21,6 +22,8 @@ const renderers: Record<MailTemplate, Renderer> = {
   confirm_email_change: renderConfirmEmailChange,
   email_change_notice: renderEmailChangeNotice,
   email_in_use: renderEmailInUse,
+  second_factor_changed: renderSecondFactorChanged,
+  recovery_code_used: renderRecoveryCodeUsed,
 };
 
 /** Renders `template` (a name as stored); throws TemplateDataError for an unknown name or missing data. */

@@ -15,6 +15,8 @@ import * as refreshRate from './2026-12-06T0200-refresh-rate.js';
 import * as throttleKeysHashed from './2026-12-06T0300-throttle-keys-hashed.js';
 import * as liveSessionsIndex from './2026-12-06T0400-live-sessions-index.js';
 import * as oidc from './2026-12-06T0700-oidc.js';
+import * as secondFactor from './2026-12-06T0800-second-factor.js';
+import * as appPasswords from './2026-12-06T0810-app-passwords.js';
 import * as sessionChangeNotify from './2026-12-06T1000-session-change-notify.js';
 
 const migrations: Record<string, Migration> = {
@@ -29,6 +31,8 @@ const migrations: Record<string, Migration> = {
   '2026-12-06T0300-throttle-keys-hashed': throttleKeysHashed,
   '2026-12-06T0400-live-sessions-index': liveSessionsIndex,
   '2026-12-06T0700-oidc': oidc,
+  '2026-12-06T0800-second-factor': secondFactor,
+  '2026-12-06T0810-app-passwords': appPasswords,
   '2026-12-06T1000-session-change-notify': sessionChangeNotify,
 };
 
