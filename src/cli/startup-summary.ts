@@ -38,6 +38,8 @@ export function startupFacts(config: Config, listening: string, options: { devMa
     ['Metrics', metrics.length ? metrics.join('; ') : 'off (METRICS_TOKEN or METRICS_PORT)'],
     ['Redis', config.redisUrl !== null ? `on: ${hostOf(config.redisUrl)}, throttle counters shared` : 'off: throttle counters in the database'],
     ['CORS', config.corsOrigins.length ? `on for ${config.corsOrigins.join(', ')}` : 'off (CORS_ORIGINS)'],
+    ['Return to apps', config.selfService.returnTo.length ? `allowed: ${config.selfService.returnTo.map((r) => (r.pathPrefix === '/' ? r.origin : r.origin + r.pathPrefix)).join(', ')}` : 'off: return_to is ignored (RETURN_TO_ORIGINS)'],
+    ['OIDC provider', config.oidc.enabled ? `on: ${config.publicUrl}/.well-known/openid-configuration` : 'off (OIDC_PROVIDER=on)'],
     ['Secrets at rest', config.masterKey !== null ? `encrypted (master key ${config.masterKey.id})` : 'stored clear (MASTER_KEY to encrypt)'],
   ];
 }
