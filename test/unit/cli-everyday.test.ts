@@ -81,7 +81,14 @@ describe('latchkey, every day', () => {
   });
 
   it('outbox --show prints a dev-outbox message with its link; refused while SMTP_URL is set', async () => {
-    const node = await createCluster(createFakeClock(), { sqliteFile: dbFile }).startNode();
+    // The CLI reads this SQLite file, whatever the suite's database (as in test/mail/outbox-cli.test.ts).
+    const suiteDatabase = process.env.TEST_DATABASE_URL;
+    delete process.env.TEST_DATABASE_URL;
+    const node = await createCluster(createFakeClock(), { sqliteFile: dbFile })
+      .startNode()
+      .finally(() => {
+        if (suiteDatabase !== undefined) process.env.TEST_DATABASE_URL = suiteDatabase;
+      });
     let id: string;
     try {
       await enqueue(node, { template: 'confirm_account', to: 'newcomer@example.com', data: { token: 'show-me-token' } });
