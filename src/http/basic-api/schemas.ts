@@ -149,7 +149,7 @@ export const changePasswordRoute = {
 export const resetPasswordRoute = {
   summary: 'Request a password reset',
   description:
-    'Emails a reset link (PASSWORD_RESET_MODE=link, the default) or a new password (new_password, seed 001). The answer is the same whether or not the account exists.' +
+    'Emails a reset link (PASSWORD_RESET_MODE=link, the default) or a new password (PASSWORD_RESET_MODE=new_password: README, "The HTTP Basic API"). The answer is the same whether or not the account exists.' +
     OPEN_NOTE,
   tags: ['basic'],
   security: [],

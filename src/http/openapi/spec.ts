@@ -35,9 +35,9 @@ const IMPLICIT_HEADERS = new Set(['authorization', 'content-type', 'accept']);
 
 /** The tags of the document, in the order /docs shows them. */
 export const TAGS: Array<{ name: RouteTag; description: string }> = [
-  { name: 'jwt', description: 'The JSON API (seed 002): `{"ok":true,"result":…}` / `{"ok":false,"error":{code,message,field?}}`; JWT access tokens and rotating refresh tokens.' },
-  { name: 'basic', description: 'The HTTP Basic REST API (seed 001): usernames `user@domain`; errors `{"error","message","field"?}`.' },
-  { name: 'cookie', description: 'The cookie-session RPC API (seed 000): `POST /accounts/action/?do=…`; empty success bodies; errors `{"error":{code,message,…}}`.' },
+  { name: 'jwt', description: 'The JSON API (README, "The JSON API"): `{"ok":true,"result":…}` / `{"ok":false,"error":{code,message,field?}}`; JWT access tokens and rotating refresh tokens.' },
+  { name: 'basic', description: 'The HTTP Basic REST API (README, "The HTTP Basic API"): usernames `user@domain`; errors `{"error","message","field"?}`.' },
+  { name: 'cookie', description: 'The cookie-session RPC API (README, "The cookie-session API"): `POST /accounts/action/?do=…`; JSON success bodies (`{}`, or `{"success":true}` for `create`); errors `{"error":{code,message,…}}`.' },
   {
     name: 'pages',
     description:
