@@ -1,11 +1,10 @@
 /**
- * Prometheus metrics as an operator sees them: /metrics behind METRICS_TOKEN (or 404 when off),
- * or on its own METRICS_PORT listener; request counters by route template; logins by surface
- * and outcome after real logins on every surface; scrape-time gauges; a scrape that still
- * answers when the database is gone; and `latchkey serve` starting and stopping the listener.
+ * Prometheus metrics as an operator sees them: /metrics behind METRICS_TOKEN (or 404 when off;
+ * its own METRICS_PORT listener is test/http/metrics-port.test.ts); request counters by route
+ * template; logins by surface and outcome after real logins on every surface; scrape-time
+ * gauges; a scrape that still answers when the database is gone.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { loginOutcome, loginSurface } from '../../src/http/metrics/logins.js';
@@ -13,44 +12,15 @@ import { createMetrics, SCRAPE_TIMEOUT_MS } from '../../src/http/metrics/registr
 import { action } from '../cookie/helpers.js';
 import { getPage, hiddenField, postForm } from '../pages/helpers.js';
 import { CookieJar } from '../support/cookie-jar.js';
-import { createTestDatabase } from '../support/database.js';
 import { call, type JsonResponse } from '../support/http.js';
 import { createFastHasher } from '../support/fast-hasher.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import type { PasswordHasher } from '../../src/core/credentials/ports.js';
-import { freePort } from '../support/free-port.js';
 import { waitFor } from '../support/wait.js';
+import { parseExposition, valueOf, type Sample } from '../support/prometheus.js';
 
 const TOKEN = 'scrape-token-0123456789abcdef';
 const PASSWORD = 'a long and private passphrase';
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-const SAMPLE_LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*)\})? (-?(?:[0-9.]+(?:e[+-]?[0-9]+)?|[Nn]a[Nn]|\+Inf|-Inf))(?: -?\d+)?$/;
-
-/** Parses the Prometheus text format strictly: every line is blank, a comment, or `name{labels} value`. */
-function parseExposition(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
-    const match = SAMPLE_LINE.exec(line);
-    assert.ok(match, `not a Prometheus sample line: ${JSON.stringify(line)}`);
-    const labels: Record<string, string> = {};
-    for (const [, key, value] of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\.)*)"/g)) labels[key!] = value!;
-    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
-  }
-  return samples;
-}
-
-/** The value of the sample `name` with exactly `labels`, or undefined. */
-function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
-  const want = JSON.stringify(Object.entries(labels).sort());
-  return samples.find((s) => s.name === name && JSON.stringify(Object.entries(s.labels).sort()) === want)?.value;
-}
 
 async function scrape(t: TestInstance): Promise<{ res: JsonResponse; samples: Sample[] }> {
   const res = await call(t.app, 'GET', '/metrics', { headers: { authorization: `Bearer ${TOKEN}` } });
@@ -272,84 +242,6 @@ describe('metrics: a scrape when the database is gone', () => {
       assert.equal(valueOf(samples, 'latchkey_active_sessions', { kind: 'token' }), 3);
     }
     assert.equal(valueOf(parseExposition(b), 'latchkey_scrape_errors_total', { gauge: 'latchkey_outbox_backlog' }), 2);
-  });
-});
-
-describe('metrics: the METRICS_PORT listener', () => {
-  it('serves /metrics without a token on its own port and nothing else; both modes may be on at once', async () => {
-    const t = await createTestInstance({ hasher: 'fast', env: { METRICS_PORT: '0', METRICS_TOKEN: TOKEN } });
-    try {
-      const listener = t.latchkey.metricsListener;
-      assert.ok(listener, 'METRICS_PORT builds a listener');
-      const address = await listener.listen({ port: 0, host: '127.0.0.1' });
-      assert.equal((await call(t.app, 'GET', '/healthz')).status, 200);
-      const res = await fetch(`${address}/metrics`);
-      assert.equal(res.status, 200);
-      assert.equal(res.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
-      const samples = parseExposition(await res.text());
-      assert.equal(valueOf(samples, 'latchkey_http_requests_total', { method: 'GET', route: '/healthz', status: '200' }), 1, 'the main port\'s traffic');
-      assert.equal(samples.filter((s) => s.name === 'latchkey_http_requests_total' && s.labels.route === '/metrics').length, 0, 'scrapes of this port are not counted');
-      for (const path of ['/healthz', '/api/v1/account/login', '/metrics/x']) {
-        const other = await fetch(`${address}${path}`);
-        assert.equal(other.status, 404, path);
-        assert.equal(((await other.json()) as { error: { code: string } }).error.code, 'not_found');
-      }
-      assert.equal((await call(t.app, 'GET', '/metrics', { headers: { authorization: `Bearer ${TOKEN}` } })).status, 200, 'the main port still serves it with the token');
-      assert.equal((await call(t.app, 'GET', '/metrics')).status, 401);
-    } finally {
-      await t.close();
-    }
-  });
-
-  it('with METRICS_PORT only, /metrics on the main port is a 404', async () => {
-    const t = await createTestInstance({ hasher: 'fast', env: { METRICS_PORT: '0' } });
-    try {
-      assert.ok(t.latchkey.metrics);
-      assert.equal((await call(t.app, 'GET', '/metrics', { headers: { authorization: `Bearer ${TOKEN}` } })).status, 404);
-    } finally {
-      await t.close();
-    }
-  });
-
-  it('latchkey serve listens on METRICS_PORT, writes only JSON lines, and closes both ports on SIGTERM', async () => {
-    const database = createTestDatabase();
-    const [port, metricsPort] = [await freePort(), await freePort()];
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
-      env: { ...process.env, DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += String(chunk)));
-    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    try {
-      const deadline = Date.now() + 20_000;
-      while (!(await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false))) {
-        assert.ok(child.exitCode === null, `serve exited: ${stderr}`);
-        assert.ok(Date.now() < deadline, 'serve did not answer within 20 s');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      const scraped = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
-      assert.equal(scraped.status, 200);
-      const samples = parseExposition(await scraped.text());
-      assert.ok((valueOf(samples, 'latchkey_http_requests_total', { method: 'GET', route: '/healthz', status: '200' }) ?? 0) >= 1);
-      assert.equal((await fetch(`http://127.0.0.1:${port}/metrics`)).status, 404, 'no METRICS_TOKEN: not on the main port');
-      child.kill('SIGTERM');
-      assert.equal(await exited, 0, stderr);
-      await assert.rejects(fetch(`http://127.0.0.1:${metricsPort}/metrics`), 'the metrics port is closed');
-      const lines = stdout.split('\n').filter(Boolean);
-      assert.ok(lines.length >= 3, stdout);
-      for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), `not JSON: ${line}`);
-      const parsed = lines.map((l) => JSON.parse(l) as { msg?: string; listener?: string; reqId?: string });
-      assert.ok(parsed.some((l) => l.listener === 'metrics' && /listening/i.test(l.msg ?? '')), 'the metrics listener says where it listens');
-      assert.ok(parsed.some((l) => l.msg === 'shutting down'));
-      for (const l of parsed.filter((l) => l.msg === 'incoming request' || l.msg === 'request completed')) assert.ok(l.reqId, JSON.stringify(l));
-      assert.equal(parsed.filter((l) => l.listener === 'metrics' && l.reqId).length, 0, 'scrapes are not logged');
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await database.drop();
-    }
   });
 });
 
