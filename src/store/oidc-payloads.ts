@@ -90,10 +90,5 @@ export function createOidcPayloadStore(): OidcPayloadStore {
       const result = await q(tx).deleteFrom('oidc_payloads').where('grant_id', '=', grantId).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
-
-    async deleteExpired(tx, now) {
-      const result = await q(tx).deleteFrom('oidc_payloads').where('expires_at', '<=', now).executeTakeFirst();
-      return Number(result.numDeletedRows);
-    },
   };
 }
