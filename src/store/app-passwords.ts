@@ -2,6 +2,7 @@
 import type { AppPassword, AppPasswordStore } from '../core/mfa/ports.js';
 import { q } from './handle.js';
 import type { AppPasswordsTable } from './schema.js';
+import { numberOrNull } from './rows.js';
 
 function toAppPassword(row: Omit<AppPasswordsTable, 'secret_hash'>): AppPassword {
   return {
@@ -9,7 +10,7 @@ function toAppPassword(row: Omit<AppPasswordsTable, 'secret_hash'>): AppPassword
     accountId: row.account_id,
     name: row.name,
     createdAt: Number(row.created_at),
-    lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
+    lastUsedAt: numberOrNull(row.last_used_at),
   };
 }
 

@@ -9,6 +9,7 @@ import type { MfaChallenge, MfaStore, SecretSealer, TotpFactor } from '../core/m
 import { newId } from '../core/credentials/secrets.js';
 import { q } from './handle.js';
 import type { Database, MfaChallengesTable, MfaFactorsTable } from './schema.js';
+import { numberOrNull } from './rows.js';
 
 function toFactor(row: MfaFactorsTable): TotpFactor {
   return {
@@ -16,8 +17,8 @@ function toFactor(row: MfaFactorsTable): TotpFactor {
     accountId: row.account_id,
     secret: row.secret,
     createdAt: Number(row.created_at),
-    confirmedAt: row.confirmed_at === null ? null : Number(row.confirmed_at),
-    lastStep: row.last_step === null ? null : Number(row.last_step),
+    confirmedAt: numberOrNull(row.confirmed_at),
+    lastStep: numberOrNull(row.last_step),
   };
 }
 
@@ -32,7 +33,7 @@ function toChallenge(row: MfaChallengesTable): MfaChallenge {
     attempts: Number(row.attempts),
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
-    usedAt: row.used_at === null ? null : Number(row.used_at),
+    usedAt: numberOrNull(row.used_at),
   };
 }
 

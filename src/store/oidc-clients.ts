@@ -3,6 +3,7 @@ import type { OidcClient, OidcClientStore, OidcSessionGrant, OidcSessionGrantSto
 import { translateWriteError } from './db-errors.js';
 import { q } from './handle.js';
 import type { OidcClientsTable, OidcSessionGrantsTable } from './oidc-schema.js';
+import { numberOrNull } from './rows.js';
 
 function toClient(row: OidcClientsTable): OidcClient {
   return {
@@ -15,7 +16,7 @@ function toClient(row: OidcClientsTable): OidcClient {
     firstParty: Number(row.first_party) === 1,
     idTokenAlg: row.id_token_alg === 'RS256' ? 'RS256' : 'EdDSA',
     createdAt: Number(row.created_at),
-    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+    revokedAt: numberOrNull(row.revoked_at),
   };
 }
 

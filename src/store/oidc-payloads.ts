@@ -13,6 +13,7 @@ import { sql } from 'kysely';
 import type { OidcPayloadRecord, OidcPayloadStore } from '../core/oidc/ports.js';
 import type { Tx } from '../core/ports.js';
 import { q } from './handle.js';
+import { numberOrNull } from './rows.js';
 
 type Column = 'id' | 'uid' | 'user_code';
 
@@ -51,7 +52,7 @@ async function findBy(tx: Tx, kind: string, column: Column, value: string, now: 
     )
     .executeTakeFirst();
   if (!row) return null;
-  return { payload: JSON.parse(row.payload) as Record<string, unknown>, consumedAt: row.consumed_at === null ? null : Number(row.consumed_at) };
+  return { payload: JSON.parse(row.payload) as Record<string, unknown>, consumedAt: numberOrNull(row.consumed_at) };
 }
 
 /** The payload store of the OpenID Connect provider. */
@@ -88,11 +89,6 @@ export function createOidcPayloadStore(): OidcPayloadStore {
 
     async revokeByGrantId(tx, grantId) {
       const result = await q(tx).deleteFrom('oidc_payloads').where('grant_id', '=', grantId).executeTakeFirst();
-      return Number(result.numDeletedRows);
-    },
-
-    async deleteExpired(tx, now) {
-      const result = await q(tx).deleteFrom('oidc_payloads').where('expires_at', '<=', now).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
   };

@@ -3,6 +3,7 @@ import type { ServiceKey, ServiceKeyStore } from '../core/service-access/ports.j
 import { translateWriteError } from './db-errors.js';
 import { q } from './handle.js';
 import type { ServiceKeysTable } from './schema.js';
+import { numberOrNull } from './rows.js';
 
 function toServiceKey(row: ServiceKeysTable): ServiceKey {
   return {
@@ -11,8 +12,8 @@ function toServiceKey(row: ServiceKeysTable): ServiceKey {
     keyHash: row.key_hash,
     rateLimit: Number(row.rate_limit),
     createdAt: Number(row.created_at),
-    lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
-    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+    lastUsedAt: numberOrNull(row.last_used_at),
+    revokedAt: numberOrNull(row.revoked_at),
   };
 }
 

@@ -5,6 +5,7 @@ import { toAccount } from './accounts.js';
 import type { OpenedDatabase } from './connect.js';
 import { prepared, preparedRead, q } from './handle.js';
 import type { AccountRow, Database, SessionRow } from './schema.js';
+import { numberOrNull } from './rows.js';
 
 function toSession(row: SessionRow): Session {
   return {
@@ -25,7 +26,7 @@ function toSession(row: SessionRow): Session {
     generation: Number(row.generation),
     chainHash: row.chain_hash,
     chainAt: row.chain_at,
-    rotationWindowAt: row.rotation_window_at === null ? null : Number(row.rotation_window_at),
+    rotationWindowAt: numberOrNull(row.rotation_window_at),
     rotationCount: Number(row.rotation_count ?? 0),
     amr: row.amr ? row.amr.split(' ') : null,
   };

@@ -22,8 +22,7 @@ import { takeMailBudget } from '../email-flows/mail-budget.js';
 import { consumeLinkToken, invalidLink, issueLinkToken, linkData, peekLinkToken, type LinkOptions } from '../email-flows/link-tokens.js';
 import { UniqueViolation } from '../ports.js';
 import type { Account } from './ports.js';
-
-const greeting = (account: Account): Record<string, string> => (account.username ? { username: account.username } : {});
+import { greetingData } from '../mail/greeting.js';
 
 /** Starts an email change: the current password first, then a link to the new address (or a notice to its owner). */
 export async function requestEmailChange(
@@ -49,16 +48,16 @@ export async function requestEmailChange(
     const holder = await deps.accounts.findByLoginKey(tx, email.key);
     if (holder) {
       if (holder.email !== null && foldCase(holder.email) === email.key) {
-        await deps.outbox.enqueue(tx, { template: 'email_in_use', to: holder.email, data: greeting(holder) });
+        await deps.outbox.enqueue(tx, { template: 'email_in_use', to: holder.email, data: greetingData(holder) });
       }
       await deps.audit.record(tx, { ...audit, outcome: 'failure', detail: { reason: 'email_in_use' } });
     } else {
       const token = await issueLinkToken(deps, tx, account, email.display, 'email_change');
-      await deps.outbox.enqueue(tx, { template: 'confirm_email_change', to: email.display, data: { ...linkData(token, options.returnTo), ...greeting(account) } });
+      await deps.outbox.enqueue(tx, { template: 'confirm_email_change', to: email.display, data: { ...linkData(token, options.returnTo), ...greetingData(account) } });
       await deps.audit.record(tx, { ...audit, outcome: 'success' });
     }
     if (account.email !== null) {
-      await deps.outbox.enqueue(tx, { template: 'email_change_notice', to: account.email, data: { stage: 'requested', ...greeting(account) } });
+      await deps.outbox.enqueue(tx, { template: 'email_change_notice', to: account.email, data: { stage: 'requested', ...greetingData(account) } });
     }
   });
 }
@@ -86,7 +85,7 @@ export async function confirmEmailChange(deps: CoreDeps, token: string, ctx?: Cl
       // Reset and confirmation links went to the old address: void them.
       await deps.tokens.voidForAccount(tx, account.id, 'reset', now);
       if (account.email !== null) {
-        await deps.outbox.enqueue(tx, { template: 'email_change_notice', to: account.email, data: { stage: 'changed', ...greeting(account) } });
+        await deps.outbox.enqueue(tx, { template: 'email_change_notice', to: account.email, data: { stage: 'changed', ...greetingData(account) } });
       }
       await deps.audit.record(tx, { type: 'email_change', outcome: 'success', accountId: account.id, ctx });
       return { ...account, email: link.email, emailVerifiedAt: now, updatedAt: now };

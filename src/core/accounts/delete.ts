@@ -7,14 +7,14 @@
 import type { CoreDeps } from '../deps.js';
 import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
+import { greetingData } from '../mail/greeting.js';
 
 /** Deletes an account and queues a notice to its address; NOT_FOUND if it is already gone. */
 export async function deleteAccount(deps: CoreDeps, accountId: string, ctx?: ClientContext): Promise<void> {
   await deps.uow.transaction(async (tx) => {
     const account = await deps.accounts.findById(tx, accountId);
     if (account?.email) {
-      const data: Record<string, string> = account.username ? { username: account.username } : {};
-      await deps.outbox.enqueue(tx, { template: 'account_deleted', to: account.email, data });
+      await deps.outbox.enqueue(tx, { template: 'account_deleted', to: account.email, data: greetingData(account) });
     }
     if (!account || !(await deps.accounts.deleteAccount(tx, accountId))) {
       throw new AuthError('NOT_FOUND', 'no such account');

@@ -10,6 +10,7 @@ import type { AdminDeps } from './ports.js';
 import { countLiveSessions } from './account-status.js';
 import { choosePassword } from './choose-password.js';
 import { adminView, reloadUser, resolveUser, type AdminUser } from './users.js';
+import { greetingData } from '../mail/greeting.js';
 
 /**
  * Sets the password of the account `ref` names (a generated one when `password` is null). A
@@ -37,8 +38,7 @@ export async function setUserPassword(
     await deps.tokens.voidForAccount(tx, current.id, 'confirm', now);
     await deps.audit.record(tx, { type: 'password_change', outcome: 'success', accountId: current.id, ctx, detail: { by: 'admin', sessionsEnded } });
     if (current.email !== null) {
-      const data: Record<string, string> = current.username ? { username: current.username } : {};
-      await deps.outbox.enqueue(tx, { template: 'password_changed', to: current.email, data });
+      await deps.outbox.enqueue(tx, { template: 'password_changed', to: current.email, data: greetingData(current) });
     }
     return { user: adminView({ ...current, passwordHash, status, updatedAt: now }), sessionsEnded };
   });

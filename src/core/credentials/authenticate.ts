@@ -59,12 +59,18 @@ async function failLogin(
   throw invalid();
 }
 
+/** A password step that passed: the account, and whether it has a second factor on (read once per login). */
+export interface VerifiedLogin {
+  account: Account;
+  secondFactor: boolean;
+}
+
 /**
  * Checks a password login: the active account these credentials belong to, or
  * INVALID_CREDENTIALS (THROTTLED while blocked). Failures and refusals are recorded in the audit
  * log here; the caller records the success, with the session it opens.
  */
-export async function verifyLogin(deps: CoreDeps, identifier: string, password: string, ctx: ClientContext = NO_CONTEXT): Promise<Account> {
+export async function verifyLogin(deps: CoreDeps, identifier: string, password: string, ctx: ClientContext = NO_CONTEXT): Promise<VerifiedLogin> {
   const key = loginKey(identifier);
   let account: Account | null = null;
   let subject: string | null = null;
@@ -92,13 +98,14 @@ export async function verifyLogin(deps: CoreDeps, identifier: string, password: 
   }
   // An account with a second factor forgets its failures only when the second step succeeds
   // (src/core/mfa/second-step.ts): a known password must not reset the count of guessed codes.
-  if (!(await hasSecondFactor(deps, account.id))) await recordLoginSuccess(deps, subject);
+  const secondFactor = await hasSecondFactor(deps, account.id);
+  if (!secondFactor) await recordLoginSuccess(deps, subject);
   if (deps.hasher.needsRehash(account.passwordHash)) {
     const upgraded = await deps.hasher.hash(normalized);
     await deps.accounts.replacePasswordHash(deps.uow.db, account.id, account.passwordHash, upgraded, deps.clock.now());
-    return { ...account, passwordHash: upgraded };
+    return { account: { ...account, passwordHash: upgraded }, secondFactor };
   }
-  return account;
+  return { account, secondFactor };
 }
 
 /**
@@ -112,8 +119,8 @@ export async function authenticatePassword(
   password: string,
   ctx: ClientContext = NO_CONTEXT,
 ): Promise<Account> {
-  const account = await verifyLogin(deps, identifier, password, ctx);
-  if (await hasSecondFactor(deps, account.id)) {
+  const { account, secondFactor } = await verifyLogin(deps, identifier, password, ctx);
+  if (secondFactor) {
     // HTTP Basic carries no second factor: such an account uses app passwords there (README).
     await deps.audit.note({ type: 'login', outcome: 'rejected', accountId: account.id, ctx, detail: { reason: 'second_factor_on' } });
     throw new AuthError('MFA_REQUIRED', 'this account has a second factor: HTTP Basic does not accept its password alone');

@@ -14,6 +14,7 @@ import { hashSecret } from '../credentials/secrets.js';
 import type { Account } from '../accounts/ports.js';
 import type { Tx } from '../ports.js';
 import type { TotpFactor } from './ports.js';
+import { greetingData } from '../mail/greeting.js';
 
 /** Which kind of code matched: a TOTP code (`otp`) or a recovery code. */
 export type CodeKind = 'otp' | 'recovery';
@@ -93,7 +94,7 @@ export async function spendSecondFactorCode(deps: CoreDeps, tx: Tx, account: Acc
   const left = await store.countRecoveryCodes(tx, account.id);
   await deps.audit.record(tx, { type: 'recovery_code_used', outcome: 'success', accountId: account.id, ctx, detail: { left } });
   if (account.email) {
-    await deps.outbox.enqueue(tx, { template: 'recovery_code_used', to: account.email, data: { ...(account.username ? { username: account.username } : {}), left: String(left) } });
+    await deps.outbox.enqueue(tx, { template: 'recovery_code_used', to: account.email, data: { ...greetingData(account), left: String(left) } });
   }
   return 'recovery';
 }

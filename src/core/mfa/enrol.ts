@@ -14,6 +14,7 @@ import type { Account } from '../accounts/ports.js';
 import type { Tx } from '../ports.js';
 import { matchTotpStep, randomCode, totpContext } from './codes.js';
 import { activeAccount, withOwnerProof, type OwnerProof } from './owner-proof.js';
+import { greetingData } from '../mail/greeting.js';
 
 /** Recovery codes handed out at a time. */
 export const RECOVERY_CODE_COUNT = 10;
@@ -40,7 +41,7 @@ async function issueRecoveryCodes(deps: CoreDeps, tx: Tx, accountId: string): Pr
 /** Queues the "your second factor changed" notice to the owner, in `tx`. */
 export async function noticeFactorChange(deps: CoreDeps, tx: Tx, account: Account, change: string): Promise<void> {
   if (!account.email) return;
-  const data: Record<string, string> = { change, ...(account.username ? { username: account.username } : {}) };
+  const data: Record<string, string> = { change, ...greetingData(account) };
   await deps.outbox.enqueue(tx, { template: 'second_factor_changed', to: account.email, data });
 }
 

@@ -15,7 +15,8 @@ import { accountSubject, assertNotThrottled, recordLoginFailure, recordLoginSucc
 import { hashSecret, newId, newSecret } from '../credentials/secrets.js';
 import { AuthError } from '../errors.js';
 import type { Account } from '../accounts/ports.js';
-import { confirmedTotp, spendSecondFactorCode, type CodeKind } from './codes.js';
+import type { VerifiedLogin } from '../credentials/authenticate.js';
+import { spendSecondFactorCode, type CodeKind } from './codes.js';
 import { MfaRequiredError } from './errors.js';
 import type { MfaChallenge } from './ports.js';
 
@@ -26,12 +27,13 @@ export const MAX_ATTEMPTS = 5;
 const AMR_OF: Record<CodeKind, string> = { otp: 'otp', recovery: 'otp' };
 
 /**
- * After a correct password: resolves when the account has no second factor (the login may open
- * its session); otherwise stores a pending step and throws MfaRequiredError with its token.
+ * After a correct password (verifyLogin, which read whether the account has a second factor):
+ * resolves when it has none (the login may open its session); otherwise stores a pending step
+ * and throws MfaRequiredError with its token.
  */
-export async function requireSecondStep(deps: CoreDeps, account: Account, ctx: ClientContext): Promise<void> {
-  const factor = await confirmedTotp(deps, deps.uow.db, account.id);
-  if (!factor) return;
+export async function requireSecondStep(deps: CoreDeps, login: VerifiedLogin, ctx: ClientContext): Promise<void> {
+  if (!login.secondFactor) return;
+  const { account } = login;
   const now = deps.clock.now();
   const ttl = deps.secondFactor.challengeTtl;
   const token = newSecret();

@@ -6,10 +6,10 @@
  * Redirect URIs are matched exactly by the provider; here they must be absolute https URLs, or
  * http on a loopback host (RFC 8252 native apps and development), with no fragment.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { CoreDeps } from '../deps.js';
 import type { ClientContext } from '../ports.js';
-import { hashSecret, newSecret } from '../credentials/secrets.js';
+import { hashSecret, newSecret, sameText } from '../credentials/secrets.js';
 import { AuthError } from '../errors.js';
 import { isClientAudience } from '../tokens/audience.js';
 import type { OidcClient, OidcClientStore } from './ports.js';
@@ -121,8 +121,5 @@ export async function revokeOidcClient(deps: OidcClientDeps, id: string, ctx?: C
 
 /** Whether `presented` is the secret of a client whose stored hash is `secretHash` (constant time). */
 export function isClientSecret(secretHash: string, presented: string): boolean {
-  if (presented.length > 200) return false;
-  const a = Buffer.from(hashSecret(presented));
-  const b = Buffer.from(secretHash);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return presented.length <= 200 && sameText(hashSecret(presented), secretHash);
 }

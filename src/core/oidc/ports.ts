@@ -29,8 +29,6 @@ export interface OidcPayloadStore {
   destroy(tx: Tx, kind: string, id: string): Promise<void>;
   /** Deletes every object of the grant (its codes and tokens); returns how many. */
   revokeByGrantId(tx: Tx, grantId: string): Promise<number>;
-  /** Deletes objects expired before `now` (the cleanup); returns how many. */
-  deleteExpired(tx: Tx, now: number): Promise<number>;
 }
 
 /** A relying party registered by an operator. */

@@ -10,6 +10,7 @@ import type { CoreDeps } from '../deps.js';
 import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
 import type { ChangePasswordOptions } from './ports.js';
+import { greetingData } from '../mail/greeting.js';
 
 /** Sets a new password, revokes the other sessions and reset links, queues a notice. */
 export async function changePassword(
@@ -36,8 +37,7 @@ export async function changePassword(
     await deps.tokens.voidForAccount(tx, account.id, 'reset', now);
     await deps.audit.record(tx, { type: 'password_change', outcome: 'success', accountId: account.id, ctx });
     if (account.email !== null) {
-      const data: Record<string, string> = account.username ? { username: account.username } : {};
-      await deps.outbox.enqueue(tx, { template: 'password_changed', to: account.email, data });
+      await deps.outbox.enqueue(tx, { template: 'password_changed', to: account.email, data: greetingData(account) });
     }
   });
 }

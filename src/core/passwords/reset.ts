@@ -26,10 +26,7 @@ import type { AuditEvent } from '../audit/ports.js';
 import { LINK_MAIL_STATEMENTS, padStatements } from '../email-flows/even-work.js';
 import { consumeLinkToken, hashPasswordForLink, issueLinkToken, linkData, peekLinkToken, type LinkOptions } from '../email-flows/link-tokens.js';
 import { generatePassword } from './generate.js';
-
-function greetingData(account: Account): Record<string, string> {
-  return account.username ? { username: account.username } : {};
-}
+import { greetingData } from '../mail/greeting.js';
 
 /** Starts a reset for a username or email; see the module comment for what each case gets. */
 export async function requestPasswordReset(deps: CoreDeps, identifier: string, ctx?: ClientContext, options: LinkOptions = {}): Promise<void> {

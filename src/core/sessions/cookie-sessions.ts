@@ -42,9 +42,9 @@ export async function loginForCookie(
   password: string,
   ctx: ClientContext,
 ): Promise<CookieLogin> {
-  const account = await verifyLogin(deps, identifier, password, ctx);
-  await requireSecondStep(deps, account, ctx);
-  return openCookieSession(deps, account, ctx, ['pwd']);
+  const login = await verifyLogin(deps, identifier, password, ctx);
+  await requireSecondStep(deps, login, ctx);
+  return openCookieSession(deps, login.account, ctx, ['pwd']);
 }
 
 /** Opens a new cookie session for a login whose factors (`amr`) are proved; records the login. */

@@ -72,9 +72,9 @@ export async function loginForTokens(
   password: string,
   ctx: ClientContext,
 ): Promise<TokenPair> {
-  const account = await verifyLogin(deps, identifier, password, ctx);
-  await requireSecondStep(deps, account, ctx);
-  return openTokenSession(deps, account, ctx, ['pwd']);
+  const login = await verifyLogin(deps, identifier, password, ctx);
+  await requireSecondStep(deps, login, ctx);
+  return openTokenSession(deps, login.account, ctx, ['pwd']);
 }
 
 /** Opens a token session for a login whose factors (`amr`) are proved; records the login. */

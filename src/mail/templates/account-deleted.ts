@@ -1,5 +1,5 @@
 /** "Your account was deleted": the last message an account receives. */
-import { escapeHtml, greeting, htmlPage, textBody, type RenderContext, type RenderedMail } from './layout.js';
+import { greeting, plainMail, type RenderContext, type RenderedMail } from './layout.js';
 
 /** Renders the deletion notice; may use `username`. */
 export function renderAccountDeleted(data: Record<string, string>, _context: RenderContext): RenderedMail {
@@ -7,9 +7,5 @@ export function renderAccountDeleted(data: Record<string, string>, _context: Ren
   const hello = greeting(data);
   const body = 'Your Latchkey account was deleted, with all its sessions. This cannot be undone.';
   const outro = 'If you did not do this, contact your administrator.';
-  return {
-    subject,
-    text: textBody([hello, body, outro]),
-    html: htmlPage(subject, [escapeHtml(hello), escapeHtml(body), escapeHtml(outro)]),
-  };
+  return plainMail(subject, [hello, body, outro]);
 }

@@ -3,11 +3,7 @@
  * address, the notices to the old one (when asked and when done), and the notice to the owner
  * of an address someone tried to move another account onto.
  */
-import { escapeHtml, greeting, htmlLink, htmlPage, linkWithToken, required, textBody, type RenderContext, type RenderedMail } from './layout.js';
-
-function plain(subject: string, paragraphs: string[]): RenderedMail {
-  return { subject, text: textBody(paragraphs), html: htmlPage(subject, paragraphs.map(escapeHtml)) };
-}
+import { escapeHtml, greeting, htmlLink, htmlPage, linkWithToken, plainMail, required, textBody, type RenderContext, type RenderedMail } from './layout.js';
 
 /** "Confirm your new email address": needs `token`, may use `username` and `returnTo`. */
 export function renderConfirmEmailChange(data: Record<string, string>, context: RenderContext): RenderedMail {
@@ -26,11 +22,11 @@ export function renderEmailChangeNotice(data: Record<string, string>, context: R
     ? 'The email address of your Latchkey account has been changed. This address no longer logs in.'
     : 'Someone asked to change the email address of your Latchkey account. It changes only when the link sent to the new address is used.';
   const outro = `If this was not you, log in at ${context.publicUrl} and change your password now.`;
-  return plain(changed ? 'Your email address was changed' : 'A change of your email address was requested', [greeting(data), body, outro]);
+  return plainMail(changed ? 'Your email address was changed' : 'A change of your email address was requested', [greeting(data), body, outro]);
 }
 
 /** To the owner of an address another account tried to move onto; may use `username`. */
 export function renderEmailInUse(data: Record<string, string>, context: RenderContext): RenderedMail {
   const body = 'Someone tried to move another Latchkey account onto this email address, which already has an account. Nothing was changed.';
-  return plain('Someone tried to use your address', [greeting(data), body, `Your account at ${context.publicUrl} is unaffected.`]);
+  return plainMail('Someone tried to use your address', [greeting(data), body, `Your account at ${context.publicUrl} is unaffected.`]);
 }

@@ -66,3 +66,8 @@ export function htmlLink(url: string): string {
 export function textBody(paragraphs: string[]): string {
   return `${paragraphs.join('\n\n')}\n`;
 }
+
+/** A message of plain paragraphs (no link): the text, and the HTML with each paragraph escaped. */
+export function plainMail(subject: string, paragraphs: string[]): RenderedMail {
+  return { subject, text: textBody(paragraphs), html: htmlPage(subject, paragraphs.map(escapeHtml)) };
+}

@@ -1,5 +1,5 @@
 /** "Your password was changed": the notice after a change or a reset. */
-import { escapeHtml, greeting, htmlPage, textBody, type RenderContext, type RenderedMail } from './layout.js';
+import { greeting, plainMail, type RenderContext, type RenderedMail } from './layout.js';
 
 /** Renders the password-changed notice; may use `username`. */
 export function renderPasswordChanged(data: Record<string, string>, context: RenderContext): RenderedMail {
@@ -7,9 +7,5 @@ export function renderPasswordChanged(data: Record<string, string>, context: Ren
   const hello = greeting(data);
   const body = 'The password of your Latchkey account was just changed, and every other session was logged out.';
   const outro = `If this was not you, reset your password at ${context.publicUrl} now.`;
-  return {
-    subject,
-    text: textBody([hello, body, outro]),
-    html: htmlPage(subject, [escapeHtml(hello), escapeHtml(body), escapeHtml(outro)]),
-  };
+  return plainMail(subject, [hello, body, outro]);
 }

@@ -1,5 +1,5 @@
 /** The second-factor notices: a factor or the recovery codes changed, a recovery code was used. */
-import { escapeHtml, greeting, htmlPage, textBody, TemplateDataError, type RenderContext, type RenderedMail } from './layout.js';
+import { greeting, plainMail, TemplateDataError, type RenderContext, type RenderedMail } from './layout.js';
 
 const CHANGES: Record<string, string> = {
   totp_on: 'An authenticator app (TOTP) was turned on as the second factor of your Latchkey account, and new recovery codes were made.',
@@ -11,9 +11,8 @@ const CHANGES: Record<string, string> = {
 };
 
 function notice(subject: string, data: Record<string, string>, body: string, context: RenderContext): RenderedMail {
-  const hello = greeting(data);
   const outro = `If this was not you, change your password at ${context.publicUrl} now and check your second factor.`;
-  return { subject, text: textBody([hello, body, outro]), html: htmlPage(subject, [escapeHtml(hello), escapeHtml(body), escapeHtml(outro)]) };
+  return plainMail(subject, [greeting(data), body, outro]);
 }
 
 /** Renders the factor-changed notice; needs `change`, may use `username`. */

@@ -2,7 +2,7 @@
  * "Someone tried to sign up with your address": sent to the owner instead of a second
  * confirmation, so the sign-up response never reveals that the address is taken.
  */
-import { escapeHtml, greeting, htmlPage, textBody, type RenderContext, type RenderedMail } from './layout.js';
+import { greeting, plainMail, type RenderContext, type RenderedMail } from './layout.js';
 
 /** Renders the sign-up attempt notice; may use `username`. */
 export function renderSignupAttempt(data: Record<string, string>, context: RenderContext): RenderedMail {
@@ -10,9 +10,5 @@ export function renderSignupAttempt(data: Record<string, string>, context: Rende
   const hello = greeting(data);
   const body = 'Someone tried to create a Latchkey account with this email address, which already has an account.';
   const outro = `If it was you, log in at ${context.publicUrl} or reset your password there. Otherwise you can ignore this email.`;
-  return {
-    subject,
-    text: textBody([hello, body, outro]),
-    html: htmlPage(subject, [escapeHtml(hello), escapeHtml(body), escapeHtml(outro)]),
-  };
+  return plainMail(subject, [hello, body, outro]);
 }

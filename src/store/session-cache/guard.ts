@@ -36,6 +36,7 @@ const SESSION_SCOPES: Record<string, Scope> = {
 const ACCOUNT_PASS = new Set<string>(['insert', 'findById', 'findByLoginKey', 'findByEmailKey', 'list', 'lastLoginAt', 'listIdentifierCollisions']);
 const ACCOUNT_SCOPES: Record<string, Scope> = {
   setUsername: byAccountArg,
+  setEmail: byAccountArg,
   replacePasswordHash: byAccountArg,
   setPasswordHash: byAccountArg,
   activateWithPassword: byAccountArg,
