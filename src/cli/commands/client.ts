@@ -6,15 +6,12 @@
  * migrated. `add` prints a confidential client's secret once; only its hash is stored.
  */
 import { parseArgs } from 'node:util';
-import type { ClientContext } from '../../core/ports.js';
 import { listOidcClients, registerOidcClient, revokeOidcClient, type OidcClientDeps, type OidcClientInput } from '../../core/oidc/clients.js';
 import type { OidcClient } from '../../core/oidc/ports.js';
 import { createOidcClientStore } from '../../store/oidc-clients.js';
-import { UsageError, type Command } from '../command.js';
+import { CLI_CONTEXT, UsageError, type Command } from '../command.js';
 import { runAudited } from '../audited-database.js';
 import { systemClock } from '../core-wiring.js';
-
-const CLI_CONTEXT: ClientContext = { ip: null, userAgent: null, surface: 'cli' };
 
 export type ClientArgs =
   | { action: 'add'; json: boolean; input: OidcClientInput }

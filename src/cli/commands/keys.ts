@@ -8,8 +8,8 @@ import { createJwtSigner } from '../../crypto/jwt-signer.js';
 import { systemClock } from '../core-wiring.js';
 import { noPositional, onePositional, parseAction, shown } from '../args.js';
 import { withAuditedStores } from '../audited-database.js';
-import { jsonText, UsageError, type Command } from '../command.js';
-import { KEYS_CLI_CONTEXT, retireSigningKey } from './keys-retire.js';
+import { CLI_CONTEXT, jsonText, UsageError, type Command } from '../command.js';
+import { retireSigningKey } from './keys-retire.js';
 
 const HELP = `Usage:
   latchkey keys list [--json]                 the signing keys, newest (the one that signs) first
@@ -33,7 +33,7 @@ export const keysCommand: Command = {
       if (action === 'rotate') {
         const signer = await createJwtSigner({ uow: stores.uow, keys: stores.keys, clock: systemClock, issuer: config.jwtIssuer });
         const newKid = await signer.rotate();
-        await stores.uow.transaction((tx) => audit.record(tx, { type: 'signing_key_rotate', outcome: 'success', ctx: KEYS_CLI_CONTEXT, detail: { kid: newKid } }));
+        await stores.uow.transaction((tx) => audit.record(tx, { type: 'signing_key_rotate', outcome: 'success', ctx: CLI_CONTEXT, detail: { kid: newKid } }));
         process.stdout.write(json ? `${jsonText({ kid: newKid })}\n` : `new signing key ${newKid}; nodes sign with it within a minute\n`);
         return 0;
       }
