@@ -1,3 +1,8 @@
+import type { ClientContext } from '../core/ports.js';
+
+/** The audit context of every command: no address, no request. */
+export const CLI_CONTEXT: ClientContext = { ip: null, userAgent: null, surface: 'cli' };
+
 /** The shape of a CLI subcommand (its one-line summary is in main.ts, so `latchkey --help` loads no command). */
 export interface Command {
   /** The full `--help` text. */

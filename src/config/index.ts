@@ -188,16 +188,12 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     redisPrefix: readRedisPrefix(env),
     masterKey: readMasterKey(env),
     ...readRuntimeSettings(env),
-    sessionCache: readSessionCacheConfig({ readInt: (...a) => readInt(env, ...a), readDuration: (...a) => readDuration(env, ...a), readEnum: (...a) => readEnum(env, ...a) }),
+    sessionCache: readSessionCacheConfig(env),
     selfService: readSelfServiceConfig(env, publicUrl, readEnum(env, 'COOKIE_HOST_PREFIX', 'false', ['true', 'false'] as const) === 'true'),
-    oidc: ((o) => ('problem' in o ? raise(o.problem) : o))(readOidcConfig(env)),
+    oidc: readOidcConfig(env),
   };
   return config;
 }
-
-const raise = (message: string): never => {
-  throw new ConfigError(message);
-};
 
 function readOrigin(env: Env, name: string, fallback: string): string {
   const value = raw(env, name);

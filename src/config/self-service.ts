@@ -4,7 +4,7 @@
  * combinations are listed in docs/security.md "Cookies on sibling subdomains").
  */
 import { isIP } from 'node:net';
-import { ConfigError } from './read.js';
+import { ConfigError, raw, type Env } from './read.js';
 
 /** One allowed return target: an exact origin and a path prefix (`/` for the whole origin). */
 export interface ReturnToRule {
@@ -20,13 +20,6 @@ export interface SelfServiceConfig {
   loginAfterLink: boolean;
   /** COOKIE_DOMAIN: the Domain of the session and CSRF cookies; null: host-only cookies. */
   cookieDomain: string | null;
-}
-
-type Env = Record<string, string | undefined>;
-
-function raw(env: Env, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
 /** Reads the self-service settings; `publicUrl` is the validated PUBLIC_URL origin. */

@@ -2,6 +2,7 @@
  * Settings of the node-local session cache of PostgreSQL nodes (docs/decisions.md, "Session
  * cache on PostgreSQL nodes"; src/store/session-cache/). SQLite never has one.
  */
+import { readDuration, readEnum, readInt, type Env } from './read.js';
 
 export interface SessionCacheConfig {
   /** SESSION_CACHE (on | off, default on): PostgreSQL nodes keep accepted session lookups in memory. */
@@ -16,20 +17,13 @@ export interface SessionCacheConfig {
   trustMs: number;
 }
 
-/** The readers of src/config/index.ts, passed in so this module does not import it back. */
-export interface SettingReaders {
-  readInt(name: string, fallback: number, min: number, max: number): number;
-  readDuration(name: string, fallback: number, min: number, max: number): number;
-  readEnum<T extends string>(name: string, fallback: T, allowed: readonly T[]): T;
-}
-
 /** Reads the session cache settings. */
-export function readSessionCacheConfig(read: SettingReaders): SessionCacheConfig {
-  const pingMs = read.readInt('SESSION_CACHE_HEARTBEAT_MS', 200, 20, 10_000);
+export function readSessionCacheConfig(env: Env): SessionCacheConfig {
+  const pingMs = readInt(env, 'SESSION_CACHE_HEARTBEAT_MS', 200, 20, 10_000);
   return {
-    enabled: read.readEnum('SESSION_CACHE', 'on', ['on', 'off'] as const) === 'on',
-    maxEntries: read.readInt('SESSION_CACHE_SIZE', 10_000, 1, 1_000_000),
-    maxAgeMs: read.readDuration('SESSION_CACHE_MAX_AGE', 30, 1, 3600) * 1000,
+    enabled: readEnum(env, 'SESSION_CACHE', 'on', ['on', 'off'] as const) === 'on',
+    maxEntries: readInt(env, 'SESSION_CACHE_SIZE', 10_000, 1, 1_000_000),
+    maxAgeMs: readDuration(env, 'SESSION_CACHE_MAX_AGE', 30, 1, 3600) * 1000,
     pingMs,
     trustMs: pingMs * 5,
   };

@@ -165,7 +165,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   mount(app, 'cookie', '/accounts', cookieApiRoutes, { service: deps.service, config: deps.config });
   mount(app, 'page', '', hostedPages, { service: deps.service, config: deps.config });
   if (deps.devMail) devMailRoutes(app, deps.devMail);
-  if (deps.oidc) app.register(oidcRoutes, { ...deps.oidc, service: deps.service, config: deps.config, isOutage: deps.isOutage });
+  if (deps.oidc) app.register(oidcRoutes, { ...deps.oidc, service: deps.service, config: deps.config });
   if (deps.services) mount(app, 'service', '/api/v1', serviceApiRoutes, { services: deps.services });
   if (deps.admin && deps.config.adminApiKey !== null) {
     mount(app, 'admin', '/api/v1/admin', adminApiRoutes, { admin: deps.admin, apiKey: deps.config.adminApiKey, audit: deps.audit });

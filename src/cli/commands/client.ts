@@ -6,15 +6,13 @@
  * migrated. `add` prints a confidential client's secret once; only its hash is stored.
  */
 import { parseArgs } from 'node:util';
-import type { ClientContext } from '../../core/ports.js';
 import { listOidcClients, registerOidcClient, revokeOidcClient, type OidcClientDeps, type OidcClientInput } from '../../core/oidc/clients.js';
 import type { OidcClient } from '../../core/oidc/ports.js';
 import { createOidcClientStore } from '../../store/oidc-clients.js';
-import { UsageError, type Command } from '../command.js';
+import { isoTime } from '../../core/time.js';
+import { CLI_CONTEXT, jsonText, UsageError, type Command } from '../command.js';
 import { runAudited } from '../audited-database.js';
 import { systemClock } from '../core-wiring.js';
-
-const CLI_CONTEXT: ClientContext = { ip: null, userAgent: null, surface: 'cli' };
 
 export type ClientArgs =
   | { action: 'add'; json: boolean; input: OidcClientInput }
@@ -94,10 +92,6 @@ export function parseClientArgs(args: string[]): ClientArgs {
   return { action: 'add', json, input };
 }
 
-function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
-}
-
 /** A client as JSON (never a secret or its hash). */
 export function clientJson(c: OidcClient): Record<string, unknown> {
   return {
@@ -110,8 +104,8 @@ export function clientJson(c: OidcClient): Record<string, unknown> {
     postLogoutRedirectUris: c.postLogoutRedirectUris,
     backchannelLogoutUri: c.backchannelLogoutUri,
     idTokenAlg: c.idTokenAlg,
-    createdAt: iso(c.createdAt),
-    revokedAt: iso(c.revokedAt),
+    createdAt: isoTime(c.createdAt),
+    revokedAt: isoTime(c.revokedAt),
   };
 }
 
@@ -128,7 +122,7 @@ function table(clients: OidcClient[]): string {
 async function runParsed(deps: OidcClientDeps, parsed: ClientArgs): Promise<string> {
   if (parsed.action === 'list') {
     const clients = await listOidcClients(deps);
-    return parsed.json ? JSON.stringify(clients.map(clientJson), null, 2) : table(clients);
+    return parsed.json ? jsonText(clients.map(clientJson)) : table(clients);
   }
   if (parsed.action === 'revoke') {
     const client = await revokeOidcClient(deps, parsed.id, CLI_CONTEXT);

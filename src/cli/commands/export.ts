@@ -5,10 +5,10 @@
  * `account_export` audit event saying whether hashes were included.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { UsageError, type Command } from '../command.js';
+import { CLI_CONTEXT, UsageError, type Command } from '../command.js';
 import { loadConfig } from '../../config/index.js';
 import { parseFlags, shown } from '../args.js';
-import { CLI_CONTEXT, openAdmin } from './user.js';
+import { openAdmin } from './user.js';
 
 export interface ExportArgs {
   file: string | null;

@@ -9,10 +9,10 @@
 import { createReadStream } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
 import type { ImportReport } from '../../core/import/run.js';
-import { jsonText, UsageError, type Command } from '../command.js';
+import { CLI_CONTEXT, jsonText, UsageError, type Command } from '../command.js';
 import { loadConfig } from '../../config/index.js';
 import { parseFlags, shown } from '../args.js';
-import { CLI_CONTEXT, openAdmin } from './user.js';
+import { openAdmin } from './user.js';
 
 export interface ImportArgs {
   file: string;

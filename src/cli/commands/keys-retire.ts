@@ -6,13 +6,11 @@
  * (the latest a node may still sign with it) plus ACCESS_TOKEN_TTL. Audited as
  * `signing_key_retire`, in the transaction that retires the key.
  */
-import type { ClientContext, UnitOfWork } from '../../core/ports.js';
+import type { UnitOfWork } from '../../core/ports.js';
 import type { AuditLog } from '../../core/audit/ports.js';
 import type { KeyStore, SigningKeyRecord } from '../../core/tokens/ports.js';
 import { KEY_RELOAD_MS } from '../../crypto/jwt-signer.js';
-
-/** The audit context of `latchkey keys` (as `latchkey user`'s: no address, no request). */
-export const KEYS_CLI_CONTEXT: ClientContext = { ip: null, userAgent: null, surface: 'cli' };
+import { CLI_CONTEXT } from '../command.js';
 
 /** The earliest time `key` can be retired without cutting a token short: see the module comment. */
 export function retirableAt(keys: SigningKeyRecord[], key: SigningKeyRecord, accessTokenTtl: number): number | null {
@@ -55,6 +53,6 @@ export async function retireSigningKey(deps: RetireDeps, kid: string, force: boo
     if (!(await deps.keys.retireSigningKey(tx, kid, deps.now))) throw new Error(`signing key ${kid} is already retired`);
     const at = retirableAt(keys, keys.find((k) => k.kid === kid) as SigningKeyRecord, deps.accessTokenTtl);
     const forced = force && at !== null && deps.now < at;
-    await deps.audit.record(tx, { type: 'signing_key_retire', outcome: 'success', ctx: KEYS_CLI_CONTEXT, detail: { kid, forced } });
+    await deps.audit.record(tx, { type: 'signing_key_retire', outcome: 'success', ctx: CLI_CONTEXT, detail: { kid, forced } });
   });
 }

@@ -4,16 +4,12 @@
  * verifying, so tokens signed before the rotation stay valid until they expire. Retirement
  * (keys-retire.ts) then removes an old key from the JWKS and from verification. Both are audited.
  */
-import { loadConfig } from '../../config/index.js';
-import { newSecret } from '../../core/credentials/secrets.js';
 import { createJwtSigner } from '../../crypto/jwt-signer.js';
-import { createAuditLog } from '../../store/audit.js';
-import { createStores } from '../../store/index.js';
 import { systemClock } from '../core-wiring.js';
 import { noPositional, onePositional, parseAction, shown } from '../args.js';
-import { jsonText, UsageError, type Command } from '../command.js';
-import { openMigratedDatabase } from '../database.js';
-import { KEYS_CLI_CONTEXT, retireSigningKey } from './keys-retire.js';
+import { withAuditedStores } from '../audited-database.js';
+import { CLI_CONTEXT, jsonText, UsageError, type Command } from '../command.js';
+import { retireSigningKey } from './keys-retire.js';
 
 const HELP = `Usage:
   latchkey keys list [--json]                 the signing keys, newest (the one that signs) first
@@ -33,16 +29,11 @@ export const keysCommand: Command = {
     }
     const kid = action === 'retire' ? onePositional(flags, 'say which key: latchkey keys retire KID') : undefined;
     if (action !== 'retire') noPositional(flags);
-    const config = loadConfig();
-    const database = await openMigratedDatabase(config);
-    try {
-      const stores = createStores(database, systemClock, config.masterKey);
-      const serverKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'server-key', newSecret, systemClock.now());
-      const audit = createAuditLog(database.db, { clock: systemClock, serverKey, log: { info: () => {}, warn: () => {} } });
+    return withAuditedStores(async (stores, audit, config) => {
       if (action === 'rotate') {
         const signer = await createJwtSigner({ uow: stores.uow, keys: stores.keys, clock: systemClock, issuer: config.jwtIssuer });
         const newKid = await signer.rotate();
-        await stores.uow.transaction((tx) => audit.record(tx, { type: 'signing_key_rotate', outcome: 'success', ctx: KEYS_CLI_CONTEXT, detail: { kid: newKid } }));
+        await stores.uow.transaction((tx) => audit.record(tx, { type: 'signing_key_rotate', outcome: 'success', ctx: CLI_CONTEXT, detail: { kid: newKid } }));
         process.stdout.write(json ? `${jsonText({ kid: newKid })}\n` : `new signing key ${newKid}; nodes sign with it within a minute\n`);
         return 0;
       }
@@ -63,8 +54,6 @@ export const keysCommand: Command = {
       if (json) process.stdout.write(`${jsonText(keys)}\n`);
       else for (const k of keys) process.stdout.write(`${k.kid}  ${k.alg}  ${k.created}${k.signing ? '  (signing)' : ''}${k.retired ? `  (retired ${k.retired})` : ''}\n`);
       return 0;
-    } finally {
-      await database.close();
-    }
+    });
   },
 };

@@ -16,9 +16,8 @@ import { resealTotpSecrets } from '../../store/mfa.js';
 import { createSecretSealer } from '../../crypto/secret-sealer.js';
 import { createStores, isSchemaCurrent, openDatabase, type OpenedDatabase } from '../../store/index.js';
 import { systemClock } from '../core-wiring.js';
-import { KEYS_CLI_CONTEXT } from './keys-retire.js';
 import { noPositional, parseAction } from '../args.js';
-import { jsonText, UsageError, type Command } from '../command.js';
+import { CLI_CONTEXT, jsonText, UsageError, type Command } from '../command.js';
 import { openMigratedDatabase } from '../database.js';
 
 const HELP = `Usage:
@@ -100,5 +99,5 @@ async function recordMasterKeyEvent(
   const stores = createStores(database, systemClock, key);
   const serverKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'server-key', newSecret, systemClock.now());
   const audit = createAuditLog(database.db, { clock: systemClock, serverKey, log: { info: () => {}, warn: () => {} } });
-  await stores.uow.transaction((tx) => audit.record(tx, { type, outcome: 'success', ctx: KEYS_CLI_CONTEXT, detail }));
+  await stores.uow.transaction((tx) => audit.record(tx, { type, outcome: 'success', ctx: CLI_CONTEXT, detail }));
 }

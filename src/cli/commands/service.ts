@@ -15,13 +15,10 @@ import {
 import { createServiceKeyStore } from '../../store/service-keys.js';
 import { systemClock } from '../core-wiring.js';
 import { noPositional, onePositional, parseAction, shown } from '../args.js';
-import { jsonText, UsageError, type Command } from '../command.js';
+import { CLI_CONTEXT, jsonText, UsageError, type Command } from '../command.js';
 import { runAudited } from '../audited-database.js';
-import type { ClientContext } from '../../core/ports.js';
 import { isoTime } from '../../core/time.js';
 
-/** The audit context of these commands: no address, no request. */
-const CLI_CONTEXT: ClientContext = { ip: null, userAgent: null, surface: 'cli' };
 
 export type ServiceArgs =
   | { action: 'add'; json: boolean; name: string; rateLimit?: number }

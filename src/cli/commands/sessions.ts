@@ -5,8 +5,8 @@
  */
 import { userRecord } from '../../core/admin/index.js';
 import { parseFlags, shown } from '../args.js';
-import { jsonText, UsageError, type Command } from '../command.js';
-import { CLI_CONTEXT, describe, withAdmin } from './user.js';
+import { CLI_CONTEXT, jsonText, UsageError, type Command } from '../command.js';
+import { describe, withAdmin } from './user.js';
 
 export interface SessionsArgs {
   action: 'revoke';

@@ -6,14 +6,9 @@
  */
 import type { AdminService } from '../../core/admin/index.js';
 import { userRecord } from '../../core/admin/index.js';
-import { UsageError } from '../command.js';
-
-/** The flags of one command line, as user.ts's parseFlags splits them (named here: no import back). */
-interface ParsedFlags {
-  positional: string[];
-  values: Map<string, string>;
-  switches: Set<string>;
-}
+import { isoTime } from '../../core/time.js';
+import { shown, type ParsedFlags } from '../args.js';
+import { jsonText, UsageError } from '../command.js';
 
 export const FACTOR_ACTIONS = ['mfa-reset', 'app-passwords'] as const;
 
@@ -35,7 +30,7 @@ export function isFactorAction(action: string): action is FactorArgs['action'] {
 export function parseFactorArgs(action: FactorArgs['action'], flags: ParsedFlags): FactorArgs {
   const [user, extra] = flags.positional;
   if (user === undefined) throw new UsageError(`user ${action} needs a user (id, username or email)`);
-  if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra.slice(0, 64))}`);
+  if (extra !== undefined) throw new UsageError(`unexpected argument ${shown(extra)}`);
   const json = flags.switches.has('--json');
   return action === 'mfa-reset' ? { action, json, user } : { action, json, user, revoke: flags.values.get('--revoke') ?? null };
 }
@@ -45,7 +40,7 @@ const clean = (value: string): string => value.replace(/[\u0000-\u001f\u007f-\u0
 
 /** Runs `mfa-reset` or `app-passwords`; resolves to what to print and the exit status. */
 export async function runFactorCommand(admin: AdminService, parsed: FactorArgs, ctx: Parameters<AdminService['resetSecondFactor']>[1]): Promise<{ output: string; status: number }> {
-  const json = (value: unknown) => ({ output: JSON.stringify(value, null, 2), status: 0 });
+  const json = (value: unknown) => ({ output: jsonText(value), status: 0 });
   if (parsed.action === 'mfa-reset') {
     const done = await admin.resetSecondFactor(parsed.user, ctx);
     if (parsed.json) return json({ user: userRecord(done.user), factorsRemoved: done.factorsRemoved });
@@ -56,7 +51,7 @@ export async function runFactorCommand(admin: AdminService, parsed: FactorArgs, 
     return parsed.json ? json({ user: userRecord(user), revoked: parsed.revoke }) : { output: `revoked app password ${clean(parsed.revoke)} of account ${user.id}`, status: 0 };
   }
   const found = await admin.listAppPasswords(parsed.user);
-  const items = found.appPasswords.map((p) => ({ id: p.id, name: p.name, created: new Date(p.createdAt).toISOString(), lastUsed: p.lastUsedAt === null ? null : new Date(p.lastUsedAt).toISOString() }));
+  const items = found.appPasswords.map((p) => ({ id: p.id, name: p.name, created: isoTime(p.createdAt), lastUsed: isoTime(p.lastUsedAt) }));
   if (parsed.json) return json({ user: userRecord(found.user), appPasswords: items });
   if (items.length === 0) return { output: `account ${found.user.id} has no app passwords`, status: 0 };
   return { output: items.map((p) => `${p.id}  ${clean(p.name)}  created ${p.created}  last used ${p.lastUsed ?? 'never'}`).join('\n'), status: 0 };

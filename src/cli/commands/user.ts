@@ -14,7 +14,6 @@ import { loadConfig } from '../../config/index.js';
 import { ACCOUNT_STATUSES, createAdminService, MAX_PAGE_SIZE, userDetailRecord, userRecord } from '../../core/admin/index.js';
 import type { AdminDeps, AdminService, AdminUser, AdminUserDetail, StatusChange, UserListQuery } from '../../core/admin/index.js';
 import { newSecret } from '../../core/credentials/secrets.js';
-import type { ClientContext } from '../../core/ports.js';
 import { AuthError } from '../../core/errors.js';
 import type { AccountStatus } from '../../core/accounts/ports.js';
 import type { AccessTokenSigner } from '../../core/tokens/ports.js';
@@ -25,7 +24,7 @@ import { createStores } from '../../store/index.js';
 import { createOutboxQueue } from '../../store/outbox.js';
 import { adminMailQueue, corePolicy, secondFactorDeps, systemClock } from '../core-wiring.js';
 import { noPositional, onePositional, parseFlags, shown } from '../args.js';
-import { jsonText, UsageError, type Command } from '../command.js';
+import { CLI_CONTEXT, jsonText, UsageError, type Command } from '../command.js';
 import { openMigratedDatabase } from '../database.js';
 import { parseIdentifierArgs, runIdentifierCommand, type IdentifierArgs } from './user-identifiers.js';
 import { isoTime } from '../../core/time.js';
@@ -109,9 +108,6 @@ const NO_SIGNER: AccessTokenSigner = {
   sign: () => Promise.reject(new Error('the admin commands sign no tokens')),
   verify: async () => null,
 };
-
-/** The CLI's audit context: no address, no request. */
-export const CLI_CONTEXT: ClientContext = { ip: null, userAgent: null, surface: 'cli' };
 
 /**
  * The admin flows over DATABASE_URL, as the CLI runs them: argon2id with the configured

@@ -5,10 +5,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { userRecord, type AdminService } from '../../core/admin/index.js';
-import type { AppPassword } from '../../core/mfa/ports.js';
 import { clientContext } from '../credentials.js';
 import { nativeErrorEnvelope, nativeResultEnvelope } from '../jwt-api/schemas.js';
 import { sendResult } from '../jwt-api/envelope.js';
+import { appPasswordView } from '../mfa/json-routes.js';
 import { HEADERS, jsonResponse, requires, type RouteSchema } from '../openapi/route-docs.js';
 import { userSchema } from './schemas.js';
 
@@ -57,10 +57,6 @@ export const revokeAppPasswordAdminRoute = adminRoute({
   response: { 200: ok('It no longer works.', { user: userSchema }), ...errors },
 });
 
-function appPasswordRecord(p: AppPassword): object {
-  return { id: p.id, name: p.name, created: new Date(p.createdAt).toISOString(), lastUsed: p.lastUsedAt === null ? null : new Date(p.lastUsedAt).toISOString() };
-}
-
 /** Registers the routes (inside the admin scope). */
 export async function adminSecondFactorRoutes(app: FastifyInstance, opts: { admin: AdminService }): Promise<void> {
   const { admin } = opts;
@@ -71,7 +67,7 @@ export async function adminSecondFactorRoutes(app: FastifyInstance, opts: { admi
 
   app.get<{ Params: { id: string } }>('/users/:id/app-passwords', { schema: listAppPasswordsAdminRoute }, async (req, reply) => {
     const found = await admin.listAppPasswords(req.params.id);
-    return sendResult(reply, { user: userRecord(found.user), appPasswords: found.appPasswords.map(appPasswordRecord) });
+    return sendResult(reply, { user: userRecord(found.user), appPasswords: found.appPasswords.map(appPasswordView) });
   });
 
   app.delete<{ Params: { id: string; appPasswordId: string } }>('/users/:id/app-passwords/:appPasswordId', { schema: revokeAppPasswordAdminRoute }, async (req, reply) => {

@@ -3,11 +3,10 @@
  * by email, confirmation, resend, password reset, password change, email change, deletion.
  * Exact types, length caps, no unknown fields; the OpenAPI document is generated from these.
  */
+import { email, password } from '../account-bodies.js';
 import { HEADERS, jsonResponse, PUBLIC, requires, type RouteSchema } from '../openapi/route-docs.js';
 import { nativeErrorEnvelope, nativeResultEnvelope } from './schemas.js';
 
-const password = { type: 'string', minLength: 1, maxLength: 1023 } as const;
-const email = { type: 'string', minLength: 3, maxLength: 254 } as const;
 const linkToken = { type: 'string', minLength: 1, maxLength: 200, description: 'The `token` parameter of the emailed link.' } as const;
 const returnTo = {
   type: 'string',

@@ -26,8 +26,8 @@ import {
   type ProofBody,
 } from './json-schemas.js';
 
-/** An app password as the API lists it (never its secret). */
-function appPasswordView(p: AppPassword): object {
+/** An app password as the JWT and admin APIs list it (never its secret). */
+export function appPasswordView(p: AppPassword): object {
   return { id: p.id, name: p.name, created: new Date(p.createdAt).toISOString(), lastUsed: p.lastUsedAt === null ? null : new Date(p.lastUsedAt).toISOString() };
 }
 

@@ -11,12 +11,10 @@ import type Provider from 'oidc-provider';
 import type { Config } from '../../config/index.js';
 import type { OidcAccess } from '../../core/oidc/access.js';
 import type { AccountsService } from '../../core/accounts-service.js';
-import type { OutageClassifier } from '../../core/errors.js';
 import { cookieSettings } from '../cookies.js';
 import { registerFormParser } from '../pages/form-body.js';
 import { html } from '../pages/html.js';
 import { page, PAGE_HEADERS, sendPage } from '../pages/layout.js';
-import { describeError } from '../problems.js';
 import { registerInteractionPages } from './interaction.js';
 import { OIDC_ENDPOINT_DOCS } from './schemas.js';
 
@@ -25,8 +23,6 @@ export interface OidcRoutesOptions {
   access: OidcAccess;
   service: AccountsService;
   config: Config;
-  /** Recognises an unreachable database (answered 503), as for every other route. */
-  isOutage: OutageClassifier;
 }
 
 /** Left out of /openapi.json (src/http/openapi/spec.ts skips `hide`). */
@@ -79,7 +75,7 @@ export async function oidcRoutes(app: FastifyInstance, opts: OidcRoutesOptions):
       reply.headers(PAGE_HEADERS);
     });
     scope.setErrorHandler((err, req, reply) => {
-      const problem = describeError(err, opts.isOutage);
+      const problem = scope.describeProblem(err);
       if (problem.unexpected) req.log.error({ err }, 'unexpected error');
       const status = problem.status === 401 || problem.status === 404 || problem.status === 409 ? 400 : problem.status;
       const text = status >= 500 ? 'Something went wrong on our side. Try again later.' : problem.message;

@@ -5,13 +5,11 @@
  * redirect that follows a form's POST (a login or logout sending the browser back to the app).
  */
 import { html, SafeHtml } from '../pages/html.js';
-import { page, PAGE_HEADERS } from '../pages/layout.js';
+import { page, pageHeadersFor } from '../pages/layout.js';
 
 /** The page headers, with `form-action` allowing `'self'` and the origins of `redirectUris`. */
 export function oidcPageHeaders(redirectUris: readonly string[]): Record<string, string> {
-  const origins = [...new Set(redirectUris.map((uri) => new URL(uri).origin))];
-  const csp = (PAGE_HEADERS['content-security-policy'] as string).replace("form-action 'self'", ["form-action 'self'", ...origins].join(' '));
-  return { ...PAGE_HEADERS, 'content-security-policy': csp };
+  return pageHeadersFor([...new Set(redirectUris.map((uri) => new URL(uri).origin))]);
 }
 
 /** An error of the provider (a bad authorization request, an unknown client ...), without the app's redirect. */

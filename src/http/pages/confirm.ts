@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
 import { clientContext } from '../credentials.js';
 import { assertFormToken, issueFormToken } from '../csrf.js';
-import { finishSignedIn, formReturnTo, queryReturnTo, queryToken, type PagesDeps } from './context.js';
+import { formReturnTo, queryReturnTo, queryToken, type PagesDeps } from './context.js';
 import { formField } from './form-body.js';
 import { html } from './html.js';
 import { csrfField, page, passwordInput, returnToField, sendPage, type Notice } from './layout.js';
@@ -63,18 +63,12 @@ export function registerConfirmPages(app: FastifyInstance, deps: PagesDeps): voi
     check: (token, client) => deps.service.checkConfirmToken(token, client),
     complete: (token, password, client) => deps.service.confirmAndSignIn(token, password, client),
     formPage: choosePasswordPage,
+    donePage: (back) => page('Your account is ready', html`<p class="ok">Your password is set and your account is active.</p><nav><a href="/login${returnToQuery(back)}">Log in</a></nav>`),
     badLink,
     isBadToken,
   };
 
-  app.post('/confirm', { schema: confirmFormRoute }, async (req, reply) => {
-    const outcome = await postTokenForm(req, reply, deps, form);
-    if (!('login' in outcome)) return outcome.refused;
-    // Signed in (src/core/email-flows/sign-in-after-link.ts): straight back to the app or /account.
-    if (outcome.login !== null) return finishSignedIn(deps, reply, outcome.login, outcome.back);
-    const ready = html`<p class="ok">Your password is set and your account is active.</p><nav><a href="/login${returnToQuery(outcome.back)}">Log in</a></nav>`;
-    return sendPage(reply, 200, page('Your account is ready', ready));
-  });
+  app.post('/confirm', { schema: confirmFormRoute }, async (req, reply) => postTokenForm(req, reply, deps, form));
 
   app.post('/confirm/resend', { schema: confirmResendRoute }, async (req, reply) => {
     assertFormToken(req, deps.settings, formField(req, 'csrf'));

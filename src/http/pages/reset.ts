@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
 import { clientContext } from '../credentials.js';
 import { assertFormToken, issueFormToken } from '../csrf.js';
-import { finishSignedIn, formReturnTo, queryReturnTo, queryToken, type PagesDeps } from './context.js';
+import { formReturnTo, queryReturnTo, queryToken, type PagesDeps } from './context.js';
 import { formField } from './form-body.js';
 import { html } from './html.js';
 import { csrfField, page, passwordInput, returnToField, sendPage, type Notice } from './layout.js';
@@ -74,16 +74,11 @@ export function registerResetPages(app: FastifyInstance, deps: PagesDeps): void 
     check: (token, client) => deps.service.checkResetToken(token, client),
     complete: (token, password, client) => deps.service.resetAndSignIn(token, password, client),
     formPage: newPasswordPage,
+    // Every older session has ended; signed in anew unless LOGIN_AFTER_LINK=false, which shows this page.
+    donePage: (back) => page('Password changed', html`<p class="ok">Your password has been changed. Please log in with it.</p><nav><a href="/login${returnToQuery(back)}">Log in</a></nav>`),
     badLink,
     isBadToken,
   };
 
-  app.post('/reset/complete', { schema: resetCompleteFormRoute }, async (req, reply) => {
-    const outcome = await postTokenForm(req, reply, deps, form);
-    if (!('login' in outcome)) return outcome.refused;
-    // Every older session has ended; signed in anew (sign-in-after-link.ts) unless configured off.
-    if (outcome.login !== null) return finishSignedIn(deps, reply, outcome.login, outcome.back);
-    const done = html`<p class="ok">Your password has been changed. Please log in with it.</p><nav><a href="/login${returnToQuery(outcome.back)}">Log in</a></nav>`;
-    return sendPage(reply, 200, page('Password changed', done));
-  });
+  app.post('/reset/complete', { schema: resetCompleteFormRoute }, async (req, reply) => postTokenForm(req, reply, deps, form));
 }

@@ -1,7 +1,8 @@
 /**
  * The flow /confirm and /reset share: a link's token opens a "choose a password" form, and
- * posting it (twice the same password) spends the token. What differs is the core call, the
- * form page and which errors mean "this link is dead".
+ * posting it (twice the same password) spends the token and signs in (src/core/email-flows/
+ * sign-in-after-link.ts): straight back to the allowed return_to or /account. What differs is
+ * the core call, the pages and which errors mean "this link is dead".
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
@@ -9,7 +10,7 @@ import type { LinkOutcome } from '../../core/accounts-service.js';
 import type { ClientContext } from '../../core/ports.js';
 import { clientContext } from '../credentials.js';
 import { assertFormToken, issueFormToken } from '../csrf.js';
-import { formReturnTo, type PagesDeps } from './context.js';
+import { finishSignedIn, formReturnTo, type PagesDeps } from './context.js';
 import { formField } from './form-body.js';
 import type { SafeHtml } from './html.js';
 import { sendPage, sentence, type Notice } from './layout.js';
@@ -22,6 +23,8 @@ export interface TokenForm {
   complete(token: string, password: string, ctx: ClientContext): Promise<LinkOutcome>;
   /** The form page (carrying the allowed return_to), with a notice after a refused password. */
   formPage(csrf: string, token: string, email: string, back: string | null, notice?: Notice): SafeHtml;
+  /** The page once the password is set without signing in (LOGIN_AFTER_LINK=false), linking to /login with `back`. */
+  donePage(back: string | null): SafeHtml;
   /** The page for a dead link (400). */
   badLink(req: FastifyRequest, reply: FastifyReply, back: string | null): FastifyReply;
   /** Errors of `complete` that mean the link is dead. */
@@ -34,17 +37,8 @@ const isPasswordProblem = (err: unknown): err is Error =>
 const isDeadLink = (err: unknown): boolean =>
   isAuthError(err, 'INVALID_TOKEN') || isAuthError(err, 'TOKEN_REUSED') || isAuthError(err, 'INVALID_INPUT');
 
-/**
- * Handles the post of a link's password form; resolves to the reply of a refusal, or, when the
- * password was set, to the new session (null: not signed in) and the allowed return_to (the
- * caller sends its own success page or redirect).
- */
-export async function postTokenForm(
-  req: FastifyRequest,
-  reply: FastifyReply,
-  deps: PagesDeps,
-  form: TokenForm,
-): Promise<{ refused: FastifyReply } | (LinkOutcome & { back: string | null })> {
+/** Handles the post of a link's password form: a refusal page, the redirect of a new session, or the done page. */
+export async function postTokenForm(req: FastifyRequest, reply: FastifyReply, deps: PagesDeps, form: TokenForm): Promise<FastifyReply> {
   assertFormToken(req, deps.settings, formField(req, 'csrf'));
   const token = formField(req, 'token', 200);
   const password = formField(req, 'password');
@@ -53,19 +47,21 @@ export async function postTokenForm(
     const { email } = await form.check(token, clientContext(req));
     return sendPage(reply, 400, form.formPage(issueFormToken(req, reply, deps.settings), token, email, back, { kind: 'error', text }));
   };
+  let outcome: LinkOutcome;
   try {
-    if (password !== formField(req, 'password_confirm')) return { refused: await again('The two passwords are not the same.') };
-    return { ...(await form.complete(token, password, clientContext(req))), back };
+    if (password !== formField(req, 'password_confirm')) return await again('The two passwords are not the same.');
+    outcome = await form.complete(token, password, clientContext(req));
   } catch (err) {
     if (isPasswordProblem(err)) {
       // The link died meanwhile: the bad-link page; an outage is not a bad link (503).
-      const refused = await again(sentence(err.message)).catch((e: unknown) => {
+      return await again(sentence(err.message)).catch((e: unknown) => {
         if (isDeadLink(e)) return form.badLink(req, reply, back);
         throw e;
       });
-      return { refused };
     }
-    if (form.isBadToken(err)) return { refused: form.badLink(req, reply, back) };
+    if (form.isBadToken(err)) return form.badLink(req, reply, back);
     throw err;
   }
+  if (outcome.login !== null) return finishSignedIn(deps, reply, outcome.login, back);
+  return sendPage(reply, 200, form.donePage(back));
 }
