@@ -9,6 +9,26 @@ import sjson from 'secure-json-parse';
 const decoder = new TextDecoder('utf-8', { fatal: true });
 // A \u0000 escape not preceded by an escaped backslash: a NUL character in some string.
 const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/i;
+/** No body of any route nests this deep; deeper ones would only exhaust the stack (docs/security.md#sec-60). */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether arrays and objects nest deeper than `limit` outside strings: one pass, no recursion. */
+function nestsDeeperThan(text: string, limit: number): boolean {
+  if (text.length <= limit * 2) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
 
 /** An error Fastify answers with its statusCode; the surfaces map its code. */
 export class BodyError extends Error {
@@ -33,6 +53,9 @@ export function parseStrictJson(buffer: Buffer, transform: (text: string) => str
   // No field accepts a NUL character, and PostgreSQL refuses it in text: refused here, once.
   if (text.includes('\\u0000') && NUL_ESCAPE.test(text)) {
     throw new BodyError('INVALID_UTF8', 'the request body contains a NUL character (\\u0000), which no field accepts');
+  }
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw new BodyError('INVALID_JSON', `the request body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`);
   }
   try {
     return sjson.parse(transform(text), null, { protoAction: 'error', constructorAction: 'error' });
