@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { action, loginJar } from '../cookie/helpers.js';
 import { bearer, call, type JsonResponse } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { decodeJwt, register, type Pair } from '../support/native.js';
+import { decodeJwt, register, type Pair } from '../support/jwt-api.js';
 
 const PASSWORD = 'own sessions password';
 const SESSIONS = '/api/v1/account/sessions';

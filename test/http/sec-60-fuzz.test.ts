@@ -24,7 +24,7 @@ import fc from 'fast-check';
 import { loginJar } from '../cookie/helpers.js';
 import type { CookieJar } from '../support/cookie-jar.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { login, register, type Pair } from '../support/native.js';
+import { login, register, type Pair } from '../support/jwt-api.js';
 
 import { sendRaw, serialize, describeRequest, type RawResponse } from './fuzz/raw-http.js';
 import { ENV, USERNAME, PASSWORD, operationsOf, assertErrorShape, basic, requestArb, type Operation, type Credentials } from './fuzz/requests.js';

@@ -18,7 +18,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { CookieJar } from '../support/cookie-jar.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { linkFrom, startMailbox, type Mailbox } from '../support/mailbox.js';
-import { decodeJwt } from '../support/native.js';
+import { decodeJwt } from '../support/jwt-api.js';
 import { hiddenField, pathOf } from '../pages/helpers.js';
 import { auditProbe, type Sent } from './audit-expect.js';
 
