@@ -206,7 +206,7 @@ describe('own sessions through the JWT API (argon2id)', () => {
     assert.equal(await me(t, pair.access), 200, 'nothing was ended');
   });
 
-  it('answers a malformed id with 400 or 404 in the native format, never 500', async () => {
+  it('answers a malformed id with 400 or 404 in the JWT API format, never 500', async () => {
     const pair = await loginFrom(t.app, 'alice', { ip: '203.0.113.8', ua: 'X' });
     const bad = [
       'not-a-uuid',
