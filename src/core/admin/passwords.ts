@@ -17,7 +17,7 @@ import { greetingData } from '../mail/greeting.js';
  * pending account becomes active (the operator vouches for it); a disabled one stays disabled.
  */
 export async function setUserPassword(
-  deps: AdminDeps,
+  deps: Pick<AdminDeps, 'uow' | 'accounts' | 'sessions' | 'hasher' | 'clock' | 'policy' | 'tokens' | 'throttle' | 'outbox' | 'audit'>,
   ref: string,
   password: string | null,
   ctx?: ClientContext,

@@ -70,7 +70,7 @@ export function addressKey(ip: string | null): string {
 }
 
 /** Counts one request of `limit` from the context's address; THROTTLED (with Retry-After) beyond the hourly limit. */
-export async function takeAddressAllowance(deps: CoreDeps, limit: AddressLimit, ctx: ClientContext | undefined): Promise<void> {
+export async function takeAddressAllowance(deps: Pick<CoreDeps, 'uow' | 'clock' | 'policy' | 'throttle'>, limit: AddressLimit, ctx: ClientContext | undefined): Promise<void> {
   if (ctx === undefined) return;
   const { prefix, message, perHour } = LIMITS[limit];
   const now = deps.clock.now();
@@ -90,7 +90,7 @@ const MINUTE = 60_000;
  * this does not protect them from guessing (nothing needs to); it stops one address from turning
  * junk tokens into an unbounded stream of database work and audit rows.
  */
-export async function countTokenFailure(deps: CoreDeps, ctx: ClientContext | undefined): Promise<void> {
+export async function countTokenFailure(deps: Pick<CoreDeps, 'uow' | 'clock' | 'policy' | 'throttle'>, ctx: ClientContext | undefined): Promise<void> {
   if (ctx === undefined) return;
   const now = deps.clock.now();
   const key = `tokfail-ip:${addressKey(ctx.ip)}`;
@@ -107,7 +107,7 @@ export async function countTokenFailure(deps: CoreDeps, ctx: ClientContext | und
 const spentBudgets = new WeakMap<CoreDeps['throttle'], Map<string, number>>();
 const SPENT_BUDGETS_KEPT = 10_000;
 
-function spentTokenBudgets(deps: CoreDeps): Map<string, number> {
+function spentTokenBudgets(deps: Pick<CoreDeps, 'throttle'>): Map<string, number> {
   let spent = spentBudgets.get(deps.throttle);
   if (!spent) spentBudgets.set(deps.throttle, (spent = new Map()));
   if (spent.size >= SPENT_BUDGETS_KEPT) spent.delete(spent.keys().next().value as string);
@@ -120,7 +120,7 @@ function spentTokenBudgets(deps: CoreDeps): Map<string, number> {
  * until the end of their window, so this costs no database or Redis call; a node that has not
  * refused the address yet does the (bounded) work once and learns it from the shared counter.
  */
-export function refuseSpentTokenBudget(deps: CoreDeps, ctx: ClientContext | undefined): void {
+export function refuseSpentTokenBudget(deps: Pick<CoreDeps, 'clock' | 'throttle'>, ctx: ClientContext | undefined): void {
   if (ctx === undefined) return;
   const key = `tokfail-ip:${addressKey(ctx.ip)}`;
   const spent = spentBudgets.get(deps.throttle);

@@ -18,7 +18,7 @@ export const MAILS_PER_MINUTE = 1;
 export const MAILS_PER_HOUR = 5;
 
 /** Counts one requested email to `emailKey`; false when the address's budget is spent (send nothing). */
-export async function takeMailBudget(deps: CoreDeps, tx: Tx, emailKey: string): Promise<boolean> {
+export async function takeMailBudget(deps: Pick<CoreDeps, 'clock' | 'throttle' | 'serverKey'>, tx: Tx, emailKey: string): Promise<boolean> {
   const now = deps.clock.now();
   const hashed = auditIdentifierHash(deps.serverKey, emailKey);
   const minute = await deps.throttle.recordFailure(tx, `mail-min:${hashed}`, now, MINUTE);

@@ -31,7 +31,7 @@ export interface ExportedAccount {
 }
 
 /** The accounts as JSON lines (each without its newline). */
-export async function* exportAccounts(deps: CoreDeps, options: ExportOptions = {}): AsyncGenerator<string> {
+export async function* exportAccounts(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'sessions' | 'clock' | 'audit'>, options: ExportOptions = {}): AsyncGenerator<string> {
   const withHashes = options.withHashes === true;
   const withSessions = options.sessions === true;
   await deps.uow.transaction((tx) =>

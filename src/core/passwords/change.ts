@@ -14,7 +14,7 @@ import { greetingData } from '../mail/greeting.js';
 
 /** Sets a new password, revokes the other sessions and reset links, queues a notice. */
 export async function changePassword(
-  deps: CoreDeps,
+  deps: Pick<CoreDeps, 'uow' | 'accounts' | 'sessions' | 'hasher' | 'clock' | 'policy' | 'tokens' | 'throttle' | 'outbox' | 'audit'>,
   accountId: string,
   newPassword: string,
   options: ChangePasswordOptions = {},
