@@ -13,6 +13,7 @@ import { AuthError } from '../errors.js';
 import type { Account, AccountStatus } from '../accounts/ports.js';
 import { UniqueViolation, type Tx } from '../ports.js';
 import type { AdminDeps } from './ports.js';
+import type { SessionRevocations } from '../sessions/ports.js';
 import { choosePassword } from './choose-password.js';
 
 /** An account without its password hash. */
@@ -179,7 +180,7 @@ export async function listUsers(deps: Pick<AdminDeps, 'uow' | 'accounts'>, query
 }
 
 /** The account `ref` names, with its live session count and last login. */
-export async function showUser(deps: Pick<AdminDeps, 'uow' | 'accounts' | 'sessions' | 'clock'>, ref: string): Promise<AdminUserDetail> {
+export async function showUser(deps: Pick<AdminDeps, 'uow' | 'accounts' | 'clock'> & { sessions: SessionRevocations }, ref: string): Promise<AdminUserDetail> {
   const account = await resolveUser(deps, ref);
   const db = deps.uow.db;
   const live = await deps.sessions.listLiveSessions(db, account.id, deps.clock.now());

@@ -8,7 +8,7 @@ import type { CoreDeps } from '../deps.js';
 import type { ClientContext, Tx } from '../ports.js';
 import { hashSecret, newId, newSecret } from '../credentials/secrets.js';
 import type { Account } from '../accounts/ports.js';
-import type { Session, SessionKind } from './ports.js';
+import type { Session, SessionKind, SessionWrites, SessionLookups } from './ports.js';
 
 export interface StartedSession {
   session: Session;
@@ -82,7 +82,7 @@ export function buildSession(
  * and the owner's recent devices stay logged in.
  */
 export async function startSession(
-  deps: Pick<CoreDeps, 'sessions' | 'clock' | 'policy' | 'audit'>,
+  deps: Pick<CoreDeps, 'clock' | 'policy' | 'audit'> & { sessions: SessionWrites },
   tx: Tx,
   account: Account,
   kind: SessionKind,
@@ -109,7 +109,7 @@ export async function startSession(
 }
 
 /** Slides the idle expiry of a session that is in use, at most once per touch interval. */
-export async function touchSession(deps: Pick<CoreDeps, 'uow' | 'sessions' | 'policy'>, session: Session, now: number): Promise<void> {
+export async function touchSession(deps: Pick<CoreDeps, 'uow' | 'policy'> & { sessions: SessionLookups }, session: Session, now: number): Promise<void> {
   if (now - session.lastSeenAt < deps.policy.touchInterval * 1000) return;
   const idle = lifetimesFor(deps, session.kind).idle * 1000;
   await deps.sessions.touch(deps.uow.db, session.id, now, Math.min(now + idle, session.absoluteExpiresAt));
