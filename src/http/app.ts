@@ -135,7 +135,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return sendProblem(reply, problem);
   });
 
-  // A known path with another method is 405 with Allow (checklist item 63), anything else 404.
+  // A known path with another method is 405 with Allow (docs/security.md#sec-63), anything else 404.
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '/';
     const allowed = METHODS.filter((method) => app.hasRoute({ url: path, method }));

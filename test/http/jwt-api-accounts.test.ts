@@ -17,7 +17,7 @@ describe('JWT accounts API (README, "The JSON API") with argon2id', () => {
   });
   after(() => t.close());
 
-  it('registers the seed example and answers exactly {"ok":true,"result":{}}', async () => {
+  it('registers the README example and answers exactly {"ok":true,"result":{}}', async () => {
     const res = await call(t.app, 'POST', '/api/v1/account/register', {
       json: { username: 'john@API', password: 'honeyBunnies' },
     });
@@ -35,7 +35,7 @@ describe('JWT accounts API (README, "The JSON API") with argon2id', () => {
     }
   });
 
-  it('SEC-41/45 logs in with the seed example and returns an EdDSA access JWT and an opaque refresh token, not cacheable', async () => {
+  it('SEC-41/45 logs in with the README example and returns an EdDSA access JWT and an opaque refresh token, not cacheable', async () => {
     const res = await call(t.app, 'POST', '/api/v1/account/login', { json: { username: 'john@API', password: 'honeyBunnies' } });
     assert.equal(res.status, 200);
     assert.equal(res.headers['cache-control'], 'no-store');

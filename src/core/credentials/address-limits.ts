@@ -1,13 +1,13 @@
 /**
  * Per-client-address limits on the requests anyone can make without an account: creating one
  * (every sign-up path) and asking for mail (password reset, confirmation resend). They stop
- * mass registration and mail bombing from one address (SECURITY items 12 and 54), and slow
+ * mass registration and mail bombing from one address (docs/security.md#sec-12, #sec-54), and slow
  * username probing at registration (decision 5). The per-address mail budget (mail-budget.ts)
  * protects each recipient; this protects the service from each sender.
  *
  * Stored: one counter per limit and address in login_throttle (keys `reg-ip:` and
  * `mailreq-ip:`), raised by one atomic upsert per request, so the limit holds across nodes and
- * of N simultaneous requests exactly the limit get through (item 21). A window is a fixed hour
+ * of N simultaneous requests exactly the limit get through (docs/security.md#sec-21). A window is a fixed hour
  * from its first request; the counter then starts again. IPv6 clients count per /64 (one
  * customer's allocation, so rotating through it gains nothing), IPv4-mapped IPv6 as IPv4.
  * Refused requests get THROTTLED with Retry-After whatever the username or address asked

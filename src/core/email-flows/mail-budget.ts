@@ -1,5 +1,5 @@
 /**
- * Mail bombing (SECURITY item 54): anyone can ask Latchkey to email an address (a sign-up notice
+ * Mail bombing (docs/security.md#sec-54): anyone can ask Latchkey to email an address (a sign-up notice
  * to an existing address, a confirmation resend, a password reset). Each address gets at most one
  * such email a minute and five an hour; requests beyond that are answered exactly like the others
  * and send nothing, so the limit reveals nothing either. The counters share the login_throttle
