@@ -53,7 +53,7 @@ export const MUTATIONS = [
         to: 'worker.postMessage({ id, op, password: password.slice(0, 72), stored });',
       },
     ],
-    tests: ['test/security/pin-password-no-truncation.test.ts', 'test/http/native-bad-input.test.ts'],
+    tests: ['test/security/pin-password-no-truncation.test.ts', 'test/http/jwt-api-bad-input.test.ts'],
   },
   {
     id: 'truncate-in-argon2-hasher',

@@ -26,3 +26,10 @@ export function expectNoArguments(args: string[], allowed: string[] = []): void 
 export function jsonText(value: unknown): string {
   return JSON.stringify(value, null, 2);
 }
+
+/** Rows (the header first) as aligned text columns two spaces apart, the last column unpadded; `trimEnd` drops each line's trailing spaces. */
+export function textTable(rows: string[][], options: { trimEnd?: boolean } = {}): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));
+  const line = (r: string[]): string => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] as number))).join('  ');
+  return rows.map((r) => (options.trimEnd ? line(r).trimEnd() : line(r))).join('\n');
+}

@@ -319,19 +319,23 @@ function readMetricsPort(env: Env, mainPort: number): number | null {
   return port;
 }
 
-// The SMTP URL may carry a password: errors name the problem but never echo the value.
-function readSmtpUrl(env: Env): string | null {
-  const value = raw(env, 'SMTP_URL');
+// A URL that may carry a password (SMTP_URL, REDIS_URL): errors name the problem but never echo the value.
+function readSecretUrl(env: Env, name: string, protocols: readonly string[], shape: string, valid: (url: URL) => boolean = () => true): string | null {
+  const value = raw(env, name);
   if (value === undefined) return null;
-  const problem = 'must look like smtp://user:pass@host:port or smtps://host (value not shown: it may hold a password)';
+  const problem = `must look like ${shape} (value not shown: it may hold a password)`;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(`SMTP_URL ${problem}`);
+    throw new ConfigError(`${name} ${problem}`);
   }
-  if ((url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) throw new ConfigError(`SMTP_URL ${problem}`);
+  if (!protocols.includes(url.protocol) || !url.hostname || !valid(url)) throw new ConfigError(`${name} ${problem}`);
   return value;
+}
+
+function readSmtpUrl(env: Env): string | null {
+  return readSecretUrl(env, 'SMTP_URL', ['smtp:', 'smtps:'], 'smtp://user:pass@host:port or smtps://host');
 }
 
 function readMailFrom(env: Env): string {
@@ -344,20 +348,9 @@ function readMailFrom(env: Env): string {
   return from;
 }
 
-// The Redis URL may carry a password: errors name the problem but never echo the value.
 function readRedisUrl(env: Env): string | null {
-  const value = raw(env, 'REDIS_URL');
-  if (value === undefined) return null;
-  const problem = 'must look like redis://[:password@]host[:port][/db] or rediss://... (value not shown: it may hold a password)';
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(`REDIS_URL ${problem}`);
-  }
-  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname) throw new ConfigError(`REDIS_URL ${problem}`);
-  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d{1,5}$/.test(url.pathname)) throw new ConfigError(`REDIS_URL ${problem}`);
-  return value;
+  const validDb = (url: URL): boolean => url.pathname === '' || url.pathname === '/' || /^\/\d{1,5}$/.test(url.pathname);
+  return readSecretUrl(env, 'REDIS_URL', ['redis:', 'rediss:'], 'redis://[:password@]host[:port][/db] or rediss://...', validDb);
 }
 
 function readRedisPrefix(env: Env): string {

@@ -22,10 +22,10 @@ import { hostedPages } from './pages/index.js';
 import { basicAccountRoutes } from './basic-api/index.js';
 import { registerJsonParser } from './json-body.js';
 import { normalizeRequestUrl } from './request-url.js';
-import { nativeAccountRoutes } from './jwt-api/account-routes.js';
-import { nativeSessionRoutes } from './jwt-api/session-routes.js';
+import { jwtApiAccountRoutes } from './jwt-api/account-routes.js';
+import { jwtApiSessionRoutes } from './jwt-api/session-routes.js';
 import { sendProblem } from './jwt-api/envelope.js';
-import { nativeSelfServiceRoutes } from './jwt-api/self-service-routes.js';
+import { jwtApiSelfServiceRoutes } from './jwt-api/self-service-routes.js';
 import { jsonSecondFactorRoutes } from './mfa/json-routes.js';
 import { useOpenApi } from './openapi/index.js';
 import { healthzRoute, jwksRoute, readyzRoute } from './openapi/ops-schemas.js';
@@ -135,7 +135,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return sendProblem(reply, problem);
   });
 
-  // A known path with another method is 405 with Allow (checklist item 63), anything else 404.
+  // A known path with another method is 405 with Allow (docs/security.md#sec-63), anything else 404.
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '/';
     const allowed = METHODS.filter((method) => app.hasRoute({ url: path, method }));
@@ -157,9 +157,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   if (deps.metrics && deps.config.metricsToken) serveMetrics(app, deps.metrics, deps.config.metricsToken);
 
-  mount(app, 'jwt', '/api/v1/account', nativeAccountRoutes, { service: deps.service });
-  mount(app, 'jwt', '/api/v1/account', nativeSessionRoutes, { service: deps.service });
-  mount(app, 'jwt', '/api/v1/account', nativeSelfServiceRoutes, { service: deps.service, returnTo: deps.config.selfService.returnTo });
+  mount(app, 'jwt', '/api/v1/account', jwtApiAccountRoutes, { service: deps.service });
+  mount(app, 'jwt', '/api/v1/account', jwtApiSessionRoutes, { service: deps.service });
+  mount(app, 'jwt', '/api/v1/account', jwtApiSelfServiceRoutes, { service: deps.service, returnTo: deps.config.selfService.returnTo });
   mount(app, 'jwt', '/api/v1/account', jsonSecondFactorRoutes, { service: deps.service });
   mount(app, 'basic', '/api', basicAccountRoutes, { service: deps.service, publicOrigin: deps.config.publicUrl, corsOrigins: deps.config.corsOrigins });
   mount(app, 'cookie', '/accounts', cookieApiRoutes, { service: deps.service, config: deps.config });

@@ -1,5 +1,5 @@
 /**
- * CORS for the exact origins listed in CORS_ORIGINS and for no other (SECURITY item 31, ASVS
+ * CORS for the exact origins listed in CORS_ORIGINS and for no other (docs/security.md#sec-31, ASVS
  * 3.4.2). The attack: a page on any site reading our answers (who the visitor is, their tokens)
  * with the visitor's cookies, which a server that echoes every Origin with
  * `Access-Control-Allow-Credentials: true` allows.

@@ -1,5 +1,5 @@
 /**
- * Transport security when PUBLIC_URL is https (SECURITY item 64; ASVS 3.4.1, 4.1.2). Latchkey
+ * Transport security when PUBLIC_URL is https (docs/security.md#sec-64; ASVS 3.4.1, 4.1.2). Latchkey
  * itself speaks plain HTTP to the TLS-terminating proxy in front of it, so it relies on the
  * proxy's `X-Forwarded-Proto` to know how the client connected:
  *

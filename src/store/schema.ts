@@ -86,7 +86,7 @@ export interface LoginThrottleTable {
   blocked_until: number;
 }
 
-/** Security events (item 65); `detail` is a small JSON object; no secret in any column. */
+/** Security events (docs/security.md#sec-65); `detail` is a small JSON object; no secret in any column. */
 export interface AuditEventsTable {
   id: string;
   at: number;

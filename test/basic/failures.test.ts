@@ -203,7 +203,7 @@ describe('Basic dialect: change password and delete refuse the wrong caller', ()
     assert.equal(sameOrigin.status, 200, sameOrigin.text);
   });
 
-  it('the native API paths are untouched by the dialect', async () => {
+  it('the JWT API paths are untouched by the dialect', async () => {
     const res = await call(t.app, 'POST', '/api/v1/account/login', { json: { username: 'juliet@buddycloud.com', password: 'romeo-forever-2' } });
     assert.equal(res.status, 200, res.text);
     assert.equal((await call(t.app, 'GET', '/api/nothing-here')).status, 404);

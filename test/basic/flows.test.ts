@@ -9,7 +9,7 @@ import { isAuthError } from '../../src/core/errors.js';
 import { bearer, call } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { linkFrom, startMailbox, type Mailbox, type ReceivedMail } from '../support/mailbox.js';
-import { login } from '../support/native.js';
+import { login } from '../support/jwt-api.js';
 import { basic, changeBody, createBody, curlChange, curlCheck, curlCreate, curlDelete, curlReset } from './seed-curl.js';
 
 async function mailFor(t: TestInstance, mailbox: Mailbox, to: string, subject: RegExp): Promise<ReceivedMail> {

@@ -1,4 +1,4 @@
-/** The Basic dialect's parsers against arbitrary input: credentials (RFC 7617) and the seed-compatible JSON. */
+/** The Basic dialect's parsers against arbitrary input: credentials (RFC 7617) and the curl-compatible JSON. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';

@@ -9,7 +9,7 @@ export function basic(username: string, password: string): Record<string, string
   return { authorization: `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}` };
 }
 
-/** The body of the seed's "Create User" example, byte for byte (with other values when given). */
+/** The body of the "Create User" curl example of the Basic API, byte for byte (with other values when given). */
 export function createBody(username = 'juliet@buddycloud.com', password = 'romeo-forever', email = username): string {
   return `{ \\
             "username": "${username}", \\
@@ -18,7 +18,7 @@ export function createBody(username = 'juliet@buddycloud.com', password = 'romeo
          }`;
 }
 
-/** The body of the seed's "Change Password" example. */
+/** The body of the "Change Password" curl example of the Basic API. */
 export function changeBody(username = 'juliet@buddycloud.com', password = 'new-password'): string {
   return `{ \\
             "username": "${username}", \\

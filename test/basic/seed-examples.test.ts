@@ -1,4 +1,4 @@
-/** Seed 001's curl examples, replayed unchanged against the HTTP Basic dialect (real argon2id). */
+/** The curl examples of README, "The HTTP Basic API", replayed unchanged against the HTTP Basic dialect (real argon2id). */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestInstance, type TestInstance } from '../support/instance.js';

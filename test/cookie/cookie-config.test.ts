@@ -7,7 +7,7 @@ import { cookieSettings } from '../../src/http/cookies.js';
 const base = { DATABASE_URL: 'sqlite::memory:' };
 
 describe('cookie configuration', () => {
-  it("defaults to the seed's sessionid and csrftoken without prefix, not Secure on http", () => {
+  it("defaults to the cookie API's sessionid and csrftoken without prefix, not Secure on http", () => {
     const s = cookieSettings(loadConfig(base));
     assert.deepEqual(
       { session: s.sessionName, csrf: s.csrfName, secure: s.secure, maxAge: s.maxAge, origin: s.publicOrigin },

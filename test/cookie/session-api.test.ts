@@ -1,6 +1,6 @@
 /**
  * The cookie-session API (README, "The cookie-session API") (login, logout, check_login, check_login_with_return_uuid)
- * through HTTP with a cookie jar: cookie attributes, fixation, CSRF, expiry and the seed's curl form.
+ * through HTTP with a cookie jar: cookie attributes, fixation, CSRF, expiry and the cookie API's curl form.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -81,7 +81,7 @@ describe('cookie-session API (README, "The cookie-session API"): login and cooki
     assert.deepEqual(none.body, { error: { code: 'not_authenticated', message: 'not logged in' } });
   });
 
-  it("check_login_with_return_uuid works in the seed's exact curl form and returns only the uuid", async () => {
+  it("check_login_with_return_uuid works in the cookie API's exact curl form and returns only the uuid", async () => {
     const jar = await loginJar(t.app, 'alice@example.com', PASSWORD);
     const res = await t.app.inject({
       method: 'POST',
@@ -264,7 +264,7 @@ describe('cookie-session API (README, "The cookie-session API"): cookie names an
     }
   });
 
-  it('SEC-27 keeps the seed names sessionid/csrftoken under https without the prefix switch, but Secure', async () => {
+  it('SEC-27 keeps the cookie API names sessionid/csrftoken under https without the prefix switch, but Secure', async () => {
     const t = await createTestInstance({ hasher: 'fast', env: { PUBLIC_URL: 'https://accounts.example.com' } });
     try {
       await t.service.registerAccount({ username: 'erin@example.com', password: PASSWORD });

@@ -12,7 +12,7 @@ import { action, loginJar } from '../cookie/helpers.js';
 import type { CookieJar } from '../support/cookie-jar.js';
 import { bearer, call } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { decodeJwt, login, register, type Pair } from '../support/native.js';
+import { decodeJwt, login, register, type Pair } from '../support/jwt-api.js';
 
 const PASSWORD = 'Tangerine-Kettle-81';
 const ISSUER = 'http://localhost:3000'; // the test instance's PUBLIC_URL, hence its JWT issuer

@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { action, loginJar } from '../cookie/helpers.js';
 import { bearer, call, type JsonResponse } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { login, register } from '../support/native.js';
+import { login, register } from '../support/jwt-api.js';
 
 const ADMIN_KEY = 'adm1n-Key_for.the~admin/api+tests-0123456789';
 const PASSWORD = 'Tangerine-Kettle-81';

@@ -55,8 +55,8 @@ describe('duplicate slashes on every surface', () => {
     const cookie = await call(t.app, 'POST', '/accounts//action//?do=check_login', { json: {} });
     assert.equal(cookie.status, 401, cookie.text);
     assert.equal(cookie.body.error.code, 'not_authenticated');
-    const native = await call(t.app, 'GET', '/api/v1//account///me');
-    assert.equal(native.status, 401, native.text);
+    const jwtApi = await call(t.app, 'GET', '/api/v1//account///me');
+    assert.equal(jwtApi.status, 401, jwtApi.text);
     assert.equal((await t.app.inject({ method: 'GET', url: '//login' })).statusCode, 200);
     assert.equal((await call(t.app, 'GET', '//healthz')).status, 200);
   });

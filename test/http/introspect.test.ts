@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { action, loginJar } from '../cookie/helpers.js';
 import { bearer, call, type JsonResponse } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { decodeJwt, login, register, type Pair } from '../support/native.js';
+import { decodeJwt, login, register, type Pair } from '../support/jwt-api.js';
 
 const PASSWORD = 'Tangerine-Kettle-81';
 const HOUR = 3_600_000;

@@ -98,7 +98,7 @@ describe('metrics: counters after real requests', () => {
     const form = await getPage(t.app, pageJar, '/login');
     const page = await postForm(t.app, pageJar, '/login', { csrf: hiddenField(form.text, 'csrf'), username: 'metric-user', password: PASSWORD });
     assert.equal(page.status, 303);
-    // basic: the seed's login check with credentials, and once without any.
+    // basic: the Basic API's login check with credentials, and once without any.
     const basic = `Basic ${Buffer.from(`metric-user:${PASSWORD}`).toString('base64')}`;
     assert.equal((await call(t.app, 'GET', '/api/', { headers: { authorization: basic } })).status, 200);
     assert.equal((await call(t.app, 'GET', '/api/')).status, 401);

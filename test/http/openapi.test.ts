@@ -21,7 +21,7 @@ import { lastToken } from '../core/outbox-reader.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { browserSkip, CHROMIUM } from '../support/browser.js';
 import { bearer, call } from '../support/http.js';
-import { login } from '../support/native.js';
+import { login } from '../support/jwt-api.js';
 
 /** Configuration that turns on every optional route, so the guard below sees them all. */
 const ALL_ROUTES_ENV = { METRICS_TOKEN: 'metrics-token-for-the-openapi-test', ADMIN_API_KEY: 'admin-key-for-the-openapi-test-0123456789', SESSION_COOKIE_NAME: 'lk_session' };

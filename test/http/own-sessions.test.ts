@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { action, loginJar } from '../cookie/helpers.js';
 import { bearer, call, type JsonResponse } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { decodeJwt, register, type Pair } from '../support/native.js';
+import { decodeJwt, register, type Pair } from '../support/jwt-api.js';
 
 const PASSWORD = 'own sessions password';
 const SESSIONS = '/api/v1/account/sessions';
@@ -206,7 +206,7 @@ describe('own sessions through the JWT API (argon2id)', () => {
     assert.equal(await me(t, pair.access), 200, 'nothing was ended');
   });
 
-  it('answers a malformed id with 400 or 404 in the native format, never 500', async () => {
+  it('answers a malformed id with 400 or 404 in the JWT API format, never 500', async () => {
     const pair = await loginFrom(t.app, 'alice', { ip: '203.0.113.8', ua: 'X' });
     const bad = [
       'not-a-uuid',

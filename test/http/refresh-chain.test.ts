@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { hashSecret } from '../../src/core/credentials/secrets.js';
 import { bearer, call, type JsonResponse } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { decodeJwt, login, register, type Pair } from '../support/native.js';
+import { decodeJwt, login, register, type Pair } from '../support/jwt-api.js';
 
 const refreshGet = (t: TestInstance, token: string): Promise<JsonResponse> =>
   call(t.app, 'GET', '/api/v1/account/refresh', { headers: bearer(token) });

@@ -24,7 +24,7 @@ import fc from 'fast-check';
 import { loginJar } from '../cookie/helpers.js';
 import type { CookieJar } from '../support/cookie-jar.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { login, register, type Pair } from '../support/native.js';
+import { login, register, type Pair } from '../support/jwt-api.js';
 
 import { sendRaw, serialize, describeRequest, type RawResponse } from './fuzz/raw-http.js';
 import { ENV, USERNAME, PASSWORD, operationsOf, assertErrorShape, basic, requestArb, type Operation, type Credentials } from './fuzz/requests.js';
@@ -141,9 +141,9 @@ describe('SEC-61 size limits and malformed framing over a real socket', () => {
     const post = (target: string, type: string, body: Buffer): Promise<RawResponse> =>
       sendRaw(port, serialize({ method: 'POST', target, headers: [['Content-Type', type]], body }));
 
-    const native = await post('/api/v1/account/register', 'application/json', big);
-    assert.equal(native.status, 413);
-    assert.deepEqual(json(native), { ok: false, error: { code: 'payload_too_large', message: 'the request body is too large' } });
+    const jwtApi = await post('/api/v1/account/register', 'application/json', big);
+    assert.equal(jwtApi.status, 413);
+    assert.deepEqual(json(jwtApi), { ok: false, error: { code: 'payload_too_large', message: 'the request body is too large' } });
 
     const basic = await post('/api/account', 'application/json', big);
     assert.equal(basic.status, 413);

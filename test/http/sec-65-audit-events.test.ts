@@ -1,5 +1,5 @@
 /**
- * SEC-65: every security event of checklist item 65 is recorded once, as a row of audit_events
+ * SEC-65: every security event of docs/security.md#sec-65 is recorded once, as a row of audit_events
  * and as one structured log line, with a UTC time, the type and outcome, the account (or a keyed
  * hash of the identifier typed), the client address, user agent, the request id the client saw
  * in X-Request-Id, and the surface. Each flow runs over HTTP the way a client lives it, with the
@@ -18,7 +18,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { CookieJar } from '../support/cookie-jar.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { linkFrom, startMailbox, type Mailbox } from '../support/mailbox.js';
-import { decodeJwt } from '../support/native.js';
+import { decodeJwt } from '../support/jwt-api.js';
 import { hiddenField, pathOf } from '../pages/helpers.js';
 import { auditProbe, type Sent } from './audit-expect.js';
 

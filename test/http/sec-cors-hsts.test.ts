@@ -190,11 +190,11 @@ describe('HSTS and plain HTTP', () => {
 
     it('SEC-64 refuses a plain-HTTP API request with 403 in its own format, without a redirect or checking the password', async () => {
       const plain = { 'x-forwarded-proto': 'http' };
-      const native = await t.app.inject({ method: 'POST', url: '/api/v1/account/login', headers: plain, payload: { username: 'tls-user@example.com', password: PASSWORD } });
-      assert.equal(native.statusCode, 403);
-      assert.deepEqual(native.json(), { ok: false, error: { code: 'https_required', message: 'use https: requests over plain HTTP are refused' } });
-      assert.equal(native.headers.location, undefined);
-      assert.equal(native.headers['strict-transport-security'], undefined, 'HSTS means nothing over http');
+      const jwtApi = await t.app.inject({ method: 'POST', url: '/api/v1/account/login', headers: plain, payload: { username: 'tls-user@example.com', password: PASSWORD } });
+      assert.equal(jwtApi.statusCode, 403);
+      assert.deepEqual(jwtApi.json(), { ok: false, error: { code: 'https_required', message: 'use https: requests over plain HTTP are refused' } });
+      assert.equal(jwtApi.headers.location, undefined);
+      assert.equal(jwtApi.headers['strict-transport-security'], undefined, 'HSTS means nothing over http');
       for (let i = 0; i < 8; i++) {
         const guess = await t.app.inject({ method: 'POST', url: '/api/v1/account/login', headers: plain, payload: { username: 'tls-user@example.com', password: `guess ${i} over http` } });
         assert.equal(guess.statusCode, 403);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { bearer, call } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { login, register, type Pair } from '../support/native.js';
+import { login, register, type Pair } from '../support/jwt-api.js';
 import { codeAt, enrolTotp, type Enrolled } from './helpers.js';
 
 const PASSWORD = 'app password owner password';

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { action } from '../cookie/helpers.js';
 import { CookieJar } from '../support/cookie-jar.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { login, register } from '../support/native.js';
+import { login, register } from '../support/jwt-api.js';
 import { codeAt, enrolTotp, type Enrolled } from './helpers.js';
 
 const PASSWORD = 'cookie second factor password';

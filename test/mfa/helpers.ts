@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { totpCodeAt } from '../../src/crypto/totp.js';
 import type { FakeClock } from '../support/clock.js';
 import { bearer, call } from '../support/http.js';
-import type { Pair } from '../support/native.js';
+import type { Pair } from '../support/jwt-api.js';
 
 /** What an enrolled account holds: its TOTP secret (as the app scanned it) and its recovery codes. */
 export interface Enrolled {

@@ -10,7 +10,7 @@ import { CookieJar } from '../support/cookie-jar.js';
 import { call } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { linkFrom, startMailbox, type Mailbox, type ReceivedMail } from '../support/mailbox.js';
-import { login } from '../support/native.js';
+import { login } from '../support/jwt-api.js';
 import { getPage, hiddenField, pathOf, postForm } from '../pages/helpers.js';
 import { enrolTotp } from './helpers.js';
 

@@ -19,7 +19,7 @@ import { sealedKeyId } from '../../src/core/secrets/master-key.js';
 import { createFastHasher } from '../support/fast-hasher.js';
 import { bearer, call } from '../support/http.js';
 import { NO_ADDRESS_LIMITS } from '../support/instance.js';
-import { login, register } from '../support/native.js';
+import { login, register } from '../support/jwt-api.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-mfa-master-key-'));

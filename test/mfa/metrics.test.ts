@@ -9,7 +9,7 @@ import { action } from '../cookie/helpers.js';
 import { CookieJar } from '../support/cookie-jar.js';
 import { call } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { login, register } from '../support/native.js';
+import { login, register } from '../support/jwt-api.js';
 import { codeAt, enrolTotp, type Enrolled } from './helpers.js';
 
 const PASSWORD = 'metrics second factor password';

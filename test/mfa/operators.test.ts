@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { bearer, call } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { login } from '../support/native.js';
+import { login } from '../support/jwt-api.js';
 import { codeAt, enrolTotp } from './helpers.js';
 
 const PASSWORD = 'operator reset password';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CookieJar } from '../support/cookie-jar.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { register } from '../support/native.js';
+import { register } from '../support/jwt-api.js';
 import { getPage, hiddenField, postForm } from '../pages/helpers.js';
 import { codeAt } from './helpers.js';
 

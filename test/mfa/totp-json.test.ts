@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { bearer, call, type JsonResponse } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { decodeJwt, login, register, type Pair } from '../support/native.js';
+import { decodeJwt, login, register, type Pair } from '../support/jwt-api.js';
 import { deleteExpiredRows } from '../../src/store/cleanup.js';
 import { codeAt, enrolTotp, type Enrolled } from './helpers.js';
 

@@ -18,7 +18,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { call } from '../support/http.js';
 import { createFastHasher } from '../support/fast-hasher.js';
 import { NO_ADDRESS_LIMITS } from '../support/instance.js';
-import { login, register, type Pair } from '../support/native.js';
+import { login, register, type Pair } from '../support/jwt-api.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-backup-'));

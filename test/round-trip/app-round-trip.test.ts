@@ -20,7 +20,7 @@ import { browserSkip, CHROMIUM } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { linkFrom, startMailbox, type Mailbox } from '../support/mailbox.js';
-import { decodeJwt, login } from '../support/native.js';
+import { decodeJwt, login } from '../support/jwt-api.js';
 import { startExampleApp, type ExampleApp } from './example-app.js';
 
 const EMAIL = 'round-trip@example.com';

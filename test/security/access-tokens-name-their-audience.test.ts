@@ -12,7 +12,7 @@ import { createSigner } from 'fast-jwt';
 import { FIRST_PARTY_AUDIENCE, isClientAudience } from '../../src/core/tokens/audience.js';
 import { bearer, call } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { decodeJwt, login, register } from '../support/native.js';
+import { decodeJwt, login, register } from '../support/jwt-api.js';
 
 describe('access tokens name their audience', () => {
   let t: TestInstance;

@@ -29,7 +29,7 @@ describe('ACCOUNT_DOMAINS on every path', () => {
       assert.equal(res.status, 400, `${surface}: ${res.text}`);
       assert.match(res.text, /cannot be created under this domain/, surface);
       assert.match(res.text, /username/, surface);
-      // The seed-002 example shape (no dot in the domain) is a domain too.
+      // The README's example shape (no dot in the domain) is a domain too.
       assert.equal((await send(`john-${surface}@API`)).status, 400, surface);
     }
     const rows = await t.latchkey.database.db.selectFrom('accounts').select('username_key').execute();

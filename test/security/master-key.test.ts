@@ -19,7 +19,7 @@ import { bearer, call } from '../support/http.js';
 import { createTestDatabase, usingPostgres } from '../support/database.js';
 import { createFastHasher } from '../support/fast-hasher.js';
 import { NO_ADDRESS_LIMITS } from '../support/instance.js';
-import { login, register } from '../support/native.js';
+import { login, register } from '../support/jwt-api.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-master-key-'));

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { bearer, call } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { login, register } from '../support/native.js';
+import { login, register } from '../support/jwt-api.js';
 import { waitFor } from '../support/wait.js';
 
 const ctx = { ip: '127.0.0.1', userAgent: 'pin' };

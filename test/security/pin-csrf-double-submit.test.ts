@@ -16,7 +16,7 @@ import type { CookieSettings } from '../../src/http/cookies.js';
 import { assertSessionCsrf } from '../../src/http/csrf.js';
 import { action, loginJar } from '../cookie/helpers.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { register } from '../support/native.js';
+import { register } from '../support/jwt-api.js';
 
 const SETTINGS: CookieSettings = {
   sessionName: 'sessionid',

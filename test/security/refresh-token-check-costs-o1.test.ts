@@ -22,7 +22,7 @@ import { createStores } from '../../src/store/index.js';
 import { bearer, call } from '../support/http.js';
 import { createFastHasher } from '../support/fast-hasher.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { decodeJwt, login, register, type Pair } from '../support/native.js';
+import { decodeJwt, login, register, type Pair } from '../support/jwt-api.js';
 
 const LONG_CHAIN = 5_000;
 const FAILURE_LIMIT = 4;

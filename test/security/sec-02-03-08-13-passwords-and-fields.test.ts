@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { bearer, call } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { login, register } from '../support/native.js';
+import { login, register } from '../support/jwt-api.js';
 
 const basicAuth = (u: string, p: string) => ({ authorization: `Basic ${Buffer.from(`${u}:${p}`, 'utf8').toString('base64')}` });
 const jwtLogin = async (t: TestInstance, username: string, password: string) =>

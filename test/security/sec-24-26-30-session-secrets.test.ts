@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { CookieJar, findSetCookie } from '../support/cookie-jar.js';
 import { bearer, call } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { login } from '../support/native.js';
+import { login } from '../support/jwt-api.js';
 import { action, loginJar } from '../cookie/helpers.js';
 import { getPage, hiddenField, postForm } from '../pages/helpers.js';
 

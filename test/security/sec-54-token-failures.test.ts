@@ -11,7 +11,7 @@ import { getPage, hiddenField, postForm } from '../pages/helpers.js';
 import { CookieJar } from '../support/cookie-jar.js';
 import { call } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { login, register } from '../support/native.js';
+import { login, register } from '../support/jwt-api.js';
 
 const LIMIT = 3;
 const junk = (n: number) => `${'x'.repeat(40)}${n}`;

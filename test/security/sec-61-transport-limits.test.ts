@@ -3,7 +3,7 @@
  * and a slow-body (slowloris) client is cut off by the server's request timeout (REQUEST_TIMEOUT,
  * 4 s here, 30 s by default; checked every second here) instead of holding the connection, while other clients are served
  * meanwhile. JSON nesting and the 64 KiB body limit through the app are in
- * test/http/native-bad-input.test.ts.
+ * test/http/jwt-api-bad-input.test.ts.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';

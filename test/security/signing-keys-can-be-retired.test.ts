@@ -14,7 +14,7 @@ import { retirementRefusal } from '../../src/cli/commands/keys-retire.js';
 import type { SigningKeyRecord } from '../../src/core/tokens/ports.js';
 import { bearer, call } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { decodeJwt, login, register } from '../support/native.js';
+import { decodeJwt, login, register } from '../support/jwt-api.js';
 
 const MINUTE = 60_000;
 

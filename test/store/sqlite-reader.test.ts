@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { bearer, call } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { login, register } from '../support/native.js';
+import { login, register } from '../support/jwt-api.js';
 
 describe('SQLite file: session checks on the read-only connection', { skip: process.env.TEST_DATABASE_URL ? 'runs on SQLite only' : false }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-reader-'));

@@ -17,7 +17,7 @@ import { parseUserArgs } from '../../src/cli/commands/user.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { bearer, call } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { login } from '../support/native.js';
+import { login } from '../support/jwt-api.js';
 
 const PASSWORD = 'Tangerine-Kettle-81';
 const NEW_PASSWORD = 'Velvet-Harbour-Lantern-4';

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { createJwtSigner } from '../../src/crypto/jwt-signer.js';
 import { bearer, call } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { decodeJwt, login, register } from '../support/native.js';
+import { decodeJwt, login, register } from '../support/jwt-api.js';
 
 describe('latchkey keys', () => {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-keys-'));

@@ -14,7 +14,7 @@ import { auditEventView, findAuditKey, listAuditEvents, type AuditEventRow } fro
 import { createStores, type OpenedDatabase } from '../../store/index.js';
 import { systemClock } from '../core-wiring.js';
 import { noPositional, parseFlags, shown } from '../args.js';
-import { jsonText, UsageError, type Command } from '../command.js';
+import { jsonText, textTable, UsageError, type Command } from '../command.js';
 import { openMigratedDatabase } from '../database.js';
 
 /** The parsed arguments of `latchkey audit`. */
@@ -112,9 +112,7 @@ function formatTable(rows: AuditEventRow[]): string {
     clean(r.request_id),
     clean(r.detail),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
-  const format = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number))).join('  ').trimEnd();
-  return [format(header), ...lines.map(format)].join('\n');
+  return textTable([header, ...lines], { trimEnd: true });
 }
 
 /** The `latchkey audit` subcommand. */

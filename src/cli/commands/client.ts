@@ -10,7 +10,7 @@ import { listOidcClients, registerOidcClient, revokeOidcClient, type OidcClientD
 import type { OidcClient } from '../../core/oidc/ports.js';
 import { createOidcClientStore } from '../../store/oidc-clients.js';
 import { isoTime } from '../../core/time.js';
-import { CLI_CONTEXT, jsonText, UsageError, type Command } from '../command.js';
+import { CLI_CONTEXT, jsonText, textTable, UsageError, type Command } from '../command.js';
 import { runAudited } from '../audited-database.js';
 import { systemClock } from '../core-wiring.js';
 
@@ -115,8 +115,7 @@ function table(clients: OidcClient[]): string {
     ['ID', 'NAME', 'STATUS', 'TYPE', 'CONSENT', 'REDIRECT URIS'],
     ...clients.map((c) => [c.id, c.name, c.revokedAt === null ? 'live' : 'revoked', c.secretHash === null ? 'public' : 'confidential', c.firstParty ? 'skipped' : 'asked', c.redirectUris.join(' ')]),
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
+  return textTable(rows);
 }
 
 async function runParsed(deps: OidcClientDeps, parsed: ClientArgs): Promise<string> {

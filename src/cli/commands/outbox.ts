@@ -6,7 +6,7 @@ import { loadConfig } from '../../config/index.js';
 import type { OpenedDatabase } from '../../store/index.js';
 import { createOutboxQueue, type OutboxSummary } from '../../store/outbox.js';
 import { noPositional, parseFlags, shown } from '../args.js';
-import { jsonText, UsageError, type Command } from '../command.js';
+import { jsonText, textTable, UsageError, type Command } from '../command.js';
 import { openMigratedDatabase } from '../database.js';
 import { createDevMailbox } from '../dev-mailbox.js';
 import { formatDevMessage } from './outbox-show.js';
@@ -90,9 +90,7 @@ function formatTable(rows: OutboxSummary[]): string {
     new Date(r.created_at).toISOString(),
     clean(r.last_error),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
-  const format = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number))).join('  ').trimEnd();
-  return [format(header), ...lines.map(format)].join('\n');
+  return textTable([header, ...lines], { trimEnd: true });
 }
 
 /** The `latchkey outbox` subcommand. */

@@ -15,7 +15,7 @@ import {
 import { createServiceKeyStore } from '../../store/service-keys.js';
 import { systemClock } from '../core-wiring.js';
 import { noPositional, onePositional, parseAction, shown } from '../args.js';
-import { CLI_CONTEXT, jsonText, UsageError, type Command } from '../command.js';
+import { CLI_CONTEXT, jsonText, textTable, UsageError, type Command } from '../command.js';
 import { runAudited } from '../audited-database.js';
 import { isoTime } from '../../core/time.js';
 
@@ -78,8 +78,7 @@ function table(keys: ServiceKey[]): string {
     ['ID', 'NAME', 'STATUS', 'RATE/MIN', 'CREATED', 'LAST USED'],
     ...keys.map((k) => [k.id, k.name, k.revokedAt === null ? 'live' : 'revoked', String(k.rateLimit), isoTime(k.createdAt) ?? '', isoTime(k.lastUsedAt) ?? 'never']),
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] as number))).join('  ')).join('\n');
+  return textTable(rows);
 }
 
 async function runParsed(deps: ServiceKeyDeps, parsed: ServiceArgs): Promise<string> {

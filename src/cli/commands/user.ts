@@ -24,7 +24,7 @@ import { createStores } from '../../store/index.js';
 import { createOutboxQueue } from '../../store/outbox.js';
 import { adminMailQueue, corePolicy, secondFactorDeps, systemClock } from '../core-wiring.js';
 import { noPositional, onePositional, parseFlags, shown } from '../args.js';
-import { CLI_CONTEXT, jsonText, UsageError, type Command } from '../command.js';
+import { CLI_CONTEXT, jsonText, textTable, UsageError, type Command } from '../command.js';
 import { openMigratedDatabase } from '../database.js';
 import { parseIdentifierArgs, runIdentifierCommand, type IdentifierArgs } from './user-identifiers.js';
 import { isoTime } from '../../core/time.js';
@@ -192,8 +192,7 @@ function table(users: AdminUser[]): string {
     ['ID', 'USERNAME', 'EMAIL', 'STATUS', 'CREATED'],
     ...users.map((u) => [u.id, clean(u.username) || '-', clean(u.email) || '-', u.status, iso(u.createdAt)]),
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] as number))).join('  ')).join('\n');
+  return textTable(rows);
 }
 
 function details(user: AdminUserDetail): string {

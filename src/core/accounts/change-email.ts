@@ -26,7 +26,7 @@ import { greetingData } from '../mail/greeting.js';
 
 /** Starts an email change: the current password first, then a link to the new address (or a notice to its owner). */
 export async function requestEmailChange(
-  deps: CoreDeps,
+  deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'tokens' | 'throttle' | 'outbox' | 'serverKey' | 'audit'>,
   accountId: string,
   currentPassword: string,
   newEmail: string,
@@ -63,13 +63,13 @@ export async function requestEmailChange(
 }
 
 /** The new address of a usable email-change link, or INVALID_TOKEN; the link stays usable. */
-export async function checkEmailChangeToken(deps: CoreDeps, token: string, ctx?: ClientContext): Promise<{ email: string }> {
+export async function checkEmailChangeToken(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'clock' | 'tokens' | 'throttle'>, token: string, ctx?: ClientContext): Promise<{ email: string }> {
   refuseSpentTokenBudget(deps, ctx);
   return peekLinkToken(deps, token, 'email_change').then(({ email }) => ({ email }));
 }
 
 /** Consumes an email-change link: the new address replaces the old one (verified), the old one gets a notice. */
-export async function confirmEmailChange(deps: CoreDeps, token: string, ctx?: ClientContext): Promise<Account> {
+export async function confirmEmailChange(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'clock' | 'policy' | 'tokens' | 'throttle' | 'outbox' | 'audit'>, token: string, ctx?: ClientContext): Promise<Account> {
   refuseSpentTokenBudget(deps, ctx);
   try {
     return await deps.uow.transaction(async (tx) => {

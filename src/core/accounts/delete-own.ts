@@ -11,7 +11,7 @@ import { AuthError } from '../errors.js';
 import { deleteAccount } from './delete.js';
 
 /** Deletes the account once `currentPassword` is right; INVALID_CREDENTIALS otherwise (throttled like a login). */
-export async function deleteOwnAccount(deps: CoreDeps, accountId: string, currentPassword: string, ctx?: ClientContext): Promise<void> {
+export async function deleteOwnAccount(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'throttle' | 'outbox' | 'audit'>, accountId: string, currentPassword: string, ctx?: ClientContext): Promise<void> {
   const account = await deps.accounts.findById(deps.uow.db, accountId);
   if (!account || account.status !== 'active') throw new AuthError('NOT_AUTHENTICATED', 'sign in again to delete the account');
   await verifyCurrentPassword(deps, account, currentPassword, 'account_delete', ctx);

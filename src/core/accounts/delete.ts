@@ -10,7 +10,7 @@ import { AuthError } from '../errors.js';
 import { greetingData } from '../mail/greeting.js';
 
 /** Deletes an account and queues a notice to its address; NOT_FOUND if it is already gone. */
-export async function deleteAccount(deps: CoreDeps, accountId: string, ctx?: ClientContext): Promise<void> {
+export async function deleteAccount(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'outbox' | 'audit'>, accountId: string, ctx?: ClientContext): Promise<void> {
   await deps.uow.transaction(async (tx) => {
     const account = await deps.accounts.findById(tx, accountId);
     if (account?.email) {

@@ -37,7 +37,7 @@ export function operatorTakenAnswer(err: UniqueViolation): AuthError {
  * the username has a domain (text after its last `@`) that is not one of them. Usernames
  * without `@` are not affected.
  */
-export function checkUsernameDomain(deps: CoreDeps, username: NormalizedIdentifier): void {
+export function checkUsernameDomain(deps: Pick<CoreDeps, 'policy'>, username: NormalizedIdentifier): void {
   const allowed = deps.policy.accountDomains;
   if (!allowed || allowed.length === 0) return;
   const at = username.display.lastIndexOf('@');
@@ -54,7 +54,7 @@ export function checkUsernameDomain(deps: CoreDeps, username: NormalizedIdentifi
  * address's mail budget), and the attempt is audited. Sent to the stored email when an account
  * has this email, else to the address as typed (it is another account's username).
  */
-export async function notifyTakenEmail(deps: CoreDeps, email: NormalizedIdentifier | null, ctx?: ClientContext): Promise<void> {
+export async function notifyTakenEmail(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'clock' | 'throttle' | 'outbox' | 'serverKey' | 'audit'>, email: NormalizedIdentifier | null, ctx?: ClientContext): Promise<void> {
   if (email === null) return;
   await deps.uow.transaction(async (tx) => {
     const owner = await deps.accounts.findByLoginKey(tx, email.key);

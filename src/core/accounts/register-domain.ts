@@ -29,7 +29,7 @@ export function domainOfUsername(username: string): string {
 }
 
 /** Registers an active `user@domain` account (the allowed domains are checked by registerAccount). */
-export async function registerDomainAccount(deps: CoreDeps, input: RegistrationInput, ctx?: ClientContext): Promise<Account> {
+export async function registerDomainAccount(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'throttle' | 'outbox' | 'serverKey' | 'audit'>, input: RegistrationInput, ctx?: ClientContext): Promise<Account> {
   domainOfUsername(input.username);
   return registerAccount(deps, input, ctx);
 }

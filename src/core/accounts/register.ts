@@ -21,7 +21,7 @@ export interface RegistrationInput {
  * already in use"), and a taken email's owner is notified. Valid requests count toward `ctx`'s
  * address limit before any hashing, whatever their outcome.
  */
-export async function registerAccount(deps: CoreDeps, input: RegistrationInput, ctx?: ClientContext): Promise<Account> {
+export async function registerAccount(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'throttle' | 'outbox' | 'serverKey' | 'audit'>, input: RegistrationInput, ctx?: ClientContext): Promise<Account> {
   const username = normalizeUsername(input.username);
   const email = input.email === undefined ? null : normalizeEmail(input.email);
   checkUsernameDomain(deps, username);

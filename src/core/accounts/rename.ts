@@ -15,7 +15,7 @@ import { checkUsernameDomain, operatorTakenAnswer } from './identifier-rules.js'
 import { normalizeUsername } from './identifiers.js';
 
 /** Sets the username of account `accountId` (null removes it if the account has an email); returns the account after. */
-export async function renameAccount(deps: CoreDeps, accountId: string, newUsername: string | null, ctx?: ClientContext): Promise<Account> {
+export async function renameAccount(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'clock' | 'policy' | 'audit'>, accountId: string, newUsername: string | null, ctx?: ClientContext): Promise<Account> {
   const username = newUsername === null ? null : normalizeUsername(newUsername);
   if (username !== null) checkUsernameDomain(deps, username);
   try {
@@ -41,7 +41,7 @@ export async function renameAccount(deps: CoreDeps, accountId: string, newUserna
  * account's email, and any identifier of an account written by a node of an earlier release
  * (during a rolling upgrade) that another account holds. Such accounts are claimed first.
  */
-export async function listIdentifierCollisions(deps: CoreDeps): Promise<IdentifierCollision[]> {
+export async function listIdentifierCollisions(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'clock'>): Promise<IdentifierCollision[]> {
   for (let batch = 0; batch < 100; batch++) {
     const done = await deps.uow.transaction((tx) => deps.accounts.backfillIdentifiers(tx, deps.clock.now()));
     if (done.accounts < 10_000) break;

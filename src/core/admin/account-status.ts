@@ -9,6 +9,7 @@
 import type { ClientContext, Tx } from '../ports.js';
 import type { AccountStatus } from '../accounts/ports.js';
 import type { AdminDeps } from './ports.js';
+import type { SessionRevocations } from '../sessions/ports.js';
 import { adminView, reloadUser, resolveUser, type AdminUser } from './users.js';
 
 /** What a status change did. */
@@ -21,12 +22,12 @@ export interface StatusChange {
 }
 
 /** Live logins of an account now, counted before they are ended. */
-export async function countLiveSessions(deps: AdminDeps, tx: Tx, accountId: string): Promise<number> {
+export async function countLiveSessions(deps: Pick<AdminDeps, 'clock'> & { sessions: SessionRevocations }, tx: Tx, accountId: string): Promise<number> {
   return (await deps.sessions.listLiveSessions(tx, accountId, deps.clock.now())).length;
 }
 
 /** Disables the account `ref` names and ends every session of it at once. */
-export async function disableUser(deps: AdminDeps, ref: string, ctx?: ClientContext): Promise<StatusChange> {
+export async function disableUser(deps: Pick<AdminDeps, 'uow' | 'accounts' | 'clock' | 'tokens' | 'audit'> & { sessions: SessionRevocations }, ref: string, ctx?: ClientContext): Promise<StatusChange> {
   const { id } = await resolveUser(deps, ref);
   return deps.uow.transaction(async (tx) => {
     const account = await reloadUser(deps, tx, id);
@@ -49,7 +50,7 @@ export async function disableUser(deps: AdminDeps, ref: string, ctx?: ClientCont
  * ended: any left (a login or refresh that raced the disabling and committed after it) are
  * revoked here, so enabling never brings an old credential back.
  */
-export async function enableUser(deps: AdminDeps, ref: string, ctx?: ClientContext): Promise<StatusChange> {
+export async function enableUser(deps: Pick<AdminDeps, 'uow' | 'accounts' | 'clock' | 'audit'> & { sessions: SessionRevocations }, ref: string, ctx?: ClientContext): Promise<StatusChange> {
   const { id } = await resolveUser(deps, ref);
   return deps.uow.transaction(async (tx) => {
     const account = await reloadUser(deps, tx, id);
@@ -65,7 +66,7 @@ export async function enableUser(deps: AdminDeps, ref: string, ctx?: ClientConte
 }
 
 /** Ends every session and refresh chain of the account `ref` names; the account stays as it is. */
-export async function revokeUserSessions(deps: AdminDeps, ref: string, ctx?: ClientContext): Promise<{ user: AdminUser; sessionsEnded: number }> {
+export async function revokeUserSessions(deps: Pick<AdminDeps, 'uow' | 'accounts' | 'clock' | 'audit'> & { sessions: SessionRevocations }, ref: string, ctx?: ClientContext): Promise<{ user: AdminUser; sessionsEnded: number }> {
   const { id } = await resolveUser(deps, ref);
   return deps.uow.transaction(async (tx) => {
     const account = await reloadUser(deps, tx, id);

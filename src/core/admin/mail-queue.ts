@@ -11,12 +11,12 @@ export const MAIL_LIST_LIMIT = 500;
 const MESSAGE_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 /** The newest messages (at most 500), or only the failed ones. */
-export function listMail(deps: AdminDeps, options: { failedOnly?: boolean } = {}): Promise<QueuedMail[]> {
+export function listMail(deps: Pick<AdminDeps, 'mail'>, options: { failedOnly?: boolean } = {}): Promise<QueuedMail[]> {
   return deps.mail.list({ failedOnly: options.failedOnly ?? false, limit: MAIL_LIST_LIMIT });
 }
 
 /** Makes a failed or pending message due now; NOT_FOUND when no unsent message has this id. */
-export async function retryMail(deps: AdminDeps, id: string): Promise<void> {
+export async function retryMail(deps: Pick<AdminDeps, 'clock' | 'mail'>, id: string): Promise<void> {
   if (!MESSAGE_ID.test(id)) throw new AuthError('INVALID_INPUT', 'a message id is 1 to 64 letters, digits or hyphens', { field: 'id' });
   if (!(await deps.mail.retry(id, deps.clock.now()))) throw new AuthError('NOT_FOUND', `no pending or failed message with id ${id}`);
 }

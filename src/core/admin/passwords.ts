@@ -7,6 +7,7 @@
 import type { ClientContext } from '../ports.js';
 import { clearLoginFailures } from '../credentials/throttle.js';
 import type { AdminDeps } from './ports.js';
+import type { SessionRevocations } from '../sessions/ports.js';
 import { countLiveSessions } from './account-status.js';
 import { choosePassword } from './choose-password.js';
 import { adminView, reloadUser, resolveUser, type AdminUser } from './users.js';
@@ -17,7 +18,7 @@ import { greetingData } from '../mail/greeting.js';
  * pending account becomes active (the operator vouches for it); a disabled one stays disabled.
  */
 export async function setUserPassword(
-  deps: AdminDeps,
+  deps: Pick<AdminDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'tokens' | 'throttle' | 'outbox' | 'audit'> & { sessions: SessionRevocations },
   ref: string,
   password: string | null,
   ctx?: ClientContext,

@@ -13,6 +13,7 @@ import { AuthError } from '../errors.js';
 import type { Account, AccountStatus } from '../accounts/ports.js';
 import { UniqueViolation, type Tx } from '../ports.js';
 import type { AdminDeps } from './ports.js';
+import type { SessionRevocations } from '../sessions/ports.js';
 import { choosePassword } from './choose-password.js';
 
 /** An account without its password hash. */
@@ -87,7 +88,7 @@ function quoted(ref: string): string {
  * The account `ref` names: an id (tried first), else a username, else an email (each compared
  * as at login). NOT_FOUND otherwise.
  */
-export async function resolveUser(deps: AdminDeps, ref: string): Promise<Account> {
+export async function resolveUser(deps: Pick<AdminDeps, 'uow' | 'accounts'>, ref: string): Promise<Account> {
   const db = deps.uow.db;
   const byId = UUID.test(ref) ? await deps.accounts.findById(db, ref) : null;
   if (byId) return byId;
@@ -98,7 +99,7 @@ export async function resolveUser(deps: AdminDeps, ref: string): Promise<Account
 }
 
 /** The account with this id, read again inside `tx`; NOT_FOUND if it is gone. */
-export async function reloadUser(deps: AdminDeps, tx: Tx, id: string): Promise<Account> {
+export async function reloadUser(deps: Pick<AdminDeps, 'accounts'>, tx: Tx, id: string): Promise<Account> {
   const account = await deps.accounts.findById(tx, id);
   if (!account) throw new AuthError('NOT_FOUND', `no account ${quoted(id)}`);
   return account;
@@ -106,7 +107,7 @@ export async function reloadUser(deps: AdminDeps, tx: Tx, id: string): Promise<A
 
 /** Creates an active account; the generated password (when none was given) is returned once. */
 export async function addUser(
-  deps: AdminDeps,
+  deps: Pick<AdminDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'audit'>,
   input: NewUserInput,
   ctx?: ClientContext,
 ): Promise<{ user: AdminUser; generatedPassword: string | null }> {
@@ -147,7 +148,7 @@ function invalid(field: string, message: string): AuthError {
 }
 
 /** A page of accounts, newest first, filtered by status and by a username/email prefix. */
-export async function listUsers(deps: AdminDeps, query: UserListQuery = {}): Promise<UserPage> {
+export async function listUsers(deps: Pick<AdminDeps, 'uow' | 'accounts'>, query: UserListQuery = {}): Promise<UserPage> {
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
     throw invalid('limit', `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
@@ -179,7 +180,7 @@ export async function listUsers(deps: AdminDeps, query: UserListQuery = {}): Pro
 }
 
 /** The account `ref` names, with its live session count and last login. */
-export async function showUser(deps: AdminDeps, ref: string): Promise<AdminUserDetail> {
+export async function showUser(deps: Pick<AdminDeps, 'uow' | 'accounts' | 'clock'> & { sessions: SessionRevocations }, ref: string): Promise<AdminUserDetail> {
   const account = await resolveUser(deps, ref);
   const db = deps.uow.db;
   const live = await deps.sessions.listLiveSessions(db, account.id, deps.clock.now());

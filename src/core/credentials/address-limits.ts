@@ -1,13 +1,13 @@
 /**
  * Per-client-address limits on the requests anyone can make without an account: creating one
  * (every sign-up path) and asking for mail (password reset, confirmation resend). They stop
- * mass registration and mail bombing from one address (SECURITY items 12 and 54), and slow
+ * mass registration and mail bombing from one address (docs/security.md#sec-12, #sec-54), and slow
  * username probing at registration (decision 5). The per-address mail budget (mail-budget.ts)
  * protects each recipient; this protects the service from each sender.
  *
  * Stored: one counter per limit and address in login_throttle (keys `reg-ip:` and
  * `mailreq-ip:`), raised by one atomic upsert per request, so the limit holds across nodes and
- * of N simultaneous requests exactly the limit get through (item 21). A window is a fixed hour
+ * of N simultaneous requests exactly the limit get through (docs/security.md#sec-21). A window is a fixed hour
  * from its first request; the counter then starts again. IPv6 clients count per /64 (one
  * customer's allocation, so rotating through it gains nothing), IPv4-mapped IPv6 as IPv4.
  * Refused requests get THROTTLED with Retry-After whatever the username or address asked
@@ -70,7 +70,7 @@ export function addressKey(ip: string | null): string {
 }
 
 /** Counts one request of `limit` from the context's address; THROTTLED (with Retry-After) beyond the hourly limit. */
-export async function takeAddressAllowance(deps: CoreDeps, limit: AddressLimit, ctx: ClientContext | undefined): Promise<void> {
+export async function takeAddressAllowance(deps: Pick<CoreDeps, 'uow' | 'clock' | 'policy' | 'throttle'>, limit: AddressLimit, ctx: ClientContext | undefined): Promise<void> {
   if (ctx === undefined) return;
   const { prefix, message, perHour } = LIMITS[limit];
   const now = deps.clock.now();
@@ -90,7 +90,7 @@ const MINUTE = 60_000;
  * this does not protect them from guessing (nothing needs to); it stops one address from turning
  * junk tokens into an unbounded stream of database work and audit rows.
  */
-export async function countTokenFailure(deps: CoreDeps, ctx: ClientContext | undefined): Promise<void> {
+export async function countTokenFailure(deps: Pick<CoreDeps, 'uow' | 'clock' | 'policy' | 'throttle'>, ctx: ClientContext | undefined): Promise<void> {
   if (ctx === undefined) return;
   const now = deps.clock.now();
   const key = `tokfail-ip:${addressKey(ctx.ip)}`;
@@ -107,7 +107,7 @@ export async function countTokenFailure(deps: CoreDeps, ctx: ClientContext | und
 const spentBudgets = new WeakMap<CoreDeps['throttle'], Map<string, number>>();
 const SPENT_BUDGETS_KEPT = 10_000;
 
-function spentTokenBudgets(deps: CoreDeps): Map<string, number> {
+function spentTokenBudgets(deps: Pick<CoreDeps, 'throttle'>): Map<string, number> {
   let spent = spentBudgets.get(deps.throttle);
   if (!spent) spentBudgets.set(deps.throttle, (spent = new Map()));
   if (spent.size >= SPENT_BUDGETS_KEPT) spent.delete(spent.keys().next().value as string);
@@ -120,7 +120,7 @@ function spentTokenBudgets(deps: CoreDeps): Map<string, number> {
  * until the end of their window, so this costs no database or Redis call; a node that has not
  * refused the address yet does the (bounded) work once and learns it from the shared counter.
  */
-export function refuseSpentTokenBudget(deps: CoreDeps, ctx: ClientContext | undefined): void {
+export function refuseSpentTokenBudget(deps: Pick<CoreDeps, 'clock' | 'throttle'>, ctx: ClientContext | undefined): void {
   if (ctx === undefined) return;
   const key = `tokfail-ip:${addressKey(ctx.ip)}`;
   const spent = spentBudgets.get(deps.throttle);

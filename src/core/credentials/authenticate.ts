@@ -18,7 +18,7 @@ import { assertNotThrottled, loginSubject, recordLoginFailure, recordLoginSucces
 const dummyHashes = new WeakMap<object, Promise<string>>();
 
 /** A hash of a random password with the current parameters, made once per hasher. */
-function dummyHashFor(deps: CoreDeps): Promise<string> {
+function dummyHashFor(deps: Pick<CoreDeps, 'hasher' | 'clock'>): Promise<string> {
   let pending = dummyHashes.get(deps.hasher);
   if (!pending) {
     pending = deps.hasher.hash(`dummy-${Math.random()}-${deps.clock.now()}`);
@@ -28,7 +28,7 @@ function dummyHashFor(deps: CoreDeps): Promise<string> {
 }
 
 /** Starts computing the dummy hash so the first unknown-user login costs no extra time. */
-export function prepareDummyHash(deps: CoreDeps): Promise<string> {
+export function prepareDummyHash(deps: Pick<CoreDeps, 'hasher' | 'clock'>): Promise<string> {
   return dummyHashFor(deps);
 }
 
@@ -43,7 +43,7 @@ type LoginFailure = 'malformed' | 'unknown_account' | 'no_password' | 'wrong_pas
 
 /** Counts a failure, records it (and any lockout it caused) in the audit log, and throws INVALID_CREDENTIALS. */
 async function failLogin(
-  deps: CoreDeps,
+  deps: Pick<CoreDeps, 'uow' | 'clock' | 'policy' | 'throttle' | 'audit'>,
   subject: string | null,
   identifier: string,
   account: Account | null,
@@ -70,7 +70,7 @@ export interface VerifiedLogin {
  * INVALID_CREDENTIALS (THROTTLED while blocked). Failures and refusals are recorded in the audit
  * log here; the caller records the success, with the session it opens.
  */
-export async function verifyLogin(deps: CoreDeps, identifier: string, password: string, ctx: ClientContext = NO_CONTEXT): Promise<VerifiedLogin> {
+export async function verifyLogin(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'throttle' | 'serverKey' | 'audit' | 'secondFactor'>, identifier: string, password: string, ctx: ClientContext = NO_CONTEXT): Promise<VerifiedLogin> {
   const key = loginKey(identifier);
   let account: Account | null = null;
   let subject: string | null = null;
@@ -114,7 +114,7 @@ export async function verifyLogin(deps: CoreDeps, identifier: string, password: 
  * session (HTTP Basic: every request is one): the success is recorded here.
  */
 export async function authenticatePassword(
-  deps: CoreDeps,
+  deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'throttle' | 'serverKey' | 'audit' | 'secondFactor'>,
   identifier: string,
   password: string,
   ctx: ClientContext = NO_CONTEXT,

@@ -14,7 +14,7 @@ import { accountSubject, assertNotThrottled, recordLoginFailure, recordLoginSucc
 
 /** Resolves when `password` is the account's current one; INVALID_CREDENTIALS (field `currentPassword`) otherwise, audited as `event`. */
 export async function verifyCurrentPassword(
-  deps: CoreDeps,
+  deps: Pick<CoreDeps, 'uow' | 'hasher' | 'clock' | 'policy' | 'throttle' | 'audit'>,
   account: Account,
   password: string,
   event: AuditEventType,

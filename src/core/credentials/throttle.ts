@@ -54,7 +54,7 @@ function ipKey(ip: string | null): string | null {
 }
 
 /** Throws THROTTLED (with Retry-After seconds) when the subject or the address is blocked now. */
-export async function assertNotThrottled(deps: CoreDeps, subject: string | null, ip: string | null): Promise<void> {
+export async function assertNotThrottled(deps: Pick<CoreDeps, 'uow' | 'clock' | 'throttle'>, subject: string | null, ip: string | null): Promise<void> {
   const keys = [subject, ipKey(ip)].filter((k): k is string => k !== null);
   if (keys.length === 0) return;
   const now = deps.clock.now();
@@ -74,7 +74,7 @@ export interface LoginBlock {
  * Counts a failed password check against the subject and the address, blocking them when
  * due; returns the blocks this failure set (for the audit log's lockout events).
  */
-export async function recordLoginFailure(deps: CoreDeps, subject: string | null, ip: string | null): Promise<LoginBlock[]> {
+export async function recordLoginFailure(deps: Pick<CoreDeps, 'uow' | 'clock' | 'policy' | 'throttle'>, subject: string | null, ip: string | null): Promise<LoginBlock[]> {
   const policy = deps.policy.throttle;
   const address = ipKey(ip);
   const now = deps.clock.now();
@@ -99,7 +99,7 @@ export async function recordLoginFailure(deps: CoreDeps, subject: string | null,
 }
 
 /** Forgets the subject's failures after a successful login. */
-export async function recordLoginSuccess(deps: CoreDeps, subject: string | null): Promise<void> {
+export async function recordLoginSuccess(deps: Pick<CoreDeps, 'uow' | 'throttle'>, subject: string | null): Promise<void> {
   if (subject !== null) await deps.throttle.reset(deps.uow.db, subject);
 }
 

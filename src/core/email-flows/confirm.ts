@@ -14,13 +14,13 @@ import { countTokenFailure, refuseSpentTokenBudget } from '../credentials/addres
 import { clearLoginFailures } from '../credentials/throttle.js';
 
 /** The address a usable confirmation link was sent to, or INVALID_TOKEN; the link stays usable. */
-export async function checkConfirmToken(deps: CoreDeps, token: string, ctx?: ClientContext): Promise<{ email: string }> {
+export async function checkConfirmToken(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'clock' | 'tokens' | 'throttle'>, token: string, ctx?: ClientContext): Promise<{ email: string }> {
   refuseSpentTokenBudget(deps, ctx); // before the lookup: an address past its token-failure budget is refused
   return peekLinkToken(deps, token, 'confirm').then(({ email }) => ({ email }));
 }
 
 /** Consumes a confirmation link, sets the password and activates the account. */
-export async function confirmAccount(deps: CoreDeps, token: string, password: string, ctx?: ClientContext): Promise<Account> {
+export async function confirmAccount(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'tokens' | 'throttle' | 'audit'>, token: string, password: string, ctx?: ClientContext): Promise<Account> {
   refuseSpentTokenBudget(deps, ctx); // before the lookup, the hash and the transaction
   try {
     const passwordHash = await hashPasswordForLink(deps, token, 'confirm', password);

@@ -18,7 +18,7 @@ export const MAIL_BUDGET_STATEMENTS = 2;
 export const LINK_MAIL_STATEMENTS = 3;
 
 /** Makes `count` statements that change nothing (voiding the links of an account id that cannot exist). */
-export async function padStatements(deps: CoreDeps, tx: Tx, count: number): Promise<void> {
+export async function padStatements(deps: Pick<CoreDeps, 'clock' | 'tokens'>, tx: Tx, count: number): Promise<void> {
   const now = deps.clock.now();
   for (let i = 0; i < count; i++) await deps.tokens.voidForAccount(tx, newId(), 'reset', now);
 }

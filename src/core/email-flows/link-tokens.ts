@@ -27,12 +27,12 @@ export function linkData(token: string, returnTo: string | undefined): Record<st
 }
 
 /** Seconds a link of this purpose stays usable. */
-function ttlFor(deps: CoreDeps, purpose: OneTimePurpose): number {
+function ttlFor(deps: Pick<CoreDeps, 'policy'>, purpose: OneTimePurpose): number {
   return purpose === 'reset' ? deps.policy.resetTokenTtl : deps.policy.confirmTokenTtl;
 }
 
 /** Voids the account's older links of `purpose` and stores a new one; returns the secret for the email. */
-export async function issueLinkToken(deps: CoreDeps, tx: Tx, account: Account, email: string, purpose: OneTimePurpose): Promise<string> {
+export async function issueLinkToken(deps: Pick<CoreDeps, 'clock' | 'policy' | 'tokens'>, tx: Tx, account: Account, email: string, purpose: OneTimePurpose): Promise<string> {
   const now = deps.clock.now();
   const secret = newSecret();
   await deps.tokens.voidForAccount(tx, account.id, purpose, now);
@@ -67,7 +67,7 @@ const SECRET_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 /** The address and username of a usable link (not consumed), or INVALID_TOKEN. */
 export async function peekLinkToken(
-  deps: CoreDeps,
+  deps: Pick<CoreDeps, 'uow' | 'accounts' | 'clock' | 'tokens'>,
   secret: string,
   purpose: OneTimePurpose,
 ): Promise<{ email: string; username: string | null }> {
@@ -83,14 +83,14 @@ export async function peekLinkToken(
  * password passes the policy with the account's context. Checked before the link is consumed,
  * so a refused password does not burn it; the hash is computed outside any transaction.
  */
-export async function hashPasswordForLink(deps: CoreDeps, secret: string, purpose: OneTimePurpose, password: string): Promise<string> {
+export async function hashPasswordForLink(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'tokens'>, secret: string, purpose: OneTimePurpose, password: string): Promise<string> {
   const { email, username } = await peekLinkToken(deps, secret, purpose);
   return deps.hasher.hash(checkNewPassword(password, deps.policy.passwordRules, { username, email }));
 }
 
 /** Consumes the token for `secret` inside `tx` and returns it with its account, or INVALID_TOKEN. */
 export async function consumeLinkToken(
-  deps: CoreDeps,
+  deps: Pick<CoreDeps, 'accounts' | 'clock' | 'tokens'>,
   tx: Tx,
   secret: string,
   purpose: OneTimePurpose,

@@ -1,5 +1,5 @@
 /**
- * Mail bombing (SECURITY item 54): anyone can ask Latchkey to email an address (a sign-up notice
+ * Mail bombing (docs/security.md#sec-54): anyone can ask Latchkey to email an address (a sign-up notice
  * to an existing address, a confirmation resend, a password reset). Each address gets at most one
  * such email a minute and five an hour; requests beyond that are answered exactly like the others
  * and send nothing, so the limit reveals nothing either. The counters share the login_throttle
@@ -18,7 +18,7 @@ export const MAILS_PER_MINUTE = 1;
 export const MAILS_PER_HOUR = 5;
 
 /** Counts one requested email to `emailKey`; false when the address's budget is spent (send nothing). */
-export async function takeMailBudget(deps: CoreDeps, tx: Tx, emailKey: string): Promise<boolean> {
+export async function takeMailBudget(deps: Pick<CoreDeps, 'clock' | 'throttle' | 'serverKey'>, tx: Tx, emailKey: string): Promise<boolean> {
   const now = deps.clock.now();
   const hashed = auditIdentifierHash(deps.serverKey, emailKey);
   const minute = await deps.throttle.recordFailure(tx, `mail-min:${hashed}`, now, MINUTE);

@@ -6,6 +6,7 @@
  * (docs/decisions.md "Signed in after a link").
  */
 import type { CoreDeps } from '../deps.js';
+import type { SessionWrites, SessionRevocations } from '../sessions/ports.js';
 import type { ClientContext } from '../ports.js';
 import type { Account } from '../accounts/ports.js';
 import { csrfTokenFor, type CookieLogin } from '../sessions/cookie-sessions.js';
@@ -26,7 +27,7 @@ export interface LinkOutcome {
  * An account with a second factor answers null: a mailbox alone never signs it in, and the user
  * logs in through the second step instead (docs/security.md, second factor).
  */
-export async function signInAfterLink(deps: CoreDeps, account: Account, ctx: ClientContext): Promise<CookieLogin | null> {
+export async function signInAfterLink(deps: Pick<CoreDeps, 'uow' | 'clock' | 'policy' | 'serverKey' | 'audit' | 'secondFactor'> & { sessions: SessionWrites }, account: Account, ctx: ClientContext): Promise<CookieLogin | null> {
   if (deps.policy.loginAfterLink === false || account.status !== 'active') return null;
   if (await hasSecondFactor(deps, account.id)) return null;
   const { session, secret } = await deps.uow.transaction(async (tx) => {
@@ -38,13 +39,13 @@ export async function signInAfterLink(deps: CoreDeps, account: Account, ctx: Cli
 }
 
 /** Consumes a confirmation link (sets the password, activates) and signs the account in per signInAfterLink. */
-export async function confirmAndSignIn(deps: CoreDeps, token: string, password: string, ctx: ClientContext): Promise<LinkOutcome> {
+export async function confirmAndSignIn(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'tokens' | 'throttle' | 'serverKey' | 'audit' | 'secondFactor'> & { sessions: SessionWrites }, token: string, password: string, ctx: ClientContext): Promise<LinkOutcome> {
   const account = await confirmAccount(deps, token, password, ctx);
   return { account, login: await signInAfterLink(deps, account, ctx) };
 }
 
 /** Consumes a reset link (sets the password, ends every session) and signs the account in per signInAfterLink. */
-export async function resetAndSignIn(deps: CoreDeps, token: string, password: string, ctx: ClientContext): Promise<LinkOutcome> {
+export async function resetAndSignIn(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'tokens' | 'throttle' | 'outbox' | 'serverKey' | 'audit' | 'secondFactor'> & { sessions: SessionWrites & SessionRevocations }, token: string, password: string, ctx: ClientContext): Promise<LinkOutcome> {
   const account = await completePasswordReset(deps, token, password, ctx);
   return { account, login: await signInAfterLink(deps, account, ctx) };
 }

@@ -21,7 +21,7 @@ import { normalizePromoCode } from '../promo/promo-codes.js';
 import type { SignUpInput } from './ports.js';
 import { issueLinkToken, linkData, type LinkOptions } from './link-tokens.js';
 
-async function redeemPromo(deps: CoreDeps, tx: Tx, promo: string | null): Promise<void> {
+async function redeemPromo(deps: Pick<CoreDeps, 'clock' | 'promos'>, tx: Tx, promo: string | null): Promise<void> {
   if (promo === null) return;
   if (!(await deps.promos.redeem(tx, promo, deps.clock.now()))) {
     throw new AuthError('INVALID_INPUT', 'this promo code is unknown, expired or used up', { field: 'promo' });
@@ -35,7 +35,7 @@ const NEW_ADDRESS_STATEMENTS = 3 + LINK_MAIL_STATEMENTS;
 
 // `existing` holds the address as its email or (one namespace of login identifiers) as its
 // username: either way the mailbox of the address typed gets the notice, never another one.
-async function notifyExisting(deps: CoreDeps, tx: Tx, existing: Account, email: NormalizedIdentifier, ctx?: ClientContext): Promise<void> {
+async function notifyExisting(deps: Pick<CoreDeps, 'clock' | 'tokens' | 'throttle' | 'outbox' | 'serverKey' | 'audit'>, tx: Tx, existing: Account, email: NormalizedIdentifier, ctx?: ClientContext): Promise<void> {
   const ownEmail = existing.email !== null && foldCase(existing.email) === email.key;
   await deps.audit.record(tx, { type: 'register', outcome: 'failure', accountId: existing.id, ctx, detail: { reason: ownEmail ? 'email_exists' : 'identifier_taken' } });
   const allowed = await takeMailBudget(deps, tx, email.key);
@@ -44,7 +44,7 @@ async function notifyExisting(deps: CoreDeps, tx: Tx, existing: Account, email: 
 }
 
 /** Creates a pending account and queues its confirmation link, or notifies the owner of an existing address. */
-export async function signUpWithEmail(deps: CoreDeps, input: SignUpInput, ctx?: ClientContext): Promise<void> {
+export async function signUpWithEmail(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'clock' | 'policy' | 'tokens' | 'promos' | 'throttle' | 'outbox' | 'serverKey' | 'audit'>, input: SignUpInput, ctx?: ClientContext): Promise<void> {
   const email = normalizeEmail(input.email);
   const promo = input.promo === undefined || input.promo === '' ? null : normalizePromoCode(input.promo);
   await takeAddressAllowance(deps, 'registration', ctx);
@@ -67,7 +67,7 @@ export async function signUpWithEmail(deps: CoreDeps, input: SignUpInput, ctx?: 
   }
 }
 
-async function createPending(deps: CoreDeps, tx: Tx, email: NormalizedIdentifier, promo: string | null, ctx?: ClientContext, returnTo?: string): Promise<void> {
+async function createPending(deps: Pick<CoreDeps, 'accounts' | 'clock' | 'policy' | 'tokens' | 'outbox' | 'audit'>, tx: Tx, email: NormalizedIdentifier, promo: string | null, ctx?: ClientContext, returnTo?: string): Promise<void> {
   const now = deps.clock.now();
   const account: Account = {
     id: newId(),
@@ -87,7 +87,7 @@ async function createPending(deps: CoreDeps, tx: Tx, email: NormalizedIdentifier
 }
 
 /** Queues a fresh confirmation link (older ones die) for a pending account; does nothing for any other address. */
-export async function resendConfirmation(deps: CoreDeps, emailInput: string, ctx?: ClientContext, options: LinkOptions = {}): Promise<void> {
+export async function resendConfirmation(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'clock' | 'policy' | 'tokens' | 'throttle' | 'outbox' | 'serverKey'>, emailInput: string, ctx?: ClientContext, options: LinkOptions = {}): Promise<void> {
   const email = normalizeEmail(emailInput);
   await takeAddressAllowance(deps, 'mail_request', ctx);
   await deps.uow.transaction(async (tx) => {

@@ -7,6 +7,7 @@
  * ignores them and users log in again).
  */
 import type { CoreDeps } from '../deps.js';
+import type { SessionRevocations } from '../sessions/ports.js';
 import type { ClientContext } from '../ports.js';
 import type { Account } from '../accounts/ports.js';
 
@@ -31,7 +32,7 @@ export interface ExportedAccount {
 }
 
 /** The accounts as JSON lines (each without its newline). */
-export async function* exportAccounts(deps: CoreDeps, options: ExportOptions = {}): AsyncGenerator<string> {
+export async function* exportAccounts(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'clock' | 'audit'> & { sessions: SessionRevocations }, options: ExportOptions = {}): AsyncGenerator<string> {
   const withHashes = options.withHashes === true;
   const withSessions = options.sessions === true;
   await deps.uow.transaction((tx) =>

@@ -96,7 +96,7 @@ function timeOf(value: unknown, now: number): number {
  * cannot be imported. `newId` names accounts without an id. Keycloak's `createdTimestamp` and
  * `enabled` are read when the line is a Keycloak user representation.
  */
-export function parseImportLine(deps: CoreDeps, text: string, line: number, newId: () => string): ImportRecord {
+export function parseImportLine(deps: Pick<CoreDeps, 'hasher' | 'clock' | 'policy'>, text: string, line: number, newId: () => string): ImportRecord {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -56,7 +56,7 @@ function sameAccount(existing: Account, record: ImportRecord): boolean {
 }
 
 /** 'create', 'skip' or the reason the record cannot be created, by what the database holds. */
-async function decide(deps: CoreDeps, tx: Tx, record: ImportRecord, resume: boolean): Promise<'create' | 'skip' | string> {
+async function decide(deps: Pick<CoreDeps, 'accounts'>, tx: Tx, record: ImportRecord, resume: boolean): Promise<'create' | 'skip' | string> {
   const a = record.account;
   const holders: Account[] = [];
   if (record.idGiven) {
@@ -75,7 +75,7 @@ async function decide(deps: CoreDeps, tx: Tx, record: ImportRecord, resume: bool
 }
 
 /** Imports accounts from `lines` (one JSON object each; blank lines are ignored). */
-export async function importAccounts(deps: CoreDeps, lines: AsyncIterable<string> | Iterable<string>, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importAccounts(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'audit'>, lines: AsyncIterable<string> | Iterable<string>, options: ImportOptions = {}): Promise<ImportReport> {
   const batchSize = Math.max(1, Math.min(options.batchSize ?? 500, 10_000));
   const dryRun = options.dryRun === true;
   const resume = options.resume === true;

@@ -32,12 +32,12 @@ export interface NewAppPassword {
 }
 
 /** The account's app passwords, newest first (never their secrets). */
-export async function listAppPasswords(deps: CoreDeps, accountId: string): Promise<AppPassword[]> {
+export async function listAppPasswords(deps: Pick<CoreDeps, 'uow' | 'secondFactor'>, accountId: string): Promise<AppPassword[]> {
   return deps.secondFactor.appPasswords.list(deps.uow.db, accountId);
 }
 
 /** Makes an app password named `name` (owner's proof required); INVALID_INPUT for a bad name or too many. */
-export async function createAppPassword(deps: CoreDeps, accountId: string, name: string, proof: OwnerProof, ctx: ClientContext): Promise<NewAppPassword> {
+export async function createAppPassword(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'throttle' | 'outbox' | 'audit' | 'secondFactor'>, accountId: string, name: string, proof: OwnerProof, ctx: ClientContext): Promise<NewAppPassword> {
   const label = name.trim();
   if (label.length === 0 || label.length > 100 || /\p{Cc}/u.test(label)) throw new AuthError('INVALID_INPUT', 'name must be 1 to 100 characters', { field: 'name' });
   const store = deps.secondFactor.appPasswords;
@@ -53,7 +53,7 @@ export async function createAppPassword(deps: CoreDeps, accountId: string, name:
 }
 
 /** Revokes one of the account's app passwords (owner's proof required); NOT_FOUND for any other id. */
-export async function revokeAppPassword(deps: CoreDeps, accountId: string, id: string, proof: OwnerProof, ctx: ClientContext): Promise<void> {
+export async function revokeAppPassword(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'throttle' | 'outbox' | 'audit' | 'secondFactor'>, accountId: string, id: string, proof: OwnerProof, ctx: ClientContext): Promise<void> {
   await withOwnerProof(deps, accountId, proof, ctx, async (tx, account) => {
     if (!(await deps.secondFactor.appPasswords.delete(tx, accountId, id))) throw new AuthError('NOT_FOUND', 'no app password of yours has this id');
     await deps.audit.record(tx, { type: 'app_password_revoke', outcome: 'success', accountId, ctx, detail: { appPasswordId: id } });
@@ -66,7 +66,7 @@ export async function revokeAppPassword(deps: CoreDeps, accountId: string, id: s
  * password through authenticatePassword (refused with MFA_REQUIRED for an account with a second
  * factor). A wrong secret fails there, counted in the throttle like any failed login.
  */
-export async function checkBasicCredentials(deps: CoreDeps, identifier: string, secret: string, ctx: ClientContext): Promise<Account> {
+export async function checkBasicCredentials(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'throttle' | 'serverKey' | 'audit' | 'secondFactor'>, identifier: string, secret: string, ctx: ClientContext): Promise<Account> {
   const plain = normalizeCode(secret, APP_PASSWORD_LETTERS);
   const key = plain === '' ? null : loginKey(identifier);
   const account = key === null ? null : await deps.accounts.findByLoginKey(deps.uow.db, key);

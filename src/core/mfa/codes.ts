@@ -57,7 +57,7 @@ export function normalizeRecoveryCode(code: string): string {
 }
 
 /** The time step of a TOTP code for this factor, or null for a wrong, stale or replayed one. Does not accept it. */
-export function matchTotpStep(deps: CoreDeps, factor: TotpFactor, code: string): number | null {
+export function matchTotpStep(deps: Pick<CoreDeps, 'clock' | 'secondFactor'>, factor: TotpFactor, code: string): number | null {
   if (!/^\d{6}$/.test(code)) return null;
   const secret = deps.secondFactor.sealer.open(factor.secret, totpContext(factor.id));
   const step = deps.secondFactor.totp.matchStep(secret, code, deps.clock.now(), SKEW_STEPS);
@@ -66,13 +66,13 @@ export function matchTotpStep(deps: CoreDeps, factor: TotpFactor, code: string):
 }
 
 /** The account's confirmed TOTP factor, or null. */
-export async function confirmedTotp(deps: CoreDeps, tx: Tx, accountId: string): Promise<TotpFactor | null> {
+export async function confirmedTotp(deps: Pick<CoreDeps, 'secondFactor'>, tx: Tx, accountId: string): Promise<TotpFactor | null> {
   const factor = await deps.secondFactor.store.findTotp(tx, accountId);
   return factor && factor.confirmedAt !== null ? factor : null;
 }
 
 /** True when the account has a second factor on (a confirmed TOTP factor). */
-export async function hasSecondFactor(deps: CoreDeps, accountId: string): Promise<boolean> {
+export async function hasSecondFactor(deps: Pick<CoreDeps, 'uow' | 'secondFactor'>, accountId: string): Promise<boolean> {
   return (await confirmedTotp(deps, deps.uow.db, accountId)) !== null;
 }
 
@@ -80,7 +80,7 @@ export async function hasSecondFactor(deps: CoreDeps, accountId: string): Promis
  * Checks and spends a code of the account's second factor in `tx`: the kind that matched, or
  * null. A recovery code used is audited and its owner mailed in the same transaction.
  */
-export async function spendSecondFactorCode(deps: CoreDeps, tx: Tx, account: Account, code: string, ctx: ClientContext): Promise<CodeKind | null> {
+export async function spendSecondFactorCode(deps: Pick<CoreDeps, 'clock' | 'outbox' | 'audit' | 'secondFactor'>, tx: Tx, account: Account, code: string, ctx: ClientContext): Promise<CodeKind | null> {
   const store = deps.secondFactor.store;
   const trimmed = code.trim();
   if (/^\d{6}$/.test(trimmed)) {

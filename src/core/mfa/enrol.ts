@@ -32,28 +32,28 @@ export interface SecondFactorStatus {
 }
 
 /** Replaces the account's recovery codes in `tx`; resolves to the new codes (never stored). */
-async function issueRecoveryCodes(deps: CoreDeps, tx: Tx, accountId: string): Promise<string[]> {
+async function issueRecoveryCodes(deps: Pick<CoreDeps, 'clock' | 'secondFactor'>, tx: Tx, accountId: string): Promise<string[]> {
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => randomCode(10));
   await deps.secondFactor.store.replaceRecoveryCodes(tx, accountId, codes.map((c) => hashSecret(c.replace(/-/g, ''))), deps.clock.now());
   return codes;
 }
 
 /** Queues the "your second factor changed" notice to the owner, in `tx`. */
-export async function noticeFactorChange(deps: CoreDeps, tx: Tx, account: Account, change: string): Promise<void> {
+export async function noticeFactorChange(deps: Pick<CoreDeps, 'outbox'>, tx: Tx, account: Account, change: string): Promise<void> {
   if (!account.email) return;
   const data: Record<string, string> = { change, ...greetingData(account) };
   await deps.outbox.enqueue(tx, { template: 'second_factor_changed', to: account.email, data });
 }
 
 /** The second factor of the account as its owner sees it. */
-export async function secondFactorStatus(deps: CoreDeps, accountId: string): Promise<SecondFactorStatus> {
+export async function secondFactorStatus(deps: Pick<CoreDeps, 'uow' | 'secondFactor'>, accountId: string): Promise<SecondFactorStatus> {
   const factor = await deps.secondFactor.store.findTotp(deps.uow.db, accountId);
   const totp = factor !== null && factor.confirmedAt !== null;
   return { totp, recoveryCodesLeft: totp ? await deps.secondFactor.store.countRecoveryCodes(deps.uow.db, accountId) : 0 };
 }
 
 /** Starts TOTP enrolment (the owner's password required); INVALID_INPUT when TOTP is on already. */
-export async function startTotpEnrolment(deps: CoreDeps, accountId: string, proof: OwnerProof, ctx: ClientContext): Promise<TotpEnrolment> {
+export async function startTotpEnrolment(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'throttle' | 'outbox' | 'audit' | 'secondFactor'>, accountId: string, proof: OwnerProof, ctx: ClientContext): Promise<TotpEnrolment> {
   const { totp, sealer, issuer } = deps.secondFactor;
   const secret = totp.newSecret();
   const id = newId();
@@ -71,7 +71,7 @@ export async function startTotpEnrolment(deps: CoreDeps, accountId: string, proo
  * ten new recovery codes (shown once). INVALID_INPUT without a pending enrolment; a wrong code is
  * INVALID_CREDENTIALS and counts in the throttle.
  */
-export async function confirmTotpEnrolment(deps: CoreDeps, accountId: string, code: string, ctx: ClientContext): Promise<string[]> {
+export async function confirmTotpEnrolment(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'clock' | 'policy' | 'throttle' | 'outbox' | 'audit' | 'secondFactor'>, accountId: string, code: string, ctx: ClientContext): Promise<string[]> {
   const account = await activeAccount(deps, accountId);
   await assertNotThrottled(deps, accountSubject(accountId), ctx.ip);
   const store = deps.secondFactor.store;
@@ -94,7 +94,7 @@ export async function confirmTotpEnrolment(deps: CoreDeps, accountId: string, co
 }
 
 /** Turns TOTP off and drops the recovery codes (password and a code required); NOT_FOUND when it is off. */
-export async function disableTotp(deps: CoreDeps, accountId: string, proof: OwnerProof, ctx: ClientContext): Promise<void> {
+export async function disableTotp(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'throttle' | 'outbox' | 'audit' | 'secondFactor'>, accountId: string, proof: OwnerProof, ctx: ClientContext): Promise<void> {
   await withOwnerProof(deps, accountId, proof, ctx, async (tx, account) => {
     if (!(await deps.secondFactor.store.deleteTotp(tx, accountId))) throw new AuthError('NOT_FOUND', 'TOTP is not on');
     await deps.secondFactor.store.replaceRecoveryCodes(tx, accountId, [], deps.clock.now());
@@ -104,7 +104,7 @@ export async function disableTotp(deps: CoreDeps, accountId: string, proof: Owne
 }
 
 /** Replaces the recovery codes (password and a code required); INVALID_INPUT without a second factor. */
-export async function regenerateRecoveryCodes(deps: CoreDeps, accountId: string, proof: OwnerProof, ctx: ClientContext): Promise<string[]> {
+export async function regenerateRecoveryCodes(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'throttle' | 'outbox' | 'audit' | 'secondFactor'>, accountId: string, proof: OwnerProof, ctx: ClientContext): Promise<string[]> {
   return withOwnerProof(deps, accountId, proof, ctx, async (tx, account) => {
     const factor = await deps.secondFactor.store.findTotp(tx, accountId);
     if (!factor || factor.confirmedAt === null) throw new AuthError('INVALID_INPUT', 'recovery codes come with a second factor: turn one on first', { field: 'code' });
@@ -116,7 +116,7 @@ export async function regenerateRecoveryCodes(deps: CoreDeps, accountId: string,
 }
 
 /** An operator's reset for a lost device: every factor and recovery code goes; audited, mailed. NOT_FOUND for no account. */
-export async function resetSecondFactor(deps: CoreDeps, accountId: string, ctx: ClientContext): Promise<{ removed: number }> {
+export async function resetSecondFactor(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'clock' | 'outbox' | 'audit' | 'secondFactor'>, accountId: string, ctx: ClientContext): Promise<{ removed: number }> {
   const account = await deps.accounts.findById(deps.uow.db, accountId);
   if (!account) throw new AuthError('NOT_FOUND', 'no such account');
   return deps.uow.transaction(async (tx) => {

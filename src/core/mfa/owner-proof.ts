@@ -20,13 +20,13 @@ export interface OwnerProof {
 }
 
 /** The active account, or NOT_AUTHENTICATED. */
-export async function activeAccount(deps: CoreDeps, accountId: string): Promise<Account> {
+export async function activeAccount(deps: Pick<CoreDeps, 'uow' | 'accounts'>, accountId: string): Promise<Account> {
   const account = await deps.accounts.findById(deps.uow.db, accountId);
   if (!account || account.status !== 'active') throw new AuthError('NOT_AUTHENTICATED', 'the session has ended');
   return account;
 }
 
-async function refuse(deps: CoreDeps, account: Account, reason: string, ctx: ClientContext): Promise<never> {
+async function refuse(deps: Pick<CoreDeps, 'uow' | 'clock' | 'policy' | 'throttle' | 'audit'>, account: Account, reason: string, ctx: ClientContext): Promise<never> {
   await recordLoginFailure(deps, accountSubject(account.id), ctx.ip);
   await deps.audit.note({ type: 'mfa_step', outcome: 'failure', accountId: account.id, ctx, detail: { reason, purpose: 'owner_proof' } });
   throw new AuthError('INVALID_CREDENTIALS', reason === 'code_required' ? 'give a code of your second factor too' : 'the password or code is not valid');
@@ -37,7 +37,7 @@ async function refuse(deps: CoreDeps, account: Account, reason: string, ctx: Cli
  * proof is spent only if the change happens). INVALID_CREDENTIALS for a wrong proof, THROTTLED.
  */
 export async function withOwnerProof<T>(
-  deps: CoreDeps,
+  deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'throttle' | 'outbox' | 'audit' | 'secondFactor'>,
   accountId: string,
   proof: OwnerProof,
   ctx: ClientContext,

@@ -31,7 +31,7 @@ const AMR_OF: Record<CodeKind, string> = { otp: 'otp', recovery: 'otp' };
  * resolves when it has none (the login may open its session); otherwise stores a pending step
  * and throws MfaRequiredError with its token.
  */
-export async function requireSecondStep(deps: CoreDeps, login: VerifiedLogin, ctx: ClientContext): Promise<void> {
+export async function requireSecondStep(deps: Pick<CoreDeps, 'uow' | 'clock' | 'audit' | 'secondFactor'>, login: VerifiedLogin, ctx: ClientContext): Promise<void> {
   if (!login.secondFactor) return;
   const { account } = login;
   const now = deps.clock.now();
@@ -75,7 +75,7 @@ export interface CompletedLogin {
  * expired, used, or another surface or address), INVALID_CREDENTIALS (a wrong code; counted),
  * THROTTLED. The caller opens the session.
  */
-export async function completeSecondStep(deps: CoreDeps, mfaToken: string, code: string, ctx: ClientContext): Promise<CompletedLogin> {
+export async function completeSecondStep(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'clock' | 'policy' | 'throttle' | 'outbox' | 'audit' | 'secondFactor'>, mfaToken: string, code: string, ctx: ClientContext): Promise<CompletedLogin> {
   const store = deps.secondFactor.store;
   const challenge = mfaToken.length > 0 && mfaToken.length <= 256 ? await store.findChallenge(deps.uow.db, hashSecret(mfaToken), deps.clock.now()) : null;
   if (!challenge || challenge.surface !== (ctx.surface ?? 'unknown') || challenge.ip !== ctx.ip) throw invalidStep();

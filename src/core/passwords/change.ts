@@ -7,6 +7,7 @@ import { verifyCurrentPassword } from '../credentials/current-password.js';
 import { checkNewPassword } from '../credentials/password-policy.js';
 import { clearLoginFailures } from '../credentials/throttle.js';
 import type { CoreDeps } from '../deps.js';
+import type { SessionLookups, SessionRevocations } from '../sessions/ports.js';
 import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
 import type { ChangePasswordOptions } from './ports.js';
@@ -14,7 +15,7 @@ import { greetingData } from '../mail/greeting.js';
 
 /** Sets a new password, revokes the other sessions and reset links, queues a notice. */
 export async function changePassword(
-  deps: CoreDeps,
+  deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'tokens' | 'throttle' | 'outbox' | 'audit'> & { sessions: SessionLookups & SessionRevocations },
   accountId: string,
   newPassword: string,
   options: ChangePasswordOptions = {},

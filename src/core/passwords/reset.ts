@@ -19,6 +19,7 @@ import { countTokenFailure, refuseSpentTokenBudget, takeAddressAllowance } from 
 import { newId } from '../credentials/secrets.js';
 import { clearLoginFailures } from '../credentials/throttle.js';
 import type { CoreDeps } from '../deps.js';
+import type { SessionRevocations } from '../sessions/ports.js';
 import type { ClientContext, Tx } from '../ports.js';
 import { isAuthError } from '../errors.js';
 import type { Account } from '../accounts/ports.js';
@@ -29,7 +30,7 @@ import { generatePassword } from './generate.js';
 import { greetingData } from '../mail/greeting.js';
 
 /** Starts a reset for a username or email; see the module comment for what each case gets. */
-export async function requestPasswordReset(deps: CoreDeps, identifier: string, ctx?: ClientContext, options: LinkOptions = {}): Promise<void> {
+export async function requestPasswordReset(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'tokens' | 'throttle' | 'outbox' | 'serverKey' | 'audit'> & { sessions: SessionRevocations }, identifier: string, ctx?: ClientContext, options: LinkOptions = {}): Promise<void> {
   await takeAddressAllowance(deps, 'mail_request', ctx);
   const key = loginKey(identifier);
   const found = key === null ? null : await deps.accounts.findByLoginKey(deps.uow.db, key);
@@ -68,7 +69,7 @@ interface RequestAudit {
   noAccount: string;
 }
 
-async function sendLink(deps: CoreDeps, tx: Tx, account: Account, returnTo: string | undefined): Promise<void> {
+async function sendLink(deps: Pick<CoreDeps, 'clock' | 'policy' | 'tokens' | 'outbox'>, tx: Tx, account: Account, returnTo: string | undefined): Promise<void> {
   const email = account.email as string;
   if (account.status === 'pending') {
     const token = await issueLinkToken(deps, tx, account, email, 'confirm');
@@ -79,7 +80,7 @@ async function sendLink(deps: CoreDeps, tx: Tx, account: Account, returnTo: stri
   await deps.outbox.enqueue(tx, { template: 'reset_password', to: email, data: { ...linkData(token, returnTo), ...greetingData(account) } });
 }
 
-async function resetToNewPassword(deps: CoreDeps, account: Account | null, audit: RequestAudit): Promise<void> {
+async function resetToNewPassword(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'tokens' | 'throttle' | 'outbox' | 'serverKey' | 'audit'> & { sessions: SessionRevocations }, account: Account | null, audit: RequestAudit): Promise<void> {
   const password = generatePassword();
   const passwordHash = await deps.hasher.hash(password);
   await deps.uow.transaction(async (tx) => {
@@ -105,13 +106,13 @@ async function resetToNewPassword(deps: CoreDeps, account: Account | null, audit
 }
 
 /** The address a usable reset link was sent to, or INVALID_TOKEN; the link stays usable. */
-export async function checkResetToken(deps: CoreDeps, token: string, ctx?: ClientContext): Promise<{ email: string }> {
+export async function checkResetToken(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'clock' | 'tokens' | 'throttle'>, token: string, ctx?: ClientContext): Promise<{ email: string }> {
   refuseSpentTokenBudget(deps, ctx); // before the lookup: an address past its token-failure budget is refused
   return peekLinkToken(deps, token, 'reset').then(({ email }) => ({ email }));
 }
 
 /** Consumes a reset link: sets the password, revokes every session and reset link, queues a notice. */
-export async function completePasswordReset(deps: CoreDeps, token: string, newPassword: string, ctx?: ClientContext): Promise<Account> {
+export async function completePasswordReset(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'tokens' | 'throttle' | 'outbox' | 'audit'> & { sessions: SessionRevocations }, token: string, newPassword: string, ctx?: ClientContext): Promise<Account> {
   refuseSpentTokenBudget(deps, ctx); // before the lookup, the hash and the transaction
   try {
     const passwordHash = await hashPasswordForLink(deps, token, 'reset', newPassword);

@@ -11,7 +11,7 @@
  * simply inactive: the answer says nothing about why.
  */
 import type { CoreDeps } from '../deps.js';
-import type { Session } from '../sessions/ports.js';
+import type { Session, SessionLookups } from '../sessions/ports.js';
 import { resolveCookieSession } from '../sessions/cookie-sessions.js';
 import { isSessionLive, lifetimesFor } from '../sessions/lifecycle.js';
 import { findRefreshHolder, resolveAccessToken } from '../tokens/token-sessions.js';
@@ -48,14 +48,14 @@ const MAX_SECRET = 256;
  * absolute expiry, with the idle expiry as it stands after a use at `now` when `used` (a use
  * slides it, at most once per touch interval, as touchSession does).
  */
-function sessionExpiry(deps: CoreDeps, session: Session, now: number, used: boolean): number {
+function sessionExpiry(deps: Pick<CoreDeps, 'policy'>, session: Session, now: number, used: boolean): number {
   const slides = used && now - session.lastSeenAt >= deps.policy.touchInterval * 1000;
   const idle = slides ? now + lifetimesFor(deps, session.kind).idle * 1000 : session.idleExpiresAt;
   return Math.floor(Math.min(idle, session.absoluteExpiresAt) / 1000);
 }
 
 /** A cookie session, checked (and its idle expiry slid) as the cookie API does. */
-async function introspectSession(deps: CoreDeps, secret: string): Promise<Introspection> {
+async function introspectSession(deps: Pick<CoreDeps, 'uow' | 'clock' | 'policy' | 'sessionCache'> & { sessions: SessionLookups }, secret: string): Promise<Introspection> {
   const now = deps.clock.now();
   const found = await resolveCookieSession(deps, secret);
   if (!found) return INACTIVE;
@@ -63,7 +63,7 @@ async function introspectSession(deps: CoreDeps, secret: string): Promise<Intros
 }
 
 /** An access token: its signature and expiry, then its session, as Latchkey's own endpoints check it. */
-async function introspectAccessToken(deps: CoreDeps, token: string): Promise<Introspection> {
+async function introspectAccessToken(deps: Pick<CoreDeps, 'uow' | 'signer' | 'clock' | 'policy' | 'sessionCache'> & { sessions: SessionLookups }, token: string): Promise<Introspection> {
   const now = deps.clock.now();
   const claims = await deps.signer.verify(token, now);
   if (!claims) return INACTIVE;
@@ -74,7 +74,7 @@ async function introspectAccessToken(deps: CoreDeps, token: string): Promise<Int
 }
 
 /** A refresh token: live, not rotated, not revoked, of an active account. Never rotated or touched here. */
-async function introspectRefreshToken(deps: CoreDeps, token: string): Promise<Introspection> {
+async function introspectRefreshToken(deps: Pick<CoreDeps, 'uow' | 'clock' | 'policy' | 'sessionCache'> & { sessions: SessionLookups }, token: string): Promise<Introspection> {
   if (token.length > MAX_SECRET) return INACTIVE;
   const now = deps.clock.now();
   const found = await findRefreshHolder(deps, token);
@@ -83,7 +83,7 @@ async function introspectRefreshToken(deps: CoreDeps, token: string): Promise<In
 }
 
 /** Whether a user's credential is live, and whose it is. A JWT (it has dots) is an access token; anything else a refresh token. */
-export async function introspectCredential(deps: CoreDeps, subject: IntrospectionSubject): Promise<IntrospectionOutcome> {
+export async function introspectCredential(deps: Pick<CoreDeps, 'uow' | 'signer' | 'clock' | 'policy' | 'sessionCache'> & { sessions: SessionLookups }, subject: IntrospectionSubject): Promise<IntrospectionOutcome> {
   if ('session' in subject) return { kind: 'session', result: await introspectSession(deps, subject.session) };
   if (subject.token.includes('.')) return { kind: 'access', result: await introspectAccessToken(deps, subject.token) };
   return { kind: 'refresh', result: await introspectRefreshToken(deps, subject.token) };

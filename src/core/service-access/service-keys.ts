@@ -1,6 +1,6 @@
 /**
  * Service credentials: the keys back-end services present to the introspection endpoint
- * (SECURITY item 59, ASVS 13.2.1: one credential per service, never a shared static secret and
+ * (docs/security.md#sec-59, ASVS 13.2.1: one credential per service, never a shared static secret and
  * never a user's credential).
  *
  * A key reads `lks_<id>_<secret>`: the id (a UUID) finds the row, the secret (256 bits from the

@@ -5,14 +5,14 @@
  * from the database, so a refusal never rests on a cached copy.
  */
 import type { CoreDeps } from '../deps.js';
-import type { SessionWithAccount } from './ports.js';
+import type { SessionWithAccount, SessionLookups } from './ports.js';
 
 /** What the lookup is keyed by: the session id, or the SHA-256 of the presented secret. */
 export type LookupKey = { by: 'id' | 'secret'; value: string };
 
 /** The session and account under `key` (from the cache when `accept` approves the cached copy), or null. */
 export async function lookupSession(
-  deps: Pick<CoreDeps, 'sessionCache' | 'sessions' | 'uow'>,
+  deps: Pick<CoreDeps, 'sessionCache' | 'uow'> & { sessions: SessionLookups },
   key: LookupKey,
   accept: (found: SessionWithAccount) => boolean,
 ): Promise<SessionWithAccount | null> {

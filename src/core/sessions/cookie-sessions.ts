@@ -11,7 +11,7 @@ import { verifyLogin } from '../credentials/authenticate.js';
 import { requireSecondStep } from '../mfa/second-step.js';
 import { hashSecret, sameText } from '../credentials/secrets.js';
 import type { Account } from '../accounts/ports.js';
-import type { Session } from './ports.js';
+import type { Session, SessionWrites, SessionLookups, SessionRevocations } from './ports.js';
 import { lookupSession } from './cached-lookup.js';
 import { isSessionLive, startSession, touchSession } from './lifecycle.js';
 import type { SessionWithAccount } from './ports.js';
@@ -26,18 +26,18 @@ export interface CookieLogin {
 }
 
 /** The CSRF token bound to a session. */
-export function csrfTokenFor(deps: CoreDeps, sessionId: string): string {
+export function csrfTokenFor(deps: Pick<CoreDeps, 'serverKey'>, sessionId: string): string {
   return createHmac('sha256', deps.serverKey).update(`csrf:${sessionId}`, 'utf8').digest('base64url');
 }
 
 /** True when `presented` is the CSRF token of `sessionId` (constant-time). */
-export function isValidCsrfToken(deps: CoreDeps, sessionId: string, presented: string): boolean {
+export function isValidCsrfToken(deps: Pick<CoreDeps, 'serverKey'>, sessionId: string, presented: string): boolean {
   return sameText(csrfTokenFor(deps, sessionId), presented);
 }
 
 /** Checks a password and opens a new cookie session; MFA_REQUIRED (with the step's token) for an account with a second factor. */
 export async function loginForCookie(
-  deps: CoreDeps,
+  deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'throttle' | 'serverKey' | 'audit' | 'secondFactor'> & { sessions: SessionWrites },
   identifier: string,
   password: string,
   ctx: ClientContext,
@@ -48,7 +48,7 @@ export async function loginForCookie(
 }
 
 /** Opens a new cookie session for a login whose factors (`amr`) are proved; records the login. */
-export async function openCookieSession(deps: CoreDeps, account: Account, ctx: ClientContext, amr: string[]): Promise<CookieLogin> {
+export async function openCookieSession(deps: Pick<CoreDeps, 'uow' | 'clock' | 'policy' | 'serverKey' | 'audit'> & { sessions: SessionWrites }, account: Account, ctx: ClientContext, amr: string[]): Promise<CookieLogin> {
   const { session, secret } = await deps.uow.transaction(async (tx) => {
     const opened = await startSession(deps, tx, account, 'cookie', ctx, { amr });
     await deps.audit.record(tx, { type: 'login', outcome: 'success', accountId: account.id, ctx, detail: { sessionId: opened.session.id, amr: amr.join(' ') } });
@@ -63,7 +63,7 @@ export async function openCookieSession(deps: CoreDeps, account: Account, ctx: C
  * thrown (an unreachable database) is an outage, which callers must not mistake for it.
  */
 export async function resolveCookieSession(
-  deps: CoreDeps,
+  deps: Pick<CoreDeps, 'uow' | 'clock' | 'policy' | 'sessionCache'> & { sessions: SessionLookups },
   secret: string,
 ): Promise<{ account: Account; session: Session } | null> {
   const now = deps.clock.now();
@@ -75,7 +75,7 @@ export async function resolveCookieSession(
 }
 
 /** Ends a cookie session. Succeeds quietly when the session is already gone. */
-export async function logoutCookieSession(deps: CoreDeps, secret: string, ctx?: ClientContext): Promise<void> {
+export async function logoutCookieSession(deps: Pick<CoreDeps, 'uow' | 'clock' | 'audit'> & { sessions: SessionLookups & SessionRevocations }, secret: string, ctx?: ClientContext): Promise<void> {
   const found = await deps.sessions.findBySecretHashWithAccount(deps.uow.db, hashSecret(secret));
   if (!found) return;
   await deps.uow.transaction(async (tx) => {

@@ -8,7 +8,7 @@ import type { CoreDeps } from '../deps.js';
 import type { ClientContext, Tx } from '../ports.js';
 import { hashSecret, newId, newSecret } from '../credentials/secrets.js';
 import type { Account } from '../accounts/ports.js';
-import type { Session, SessionKind } from './ports.js';
+import type { Session, SessionKind, SessionWrites, SessionLookups } from './ports.js';
 
 export interface StartedSession {
   session: Session;
@@ -17,7 +17,7 @@ export interface StartedSession {
 }
 
 /** Seconds of idle and absolute lifetime for a kind of session. */
-export function lifetimesFor(deps: CoreDeps, kind: SessionKind): { idle: number; absolute: number } {
+export function lifetimesFor(deps: Pick<CoreDeps, 'policy'>, kind: SessionKind): { idle: number; absolute: number } {
   const p = deps.policy;
   return kind === 'cookie'
     ? { idle: p.sessionIdleTtl, absolute: p.sessionAbsoluteTtl }
@@ -41,7 +41,7 @@ export function clientAgent(ctx: ClientContext): string | null {
 
 /** Builds a new session row (not yet stored). `secret` (or a function of the new id) defaults to a fresh random one. */
 export function buildSession(
-  deps: CoreDeps,
+  deps: Pick<CoreDeps, 'clock' | 'policy'>,
   account: Account,
   kind: SessionKind,
   ctx: ClientContext,
@@ -82,7 +82,7 @@ export function buildSession(
  * and the owner's recent devices stay logged in.
  */
 export async function startSession(
-  deps: CoreDeps,
+  deps: Pick<CoreDeps, 'clock' | 'policy' | 'audit'> & { sessions: SessionWrites },
   tx: Tx,
   account: Account,
   kind: SessionKind,
@@ -109,7 +109,7 @@ export async function startSession(
 }
 
 /** Slides the idle expiry of a session that is in use, at most once per touch interval. */
-export async function touchSession(deps: CoreDeps, session: Session, now: number): Promise<void> {
+export async function touchSession(deps: Pick<CoreDeps, 'uow' | 'policy'> & { sessions: SessionLookups }, session: Session, now: number): Promise<void> {
   if (now - session.lastSeenAt < deps.policy.touchInterval * 1000) return;
   const idle = lifetimesFor(deps, session.kind).idle * 1000;
   await deps.sessions.touch(deps.uow.db, session.id, now, Math.min(now + idle, session.absoluteExpiresAt));

@@ -17,7 +17,7 @@
 import type { CoreDeps } from '../deps.js';
 import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
-import type { LiveSession, SessionKind } from './ports.js';
+import type { LiveSession, SessionKind, SessionLookups, SessionRevocations } from './ports.js';
 import { isSessionLive } from './lifecycle.js';
 
 /** One of the caller's sessions, as the caller sees it. */
@@ -56,7 +56,7 @@ function view(live: LiveSession, currentSessionId: string): OwnSession {
 }
 
 /** The account's live sessions: the caller's first, then by last use, newest first. */
-export async function listSessions(deps: CoreDeps, accountId: string, currentSessionId: string): Promise<OwnSession[]> {
+export async function listSessions(deps: Pick<CoreDeps, 'uow' | 'clock'> & { sessions: SessionLookups & SessionRevocations }, accountId: string, currentSessionId: string): Promise<OwnSession[]> {
   const now = deps.clock.now();
   const db = deps.uow.db;
   const live = await deps.sessions.listLiveSessions(db, accountId, now, { limit: OWN_SESSIONS_LIMIT });
@@ -76,7 +76,7 @@ export async function listSessions(deps: CoreDeps, accountId: string, currentSes
  * ended or malformed id and for another account's session alike.
  */
 export async function revokeSession(
-  deps: CoreDeps,
+  deps: Pick<CoreDeps, 'uow' | 'clock' | 'audit'> & { sessions: SessionRevocations },
   accountId: string,
   id: string,
   options: RevokeSessionOptions = {},
@@ -101,7 +101,7 @@ export async function revokeSession(
  * NOT_AUTHENTICATED when the caller's own session is no longer live. Resolves to how many ended.
  */
 export async function revokeOtherSessions(
-  deps: CoreDeps,
+  deps: Pick<CoreDeps, 'uow' | 'clock' | 'audit'> & { sessions: SessionLookups & SessionRevocations },
   accountId: string,
   currentSessionId: string,
   ctx?: ClientContext,

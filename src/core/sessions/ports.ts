@@ -45,33 +45,30 @@ export interface ChainAdvance {
   rotationCount?: number;
 }
 
-export interface SessionStore {
-  /** Inserts a new session row. */
-  insert(tx: Tx, session: Session): Promise<void>;
-  /** The session whose secret hashes to `secretHash`; locked for update inside a transaction on PostgreSQL. */
-  findBySecretHashForUpdate(tx: Tx, secretHash: string): Promise<Session | null>;
+/** What a session check reads: the lookups by id or secret, and the touch that slides an accepted session's idle expiry. */
+export interface SessionLookups {
   /** The session with this id, with its account, or null. */
   findWithAccount(tx: Tx, id: string): Promise<{ session: Session; account: Account } | null>;
   /** The session whose secret hashes to `secretHash`, with its account, or null. */
   findBySecretHashWithAccount(tx: Tx, secretHash: string): Promise<{ session: Session; account: Account } | null>;
   /** The session with this id, or null. */
   findById(tx: Tx, id: string): Promise<Session | null>;
+  /** Records use of a session and slides its idle expiry. */
+  touch(tx: Tx, id: string, now: number, idleExpiresAt: number): Promise<void>;
+}
+
+/** What login and refresh-token rotation write: new sessions, the locked reads a rotation starts from, the chain's next generation. */
+export interface SessionWrites {
+  /** Inserts a new session row. */
+  insert(tx: Tx, session: Session): Promise<void>;
+  /** The session whose secret hashes to `secretHash`; locked for update inside a transaction on PostgreSQL. */
+  findBySecretHashForUpdate(tx: Tx, secretHash: string): Promise<Session | null>;
   /** The session with this id, with its account; the session row locked for update inside a transaction on PostgreSQL. */
   findWithAccountForUpdate(tx: Tx, id: string): Promise<{ session: Session; account: Account } | null>;
   /** Moves the chain of session `id` from generation `from` to `from + 1`; false if it had moved already. */
   advanceChain(tx: Tx, id: string, from: number, next: ChainAdvance): Promise<boolean>;
   /** Marks a session as rotated into `successorId` (rows of releases before in-place rotation). */
   markRotated(tx: Tx, id: string, now: number, successorId: string): Promise<void>;
-  /** Revokes every live session of a refresh family. */
-  revokeFamily(tx: Tx, familyId: string, now: number): Promise<void>;
-  /** Records use of a session and slides its idle expiry. */
-  touch(tx: Tx, id: string, now: number, idleExpiresAt: number): Promise<void>;
-  /** Revokes every live session of an account except `exceptSessionId` (rotated refresh rows are dead already). */
-  revokeAccountSessions(tx: Tx, accountId: string, now: number, exceptSessionId?: string): Promise<void>;
-  /** The account's live logins at `now` (live heads only; `familyId` narrows to one), most recently seen first. */
-  listLiveSessions(tx: Tx, accountId: string, now: number, options?: { familyId?: string; limit?: number }): Promise<LiveSession[]>;
-  /** Revokes every session of an account outside the family `keepFamilyId` (the kept family's rotated rows stay as reuse evidence). */
-  revokeOtherFamilies(tx: Tx, accountId: string, keepFamilyId: string, now: number): Promise<void>;
   /**
    * Ends (revokes the families of) the account's live logins beyond the `keep` most recently
    * used ones, at most 1,000 per call, and returns them; the account row is locked for update
@@ -79,6 +76,21 @@ export interface SessionStore {
    */
   endLeastRecentlyUsed(tx: Tx, accountId: string, keep: number, now: number): Promise<LiveSession[]>;
 }
+
+/** Ending sessions (one family, all of an account's, all but one) and listing an account's live logins. */
+export interface SessionRevocations {
+  /** Revokes every live session of a refresh family. */
+  revokeFamily(tx: Tx, familyId: string, now: number): Promise<void>;
+  /** Revokes every live session of an account except `exceptSessionId` (rotated refresh rows are dead already). */
+  revokeAccountSessions(tx: Tx, accountId: string, now: number, exceptSessionId?: string): Promise<void>;
+  /** The account's live logins at `now` (live heads only; `familyId` narrows to one), most recently seen first. */
+  listLiveSessions(tx: Tx, accountId: string, now: number, options?: { familyId?: string; limit?: number }): Promise<LiveSession[]>;
+  /** Revokes every session of an account outside the family `keepFamilyId` (the kept family's rotated rows stay as reuse evidence). */
+  revokeOtherFamilies(tx: Tx, accountId: string, keepFamilyId: string, now: number): Promise<void>;
+}
+
+/** The session store: every session port; a flow's deps name only the part it uses. */
+export interface SessionStore extends SessionLookups, SessionWrites, SessionRevocations {}
 
 /**
  * A live login as its owner sees it, without any secret hash: a cookie session, or the live head

@@ -26,23 +26,23 @@ const TAG_BYTES = 12;
 const MAX_GENERATION = 0xffff_ffff;
 
 /** Every keyed derivation of the refresh path goes through here, so its cost can be counted. */
-function mac(deps: CoreDeps, text: string): Buffer {
+function mac(deps: Pick<CoreDeps, 'serverKey' | 'onRefreshMac'>, text: string): Buffer {
   deps.onRefreshMac?.();
   return createHmac('sha256', deps.serverKey).update(text, 'utf8').digest();
 }
 
-function tagOf(deps: CoreDeps, sessionId: string, generation: number, nonce: Buffer): Buffer {
+function tagOf(deps: Pick<CoreDeps, 'serverKey' | 'onRefreshMac'>, sessionId: string, generation: number, nonce: Buffer): Buffer {
   return mac(deps, `refresh-generation:${sessionId}:${generation}:${nonce.toString('base64url')}`).subarray(0, TAG_BYTES);
 }
 
-function build(deps: CoreDeps, sessionId: string, generation: number, nonce: Buffer): string {
+function build(deps: Pick<CoreDeps, 'serverKey' | 'onRefreshMac'>, sessionId: string, generation: number, nonce: Buffer): string {
   const head = Buffer.alloc(GENERATION_BYTES);
   head.writeUInt32BE(generation);
   return Buffer.concat([head, nonce, tagOf(deps, sessionId, generation, nonce)]).toString('base64url');
 }
 
 /** The first secret of a new chain (generation 0, random nonce). */
-export function firstRefreshSecret(deps: CoreDeps, sessionId: string): string {
+export function firstRefreshSecret(deps: Pick<CoreDeps, 'serverKey' | 'onRefreshMac'>, sessionId: string): string {
   return build(deps, sessionId, 0, randomBytes(NONCE_BYTES));
 }
 
@@ -50,18 +50,18 @@ export function firstRefreshSecret(deps: CoreDeps, sessionId: string): string {
  * HMAC(server key, "refresh-successor:" previous): the earlier release's successor secret
  * whole, and the first 16 bytes of it the nonce of this release's successor.
  */
-function successorDigest(deps: CoreDeps, previous: string): Buffer {
+function successorDigest(deps: Pick<CoreDeps, 'serverKey' | 'onRefreshMac'>, previous: string): Buffer {
   return mac(deps, `refresh-successor:${previous}`);
 }
 
 /** The secret of generation `generation` that succeeds `previous` (of either form). */
-export function nextRefreshSecret(deps: CoreDeps, sessionId: string, generation: number, previous: string, digest = successorDigest(deps, previous)): string {
+export function nextRefreshSecret(deps: Pick<CoreDeps, 'serverKey' | 'onRefreshMac'>, sessionId: string, generation: number, previous: string, digest = successorDigest(deps, previous)): string {
   if (generation > MAX_GENERATION) throw new Error('refresh generation out of range');
   return build(deps, sessionId, generation, digest.subarray(0, NONCE_BYTES));
 }
 
 /** The generation a secret was issued for, when its tag proves Latchkey issued it for this session; else null. */
-export function issuedGeneration(deps: CoreDeps, sessionId: string, secret: string): number | null {
+export function issuedGeneration(deps: Pick<CoreDeps, 'serverKey' | 'onRefreshMac'>, sessionId: string, secret: string): number | null {
   const raw = Buffer.from(secret, 'base64url');
   if (raw.length !== GENERATION_BYTES + NONCE_BYTES + TAG_BYTES) return null;
   const generation = raw.readUInt32BE(0);
@@ -83,7 +83,7 @@ export interface ChainPlace {
  * and three SHA-256, whatever the chain's length), or null when nothing proves it was issued
  * for this session (a made-up secret, or a pre-upgrade secret two or more rotations old).
  */
-export function placeInChain(deps: CoreDeps, session: Session, secret: string): ChainPlace | null {
+export function placeInChain(deps: Pick<CoreDeps, 'serverKey' | 'onRefreshMac'>, session: Session, secret: string): ChainPlace | null {
   const currentHash = session.chainHash ?? session.secretHash;
   const hash = hashSecret(secret);
   if (hash === currentHash) return { behind: 0, current: secret };

@@ -25,7 +25,7 @@ import { requireSecondStep } from '../mfa/second-step.js';
 import { decodeRefreshToken, encodeRefreshToken, hashSecret, successorSecret } from '../credentials/secrets.js';
 import { AuthError } from '../errors.js';
 import type { Account } from '../accounts/ports.js';
-import type { Session, SessionWithAccount } from '../sessions/ports.js';
+import type { Session, SessionWithAccount, SessionWrites, SessionLookups, SessionRevocations } from '../sessions/ports.js';
 import { lookupSession } from '../sessions/cached-lookup.js';
 import { clientAgent, isSessionLive, lifetimesFor, startSession, touchSession } from '../sessions/lifecycle.js';
 import { countTokenFailure, refuseSpentTokenBudget } from '../credentials/address-limits.js';
@@ -54,7 +54,7 @@ function accessTokenId(session: Session): string {
  * Signs the access token of a session's current generation. Deterministic for a given
  * generation, so a grace re-issue is identical; a rotation makes the previous one stale.
  */
-async function accessTokenFor(deps: CoreDeps, session: Session): Promise<string> {
+async function accessTokenFor(deps: Pick<CoreDeps, 'signer' | 'policy'>, session: Session): Promise<string> {
   const iat = Math.floor((session.chainAt ?? session.createdAt) / 1000);
   return deps.signer.sign({
     sub: session.accountId,
@@ -67,7 +67,7 @@ async function accessTokenFor(deps: CoreDeps, session: Session): Promise<string>
 
 /** Checks a password and opens a token session; MFA_REQUIRED (with the step's token) for an account with a second factor. */
 export async function loginForTokens(
-  deps: CoreDeps,
+  deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'signer' | 'clock' | 'policy' | 'throttle' | 'serverKey' | 'audit' | 'secondFactor' | 'onRefreshMac'> & { sessions: SessionWrites },
   identifier: string,
   password: string,
   ctx: ClientContext,
@@ -78,7 +78,7 @@ export async function loginForTokens(
 }
 
 /** Opens a token session for a login whose factors (`amr`) are proved; records the login. */
-export async function openTokenSession(deps: CoreDeps, account: Account, ctx: ClientContext, amr: string[]): Promise<TokenPair> {
+export async function openTokenSession(deps: Pick<CoreDeps, 'uow' | 'signer' | 'clock' | 'policy' | 'serverKey' | 'audit' | 'onRefreshMac'> & { sessions: SessionWrites }, account: Account, ctx: ClientContext, amr: string[]): Promise<TokenPair> {
   const started = await deps.uow.transaction(async (tx) => {
     const opened = await startSession(deps, tx, account, 'token', ctx, { secret: (id) => firstRefreshSecret(deps, id), amr });
     await deps.audit.record(tx, { type: 'login', outcome: 'success', accountId: account.id, ctx, detail: { sessionId: opened.session.id, amr: amr.join(' ') } });
@@ -94,13 +94,13 @@ type RotationOutcome =
   | { kind: 'invalid'; reason: string; accountId: string | null };
 
 /** The session of a bare refresh secret from an earlier release, found by its hash, with its account. */
-async function findLegacyForUpdate(deps: CoreDeps, tx: Tx, secret: string): Promise<{ session: Session; account: Account | null } | null> {
+async function findLegacyForUpdate(deps: Pick<CoreDeps, 'accounts'> & { sessions: SessionWrites }, tx: Tx, secret: string): Promise<{ session: Session; account: Account | null } | null> {
   const session = await deps.sessions.findBySecretHashForUpdate(tx, hashSecret(secret));
   return session && { session, account: await deps.accounts.findById(tx, session.accountId) };
 }
 
 /** The rotation itself, inside its transaction: see the module comment for the rules. */
-async function rotateChain(deps: CoreDeps, tx: Tx, presented: NonNullable<ReturnType<typeof decodeRefreshToken>>, ctx: ClientContext): Promise<RotationOutcome> {
+async function rotateChain(deps: Pick<CoreDeps, 'accounts' | 'sessions' | 'clock' | 'policy' | 'serverKey' | 'audit' | 'onRefreshMac'>, tx: Tx, presented: NonNullable<ReturnType<typeof decodeRefreshToken>>, ctx: ClientContext): Promise<RotationOutcome> {
   const found = presented.sessionId === null ? await findLegacyForUpdate(deps, tx, presented.secret) : await deps.sessions.findWithAccountForUpdate(tx, presented.sessionId);
   const current = found?.session;
   if (!current || current.kind !== 'token') return { kind: 'invalid', reason: 'unknown', accountId: null };
@@ -171,7 +171,7 @@ async function rotateChain(deps: CoreDeps, tx: Tx, presented: NonNullable<Return
  * names its session, whose row is rotated in place; a bare 43-character token of an earlier
  * release is found by its hash, and a row that release rotated keeps its old rules.
  */
-export async function rotateRefreshToken(deps: CoreDeps, refresh: string, ctx: ClientContext): Promise<TokenPair> {
+export async function rotateRefreshToken(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'sessions' | 'signer' | 'clock' | 'policy' | 'throttle' | 'serverKey' | 'audit' | 'onRefreshMac'>, refresh: string, ctx: ClientContext): Promise<TokenPair> {
   refuseSpentTokenBudget(deps, ctx);
   const presented = decodeRefreshToken(refresh);
   const outcome: RotationOutcome = presented
@@ -196,7 +196,7 @@ export async function rotateRefreshToken(deps: CoreDeps, refresh: string, ctx: C
  * The session and account whose current refresh token this is, or null (an earlier token of a
  * chain, a made-up one, or not a refresh token). Reads only: nothing is rotated or touched.
  */
-export async function findRefreshHolder(deps: CoreDeps, refresh: string): Promise<AuthenticatedSession | null> {
+export async function findRefreshHolder(deps: Pick<CoreDeps, 'uow' | 'sessionCache'> & { sessions: SessionLookups }, refresh: string): Promise<AuthenticatedSession | null> {
   const presented = decodeRefreshToken(refresh);
   if (!presented) return null;
   const hash = hashSecret(presented.secret);
@@ -206,7 +206,7 @@ export async function findRefreshHolder(deps: CoreDeps, refresh: string): Promis
 }
 
 /** The live session and active account behind an access token, or null when there is none (a lookup: the edge decides the answer). */
-export async function resolveAccessToken(deps: CoreDeps, token: string): Promise<AuthenticatedSession | null> {
+export async function resolveAccessToken(deps: Pick<CoreDeps, 'uow' | 'signer' | 'clock' | 'policy' | 'sessionCache'> & { sessions: SessionLookups }, token: string): Promise<AuthenticatedSession | null> {
   const now = deps.clock.now();
   const claims = await deps.signer.verify(token, now);
   const usable = (f: SessionWithAccount): boolean =>
@@ -230,7 +230,7 @@ export function accessTokenRequired(): AuthError {
 }
 
 /** Ends the session of an access token and its refresh family; NOT_AUTHENTICATED when the token is no live session's. */
-export async function logoutAccessToken(deps: CoreDeps, token: string, ctx?: ClientContext): Promise<void> {
+export async function logoutAccessToken(deps: Pick<CoreDeps, 'uow' | 'signer' | 'clock' | 'policy' | 'audit' | 'sessionCache'> & { sessions: SessionLookups & SessionRevocations }, token: string, ctx?: ClientContext): Promise<void> {
   const found = await resolveAccessToken(deps, token);
   if (found === null) throw accessTokenRequired();
   const { session } = found;

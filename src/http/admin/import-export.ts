@@ -1,7 +1,7 @@
 /**
  * POST /api/v1/admin/import and GET /api/v1/admin/export: `latchkey import` and `latchkey export`
  * over the admin API (README, "Moving users in and out"), registered inside the admin scope, so
- * the admin key check and the native error format apply. An import body is JSON lines
+ * the admin key check and the JWT API error format apply. An import body is JSON lines
  * (`application/x-ndjson`) or a JSON array of the same objects (`application/json`), at most
  * IMPORT_BODY_LIMIT bytes; larger migrations use the command, or several requests with `resume`.
  */
@@ -11,7 +11,7 @@ import type { AdminService } from '../../core/admin/index.js';
 import { AuthError } from '../../core/errors.js';
 import { clientContext } from '../credentials.js';
 import { BodyError, parseInto, parseStrictJson } from '../json-body.js';
-import { nativeErrorEnvelope, nativeResultEnvelope } from '../jwt-api/schemas.js';
+import { jwtErrorEnvelope, jwtResultEnvelope } from '../jwt-api/schemas.js';
 import { sendResult } from '../jwt-api/envelope.js';
 import { HEADERS, jsonResponse, requires, type RouteSchema } from '../openapi/route-docs.js';
 
@@ -21,8 +21,8 @@ const NDJSON_TYPES = ['application/x-ndjson', 'application/jsonl'];
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 const flag = (description: string) => ({ type: 'string', enum: ['true', 'false'], description }) as const;
-const fail = (description: string) => jsonResponse(description, nativeErrorEnvelope);
-const unavailable = jsonResponse('`busy` or `unavailable` (database unreachable), with Retry-After.', nativeErrorEnvelope, { 'Retry-After': HEADERS.retryAfter });
+const fail = (description: string) => jsonResponse(description, jwtErrorEnvelope);
+const unavailable = jsonResponse('`busy` or `unavailable` (database unreachable), with Retry-After.', jwtErrorEnvelope, { 'Retry-After': HEADERS.retryAfter });
 const unauthorized = fail('`not_authenticated`: no admin key, or not the one in ADMIN_API_KEY.');
 
 const reportSchema = {
@@ -85,7 +85,7 @@ const importRoute: RouteSchema = {
     },
   },
   response: {
-    200: jsonResponse('What was imported (or would be) and what was refused.', nativeResultEnvelope(reportSchema)),
+    200: jsonResponse('What was imported (or would be) and what was refused.', jwtResultEnvelope(reportSchema)),
     400: fail('`invalid_input`: the body is not JSON lines or a JSON array.'),
     401: unauthorized,
     409: fail('`username_taken`: an identifier was claimed by another request during a batch; that batch was rolled back (run again with resume=true).'),

@@ -9,7 +9,7 @@
  * (src/core/credentials/key-guesses.ts).
  *
  * Nothing here is cookie-authenticated (a browser never sends the key by itself), so CSRF does
- * not apply; answers are `no-store` and in the native envelope.
+ * not apply; answers are `no-store` and in the JWT API envelope.
  */
 import { keyDigest, sameBytes } from '../../core/credentials/secrets.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -56,7 +56,7 @@ function listQuery(query: ListUsersQuery): UserListQuery {
   };
 }
 
-/** Registers the admin routes on an encapsulated scope with the native error format. */
+/** Registers the admin routes on an encapsulated scope with the JWT API error format. */
 export async function adminApiRoutes(app: FastifyInstance, opts: AdminRoutesOptions): Promise<void> {
   const { admin } = opts;
   const expected = keyDigest(opts.apiKey);

@@ -4,7 +4,7 @@
  * are listed in the order the records are built (src/core/admin/records.ts), nullable ones as
  * `['string', 'null']`, since they also drive serialization.
  */
-import { nativeErrorEnvelope, nativeResultEnvelope } from '../jwt-api/schemas.js';
+import { jwtErrorEnvelope, jwtResultEnvelope } from '../jwt-api/schemas.js';
 import { HEADERS, jsonResponse, requires, type RouteSchema } from '../openapi/route-docs.js';
 
 export interface AddUserBody {
@@ -94,11 +94,11 @@ function result(properties: Record<string, unknown>): Record<string, unknown> {
   return { type: 'object', additionalProperties: false, required: Object.keys(properties), properties };
 }
 
-const ok = (description: string, properties: Record<string, unknown>) => jsonResponse(description, nativeResultEnvelope(result(properties)));
-const fail = (description: string) => jsonResponse(description, nativeErrorEnvelope);
+const ok = (description: string, properties: Record<string, unknown>) => jsonResponse(description, jwtResultEnvelope(result(properties)));
+const fail = (description: string) => jsonResponse(description, jwtErrorEnvelope);
 const unauthorized = fail('`not_authenticated`: no admin key, or not the one in ADMIN_API_KEY (a user token is never one).');
 const notFound = fail('`not_found`: no account has this id, username or email.');
-const unavailable = jsonResponse('`busy` or `unavailable` (database unreachable), with Retry-After; `internal_error` (500) for a bug.', nativeErrorEnvelope, {
+const unavailable = jsonResponse('`busy` or `unavailable` (database unreachable), with Retry-After; `internal_error` (500) for a bug.', jwtErrorEnvelope, {
   'Retry-After': HEADERS.retryAfter,
 });
 
@@ -111,7 +111,7 @@ const userParams = {
   },
 } as const;
 
-const throttled = jsonResponse('`throttled`: too many wrong keys from this address this minute (any key is refused until it ends).', nativeErrorEnvelope, {
+const throttled = jsonResponse('`throttled`: too many wrong keys from this address this minute (any key is refused until it ends).', jwtErrorEnvelope, {
   'Retry-After': HEADERS.retryAfter,
 });
 

@@ -1,12 +1,12 @@
 /**
  * The admin API's second-factor routes (docs/security.md, "Second factor"): reset an account's
  * second factor (a lost device), list and revoke its app passwords. Registered inside the admin
- * scope, so the admin key check and the native error format apply.
+ * scope, so the admin key check and the JWT API error format apply.
  */
 import type { FastifyInstance } from 'fastify';
 import { userRecord, type AdminService } from '../../core/admin/index.js';
 import { clientContext } from '../credentials.js';
-import { nativeErrorEnvelope, nativeResultEnvelope } from '../jwt-api/schemas.js';
+import { jwtErrorEnvelope, jwtResultEnvelope } from '../jwt-api/schemas.js';
 import { sendResult } from '../jwt-api/envelope.js';
 import { appPasswordView } from '../mfa/json-routes.js';
 import { HEADERS, jsonResponse, requires, type RouteSchema } from '../openapi/route-docs.js';
@@ -19,12 +19,12 @@ const params = (extra: Record<string, unknown> = {}) => ({
   properties: { id: { type: 'string', minLength: 1, maxLength: 200, description: 'An account id, or a username or email (an id is tried first).' }, ...extra },
 });
 const ok = (description: string, properties: Record<string, unknown>) =>
-  jsonResponse(description, nativeResultEnvelope({ type: 'object', additionalProperties: false, required: Object.keys(properties), properties }));
+  jsonResponse(description, jwtResultEnvelope({ type: 'object', additionalProperties: false, required: Object.keys(properties), properties }));
 const errors = {
-  401: jsonResponse('`not_authenticated`: no admin key, or not the one in ADMIN_API_KEY.', nativeErrorEnvelope),
-  404: jsonResponse('`not_found`: no such account (or app password).', nativeErrorEnvelope),
-  429: jsonResponse('`throttled`: too many wrong keys from this address.', nativeErrorEnvelope, { 'Retry-After': HEADERS.retryAfter }),
-  '5XX': jsonResponse('`busy` or `unavailable`, with Retry-After; `internal_error` (500) for a bug.', nativeErrorEnvelope, { 'Retry-After': HEADERS.retryAfter }),
+  401: jsonResponse('`not_authenticated`: no admin key, or not the one in ADMIN_API_KEY.', jwtErrorEnvelope),
+  404: jsonResponse('`not_found`: no such account (or app password).', jwtErrorEnvelope),
+  429: jsonResponse('`throttled`: too many wrong keys from this address.', jwtErrorEnvelope, { 'Retry-After': HEADERS.retryAfter }),
+  '5XX': jsonResponse('`busy` or `unavailable`, with Retry-After; `internal_error` (500) for a bug.', jwtErrorEnvelope, { 'Retry-After': HEADERS.retryAfter }),
 };
 const appPasswordItem = {
   type: 'object',

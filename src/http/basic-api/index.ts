@@ -5,7 +5,7 @@
  *   DELETE /api/account          Basic                                         -> 200 {}
  *   POST   /api/account/pw/change Basic + {"username","password":"<new>"}      -> 200 {}
  *   POST   /api/account/pw/reset {"username"}                                  -> 200 {} (always)
- * Bodies are JSON, also when sent with no Content-Type; the seed's curl examples (with shell line
+ * Bodies are JSON, also when sent with no Content-Type; the README's curl examples (with shell line
  * continuations inside the body) are accepted as written (json-bodies.ts). A request other than a
  * read that a browser says comes from another site is refused before its body is read
  * (cross-site.ts). Errors: `{"error","message","field"?}` (errors.ts).

@@ -8,7 +8,7 @@
  * preflight; such requests are refused before their body is read (cross-site.ts, and
  * docs/decisions.md, "Basic API: bodies without a Content-Type").
  *
- * The seed's curl examples
+ * The Basic API's curl examples (README, "The HTTP Basic API")
  * write `-d '{ \<newline> "username": ... }'`: inside single quotes the shell keeps the
  * backslash and the line break, so those clients send a backslash-newline between JSON
  * tokens. Outside strings, and only there, a backslash directly followed by a line break is
@@ -47,7 +47,7 @@ export function dropLineContinuations(text: string): string {
   return out;
 }
 
-/** Replaces the inherited JSON parser of this scope with the seed-compatible one, and reads a body without Content-Type as JSON. */
+/** Replaces the inherited JSON parser of this scope with the curl-compatible one, and reads a body without Content-Type as JSON. */
 export function registerSeedJsonParser(app: FastifyInstance): void {
   registerTransformingJsonParser(app, dropLineContinuations);
   // '*' is Fastify's parser of last resort: a missing Content-Type, or one no other parser takes.

@@ -64,7 +64,7 @@ const emptyObject = { description: 'Always `{}`.', content: { 'application/json'
 export const createAccountRoute = {
   summary: 'Create an account (user@domain)',
   description:
-    'Seed 001. The username has the form `user@domain` (a domain in ACCOUNT_DOMAINS when set). The seed’s curl body with shell `\\`-newline continuations is accepted as written.' +
+    'The username has the form `user@domain` (a domain in ACCOUNT_DOMAINS when set). The README’s curl body with shell `\\`-newline continuations is accepted as written.' +
     OPEN_NOTE,
   tags: ['basic'],
   security: [],
@@ -98,7 +98,7 @@ export const createAccountRoute = {
 
 export const checkCredentialsRoute = {
   summary: 'Check credentials',
-  description: 'Seed 001: `200` when the Basic credentials are valid. Also served at `/api` without the slash.',
+  description: '`200` when the Basic credentials are valid. Also served at `/api` without the slash.',
   tags: ['basic'],
   security: [{ basicAuth: [] }],
   response: {

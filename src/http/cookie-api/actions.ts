@@ -103,7 +103,7 @@ const checkLogin: Action = async (deps, req, reply) => {
   return reply.code(200).send(EMPTY);
 };
 
-// The seed's curl example sends {"username","password"} here: accepted and ignored; only the cookie counts.
+// The cookie API's curl example (README, "The cookie-session API") sends {"username","password"} here: accepted and ignored; only the cookie counts.
 const checkLoginWithReturnUuid: Action = async (deps, req, reply) => {
   const { uuid } = await requireSession(deps, req);
   return reply.code(200).send({ uuid });

@@ -7,7 +7,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Problem } from '../problems.js';
 
-/** The actions of `POST /accounts/action/?do=…`, in the order the seed lists them, then the second step of a login. */
+/** The actions of `POST /accounts/action/?do=…`, in the order README, "The cookie-session API", lists them, then the second step of a login. */
 export const ACTIONS = ['create', 'login', 'logout', 'check_login', 'check_login_with_return_uuid', 'login_mfa'] as const;
 export type ActionName = (typeof ACTIONS)[number];
 

@@ -49,7 +49,7 @@ const credentials = {
 export const actionRoute = {
   summary: 'Run an account action (`?do=create`, `login`, `logout`, `check_login`, `check_login_with_return_uuid`, `login_mfa`)',
   description: [
-    'Seed 000’s RPC: the action is the `do` query parameter, the body is JSON (an empty body counts as `{}`).',
+    'The cookie-session API’s RPC (README): the action is the `do` query parameter, the body is JSON (an empty body counts as `{}`).',
     '`create` signs up by email: the same 200 whether or not the address has an account (its owner then gets a notice); a confirmation link valid 24 h is emailed.',
     '`login` sets the session and CSRF cookies; for an account with a second factor it answers 401 `mfa_required` with an `mfaToken` instead, and `login_mfa` `{"mfaToken","code"}` (a TOTP or recovery code) sets the cookies. `logout` ends the session and clears them; with a live session it needs `X-CSRFToken` equal to the CSRF cookie, or an Origin/Referer of PUBLIC_URL.',
     '`check_login` is 200 with a live session; `check_login_with_return_uuid` also answers the account UUID (its body is ignored).',

@@ -1,5 +1,5 @@
 /**
- * The native JSON API, the account routes (README, "The JSON API"): register, login, logout, refresh, me.
+ * The JWT API, the account routes (README, "The JSON API"): register, login, logout, refresh, me.
  * Each route parses, calls one service function and formats; the rules live in the core.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -40,8 +40,8 @@ export function accountView(account: Account): object {
   };
 }
 
-/** Registers /api/v1/account/* on an encapsulated scope with the native error format. */
-export async function nativeAccountRoutes(app: FastifyInstance, opts: { service: AccountsService }): Promise<void> {
+/** Registers /api/v1/account/* on an encapsulated scope with the JWT API error format. */
+export async function jwtApiAccountRoutes(app: FastifyInstance, opts: { service: AccountsService }): Promise<void> {
   const { service } = opts;
 
   useDialect(app, sendProblem);

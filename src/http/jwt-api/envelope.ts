@@ -1,4 +1,4 @@
-/** The native API's wire format: `{"ok":true,"result":…}` or `{"ok":false,"error":{code,message}}`. */
+/** The JWT API's wire format: `{"ok":true,"result":…}` or `{"ok":false,"error":{code,message}}`. */
 import type { FastifyReply } from 'fastify';
 import type { Problem } from '../problems.js';
 

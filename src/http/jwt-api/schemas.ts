@@ -1,4 +1,4 @@
-/** JSON schemas of the native API: its bodies (exact types, length caps, no unknown fields) and its route schemas. */
+/** JSON schemas of the JWT API: its bodies (exact types, length caps, no unknown fields) and its route schemas. */
 import { credentialsBody, newAccountBody } from '../account-bodies.js';
 import type { RouteSchema } from '../openapi/route-docs.js';
 
@@ -30,8 +30,8 @@ export interface RefreshBody {
 // Response schemas also drive serialization: properties are listed in the order the handlers
 // build them (sendResult / sendProblem in envelope.ts), nullable values as ['string', 'null'].
 
-/** The failure envelope of every native route: `{"ok":false,"error":{"code","message","field"?}}`. */
-export const nativeErrorEnvelope = {
+/** The failure envelope of every JWT API route: `{"ok":false,"error":{"code","message","field"?}}`. */
+export const jwtErrorEnvelope = {
   type: 'object',
   additionalProperties: false,
   required: ['ok', 'error'],
@@ -52,13 +52,13 @@ export const nativeErrorEnvelope = {
 
 /** The failure envelope of a login, whose `mfa_required` error also carries the second step (src/http/mfa/mfa-required.ts). */
 export const loginErrorEnvelope = {
-  ...nativeErrorEnvelope,
+  ...jwtErrorEnvelope,
   properties: {
-    ...nativeErrorEnvelope.properties,
+    ...jwtErrorEnvelope.properties,
     error: {
-      ...nativeErrorEnvelope.properties.error,
+      ...jwtErrorEnvelope.properties.error,
       properties: {
-        ...nativeErrorEnvelope.properties.error.properties,
+        ...jwtErrorEnvelope.properties.error.properties,
         mfaToken: { type: 'string', description: 'With `mfa_required`: send it with a code to POST /api/v1/account/login/mfa. Single use, short-lived, from the same address.' },
         methods: { type: 'array', items: { type: 'string', enum: ['totp', 'recovery_code'] }, description: 'With `mfa_required`: the second factors on offer.' },
         expiresIn: { type: 'integer', description: 'With `mfa_required`: seconds the mfaToken lives.' },
@@ -68,7 +68,7 @@ export const loginErrorEnvelope = {
 } as const;
 
 /** The success envelope around a result schema. */
-export function nativeResultEnvelope(result: Record<string, unknown>): Record<string, unknown> {
+export function jwtResultEnvelope(result: Record<string, unknown>): Record<string, unknown> {
   return { type: 'object', additionalProperties: false, required: ['ok', 'result'], properties: { ok: { type: 'boolean', const: true }, result } };
 }
 
@@ -109,17 +109,17 @@ export const accountViewSchema = {
 
 const fail = (description: string) => ({
   description,
-  content: { 'application/json': { schema: nativeErrorEnvelope } },
+  content: { 'application/json': { schema: jwtErrorEnvelope } },
 });
 const unavailable = {
   description: '`busy` (too many password checks waiting) or `unavailable` (database unreachable), with Retry-After; `internal_error` (500) for a bug.',
   headers: { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer', minimum: 0 } } },
-  content: { 'application/json': { schema: nativeErrorEnvelope } },
+  content: { 'application/json': { schema: jwtErrorEnvelope } },
 };
 const throttled = {
   description: '`throttled`: too many attempts; wait Retry-After seconds.',
   headers: { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer', minimum: 0 } } },
-  content: { 'application/json': { schema: nativeErrorEnvelope } },
+  content: { 'application/json': { schema: jwtErrorEnvelope } },
 };
 const refreshThrottled = {
   ...throttled,
@@ -129,7 +129,7 @@ const refreshThrottled = {
 const badToken = fail('`not_authenticated` (no `Authorization: Bearer`), `invalid_token` (bad, expired or ended), or `token_reused` (a rotated refresh token: its whole chain is revoked).');
 const ok = (description: string, result: Record<string, unknown>) => ({
   description,
-  content: { 'application/json': { schema: nativeResultEnvelope(result) } },
+  content: { 'application/json': { schema: jwtResultEnvelope(result) } },
 });
 
 export const registerRoute = {

@@ -47,8 +47,8 @@ export function allowedReturnTo(value: string | undefined, rules: readonly Retur
   return { returnTo: target };
 }
 
-/** Registers the self-service routes on an encapsulated scope with the native error format. */
-export async function nativeSelfServiceRoutes(app: FastifyInstance, opts: SelfServiceRouteOptions): Promise<void> {
+/** Registers the self-service routes on an encapsulated scope with the JWT API error format. */
+export async function jwtApiSelfServiceRoutes(app: FastifyInstance, opts: SelfServiceRouteOptions): Promise<void> {
   const { service } = opts;
   useDialect(app, sendProblem);
 

@@ -5,7 +5,7 @@
  */
 import { email, password } from '../account-bodies.js';
 import { HEADERS, jsonResponse, PUBLIC, requires, type RouteSchema } from '../openapi/route-docs.js';
-import { nativeErrorEnvelope, nativeResultEnvelope } from './schemas.js';
+import { jwtErrorEnvelope, jwtResultEnvelope } from './schemas.js';
 
 const linkToken = { type: 'string', minLength: 1, maxLength: 200, description: 'The `token` parameter of the emailed link.' } as const;
 const returnTo = {
@@ -61,10 +61,10 @@ export interface DeleteBody {
 }
 
 const emptyResult = { type: 'object', additionalProperties: false, description: 'Always `{}`.' } as const;
-const fail = (description: string) => jsonResponse(description, nativeErrorEnvelope);
-const done = (description: string) => jsonResponse(description, nativeResultEnvelope(emptyResult));
-const throttled = jsonResponse('`throttled`: too many attempts from this address or for this account; wait Retry-After seconds.', nativeErrorEnvelope, { 'Retry-After': HEADERS.retryAfter });
-const unavailable = jsonResponse('`busy` or `unavailable` (database unreachable), with Retry-After; `internal_error` (500) for a bug.', nativeErrorEnvelope, {
+const fail = (description: string) => jsonResponse(description, jwtErrorEnvelope);
+const done = (description: string) => jsonResponse(description, jwtResultEnvelope(emptyResult));
+const throttled = jsonResponse('`throttled`: too many attempts from this address or for this account; wait Retry-After seconds.', jwtErrorEnvelope, { 'Retry-After': HEADERS.retryAfter });
+const unavailable = jsonResponse('`busy` or `unavailable` (database unreachable), with Retry-After; `internal_error` (500) for a bug.', jwtErrorEnvelope, {
   'Retry-After': HEADERS.retryAfter,
 });
 const badToken = fail('`not_authenticated`: no valid access token (missing, malformed, expired, or its session has ended).');

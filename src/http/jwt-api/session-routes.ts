@@ -9,7 +9,7 @@ import { clientContext, requireAccessToken, requireBearer } from '../credentials
 import { useDialect } from '../dialect.js';
 import { HEADERS, jsonResponse, requires, type RouteSchema } from '../openapi/route-docs.js';
 import { sendProblem, sendResult } from './envelope.js';
-import { nativeErrorEnvelope, nativeResultEnvelope } from './schemas.js';
+import { jwtErrorEnvelope, jwtResultEnvelope } from './schemas.js';
 
 const SESSION_ID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 
@@ -28,12 +28,12 @@ const sessionViewSchema = {
   },
 } as const;
 
-const fail = (description: string) => jsonResponse(description, nativeErrorEnvelope);
-const ok = (description: string, result: Record<string, unknown>) => jsonResponse(description, nativeResultEnvelope(result));
+const fail = (description: string) => jsonResponse(description, jwtErrorEnvelope);
+const ok = (description: string, result: Record<string, unknown>) => jsonResponse(description, jwtResultEnvelope(result));
 const badToken = fail('`not_authenticated`: no valid access token (missing, malformed, expired, or its session has ended).');
 const unavailable = jsonResponse(
   '`busy` or `unavailable` (database unreachable), with Retry-After; `internal_error` (500) for a bug.',
-  nativeErrorEnvelope,
+  jwtErrorEnvelope,
   { 'Retry-After': HEADERS.retryAfter },
 );
 
@@ -110,8 +110,8 @@ function sessionView(session: OwnSession): object {
   };
 }
 
-/** Registers /sessions, /sessions/{id} and /sessions/revoke-others on an encapsulated scope with the native error format. */
-export async function nativeSessionRoutes(app: FastifyInstance, opts: { service: AccountsService }): Promise<void> {
+/** Registers /sessions, /sessions/{id} and /sessions/revoke-others on an encapsulated scope with the JWT API error format. */
+export async function jwtApiSessionRoutes(app: FastifyInstance, opts: { service: AccountsService }): Promise<void> {
   const { service } = opts;
 
   useDialect(app, sendProblem);

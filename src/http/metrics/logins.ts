@@ -6,7 +6,7 @@
  *   jwt     POST /api/v1/account/login
  *   cookie  POST /accounts/action/?do=login
  *   page    POST /login (the form)
- *   basic   every request that authenticates with HTTP Basic: GET /api/ (the seed's login
+ *   basic   every request that authenticates with HTTP Basic: GET /api/ (the Basic API's login
  *           check), DELETE /api/account and POST /api/account/pw/change. Each one verifies the
  *           password, so each is a guess an attacker can make; counting all of them keeps a
  *           credential-stuffing run visible in the failure rate whichever route it uses.

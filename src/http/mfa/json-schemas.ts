@@ -4,7 +4,7 @@
  * properties in the order the handlers build them (see src/http/openapi/route-docs.ts).
  */
 import { HEADERS, jsonResponse, PUBLIC, requires, type RouteSchema } from '../openapi/route-docs.js';
-import { nativeErrorEnvelope, nativeResultEnvelope, tokenPairResult } from '../jwt-api/schemas.js';
+import { jwtErrorEnvelope, jwtResultEnvelope, tokenPairResult } from '../jwt-api/schemas.js';
 
 const password = { type: 'string', minLength: 1, maxLength: 1023, description: 'The account’s current password.' } as const;
 const code = { type: 'string', minLength: 1, maxLength: 64, description: 'A six-digit TOTP code, or a recovery code (`xxxx-xxxx-xxxx-xxxx`).' } as const;
@@ -29,11 +29,11 @@ export interface ProofBody {
   code?: string;
 }
 
-const fail = (description: string) => jsonResponse(description, nativeErrorEnvelope);
-const ok = (description: string, result: Record<string, unknown>) => jsonResponse(description, nativeResultEnvelope(result));
+const fail = (description: string) => jsonResponse(description, jwtErrorEnvelope);
+const ok = (description: string, result: Record<string, unknown>) => jsonResponse(description, jwtResultEnvelope(result));
 const retry = { 'Retry-After': HEADERS.retryAfter };
-const throttled = jsonResponse('`throttled`: too many wrong passwords or codes; wait Retry-After seconds.', nativeErrorEnvelope, retry);
-const unavailable = jsonResponse('`busy` or `unavailable`, with Retry-After; `internal_error` (500) for a bug.', nativeErrorEnvelope, retry);
+const throttled = jsonResponse('`throttled`: too many wrong passwords or codes; wait Retry-After seconds.', jwtErrorEnvelope, retry);
+const unavailable = jsonResponse('`busy` or `unavailable`, with Retry-After; `internal_error` (500) for a bug.', jwtErrorEnvelope, retry);
 const badInput = fail('`invalid_input`: a field is missing, not a string, too long or unknown; or the state does not allow it (named in `field`).');
 const codesResult = { type: 'object', additionalProperties: false, required: ['recoveryCodes'], properties: { recoveryCodes } } as const;
 const ownerRefused = fail('`not_authenticated` (no valid access token) or `invalid_credentials` (a wrong password or code; counted by the login throttle).');

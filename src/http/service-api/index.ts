@@ -1,7 +1,7 @@
 /**
  * The service-to-service API (docs/decisions.md, "Service access and introspection"): `POST /api/v1/introspect`. A back-end service sends its
  * own key as `Authorization: Bearer lks_...` and one user credential; the answer is RFC 7662's
- * shape in the native envelope. The key is checked (and counted against its rate limit) before
+ * shape in the JWT API envelope. The key is checked (and counted against its rate limit) before
  * the body is even parsed, so an unauthenticated caller learns nothing about the body rules.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -24,7 +24,7 @@ function subjectOf(body: IntrospectBody): IntrospectionSubject {
   throw new AuthError('INVALID_INPUT', 'send exactly one of "session" (a sessionid cookie value) or "token" (an access or refresh token)');
 }
 
-/** Registers /introspect on an encapsulated scope with the native error format. */
+/** Registers /introspect on an encapsulated scope with the JWT API error format. */
 export async function serviceApiRoutes(app: FastifyInstance, opts: { services: ServiceAccess }): Promise<void> {
   const { services } = opts;
   const authenticated = new WeakMap<FastifyRequest, ServiceKey>();

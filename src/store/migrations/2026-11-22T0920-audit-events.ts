@@ -1,5 +1,5 @@
 /**
- * Security events (checklist item 65). No foreign key to accounts: a row outlives the account
+ * Security events (docs/security.md#sec-65). No foreign key to accounts: a row outlives the account
  * it names, so a deletion stays on record. The identifier typed at a login is kept only as a
  * keyed hash; no column ever holds a password, token or cookie.
  */

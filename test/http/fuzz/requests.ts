@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { CookieJar } from '../../support/cookie-jar.js';
-import type { Pair } from '../../support/native.js';
+import type { Pair } from '../../support/jwt-api.js';
 import { type RawResponse, type FuzzRequest } from './raw-http.js';
 
 export const ADMIN_KEY = 'admin-key-for-the-fuzz-test-0123456789abcdef';

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { bearer, call } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { linkFrom, startMailbox, type Mailbox, type ReceivedMail } from '../support/mailbox.js';
-import { login, type Pair } from '../support/native.js';
+import { login, type Pair } from '../support/jwt-api.js';
 
 const API = '/api/v1/account';
 const PW = 'moving house passphrase';

@@ -1,4 +1,4 @@
-/** Helpers for the native JWT API in tests. */
+/** Helpers for the JWT API in tests. */
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { call } from './http.js';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { bearer, call } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
-import { decodeJwt, login, register } from '../support/native.js';
+import { decodeJwt, login, register } from '../support/jwt-api.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -17,7 +17,7 @@ describe('JWT accounts API (README, "The JSON API") with argon2id', () => {
   });
   after(() => t.close());
 
-  it('registers the seed example and answers exactly {"ok":true,"result":{}}', async () => {
+  it('registers the README example and answers exactly {"ok":true,"result":{}}', async () => {
     const res = await call(t.app, 'POST', '/api/v1/account/register', {
       json: { username: 'john@API', password: 'honeyBunnies' },
     });
@@ -35,7 +35,7 @@ describe('JWT accounts API (README, "The JSON API") with argon2id', () => {
     }
   });
 
-  it('SEC-41/45 logs in with the seed example and returns an EdDSA access JWT and an opaque refresh token, not cacheable', async () => {
+  it('SEC-41/45 logs in with the README example and returns an EdDSA access JWT and an opaque refresh token, not cacheable', async () => {
     const res = await call(t.app, 'POST', '/api/v1/account/login', { json: { username: 'john@API', password: 'honeyBunnies' } });
     assert.equal(res.status, 200);
     assert.equal(res.headers['cache-control'], 'no-store');
