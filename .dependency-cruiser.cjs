@@ -30,10 +30,24 @@ module.exports = {
     },
     {
       name: 'adapters-import-core-and-config',
-      comment: 'src/store, src/crypto and src/mail implement core ports: they import core and config (and their own folder) only.',
+      comment: 'src/store and src/crypto implement core ports: they import core and config (and their own folder) only.',
       severity: 'error',
-      from: { path: '^src/(store|crypto|mail)/' },
+      from: { path: '^src/(store|crypto)/' },
       to: { path: '^src/', pathNot: ['^src/(core|config)/', '^src/$1/'] },
+    },
+    {
+      name: 'mail-imports-core-config-ui',
+      comment: 'src/mail implements core ports and renders through the presentation layer: it imports core, config, ui and itself only.',
+      severity: 'error',
+      from: { path: layer('mail') },
+      to: { path: '^src/', pathNot: ['^src/(core|config|ui|mail)/'] },
+    },
+    {
+      name: 'ui-imports-core-and-config',
+      comment: 'src/ui (catalogues, language, templates, brand) is shared by http and mail: it imports core, config and itself only.',
+      severity: 'error',
+      from: { path: layer('ui') },
+      to: { path: '^src/', pathNot: ['^src/(core|config|ui)/'] },
     },
     {
       name: 'config-imports-core-only',
@@ -44,10 +58,10 @@ module.exports = {
     },
     {
       name: 'http-never-store',
-      comment: 'src/http imports core and config (and itself), never src/store, src/crypto, src/mail or src/cli: the CLI wiring passes what it needs through core ports.',
+      comment: 'src/http imports core, config and ui (and itself), never src/store, src/crypto, src/mail or src/cli: the CLI wiring passes what it needs through core ports.',
       severity: 'error',
       from: { path: layer('http') },
-      to: { path: '^src/', pathNot: ['^src/(core|config|http)/'] },
+      to: { path: '^src/', pathNot: ['^src/(core|config|ui|http)/'] },
     },
     {
       name: 'nothing-imports-cli',
