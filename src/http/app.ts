@@ -168,9 +168,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   mount(app, 'jwt', '/api/v1/account', jsonSecondFactorRoutes, { service: deps.service });
   mount(app, 'basic', '/api', basicAccountRoutes, { service: deps.service, publicOrigin: deps.config.publicUrl, corsOrigins: deps.config.corsOrigins });
   mount(app, 'cookie', '/accounts', cookieApiRoutes, { service: deps.service, config: deps.config });
-  mount(app, 'page', '', hostedPages, { service: deps.service, config: deps.config });
+  const now = deps.clock ? () => (deps.clock as Clock).now() : Date.now;
+  mount(app, 'page', '', hostedPages, { service: deps.service, config: deps.config, ui, now });
   if (deps.devMail) devMailRoutes(app, deps.devMail);
-  if (deps.oidc) app.register(oidcRoutes, { ...deps.oidc, service: deps.service, config: deps.config });
+  if (deps.oidc) app.register(oidcRoutes, { ...deps.oidc, service: deps.service, config: deps.config, ui });
   if (deps.services) mount(app, 'service', '/api/v1', serviceApiRoutes, { services: deps.services });
   if (deps.admin && deps.config.adminApiKey !== null) {
     mount(app, 'admin', '/api/v1/admin', adminApiRoutes, { admin: deps.admin, apiKey: deps.config.adminApiKey, audit: deps.audit });

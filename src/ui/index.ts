@@ -14,6 +14,8 @@ export { BRAND_CSS_PATH, BRAND_LOGO_PATH, brandView, type BrandView } from './br
 export { NAMESPACES, type MessageValues, type Namespace, type Translate } from './i18n.js';
 export { acceptedLanguages, isLanguage, LANGUAGES, matchLanguage, negotiateLanguage, type Language, type LanguageSources } from './language.js';
 export { TemplateNotFound } from './templates.js';
+export { deviceName } from './device.js';
+export { relativeTime, utcTime } from './time.js';
 
 /** The repository's shipped catalogues and templates (the same relative place from src/ui and dist/ui). */
 export const LOCALES_DIR = fileURLToPath(new URL('../../locales/', import.meta.url));

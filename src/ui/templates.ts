@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
 import { Eta } from 'eta';
+import { escapeValue } from './escape.js';
 
 export interface RendererOptions {
   /** The shipped templates (the repository's `templates/`). */
@@ -52,7 +53,7 @@ export function createRenderer(options: RendererOptions): Renderer {
     return '';
   };
 
-  const eta = new Eta({ views: options.shippedDir, cache: true, autoEscape: true });
+  const eta = new Eta({ views: options.shippedDir, cache: true, autoEscape: true, escapeFunction: escapeValue });
   // Includes and layouts: `/pages/layout` from the templates root, `./part` beside the including template.
   eta.resolvePath = (template: string, opts?: { filepath?: string }): string => {
     const base = opts?.filepath;

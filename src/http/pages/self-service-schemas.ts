@@ -16,7 +16,7 @@ export const changeEmailFormRoute: RouteSchema = {
     'current_password',
     'email',
   ]),
-  response: { 200: htmlResponse('“Check your new inbox”.'), 303: notLoggedIn, 400: htmlResponse('Wrong current password or not an email address: the page saying so.'), 403: refused },
+  response: { 200: htmlResponse('“Check your new inbox”.'), 303: notLoggedIn, 400: htmlResponse('Wrong current password or not an email address: the account page, the field marked.'), 403: refused },
 };
 
 export const emailConfirmPageRoute: RouteSchema = {
@@ -53,14 +53,18 @@ export const deletePageRoute: RouteSchema = {
 
 export const deleteFormRoute: RouteSchema = {
   summary: 'Delete the account',
-  description: 'Needs the current password. Deletes the account with every session and link, mails a notice and clears the cookies.',
+  description: 'Needs the current password and the confirmation box ticked. Deletes the account with every session and link, mails a notice and clears the cookies.',
   tags: ['pages'],
   security: requires('sessionCookie'),
-  requestBody: formBody('The confirmation form.', { csrf, current_password: currentPassword }, ['csrf', 'current_password']),
+  requestBody: formBody(
+    'The confirmation form.',
+    { csrf, current_password: currentPassword, confirm: { description: '`yes`: the confirmation box, ticked.', maxLength: 3 } },
+    ['csrf', 'current_password', 'confirm'],
+  ),
   response: {
     200: htmlResponse('“Your account has been deleted”.', { 'Set-Cookie': HEADERS.clearSessionCookies }),
     303: notLoggedIn,
-    400: htmlResponse('Wrong current password: the confirmation form again.'),
+    400: htmlResponse('Wrong current password, or the box not ticked: the confirmation form again, the field marked.'),
     403: refused,
   },
 };
