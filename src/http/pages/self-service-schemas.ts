@@ -1,5 +1,6 @@
 /** Route schemas of the self-service pages (self-service.ts), for the OpenAPI document; see schemas.ts for the conventions. */
 import { emptyResponse, formBody, HEADERS, htmlResponse, PUBLIC, queryParameter, requires, type RouteSchema } from '../openapi/route-docs.js';
+import { langParam } from './schemas.js';
 
 const csrf = { description: 'The hidden CSRF field of the form.' };
 const currentPassword = { description: 'The current password.' };
@@ -27,6 +28,7 @@ export const emailConfirmPageRoute: RouteSchema = {
   parameters: [
     queryParameter('token', 'The link’s token (at most 200 characters).', { type: 'string', maxLength: 200 }, { required: true }),
     queryParameter('return_to', 'Offered as a link back once the change is made, when RETURN_TO_ORIGINS allows it.', { type: 'string', maxLength: 2048 }),
+    langParam,
   ],
   response: {
     200: htmlResponse('The confirm button.', { 'Set-Cookie': HEADERS.setFormCookie }),
@@ -45,9 +47,10 @@ export const emailConfirmFormRoute: RouteSchema = {
 
 export const deletePageRoute: RouteSchema = {
   summary: 'Delete-account page',
-  description: 'The confirmation step: what deleting means, and a form asking for the current password.',
+  description: 'The confirmation step: what deleting means, and a form asking for the current password and a ticked box.',
   tags: ['pages'],
   security: requires('sessionCookie'),
+  parameters: [langParam],
   response: { 200: htmlResponse('The confirmation form.'), 303: notLoggedIn },
 };
 
@@ -74,6 +77,6 @@ export const resendPageRoute: RouteSchema = {
   description: 'A form asking for the address of an account waiting for confirmation (posts to /confirm/resend).',
   tags: ['pages'],
   security: PUBLIC,
-  parameters: [queryParameter('return_to', 'Kept on the new link when RETURN_TO_ORIGINS allows it.', { type: 'string', maxLength: 2048 })],
+  parameters: [queryParameter('return_to', 'Kept on the new link when RETURN_TO_ORIGINS allows it.', { type: 'string', maxLength: 2048 }), langParam],
   response: { 200: htmlResponse('The form.', { 'Set-Cookie': HEADERS.setFormCookie }) },
 };
