@@ -36,18 +36,11 @@ module.exports = {
       to: { path: '^src/', pathNot: ['^src/(core|config)/', '^src/$1/'] },
     },
     {
-      name: 'mail-imports-core-config-ui',
-      comment: 'src/mail implements core ports and renders through the presentation layer: it imports core, config, ui and itself only.',
+      name: 'mail-and-ui-import-core-config-ui',
+      comment: 'src/ui (catalogues, language, templates, brand) is shared by http and mail; src/mail implements core ports and renders through it. Both import core, config, ui and their own folder only.',
       severity: 'error',
-      from: { path: layer('mail') },
-      to: { path: '^src/', pathNot: ['^src/(core|config|ui|mail)/'] },
-    },
-    {
-      name: 'ui-imports-core-and-config',
-      comment: 'src/ui (catalogues, language, templates, brand) is shared by http and mail: it imports core, config and itself only.',
-      severity: 'error',
-      from: { path: layer('ui') },
-      to: { path: '^src/', pathNot: ['^src/(core|config|ui)/'] },
+      from: { path: '^src/(ui|mail)/' },
+      to: { path: '^src/', pathNot: ['^src/(core|config|ui)/', '^src/$1/'] },
     },
     {
       name: 'config-imports-core-only',
