@@ -13,7 +13,7 @@ import { createRenderer, type Renderer } from './templates.js';
 export { BRAND_CSS_PATH, BRAND_LOGO_PATH, brandView, type BrandView } from './brand.js';
 export { NAMESPACES, type MessageValues, type Namespace, type Translate } from './i18n.js';
 export { acceptedLanguages, isLanguage, LANGUAGES, matchLanguage, negotiateLanguage, type Language, type LanguageSources } from './language.js';
-export { TemplateNotFound } from './templates.js';
+export { TemplateError, TemplateNotFound } from './templates.js';
 export { deviceName } from './device.js';
 export { relativeTime, utcTime } from './time.js';
 

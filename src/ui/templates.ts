@@ -5,7 +5,7 @@
  * a file of the same name under TEMPLATES_DIR replaces the shipped one. Names are resolved once
  * and compiled templates are cached, so files are read at first use only.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
 import { Eta } from 'eta';
 import { escapeValue } from './escape.js';
@@ -26,6 +26,11 @@ export interface Renderer {
 
 export class TemplateNotFound extends Error {
   override name = 'TemplateNotFound';
+}
+
+/** A template in TEMPLATES_DIR that does not compile: found at start-up, not by a visitor. */
+export class TemplateError extends Error {
+  override name = 'TemplateError';
 }
 
 export function createRenderer(options: RendererOptions): Renderer {
@@ -61,9 +66,22 @@ export function createRenderer(options: RendererOptions): Renderer {
     return fileOf(name);
   };
   eta.readFile = (file: string): string => readFileSync(file, 'utf8');
+  if (options.overrideDir !== null) compileAll(eta, options.overrideDir);
 
   return {
     render: (name, data) => eta.render(name, data),
     fileOf,
   };
+}
+
+/** Compiles every `.eta` file under `dir` (at most 1000), so a broken override stops start-up with its name. */
+function compileAll(eta: Eta, dir: string): void {
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.eta')).slice(0, 1000);
+  for (const file of files) {
+    try {
+      eta.compile(readFileSync(join(dir, file), 'utf8'));
+    } catch (err) {
+      throw new TemplateError(`TEMPLATES_DIR: ${file} does not compile: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
 }

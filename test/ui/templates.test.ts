@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readBrandConfig } from '../../src/config/brand.js';
-import { createUi, TemplateNotFound } from '../../src/ui/index.js';
+import { createUi, TemplateError, TemplateNotFound } from '../../src/ui/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-templates-'));
 
@@ -28,6 +28,15 @@ describe('template renderer', () => {
     const ui = createUi({ brand: readBrandConfig({ BRAND_NAME: 'Acme', TEMPLATES_DIR: dir }), publicUrl: 'https://id.example.test' });
     const out = ui.render('pages/layout', 'de', { title: 't', body: '' });
     assert.match(out, /^<div class="ours">Acme\|Sprache<\/div>body\{/);
+  });
+
+  it('refuses at start-up an override that does not compile, naming the file', () => {
+    const broken = mkdtempSync(join(dir, 'broken-'));
+    mkdirSync(join(broken, 'pages'));
+    writeFileSync(join(broken, 'pages', 'login.eta'), '<% if (it.x) { %>never closed');
+    assert.throws(() => createUi({ brand: readBrandConfig({ TEMPLATES_DIR: broken }), publicUrl: 'https://id.example.test' }), (err: unknown) => {
+      return err instanceof TemplateError && /^TEMPLATES_DIR: pages\/login\.eta does not compile: /.test(err.message);
+    });
   });
 
   it('refuses names outside the templates folder and unknown templates', () => {
