@@ -1,8 +1,9 @@
 /**
- * The page shell and the headers every hosted page sends. The CSP allows no script at all and
- * only inline styles, forms may post only to us, and no site may frame us (clickjacking);
- * no-referrer keeps link tokens out of Referer headers; no-store keeps pages with tokens or
- * account data out of caches.
+ * The headers every hosted page sends, and the `html`-tag page shell the OIDC provider's own
+ * pages still use (the hosted pages render templates/pages/*.eta through view.ts). The CSP allows
+ * no script at all, styles and images only from us (and inline styles), forms may post only to
+ * us, and no site may frame us (clickjacking); no-referrer keeps link tokens out of Referer
+ * headers; no-store keeps pages with tokens or account data out of caches.
  */
 import type { FastifyReply } from 'fastify';
 import { html, SafeHtml } from './html.js';
@@ -69,11 +70,6 @@ export function sendPage(reply: FastifyReply, status: number, body: SafeHtml): F
 /** The hidden CSRF field every form carries. */
 export function csrfField(token: string): SafeHtml {
   return html`<input type="hidden" name="csrf" value="${token}">`;
-}
-
-/** The hidden field that keeps an allowed `return_to` across a form ('' when there is none). */
-export function returnToField(target: string | null): SafeHtml | string {
-  return target === null ? '' : html`<input type="hidden" name="return_to" value="${target}">`;
 }
 
 /** A password input with its label; `autocomplete` is current-password or new-password. */
