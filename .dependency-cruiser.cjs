@@ -30,10 +30,17 @@ module.exports = {
     },
     {
       name: 'adapters-import-core-and-config',
-      comment: 'src/store, src/crypto and src/mail implement core ports: they import core and config (and their own folder) only.',
+      comment: 'src/store and src/crypto implement core ports: they import core and config (and their own folder) only.',
       severity: 'error',
-      from: { path: '^src/(store|crypto|mail)/' },
+      from: { path: '^src/(store|crypto)/' },
       to: { path: '^src/', pathNot: ['^src/(core|config)/', '^src/$1/'] },
+    },
+    {
+      name: 'mail-and-ui-import-core-config-ui',
+      comment: 'src/ui (catalogues, language, templates, brand) is shared by http and mail; src/mail implements core ports and renders through it. Both import core, config, ui and their own folder only.',
+      severity: 'error',
+      from: { path: '^src/(ui|mail)/' },
+      to: { path: '^src/', pathNot: ['^src/(core|config|ui)/', '^src/$1/'] },
     },
     {
       name: 'config-imports-core-only',
@@ -44,10 +51,10 @@ module.exports = {
     },
     {
       name: 'http-never-store',
-      comment: 'src/http imports core and config (and itself), never src/store, src/crypto, src/mail or src/cli: the CLI wiring passes what it needs through core ports.',
+      comment: 'src/http imports core, config and ui (and itself), never src/store, src/crypto, src/mail or src/cli: the CLI wiring passes what it needs through core ports.',
       severity: 'error',
       from: { path: layer('http') },
-      to: { path: '^src/', pathNot: ['^src/(core|config|http)/'] },
+      to: { path: '^src/', pathNot: ['^src/(core|config|ui|http)/'] },
     },
     {
       name: 'nothing-imports-cli',

@@ -34,6 +34,8 @@ const STORAGE_INDEPENDENT = [
   { pattern: /^test\/cookie\/cookie-config\.test\.ts$/, reason: 'configuration only, no database' },
   { pattern: /^test\/mail\/(config|templates)\.test\.ts$/, reason: 'mail configuration and templates, no database' },
   { pattern: /^test\/pages\/html\.test\.ts$/, reason: 'HTML rendering, no database' },
+  { pattern: /^test\/ui\//, reason: 'catalogues, language choice and templates, no database' },
+  { pattern: /^test\/unit\/brand-config\.test\.ts$/, reason: 'brand settings, no database' },
   { pattern: /^test\/deploy\/systemd-unit\.test\.ts$/, reason: 'systemd-analyze on the shipped unit file, no database' },
   // `usesDatabase`: the file mentions or opens a database, but what it tests does not change with it.
   { pattern: /^test\/http\/openapi\.test\.ts$/, reason: 'the OpenAPI document and the /docs page do not depend on the database', usesDatabase: true },

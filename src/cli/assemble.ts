@@ -17,6 +17,7 @@ import { boundHasher, type BoundedHasher } from '../crypto/bounded-hasher.js';
 import { withForeignHashes } from '../crypto/foreign-hashes.js';
 import { createJwtSigner, type JwtSigner } from '../crypto/jwt-signer.js';
 import { buildApp } from '../http/app.js';
+import { createUi } from '../ui/index.js';
 import type { Metrics } from '../http/metrics/registry.js';
 import { buildMetricsListener } from '../http/metrics/routes.js';
 import { adminMailQueue, corePolicy, secondFactorDeps, systemClock } from './core-wiring.js';
@@ -158,7 +159,10 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
             activeSessions: () => countActiveSessions(database.db, clock.now()),
           })
         : null;
+    // Catalogues, templates and brand for the pages and the emails (src/ui), loaded once.
+    const ui = createUi({ brand: config.brand, publicUrl: config.publicUrl });
     const app = buildApp({
+      ui,
       clock,
       ...(metrics ? { metrics } : {}),
       audit,

@@ -14,6 +14,9 @@ import { readSelfServiceConfig, type SelfServiceConfig } from './self-service.js
 
 export type { ReturnToRule, SelfServiceConfig } from './self-service.js';
 import { readOidcConfig, type OidcConfig } from './oidc.js';
+import { readBrandConfig, type BrandConfig } from './brand.js';
+
+export type { BrandConfig, Language } from './brand.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -114,6 +117,8 @@ export interface Config extends RuntimeSettings {
   selfService: SelfServiceConfig;
   /** OIDC_PROVIDER: the OpenID Connect provider (src/config/oidc.ts). */
   oidc: OidcConfig;
+  /** BRAND_*, TEMPLATES_DIR, DEFAULT_LANGUAGE: what end users see (src/config/brand.ts). */
+  brand: BrandConfig;
 }
 
 export { ConfigError };
@@ -191,6 +196,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     sessionCache: readSessionCacheConfig(env),
     selfService: readSelfServiceConfig(env, publicUrl, readEnum(env, 'COOKIE_HOST_PREFIX', 'false', ['true', 'false'] as const) === 'true'),
     oidc: readOidcConfig(env),
+    brand: readBrandConfig(env),
   };
   return config;
 }

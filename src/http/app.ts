@@ -36,6 +36,7 @@ import { AuthError, type OutageClassifier } from '../core/errors.js';
 import { serviceApiRoutes } from './service-api/index.js';
 import { oidcRoutes, type OidcRoutesOptions } from './oidc/index.js';
 import { HSTS, useTransportSecurity } from './transport-security.js';
+import { createUi, type Ui } from '../ui/index.js';
 
 export interface AppDeps {
   service: AccountsService;
@@ -63,6 +64,8 @@ export interface AppDeps {
   devMail?: DevMailbox;
   /** The OpenID Connect provider and its core access (OIDC_PROVIDER=on); its routes exist only when given. */
   oidc?: Pick<OidcRoutesOptions, 'provider' | 'access'>;
+  /** Catalogues, templates and brand (src/ui); built from `config` when absent. */
+  ui?: Ui;
 }
 
 export const BODY_LIMIT = 64 * 1024;
@@ -72,6 +75,8 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 /** Builds the Fastify app with every surface mounted. */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const logger = deps.logger;
+  // Read once here, never per request (docs/branding.md).
+  const ui = deps.ui ?? createUi({ brand: deps.config.brand, publicUrl: deps.config.publicUrl });
   const app = Fastify({
     ...(typeof logger === 'object' && 'child' in logger ? { loggerInstance: logger } : { logger }),
     bodyLimit: BODY_LIMIT,
@@ -163,9 +168,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   mount(app, 'jwt', '/api/v1/account', jsonSecondFactorRoutes, { service: deps.service });
   mount(app, 'basic', '/api', basicAccountRoutes, { service: deps.service, publicOrigin: deps.config.publicUrl, corsOrigins: deps.config.corsOrigins });
   mount(app, 'cookie', '/accounts', cookieApiRoutes, { service: deps.service, config: deps.config });
-  mount(app, 'page', '', hostedPages, { service: deps.service, config: deps.config });
+  const now = deps.clock ? () => (deps.clock as Clock).now() : Date.now;
+  mount(app, 'page', '', hostedPages, { service: deps.service, config: deps.config, ui, now });
   if (deps.devMail) devMailRoutes(app, deps.devMail);
-  if (deps.oidc) app.register(oidcRoutes, { ...deps.oidc, service: deps.service, config: deps.config });
+  if (deps.oidc) app.register(oidcRoutes, { ...deps.oidc, service: deps.service, config: deps.config, ui });
   if (deps.services) mount(app, 'service', '/api/v1', serviceApiRoutes, { services: deps.services });
   if (deps.admin && deps.config.adminApiKey !== null) {
     mount(app, 'admin', '/api/v1/admin', adminApiRoutes, { admin: deps.admin, apiKey: deps.config.adminApiKey, audit: deps.audit });

@@ -86,7 +86,8 @@ describe('browser journey in headless Chromium', { skip }, () => {
     assert.equal(new URL(page.url()).pathname, '/account');
     const accountText = (await page.textContent('main')) ?? '';
     assert.match(accountText, new RegExp(EMAIL.replace('.', '\\.')));
-    assert.match(accountText, /[0-9a-f]{8}-[0-9a-f]{4}-/);
+    assert.doesNotMatch(accountText, /[0-9a-f]{8}-[0-9a-f]{4}-/, 'no account id on the page');
+    assert.match(accountText, /Device\s*Chrome Headless on Linux/, 'the device named from its user agent');
     const cookies = await page.context().cookies();
     const sessionCookie = cookies.find((c) => c.name === 'sessionid');
     assert.ok(sessionCookie?.httpOnly && sessionCookie.sameSite === 'Lax');

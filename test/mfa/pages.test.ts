@@ -64,7 +64,11 @@ describe('the second factor on the hosted pages', () => {
     assert.match(mine.text, /On: an authenticator app\. 10 recovery codes left/);
 
     t.clock.advance(30_000);
-    const off = await postForm(t.app, later, '/account/mfa/totp/disable', { csrf: hiddenField(mine.text, 'csrf'), off_password: PASSWORD, code: codeAt(secret, t.clock) });
+    const unticked = await postForm(t.app, later, '/account/mfa/totp/disable', { csrf: hiddenField(mine.text, 'csrf'), off_password: PASSWORD, code: codeAt(secret, t.clock) });
+    assert.equal(unticked.status, 400, 'turning the factor off needs the confirmation box ticked');
+    assert.match(unticked.text, /<input type="checkbox" id="off_confirm" name="confirm" value="yes" required aria-invalid="true" aria-describedby="off_confirm-error" autofocus>/);
+    assert.match(unticked.text, /On: an authenticator app/, 'still on');
+    const off = await postForm(t.app, later, '/account/mfa/totp/disable', { csrf: hiddenField(mine.text, 'csrf'), off_password: PASSWORD, code: codeAt(secret, t.clock), confirm: 'yes' });
     assert.equal(off.status, 200, off.text);
     assert.match(off.text, /The authenticator app is off/);
     assert.equal((await passwordForm(t, new CookieJar())).status, 303, 'the password alone logs in again');
@@ -86,9 +90,13 @@ describe('the second factor on the hosted pages', () => {
     const listed = await getPage(t.app, jar, '/account');
     assert.ok(!listed.text.includes(secret), 'the account page never shows the secret');
     const id = hiddenField(listed.text, 'id');
-    const wrong = await postForm(t.app, jar, '/account/app-passwords/revoke', { csrf, id, ap_password: 'not it' });
+    const unticked = await postForm(t.app, jar, '/account/app-passwords/revoke', { csrf, id, ap_password: PASSWORD });
+    assert.equal(unticked.status, 400, 'revoking needs the confirmation box ticked');
+    assert.equal((await basic()).statusCode, 200, 'still works');
+    const wrong = await postForm(t.app, jar, '/account/app-passwords/revoke', { csrf, id, ap_password: 'not it', confirm: 'yes' });
     assert.equal(wrong.status, 400);
-    const revoked = await postForm(t.app, jar, '/account/app-passwords/revoke', { csrf, id, ap_password: PASSWORD });
+    assert.match(wrong.text, new RegExp(`<input id="ap_${id}_password" name="ap_password" type="password" required autocomplete="current-password" maxlength="1023" aria-invalid="true" aria-describedby="ap_${id}_password-error" autofocus>`));
+    const revoked = await postForm(t.app, jar, '/account/app-passwords/revoke', { csrf, id, ap_password: PASSWORD, confirm: 'yes' });
     assert.equal(revoked.status, 200, revoked.text);
     assert.match(revoked.text, /The app password was revoked/);
     assert.equal((await basic()).statusCode, 401);

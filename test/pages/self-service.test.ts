@@ -73,10 +73,15 @@ describe('hosted pages: change email, delete account, resend confirmation', () =
     assert.equal(step.status, 200);
     assert.match(step.text, /cannot be restored/);
     const csrf = hiddenField(step.text, 'csrf');
-    const wrong = await postForm(t.app, jar, '/account/delete', { csrf, current_password: 'not the one' });
+    const unticked = await postForm(t.app, jar, '/account/delete', { csrf, current_password: PW });
+    assert.equal(unticked.status, 400, 'the confirmation box must be ticked');
+    assert.match(unticked.text, /aria-describedby="delete_confirm-error" autofocus>/);
+    const wrong = await postForm(t.app, jar, '/account/delete', { csrf, current_password: 'not the one', confirm: 'yes' });
     assert.equal(wrong.status, 400);
+    assert.match(wrong.text, /<input id="current_password" name="current_password" type="password" required autocomplete="current-password" maxlength="1023" aria-invalid="true" aria-describedby="current_password-error" autofocus>/);
+    assert.match(wrong.text, /<p id="current_password-error" class="field-error">Your current password is not correct\.<\/p>/);
     assert.equal((await getPage(t.app, jar, '/account')).status, 200, 'still there');
-    const gone = await postForm(t.app, jar, '/account/delete', { csrf, current_password: PW });
+    const gone = await postForm(t.app, jar, '/account/delete', { csrf, current_password: PW, confirm: 'yes' });
     assert.equal(gone.status, 200);
     assert.match(gone.text, /has been deleted/);
     assert.equal((await getPage(t.app, jar, '/account')).headers.location, '/login');

@@ -15,6 +15,7 @@ import { cookieSettings } from '../cookies.js';
 import { registerFormParser } from '../pages/form-body.js';
 import { html } from '../pages/html.js';
 import { page, PAGE_HEADERS, sendPage } from '../pages/layout.js';
+import type { Ui } from '../../ui/index.js';
 import { registerInteractionPages } from './interaction.js';
 import { OIDC_ENDPOINT_DOCS } from './schemas.js';
 
@@ -23,6 +24,8 @@ export interface OidcRoutesOptions {
   access: OidcAccess;
   service: AccountsService;
   config: Config;
+  /** Catalogues, templates and brand (src/ui), for the consent page. */
+  ui: Ui;
 }
 
 /** Left out of /openapi.json (src/http/openapi/spec.ts skips `hide`). */
@@ -81,6 +84,6 @@ export async function oidcRoutes(app: FastifyInstance, opts: OidcRoutesOptions):
       const text = status >= 500 ? 'Something went wrong on our side. Try again later.' : problem.message;
       return sendPage(reply, status, page('Sign-in failed', html`<p class="error" role="alert">${text}</p><p>Go back to the application and try again.</p>`));
     });
-    registerInteractionPages(scope, opts.provider, opts.access, { service: opts.service, settings, returnTo: opts.config.selfService.returnTo });
+    registerInteractionPages(scope, opts.provider, opts.access, { service: opts.service, settings, returnTo: opts.config.selfService.returnTo, ui: opts.ui, now: Date.now });
   });
 }

@@ -15,22 +15,15 @@ import type { OidcClient } from '../../core/oidc/ports.js';
 import { setSessionCookies } from '../cookies.js';
 import { clientContext } from '../credentials.js';
 import { assertFormToken, assertSessionCsrf, issueFormToken } from '../csrf.js';
-import { currentVisitor, type PagesDeps } from '../pages/context.js';
+import { currentVisitor, view, type PagesDeps } from '../pages/context.js';
 import { formField } from '../pages/form-body.js';
 import { html } from '../pages/html.js';
-import { csrfField, page, passwordInput, type Notice } from '../pages/layout.js';
+import { csrfField, page, pageCsp, passwordInput, type Notice } from '../pages/layout.js';
 import { INTERACTION_PREFIX } from './paths.js';
 import { oidcPageHeaders } from './pages.js';
 import { interactionConsentRoute, interactionLoginRoute, interactionPageRoute } from './schemas.js';
 
 const SCOPES = new Set(['openid', 'offline_access', 'email', 'profile']);
-const SCOPE_WORDS: Record<string, string> = {
-  openid: 'who you are (your account id)',
-  email: 'your email address',
-  profile: 'your username',
-  offline_access: 'staying signed in while you are away',
-};
-
 function sendHtml(reply: FastifyReply, status: number, body: string): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8').send(body);
 }
@@ -75,13 +68,14 @@ ${passwordInput('password', 'Password', 'current-password')}
   ).value;
 }
 
-function consentPage(i: Interaction, csrf: string): string {
-  return page(
-    `Allow ${i.client.name}?`,
-    html`<p>${i.client.name} asks for:</p><ul>${i.scopes.map((s) => html`<li>${SCOPE_WORDS[s] ?? s}</li>`)}</ul>
-<form method="post" action="${INTERACTION_PREFIX}${i.uid}/consent">${csrfField(csrf)}<button type="submit" name="decision" value="allow">Allow</button>
-<button type="submit" name="decision" value="deny">Deny</button></form>`,
-  ).value;
+/** The consent page, rendered from the `consent` template in the visitor's language (docs/branding.md). */
+function sendConsentPage(ctx: PagesDeps, req: FastifyRequest, reply: FastifyReply, i: Interaction, csrf: string): FastifyReply {
+  const logo = ctx.ui.brand.logo;
+  if (logo !== null && /^https?:/.test(logo)) {
+    const forms = [...new Set(i.client.redirectUris.map((uri) => new URL(uri).origin))];
+    reply.header('content-security-policy', pageCsp(forms, [new URL(logo).origin]));
+  }
+  return view(ctx, req, reply).send(200, 'consent', { client: i.client.name, scopes: i.scopes, action: `${INTERACTION_PREFIX}${i.uid}/consent`, csrf });
 }
 
 /** Registers the interaction pages (GET the page, POST its login and consent forms). */
@@ -99,7 +93,7 @@ export function registerInteractionPages(app: FastifyInstance, provider: Provide
 
   async function proceed(req: FastifyRequest, reply: FastifyReply, i: Interaction, who: Signed): Promise<FastifyReply> {
     if (i.client.firstParty) return finish(req, reply, i, who);
-    return sendHtml(reply, 200, consentPage(i, who.csrfToken));
+    return sendConsentPage(ctx, req, reply, i, who.csrfToken);
   }
 
   app.get(`${INTERACTION_PREFIX}:uid`, { schema: interactionPageRoute }, async (req, reply) => {

@@ -5,14 +5,11 @@
  * The rules are the core's (src/core/mfa/app-passwords.ts).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { AppPassword } from '../../core/mfa/ports.js';
 import { clientContext } from '../credentials.js';
 import { formBody, htmlResponse, requires, type RouteSchema } from '../openapi/route-docs.js';
-import type { Visitor } from './context.js';
+import { view, type Visitor } from './context.js';
 import { formField } from './form-body.js';
-import { html, type SafeHtml } from './html.js';
-import { csrfField, page, sendPage } from './layout.js';
-import type { FactorForms } from './factor-forms.js';
+import { confirmed, type FactorForms } from './factor-forms.js';
 
 const fields = {
   csrf: { description: 'The session’s CSRF token (hidden field).' },
@@ -34,30 +31,13 @@ export const revokeAppPasswordFormRoute: RouteSchema = {
   summary: 'Revoke an app password',
   tags: ['pages'],
   security: requires('sessionCookie'),
-  requestBody: formBody('An app password’s revoke form.', { ...fields, id: { description: 'The app password’s id.', maxLength: 100 } }, ['csrf', 'ap_password', 'id']),
+  requestBody: formBody(
+    'An app password’s revoke form.',
+    { ...fields, id: { description: 'The app password’s id.', maxLength: 100 }, confirm: { description: '`yes`: the confirmation box, ticked (else 400).', maxLength: 3 } },
+    ['csrf', 'ap_password', 'id', 'confirm'],
+  ),
   response: answers,
 };
-
-/** The app-passwords section of the account page; `withCode`: a factor is on, so forms ask for a code. */
-export function appPasswordsSection(list: AppPassword[], csrfToken: string, withCode: boolean): SafeHtml {
-  const proof = (prefix: string) =>
-    html`<label for="${prefix}_password">Current password</label><input id="${prefix}_password" name="ap_password" type="password" required autocomplete="current-password" maxlength="1023">${withCode ? html`<label for="${prefix}_code">Code</label><input id="${prefix}_code" name="code" required autocomplete="one-time-code" maxlength="64">` : ''}`;
-  const items = list.map(
-    (p) => html`<li><strong>${p.name}</strong> · made ${new Date(p.createdAt).toISOString().slice(0, 10)} · ${p.lastUsedAt === null ? 'never used' : `last used ${new Date(p.lastUsedAt).toISOString().slice(0, 10)}`}
-<form method="post" action="/account/app-passwords/revoke">${csrfField(csrfToken)}<input type="hidden" name="id" value="${p.id}">${proof(`ap_${p.id}`)}<button type="submit">Revoke</button></form></li>`,
-  );
-  return html`<section><h2>App passwords</h2><p>For apps that sign in with HTTP Basic and cannot ask for a code. An app password only checks who you are.</p>
-${list.length > 0 ? html`<ul>${items}</ul>` : html`<p>None.</p>`}
-<form method="post" action="/account/app-passwords">${csrfField(csrfToken)}<label for="ap_name">Name</label><input id="ap_name" name="name" required maxlength="100">${proof('ap_new')}<button type="submit">Make an app password</button></form></section>`;
-}
-
-function newAppPasswordPage(name: string, secret: string): SafeHtml {
-  return page(
-    'Your new app password',
-    html`<p>Give this password to <strong>${name}</strong> in place of your account password. It is shown only now.</p><p><code>${secret}</code></p><nav><a href="/account">Back to your account</a></nav>`,
-    { kind: 'ok', text: 'The app password is ready.' },
-  );
-}
 
 /** Registers POST /account/app-passwords and /account/app-passwords/revoke through the account page's form helpers. */
 export function registerAppPasswordPages(app: FastifyInstance, forms: FactorForms): void {
@@ -71,18 +51,21 @@ export function registerAppPasswordPages(app: FastifyInstance, forms: FactorForm
   app.post('/account/app-passwords', { schema: createAppPasswordFormRoute }, async (req, reply): Promise<FastifyReply> => {
     const visitor: Visitor | null = await formVisitor(req);
     if (visitor === null) return reply.redirect('/login', 303);
-    return attempt(reply, visitor, async () => {
+    return attempt(req, reply, visitor, { field: 'ap_new_password', inputField: 'ap_name' }, async () => {
       const made = await mfa.createAppPassword(visitor.account.id, formField(req, 'name', 100), proof(req), clientContext(req));
-      return sendPage(reply, 200, newAppPasswordPage(made.appPassword.name, made.password));
+      return view(deps, req, reply).send(200, 'app-password-new', { name: made.appPassword.name, secret: made.password });
     });
   });
 
   app.post('/account/app-passwords/revoke', { schema: revokeAppPasswordFormRoute }, async (req, reply): Promise<FastifyReply> => {
     const visitor: Visitor | null = await formVisitor(req);
     if (visitor === null) return reply.redirect('/login', 303);
-    return attempt(reply, visitor, async () => {
-      await mfa.revokeAppPassword(visitor.account.id, formField(req, 'id', 100), proof(req), clientContext(req));
-      return show(reply, 200, visitor, { kind: 'ok', text: 'The app password was revoked.' });
+    const id = formField(req, 'id', 100);
+    const { t } = view(deps, req, reply);
+    if (!confirmed(req)) return show(req, reply, 400, visitor, { errors: { [`ap_${id}_confirm`]: t('fields.required_hint') } });
+    return attempt(req, reply, visitor, { field: `ap_${id}_password` }, async () => {
+      await mfa.revokeAppPassword(visitor.account.id, id, proof(req), clientContext(req));
+      return show(req, reply, 200, visitor, { notice: { kind: 'ok', text: t('app_passwords.revoked') } });
     });
   });
 }

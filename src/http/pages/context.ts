@@ -5,12 +5,30 @@ import type { AccountsService, AuthenticatedSession } from '../../core/accounts-
 import { readCsrfCookie, readSessionCookie, setSessionCookies, type CookieSettings, type SessionCookieValues } from '../cookies.js';
 import { safeReturnTo } from '../return-to.js';
 import { formField } from './form-body.js';
+import type { Ui } from '../../ui/index.js';
+import { pageView, type PageView } from './view.js';
 
 export interface PagesDeps {
   service: AccountsService;
   settings: CookieSettings;
   /** RETURN_TO_ORIGINS: where a finished flow may send the user back (src/http/return-to.ts). */
   returnTo: readonly ReturnToRule[];
+  /** Catalogues, templates and brand (src/ui). */
+  ui: Ui;
+  /** The clock's now, in ms (for "3 hours ago"). */
+  now: () => number;
+}
+
+const views = new WeakMap<FastifyRequest, PageView>();
+
+/** The request's page view (made once per request): its language and a `send` that renders a page template (view.ts). */
+export function view(deps: PagesDeps, req: FastifyRequest, reply: FastifyReply): PageView {
+  let made = views.get(req);
+  if (made === undefined) {
+    made = pageView(deps.ui, deps.settings, req, reply);
+    views.set(req, made);
+  }
+  return made;
 }
 
 /** A logged-in visitor: the session, its account, its secret and its CSRF token for forms. */

@@ -1,18 +1,37 @@
 /** What the logged-in second-factor forms of /account share (second-factor.ts, app-passwords.ts). */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { PagesDeps, Visitor } from './context.js';
-import type { Notice } from './layout.js';
+import { formField } from './form-body.js';
+import type { FieldErrors, Notice } from './view.js';
 
-/** How the account page shows a notice (the account page module passes its own renderer). */
-export type ShowAccount = (reply: FastifyReply, status: number, visitor: Visitor, notice?: Notice) => Promise<FastifyReply>;
+/** The account page's answer after a form: a notice, or errors by field id (the first is focused). */
+export interface AccountOutcome {
+  notice?: Notice;
+  errors?: FieldErrors;
+  /** What the change-email form had, to show it again. */
+  newEmail?: string;
+  /** What the app-password form had as name, to show it again. */
+  apName?: string;
+}
+
+/** How the account page shows a notice or field errors (the account page module passes its own renderer). */
+export type ShowAccount = (req: FastifyRequest, reply: FastifyReply, status: number, visitor: Visitor, outcome?: AccountOutcome) => Promise<FastifyReply>;
 
 /** What the logged-in factor forms share (the app-password forms use it too). */
 export interface FactorForms {
   deps: PagesDeps;
   /** The visitor of a logged-in form, its CSRF token checked; null: not logged in (the caller redirects). */
   formVisitor(req: FastifyRequest): Promise<Visitor | null>;
-  /** Runs a change; a refused proof or state shows the account page with the reason (400). */
-  attempt(reply: FastifyReply, visitor: Visitor, change: () => Promise<FastifyReply>): Promise<FastifyReply>;
+  /**
+   * Runs a change; a refused proof or state shows the account page with the reason (400) on the
+   * form's field `field` (a wrong password or code) or on `inputField` (a bad input such as a name).
+   */
+  attempt(req: FastifyRequest, reply: FastifyReply, visitor: Visitor, fields: { field: string; inputField?: string }, change: () => Promise<FastifyReply>): Promise<FastifyReply>;
   show: ShowAccount;
 }
 
+
+/** True when the box confirming a destructive action (`confirm=yes`) was ticked: the server checks what the form's `required` asks. */
+export function confirmed(req: FastifyRequest): boolean {
+  return formField(req, 'confirm', 3) === 'yes';
+}

@@ -3,6 +3,9 @@
  * (the result of another `html` template), so user input can never become markup (XSS).
  * Arrays are joined, null/undefined/false render nothing.
  */
+import { escapeText } from '../../ui/escape.js';
+
+export { escapeText };
 
 /** Markup known to be safe: built only by the `html` tag. */
 export class SafeHtml {
@@ -10,13 +13,6 @@ export class SafeHtml {
   toString(): string {
     return this.value;
   }
-}
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
-
-/** Escapes text for an HTML text node or a quoted attribute value. */
-export function escapeText(text: string): string {
-  return text.replace(/[&<>"'`]/g, (c) => ESCAPES[c] ?? c);
 }
 
 function render(value: unknown): string {

@@ -10,11 +10,12 @@ import type { AccountsService } from '../../core/accounts-service.js';
 import { cookieSettings } from '../cookies.js';
 import { registerAccountPages } from './account.js';
 import { registerConfirmPages } from './confirm.js';
-import type { PagesDeps } from './context.js';
 import { registerFormParser } from './form-body.js';
 import { registerHomePage } from './home.js';
-import { html } from './html.js';
-import { page, pageHeadersFor, sendPage } from './layout.js';
+import { pageHeadersFor } from './layout.js';
+import { view, type PagesDeps } from './context.js';
+import { registerBrandAssets } from './brand-assets.js';
+import type { Ui } from '../../ui/index.js';
 import { returnToOrigins } from '../return-to.js';
 import { registerLoginPages } from './login.js';
 import { registerResetPages } from './reset.js';
@@ -25,21 +26,19 @@ import { registerSelfServicePages } from './self-service.js';
 export interface PagesOptions {
   service: AccountsService;
   config: Config;
+  ui: Ui;
+  /** The clock's now in ms (relative times); Date.now when absent. */
+  now?: () => number;
 }
 
-const MESSAGES: Record<number, string> = {
-  400: 'The request could not be understood. Go back and try again.',
-  403: 'This form has expired or was sent from another site. Go back, reload the page and try again.',
-  413: 'The form is too large.',
-  415: 'This page only accepts forms.',
-  429: 'Too many attempts. Wait a little and try again.',
-  503: 'The service is busy or temporarily unavailable. Try again in a moment.',
-};
+/** Statuses with a message of their own in the catalogue (`error.<status>`); others say 400 or 500's. */
+const MESSAGES = new Set([400, 403, 413, 415, 429, 503]);
 
-/** Registers /, /signup, /login, /logout, /account, /confirm and /reset. */
+/** Registers /, /signup, /login, /logout, /account, /confirm, /reset and the brand's files. */
 export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Promise<void> {
-  const deps: PagesDeps = { service: opts.service, settings: cookieSettings(opts.config), returnTo: opts.config.selfService.returnTo };
-  const headers = pageHeadersFor(returnToOrigins(deps.returnTo));
+  const deps: PagesDeps = { service: opts.service, settings: cookieSettings(opts.config), returnTo: opts.config.selfService.returnTo, ui: opts.ui, now: opts.now ?? Date.now };
+  const logo = opts.config.brand.logoUrl;
+  const headers = pageHeadersFor(returnToOrigins(deps.returnTo), logo === null ? [] : [new URL(logo).origin]);
   await app.register(fastifyCookie);
   registerFormParser(app);
 
@@ -53,14 +52,13 @@ export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Pro
     if (problem.code === 'forbidden') req.log.warn({ event: 'csrf_rejected', path: req.url.split('?')[0] }, 'csrf check failed');
     if (problem.retryAfter !== undefined) reply.header('retry-after', String(problem.retryAfter));
     const status = problem.status === 401 || problem.status === 404 || problem.status === 409 ? 400 : problem.status;
-    const message =
-      problem.code === 'https_required'
-        ? 'This form must be sent over https. Open the page with https:// and try again.'
-        : (MESSAGES[status] ?? (status >= 500 ? 'Something went wrong on our side. Try again later.' : MESSAGES[400]));
     reply.headers(headers); // also when a hook refused the request before the pages' own hook ran
-    return sendPage(reply, status, page('Something went wrong', html`<p>${message}</p><nav><a href="/login">Log in</a></nav>`));
+    const page = view(deps, req, reply);
+    const key = problem.code === 'https_required' ? 'error.https' : MESSAGES.has(status) ? `error.${status}` : status >= 500 ? 'error.500' : 'error.400';
+    return page.send(status, 'error', { message: page.t(key) });
   });
 
+  registerBrandAssets(app, opts.config.brand);
   registerHomePage(app, deps);
   registerSignupPages(app, deps);
   registerConfirmPages(app, deps);

@@ -1,11 +1,13 @@
 /**
- * The page shell and the headers every hosted page sends. The CSP allows no script at all and
- * only inline styles, forms may post only to us, and no site may frame us (clickjacking);
- * no-referrer keeps link tokens out of Referer headers; no-store keeps pages with tokens or
- * account data out of caches.
+ * The headers every hosted page sends, and the `html`-tag page shell the OIDC provider's own
+ * pages still use (the hosted pages render templates/pages/*.eta through view.ts). The CSP allows
+ * no script at all, styles and images only from us (and inline styles), forms may post only to
+ * us, and no site may frame us (clickjacking); no-referrer keeps link tokens out of Referer
+ * headers; no-store keeps pages with tokens or account data out of caches.
  */
 import type { FastifyReply } from 'fastify';
 import { html, SafeHtml } from './html.js';
+import type { Notice } from './view.js';
 
 /** The headers every hosted page answer carries (set by the pages scope's onRequest hook). */
 export const PAGE_HEADERS: Record<string, string> = {
@@ -19,15 +21,18 @@ export const PAGE_HEADERS: Record<string, string> = {
 /**
  * The pages' CSP. `form-action` also lists the RETURN_TO_ORIGINS origins: Chromium applies it to
  * the redirect that follows a form POST, so a login that goes back to the app needs them there.
+ * Images and style sheets come from us (the brand's logo and CSS file, docs/branding.md), plus
+ * the origin of BRAND_LOGO_URL when it is elsewhere (`imageOrigins`).
  */
-export function pageCsp(formOrigins: readonly string[]): string {
+export function pageCsp(formOrigins: readonly string[], imageOrigins: readonly string[] = []): string {
   const forms = ["'self'", ...formOrigins].join(' ');
-  return `default-src 'none'; style-src 'unsafe-inline'; form-action ${forms}; frame-ancestors 'none'; base-uri 'none'`;
+  const images = ["'self'", ...imageOrigins].join(' ');
+  return `default-src 'none'; img-src ${images}; style-src 'self' 'unsafe-inline'; form-action ${forms}; frame-ancestors 'none'; base-uri 'none'`;
 }
 
-/** PAGE_HEADERS with the allow-listed return origins in `form-action`. */
-export function pageHeadersFor(formOrigins: readonly string[]): Record<string, string> {
-  return formOrigins.length === 0 ? PAGE_HEADERS : { ...PAGE_HEADERS, 'content-security-policy': pageCsp(formOrigins) };
+/** PAGE_HEADERS with the allow-listed return origins in `form-action` and the logo's origin in `img-src`. */
+export function pageHeadersFor(formOrigins: readonly string[], imageOrigins: readonly string[] = []): Record<string, string> {
+  return formOrigins.length === 0 && imageOrigins.length === 0 ? PAGE_HEADERS : { ...PAGE_HEADERS, 'content-security-policy': pageCsp(formOrigins, imageOrigins) };
 }
 
 const STYLE = `
@@ -43,11 +48,7 @@ dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem}dt{font-weight:60
 nav{margin-top:1.5rem;font-size:.9rem}section{margin-top:1.5rem;border-top:1px solid #e0e3e8}
 `;
 
-/** A message shown above a page's content. */
-export interface Notice {
-  kind: 'error' | 'ok';
-  text: string;
-}
+export type { Notice } from './view.js';
 
 /** Renders a complete page. */
 export function page(title: string, content: SafeHtml, notice?: Notice): SafeHtml {
@@ -69,11 +70,6 @@ export function sendPage(reply: FastifyReply, status: number, body: SafeHtml): F
 /** The hidden CSRF field every form carries. */
 export function csrfField(token: string): SafeHtml {
   return html`<input type="hidden" name="csrf" value="${token}">`;
-}
-
-/** The hidden field that keeps an allowed `return_to` across a form ('' when there is none). */
-export function returnToField(target: string | null): SafeHtml | string {
-  return target === null ? '' : html`<input type="hidden" name="return_to" value="${target}">`;
 }
 
 /** A password input with its label; `autocomplete` is current-password or new-password. */

@@ -14,10 +14,9 @@ import { clientContext } from '../credentials.js';
 import { assertFormToken, issueFormToken } from '../csrf.js';
 import { markSecondStepAsked } from '../mfa/step-marks.js';
 import { emptyResponse, formBody, HEADERS, htmlResponse, PUBLIC, type RouteSchema } from '../openapi/route-docs.js';
-import type { PagesDeps } from './context.js';
+import { view, type PagesDeps } from './context.js';
 import { formField } from './form-body.js';
-import { html, type SafeHtml } from './html.js';
-import { csrfField, page, sendPage, type Notice } from './layout.js';
+import type { FieldErrors, Notice } from './view.js';
 
 export const secondStepFormRoute: RouteSchema = {
   summary: 'Log in: the second step',
@@ -40,27 +39,19 @@ export const secondStepFormRoute: RouteSchema = {
   },
 };
 
-/** The second-step page: the step token carried on, a code asked for. */
-export function secondStepPage(csrf: string, mfaToken: string, notice?: Notice): SafeHtml {
-  return page(
-    'Enter your code',
-    html`<p>Your account has a second factor. Enter the six-digit code your authenticator app shows, or one of your recovery codes.</p>
-<form method="post" action="/login/mfa">${csrfField(csrf)}<input type="hidden" name="mfa_token" value="${mfaToken}">
-<label for="code">Code</label><input id="code" name="code" required autocomplete="one-time-code" inputmode="text" maxlength="64" autofocus>
-<button type="submit">Log in</button></form>
-<nav><a href="/login">Start again</a></nav>`,
-    notice,
-  );
+/** Sends the second-step page: the step token carried on, a code asked for. */
+function sendStepPage(deps: PagesDeps, req: FastifyRequest, reply: FastifyReply, status: number, mfaToken: string, errors?: FieldErrors): FastifyReply {
+  return view(deps, req, reply).send(status, 'second-step', { csrf: issueFormToken(req, reply, deps.settings), mfaToken, errors });
 }
 
 /** Answers the password step of an account with a second factor with the second-step page. */
 export function sendSecondStepPage(req: FastifyRequest, reply: FastifyReply, deps: PagesDeps, err: MfaRequiredError): FastifyReply {
   markSecondStepAsked(req);
-  return sendPage(reply, 200, secondStepPage(issueFormToken(req, reply, deps.settings), err.mfaToken));
+  return sendStepPage(deps, req, reply, 200, err.mfaToken);
 }
 
-/** Registers POST /login/mfa. `loginPage` renders the login form (for a step that ended). */
-export function registerSecondStepPage(app: FastifyInstance, deps: PagesDeps, loginPage: (csrf: string, notice: Notice) => SafeHtml): void {
+/** Registers POST /login/mfa. `loginPage` sends the login form with a notice (for a step that ended). */
+export function registerSecondStepPage(app: FastifyInstance, deps: PagesDeps, loginPage: (req: FastifyRequest, reply: FastifyReply, notice: Notice) => FastifyReply): void {
   app.post('/login/mfa', { schema: secondStepFormRoute }, async (req, reply) => {
     assertFormToken(req, deps.settings, formField(req, 'csrf'));
     const mfaToken = formField(req, 'mfa_token', 256);
@@ -69,9 +60,9 @@ export function registerSecondStepPage(app: FastifyInstance, deps: PagesDeps, lo
       setSessionCookies(reply, deps.settings, result);
       return reply.redirect('/account', 303);
     } catch (err) {
-      const csrf = issueFormToken(req, reply, deps.settings);
-      if (isAuthError(err, 'INVALID_CREDENTIALS')) return sendPage(reply, 401, secondStepPage(csrf, mfaToken, { kind: 'error', text: 'That code is not valid. Try the next code your app shows.' }));
-      if (isAuthError(err, 'INVALID_TOKEN')) return sendPage(reply, 401, loginPage(csrf, { kind: 'error', text: 'That login step has ended. Log in again.' }));
+      const { t } = view(deps, req, reply);
+      if (isAuthError(err, 'INVALID_CREDENTIALS')) return sendStepPage(deps, req, reply, 401, mfaToken, { code: t('second_step.wrong_code') });
+      if (isAuthError(err, 'INVALID_TOKEN')) return loginPage(req, reply, { kind: 'error', text: t('second_step.ended') });
       throw err;
     }
   });

@@ -6,37 +6,28 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
 import { isMfaRequired } from '../../core/mfa/errors.js';
-import { clearSessionCookies, readSessionCookie, setSessionCookies } from '../cookies.js';
+import { clearSessionCookies, readSessionCookie } from '../cookies.js';
 import { clientContext } from '../credentials.js';
 import { assertFormToken, assertNotCrossSite, assertSessionCsrf, issueFormToken } from '../csrf.js';
-import { finishSignedIn, formReturnTo, queryReturnTo, type PagesDeps } from './context.js';
+import { finishSignedIn, formReturnTo, queryReturnTo, view, type PagesDeps } from './context.js';
 import { formField } from './form-body.js';
 import { registerSecondStepPage, sendSecondStepPage } from './login-mfa.js';
-import { html } from './html.js';
-import { csrfField, page, passwordInput, returnToField, sendPage, type Notice } from './layout.js';
 import { returnToQuery } from '../return-to.js';
 import { loginFormRoute, loginPageRoute, logoutFormRoute } from './schemas.js';
+import type { FieldErrors, Notice } from './view.js';
 
-function loginPage(csrf: string, username: string, back: string | null, notice?: Notice) {
-  const keep = returnToQuery(back);
-  return page(
-    'Log in',
-    html`<form method="post" action="/login">${csrfField(csrf)}${returnToField(back)}
-<label for="username">Username or email</label><input id="username" name="username" required autocomplete="username" value="${username}" maxlength="320">
-${passwordInput('password', 'Password', 'current-password')}
-<button type="submit">Log in</button></form>
-<nav><a href="/reset${keep}">Forgot your password?</a> · <a href="/signup${keep}">Create an account</a></nav>`,
-    notice,
-  );
+/** Sends the login form; `errors` and `notice` after a refused attempt. */
+export function sendLoginPage(deps: PagesDeps, req: FastifyRequest, reply: FastifyReply, status: number, options: { username?: string; back?: string | null; errors?: FieldErrors; notice?: Notice } = {}): FastifyReply {
+  const back = options.back ?? null;
+  const csrf = issueFormToken(req, reply, deps.settings);
+  return view(deps, req, reply).send(status, 'login', { csrf, back, keep: returnToQuery(back), username: options.username ?? '', errors: options.errors, notice: options.notice });
 }
 
 /** Registers GET/POST /login, the second step (POST /login/mfa) and POST /logout. */
 export function registerLoginPages(app: FastifyInstance, deps: PagesDeps): void {
-  registerSecondStepPage(app, deps, (csrf, notice) => loginPage(csrf, '', null, notice));
+  registerSecondStepPage(app, deps, (req, reply, notice) => sendLoginPage(deps, req, reply, 401, { notice }));
 
-  app.get('/login', { schema: loginPageRoute }, async (req, reply) =>
-    sendPage(reply, 200, loginPage(issueFormToken(req, reply, deps.settings), '', queryReturnTo(deps, req))),
-  );
+  app.get('/login', { schema: loginPageRoute }, async (req, reply) => sendLoginPage(deps, req, reply, 200, { back: queryReturnTo(deps, req) }));
 
   app.post('/login', { schema: loginFormRoute }, async (req: FastifyRequest, reply: FastifyReply) => {
     assertFormToken(req, deps.settings, formField(req, 'csrf'));
@@ -47,8 +38,8 @@ export function registerLoginPages(app: FastifyInstance, deps: PagesDeps): void 
     } catch (err) {
       if (isMfaRequired(err)) return sendSecondStepPage(req, reply, deps, err);
       if (!isAuthError(err, 'INVALID_CREDENTIALS')) throw err;
-      const notice: Notice = { kind: 'error', text: 'Invalid username or password.' };
-      return sendPage(reply, 401, loginPage(issueFormToken(req, reply, deps.settings), username, formReturnTo(deps, req), notice));
+      const t = view(deps, req, reply).t;
+      return sendLoginPage(deps, req, reply, 401, { username, back: formReturnTo(deps, req), errors: { password: t('login.invalid') } });
     }
   });
 

@@ -22,6 +22,8 @@ const newPassword = { description: 'The new password.' };
 const repeat = { description: 'The new password again; must be equal.' };
 const linkToken = { description: 'The token of the emailed link (the form carries it on).', maxLength: 200 };
 const returnTo = { description: 'The allowed `return_to` the page carried on (hidden field); ignored unless RETURN_TO_ORIGINS allows it.', maxLength: 2048 };
+/** Every page takes `?lang=` (docs/branding.md#language). */
+export const langParam = queryParameter('lang', 'The page’s language, `en` or `de`, remembered in the `lang` cookie; else Accept-Language, then DEFAULT_LANGUAGE.', { type: 'string', enum: ['en', 'de'] });
 const returnToParam = queryParameter('return_to', 'Where to send the user when the flow ends; honoured only when RETURN_TO_ORIGINS allows it (else ignored: /account).', { type: 'string', maxLength: 2048 });
 const signedIn = (what: string) =>
   emptyResponse(`${what}; signed in (unless LOGIN_AFTER_LINK=false): go to the allowed return_to, else /account.`, { Location: HEADERS.location, 'Set-Cookie': HEADERS.setSessionCookies });
@@ -39,7 +41,7 @@ export const signupPageRoute: RouteSchema = {
   description: 'A form asking for an email address.',
   tags: ['pages'],
   security: PUBLIC,
-  parameters: [returnToParam],
+  parameters: [returnToParam, langParam],
   response: { 200: htmlResponse('The sign-up form.', { 'Set-Cookie': HEADERS.setFormCookie }) },
 };
 
@@ -57,7 +59,7 @@ export const confirmPageRoute: RouteSchema = {
   description: 'The landing page of the confirmation email. A usable link shows the choose-a-password form; a used, expired or bad one a page asking for a new link.',
   tags: ['pages'],
   security: PUBLIC,
-  parameters: [queryParameter('token', 'The link’s token (at most 200 characters).', { type: 'string', maxLength: 200 }, { required: true }), returnToParam],
+  parameters: [queryParameter('token', 'The link’s token (at most 200 characters).', { type: 'string', maxLength: 200 }, { required: true }), returnToParam, langParam],
   response: {
     200: htmlResponse('The choose-a-password form.', { 'Set-Cookie': HEADERS.setFormCookie }),
     400: htmlResponse('The link cannot be used: a form asking for a new one.', { 'Set-Cookie': HEADERS.setFormCookie }),
@@ -95,7 +97,7 @@ export const loginPageRoute: RouteSchema = {
   summary: 'Login page',
   tags: ['pages'],
   security: PUBLIC,
-  parameters: [returnToParam],
+  parameters: [returnToParam, langParam],
   response: { 200: htmlResponse('The login form.', { 'Set-Cookie': HEADERS.setFormCookie }) },
 };
 
@@ -127,9 +129,10 @@ export const logoutFormRoute: RouteSchema = {
 
 export const accountPageRoute: RouteSchema = {
   summary: 'Account page',
-  description: 'Username, email and UUID, the change-password form and the logout button.',
+  description: 'Username and email (never the account id), the change-password and change-email forms, the second factor, app passwords, the sessions, the logout button.',
   tags: ['pages'],
   security: requires('sessionCookie'),
+  parameters: [langParam],
   response: {
     200: htmlResponse('The account page.'),
     303: emptyResponse('Not logged in: go to /login.', { Location: HEADERS.location }),
@@ -159,7 +162,7 @@ export const resetPageRoute: RouteSchema = {
   description: 'Without `token`: a form asking for the username or email. With the token of the emailed link: the choose-a-new-password form.',
   tags: ['pages'],
   security: PUBLIC,
-  parameters: [queryParameter('token', 'The reset link’s token (at most 200 characters).', { type: 'string', maxLength: 200 }), returnToParam],
+  parameters: [queryParameter('token', 'The reset link’s token (at most 200 characters).', { type: 'string', maxLength: 200 }), returnToParam, langParam],
   response: {
     200: htmlResponse('The request form, or the new-password form.', { 'Set-Cookie': HEADERS.setFormCookie }),
     400: htmlResponse('The link cannot be used: the request form, saying so.', { 'Set-Cookie': HEADERS.setFormCookie }),

@@ -9,20 +9,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import { isAuthError } from '../../core/errors.js';
-import type { SecondFactorStatus } from '../../core/mfa/enrol.js';
 import { clientContext } from '../credentials.js';
 import { assertSessionCsrf } from '../csrf.js';
 import { formBody, htmlResponse, requires, type RouteSchema } from '../openapi/route-docs.js';
-import { currentVisitor, type PagesDeps, type Visitor } from './context.js';
+import { currentVisitor, view, type PagesDeps, type Visitor } from './context.js';
 import { registerAppPasswordPages } from './app-passwords.js';
-import type { ShowAccount } from './factor-forms.js';
+import { confirmed, type FactorForms, type ShowAccount } from './factor-forms.js';
 import { formField } from './form-body.js';
-import { html, SafeHtml } from './html.js';
-import { csrfField, page, passwordInput, sendPage, sentence, type Notice } from './layout.js';
+import { problemText } from './messages.js';
 
 const csrf = { description: 'The session’s CSRF token (hidden field).' };
 const password = { description: 'The current password.' };
 const code = { description: 'A six-digit code from the authenticator app, or a recovery code.', maxLength: 64 };
+const confirm = { description: '`yes`: the box that confirms a destructive action, ticked (else 400).', maxLength: 3 };
 const answers = {
   200: htmlResponse('The next page: the QR code, the recovery codes, or the account page saying what changed.'),
   400: htmlResponse('A wrong password or code, or a state that does not allow it: the account page saying so.'),
@@ -34,44 +33,10 @@ function pageRoute(summary: string, description: string, fields: Record<string, 
 
 export const startTotpFormRoute = pageRoute('Turn on an authenticator app', 'With the password: a page with the QR code and the secret, and a form for the first code.', { csrf, mfa_password: password });
 export const confirmTotpFormRoute = pageRoute('Confirm the authenticator app', 'A first code turns TOTP on; the page shows ten recovery codes once.', { csrf, code });
-export const disableTotpFormRoute = pageRoute('Turn off the authenticator app', 'With the password and a code.', { csrf, off_password: password, code });
+export const disableTotpFormRoute = pageRoute('Turn off the authenticator app', 'With the password, a code and the confirmation box ticked.', { csrf, off_password: password, code, confirm });
 export const recoveryCodesFormRoute = pageRoute('Make new recovery codes', 'With the password and a code; the old codes stop working.', { csrf, codes_password: password, code });
 
-/** The second-factor section of the account page. */
-export function secondFactorSection(status: SecondFactorStatus, csrfToken: string): SafeHtml {
-  if (!status.totp) {
-    return html`<section><h2>Second factor</h2><p>Off. Add an authenticator app so that your password alone cannot sign in.</p>
-<form method="post" action="/account/mfa/totp">${csrfField(csrfToken)}${passwordInput('mfa_password', 'Current password', 'current-password')}<button type="submit">Turn on an authenticator app</button></form></section>`;
-  }
-  const proof = (prefix: string) => html`${passwordInput(`${prefix}_password`, 'Current password', 'current-password')}<label for="${prefix}_code">Code</label><input id="${prefix}_code" name="code" required autocomplete="one-time-code" maxlength="64">`;
-  return html`<section><h2>Second factor</h2><p>On: an authenticator app. ${String(status.recoveryCodesLeft)} recovery codes left.</p>
-<form method="post" action="/account/mfa/recovery-codes">${csrfField(csrfToken)}${proof('codes')}<button type="submit">Make new recovery codes</button></form>
-<form method="post" action="/account/mfa/totp/disable">${csrfField(csrfToken)}${proof('off')}<button type="submit">Turn off the authenticator app</button></form></section>`;
-}
-
-function recoveryCodesPage(codes: string[], notice: Notice): SafeHtml {
-  return page(
-    'Your recovery codes',
-    html`<p>Keep these codes somewhere safe. Each signs you in once if you lose your device. They are shown only now.</p>
-<ul class="codes">${codes.map((c) => html`<li><code>${c}</code></li>`)}</ul><nav><a href="/account">Back to your account</a></nav>`,
-    notice,
-  );
-}
-
-async function enrolmentPage(visitor: Visitor, secret: string, uri: string, notice?: Notice): Promise<SafeHtml> {
-  const svg = await QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
-  return page(
-    'Add an authenticator app',
-    html`<p>Scan this code with your authenticator app, or type the key below, then enter the code it shows.</p>
-<div style="max-width:14rem">${new SafeHtml(svg)}</div>
-<dl><dt>Key</dt><dd><code>${secret}</code></dd></dl>
-<form method="post" action="/account/mfa/totp/confirm">${csrfField(visitor.csrfToken)}<label for="code">Code from the app</label><input id="code" name="code" required autocomplete="one-time-code" inputmode="numeric" maxlength="64" autofocus>
-<button type="submit">Turn on</button></form><nav><a href="/account">Cancel</a></nav>`,
-    notice,
-  );
-}
-
-/** Registers the /account/mfa/* and /account/app-passwords* forms; `show` renders the account page with a notice. */
+/** Registers the /account/mfa/* and /account/app-passwords* forms; `show` renders the account page with a notice or field errors. */
 export function registerSecondFactorPages(app: FastifyInstance, deps: PagesDeps, show: ShowAccount): void {
   const mfa = deps.service.secondFactor;
 
@@ -82,52 +47,61 @@ export function registerSecondFactorPages(app: FastifyInstance, deps: PagesDeps,
     return visitor;
   }
 
-  /** Runs a change; a refused proof or state shows the account page with the reason (400). */
-  async function attempt(reply: FastifyReply, visitor: Visitor, change: () => Promise<FastifyReply>): Promise<FastifyReply> {
+  /** Runs a change; a refused proof or state shows the account page with the reason (400) on the form's field. */
+  const attempt: FactorForms['attempt'] = async (req, reply, visitor, fields, change) => {
     try {
       return await change();
     } catch (err) {
-      if (isAuthError(err, 'INVALID_CREDENTIALS')) return show(reply, 400, visitor, { kind: 'error', text: 'The password or the code is not correct.' });
-      if (isAuthError(err, 'INVALID_INPUT') || isAuthError(err, 'NOT_FOUND')) return show(reply, 400, visitor, { kind: 'error', text: sentence(err.message) });
+      const { t } = view(deps, req, reply);
+      if (isAuthError(err, 'INVALID_CREDENTIALS')) return show(req, reply, 400, visitor, { errors: { [fields.field]: t('mfa.wrong') } });
+      if (isAuthError(err, 'INVALID_INPUT') || isAuthError(err, 'NOT_FOUND')) {
+        const field = isAuthError(err, 'INVALID_INPUT') && err.field === 'name' && fields.inputField ? fields.inputField : fields.field;
+        return show(req, reply, 400, visitor, { errors: { [field]: problemText(err, t) } });
+      }
       throw err;
     }
-  }
+  };
 
   registerAppPasswordPages(app, { deps, formVisitor, attempt, show });
 
   app.post('/account/mfa/totp', { schema: startTotpFormRoute }, async (req, reply) => {
     const visitor = await formVisitor(req);
     if (visitor === null) return reply.redirect('/login', 303);
-    return attempt(reply, visitor, async () => {
+    return attempt(req, reply, visitor, { field: 'mfa_password' }, async () => {
       const enrolment = await mfa.startTotpEnrolment(visitor.account.id, { password: formField(req, 'mfa_password') }, clientContext(req));
-      return sendPage(reply, 200, await enrolmentPage(visitor, enrolment.secret, enrolment.uri));
+      const qr = await QRCode.toString(enrolment.uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
+      return view(deps, req, reply).send(200, 'totp-enrol', { csrf: visitor.csrfToken, qr, secret: enrolment.secret });
     });
   });
 
   app.post('/account/mfa/totp/confirm', { schema: confirmTotpFormRoute }, async (req, reply) => {
     const visitor = await formVisitor(req);
     if (visitor === null) return reply.redirect('/login', 303);
-    return attempt(reply, visitor, async () => {
+    return attempt(req, reply, visitor, { field: 'mfa_password' }, async () => {
       const codes = await mfa.confirmTotpEnrolment(visitor.account.id, formField(req, 'code', 64), clientContext(req));
-      return sendPage(reply, 200, recoveryCodesPage(codes, { kind: 'ok', text: 'The authenticator app is on.' }));
+      const page = view(deps, req, reply);
+      return page.send(200, 'recovery-codes', { codes, notice: { kind: 'ok', text: page.t('mfa.is_on') } });
     });
   });
 
   app.post('/account/mfa/totp/disable', { schema: disableTotpFormRoute }, async (req, reply) => {
     const visitor = await formVisitor(req);
     if (visitor === null) return reply.redirect('/login', 303);
-    return attempt(reply, visitor, async () => {
+    const { t } = view(deps, req, reply);
+    if (!confirmed(req)) return show(req, reply, 400, visitor, { errors: { off_confirm: t('fields.required_hint') } });
+    return attempt(req, reply, visitor, { field: 'off_password' }, async () => {
       await mfa.disableTotp(visitor.account.id, { password: formField(req, 'off_password'), code: formField(req, 'code', 64) }, clientContext(req));
-      return show(reply, 200, visitor, { kind: 'ok', text: 'The authenticator app is off.' });
+      return show(req, reply, 200, visitor, { notice: { kind: 'ok', text: t('mfa.is_off') } });
     });
   });
 
   app.post('/account/mfa/recovery-codes', { schema: recoveryCodesFormRoute }, async (req, reply) => {
     const visitor = await formVisitor(req);
     if (visitor === null) return reply.redirect('/login', 303);
-    return attempt(reply, visitor, async () => {
+    return attempt(req, reply, visitor, { field: 'codes_password' }, async () => {
       const codes = await mfa.regenerateRecoveryCodes(visitor.account.id, { password: formField(req, 'codes_password'), code: formField(req, 'code', 64) }, clientContext(req));
-      return sendPage(reply, 200, recoveryCodesPage(codes, { kind: 'ok', text: 'New recovery codes are ready; the old ones no longer work.' }));
+      const page = view(deps, req, reply);
+      return page.send(200, 'recovery-codes', { codes, notice: { kind: 'ok', text: page.t('mfa.codes_ready') } });
     });
   });
 }

@@ -1,5 +1,6 @@
 /** Route schemas of the self-service pages (self-service.ts), for the OpenAPI document; see schemas.ts for the conventions. */
 import { emptyResponse, formBody, HEADERS, htmlResponse, PUBLIC, queryParameter, requires, type RouteSchema } from '../openapi/route-docs.js';
+import { langParam } from './schemas.js';
 
 const csrf = { description: 'The hidden CSRF field of the form.' };
 const currentPassword = { description: 'The current password.' };
@@ -16,7 +17,7 @@ export const changeEmailFormRoute: RouteSchema = {
     'current_password',
     'email',
   ]),
-  response: { 200: htmlResponse('“Check your new inbox”.'), 303: notLoggedIn, 400: htmlResponse('Wrong current password or not an email address: the page saying so.'), 403: refused },
+  response: { 200: htmlResponse('“Check your new inbox”.'), 303: notLoggedIn, 400: htmlResponse('Wrong current password or not an email address: the account page, the field marked.'), 403: refused },
 };
 
 export const emailConfirmPageRoute: RouteSchema = {
@@ -27,6 +28,7 @@ export const emailConfirmPageRoute: RouteSchema = {
   parameters: [
     queryParameter('token', 'The link’s token (at most 200 characters).', { type: 'string', maxLength: 200 }, { required: true }),
     queryParameter('return_to', 'Offered as a link back once the change is made, when RETURN_TO_ORIGINS allows it.', { type: 'string', maxLength: 2048 }),
+    langParam,
   ],
   response: {
     200: htmlResponse('The confirm button.', { 'Set-Cookie': HEADERS.setFormCookie }),
@@ -45,22 +47,27 @@ export const emailConfirmFormRoute: RouteSchema = {
 
 export const deletePageRoute: RouteSchema = {
   summary: 'Delete-account page',
-  description: 'The confirmation step: what deleting means, and a form asking for the current password.',
+  description: 'The confirmation step: what deleting means, and a form asking for the current password and a ticked box.',
   tags: ['pages'],
   security: requires('sessionCookie'),
+  parameters: [langParam],
   response: { 200: htmlResponse('The confirmation form.'), 303: notLoggedIn },
 };
 
 export const deleteFormRoute: RouteSchema = {
   summary: 'Delete the account',
-  description: 'Needs the current password. Deletes the account with every session and link, mails a notice and clears the cookies.',
+  description: 'Needs the current password and the confirmation box ticked. Deletes the account with every session and link, mails a notice and clears the cookies.',
   tags: ['pages'],
   security: requires('sessionCookie'),
-  requestBody: formBody('The confirmation form.', { csrf, current_password: currentPassword }, ['csrf', 'current_password']),
+  requestBody: formBody(
+    'The confirmation form.',
+    { csrf, current_password: currentPassword, confirm: { description: '`yes`: the confirmation box, ticked.', maxLength: 3 } },
+    ['csrf', 'current_password', 'confirm'],
+  ),
   response: {
     200: htmlResponse('“Your account has been deleted”.', { 'Set-Cookie': HEADERS.clearSessionCookies }),
     303: notLoggedIn,
-    400: htmlResponse('Wrong current password: the confirmation form again.'),
+    400: htmlResponse('Wrong current password, or the box not ticked: the confirmation form again, the field marked.'),
     403: refused,
   },
 };
@@ -70,6 +77,6 @@ export const resendPageRoute: RouteSchema = {
   description: 'A form asking for the address of an account waiting for confirmation (posts to /confirm/resend).',
   tags: ['pages'],
   security: PUBLIC,
-  parameters: [queryParameter('return_to', 'Kept on the new link when RETURN_TO_ORIGINS allows it.', { type: 'string', maxLength: 2048 })],
+  parameters: [queryParameter('return_to', 'Kept on the new link when RETURN_TO_ORIGINS allows it.', { type: 'string', maxLength: 2048 }), langParam],
   response: { 200: htmlResponse('The form.', { 'Set-Cookie': HEADERS.setFormCookie }) },
 };

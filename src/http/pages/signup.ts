@@ -2,33 +2,23 @@
  * /signup: sign-up with only an email address. The answer is the same page whether or not the
  * address already has an account (the core emails its owner a notice instead).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
 import { clientContext } from '../credentials.js';
 import { assertFormToken, issueFormToken } from '../csrf.js';
-import { formReturnTo, queryReturnTo, type PagesDeps } from './context.js';
+import { formReturnTo, queryReturnTo, view, type PagesDeps } from './context.js';
 import { formField } from './form-body.js';
-import { html } from './html.js';
-import { csrfField, page, returnToField, sendPage, type Notice } from './layout.js';
 import { returnToQuery } from '../return-to.js';
 import { signupFormRoute, signupPageRoute } from './schemas.js';
+import type { FieldErrors } from './view.js';
 
-function signupPage(csrf: string, email: string, back: string | null, notice?: Notice) {
-  return page(
-    'Create an account',
-    html`<form method="post" action="/signup">${csrfField(csrf)}${returnToField(back)}
-<label for="email">Email address</label><input id="email" name="email" type="email" required autocomplete="email" value="${email}" maxlength="320">
-<button type="submit">Send me a link</button></form>
-<nav><a href="/login${returnToQuery(back)}">I already have an account</a></nav>`,
-    notice,
-  );
+function sendSignupPage(deps: PagesDeps, req: FastifyRequest, reply: FastifyReply, status: number, email: string, back: string | null, errors?: FieldErrors): FastifyReply {
+  return view(deps, req, reply).send(status, 'signup', { csrf: issueFormToken(req, reply, deps.settings), back, keep: returnToQuery(back), email, errors });
 }
 
 /** Registers GET/POST /signup. */
 export function registerSignupPages(app: FastifyInstance, deps: PagesDeps): void {
-  app.get('/signup', { schema: signupPageRoute }, async (req, reply) =>
-    sendPage(reply, 200, signupPage(issueFormToken(req, reply, deps.settings), '', queryReturnTo(deps, req))),
-  );
+  app.get('/signup', { schema: signupPageRoute }, async (req, reply) => sendSignupPage(deps, req, reply, 200, '', queryReturnTo(deps, req)));
 
   app.post('/signup', { schema: signupFormRoute }, async (req, reply) => {
     assertFormToken(req, deps.settings, formField(req, 'csrf'));
@@ -38,11 +28,8 @@ export function registerSignupPages(app: FastifyInstance, deps: PagesDeps): void
       await deps.service.signUpWithEmail({ email, ...(back === null ? {} : { returnTo: back }) }, clientContext(req));
     } catch (err) {
       if (!isAuthError(err, 'INVALID_INPUT')) throw err;
-      const notice: Notice = { kind: 'error', text: 'Please enter a valid email address.' };
-      return sendPage(reply, 400, signupPage(issueFormToken(req, reply, deps.settings), email, back, notice));
+      return sendSignupPage(deps, req, reply, 400, email, back, { email: view(deps, req, reply).t('signup.invalid_email') });
     }
-    const done = html`<p>If this address can be used, we have sent a link to it. Open the link to choose your password.</p>
-<nav><a href="/login${returnToQuery(back)}">Log in</a></nav>`;
-    return sendPage(reply, 200, page('Check your email', done));
+    return view(deps, req, reply).send(200, 'signup-sent', { keep: returnToQuery(back) });
   });
 }
