@@ -7,7 +7,6 @@
  * and the secret as text; it is on once a first code confirms it. Recovery codes are shown once.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import QRCode from 'qrcode';
 import { isAuthError } from '../../core/errors.js';
 import type { SecondFactorStatus } from '../../core/mfa/enrol.js';
 import { clientContext } from '../credentials.js';
@@ -59,6 +58,8 @@ function recoveryCodesPage(codes: string[], notice: Notice): SafeHtml {
 }
 
 async function enrolmentPage(visitor: Visitor, secret: string, uri: string, notice?: Notice): Promise<SafeHtml> {
+  // Loaded on the first enrolment, not at start-up (memory: docs/decisions.md, "What is not configured is not loaded").
+  const { default: QRCode } = await import('qrcode');
   const svg = await QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
   return page(
     'Add an authenticator app',
