@@ -107,8 +107,8 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
     sessionCache =
       database.dialect === 'postgres' && config.sessionCache.enabled
         ? await (await import('../store/session-cache/index.js')).attachSessionCache(plainStores, config.sessionCache, config.databaseUrl, {
-            warn: (obj, msg) => log.warn(obj, msg),
-            info: (obj, msg) => log.info(obj, msg),
+            log: { warn: (obj, msg) => log.warn(obj, msg), info: (obj, msg) => log.info(obj, msg) },
+            redis: config.redisUrl === null ? null : { url: config.redisUrl, prefix: config.redisPrefix },
           })
         : null;
     const stores = sessionCache?.stores ?? plainStores;

@@ -12,7 +12,6 @@ import { pbkdf2, scrypt } from 'node:crypto';
 import { sameBytes } from '../core/credentials/secrets.js';
 import { promisify } from 'node:util';
 import { verify as argon2Verify } from '@node-rs/argon2';
-import { compare as bcryptCompare } from 'bcryptjs';
 import type { PasswordHasher } from '../core/credentials/ports.js';
 
 const pbkdf2Async = promisify(pbkdf2);
@@ -52,7 +51,8 @@ function parse(stored: string): Parsed | string {
   if ((m = BCRYPT.exec(stored))) {
     const cost = Number(m[1]);
     if (cost < 4 || cost > 15) return 'bcrypt cost must be 04 to 15';
-    return { scheme: 'bcrypt', run: (pw) => bcryptCompare(pw, stored) };
+    // bcryptjs is loaded by the first imported bcrypt hash checked, not at start-up (memory).
+    return { scheme: 'bcrypt', run: async (pw) => (await import('bcryptjs')).compare(pw, stored) };
   }
   if (stored.startsWith('$2')) return 'malformed bcrypt hash (expected $2a$/$2b$/$2y$, a two-digit cost and 53 characters)';
   if ((m = ARGON2.exec(stored))) {

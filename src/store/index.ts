@@ -32,10 +32,11 @@ export interface Stores {
 
 /** Builds the stores for an opened database. */
 export function createStores(opened: OpenedDatabase, clock: Clock, masterKey: MasterKey | null = null): Stores {
+  const groupCommit = opened.dialect === 'sqlite' ? createGroupCommitUnitOfWork(opened.db) : null;
   return {
-    uow: opened.dialect === 'sqlite' ? createGroupCommitUnitOfWork(opened.db) : createUnitOfWork(opened.db),
+    uow: groupCommit ?? createUnitOfWork(opened.db),
     accounts: createAccountStore(),
-    sessions: createSessionStore(opened),
+    sessions: createSessionStore(opened, groupCommit ? { groupCommit } : {}),
     keys: createKeyStore(masterKey),
     tokens: createOneTimeTokenStore(),
     promos: createPromoStore(),

@@ -1,6 +1,7 @@
 /** SessionStore on Kysely. Row locks (FOR UPDATE) are taken on PostgreSQL; SQLite serializes writers. */
 import type { Kysely } from 'kysely';
 import type { LiveSession, Session, SessionStore } from '../core/sessions/ports.js';
+import type { UnitOfWork } from '../core/ports.js';
 import { toAccount } from './accounts.js';
 import type { OpenedDatabase } from './connect.js';
 import { prepared, preparedRead, q } from './handle.js';
@@ -90,8 +91,9 @@ function splitJoined(row: JoinedRow): { session: Session; account: ReturnType<ty
 }
 
 /** The session store. */
-export function createSessionStore(opened: OpenedDatabase): SessionStore {
+export function createSessionStore(opened: OpenedDatabase, options: { groupCommit?: UnitOfWork } = {}): SessionStore {
   const lock = opened.dialect === 'postgres';
+  const { groupCommit } = options;
   // Session checks run on every authenticated request, and rotation on every refresh: their
   // queries are built and compiled once (see prepared()).
   const joined = (db: Kysely<Database>) =>
@@ -242,6 +244,9 @@ export function createSessionStore(opened: OpenedDatabase): SessionStore {
     },
 
     async touch(tx, id, now, idleExpiresAt) {
+      // SQLite: a session check's last-seen write outside a transaction joins the group commit, so
+      // the checks of one event-loop turn share one COMMIT instead of one each (group-commit.ts).
+      if (groupCommit && tx === groupCommit.db) return groupCommit.transaction((trx) => touch(trx, { id, now, idle: idleExpiresAt }).then(() => {}));
       await touch(tx, { id, now, idle: idleExpiresAt });
     },
 

@@ -3,10 +3,12 @@
  * (SESSION_CACHE, on by default; docs/decisions.md, "Session cache on PostgreSQL nodes"): every
  * node has served the session from memory before it is ended on one node, and every node refuses
  * it within a bound (the notification delay; generous here, the machine is loaded; the benchmark
- * measures it). Runs only with TEST_DATABASE_URL.
+ * measures it). Once per notification channel: PostgreSQL's LISTEN/NOTIFY, and Redis pub/sub
+ * (REDIS_URL set on every node). Runs only with TEST_DATABASE_URL.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { deleteRedisPrefix, newRedisPrefix, redisSkipReason, TEST_REDIS_URL } from '../support/redis.js';
 import { waitFor } from '../support/wait.js';
 import { send, startCluster, type Cluster, type Node } from './cluster.js';
 
@@ -16,15 +18,26 @@ const BOUND_MS = 10_000;
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const admin = { authorization: `Bearer ${ADMIN_KEY}` };
 
-describe('session caches of three nodes never serve an ended session', { skip: process.env.TEST_DATABASE_URL ? false : 'TEST_DATABASE_URL is not set' }, () => {
+const pgOnly = process.env.TEST_DATABASE_URL ? null : 'TEST_DATABASE_URL is not set';
+const redisPrefix = newRedisPrefix();
+/** The notification channels: the nodes' extra settings, and why the case is skipped (null: it runs). */
+const CHANNELS: { name: string; env: Record<string, string>; skip: string | null }[] = [
+  { name: 'LISTEN/NOTIFY', env: {}, skip: pgOnly },
+  { name: 'Redis pub/sub', env: { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: redisPrefix }, skip: pgOnly ?? (await redisSkipReason()) },
+];
+
+for (const channel of CHANNELS) describe(`session caches of three nodes (${channel.name}) never serve an ended session`, { skip: channel.skip ?? false }, () => {
   let cluster: Cluster;
   let nodes: Node[];
 
   before(async () => {
-    cluster = await startCluster(3, { REFRESH_REUSE_GRACE: '1', ADMIN_API_KEY: ADMIN_KEY });
+    cluster = await startCluster(3, { REFRESH_REUSE_GRACE: '1', ADMIN_API_KEY: ADMIN_KEY, ...channel.env });
     nodes = cluster.nodes;
   });
-  after(() => cluster?.stop());
+  after(async () => {
+    await cluster?.stop();
+    if (channel.env.REDIS_PREFIX) await deleteRedisPrefix(channel.env.REDIS_PREFIX);
+  });
 
   const register = async (username: string): Promise<string> => {
     const res = await send(nodes[0]!, 'POST', '/api/v1/account/register', { json: { username, password: `${username}-password` } });

@@ -20,7 +20,7 @@ import type { AccessTokenSigner } from '../../core/tokens/ports.js';
 import { createArgon2Hasher } from '../../crypto/argon2-hasher.js';
 import { withForeignHashes } from '../../crypto/foreign-hashes.js';
 import { createAuditLog } from '../../store/audit.js';
-import { createStores } from '../../store/index.js';
+import { createStores, type Stores } from '../../store/index.js';
 import { createOutboxQueue } from '../../store/outbox.js';
 import { adminMailQueue, corePolicy, secondFactorDeps, systemClock } from '../core-wiring.js';
 import { noPositional, onePositional, parseFlags, shown } from '../args.js';
@@ -116,9 +116,20 @@ const NO_SIGNER: AccessTokenSigner = {
  */
 export async function openAdmin(config: Config): Promise<{ admin: AdminService; close(): Promise<void> }> {
   const database = await openMigratedDatabase(config);
+  let announced: { stores: Stores; close(): Promise<void> } | null = null;
   try {
     const clock = systemClock;
-    const stores = createStores(database, clock, config.masterKey);
+    // Nodes whose session caches listen on Redis hear of these writes only if they are published there.
+    announced =
+      database.dialect === 'postgres' && config.sessionCache.enabled && config.redisUrl !== null
+        ? await (await import('../../store/session-cache/index.js')).announceSessionChanges(
+            createStores(database, clock, config.masterKey),
+            config.databaseUrl,
+            { url: config.redisUrl, prefix: config.redisPrefix },
+            { warn: (_obj, msg) => process.stderr.write(`warning: ${msg}\n`), info: () => {} },
+          )
+        : null;
+    const stores = announced?.stores ?? createStores(database, clock, config.masterKey);
     const serverKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'server-key', newSecret, clock.now());
     const audit = createAuditLog(database.db, { clock, serverKey, log: { info: () => {}, warn: () => {} } });
     const deps: AdminDeps = {
@@ -132,8 +143,16 @@ export async function openAdmin(config: Config): Promise<{ admin: AdminService; 
       audit,
       mail: adminMailQueue(createOutboxQueue(database.db, database.dialect)),
     };
-    return { admin: createAdminService(deps), close: () => database.close() };
+    const announcer = announced;
+    return {
+      admin: createAdminService(deps),
+      async close() {
+        await announcer?.close();
+        await database.close();
+      },
+    };
   } catch (err) {
+    await announced?.close();
     await database.close();
     throw err;
   }

@@ -7,7 +7,6 @@
  * and the secret as text; it is on once a first code confirms it. Recovery codes are shown once.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import QRCode from 'qrcode';
 import { isAuthError } from '../../core/errors.js';
 import { clientContext } from '../credentials.js';
 import { assertSessionCsrf } from '../csrf.js';
@@ -69,6 +68,8 @@ export function registerSecondFactorPages(app: FastifyInstance, deps: PagesDeps,
     if (visitor === null) return reply.redirect('/login', 303);
     return attempt(req, reply, visitor, { field: 'mfa_password' }, async () => {
       const enrolment = await mfa.startTotpEnrolment(visitor.account.id, { password: formField(req, 'mfa_password') }, clientContext(req));
+      // Loaded on the first enrolment, not at start-up (memory: docs/decisions.md, "What is not configured is not loaded").
+      const { default: QRCode } = await import('qrcode');
       const qr = await QRCode.toString(enrolment.uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
       return view(deps, req, reply).send(200, 'totp-enrol', { csrf: visitor.csrfToken, qr, secret: enrolment.secret });
     });

@@ -3,7 +3,8 @@
  * their notification to come back: a write to sessions or accounts drops the entries it touches
  * when it is called and again when its transaction has committed (or at once for a statement
  * outside a transaction), so the answer to a logout is sent only after the node forgot the
- * session. Store methods are wrapped by name: the known reads pass through, the known writes
+ * session. With an `announce` (the Redis channel, redis-channel.ts) each committed write is also
+ * published to the other nodes before it returns. Store methods are wrapped by name: the known reads pass through, the known writes
  * name what they touch, and any other method (one added later) empties the cache.
  */
 import type { AccountStore } from '../../core/accounts/ports.js';
@@ -44,14 +45,30 @@ const ACCOUNT_SCOPES: Record<string, Scope> = {
   setStatus: byAccountArg,
 };
 
+/** Writes whose result says they changed no row (the least recently used sessions: none ended). */
+const UNCHANGED: Record<string, (result: unknown) => boolean> = {
+  endLeastRecentlyUsed: (result) => Array.isArray(result) && result.length === 0,
+};
+
 export interface GuardedStores {
   uow: UnitOfWork;
   sessions: SessionStore;
   accounts: AccountStore;
 }
 
+export interface GuardOptions {
+  /** Tells the other nodes of a committed write (never rejects: it reports its own failures). */
+  announce?: (what: Invalidation) => Promise<void>;
+}
+
 /** Wraps the unit of work and the two stores whose rows the cache copies. */
-export function guardSessionCache(cache: SessionCache, stores: GuardedStores): GuardedStores {
+export function guardSessionCache(cache: SessionCache, stores: GuardedStores, options: GuardOptions = {}): GuardedStores {
+  const { announce } = options;
+  /** A write has committed (or failed): forget it here, and tell the other nodes. */
+  const committed = async (list: Invalidation[]): Promise<void> => {
+    for (const what of list) cache.invalidate(what);
+    if (announce && list.length > 0) await Promise.all(list.map(announce));
+  };
   // Invalidations of writes made inside a transaction, repeated when it has committed.
   const pending = new WeakMap<object, Invalidation[]>();
   const root = stores.uow.db;
@@ -70,21 +87,21 @@ export function guardSessionCache(cache: SessionCache, stores: GuardedStores): G
           };
         }
         const scope = scopes[prop] ?? (() => 'all' as const);
+        const unchanged = UNCHANGED[prop];
         return async (...args: unknown[]) => {
           const what = scope(args);
           cache.invalidate(what);
           const tx = args[0] as Tx;
-          if (tx === root) {
-            try {
-              return await method.apply(target, args);
-            } finally {
-              cache.invalidate(what);
-            }
+          // A write that reports it changed nothing is not repeated after the commit, nor announced.
+          let changed = true;
+          try {
+            const result = await method.apply(target, args);
+            changed = !unchanged?.(result);
+            return result;
+          } finally {
+            if (changed && tx === root) await committed([what]);
+            else if (changed) pending.set(tx as object, [...(pending.get(tx as object) ?? []), what]);
           }
-          const list = pending.get(tx as object);
-          if (list) list.push(what);
-          else pending.set(tx as object, [what]);
-          return method.apply(target, args);
         };
       },
     });
@@ -101,7 +118,7 @@ export function guardSessionCache(cache: SessionCache, stores: GuardedStores): G
       } finally {
         const list = opened ? pending.get(opened as object) : undefined;
         if (opened) pending.delete(opened as object);
-        for (const what of list ?? []) cache.invalidate(what);
+        await committed(list ?? []);
       }
     },
   };

@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { SessionCache } from './cache.js';
+import { createHeartbeats, PING } from './heartbeat.js';
 
 /** The channel a schema's changes are notified on (the migration computes the same name in SQL). */
 export function channelFor(schema: string): string {
@@ -42,9 +43,6 @@ export interface SessionChannel {
   close(): Promise<void>;
 }
 
-const PING = '~';
-/** A heartbeat unanswered this many intervals ends the connection. */
-const STALL_PINGS = 20;
 const MAX_BACKOFF_MS = 5000;
 
 /** Connects the channel; resolves once the first attempt to listen has finished (listening or not). */
@@ -82,8 +80,7 @@ export async function startPgSessionChannel(cache: SessionCache, options: Channe
       options: schema ? `-c search_path=${schema}` : undefined,
     });
     client = c;
-    const sent = new Map<string, number>();
-    let seq = 0;
+    const heartbeats = createHeartbeats(cache, options.pingMs);
     let timer: NodeJS.Timeout | undefined;
     const fail = (err: unknown): void => {
       clearInterval(timer);
@@ -99,10 +96,7 @@ export async function startPgSessionChannel(cache: SessionCache, options: Channe
         if (client !== c) return;
         const payload = msg.payload ?? '';
         if (!payload.startsWith(PING)) return cache.invalidateAccount(payload);
-        const at = sent.get(payload);
-        if (at === undefined) return;
-        for (const [key, time] of sent) if (time <= at) sent.delete(key);
-        cache.confirm(at);
+        heartbeats.received(payload);
       });
       await c.query(`listen "${channel}"`);
       if (client !== c || closed) return void c.end().catch(() => {});
@@ -111,10 +105,8 @@ export async function startPgSessionChannel(cache: SessionCache, options: Channe
       listening = true;
       backoff = 250;
       const ping = (): void => {
-        const oldest = sent.values().next().value;
-        if (oldest !== undefined && performance.now() - oldest > STALL_PINGS * options.pingMs) return fail(new Error('heartbeats stopped coming back'));
-        const payload = `${PING}${++seq}`;
-        sent.set(payload, performance.now());
+        const payload = heartbeats.next();
+        if (payload === null) return fail(new Error('heartbeats stopped coming back'));
         c.query('select pg_notify($1, $2)', [channel, payload]).catch(fail);
       };
       timer = setInterval(ping, options.pingMs);
