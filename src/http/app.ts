@@ -35,6 +35,7 @@ import { describeError, useProblems } from './problems.js';
 import { AuthError, type OutageClassifier } from '../core/errors.js';
 import { serviceApiRoutes } from './service-api/index.js';
 import { oidcRoutes, type OidcRoutesOptions } from './oidc/index.js';
+import { oidcReturn } from './oidc/return.js';
 import { HSTS, useTransportSecurity } from './transport-security.js';
 
 export interface AppDeps {
@@ -163,7 +164,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   mount(app, 'jwt', '/api/v1/account', jsonSecondFactorRoutes, { service: deps.service });
   mount(app, 'basic', '/api', basicAccountRoutes, { service: deps.service, publicOrigin: deps.config.publicUrl, corsOrigins: deps.config.corsOrigins });
   mount(app, 'cookie', '/accounts', cookieApiRoutes, { service: deps.service, config: deps.config });
-  mount(app, 'page', '', hostedPages, { service: deps.service, config: deps.config });
+  const oidcReturnTo = deps.oidc ? { oidcReturn: oidcReturn(deps.oidc.provider, deps.oidc.access, deps.config.publicUrl) } : {};
+  mount(app, 'page', '', hostedPages, { service: deps.service, config: deps.config, ...oidcReturnTo });
   if (deps.devMail) devMailRoutes(app, deps.devMail);
   if (deps.oidc) app.register(oidcRoutes, { ...deps.oidc, service: deps.service, config: deps.config });
   if (deps.services) mount(app, 'service', '/api/v1', serviceApiRoutes, { services: deps.services });

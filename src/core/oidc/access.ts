@@ -39,12 +39,12 @@ export interface OidcAccess {
 }
 
 /**
- * The authentication methods (`amr`, RFC 8176) of a login through the hosted pages. Today every
- * Latchkey login is a password; a second factor adds its method here (e.g. 'otp', 'hwk'), and
- * the provider puts this list into the id token.
+ * The authentication methods (`amr`, RFC 8176) of the Latchkey session an authorization was
+ * given under, as its login stored them (`pwd`, `otp`, `hwk` ...); the provider puts this list
+ * into the id token. A session from before the second factor existed has none stored: a password.
  */
-export function loginMethods(): string[] {
-  return ['pwd'];
+export function loginMethods(session: { amr?: string[] | null }): string[] {
+  return session.amr && session.amr.length > 0 ? [...session.amr] : ['pwd'];
 }
 
 /** Builds the core side of the OIDC provider. */

@@ -1,27 +1,28 @@
 /**
  * The provider's interaction, on Latchkey's hosted pages and its cookie session ("one login"):
  * a visitor already signed in to Latchkey goes straight back to the app (first-party clients)
- * or sees the consent page (third-party clients); anyone else signs in here with the same core
- * login as /login, which also starts their Latchkey session. The grant is recorded under that
- * Latchkey session (OidcAccess.linkGrant), so logging out of Latchkey ends it.
- * CSRF: the login form carries the anonymous-form token, the consent form the session's token,
- * as the other pages do (src/http/csrf.ts).
+ * or sees the consent page (third-party clients); anyone else is sent to the hosted /login page
+ * with a `return_to` back to this interaction (allowed by interactionReturnRule, paths.ts), so
+ * every way of signing in there (password, a second factor, passkeys) serves OIDC too. The
+ * grant is recorded under that Latchkey session (OidcAccess.linkGrant), so logging out of
+ * Latchkey ends it. CSRF: the consent form carries the session's token, as the other pages do
+ * (src/http/csrf.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
-import { AuthError, isAuthError } from '../../core/errors.js';
+import { AuthError } from '../../core/errors.js';
 import { loginMethods, type OidcAccess } from '../../core/oidc/access.js';
 import type { OidcClient } from '../../core/oidc/ports.js';
-import { setSessionCookies } from '../cookies.js';
 import { clientContext } from '../credentials.js';
-import { assertFormToken, assertSessionCsrf, issueFormToken } from '../csrf.js';
-import { currentVisitor, type PagesDeps } from '../pages/context.js';
+import { assertSessionCsrf } from '../csrf.js';
+import { currentVisitor, type PagesDeps, type Visitor } from '../pages/context.js';
 import { formField } from '../pages/form-body.js';
 import { html } from '../pages/html.js';
-import { csrfField, page, passwordInput, type Notice } from '../pages/layout.js';
+import { csrfField, page } from '../pages/layout.js';
+import { returnToQuery } from '../return-to.js';
 import { INTERACTION_PREFIX } from './paths.js';
 import { oidcPageHeaders } from './pages.js';
-import { interactionConsentRoute, interactionLoginRoute, interactionPageRoute } from './schemas.js';
+import { interactionConsentRoute, interactionPageRoute } from './schemas.js';
 
 const SCOPES = new Set(['openid', 'offline_access', 'email', 'profile']);
 const SCOPE_WORDS: Record<string, string> = {
@@ -45,6 +46,12 @@ interface Signed {
   accountId: string;
   sessionId: string;
   csrfToken: string;
+  /** How the Latchkey session was proved (RFC 8176), for the id token. */
+  amr: string[];
+}
+
+function signedFrom(visitor: Visitor): Signed {
+  return { accountId: visitor.account.id, sessionId: visitor.session.id, csrfToken: visitor.csrfToken, amr: loginMethods(visitor.session) };
 }
 
 async function loadInteraction(provider: Provider, access: OidcAccess, req: FastifyRequest, reply: FastifyReply): Promise<Interaction> {
@@ -61,18 +68,6 @@ async function loadInteraction(provider: Provider, access: OidcAccess, req: Fast
   const scopes = String(details.params.scope ?? '').split(' ').filter((s) => SCOPES.has(s));
   reply.headers(oidcPageHeaders(client.redirectUris));
   return { uid, client, scopes };
-}
-
-function loginPage(i: Interaction, csrf: string, username: string, notice?: Notice): string {
-  return page(
-    `Sign in to ${i.client.name}`,
-    html`<form method="post" action="${INTERACTION_PREFIX}${i.uid}/login">${csrfField(csrf)}
-<label for="username">Username or email</label><input id="username" name="username" required autocomplete="username" value="${username}" maxlength="320">
-${passwordInput('password', 'Password', 'current-password')}
-<button type="submit">Sign in</button></form>
-<nav><a href="/reset">Forgot your password?</a></nav>`,
-    notice,
-  ).value;
 }
 
 function consentPage(i: Interaction, csrf: string): string {
@@ -93,7 +88,7 @@ export function registerInteractionPages(app: FastifyInstance, provider: Provide
     const grantId = await grant.save();
     await access.linkGrant(grantId, who.sessionId, who.accountId, i.client.id);
     await access.note('oidc_authorize', 'success', who.accountId, i.client.id, clientContext(req, 'page'));
-    const to = await provider.interactionResult(req.raw, reply.raw, { login: { accountId: who.accountId, amr: loginMethods() }, consent: { grantId } });
+    const to = await provider.interactionResult(req.raw, reply.raw, { login: { accountId: who.accountId, amr: who.amr }, consent: { grantId } });
     return reply.redirect(to, 303);
   }
 
@@ -105,24 +100,8 @@ export function registerInteractionPages(app: FastifyInstance, provider: Provide
   app.get(`${INTERACTION_PREFIX}:uid`, { schema: interactionPageRoute }, async (req, reply) => {
     const i = await loadInteraction(provider, access, req, reply);
     const visitor = await currentVisitor(ctx, req);
-    if (visitor === null) return sendHtml(reply, 200, loginPage(i, issueFormToken(req, reply, ctx.settings), ''));
-    return proceed(req, reply, i, { accountId: visitor.account.id, sessionId: visitor.session.id, csrfToken: visitor.csrfToken });
-  });
-
-  app.post(`${INTERACTION_PREFIX}:uid/login`, { schema: interactionLoginRoute }, async (req, reply) => {
-    assertFormToken(req, ctx.settings, formField(req, 'csrf'));
-    const i = await loadInteraction(provider, access, req, reply);
-    const username = formField(req, 'username', 320);
-    try {
-      const result = await ctx.service.loginForCookie(username, formField(req, 'password'), clientContext(req, 'page'));
-      setSessionCookies(reply, ctx.settings, result);
-      return proceed(req, reply, i, { accountId: result.account.id, sessionId: result.session.id, csrfToken: result.csrfToken });
-    } catch (err) {
-      if (!isAuthError(err, 'INVALID_CREDENTIALS')) throw err;
-      await access.note('oidc_authorize', 'failure', null, i.client.id, clientContext(req, 'page'));
-      const notice: Notice = { kind: 'error', text: 'Invalid username or password.' };
-      return sendHtml(reply, 401, loginPage(i, issueFormToken(req, reply, ctx.settings), username, notice));
-    }
+    if (visitor === null) return reply.redirect(`/login${returnToQuery(`${ctx.settings.publicOrigin}${INTERACTION_PREFIX}${i.uid}`)}`, 303);
+    return proceed(req, reply, i, signedFrom(visitor));
   });
 
   app.post(`${INTERACTION_PREFIX}:uid/consent`, { schema: interactionConsentRoute }, async (req, reply) => {
@@ -130,7 +109,7 @@ export function registerInteractionPages(app: FastifyInstance, provider: Provide
     const visitor = await currentVisitor(ctx, req);
     if (visitor === null) throw new AuthError('FORBIDDEN', 'sign in first');
     assertSessionCsrf(req, { service: ctx.service, settings: ctx.settings, sessionId: visitor.session.id, presented: formField(req, 'csrf'), tokenRequired: true });
-    const who = { accountId: visitor.account.id, sessionId: visitor.session.id, csrfToken: visitor.csrfToken };
+    const who = signedFrom(visitor);
     if (formField(req, 'decision') !== 'allow') {
       await access.note('oidc_consent', 'failure', who.accountId, i.client.id, clientContext(req, 'page'));
       const to = await provider.interactionResult(req.raw, reply.raw, { error: 'access_denied', error_description: 'the user denied the request' });

@@ -16,6 +16,7 @@ import { registerHomePage } from './home.js';
 import { html } from './html.js';
 import { page, pageHeadersFor, sendPage } from './layout.js';
 import { returnToOrigins } from '../return-to.js';
+import type { OidcReturn } from '../oidc/return.js';
 import { registerLoginPages } from './login.js';
 import { registerResetPages } from './reset.js';
 import { registerSignupPages } from './signup.js';
@@ -25,6 +26,8 @@ import { registerSelfServicePages } from './self-service.js';
 export interface PagesOptions {
   service: AccountsService;
   config: Config;
+  /** With the OIDC provider on: /login may return to its interaction (src/http/oidc/return.ts). */
+  oidcReturn?: OidcReturn;
 }
 
 const MESSAGES: Record<number, string> = {
@@ -38,7 +41,8 @@ const MESSAGES: Record<number, string> = {
 
 /** Registers /, /signup, /login, /logout, /account, /confirm and /reset. */
 export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Promise<void> {
-  const deps: PagesDeps = { service: opts.service, settings: cookieSettings(opts.config), returnTo: opts.config.selfService.returnTo };
+  const returnTo = opts.oidcReturn ? [...opts.config.selfService.returnTo, opts.oidcReturn.rule] : opts.config.selfService.returnTo;
+  const deps: PagesDeps = { service: opts.service, settings: cookieSettings(opts.config), returnTo };
   const headers = pageHeadersFor(returnToOrigins(deps.returnTo));
   await app.register(fastifyCookie);
   registerFormParser(app);
@@ -46,6 +50,7 @@ export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Pro
   app.addHook('onRequest', async (_req, reply) => {
     reply.headers(headers);
   });
+  if (opts.oidcReturn) opts.oidcReturn.widenFormAction(app, deps, returnToOrigins(deps.returnTo));
 
   app.setErrorHandler((err, req, reply) => {
     const problem = app.describeProblem(err);

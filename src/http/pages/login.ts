@@ -32,7 +32,7 @@ ${passwordInput('password', 'Password', 'current-password')}
 
 /** Registers GET/POST /login, the second step (POST /login/mfa) and POST /logout. */
 export function registerLoginPages(app: FastifyInstance, deps: PagesDeps): void {
-  registerSecondStepPage(app, deps, (csrf, notice) => loginPage(csrf, '', null, notice));
+  registerSecondStepPage(app, deps, (csrf, back, notice) => loginPage(csrf, '', back, notice));
 
   app.get('/login', { schema: loginPageRoute }, async (req, reply) =>
     sendPage(reply, 200, loginPage(issueFormToken(req, reply, deps.settings), '', queryReturnTo(deps, req))),
@@ -45,7 +45,7 @@ export function registerLoginPages(app: FastifyInstance, deps: PagesDeps): void 
       const result = await deps.service.loginForCookie(username, formField(req, 'password'), clientContext(req));
       return finishSignedIn(deps, reply, result, formReturnTo(deps, req));
     } catch (err) {
-      if (isMfaRequired(err)) return sendSecondStepPage(req, reply, deps, err);
+      if (isMfaRequired(err)) return sendSecondStepPage(req, reply, deps, err, formReturnTo(deps, req));
       if (!isAuthError(err, 'INVALID_CREDENTIALS')) throw err;
       const notice: Notice = { kind: 'error', text: 'Invalid username or password.' };
       return sendPage(reply, 401, loginPage(issueFormToken(req, reply, deps.settings), username, formReturnTo(deps, req), notice));
