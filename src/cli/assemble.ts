@@ -45,6 +45,8 @@ export interface AssembleOptions {
   startMailSender?: boolean;
   /** Start the periodic cleanup of expired rows (serve does; tests call `maintenance.runOnce()`). */
   startMaintenance?: boolean;
+  /** Start the OIDC provider's jobs: back-channel logouts, key set checks (serve does; tests call `oidc.jobs.runOnce()`). */
+  startOidcJobs?: boolean;
 }
 
 export interface Latchkey {
@@ -149,7 +151,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
     const service = createAccountsService(coreDeps);
     const services = createServiceAccess({ ...coreDeps, serviceKeys: createServiceKeyStore() });
     const admin = createAdminService({ ...coreDeps, mail: adminMailQueue(createOutboxQueue(database.db, database.dialect)) });
-    const oidc = await wireOidc(config, coreDeps);
+    const oidc = await wireOidc(config, coreDeps, log);
     const metrics =
       config.metricsToken !== null || config.metricsPort !== null
         ? (await import('../http/metrics/registry.js')).createMetrics({
@@ -192,6 +194,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
       auditRetentionMs: config.auditRetentionDays * 86_400_000,
     });
     if (options.startMaintenance) maintenance.start();
+    if (options.startOidcJobs) oidc?.jobs.start();
     return {
       config,
       app,
@@ -212,6 +215,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
       async close() {
         await mail.stop();
         await maintenance.stop();
+        await oidc?.jobs.stop();
         mailer.close();
         await metricsListener?.close();
         await app.close();

@@ -8,30 +8,36 @@ import type { CoreDeps } from '../core/deps.js';
 import { createOidcAccess, type OidcAccess } from '../core/oidc/access.js';
 import { ensureRsaSigningKey, oidcSigningKeys } from '../core/oidc/keys.js';
 import { createOidcClientStore, createOidcSessionGrantStore } from '../store/oidc-clients.js';
+import type { MaintenanceLog } from './maintenance.js';
+import { createOidcJobs, type OidcJobs } from './oidc-jobs.js';
+import { createOidcLogoutNoticeStore } from '../store/oidc-logout-notices.js';
 import { createOidcPayloadStore } from '../store/oidc-payloads.js';
 
 export interface OidcWiring {
   provider: Provider;
   access: OidcAccess;
+  /** Ends grants of ended sessions, sends back-channel logouts (serve starts it; tests call runOnce). */
+  jobs: OidcJobs;
 }
 
 /** The provider and its core access; null when OIDC_PROVIDER is off. */
-export async function wireOidc(config: Config, deps: Pick<CoreDeps, 'uow' | 'clock' | 'audit' | 'accounts' | 'keys' | 'serverKey'>): Promise<OidcWiring | null> {
+export async function wireOidc(config: Config, deps: Pick<CoreDeps, 'uow' | 'clock' | 'audit' | 'accounts' | 'keys' | 'serverKey'>, log: MaintenanceLog): Promise<OidcWiring | null> {
   if (!config.oidc.enabled) return null;
   const access = createOidcAccess({
     ...deps,
     oidcPayloads: createOidcPayloadStore(),
     oidcClients: createOidcClientStore(),
     oidcGrants: createOidcSessionGrantStore(),
+    oidcLogoutNotices: createOidcLogoutNoticeStore(),
   });
   await ensureRsaSigningKey(deps);
   const { createOidcProvider } = await import('../http/oidc/provider.js');
-  const provider = createOidcProvider({
+  const { provider, sendLogoutToken } = createOidcProvider({
     issuer: config.publicUrl,
     access,
     keys: await oidcSigningKeys(deps),
     serverKey: deps.serverKey,
     proxy: config.trustProxy !== null,
   });
-  return { provider, access };
+  return { provider, access, jobs: createOidcJobs(access, sendLogoutToken, log) };
 }

@@ -11,7 +11,7 @@ import type Provider from 'oidc-provider';
 import type { Config } from '../../config/index.js';
 import type { OidcAccess } from '../../core/oidc/access.js';
 import type { AccountsService } from '../../core/accounts-service.js';
-import { cookieSettings } from '../cookies.js';
+import { clearedSessionCookieLines, cookieSettings, sessionCookieIn, type CookieSettings } from '../cookies.js';
 import { registerFormParser } from '../pages/form-body.js';
 import { html } from '../pages/html.js';
 import { page, PAGE_HEADERS, sendPage } from '../pages/layout.js';
@@ -51,10 +51,26 @@ function auditTokenEvents(provider: Provider, access: OidcAccess): void {
   });
 }
 
+/**
+ * RP-initiated logout ends the Latchkey session too: once the provider accepted the confirmation
+ * (its own CSRF field) with "sign me out", the browser's Latchkey cookie session is logged out as
+ * /logout does (its grants end, back-channel logouts are queued) and its cookies are cleared.
+ */
+function endLatchkeySessionOnLogout(provider: Provider, service: AccountsService, settings: CookieSettings): void {
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.oidc?.route !== 'end_session_confirm' || !ctx.oidc.params?.logout || ctx.status >= 400) return;
+    const secret = sessionCookieIn(ctx.get('cookie'), settings);
+    if (secret !== null) await service.logoutCookieSession(secret, { ip: ctx.ip, userAgent: ctx.get('user-agent') || null, surface: 'page' });
+    for (const line of clearedSessionCookieLines(settings)) ctx.append('set-cookie', line);
+  });
+}
+
 /** Registers the provider's routes, discovery and the interaction pages. */
 export async function oidcRoutes(app: FastifyInstance, opts: OidcRoutesOptions): Promise<void> {
   const settings = cookieSettings(opts.config);
   auditTokenEvents(opts.provider, opts.access);
+  endLatchkeySessionOnLogout(opts.provider, opts.service, settings); // before callback(): Koa composes its middleware there
 
   // The provider's own endpoints: no Fastify body parsing, the provider reads the stream.
   await app.register(async (scope) => {

@@ -14,7 +14,7 @@ import { createHmac } from 'node:crypto';
 import Provider, { interactionPolicy, type Adapter, type AdapterPayload, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { isClientSecret } from '../../core/oidc/clients.js';
 import type { OidcAccess } from '../../core/oidc/access.js';
-import type { OidcClient } from '../../core/oidc/ports.js';
+import type { LogoutTokenSender, OidcClient } from '../../core/oidc/ports.js';
 import type { PrivateJwk } from '../../core/oidc/keys.js';
 import { INTERACTION_PREFIX, OIDC_ROUTES } from './paths.js';
 import { oidcErrorPage, oidcLogoutPage, oidcLoggedOutPage, oidcPageHeaders } from './pages.js';
@@ -29,6 +29,13 @@ export interface OidcProviderOptions {
   serverKey: string;
   /** Believe X-Forwarded-* (TRUST_PROXY is set). */
   proxy: boolean;
+}
+
+/** The provider and what it adds to it: the sender of the back-channel logout tokens queued in the outbox. */
+export interface LatchkeyProvider {
+  provider: Provider;
+  /** Signs (the provider's own logout token) and posts one queued notice; throws unless the client answered 200. */
+  sendLogoutToken: LogoutTokenSender;
 }
 
 /** The client metadata oidc-provider validates, from a registered client. */
@@ -95,8 +102,27 @@ function latchkeyPolicy(): interactionPolicy.Prompt[] {
   return policy;
 }
 
+/**
+ * Back-channel logout: the provider's end_session does not post logout tokens itself; it queues
+ * them in the outbox (src/core/oidc/logout-notices.ts), whose sender posts them with the
+ * provider's own method, so a failed or interrupted send is retried.
+ */
+function queueBackchannelLogouts(provider: Provider, access: OidcAccess): LogoutTokenSender {
+  type Client = { clientId: string; backchannelLogoutUri?: string; backchannelLogout(sub: string, sid?: string): Promise<void> };
+  const proto = provider.Client.prototype as unknown as Client;
+  const post = proto.backchannelLogout;
+  proto.backchannelLogout = async function queue(this: Client, sub: string, sid?: string): Promise<void> {
+    await access.queueLogoutNotice(this.clientId, sub, sid ?? null);
+  };
+  return async (notice) => {
+    const client = (await provider.Client.find(notice.clientId)) as unknown as Client | undefined;
+    if (!client?.backchannelLogoutUri) return; // revoked since, or no longer told: nothing to send
+    await post.call(client, notice.accountId, notice.sid ?? undefined);
+  };
+}
+
 /** Builds the provider (it is not listening: mount.ts forwards requests to its callback). */
-export function createOidcProvider(options: OidcProviderOptions): Provider {
+export function createOidcProvider(options: OidcProviderOptions): LatchkeyProvider {
   const { access } = options;
   const cookieKey = createHmac('sha256', options.serverKey).update('oidc-provider-cookies').digest('base64url');
   const configuration: Configuration = {
@@ -119,6 +145,10 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       clientAuthSigningAlgValues: ['EdDSA', 'RS256'],
     },
     jwks: { keys: options.keys as never },
+    // Its only outgoing requests are back-channel logout tokens, to URIs an operator registered
+    // (https, or http on loopback: src/core/oidc/clients.ts), often on an internal address: the
+    // library's block of special-use addresses is for dynamically registered clients, which are off.
+    fetch: (url, init) => fetch(url, { ...init, dispatcher: undefined } as RequestInit),
     cookies: { keys: [cookieKey] },
     routes: OIDC_ROUTES,
     interactions: { url: (_ctx, interaction) => `${INTERACTION_PREFIX}${interaction.uid}`, policy: latchkeyPolicy() },
@@ -170,5 +200,5 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string): boolean {
     return typeof this.clientSecret === 'string' && isClientSecret(this.clientSecret, actual);
   } as never;
-  return provider;
+  return { provider, sendLogoutToken: queueBackchannelLogouts(provider, access) };
 }
