@@ -151,7 +151,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
     const service = createAccountsService(coreDeps);
     const services = createServiceAccess({ ...coreDeps, serviceKeys: createServiceKeyStore() });
     const admin = createAdminService({ ...coreDeps, mail: adminMailQueue(createOutboxQueue(database.db, database.dialect)) });
-    const oidc = await wireOidc(config, coreDeps, log);
+    const oidc = await wireOidc(config, coreDeps, service, log);
     const metrics =
       config.metricsToken !== null || config.metricsPort !== null
         ? (await import('../http/metrics/registry.js')).createMetrics({

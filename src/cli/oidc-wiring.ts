@@ -4,7 +4,9 @@
  */
 import type Provider from 'oidc-provider';
 import type { Config } from '../config/index.js';
+import type { AccountsService } from '../core/accounts-service.js';
 import type { CoreDeps } from '../core/deps.js';
+import { cookieSettings } from '../http/cookies.js';
 import { createOidcAccess, type OidcAccess } from '../core/oidc/access.js';
 import { ensureRsaSigningKey, oidcSigningKeys } from '../core/oidc/keys.js';
 import { createOidcClientStore, createOidcSessionGrantStore } from '../store/oidc-clients.js';
@@ -21,7 +23,12 @@ export interface OidcWiring {
 }
 
 /** The provider and its core access; null when OIDC_PROVIDER is off. */
-export async function wireOidc(config: Config, deps: Pick<CoreDeps, 'uow' | 'clock' | 'audit' | 'accounts' | 'keys' | 'serverKey'>, log: MaintenanceLog): Promise<OidcWiring | null> {
+export async function wireOidc(
+  config: Config,
+  deps: Pick<CoreDeps, 'uow' | 'clock' | 'audit' | 'accounts' | 'keys' | 'serverKey'>,
+  service: Pick<AccountsService, 'resolveCookieSession'>,
+  log: MaintenanceLog,
+): Promise<OidcWiring | null> {
   if (!config.oidc.enabled) return null;
   const access = createOidcAccess({
     ...deps,
@@ -31,13 +38,14 @@ export async function wireOidc(config: Config, deps: Pick<CoreDeps, 'uow' | 'clo
     oidcLogoutNotices: createOidcLogoutNoticeStore(),
   });
   await ensureRsaSigningKey(deps);
-  const { createOidcProvider } = await import('../http/oidc/provider.js');
+  const { createOidcProvider, cookieVisitor } = await import('../http/oidc/provider.js');
   const { provider, sendLogoutToken } = createOidcProvider({
     issuer: config.publicUrl,
     access,
     keys: await oidcSigningKeys(deps),
     serverKey: deps.serverKey,
     proxy: config.trustProxy !== null,
+    visitor: cookieVisitor(service, cookieSettings(config)),
   });
   return { provider, access, jobs: createOidcJobs(access, sendLogoutToken, log) };
 }

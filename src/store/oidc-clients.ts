@@ -94,6 +94,11 @@ export function createOidcSessionGrantStore(): OidcSessionGrantStore {
       return rows.map(toGrant);
     },
 
+    async sessionOf(tx, grantId) {
+      const row = await q(tx).selectFrom('oidc_session_grants').select('session_id').where('grant_id', '=', grantId).executeTakeFirst();
+      return row?.session_id ?? null;
+    },
+
     async setSid(tx, grantId, sid) {
       await q(tx).updateTable('oidc_session_grants').set({ sid }).where('grant_id', '=', grantId).where('sid', 'is', null).execute();
     },

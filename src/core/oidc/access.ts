@@ -36,6 +36,8 @@ export interface OidcAccess {
   accountClaims(accountId: string): Promise<OidcAccountClaims | null>;
   /** Records that `grantId` was given under the Latchkey session `sessionId`; its tokens live only as long as that session. */
   linkGrant(grantId: string, sessionId: string, accountId: string, clientId: string): Promise<void>;
+  /** Whether `grantId` was given under the Latchkey session `sessionId` (and still is recorded). */
+  isGrantOfSession(grantId: string, sessionId: string): Promise<boolean>;
   /** Queues a back-channel logout token for the client (the provider's own end_session); sent by sendLogoutNotices. */
   queueLogoutNotice(clientId: string, accountId: string, sid: string | null): Promise<void>;
   /** Ends the grants whose Latchkey session ended, queueing their back-channel logout notices; returns how many. */
@@ -94,6 +96,7 @@ export function createOidcAccess(deps: OidcDeps): OidcAccess {
     async linkGrant(grantId, sessionId, accountId, clientId) {
       await deps.oidcGrants.link(uow.db, { grantId, sessionId, accountId, clientId, createdAt: clock.now() });
     },
+    isGrantOfSession: async (grantId, sessionId) => (await deps.oidcGrants.sessionOf(uow.db, grantId)) === sessionId,
     queueLogoutNotice: (clientId, accountId, sid) => queueLogoutNotice(deps, clientId, accountId, sid),
     endOrphanedGrants: () => endOrphanedGrants(deps),
     sendLogoutNotices: (send, report, options) => sendDueLogoutNotices(deps, send, report, options),

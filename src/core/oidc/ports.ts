@@ -82,6 +82,8 @@ export interface OidcSessionGrantStore {
   listByAccount(tx: Tx, accountId: string): Promise<OidcSessionGrant[]>;
   /** The grants of sessions that no longer live (logged out, expired, revoked by any surface). */
   listOrphans(tx: Tx, now: number, limit: number): Promise<OidcSessionGrant[]>;
+  /** The Latchkey session the grant was given under, or null when it is not recorded. */
+  sessionOf(tx: Tx, grantId: string): Promise<string | null>;
   /** Records the provider's session id of the grant (from its first code). */
   setSid(tx: Tx, grantId: string, sid: string): Promise<void>;
   /** Forgets these grants; returns how many were still recorded (0: another node forgot them first). */

@@ -12,10 +12,12 @@
  */
 import { createHmac } from 'node:crypto';
 import Provider, { interactionPolicy, type Adapter, type AdapterPayload, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { AccountsService } from '../../core/accounts-service.js';
 import { isClientSecret } from '../../core/oidc/clients.js';
 import type { OidcAccess } from '../../core/oidc/access.js';
 import type { LogoutTokenSender, OidcClient } from '../../core/oidc/ports.js';
 import type { PrivateJwk } from '../../core/oidc/keys.js';
+import { sessionCookieIn, type CookieSettings } from '../cookies.js';
 import { INTERACTION_PREFIX, OIDC_ROUTES } from './paths.js';
 import { oidcErrorPage, oidcLogoutPage, oidcLoggedOutPage, oidcPageHeaders } from './pages.js';
 
@@ -29,6 +31,8 @@ export interface OidcProviderOptions {
   serverKey: string;
   /** Believe X-Forwarded-* (TRUST_PROXY is set). */
   proxy: boolean;
+  /** The browser's live Latchkey cookie session, from a request's Cookie header, or null. */
+  visitor: (cookieHeader: string) => Promise<{ accountId: string; sessionId: string } | null>;
 }
 
 /** The provider and what it adds to it: the sender of the back-channel logout tokens queued in the outbox. */
@@ -89,15 +93,28 @@ function adapterClass(access: OidcAccess): new (name: string) => Adapter {
   };
 }
 
-/** The login prompt always runs the hosted interaction, except when resuming from it: Latchkey's cookie session decides who is signed in. */
-function latchkeyPolicy(): interactionPolicy.Prompt[] {
+/**
+ * Latchkey's cookie session decides who is signed in: the login prompt is skipped only when
+ * resuming from the hosted interaction, or when the browser's live Latchkey session is the one
+ * this client's grant was given under (same account): then the app gets its code with no page
+ * at all, which is what `prompt=none` asks for. Anything else needs the interaction, and with
+ * `prompt=none` the app gets `login_required`.
+ */
+function latchkeyPolicy(access: OidcAccess, visitor: OidcProviderOptions['visitor']): interactionPolicy.Prompt[] {
   const policy = interactionPolicy.base();
   const login = policy.get('login');
   if (!login) throw new Error('oidc-provider has no login prompt');
+  const { NO_NEED_TO_PROMPT, REQUEST_PROMPT } = interactionPolicy.Check;
   login.checks.unshift(
-    new interactionPolicy.Check('latchkey_session', 'the Latchkey session decides who is signed in', (ctx: KoaContextWithOIDC) =>
-      ctx.oidc.result?.login ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT,
-    ),
+    new interactionPolicy.Check('latchkey_session', 'the Latchkey session decides who is signed in', 'login_required', async (ctx: KoaContextWithOIDC) => {
+      if (ctx.oidc.result?.login) return NO_NEED_TO_PROMPT;
+      const accountId = ctx.oidc.session?.accountId;
+      const grantId = ctx.oidc.client ? ctx.oidc.session?.grantIdFor(ctx.oidc.client.clientId) : undefined;
+      if (!accountId || !grantId) return REQUEST_PROMPT;
+      const live = await visitor(ctx.get('cookie'));
+      if (live === null || live.accountId !== accountId) return REQUEST_PROMPT;
+      return (await access.isGrantOfSession(grantId, live.sessionId)) ? NO_NEED_TO_PROMPT : REQUEST_PROMPT;
+    }),
   );
   return policy;
 }
@@ -151,7 +168,7 @@ export function createOidcProvider(options: OidcProviderOptions): LatchkeyProvid
     fetch: (url, init) => fetch(url, { ...init, dispatcher: undefined } as RequestInit),
     cookies: { keys: [cookieKey] },
     routes: OIDC_ROUTES,
-    interactions: { url: (_ctx, interaction) => `${INTERACTION_PREFIX}${interaction.uid}`, policy: latchkeyPolicy() },
+    interactions: { url: (_ctx, interaction) => `${INTERACTION_PREFIX}${interaction.uid}`, policy: latchkeyPolicy(access, options.visitor) },
     features: {
       devInteractions: { enabled: false },
       registration: { enabled: false },
@@ -201,4 +218,13 @@ export function createOidcProvider(options: OidcProviderOptions): LatchkeyProvid
     return typeof this.clientSecret === 'string' && isClientSecret(this.clientSecret, actual);
   } as never;
   return { provider, sendLogoutToken: queueBackchannelLogouts(provider, access) };
+}
+
+/** The `visitor` option over the accounts service: the live session named by the session cookie. */
+export function cookieVisitor(service: Pick<AccountsService, 'resolveCookieSession'>, settings: CookieSettings): OidcProviderOptions['visitor'] {
+  return async (cookieHeader) => {
+    const secret = sessionCookieIn(cookieHeader, settings);
+    const found = secret === null ? null : await service.resolveCookieSession(secret);
+    return found === null ? null : { accountId: found.account.id, sessionId: found.session.id };
+  };
 }
