@@ -24,6 +24,7 @@ import { createDevMailbox, devMailServed } from './dev-mailbox.js';
 import { createLogger } from './logger.js';
 import { createMaintenance, type Maintenance } from './maintenance.js';
 import { wireOidc, type OidcWiring } from './oidc-wiring.js';
+import { createOidcClientStore } from '../store/oidc-clients.js';
 import { createDevOutboxMailer } from '../mail/dev-outbox.js';
 import { createOutboxSender, type OutboxSender } from '../mail/outbox-sender.js';
 import { createAuditLog } from '../store/audit.js';
@@ -150,7 +151,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
     };
     const service = createAccountsService(coreDeps);
     const services = createServiceAccess({ ...coreDeps, serviceKeys: createServiceKeyStore() });
-    const admin = createAdminService({ ...coreDeps, mail: adminMailQueue(createOutboxQueue(database.db, database.dialect)) });
+    const admin = createAdminService({ ...coreDeps, mail: adminMailQueue(createOutboxQueue(database.db, database.dialect)), oidcClients: createOidcClientStore() });
     const oidc = await wireOidc(config, coreDeps, service, log);
     const metrics =
       config.metricsToken !== null || config.metricsPort !== null
