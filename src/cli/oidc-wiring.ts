@@ -2,7 +2,7 @@
  * Wires the OpenID Connect provider (OIDC_PROVIDER=on): its stores, the core's OidcAccess, the
  * RS256 key beside the Ed25519 ones, and oidc-provider itself, loaded only when it is on.
  */
-import type Provider from 'oidc-provider';
+import type { OidcProviderSource } from '../http/oidc/provider.js';
 import type { Config } from '../config/index.js';
 import type { AccountsService } from '../core/accounts-service.js';
 import type { CoreDeps } from '../core/deps.js';
@@ -16,7 +16,7 @@ import { createOidcLogoutNoticeStore } from '../store/oidc-logout-notices.js';
 import { createOidcPayloadStore } from '../store/oidc-payloads.js';
 
 export interface OidcWiring {
-  provider: Provider;
+  provider: OidcProviderSource;
   access: OidcAccess;
   /** Ends grants of ended sessions, sends back-channel logouts (serve starts it; tests call runOnce). */
   jobs: OidcJobs;
@@ -39,7 +39,7 @@ export async function wireOidc(
   });
   await ensureRsaSigningKey(deps);
   const { createOidcProvider, cookieVisitor } = await import('../http/oidc/provider.js');
-  const { provider, sendLogoutToken } = createOidcProvider({
+  const provider = createOidcProvider({
     issuer: config.publicUrl,
     access,
     keys: await oidcSigningKeys(deps),
@@ -47,5 +47,9 @@ export async function wireOidc(
     proxy: config.trustProxy !== null,
     visitor: cookieVisitor(service, cookieSettings(config)),
   });
-  return { provider, access, jobs: createOidcJobs(access, sendLogoutToken, log) };
+  // A key rotated or retired anywhere reaches this node's provider at its next job run.
+  const checkKeys = async (): Promise<void> => {
+    if (provider.useKeys(await oidcSigningKeys(deps))) log.info({ oidc_keys: provider.current().issuer }, 'OIDC provider now signs with the current key set');
+  };
+  return { provider, access, jobs: createOidcJobs(access, provider.sendLogoutToken, log, [checkKeys]) };
 }

@@ -16,10 +16,11 @@ import { registerFormParser } from '../pages/form-body.js';
 import { html } from '../pages/html.js';
 import { page, PAGE_HEADERS, sendPage } from '../pages/layout.js';
 import { registerInteractionPages } from './interaction.js';
+import type { OidcProviderSource } from './provider.js';
 import { OIDC_ENDPOINT_DOCS } from './schemas.js';
 
 export interface OidcRoutesOptions {
-  provider: Provider;
+  provider: OidcProviderSource;
   access: OidcAccess;
   service: AccountsService;
   config: Config;
@@ -30,12 +31,11 @@ const HIDDEN = { hide: true } as FastifySchema;
 const FORWARDED_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'] as const;
 
 /** Serves the request with the provider: the headers set so far (request id, HSTS, nosniff) go along. */
-function forwardTo(provider: Provider): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
-  const callback = provider.callback();
+function forwardTo(provider: OidcProviderSource): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
   return async (req, reply) => {
     for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value as string);
     reply.hijack();
-    await callback(req.raw, reply.raw);
+    await provider.callback()(req.raw, reply.raw);
   };
 }
 
@@ -69,8 +69,10 @@ function endLatchkeySessionOnLogout(provider: Provider, service: AccountsService
 /** Registers the provider's routes, discovery and the interaction pages. */
 export async function oidcRoutes(app: FastifyInstance, opts: OidcRoutesOptions): Promise<void> {
   const settings = cookieSettings(opts.config);
-  auditTokenEvents(opts.provider, opts.access);
-  endLatchkeySessionOnLogout(opts.provider, opts.service, settings); // before callback(): Koa composes its middleware there
+  opts.provider.onBuilt((provider) => {
+    auditTokenEvents(provider, opts.access);
+    endLatchkeySessionOnLogout(provider, opts.service, settings); // before callback(): Koa composes its middleware there
+  });
 
   // The provider's own endpoints: no Fastify body parsing, the provider reads the stream.
   await app.register(async (scope) => {

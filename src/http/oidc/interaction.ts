@@ -21,6 +21,7 @@ import { html } from '../pages/html.js';
 import { csrfField, page } from '../pages/layout.js';
 import { returnToQuery } from '../return-to.js';
 import { INTERACTION_PREFIX } from './paths.js';
+import type { OidcProviderSource } from './provider.js';
 import { oidcPageHeaders } from './pages.js';
 import { interactionConsentRoute, interactionPageRoute } from './schemas.js';
 
@@ -54,10 +55,10 @@ function signedFrom(visitor: Visitor): Signed {
   return { accountId: visitor.account.id, sessionId: visitor.session.id, csrfToken: visitor.csrfToken, amr: loginMethods(visitor.session) };
 }
 
-async function loadInteraction(provider: Provider, access: OidcAccess, req: FastifyRequest, reply: FastifyReply): Promise<Interaction> {
+async function loadInteraction(source: OidcProviderSource, access: OidcAccess, req: FastifyRequest, reply: FastifyReply): Promise<Interaction> {
   let details: Awaited<ReturnType<Provider['interactionDetails']>>;
   try {
-    details = await provider.interactionDetails(req.raw, reply.raw);
+    details = await source.current().interactionDetails(req.raw, reply.raw);
   } catch {
     throw new AuthError('INVALID_INPUT', 'this sign-in request has expired; go back to the application and start again');
   }
@@ -80,9 +81,10 @@ function consentPage(i: Interaction, csrf: string): string {
 }
 
 /** Registers the interaction pages (GET the page, POST its login and consent forms). */
-export function registerInteractionPages(app: FastifyInstance, provider: Provider, access: OidcAccess, ctx: PagesDeps): void {
+export function registerInteractionPages(app: FastifyInstance, source: OidcProviderSource, access: OidcAccess, ctx: PagesDeps): void {
   // The grant for the requested scopes, recorded under the visitor's Latchkey session; then back to the provider.
   async function finish(req: FastifyRequest, reply: FastifyReply, i: Interaction, who: Signed): Promise<FastifyReply> {
+    const provider = source.current();
     const grant = new provider.Grant({ accountId: who.accountId, clientId: i.client.id });
     grant.addOIDCScope(i.scopes.join(' '));
     const grantId = await grant.save();
@@ -98,21 +100,21 @@ export function registerInteractionPages(app: FastifyInstance, provider: Provide
   }
 
   app.get(`${INTERACTION_PREFIX}:uid`, { schema: interactionPageRoute }, async (req, reply) => {
-    const i = await loadInteraction(provider, access, req, reply);
+    const i = await loadInteraction(source, access, req, reply);
     const visitor = await currentVisitor(ctx, req);
     if (visitor === null) return reply.redirect(`/login${returnToQuery(`${ctx.settings.publicOrigin}${INTERACTION_PREFIX}${i.uid}`)}`, 303);
     return proceed(req, reply, i, signedFrom(visitor));
   });
 
   app.post(`${INTERACTION_PREFIX}:uid/consent`, { schema: interactionConsentRoute }, async (req, reply) => {
-    const i = await loadInteraction(provider, access, req, reply);
+    const i = await loadInteraction(source, access, req, reply);
     const visitor = await currentVisitor(ctx, req);
     if (visitor === null) throw new AuthError('FORBIDDEN', 'sign in first');
     assertSessionCsrf(req, { service: ctx.service, settings: ctx.settings, sessionId: visitor.session.id, presented: formField(req, 'csrf'), tokenRequired: true });
     const who = signedFrom(visitor);
     if (formField(req, 'decision') !== 'allow') {
       await access.note('oidc_consent', 'failure', who.accountId, i.client.id, clientContext(req, 'page'));
-      const to = await provider.interactionResult(req.raw, reply.raw, { error: 'access_denied', error_description: 'the user denied the request' });
+      const to = await source.current().interactionResult(req.raw, reply.raw, { error: 'access_denied', error_description: 'the user denied the request' });
       return reply.redirect(to, 303);
     }
     await access.note('oidc_consent', 'success', who.accountId, i.client.id, clientContext(req, 'page'));

@@ -25,7 +25,7 @@ export interface OidcProviderOptions {
   /** PUBLIC_URL, the issuer. */
   issuer: string;
   access: OidcAccess;
-  /** Latchkey's live signing keys (EdDSA and RS256). */
+  /** Latchkey's live signing keys (EdDSA and RS256) at start-up, newest first within each algorithm. */
   keys: PrivateJwk[];
   /** The server secret shared by every node; the provider's cookie keys derive from it. */
   serverKey: string;
@@ -35,12 +35,26 @@ export interface OidcProviderOptions {
   visitor: (cookieHeader: string) => Promise<{ accountId: string; sessionId: string } | null>;
 }
 
-/** The provider and what it adds to it: the sender of the back-channel logout tokens queued in the outbox. */
-export interface LatchkeyProvider {
-  provider: Provider;
+/**
+ * The provider serving now. oidc-provider takes its keys when it is built, so a change of
+ * Latchkey's key set (`latchkey keys rotate`, `retire`, on any node) builds a new provider with
+ * the new keys, which takes over the next request; its objects are in the database and its
+ * cookie keys derive from the server secret, so sign-ins in progress carry on.
+ */
+export interface OidcProviderSource {
+  /** The provider serving now. */
+  current(): Provider;
+  /** The Koa callback of the provider serving now. */
+  callback(): ReturnType<Provider['callback']>;
+  /** Runs `setup` on the provider now and on every later one (event listeners, middleware); before the first request. */
+  onBuilt(setup: (provider: Provider) => void): void;
+  /** Builds a new provider when `keys` differ from the ones in use; true when it did. */
+  useKeys(keys: PrivateJwk[]): boolean;
   /** Signs (the provider's own logout token) and posts one queued notice; throws unless the client answered 200. */
   sendLogoutToken: LogoutTokenSender;
 }
+
+type PostLogoutToken = (this: unknown, sub: string, sid?: string) => Promise<void>;
 
 /** The client metadata oidc-provider validates, from a registered client. */
 export function clientMetadata(client: OidcClient): ClientMetadata {
@@ -124,22 +138,61 @@ function latchkeyPolicy(access: OidcAccess, visitor: OidcProviderOptions['visito
  * them in the outbox (src/core/oidc/logout-notices.ts), whose sender posts them with the
  * provider's own method, so a failed or interrupted send is retried.
  */
-function queueBackchannelLogouts(provider: Provider, access: OidcAccess): LogoutTokenSender {
-  type Client = { clientId: string; backchannelLogoutUri?: string; backchannelLogout(sub: string, sid?: string): Promise<void> };
+function queueBackchannelLogouts(provider: Provider, access: OidcAccess): PostLogoutToken {
+  type Client = { clientId: string; backchannelLogout: PostLogoutToken };
   const proto = provider.Client.prototype as unknown as Client;
   const post = proto.backchannelLogout;
   proto.backchannelLogout = async function queue(this: Client, sub: string, sid?: string): Promise<void> {
     await access.queueLogoutNotice(this.clientId, sub, sid ?? null);
+  } as PostLogoutToken;
+  return post;
+}
+
+function keySetId(keys: readonly PrivateJwk[]): string {
+  return keys.map((k) => k.kid).join(' ');
+}
+
+/** The provider (rebuilt when the key set changes) and the sender of its queued logout tokens. */
+export function createOidcProvider(options: OidcProviderOptions): OidcProviderSource {
+  const setups: Array<(provider: Provider) => void> = [];
+  const posts = new WeakMap<Provider, PostLogoutToken>();
+  const callbacks = new WeakMap<Provider, ReturnType<Provider['callback']>>();
+  const build = (keys: PrivateJwk[]): Provider => {
+    const provider = buildProvider(options, keys);
+    posts.set(provider, queueBackchannelLogouts(provider, options.access));
+    for (const setup of setups) setup(provider);
+    return provider;
   };
-  return async (notice) => {
-    const client = (await provider.Client.find(notice.clientId)) as unknown as Client | undefined;
-    if (!client?.backchannelLogoutUri) return; // revoked since, or no longer told: nothing to send
-    await post.call(client, notice.accountId, notice.sid ?? undefined);
+  let current = build(options.keys);
+  let currentKeys = keySetId(options.keys);
+  return {
+    current: () => current,
+    callback() {
+      let callback = callbacks.get(current);
+      if (!callback) callbacks.set(current, (callback = current.callback()));
+      return callback;
+    },
+    onBuilt(setup) {
+      setups.push(setup);
+      setup(current);
+    },
+    useKeys(keys) {
+      if (keys.length === 0 || keySetId(keys) === currentKeys) return false;
+      current = build(keys);
+      currentKeys = keySetId(keys);
+      return true;
+    },
+    async sendLogoutToken(notice) {
+      const provider = current;
+      const client = (await provider.Client.find(notice.clientId)) as unknown as { backchannelLogoutUri?: string } | undefined;
+      if (!client?.backchannelLogoutUri) return; // revoked since, or no longer told: nothing to send
+      await (posts.get(provider) as PostLogoutToken).call(client, notice.accountId, notice.sid ?? undefined);
+    },
   };
 }
 
-/** Builds the provider (it is not listening: mount.ts forwards requests to its callback). */
-export function createOidcProvider(options: OidcProviderOptions): LatchkeyProvider {
+/** Builds one provider with `keys` (it is not listening: index.ts forwards requests to its callback). */
+function buildProvider(options: OidcProviderOptions, keys: PrivateJwk[]): Provider {
   const { access } = options;
   const cookieKey = createHmac('sha256', options.serverKey).update('oidc-provider-cookies').digest('base64url');
   const configuration: Configuration = {
@@ -161,7 +214,7 @@ export function createOidcProvider(options: OidcProviderOptions): LatchkeyProvid
       requestObjectSigningAlgValues: ['EdDSA', 'RS256'],
       clientAuthSigningAlgValues: ['EdDSA', 'RS256'],
     },
-    jwks: { keys: options.keys as never },
+    jwks: { keys: keys as never },
     // Its only outgoing requests are back-channel logout tokens, to URIs an operator registered
     // (https, or http on loopback: src/core/oidc/clients.ts), often on an internal address: the
     // library's block of special-use addresses is for dynamically registered clients, which are off.
@@ -217,7 +270,7 @@ export function createOidcProvider(options: OidcProviderOptions): LatchkeyProvid
   provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string): boolean {
     return typeof this.clientSecret === 'string' && isClientSecret(this.clientSecret, actual);
   } as never;
-  return { provider, sendLogoutToken: queueBackchannelLogouts(provider, access) };
+  return provider;
 }
 
 /** The `visitor` option over the accounts service: the live session named by the session cookie. */

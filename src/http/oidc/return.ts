@@ -11,13 +11,13 @@
  * never taken from the request.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type Provider from 'oidc-provider';
 import type { ReturnToRule } from '../../config/index.js';
 import type { OidcAccess } from '../../core/oidc/access.js';
 import type { PagesDeps } from '../pages/context.js';
 import { pageCsp } from '../pages/layout.js';
 import { safeReturnTo } from '../return-to.js';
 import { INTERACTION_PREFIX } from './paths.js';
+import type { OidcProviderSource } from './provider.js';
 
 export interface OidcReturn {
   /** The return_to rule for the interaction path. */
@@ -35,7 +35,7 @@ function carriedReturnTo(req: FastifyRequest, deps: PagesDeps): string | null {
 }
 
 /** The interaction return of a provider whose issuer is `publicUrl`. */
-export function oidcReturn(provider: Provider, access: OidcAccess, publicUrl: string): OidcReturn {
+export function oidcReturn(provider: OidcProviderSource, access: OidcAccess, publicUrl: string): OidcReturn {
   const origin = new URL(publicUrl).origin;
   const rule: ReturnToRule = { origin, pathPrefix: INTERACTION_PREFIX.slice(0, -1) };
 
@@ -44,7 +44,7 @@ export function oidcReturn(provider: Provider, access: OidcAccess, publicUrl: st
     if (url.origin !== origin || !url.pathname.startsWith(INTERACTION_PREFIX)) return [];
     const uid = url.pathname.slice(INTERACTION_PREFIX.length);
     if (uid === '' || uid.includes('/') || uid.length > 100) return [];
-    const interaction = await provider.Interaction.find(uid);
+    const interaction = await provider.current().Interaction.find(uid);
     const clientId = interaction?.params.client_id;
     const client = typeof clientId === 'string' ? await access.findClient(clientId) : null;
     return client === null ? [] : [...new Set(client.redirectUris.map((uri) => new URL(uri).origin))];
