@@ -4,6 +4,7 @@
  * logout tokens (src/core/oidc/logout-notices.ts), and any further job the wiring adds (the key
  * set check). Each run's failure is logged and retried at the next run.
  */
+import { periodic } from './periodic.js';
 import type { OidcAccess } from '../core/oidc/access.js';
 import type { LogoutTokenSender } from '../core/oidc/ports.js';
 import type { MaintenanceLog } from './maintenance.js';
@@ -22,10 +23,6 @@ export interface OidcJobs {
 
 /** Builds the jobs; nothing runs until start() or runOnce(). */
 export function createOidcJobs(access: OidcAccess, send: LogoutTokenSender, log: MaintenanceLog, extra: Array<() => Promise<void>> = []): OidcJobs {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = true;
-
   const runOnce = async (): Promise<void> => {
     for (const job of extra) await job();
     const ended = await access.endOrphanedGrants();
@@ -38,26 +35,10 @@ export function createOidcJobs(access: OidcAccess, send: LogoutTokenSender, log:
     });
   };
 
-  const schedule = (): void => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = runOnce()
-        .catch((err: unknown) => log.warn({ err }, 'OIDC background job failed; will retry'))
-        .finally(schedule);
-    }, OIDC_JOB_INTERVAL_MS * (0.9 + Math.random() * 0.2));
-    timer.unref();
-  };
-
+  const timer = periodic(OIDC_JOB_INTERVAL_MS, runOnce, (err) => log.warn({ err }, 'OIDC background job failed; will retry'));
   return {
-    start() {
-      stopped = false;
-      schedule();
-    },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
+    start: () => timer.start(),
+    stop: () => timer.stop(),
     runOnce,
   };
 }

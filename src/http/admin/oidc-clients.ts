@@ -34,16 +34,6 @@ const clientSchema = {
   },
 };
 
-interface AddClientBody {
-  name: string;
-  redirectUris: string[];
-  postLogoutRedirectUris?: string[];
-  backchannelLogoutUri?: string | null;
-  public?: boolean;
-  firstParty?: boolean;
-  idTokenAlg?: 'EdDSA' | 'RS256';
-}
-
 export const addClientRoute = adminRoute({
   summary: 'Register an OpenID Connect client',
   description:
@@ -86,9 +76,8 @@ export const revokeClientRoute = adminRoute({
 /** Registers the routes (inside the admin scope). */
 export async function adminClientRoutes(app: FastifyInstance, opts: { admin: AdminService }): Promise<void> {
   const { admin } = opts;
-  app.post<{ Body: AddClientBody }>('/clients', { schema: addClientRoute }, async (req, reply) => {
-    const input: OidcClientInput = { ...req.body };
-    const { client, secret } = await admin.addClient(input, clientContext(req, 'admin'));
+  app.post<{ Body: OidcClientInput }>('/clients', { schema: addClientRoute }, async (req, reply) => {
+    const { client, secret } = await admin.addClient(req.body, clientContext(req, 'admin'));
     return sendResult(reply.code(201), { client: oidcClientRecord(client), secret });
   });
 
