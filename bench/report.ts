@@ -292,6 +292,12 @@ export function renderReport(r: BenchResults, resultsFile: string, findings: str
         }${g.meBaseline ? ` (bare Fastify ${fmt(g.meBaseline)} req/s and bare argon2id ${fmt(g.loginBaseline ?? 0, 1)}/s right before them)` : ''}.`,
       );
     }
+    if (db.oidc) {
+      const o = db.oidc;
+      out.push(
+        `OIDC code exchange (oidc_code_exchange: openid-client redeeming codes with PKCE and client_secret_basic, ${o.concurrency} in flight, one process): ${fmt(o.codeExchangePerS, 1)} exchanges/s, ${fmt(o.ratioToLogin, 2)}× the JWT login rate measured the same way (${fmt(o.loginPerS, 1)} logins/s); codes issued through the interaction at ${fmt(o.authorizePerS, 1)}/s.`,
+      );
+    }
     if (db.skipped.length) out.push(`Not measured (route not served yet): ${db.skipped.join(', ')}.`);
     out.push('');
   }

@@ -6,7 +6,7 @@
  * Environment: BENCH_SECONDS (per run, default 4), BENCH_DATABASE_URL (PostgreSQL base URL,
  * default postgres://postgres@127.0.0.1:5432/test; "off" skips it), BENCH_GROWTH (accounts for
  * the growth test, default 1000000), BENCH_ONLY (a comma-separated list of scenarios and of
- * storm, growth: a partial run for profiling; it writes bench/results/partial-<UTC time>-<commit>.json,
+ * storm, growth, oidc_code_exchange: a partial run for profiling; it writes bench/results/partial-<UTC time>-<commit>.json,
  * ignored by git, and leaves every full run's file and docs/benchmarks.md alone).
  */
 import { randomBytes } from 'node:crypto';
@@ -22,8 +22,9 @@ import { buildContext, ISSUER } from './lib/context.js';
 import { commitInfo, machineInfo, resultsName, writeNewResults } from './lib/provenance.js';
 import { seedAccounts, seedSessions, signAccessTokens } from './lib/seed.js';
 import { writeReport } from './report.js';
-import { BASELINE_OF, EXPECTED_STATUS, PASSWORD, refreshChains, scenarioRequests, type BenchContext, type ScenarioName } from './scenarios.js';
+import { BASELINE_OF, EXPECTED_STATUS, OIDC_SCENARIO, PASSWORD, refreshChains, scenarioRequests, type BenchContext, type ScenarioName } from './scenarios.js';
 import { runPickedLoad } from './lib/pick-load.js';
+import { measureOidcCodeExchange } from './lib/oidc-scenario.js';
 import { RAW_LOADER } from './lib/raw-load.js';
 import type { BenchResults, BestOf, DatabaseResults, ScenarioResult } from './types.js';
 
@@ -109,7 +110,7 @@ async function probe(server: Running, name: ScenarioName): Promise<boolean> {
 }
 
 
-async function measureDatabase(label: string, dbUrl: string, passwordHash: string): Promise<DatabaseResults> {
+async function measureDatabase(label: string, dbUrl: string, passwordHash: string, postgresBase: string | null = null): Promise<DatabaseResults> {
   const env = { DATABASE_URL: dbUrl, JWT_ISSUER: ISSUER };
   log(`${label}: cold start (migrations)`);
   let server = await start(env);
@@ -157,7 +158,21 @@ async function measureDatabase(label: string, dbUrl: string, passwordHash: strin
   }
   if (GROWTH > BASE_ACCOUNTS && wanted('growth')) await measureGrowth(label, dbUrl, passwordHash, server, ctx, results);
   await server.stop();
+  if (wanted(OIDC_SCENARIO)) await measureOidc(label, results, postgresBase);
   return results;
+}
+
+/** The oidc_code_exchange scenario, after the server of the other scenarios stopped (it runs its own Latchkey). */
+async function measureOidc(label: string, results: DatabaseResults, postgresBase: string | null): Promise<void> {
+  log(`${label}: ${OIDC_SCENARIO} (openid-client, 10 in flight)`);
+  try {
+    const r = await measureOidcCodeExchange(postgresBase, { codes: 300, maxSeconds: Math.max(10, SECONDS * 5), timeoutMs: 300_000 });
+    results.oidc = r;
+    log(`${label}: ${OIDC_SCENARIO}: ${r.codeExchangePerS.toFixed(1)} exchanges/s, ${r.ratioToLogin.toFixed(2)}x the JWT login rate (${r.loginPerS.toFixed(1)}/s)`);
+  } catch (err) {
+    results.skipped.push(OIDC_SCENARIO);
+    log(`${label}: ${OIDC_SCENARIO} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  }
 }
 
 async function measureStorm(label: string, server: Running, ctx: BenchContext, results: DatabaseResults): Promise<void> {
@@ -274,7 +289,7 @@ async function main(): Promise<void> {
       log('baseline: bare Fastify + one primary-key SELECT through pg');
       const pgSelectBaseline = await barePgSelect(pgBase, CONNECTIONS, SECONDS);
       for (const c of CONNECTIONS) log(`baseline: bare Fastify + pg SELECT x${c}: ${pgSelectBaseline[c]!.rps.toFixed(0)} req/s`);
-      results.databases.postgres = { ...(await measureDatabase('postgres', url.toString(), passwordHash)), pgSelectBaseline };
+      results.databases.postgres = { ...(await measureDatabase('postgres', url.toString(), passwordHash, pgBase)), pgSelectBaseline };
     } finally {
       const c = new pg.Client({ connectionString: pgBase });
       await c.connect();

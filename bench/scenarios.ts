@@ -38,6 +38,14 @@ export type ScenarioName =
   | 'logout'
   | 'mixed';
 
+/**
+ * The `oidc_code_exchange` scenario is not a fixed-request load: each authorization code is single
+ * use, bound to its PKCE verifier and lives 60 seconds, so bench/oidc-code-exchange.ts issues
+ * and redeems them with openid-client (an unmodified relying party) and measures JWT logins the
+ * same way, for its ratio to the login rate. bench/run.ts runs it in a child process per database.
+ */
+export const OIDC_SCENARIO = 'oidc_code_exchange';
+
 /** Which baseline a scenario is measured against. */
 export const BASELINE_OF: Record<ScenarioName, 'argon2' | 'fastify' | 'none'> = {
   register: 'argon2',

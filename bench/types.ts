@@ -79,6 +79,22 @@ export interface DatabaseResults {
   mixedPeakRssMiB: number;
   /** PostgreSQL: bare Fastify with one primary-key SELECT through pg, by connections (absent before 2026-12-06 10:00). */
   pgSelectBaseline?: Record<number, LoadResult>;
+  /** The oidc_code_exchange scenario (bench/oidc-code-exchange.ts; absent before 2026-12-06 11:00). */
+  oidc?: OidcExchangeResult;
+}
+
+/** Authorization codes redeemed at the token endpoint, beside JWT logins measured the same way. */
+export interface OidcExchangeResult {
+  concurrency: number;
+  /** Codes issued through the interaction (a signed-in session), per second. */
+  authorizePerS: number;
+  /** Codes redeemed (code + PKCE verifier + client_secret_basic), per second. */
+  codeExchangePerS: number;
+  /** JWT logins (argon2id) per second, same process, same concurrency. */
+  loginPerS: number;
+  /** codeExchangePerS / loginPerS. */
+  ratioToLogin: number;
+  counts: { codes: number; exchanged: number; logins: number };
 }
 
 export interface BenchResults {

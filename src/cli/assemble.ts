@@ -25,6 +25,7 @@ import { createDevMailbox, devMailServed } from './dev-mailbox.js';
 import { createLogger } from './logger.js';
 import { createMaintenance, type Maintenance } from './maintenance.js';
 import { wireOidc, type OidcWiring } from './oidc-wiring.js';
+import { createOidcClientStore } from '../store/oidc-clients.js';
 import { createDevOutboxMailer } from '../mail/dev-outbox.js';
 import { createOutboxSender, type OutboxSender } from '../mail/outbox-sender.js';
 import { createAuditLog } from '../store/audit.js';
@@ -46,6 +47,8 @@ export interface AssembleOptions {
   startMailSender?: boolean;
   /** Start the periodic cleanup of expired rows (serve does; tests call `maintenance.runOnce()`). */
   startMaintenance?: boolean;
+  /** Start the OIDC provider's jobs: back-channel logouts, key set checks (serve does; tests call `oidc.jobs.runOnce()`). */
+  startOidcJobs?: boolean;
 }
 
 export interface Latchkey {
@@ -149,8 +152,8 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
     };
     const service = createAccountsService(coreDeps);
     const services = createServiceAccess({ ...coreDeps, serviceKeys: createServiceKeyStore() });
-    const admin = createAdminService({ ...coreDeps, mail: adminMailQueue(createOutboxQueue(database.db, database.dialect)) });
-    const oidc = await wireOidc(config, coreDeps);
+    const admin = createAdminService({ ...coreDeps, mail: adminMailQueue(createOutboxQueue(database.db, database.dialect)), oidcClients: createOidcClientStore() });
+    const oidc = await wireOidc(config, coreDeps, service, log);
     const metrics =
       config.metricsToken !== null || config.metricsPort !== null
         ? (await import('../http/metrics/registry.js')).createMetrics({
@@ -196,6 +199,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
       auditRetentionMs: config.auditRetentionDays * 86_400_000,
     });
     if (options.startMaintenance) maintenance.start();
+    if (options.startOidcJobs) oidc?.jobs.start();
     return {
       config,
       app,
@@ -216,6 +220,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
       async close() {
         await mail.stop();
         await maintenance.stop();
+        await oidc?.jobs.stop();
         mailer.close();
         await metricsListener?.close();
         await app.close();

@@ -1,4 +1,5 @@
 /** The periodic cleanup job of a serving node: safe on every node at once (see store/cleanup.ts). */
+import { periodic } from './periodic.js';
 import type { Clock } from '../core/ports.js';
 import { deleteExpiredRows, type CleanupOptions, type CleanupReport } from '../store/cleanup.js';
 import type { OpenedDatabase } from '../store/index.js';
@@ -25,36 +26,16 @@ export function createMaintenance(
   intervalMs: number,
   options: CleanupOptions = {},
 ): Maintenance {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = true;
-
   const runOnce = async (): Promise<CleanupReport> => {
     const report = await deleteExpiredRows(database, clock.now(), options);
     if (report.sessions + report.oneTimeTokens + report.outbox + report.auditEvents + report.throttleCounters + report.oidcPayloads + report.mfaChallenges > 0) log.info({ cleanup: report }, 'expired rows removed');
     return report;
   };
 
-  const schedule = (): void => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = runOnce()
-        .catch((err: unknown) => log.warn({ err }, 'cleanup failed; will retry'))
-        .finally(schedule);
-    }, intervalMs * (0.9 + Math.random() * 0.2));
-    timer.unref();
-  };
-
+  const timer = periodic(intervalMs, runOnce, (err) => log.warn({ err }, 'cleanup failed; will retry'));
   return {
-    start() {
-      stopped = false;
-      schedule();
-    },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
+    start: () => timer.start(),
+    stop: () => timer.stop(),
     runOnce,
   };
 }

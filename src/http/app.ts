@@ -35,6 +35,7 @@ import { describeError, useProblems } from './problems.js';
 import { AuthError, type OutageClassifier } from '../core/errors.js';
 import { serviceApiRoutes } from './service-api/index.js';
 import { oidcRoutes, type OidcRoutesOptions } from './oidc/index.js';
+import { oidcReturn } from './oidc/return.js';
 import { HSTS, useTransportSecurity } from './transport-security.js';
 import { createUi, type Ui } from '../ui/index.js';
 
@@ -169,7 +170,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   mount(app, 'basic', '/api', basicAccountRoutes, { service: deps.service, publicOrigin: deps.config.publicUrl, corsOrigins: deps.config.corsOrigins });
   mount(app, 'cookie', '/accounts', cookieApiRoutes, { service: deps.service, config: deps.config });
   const now = deps.clock ? () => (deps.clock as Clock).now() : Date.now;
-  mount(app, 'page', '', hostedPages, { service: deps.service, config: deps.config, ui, now });
+  const oidcReturnTo = deps.oidc ? { oidcReturn: oidcReturn(deps.oidc.provider, deps.oidc.access, deps.config.publicUrl) } : {};
+  mount(app, 'page', '', hostedPages, { service: deps.service, config: deps.config, ui, now, ...oidcReturnTo });
   if (deps.devMail) devMailRoutes(app, deps.devMail);
   if (deps.oidc) app.register(oidcRoutes, { ...deps.oidc, service: deps.service, config: deps.config, ui });
   if (deps.services) mount(app, 'service', '/api/v1', serviceApiRoutes, { services: deps.services });

@@ -12,6 +12,7 @@
  * (6265bis §4.1.3). The CSRF cookie is readable by script by design (double-submit header).
  * Parsing and serializing go through @fastify/cookie.
  */
+import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/index.js';
 
@@ -66,11 +67,29 @@ export function setSessionCookies(reply: FastifyReply, settings: CookieSettings,
   reply.setCookie(settings.csrfName, values.csrfToken, { ...common, httpOnly: false });
 }
 
+function clearedCookie(settings: CookieSettings) {
+  return { path: '/', sameSite: 'lax' as const, secure: settings.secure, maxAge: 0, ...domainOf(settings) };
+}
+
 /** Clears both session cookies (Max-Age=0). */
 export function clearSessionCookies(reply: FastifyReply, settings: CookieSettings): void {
-  const common = { path: '/', sameSite: 'lax' as const, secure: settings.secure, maxAge: 0, ...domainOf(settings) };
-  reply.setCookie(settings.sessionName, '', { ...common, httpOnly: true });
-  reply.setCookie(settings.csrfName, '', { ...common, httpOnly: false });
+  reply.setCookie(settings.sessionName, '', { ...clearedCookie(settings), httpOnly: true });
+  reply.setCookie(settings.csrfName, '', { ...clearedCookie(settings), httpOnly: false });
+}
+
+/** The Set-Cookie lines that clear both session cookies, for an answer Fastify does not send (the OIDC provider's). */
+export function clearedSessionCookieLines(settings: CookieSettings): string[] {
+  return [
+    fastifyCookie.serialize(settings.sessionName, '', { ...clearedCookie(settings), httpOnly: true }),
+    fastifyCookie.serialize(settings.csrfName, '', { ...clearedCookie(settings), httpOnly: false }),
+  ];
+}
+
+/** The session cookie's value in a raw Cookie header, or null. */
+export function sessionCookieIn(cookieHeader: string | undefined, settings: CookieSettings): string | null {
+  if (!cookieHeader) return null;
+  const value = fastifyCookie.parse(cookieHeader)[settings.sessionName];
+  return value ? value : null;
 }
 
 /** The `sessionid` cookie value, or null when absent or empty. */

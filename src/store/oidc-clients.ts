@@ -21,7 +21,7 @@ function toClient(row: OidcClientsTable): OidcClient {
 }
 
 function toGrant(row: OidcSessionGrantsTable): OidcSessionGrant {
-  return { grantId: row.grant_id, sessionId: row.session_id, accountId: row.account_id, clientId: row.client_id, createdAt: Number(row.created_at) };
+  return { grantId: row.grant_id, sessionId: row.session_id, accountId: row.account_id, clientId: row.client_id, createdAt: Number(row.created_at), sid: row.sid };
 }
 
 /** The registered OIDC clients. */
@@ -69,7 +69,7 @@ export function createOidcSessionGrantStore(): OidcSessionGrantStore {
     async link(tx, g) {
       await q(tx)
         .insertInto('oidc_session_grants')
-        .values({ grant_id: g.grantId, session_id: g.sessionId, account_id: g.accountId, client_id: g.clientId, created_at: g.createdAt })
+        .values({ grant_id: g.grantId, session_id: g.sessionId, account_id: g.accountId, client_id: g.clientId, created_at: g.createdAt, sid: g.sid ?? null })
         .onConflict((oc) => oc.column('grant_id').doNothing())
         .execute();
     },
@@ -94,9 +94,19 @@ export function createOidcSessionGrantStore(): OidcSessionGrantStore {
       return rows.map(toGrant);
     },
 
+    async sessionOf(tx, grantId) {
+      const row = await q(tx).selectFrom('oidc_session_grants').select('session_id').where('grant_id', '=', grantId).executeTakeFirst();
+      return row?.session_id ?? null;
+    },
+
+    async setSid(tx, grantId, sid) {
+      await q(tx).updateTable('oidc_session_grants').set({ sid }).where('grant_id', '=', grantId).where('sid', 'is', null).execute();
+    },
+
     async unlink(tx, grantIds) {
-      if (grantIds.length === 0) return;
-      await q(tx).deleteFrom('oidc_session_grants').where('grant_id', 'in', grantIds).execute();
+      if (grantIds.length === 0) return 0;
+      const result = await q(tx).deleteFrom('oidc_session_grants').where('grant_id', 'in', grantIds).executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
   };
 }

@@ -39,10 +39,27 @@ export interface OidcSessionGrantsTable {
   account_id: string;
   client_id: string;
   created_at: number;
+  /** The provider's session id of the grant's codes (migration 2026-12-06T1300), for the logout token. */
+  sid: string | null;
+}
+
+/** A back-channel logout token still to be sent (migration 2026-12-06T1300-oidc-logout-notices). */
+export interface OidcLogoutNoticesTable {
+  id: string;
+  client_id: string;
+  account_id: string;
+  sid: string | null;
+  attempts: number;
+  /** Milliseconds; also the lease of the node sending it. */
+  next_attempt_at: number;
+  created_at: number;
+  /** A short reason of the last failure. */
+  last_error: string | null;
 }
 
 export interface OidcTables {
   oidc_payloads: OidcPayloadsTable;
   oidc_clients: OidcClientsTable;
   oidc_session_grants: OidcSessionGrantsTable;
+  oidc_logout_notices: OidcLogoutNoticesTable;
 }

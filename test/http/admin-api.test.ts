@@ -370,14 +370,17 @@ describe('admin API (argon2id)', () => {
       .filter(([path]) => path.startsWith('/api/v1/admin'))
       .flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method, op })));
     assert.deepEqual(ops.map((o) => `${o.method.toUpperCase()} ${o.path}`).sort(), [
+      'DELETE /api/v1/admin/clients/{id}',
       'DELETE /api/v1/admin/users/{id}',
       'DELETE /api/v1/admin/users/{id}/app-passwords/{appPasswordId}',
       'DELETE /api/v1/admin/users/{id}/sessions',
+      'GET /api/v1/admin/clients',
       'GET /api/v1/admin/export',
       'GET /api/v1/admin/outbox',
       'GET /api/v1/admin/users',
       'GET /api/v1/admin/users/{id}',
       'GET /api/v1/admin/users/{id}/app-passwords',
+      'POST /api/v1/admin/clients',
       'POST /api/v1/admin/import',
       'POST /api/v1/admin/outbox/{id}/retry',
       'POST /api/v1/admin/users',

@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { decodeProtectedHeader } from 'jose';
 import * as oidc from 'openid-client';
+import { rotateRsaSigningKey } from '../../src/core/oidc/keys.js';
 import { registerOidcClient } from '../../src/core/oidc/clients.js';
 import { createAuditLog } from '../../src/store/audit.js';
 import { createStores, openDatabase } from '../../src/store/index.js';
@@ -20,6 +22,8 @@ describe('OIDC on two nodes of one PostgreSQL', { skip: process.env.TEST_DATABAS
   let cluster: Cluster;
   let clientId: string;
   let secret: string;
+  let gatewayId: string;
+  let gatewaySecret: string;
 
   before(async () => {
     cluster = await startCluster(2, { OIDC_PROVIDER: 'on' });
@@ -33,6 +37,9 @@ describe('OIDC on two nodes of one PostgreSQL', { skip: process.env.TEST_DATABAS
       const added = await registerOidcClient({ uow: stores.uow, clock, audit, oidcClients: createOidcClientStore() }, { name: 'Notes', redirectUris: [APP], firstParty: true });
       clientId = added.client.id;
       secret = added.secret as string;
+      const gateway = await registerOidcClient({ uow: stores.uow, clock, audit, oidcClients: createOidcClientStore() }, { name: 'Gateway', redirectUris: [APP], firstParty: true, idTokenAlg: 'RS256' });
+      gatewayId = gateway.client.id;
+      gatewaySecret = gateway.secret as string;
     } finally {
       await database.close();
     }
@@ -63,5 +70,31 @@ describe('OIDC on two nodes of one PostgreSQL', { skip: process.env.TEST_DATABAS
     via = a.url;
     await assert.rejects(oidc.refreshTokenGrant(config, refreshed.refresh_token as string), (err: unknown) => (err as { error?: string }).error === 'invalid_grant');
     assert.equal((await oidc.tokenIntrospection(config, refreshed.access_token)).active, false);
+  });
+
+  it('an RS256 key rotated in the database reaches both running nodes within seconds, without a restart', async () => {
+    const database = await openDatabase(cluster.database.url);
+    let newKid: string;
+    try {
+      const clock = { now: () => Date.now() };
+      const stores = createStores(database, clock);
+      newKid = await rotateRsaSigningKey({ uow: stores.uow, keys: stores.keys, clock });
+    } finally {
+      await database.close();
+    }
+    for (const node of cluster.nodes as unknown as Array<{ url: string }>) {
+      const config = await discover(ISSUER, gatewayId, gatewaySecret, { node: () => node.url });
+      let kid: unknown;
+      // Each node's OIDC jobs check the key set every ~2 s (src/cli/oidc-jobs.ts): bounded wait.
+      for (let tries = 0; tries < 20 && kid !== newKid; tries += 1) {
+        if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 500));
+        const agent = new Agent();
+        agent.node = node.url;
+        const run = await authorize(config, agent, ISSUER, APP);
+        const tokens = await oidc.authorizationCodeGrant(config, run.callback, { pkceCodeVerifier: run.verifier, expectedState: run.state, expectedNonce: run.nonce });
+        kid = decodeProtectedHeader(tokens.id_token as string).kid;
+      }
+      assert.equal(kid, newKid, `node ${node.url} signs with the rotated key`);
+    }
   });
 });

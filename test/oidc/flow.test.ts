@@ -41,7 +41,7 @@ describe('OpenID Connect provider with openid-client', () => {
 
   it('lists the provider endpoints and sign-in pages in the OpenAPI document', async () => {
     const doc = (await (await fetch(`${t.issuer}/openapi.json`)).json()) as { paths: Record<string, Record<string, { tags?: string[] }>> };
-    for (const [path, method] of [['/.well-known/openid-configuration', 'get'], ['/oidc/auth', 'get'], ['/oidc/token', 'post'], ['/oidc/me', 'get'], ['/oidc/jwks', 'get'], ['/oidc/session/end', 'get'], ['/oidc/token/revocation', 'post'], ['/oidc/token/introspection', 'post'], ['/oidc/interaction/{uid}', 'get'], ['/oidc/interaction/{uid}/login', 'post'], ['/oidc/interaction/{uid}/consent', 'post']] as const) {
+    for (const [path, method] of [['/.well-known/openid-configuration', 'get'], ['/oidc/auth', 'get'], ['/oidc/token', 'post'], ['/oidc/me', 'get'], ['/oidc/jwks', 'get'], ['/oidc/session/end', 'get'], ['/oidc/token/revocation', 'post'], ['/oidc/token/introspection', 'post'], ['/oidc/interaction/{uid}', 'get'], ['/oidc/interaction/{uid}/consent', 'post']] as const) {
       assert.deepEqual(doc.paths[path]?.[method]?.tags, ['oidc'], `${method} ${path}`);
     }
     assert.equal(doc.paths['/oidc/*'], undefined);

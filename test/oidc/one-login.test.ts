@@ -47,11 +47,13 @@ describe('OpenID Connect provider on the Latchkey session', () => {
     assert.ok(new URL(landed).searchParams.get('code'));
   });
 
-  it('a third-party client shows the consent page; deny sends access_denied back', async () => {
+  it('a third-party client shows the consent page once; deny sends access_denied back', async () => {
     const agent = new Agent();
     const tokens = await signIn(thirdParty, agent, { consent: 'allow' });
     assert.ok(tokens.access_token);
-    const denied = await authorize(thirdParty, agent, t.issuer, APP, { consent: 'deny' });
+    const again = await authorize(thirdParty, agent, t.issuer, APP, { consent: 'deny' });
+    assert.ok(again.callback.searchParams.get('code'), 'the consent given under this session is remembered');
+    const denied = await authorize(thirdParty, new Agent(), t.issuer, APP, { consent: 'deny' });
     assert.equal(denied.callback.searchParams.get('error'), 'access_denied');
   });
 

@@ -98,17 +98,41 @@ export interface AuthorizationRun {
   nonce: string;
 }
 
+/** Every hidden field of a page, by name (HTML entities undone). */
+export function hiddenFields(page: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const m of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    fields[m[1] as string] = (m[2] as string).replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&#96;/g, '`').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  }
+  return fields;
+}
+
+export interface AuthorizeOptions {
+  username?: string;
+  scope?: string;
+  consent?: 'allow' | 'deny';
+  extra?: Record<string, string>;
+  /** The second step's code (an account with a second factor); asked for when /login answers the second-step page. */
+  code?: () => string;
+}
+
+/** The form a page of the sign-in asks to fill (consent, second step or login), with its fields filled in. */
+function fillForm(page: string, options: AuthorizeOptions): { action: string; form: Record<string, string> } {
+  const hidden = hiddenFields(page);
+  if (page.includes('/consent"')) return { action: formAction(page, '/consent'), form: { ...hidden, decision: options.consent ?? 'allow' } };
+  if (page.includes('action="/login/mfa"')) {
+    if (!options.code) throw new Error('the login asked for a second factor and the test gave no code');
+    return { action: '/login/mfa', form: { ...hidden, code: options.code() } };
+  }
+  return { action: formAction(page, '/login'), form: { ...hidden, username: options.username ?? 'alice', password: PASSWORD } };
+}
+
 /**
- * Starts an authorization (code + PKCE S256) with openid-client, signs in on the hosted page
- * (unless the agent's Latchkey session is live) and consents when asked; returns the callback URL.
+ * Starts an authorization (code + PKCE S256) with openid-client, signs in on the hosted /login
+ * page it is sent to (unless the agent's Latchkey session is live; with a second step when the
+ * account has one) and consents when asked; returns the callback URL.
  */
-export async function authorize(
-  config: oidc.Configuration,
-  agent: Agent,
-  issuer: string,
-  redirectUri: string,
-  options: { username?: string; scope?: string; consent?: 'allow' | 'deny'; extra?: Record<string, string> } = {},
-): Promise<AuthorizationRun> {
+export async function authorize(config: oidc.Configuration, agent: Agent, issuer: string, redirectUri: string, options: AuthorizeOptions = {}): Promise<AuthorizationRun> {
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
@@ -123,16 +147,13 @@ export async function authorize(
   });
   let step = await agent.follow(url.toString(), issuer);
   let page = await step.res.text();
-  for (let pages = 0; pages < 3 && new URL(step.url).origin === issuer; pages += 1) {
+  for (let pages = 0; pages < 4 && new URL(step.url).origin === issuer; pages += 1) {
     if (step.res.status !== 200) throw new Error(`the provider answered ${step.res.status}: ${page.slice(0, 400)}`);
-    const action = page.includes('/login"') ? formAction(page, '/login') : formAction(page, '/consent');
-    const form: Record<string, string> = action.endsWith('/login')
-      ? { csrf: hiddenField(page, 'csrf'), username: options.username ?? 'alice', password: PASSWORD }
-      : { csrf: hiddenField(page, 'csrf'), decision: options.consent ?? 'allow' };
+    const { action, form } = fillForm(page, options);
     const posted = await agent.request(new URL(action, issuer).toString(), { method: 'POST', form });
     const location = posted.headers.get('location');
     if (!location) {
-      // The login form answered the consent page itself.
+      // A page answered the form itself (the second step, or a refusal).
       step = { res: posted, url: step.url };
       page = await posted.text();
       continue;

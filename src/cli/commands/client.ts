@@ -6,7 +6,7 @@
  * migrated. `add` prints a confidential client's secret once; only its hash is stored.
  */
 import { parseArgs } from 'node:util';
-import { listOidcClients, registerOidcClient, revokeOidcClient, type OidcClientDeps, type OidcClientInput } from '../../core/oidc/clients.js';
+import { listOidcClients, oidcClientRecord, registerOidcClient, revokeOidcClient, type OidcClientDeps, type OidcClientInput } from '../../core/oidc/clients.js';
 import type { OidcClient } from '../../core/oidc/ports.js';
 import { createOidcClientStore } from '../../store/oidc-clients.js';
 import { isoTime } from '../../core/time.js';
@@ -92,23 +92,6 @@ export function parseClientArgs(args: string[]): ClientArgs {
   return { action: 'add', json, input };
 }
 
-/** A client as JSON (never a secret or its hash). */
-export function clientJson(c: OidcClient): Record<string, unknown> {
-  return {
-    id: c.id,
-    name: c.name,
-    status: c.revokedAt === null ? 'live' : 'revoked',
-    type: c.secretHash === null ? 'public' : 'confidential',
-    firstParty: c.firstParty,
-    redirectUris: c.redirectUris,
-    postLogoutRedirectUris: c.postLogoutRedirectUris,
-    backchannelLogoutUri: c.backchannelLogoutUri,
-    idTokenAlg: c.idTokenAlg,
-    createdAt: isoTime(c.createdAt),
-    revokedAt: isoTime(c.revokedAt),
-  };
-}
-
 function table(clients: OidcClient[]): string {
   if (clients.length === 0) return 'no OIDC clients';
   const rows = [
@@ -121,14 +104,14 @@ function table(clients: OidcClient[]): string {
 async function runParsed(deps: OidcClientDeps, parsed: ClientArgs): Promise<string> {
   if (parsed.action === 'list') {
     const clients = await listOidcClients(deps);
-    return parsed.json ? jsonText(clients.map(clientJson)) : table(clients);
+    return parsed.json ? jsonText(clients.map(oidcClientRecord)) : table(clients);
   }
   if (parsed.action === 'revoke') {
     const client = await revokeOidcClient(deps, parsed.id, CLI_CONTEXT);
-    return parsed.json ? JSON.stringify(clientJson(client)) : `revoked client ${client.name} (${client.id}); its sign-ins and tokens stop working at once`;
+    return parsed.json ? JSON.stringify(oidcClientRecord(client)) : `revoked client ${client.name} (${client.id}); its sign-ins and tokens stop working at once`;
   }
   const { client, secret } = await registerOidcClient(deps, parsed.input, CLI_CONTEXT);
-  if (parsed.json) return JSON.stringify({ ...clientJson(client), ...(secret === null ? {} : { secret, notice: 'this secret will not be shown again' }) });
+  if (parsed.json) return JSON.stringify({ ...oidcClientRecord(client), ...(secret === null ? {} : { secret, notice: 'this secret will not be shown again' }) });
   const lines = [`client ${client.name}: client_id ${client.id}`];
   if (secret !== null) lines.push(`client_secret ${secret}`, 'Store the secret now: it will not be shown again (Latchkey keeps only its hash).');
   else lines.push('public client: no secret; it must use PKCE (S256).');

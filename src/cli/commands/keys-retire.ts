@@ -1,7 +1,7 @@
 /**
  * `latchkey keys retire KID [--force] [--json]`: removes a signing key from the JWKS and from
  * verification on every node (within a minute: they re-read the key set), so a leaked key stops
- * verifying. Refused for the current signing key (rotate first), and, unless `--force`, while a
+ * verifying. Refused for the current signing key of its algorithm (rotate first), and, unless `--force`, while a
  * token it signed could still be valid: until its successor has existed for two key-set reloads
  * (the latest a node may still sign with it) plus ACCESS_TOKEN_TTL. Audited as
  * `signing_key_retire`, in the transaction that retires the key.
@@ -14,7 +14,7 @@ import { CLI_CONTEXT } from '../command.js';
 
 /** The earliest time `key` can be retired without cutting a token short: see the module comment. */
 export function retirableAt(keys: SigningKeyRecord[], key: SigningKeyRecord, accessTokenTtl: number): number | null {
-  const successors = keys.filter((k) => k.kid !== key.kid && k.createdAt >= key.createdAt);
+  const successors = keys.filter((k) => k.kid !== key.kid && k.alg === key.alg && k.createdAt >= key.createdAt);
   if (successors.length === 0) return null;
   const supersededAt = Math.min(...successors.map((k) => k.createdAt));
   return supersededAt + 2 * KEY_RELOAD_MS + accessTokenTtl * 1000;
@@ -25,7 +25,8 @@ export function retirementRefusal(keys: SigningKeyRecord[], kid: string, now: nu
   const key = keys.find((k) => k.kid === kid);
   if (!key) return `no signing key ${kid}`;
   if (key.retiredAt !== null) return `signing key ${kid} is already retired`;
-  const live = keys.filter((k) => k.retiredAt === null);
+  // The current key of its own algorithm: the JWT API's Ed25519 key and the OIDC RS256 key rotate apart.
+  const live = keys.filter((k) => k.retiredAt === null && k.alg === key.alg);
   if (live[0]?.kid === kid) {
     return live.length === 1 ? `${kid} is the only signing key; rotate first` : `${kid} is the current signing key; rotate first`;
   }

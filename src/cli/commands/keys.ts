@@ -1,9 +1,11 @@
 /**
- * `latchkey keys list|rotate|retire`: the JWT signing keys. Rotation adds a new Ed25519 key;
- * every node signs with it within a minute (they re-read the key set), and older keys keep
+ * `latchkey keys list|rotate|retire`: the signing keys. Rotation adds a new Ed25519 key (or with
+ * --rs256 an RS256 key for OIDC clients); every node signs with it within a minute (the JWT
+ * signer re-reads the key set; the OIDC provider checks it every few seconds, src/cli/oidc-jobs.ts), and older keys keep
  * verifying, so tokens signed before the rotation stay valid until they expire. Retirement
  * (keys-retire.ts) then removes an old key from the JWKS and from verification. Both are audited.
  */
+import { rotateRsaSigningKey } from '../../core/oidc/keys.js';
 import { createJwtSigner } from '../../crypto/jwt-signer.js';
 import { systemClock } from '../core-wiring.js';
 import { noPositional, onePositional, parseAction, shown } from '../args.js';
@@ -13,7 +15,9 @@ import { retireSigningKey } from './keys-retire.js';
 
 const HELP = `Usage:
   latchkey keys list [--json]                 the signing keys, newest (the one that signs) first
-  latchkey keys rotate [--json]               add a new signing key; older keys keep verifying
+  latchkey keys rotate [--rs256] [--json]     add a new signing key; older keys keep verifying.
+                                              --rs256: a new RS256 key for OIDC clients that verify RS256
+                                              only (the default rotates the Ed25519 key of the JWT API and OIDC)
   latchkey keys retire KID [--force] [--json] stop publishing and accepting an old key; refused for the
                                               current key, and (unless --force) while a token it signed
                                               could still be valid`;
@@ -21,7 +25,7 @@ const HELP = `Usage:
 export const keysCommand: Command = {
   help: HELP,
   async run(args) {
-    const { action, flags } = parseAction(args, { switches: args[0] === 'retire' ? ['--json', '--force'] : ['--json'] });
+    const { action, flags } = parseAction(args, { switches: args[0] === 'retire' ? ['--json', '--force'] : args[0] === 'rotate' ? ['--json', '--rs256'] : ['--json'] });
     const json = flags.switches.has('--json');
     const force = flags.switches.has('--force');
     if (action !== 'list' && action !== 'rotate' && action !== 'retire') {
@@ -31,10 +35,13 @@ export const keysCommand: Command = {
     if (action !== 'retire') noPositional(flags);
     return withAuditedStores(async (stores, audit, config) => {
       if (action === 'rotate') {
-        const signer = await createJwtSigner({ uow: stores.uow, keys: stores.keys, clock: systemClock, issuer: config.jwtIssuer });
-        const newKid = await signer.rotate();
-        await stores.uow.transaction((tx) => audit.record(tx, { type: 'signing_key_rotate', outcome: 'success', ctx: CLI_CONTEXT, detail: { kid: newKid } }));
-        process.stdout.write(json ? `${jsonText({ kid: newKid })}\n` : `new signing key ${newKid}; nodes sign with it within a minute\n`);
+        const rs256 = flags.switches.has('--rs256');
+        const newKid = rs256
+          ? await rotateRsaSigningKey({ uow: stores.uow, keys: stores.keys, clock: systemClock })
+          : await (await createJwtSigner({ uow: stores.uow, keys: stores.keys, clock: systemClock, issuer: config.jwtIssuer })).rotate();
+        const alg = rs256 ? 'RS256' : 'EdDSA';
+        await stores.uow.transaction((tx) => audit.record(tx, { type: 'signing_key_rotate', outcome: 'success', ctx: CLI_CONTEXT, detail: { kid: newKid, alg } }));
+        process.stdout.write(json ? `${jsonText({ kid: newKid, alg })}\n` : `new ${alg} signing key ${newKid}; nodes sign with it within a minute\n`);
         return 0;
       }
       if (action === 'retire') {
@@ -43,12 +50,12 @@ export const keysCommand: Command = {
         return 0;
       }
       const listed = await stores.keys.listSigningKeys(stores.uow.db);
-      const signing = listed.find((k) => k.retiredAt === null)?.kid;
+      const signing = new Set(['EdDSA', 'RS256'].map((alg) => listed.find((k) => k.retiredAt === null && k.alg === alg)?.kid));
       const keys = listed.map((k) => ({
         kid: k.kid,
         alg: k.alg,
         created: new Date(k.createdAt).toISOString(),
-        signing: k.kid === signing,
+        signing: signing.has(k.kid),
         retired: k.retiredAt === null ? null : new Date(k.retiredAt).toISOString(),
       }));
       if (json) process.stdout.write(`${jsonText(keys)}\n`);

@@ -24,7 +24,7 @@ export const serveCommand: Command = {
       import('../startup-summary.js'),
       import('../../config/version.js'),
     ]);
-    const latchkey = await assembleLatchkey(config, { startMailSender: true, startMaintenance: true });
+    const latchkey = await assembleLatchkey(config, { startMailSender: true, startMaintenance: true, startOidcJobs: true });
     let listening: string;
     try {
       listening = await latchkey.app.listen({ port: config.port, host: config.host });

@@ -22,6 +22,7 @@ import { withForeignHashes } from '../../crypto/foreign-hashes.js';
 import { createAuditLog } from '../../store/audit.js';
 import { createStores, type Stores } from '../../store/index.js';
 import { createOutboxQueue } from '../../store/outbox.js';
+import { createOidcClientStore } from '../../store/oidc-clients.js';
 import { adminMailQueue, corePolicy, secondFactorDeps, systemClock } from '../core-wiring.js';
 import { noPositional, onePositional, parseFlags, shown } from '../args.js';
 import { CLI_CONTEXT, jsonText, textTable, UsageError, type Command } from '../command.js';
@@ -142,6 +143,7 @@ export async function openAdmin(config: Config): Promise<{ admin: AdminService; 
       serverKey,
       audit,
       mail: adminMailQueue(createOutboxQueue(database.db, database.dialect)),
+      oidcClients: createOidcClientStore(),
     };
     const announcer = announced;
     return {

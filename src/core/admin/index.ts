@@ -10,6 +10,8 @@
 import { deleteAccount } from '../accounts/delete.js';
 import { exportAccounts, type ExportOptions } from '../import/export.js';
 import type { AppPassword } from '../mfa/ports.js';
+import { listOidcClients, registerOidcClient, revokeOidcClient, type NewOidcClient, type OidcClientInput } from '../oidc/clients.js';
+import type { OidcClient } from '../oidc/ports.js';
 import { listUserAppPasswords, resetUserSecondFactor, revokeUserAppPassword } from './second-factor.js';
 import { importAccounts, type ImportOptions, type ImportReport } from '../import/run.js';
 import { checkKeyWithinBudget } from '../credentials/key-guesses.js';
@@ -76,6 +78,12 @@ export interface AdminService {
   importAccounts(lines: AsyncIterable<string> | Iterable<string>, options?: ImportOptions): Promise<ImportReport>;
   /** Every account as a JSON line in the import format (src/core/import/export.ts); audited. */
   exportAccounts(options?: ExportOptions): AsyncGenerator<string>;
+  /** Registers an OIDC client (`latchkey client add`); its secret is returned once. Audited (oidc_client_add). */
+  addClient(input: OidcClientInput, ctx?: ClientContext): Promise<NewOidcClient>;
+  /** Every OIDC client, newest first, revoked ones too. */
+  listClients(): Promise<OidcClient[]>;
+  /** Revokes an OIDC client; NOT_FOUND when unknown or revoked already. Audited (oidc_client_revoke). */
+  revokeClient(id: string, ctx?: ClientContext): Promise<OidcClient>;
 }
 
 /** Binds the admin flows to their dependencies. */
@@ -117,6 +125,9 @@ export function createAdminService(deps: AdminDeps): AdminService {
     retryMail: (id) => retryMail(deps, id),
     importAccounts: (lines, options) => importAccounts(deps, lines, options),
     exportAccounts: (options) => exportAccounts(deps, options),
+    addClient: (input, ctx) => registerOidcClient(deps, input, ctx),
+    listClients: () => listOidcClients(deps),
+    revokeClient: (id, ctx) => revokeOidcClient(deps, id, ctx),
   };
 }
 

@@ -1,5 +1,6 @@
 /** Administration: what the admin flows are built from, and the mail queue as an operator sees it. */
 import type { CoreDeps } from '../deps.js';
+import type { OidcClientStore } from '../oidc/ports.js';
 
 /** One queued or sent email, without its data. */
 export interface QueuedMail {
@@ -23,5 +24,5 @@ export interface MailQueueView {
   retry(id: string, now: number): Promise<boolean>;
 }
 
-/** The core's dependencies plus the mail queue's read-and-retry side. */
-export type AdminDeps = CoreDeps & { mail: MailQueueView };
+/** The core's dependencies plus the mail queue's read-and-retry side and the OIDC clients. */
+export type AdminDeps = CoreDeps & { mail: MailQueueView; oidcClients: OidcClientStore };

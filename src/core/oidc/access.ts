@@ -7,12 +7,14 @@
 import type { AuditEventType, AuditOutcome } from '../audit/ports.js';
 import type { CoreDeps } from '../deps.js';
 import type { ClientContext } from '../ports.js';
-import type { OidcAccountClaims, OidcClient, OidcClientStore, OidcPayloadRecord, OidcPayloadStore, OidcSessionGrantStore } from './ports.js';
+import { endOrphanedGrants, queueLogoutNotice, sendDueLogoutNotices, type LogoutNoticeOutcome, type LogoutSenderOptions } from './logout-notices.js';
+import type { LogoutTokenSender, OidcAccountClaims, OidcClient, OidcClientStore, OidcLogoutNoticeStore, OidcPayloadRecord, OidcPayloadStore, OidcSessionGrantStore } from './ports.js';
 
 export type OidcDeps = Pick<CoreDeps, 'uow' | 'clock' | 'audit' | 'accounts'> & {
   oidcPayloads: OidcPayloadStore;
   oidcClients: OidcClientStore;
   oidcGrants: OidcSessionGrantStore;
+  oidcLogoutNotices: OidcLogoutNoticeStore;
 };
 
 /** The provider's persisted objects, by oidc-provider model kind. */
@@ -34,25 +36,36 @@ export interface OidcAccess {
   accountClaims(accountId: string): Promise<OidcAccountClaims | null>;
   /** Records that `grantId` was given under the Latchkey session `sessionId`; its tokens live only as long as that session. */
   linkGrant(grantId: string, sessionId: string, accountId: string, clientId: string): Promise<void>;
+  /** Whether `grantId` was given under the Latchkey session `sessionId` (and still is recorded). */
+  isGrantOfSession(grantId: string, sessionId: string): Promise<boolean>;
+  /** Queues a back-channel logout token for the client (the provider's own end_session); sent by sendLogoutNotices. */
+  queueLogoutNotice(clientId: string, accountId: string, sid: string | null): Promise<void>;
+  /** Ends the grants whose Latchkey session ended, queueing their back-channel logout notices; returns how many. */
+  endOrphanedGrants(): Promise<number>;
+  /** Sends the due back-channel logout notices once; returns how many were tried. */
+  sendLogoutNotices(send: LogoutTokenSender, report: (o: LogoutNoticeOutcome) => void, options?: LogoutSenderOptions): Promise<number>;
   /** Writes an audit event of the provider (oidc_authorize, oidc_consent, oidc_token). */
   note(type: Extract<AuditEventType, `oidc_${string}`>, outcome: AuditOutcome, accountId: string | null, clientId: string, ctx?: ClientContext): Promise<void>;
 }
 
 /**
- * The authentication methods (`amr`, RFC 8176) of a login through the hosted pages. Today every
- * Latchkey login is a password; a second factor adds its method here (e.g. 'otp', 'hwk'), and
- * the provider puts this list into the id token.
+ * The authentication methods (`amr`, RFC 8176) of the Latchkey session an authorization was
+ * given under, as its login stored them (`pwd`, `otp`, `hwk` ...); the provider puts this list
+ * into the id token. A session from before the second factor existed has none stored: a password.
  */
-export function loginMethods(): string[] {
-  return ['pwd'];
+export function loginMethods(session: { amr?: string[] | null }): string[] {
+  return session.amr && session.amr.length > 0 ? [...session.amr] : ['pwd'];
 }
 
 /** Builds the core side of the OIDC provider. */
 export function createOidcAccess(deps: OidcDeps): OidcAccess {
   const { uow, clock } = deps;
   const payloads: OidcPayloads = {
-    upsert: (kind, id, payload, expiresIn) =>
-      deps.oidcPayloads.upsert(uow.db, kind, id, payload, expiresIn === undefined ? null : clock.now() + expiresIn * 1000),
+    upsert: async (kind, id, payload, expiresIn) => {
+      await deps.oidcPayloads.upsert(uow.db, kind, id, payload, expiresIn === undefined ? null : clock.now() + expiresIn * 1000);
+      // A code carries the provider's session id: the logout token names it (logout-notices.ts).
+      if (kind === 'AuthorizationCode' && typeof payload.grantId === 'string' && typeof payload.sid === 'string') await deps.oidcGrants.setSid(uow.db, payload.grantId, payload.sid);
+    },
     find: (kind, id) => deps.oidcPayloads.find(uow.db, kind, id, clock.now()),
     findByUid: (kind, uid) => deps.oidcPayloads.findByUid(uow.db, kind, uid, clock.now()),
     findByUserCode: (kind, code) => deps.oidcPayloads.findByUserCode(uow.db, kind, code, clock.now()),
@@ -83,6 +96,10 @@ export function createOidcAccess(deps: OidcDeps): OidcAccess {
     async linkGrant(grantId, sessionId, accountId, clientId) {
       await deps.oidcGrants.link(uow.db, { grantId, sessionId, accountId, clientId, createdAt: clock.now() });
     },
+    isGrantOfSession: async (grantId, sessionId) => (await deps.oidcGrants.sessionOf(uow.db, grantId)) === sessionId,
+    queueLogoutNotice: (clientId, accountId, sid) => queueLogoutNotice(deps, clientId, accountId, sid),
+    endOrphanedGrants: () => endOrphanedGrants(deps),
+    sendLogoutNotices: (send, report, options) => sendDueLogoutNotices(deps, send, report, options),
     async note(type, outcome, accountId, clientId, ctx) {
       await deps.audit.note({ type, outcome, accountId, ctx, detail: { client_id: clientId } });
     },

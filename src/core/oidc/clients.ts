@@ -11,6 +11,7 @@ import type { CoreDeps } from '../deps.js';
 import type { ClientContext } from '../ports.js';
 import { hashSecret, newSecret, sameText } from '../credentials/secrets.js';
 import { AuthError } from '../errors.js';
+import { isoTime } from '../time.js';
 import { isClientAudience } from '../tokens/audience.js';
 import type { OidcClient, OidcClientStore } from './ports.js';
 
@@ -122,4 +123,21 @@ export async function revokeOidcClient(deps: OidcClientDeps, id: string, ctx?: C
 /** Whether `presented` is the secret of a client whose stored hash is `secretHash` (constant time). */
 export function isClientSecret(secretHash: string, presented: string): boolean {
   return presented.length <= 200 && sameText(hashSecret(presented), secretHash);
+}
+
+/** A client as the CLI's --json and the admin API show it (never a secret or its hash). */
+export function oidcClientRecord(c: OidcClient): Record<string, unknown> {
+  return {
+    id: c.id,
+    name: c.name,
+    status: c.revokedAt === null ? 'live' : 'revoked',
+    type: c.secretHash === null ? 'public' : 'confidential',
+    firstParty: c.firstParty,
+    redirectUris: c.redirectUris,
+    postLogoutRedirectUris: c.postLogoutRedirectUris,
+    backchannelLogoutUri: c.backchannelLogoutUri,
+    idTokenAlg: c.idTokenAlg,
+    createdAt: isoTime(c.createdAt),
+    revokedAt: isoTime(c.revokedAt),
+  };
 }

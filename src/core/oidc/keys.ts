@@ -37,6 +37,13 @@ export async function ensureRsaSigningKey(deps: OidcKeyDeps): Promise<void> {
   await deps.keys.insertSigningKey(deps.uow.db, JSON.parse(first) as SigningKeyRecord);
 }
 
+/** Adds a new RS256 key (`latchkey keys rotate --rs256`); the OIDC provider signs RS256 id tokens with it once its node re-reads the key set. Returns its kid. */
+export async function rotateRsaSigningKey(deps: OidcKeyDeps): Promise<string> {
+  const record = newRsaKeyRecord(deps.clock.now());
+  await deps.keys.insertSigningKey(deps.uow.db, record);
+  return record.kid;
+}
+
 /** The live (not retired) EdDSA and RS256 private keys, newest first within each algorithm. */
 export async function oidcSigningKeys(deps: OidcKeyDeps): Promise<PrivateJwk[]> {
   const records = await deps.keys.listSigningKeys(deps.uow.db);

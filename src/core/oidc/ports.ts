@@ -68,6 +68,8 @@ export interface OidcSessionGrant {
   accountId: string;
   clientId: string;
   createdAt: number;
+  /** The provider's session id its codes were issued under (the id token's `sid`); null until the first code. */
+  sid?: string | null;
 }
 
 /** Which OIDC grants were given under which Latchkey session (so a logout ends them). */
@@ -80,9 +82,42 @@ export interface OidcSessionGrantStore {
   listByAccount(tx: Tx, accountId: string): Promise<OidcSessionGrant[]>;
   /** The grants of sessions that no longer live (logged out, expired, revoked by any surface). */
   listOrphans(tx: Tx, now: number, limit: number): Promise<OidcSessionGrant[]>;
-  /** Forgets these grants. */
-  unlink(tx: Tx, grantIds: string[]): Promise<void>;
+  /** The Latchkey session the grant was given under, or null when it is not recorded. */
+  sessionOf(tx: Tx, grantId: string): Promise<string | null>;
+  /** Records the provider's session id of the grant (from its first code). */
+  setSid(tx: Tx, grantId: string, sid: string): Promise<void>;
+  /** Forgets these grants; returns how many were still recorded (0: another node forgot them first). */
+  unlink(tx: Tx, grantIds: string[]): Promise<number>;
 }
+
+/** A back-channel logout token to send to a client (OpenID Connect Back-Channel Logout 1.0). */
+export interface OidcLogoutNotice {
+  id: string;
+  clientId: string;
+  /** The logout token's `sub`. */
+  accountId: string;
+  /** The logout token's `sid`, when known. */
+  sid: string | null;
+  /** Failed sends so far. */
+  attempts: number;
+  nextAttemptAt: number;
+  createdAt: number;
+}
+
+/** The outbox of back-channel logout tokens: written with the change that ends a grant, sent and retried by any node. */
+export interface OidcLogoutNoticeStore {
+  /** Queues a notice. */
+  enqueue(tx: Tx, notice: OidcLogoutNotice): Promise<void>;
+  /** Takes up to `limit` notices due at `now`, each leased to this node until `leaseUntil` (a notice another node took is skipped). */
+  claimDue(tx: Tx, now: number, leaseUntil: number, limit: number): Promise<OidcLogoutNotice[]>;
+  /** Deletes a notice (sent, or given up). */
+  remove(tx: Tx, id: string): Promise<void>;
+  /** Records a failed send: the attempt count, when to try again, and a short reason. */
+  reschedule(tx: Tx, id: string, attempts: number, nextAttemptAt: number, error: string): Promise<void>;
+}
+
+/** Sends one back-channel logout token (the provider library signs it); throws when the client did not answer 200. */
+export type LogoutTokenSender = (notice: OidcLogoutNotice) => Promise<void>;
 
 /** The claims Latchkey releases about an account to OIDC clients (scopes `openid email profile`). */
 export interface OidcAccountClaims {

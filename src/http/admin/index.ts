@@ -19,6 +19,7 @@ import { useDialect } from '../dialect.js';
 import { sendProblem, sendResult } from '../jwt-api/envelope.js';
 import { importExportRoutes } from './import-export.js';
 import { adminSecondFactorRoutes } from './second-factor.js';
+import { adminClientRoutes } from './oidc-clients.js';
 import {
   addUserRoute,
   deleteUserRoute,
@@ -76,6 +77,7 @@ export async function adminApiRoutes(app: FastifyInstance, opts: AdminRoutesOpti
 
   await app.register(importExportRoutes, { admin });
   await app.register(adminSecondFactorRoutes, { admin });
+  await app.register(adminClientRoutes, { admin });
 
   app.post<{ Body: AddUserBody }>('/users', { schema: addUserRoute }, async (req, reply) => {
     const { user, generatedPassword } = await admin.addUser(req.body, ctx(req));

@@ -94,11 +94,11 @@ function result(properties: Record<string, unknown>): Record<string, unknown> {
   return { type: 'object', additionalProperties: false, required: Object.keys(properties), properties };
 }
 
-const ok = (description: string, properties: Record<string, unknown>) => jsonResponse(description, jwtResultEnvelope(result(properties)));
-const fail = (description: string) => jsonResponse(description, jwtErrorEnvelope);
-const unauthorized = fail('`not_authenticated`: no admin key, or not the one in ADMIN_API_KEY (a user token is never one).');
+export const ok = (description: string, properties: Record<string, unknown>) => jsonResponse(description, jwtResultEnvelope(result(properties)));
+export const fail = (description: string) => jsonResponse(description, jwtErrorEnvelope);
+export const unauthorized = fail('`not_authenticated`: no admin key, or not the one in ADMIN_API_KEY (a user token is never one).');
 const notFound = fail('`not_found`: no account has this id, username or email.');
-const unavailable = jsonResponse('`busy` or `unavailable` (database unreachable), with Retry-After; `internal_error` (500) for a bug.', jwtErrorEnvelope, {
+export const unavailable = jsonResponse('`busy` or `unavailable` (database unreachable), with Retry-After; `internal_error` (500) for a bug.', jwtErrorEnvelope, {
   'Retry-After': HEADERS.retryAfter,
 });
 
@@ -115,7 +115,8 @@ const throttled = jsonResponse('`throttled`: too many wrong keys from this addre
   'Retry-After': HEADERS.retryAfter,
 });
 
-function adminRoute(schema: Omit<RouteSchema, 'tags' | 'security'>): RouteSchema {
+/** An admin route's schema: the admin key, the `admin` tag, the wrong-key throttle's answer. */
+export function adminRoute(schema: Omit<RouteSchema, 'tags' | 'security'>): RouteSchema {
   return { ...schema, response: { 429: throttled, ...schema.response }, tags: ['admin'], security: requires('adminKey') };
 }
 

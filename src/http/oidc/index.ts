@@ -11,16 +11,17 @@ import type Provider from 'oidc-provider';
 import type { Config } from '../../config/index.js';
 import type { OidcAccess } from '../../core/oidc/access.js';
 import type { AccountsService } from '../../core/accounts-service.js';
-import { cookieSettings } from '../cookies.js';
+import { clearedSessionCookieLines, cookieSettings, sessionCookieIn, type CookieSettings } from '../cookies.js';
 import { registerFormParser } from '../pages/form-body.js';
 import { html } from '../pages/html.js';
 import { page, PAGE_HEADERS, sendPage } from '../pages/layout.js';
 import type { Ui } from '../../ui/index.js';
 import { registerInteractionPages } from './interaction.js';
+import type { OidcProviderSource } from './provider.js';
 import { OIDC_ENDPOINT_DOCS } from './schemas.js';
 
 export interface OidcRoutesOptions {
-  provider: Provider;
+  provider: OidcProviderSource;
   access: OidcAccess;
   service: AccountsService;
   config: Config;
@@ -33,12 +34,11 @@ const HIDDEN = { hide: true } as FastifySchema;
 const FORWARDED_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'] as const;
 
 /** Serves the request with the provider: the headers set so far (request id, HSTS, nosniff) go along. */
-function forwardTo(provider: Provider): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
-  const callback = provider.callback();
+function forwardTo(provider: OidcProviderSource): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
   return async (req, reply) => {
     for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value as string);
     reply.hijack();
-    await callback(req.raw, reply.raw);
+    await provider.callback()(req.raw, reply.raw);
   };
 }
 
@@ -54,10 +54,28 @@ function auditTokenEvents(provider: Provider, access: OidcAccess): void {
   });
 }
 
+/**
+ * RP-initiated logout ends the Latchkey session too: once the provider accepted the confirmation
+ * (its own CSRF field) with "sign me out", the browser's Latchkey cookie session is logged out as
+ * /logout does (its grants end, back-channel logouts are queued) and its cookies are cleared.
+ */
+function endLatchkeySessionOnLogout(provider: Provider, service: AccountsService, settings: CookieSettings): void {
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.oidc?.route !== 'end_session_confirm' || !ctx.oidc.params?.logout || ctx.status >= 400) return;
+    const secret = sessionCookieIn(ctx.get('cookie'), settings);
+    if (secret !== null) await service.logoutCookieSession(secret, { ip: ctx.ip, userAgent: ctx.get('user-agent') || null, surface: 'page' });
+    for (const line of clearedSessionCookieLines(settings)) ctx.append('set-cookie', line);
+  });
+}
+
 /** Registers the provider's routes, discovery and the interaction pages. */
 export async function oidcRoutes(app: FastifyInstance, opts: OidcRoutesOptions): Promise<void> {
   const settings = cookieSettings(opts.config);
-  auditTokenEvents(opts.provider, opts.access);
+  opts.provider.onBuilt((provider) => {
+    auditTokenEvents(provider, opts.access);
+    endLatchkeySessionOnLogout(provider, opts.service, settings); // before callback(): Koa composes its middleware there
+  });
 
   // The provider's own endpoints: no Fastify body parsing, the provider reads the stream.
   await app.register(async (scope) => {

@@ -1,27 +1,28 @@
 /**
  * The provider's interaction, on Latchkey's hosted pages and its cookie session ("one login"):
  * a visitor already signed in to Latchkey goes straight back to the app (first-party clients)
- * or sees the consent page (third-party clients); anyone else signs in here with the same core
- * login as /login, which also starts their Latchkey session. The grant is recorded under that
- * Latchkey session (OidcAccess.linkGrant), so logging out of Latchkey ends it.
- * CSRF: the login form carries the anonymous-form token, the consent form the session's token,
- * as the other pages do (src/http/csrf.ts).
+ * or sees the consent page (third-party clients); anyone else is sent to the hosted /login page
+ * with a `return_to` back to this interaction (allowed by interactionReturnRule, paths.ts), so
+ * every way of signing in there (password, a second factor, passkeys) serves OIDC too. The
+ * grant is recorded under that Latchkey session (OidcAccess.linkGrant), so logging out of
+ * Latchkey ends it. CSRF: the consent form carries the session's token, as the other pages do
+ * (src/http/csrf.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
-import { AuthError, isAuthError } from '../../core/errors.js';
+import { AuthError } from '../../core/errors.js';
 import { loginMethods, type OidcAccess } from '../../core/oidc/access.js';
 import type { OidcClient } from '../../core/oidc/ports.js';
-import { setSessionCookies } from '../cookies.js';
 import { clientContext } from '../credentials.js';
-import { assertFormToken, assertSessionCsrf, issueFormToken } from '../csrf.js';
-import { currentVisitor, view, type PagesDeps } from '../pages/context.js';
+import { assertSessionCsrf } from '../csrf.js';
+import { currentVisitor, view, type PagesDeps, type Visitor } from '../pages/context.js';
 import { formField } from '../pages/form-body.js';
-import { html } from '../pages/html.js';
-import { csrfField, page, pageCsp, passwordInput, type Notice } from '../pages/layout.js';
+import { pageCsp } from '../pages/layout.js';
+import { returnToQuery } from '../return-to.js';
 import { INTERACTION_PREFIX } from './paths.js';
+import type { OidcProviderSource } from './provider.js';
 import { oidcPageHeaders } from './pages.js';
-import { interactionConsentRoute, interactionLoginRoute, interactionPageRoute } from './schemas.js';
+import { interactionConsentRoute, interactionPageRoute } from './schemas.js';
 
 const SCOPES = new Set(['openid', 'offline_access', 'email', 'profile']);
 function sendHtml(reply: FastifyReply, status: number, body: string): FastifyReply {
@@ -38,12 +39,18 @@ interface Signed {
   accountId: string;
   sessionId: string;
   csrfToken: string;
+  /** How the Latchkey session was proved (RFC 8176), for the id token. */
+  amr: string[];
 }
 
-async function loadInteraction(provider: Provider, access: OidcAccess, req: FastifyRequest, reply: FastifyReply): Promise<Interaction> {
+function signedFrom(visitor: Visitor): Signed {
+  return { accountId: visitor.account.id, sessionId: visitor.session.id, csrfToken: visitor.csrfToken, amr: loginMethods(visitor.session) };
+}
+
+async function loadInteraction(source: OidcProviderSource, access: OidcAccess, req: FastifyRequest, reply: FastifyReply): Promise<Interaction> {
   let details: Awaited<ReturnType<Provider['interactionDetails']>>;
   try {
-    details = await provider.interactionDetails(req.raw, reply.raw);
+    details = await source.current().interactionDetails(req.raw, reply.raw);
   } catch {
     throw new AuthError('INVALID_INPUT', 'this sign-in request has expired; go back to the application and start again');
   }
@@ -54,18 +61,6 @@ async function loadInteraction(provider: Provider, access: OidcAccess, req: Fast
   const scopes = String(details.params.scope ?? '').split(' ').filter((s) => SCOPES.has(s));
   reply.headers(oidcPageHeaders(client.redirectUris));
   return { uid, client, scopes };
-}
-
-function loginPage(i: Interaction, csrf: string, username: string, notice?: Notice): string {
-  return page(
-    `Sign in to ${i.client.name}`,
-    html`<form method="post" action="${INTERACTION_PREFIX}${i.uid}/login">${csrfField(csrf)}
-<label for="username">Username or email</label><input id="username" name="username" required autocomplete="username" value="${username}" maxlength="320">
-${passwordInput('password', 'Password', 'current-password')}
-<button type="submit">Sign in</button></form>
-<nav><a href="/reset">Forgot your password?</a></nav>`,
-    notice,
-  ).value;
 }
 
 /** The consent page, rendered from the `consent` template in the visitor's language (docs/branding.md). */
@@ -79,15 +74,16 @@ function sendConsentPage(ctx: PagesDeps, req: FastifyRequest, reply: FastifyRepl
 }
 
 /** Registers the interaction pages (GET the page, POST its login and consent forms). */
-export function registerInteractionPages(app: FastifyInstance, provider: Provider, access: OidcAccess, ctx: PagesDeps): void {
+export function registerInteractionPages(app: FastifyInstance, source: OidcProviderSource, access: OidcAccess, ctx: PagesDeps): void {
   // The grant for the requested scopes, recorded under the visitor's Latchkey session; then back to the provider.
   async function finish(req: FastifyRequest, reply: FastifyReply, i: Interaction, who: Signed): Promise<FastifyReply> {
+    const provider = source.current();
     const grant = new provider.Grant({ accountId: who.accountId, clientId: i.client.id });
     grant.addOIDCScope(i.scopes.join(' '));
     const grantId = await grant.save();
     await access.linkGrant(grantId, who.sessionId, who.accountId, i.client.id);
     await access.note('oidc_authorize', 'success', who.accountId, i.client.id, clientContext(req, 'page'));
-    const to = await provider.interactionResult(req.raw, reply.raw, { login: { accountId: who.accountId, amr: loginMethods() }, consent: { grantId } });
+    const to = await provider.interactionResult(req.raw, reply.raw, { login: { accountId: who.accountId, amr: who.amr }, consent: { grantId } });
     return reply.redirect(to, 303);
   }
 
@@ -97,37 +93,21 @@ export function registerInteractionPages(app: FastifyInstance, provider: Provide
   }
 
   app.get(`${INTERACTION_PREFIX}:uid`, { schema: interactionPageRoute }, async (req, reply) => {
-    const i = await loadInteraction(provider, access, req, reply);
+    const i = await loadInteraction(source, access, req, reply);
     const visitor = await currentVisitor(ctx, req);
-    if (visitor === null) return sendHtml(reply, 200, loginPage(i, issueFormToken(req, reply, ctx.settings), ''));
-    return proceed(req, reply, i, { accountId: visitor.account.id, sessionId: visitor.session.id, csrfToken: visitor.csrfToken });
-  });
-
-  app.post(`${INTERACTION_PREFIX}:uid/login`, { schema: interactionLoginRoute }, async (req, reply) => {
-    assertFormToken(req, ctx.settings, formField(req, 'csrf'));
-    const i = await loadInteraction(provider, access, req, reply);
-    const username = formField(req, 'username', 320);
-    try {
-      const result = await ctx.service.loginForCookie(username, formField(req, 'password'), clientContext(req, 'page'));
-      setSessionCookies(reply, ctx.settings, result);
-      return proceed(req, reply, i, { accountId: result.account.id, sessionId: result.session.id, csrfToken: result.csrfToken });
-    } catch (err) {
-      if (!isAuthError(err, 'INVALID_CREDENTIALS')) throw err;
-      await access.note('oidc_authorize', 'failure', null, i.client.id, clientContext(req, 'page'));
-      const notice: Notice = { kind: 'error', text: 'Invalid username or password.' };
-      return sendHtml(reply, 401, loginPage(i, issueFormToken(req, reply, ctx.settings), username, notice));
-    }
+    if (visitor === null) return reply.redirect(`/login${returnToQuery(`${ctx.settings.publicOrigin}${INTERACTION_PREFIX}${i.uid}`)}`, 303);
+    return proceed(req, reply, i, signedFrom(visitor));
   });
 
   app.post(`${INTERACTION_PREFIX}:uid/consent`, { schema: interactionConsentRoute }, async (req, reply) => {
-    const i = await loadInteraction(provider, access, req, reply);
+    const i = await loadInteraction(source, access, req, reply);
     const visitor = await currentVisitor(ctx, req);
     if (visitor === null) throw new AuthError('FORBIDDEN', 'sign in first');
     assertSessionCsrf(req, { service: ctx.service, settings: ctx.settings, sessionId: visitor.session.id, presented: formField(req, 'csrf'), tokenRequired: true });
-    const who = { accountId: visitor.account.id, sessionId: visitor.session.id, csrfToken: visitor.csrfToken };
+    const who = signedFrom(visitor);
     if (formField(req, 'decision') !== 'allow') {
       await access.note('oidc_consent', 'failure', who.accountId, i.client.id, clientContext(req, 'page'));
-      const to = await provider.interactionResult(req.raw, reply.raw, { error: 'access_denied', error_description: 'the user denied the request' });
+      const to = await source.current().interactionResult(req.raw, reply.raw, { error: 'access_denied', error_description: 'the user denied the request' });
       return reply.redirect(to, 303);
     }
     await access.note('oidc_consent', 'success', who.accountId, i.client.id, clientContext(req, 'page'));

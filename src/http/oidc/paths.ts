@@ -12,3 +12,4 @@ export const OIDC_ROUTES = {
 } as const;
 
 export const INTERACTION_PREFIX = '/oidc/interaction/';
+

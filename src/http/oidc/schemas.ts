@@ -53,12 +53,7 @@ export const OIDC_ENDPOINT_DOCS: Array<{ method: 'GET' | 'POST'; url: string; sc
 
 const uid = { type: 'object', required: ['uid'], properties: { uid: { type: 'string', maxLength: 100 } } };
 
-export const interactionPageRoute: RouteSchema = doc('Sign-in page of an authorization', 'A visitor signed in to Latchkey goes straight on (consent page for third-party clients); anyone else gets the login form.', { 200: htmlResponse('The login or consent page.', { 'set-cookie': HEADERS.setFormCookie }), 303: redirect('Back to the authorization.'), 400: htmlResponse('The sign-in request expired or is unknown.') }, { params: uid });
-
-export const interactionLoginRoute: RouteSchema = doc('Sign in during an authorization', 'The same login as /login (throttle, generic failure); starts the Latchkey session.', { 200: htmlResponse('The consent page.'), 303: redirect('Back to the authorization.', ), 401: htmlResponse('Wrong username or password.'), 403: htmlResponse('CSRF check failed.') }, {
-  params: uid,
-  requestBody: formBody('The login form.', { csrf: { description: 'The form token.' }, username: { description: 'Username or email.', maxLength: 320 }, password: { description: 'Password.', maxLength: 1023 } }, ['csrf', 'username', 'password']),
-});
+export const interactionPageRoute: RouteSchema = doc('Sign-in page of an authorization', 'A visitor signed in to Latchkey goes straight on (consent page for third-party clients); anyone else is sent to /login with a `return_to` back here (the second step too, when the account has one).', { 200: htmlResponse('The consent page.'), 303: redirect('Back to the authorization, or to /login?return_to=… when not signed in.'), 400: htmlResponse('The sign-in request expired or is unknown.') }, { params: uid });
 
 export const interactionConsentRoute: RouteSchema = doc('Allow or deny a third-party app', 'Needs the Latchkey session and its CSRF token.', { 303: redirect('Back to the authorization (with `access_denied` when denied).'), 403: htmlResponse('Not signed in, or CSRF check failed.') }, {
   params: uid,

@@ -17,6 +17,7 @@ import { view, type PagesDeps } from './context.js';
 import { registerBrandAssets } from './brand-assets.js';
 import type { Ui } from '../../ui/index.js';
 import { returnToOrigins } from '../return-to.js';
+import type { OidcReturn } from '../oidc/return.js';
 import { registerLoginPages } from './login.js';
 import { registerResetPages } from './reset.js';
 import { registerSignupPages } from './signup.js';
@@ -29,6 +30,8 @@ export interface PagesOptions {
   ui: Ui;
   /** The clock's now in ms (relative times); Date.now when absent. */
   now?: () => number;
+  /** With the OIDC provider on: /login may return to its interaction (src/http/oidc/return.ts). */
+  oidcReturn?: OidcReturn;
 }
 
 /** Statuses with a message of their own in the catalogue (`error.<status>`); others say 400 or 500's. */
@@ -36,7 +39,8 @@ const MESSAGES = new Set([400, 403, 413, 415, 429, 503]);
 
 /** Registers /, /signup, /login, /logout, /account, /confirm, /reset and the brand's files. */
 export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Promise<void> {
-  const deps: PagesDeps = { service: opts.service, settings: cookieSettings(opts.config), returnTo: opts.config.selfService.returnTo, ui: opts.ui, now: opts.now ?? Date.now };
+  const returnTo = opts.oidcReturn ? [...opts.config.selfService.returnTo, opts.oidcReturn.rule] : opts.config.selfService.returnTo;
+  const deps: PagesDeps = { service: opts.service, settings: cookieSettings(opts.config), returnTo, ui: opts.ui, now: opts.now ?? Date.now };
   const logo = opts.config.brand.logoUrl;
   const headers = pageHeadersFor(returnToOrigins(deps.returnTo), logo === null ? [] : [new URL(logo).origin]);
   await app.register(fastifyCookie);
@@ -45,6 +49,7 @@ export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Pro
   app.addHook('onRequest', async (_req, reply) => {
     reply.headers(headers);
   });
+  if (opts.oidcReturn) opts.oidcReturn.widenFormAction(app, deps);
 
   app.setErrorHandler((err, req, reply) => {
     const problem = app.describeProblem(err);

@@ -25,7 +25,7 @@ export function sendLoginPage(deps: PagesDeps, req: FastifyRequest, reply: Fasti
 
 /** Registers GET/POST /login, the second step (POST /login/mfa) and POST /logout. */
 export function registerLoginPages(app: FastifyInstance, deps: PagesDeps): void {
-  registerSecondStepPage(app, deps, (req, reply, notice) => sendLoginPage(deps, req, reply, 401, { notice }));
+  registerSecondStepPage(app, deps, (req, reply, notice, back) => sendLoginPage(deps, req, reply, 401, { notice, back }));
 
   app.get('/login', { schema: loginPageRoute }, async (req, reply) => sendLoginPage(deps, req, reply, 200, { back: queryReturnTo(deps, req) }));
 
@@ -36,7 +36,7 @@ export function registerLoginPages(app: FastifyInstance, deps: PagesDeps): void 
       const result = await deps.service.loginForCookie(username, formField(req, 'password'), clientContext(req));
       return finishSignedIn(deps, reply, result, formReturnTo(deps, req));
     } catch (err) {
-      if (isMfaRequired(err)) return sendSecondStepPage(req, reply, deps, err);
+      if (isMfaRequired(err)) return sendSecondStepPage(req, reply, deps, err, formReturnTo(deps, req));
       if (!isAuthError(err, 'INVALID_CREDENTIALS')) throw err;
       const t = view(deps, req, reply).t;
       return sendLoginPage(deps, req, reply, 401, { username, back: formReturnTo(deps, req), errors: { password: t('login.invalid') } });
