@@ -25,10 +25,6 @@ import { oidcPageHeaders } from './pages.js';
 import { interactionConsentRoute, interactionPageRoute } from './schemas.js';
 
 const SCOPES = new Set(['openid', 'offline_access', 'email', 'profile']);
-function sendHtml(reply: FastifyReply, status: number, body: string): FastifyReply {
-  return reply.code(status).type('text/html; charset=utf-8').send(body);
-}
-
 interface Interaction {
   uid: string;
   client: OidcClient;
