@@ -129,6 +129,7 @@ export async function addUser(
     promoCode: null,
     createdAt: now,
     updatedAt: now,
+    locale: null,
   };
   try {
     await deps.uow.transaction(async (tx) => {
