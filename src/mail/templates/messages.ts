@@ -65,7 +65,7 @@ export const MESSAGES: Readonly<Record<MailTemplate, MessageSpec>> = {
   reset_password: tokenMessage('reset-password', 'resetPassword.subject', '/reset'),
   confirm_email_change: tokenMessage('confirm-email-change', 'confirmEmailChange.subject', '/email/confirm'),
   signup_attempt: notice('signup-attempt', 'signupAttempt.subject', '/login'),
-  password_changed: notice('password-changed', 'passwordChanged.subject', '/reset'),
+  password_changed: notice('password-changed', 'passwordChanged.subject', '/login'),
   account_deleted: notice('account-deleted', 'accountDeleted.subject', '/'),
   email_in_use: notice('email-in-use', 'emailInUse.subject', '/account'),
   new_password: {
