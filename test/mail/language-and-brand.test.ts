@@ -10,7 +10,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { PassThrough } from 'node:stream';
+import { assembleLatchkey } from '../../src/cli/assemble.js';
 import { mailRendererFor } from '../../src/cli/dev-mailbox.js';
+import { createFastHasher } from '../support/fast-hasher.js';
 import { loadConfig } from '../../src/config/index.js';
 import { checkMailTemplates, TemplateDataError } from '../../src/mail/templates/index.js';
 import { LANGUAGES } from '../../src/ui/index.js';
@@ -18,6 +21,8 @@ import { bearer, call } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { linkFrom, startMailbox, type Mailbox, type ReceivedMail } from '../support/mailbox.js';
 import { login } from '../support/native.js';
+import { CookieJar } from '../support/cookie-jar.js';
+import { action } from '../cookie/helpers.js';
 
 const API = '/api/v1/account';
 const PASSWORD = 'a long passphrase for mail';
@@ -110,6 +115,21 @@ describe('emails in the account language, with the brand', () => {
     assertBranded(notice);
   });
 
+  it('takes the language from Accept-Language on the cookie API and the Basic API, whose bodies stay as documented', async () => {
+    assert.equal((await action(t.app, new CookieJar(), 'create', { email: 'keks@example.com' }, { 'accept-language': 'de' })).status, 200);
+    const cookieMail = await nextMail('keks@example.com');
+    assert.equal(cookieMail.subject, 'Bestätigen Sie Ihr Acme Cloud-Konto');
+    assertBranded(cookieMail);
+
+    const basic = await call(t.app, 'POST', '/api/account', { json: { username: 'hans@example.com', password: PASSWORD, email: 'hans@example.com' }, headers: { 'accept-language': 'de' } });
+    assert.equal(basic.status, 201, basic.text);
+    const auth = { authorization: `Basic ${Buffer.from(`hans@example.com:${PASSWORD}`).toString('base64')}` };
+    assert.equal((await call(t.app, 'POST', '/api/account/pw/change', { json: { username: 'hans@example.com', password: `${PASSWORD} 2` }, headers: auth })).status, 200);
+    const notice = await nextMail('hans@example.com');
+    assert.equal(notice.subject, 'Ihr Passwort wurde geändert');
+    assertBranded(notice);
+  });
+
   it('uses DEFAULT_LANGUAGE when the request names no shipped language', async () => {
     const mail = await signUpAndConfirm('nolang@example.com', { 'accept-language': 'fr-CH, fr;q=0.9' });
     assert.equal(mail.subject, 'Confirm your Acme Cloud account');
@@ -128,13 +148,15 @@ describe('emails in the account language, with the brand', () => {
 });
 
 describe('a broken email template', () => {
-  it('is found at start-up by rendering every email in every language, naming the template', () => {
+  it('in TEMPLATES_DIR stops start-up with an error naming it, since every email renders once in every language', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'latchkey-broken-'));
     try {
       mkdirSync(join(dir, 'mail'));
       writeFileSync(join(dir, 'mail', 'email-in-use.txt.eta'), '<%= it.nothing.here %>');
       const config = loadConfig({ TEMPLATES_DIR: dir, DATABASE_URL: 'sqlite::memory:' });
-      assert.throws(() => checkMailTemplates(mailRendererFor(config), LANGUAGES), (err: unknown) => err instanceof TemplateDataError && /mail\/email-in-use\.txt/.test(err.message));
+      const named = (err: unknown) => err instanceof TemplateDataError && /mail\/email-in-use\.txt/.test(err.message);
+      assert.throws(() => checkMailTemplates(mailRendererFor(config), LANGUAGES), named);
+      await assert.rejects(assembleLatchkey(config, { hasher: createFastHasher(), logStream: new PassThrough() }), named);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
