@@ -17,11 +17,12 @@ import { boundHasher, type BoundedHasher } from '../crypto/bounded-hasher.js';
 import { withForeignHashes } from '../crypto/foreign-hashes.js';
 import { createJwtSigner, type JwtSigner } from '../crypto/jwt-signer.js';
 import { buildApp } from '../http/app.js';
-import { createUi } from '../ui/index.js';
+import { createUi, LANGUAGES } from '../ui/index.js';
+import { checkMailTemplates } from '../mail/templates/index.js';
 import type { Metrics } from '../http/metrics/registry.js';
 import { buildMetricsListener } from '../http/metrics/routes.js';
 import { adminMailQueue, corePolicy, secondFactorDeps, systemClock } from './core-wiring.js';
-import { createDevMailbox, devMailServed } from './dev-mailbox.js';
+import { createDevMailbox, devMailServed, mailRendererFor } from './dev-mailbox.js';
 import { createLogger } from './logger.js';
 import { createMaintenance, type Maintenance } from './maintenance.js';
 import { wireOidc, type OidcWiring } from './oidc-wiring.js';
@@ -164,6 +165,10 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
         : null;
     // Catalogues, templates and brand for the pages and the emails (src/ui), loaded once.
     const ui = createUi({ brand: config.brand, publicUrl: config.publicUrl });
+    const mailRenderer = mailRendererFor(config, ui);
+    // With TEMPLATES_DIR, every email in every language renders once now (a fifth of a second): a
+    // broken override stops start-up here. The shipped templates are checked by the tests instead.
+    if (config.brand.templatesDir !== null) checkMailTemplates(mailRenderer, LANGUAGES);
     const app = buildApp({
       ui,
       clock,
@@ -172,7 +177,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
       service,
       services,
       admin,
-      ...(devMailServed(config) ? { devMail: createDevMailbox(createOutboxQueue(database.db, database.dialect), { publicUrl: config.publicUrl }) } : {}),
+      ...(devMailServed(config) ? { devMail: createDevMailbox(createOutboxQueue(database.db, database.dialect), mailRenderer) } : {}),
       ...(oidc ? { oidc } : {}),
       jwks: () => signer.jwks(),
       isOutage: isDatabaseUnavailable,
@@ -190,7 +195,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
       mailer,
       clock,
       log: app.log,
-      context: { publicUrl: config.publicUrl },
+      renderer: mailRenderer,
       pollIntervalMs: config.outboxPollIntervalMs,
       maxBackoffMs: config.outboxMaxBackoffMs,
     });

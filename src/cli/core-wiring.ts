@@ -3,6 +3,7 @@
  * configuration, and the outbox as the admin flows read it. The CLI's database commands import
  * this, not assemble.ts, so they start without loading the web stack.
  */
+import { LANGUAGES } from '../config/brand.js';
 import type { Config } from '../config/index.js';
 import { loadCommonPasswords } from '../config/password-list.js';
 import type { MailQueueView } from '../core/admin/index.js';
@@ -66,6 +67,7 @@ export function corePolicy(config: Config): CorePolicy {
     refreshRotationsPerMinute: config.refreshRotationsPerMinute,
     maxSessionsPerAccount: config.maxSessionsPerAccount,
     loginAfterLink: config.selfService.loginAfterLink,
+    languages: LANGUAGES,
   };
 }
 

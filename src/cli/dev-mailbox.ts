@@ -8,7 +8,8 @@
 import { isIP } from 'node:net';
 import type { Config } from '../config/index.js';
 import type { DevMailbox, DevMailMessage } from '../core/dev-mail/ports.js';
-import { renderMail, type RenderContext } from '../mail/templates/index.js';
+import { createMailRenderer, type MailRenderer } from '../mail/templates/index.js';
+import { createUi, type Ui } from '../ui/index.js';
 import type { OutboxQueue, OutboxRow } from '../store/outbox.js';
 
 /** True when HOST accepts connections from this machine only. */
@@ -26,11 +27,11 @@ export function devMailServed(config: Pick<Config, 'smtpUrl' | 'production' | 'h
 const URL_IN_TEXT = /https?:\/\/[^\s<>"]+/g;
 
 /** A row as its recipient would read it; contents null when they were not kept. */
-export function renderDevMessage(row: OutboxRow, context: RenderContext): DevMailMessage {
+export function renderDevMessage(row: OutboxRow, renderer: MailRenderer): DevMailMessage {
   const base = { id: row.id, template: row.template, recipient: row.recipient, status: row.status, createdAt: row.created_at };
   try {
     const data = JSON.parse(row.data) as Record<string, string>;
-    const mail = renderMail(row.template, data, context);
+    const mail = renderer.render(row.template, data, row.language ?? null);
     const links = [...new Set([...(mail.link ? [mail.link] : []), ...(mail.text.match(URL_IN_TEXT) ?? [])])];
     return { ...base, subject: mail.subject, text: mail.text, links };
   } catch {
@@ -38,17 +39,22 @@ export function renderDevMessage(row: OutboxRow, context: RenderContext): DevMai
   }
 }
 
+/** The mail renderer for `config` (brand, TEMPLATES_DIR, PUBLIC_URL), over `ui` when one is built already. */
+export function mailRendererFor(config: Pick<Config, 'brand' | 'publicUrl'>, ui: Ui = createUi({ brand: config.brand, publicUrl: config.publicUrl })): MailRenderer {
+  return createMailRenderer(ui, config.publicUrl);
+}
+
 /** The dev mailbox over the outbox queue. */
-export function createDevMailbox(queue: OutboxQueue, context: RenderContext): DevMailbox {
+export function createDevMailbox(queue: OutboxQueue, renderer: MailRenderer): DevMailbox {
   return {
     async recent(limit) {
       const rows = await queue.list({ limit });
       const full = await Promise.all(rows.map((r) => queue.find(r.id)));
-      return full.filter((r): r is OutboxRow => r !== null).map((r) => renderDevMessage(r, context));
+      return full.filter((r): r is OutboxRow => r !== null).map((r) => renderDevMessage(r, renderer));
     },
     async find(id) {
       const row = await queue.find(id);
-      return row === null ? null : renderDevMessage(row, context);
+      return row === null ? null : renderDevMessage(row, renderer);
     },
   };
 }

@@ -173,7 +173,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     passwordResetMode: readEnum(env, 'PASSWORD_RESET_MODE', 'link', ['link', 'new_password'] as const),
     accountDomains: readDomainList(env, 'ACCOUNT_DOMAINS'),
     smtpUrl: readSmtpUrl(env),
-    mailFrom: readMailFrom(env),
+    mailFrom: readMailFrom(env, raw(env, 'BRAND_NAME')),
     outboxPollIntervalMs: readDuration(env, 'OUTBOX_POLL_INTERVAL', 2, 1, 3600) * 1000,
     outboxMaxBackoffMs: readDuration(env, 'OUTBOX_MAX_BACKOFF', 300, 2, 86400) * 1000,
     sessionCookieName: readCookieName(env, 'SESSION_COOKIE_NAME', 'sessionid'),
@@ -344,10 +344,12 @@ function readSmtpUrl(env: Env): string | null {
   return readSecretUrl(env, 'SMTP_URL', ['smtp:', 'smtps:'], 'smtp://user:pass@host:port or smtps://host');
 }
 
-function readMailFrom(env: Env): string {
+// Unset, the sender's name is BRAND_NAME (quoted, docs/branding.md#emails), so no email says "Latchkey" once a brand is set.
+function readMailFrom(env: Env, brandName: string | undefined): string {
   const value = env.MAIL_FROM;
   if (value !== undefined && /[\r\n]/.test(value)) fail('MAIL_FROM', 'must not contain line breaks', value);
-  const from = raw(env, 'MAIL_FROM') ?? 'Latchkey <no-reply@localhost>';
+  const name = brandName === undefined ? 'Latchkey' : `"${brandName.replace(/[\\"]/g, '\\$&')}"`;
+  const from = raw(env, 'MAIL_FROM') ?? `${name} <no-reply@localhost>`;
   if (!/^[^<>@\s]+@[^<>@\s]+$|<[^<>@\s]+@[^<>@\s]+>$/.test(from)) {
     fail('MAIL_FROM', 'must be an address like no-reply@example.com or Name <no-reply@example.com>', from);
   }

@@ -4,6 +4,7 @@
  */
 import { deleteAccount } from './accounts/delete.js';
 import { deleteOwnAccount } from './accounts/delete-own.js';
+import { setAccountLocale } from './accounts/locale.js';
 import { checkEmailChangeToken, confirmEmailChange, requestEmailChange } from './accounts/change-email.js';
 import { registerAccount, type RegistrationInput } from './accounts/register.js';
 import { registerDomainAccount } from './accounts/register-domain.js';
@@ -115,6 +116,8 @@ export interface AccountsService {
   deleteAccount(accountId: string, ctx?: ClientContext): Promise<void>;
   /** A signed-in user deleting their own account: the current password first (INVALID_CREDENTIALS, throttled), then deleteAccount. */
   deleteOwnAccount(accountId: string, currentPassword: string, ctx?: ClientContext): Promise<void>;
+  /** Sets the language of the account's emails (docs/branding.md#language); INVALID_INPUT (field `locale`) for one not shipped. */
+  setLocale(accountId: string, locale: string): Promise<void>;
   /** Starts an email change (current password first): a link to the new address, a notice to the old; the same answer for a taken address. */
   requestEmailChange(accountId: string, currentPassword: string, newEmail: string, ctx?: ClientContext, options?: LinkOptions): Promise<void>;
   /** The new address of a usable email-change link, or INVALID_TOKEN. Does not consume it. */
@@ -169,6 +172,7 @@ export function createAccountsService(deps: CoreDeps): AccountsService {
     changePassword: (accountId, newPassword, options, ctx) => changePassword(deps, accountId, newPassword, options, ctx),
     deleteAccount: (accountId, ctx) => deleteAccount(deps, accountId, ctx),
     deleteOwnAccount: (accountId, currentPassword, ctx) => deleteOwnAccount(deps, accountId, currentPassword, ctx),
+    setLocale: (accountId, locale) => setAccountLocale(deps, accountId, locale),
     requestEmailChange: (accountId, currentPassword, newEmail, ctx, options) => requestEmailChange(deps, accountId, currentPassword, newEmail, ctx, options),
     checkEmailChangeToken: (token, ctx) => checkEmailChangeToken(deps, token, ctx),
     confirmEmailChange: (token, ctx) => confirmEmailChange(deps, token, ctx),

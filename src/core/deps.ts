@@ -41,6 +41,8 @@ export interface CorePolicy {
   maxSessionsPerAccount?: number;
   /** LOGIN_AFTER_LINK: a confirmation or reset link used on the pages signs the account in (src/core/email-flows/sign-in-after-link.ts); unset: true. */
   loginAfterLink?: boolean;
+  /** The languages emails can be written in (src/core/accounts/locale.ts); unset: any language code. */
+  languages?: readonly string[];
 }
 
 export interface CoreDeps {

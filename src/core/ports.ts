@@ -41,4 +41,6 @@ export interface ClientContext {
   requestId?: string | null;
   /** Which surface the request came through. */
   surface?: Surface | null;
+  /** The language the request asked for (a shipped one from Accept-Language), or null: a new account's emails use it. */
+  language?: string | null;
 }

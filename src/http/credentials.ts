@@ -4,6 +4,7 @@ import type { AccountsService, AuthenticatedSession } from '../core/accounts-ser
 import { AuthError } from '../core/errors.js';
 import type { ClientContext, Surface } from '../core/ports.js';
 import { accessTokenRequired } from '../core/tokens/token-sessions.js';
+import { acceptedLanguages } from '../ui/index.js';
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
@@ -57,5 +58,7 @@ export function surfaceOf(req: FastifyRequest): Surface {
  */
 export function clientContext(req: FastifyRequest, surface?: Surface): ClientContext {
   const ua = req.headers['user-agent'];
-  return { ip: req.ip ?? null, userAgent: typeof ua === 'string' ? ua : null, requestId: req.id, surface: surface ?? surfaceOf(req) };
+  // The language a new account's emails are written in (docs/branding.md#language): the best shipped one the request accepts.
+  const language = acceptedLanguages(req.headers['accept-language'])[0] ?? null;
+  return { ip: req.ip ?? null, userAgent: typeof ua === 'string' ? ua : null, requestId: req.id, surface: surface ?? surfaceOf(req), language };
 }

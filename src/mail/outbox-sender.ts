@@ -13,15 +13,15 @@
 import type { Clock } from '../core/ports.js';
 import type { OutboxQueue, OutboxRow } from '../core/mail/ports.js';
 import type { MailLog, Mailer } from './mailer.js';
-import { renderMail, TemplateDataError, type RenderContext } from './templates/index.js';
+import { TemplateDataError, type MailRenderer } from './templates/index.js';
 
-/** What a sender needs: the queue, a mailer, the clock, a logger, the link origin and its timing. */
+/** What a sender needs: the queue, a mailer, the clock, a logger, the renderer (brand, language, PUBLIC_URL links) and its timing. */
 export interface OutboxSenderOptions {
   queue: OutboxQueue;
   mailer: Mailer;
   clock: Clock;
   log: MailLog;
-  context: RenderContext;
+  renderer: MailRenderer;
   /** Pause between polls when nothing is due, in ms. */
   pollIntervalMs: number;
   /** How long a claim lasts, in ms (default 60 s, well above the SMTP timeouts). */
@@ -64,7 +64,7 @@ export function describeFailure(err: unknown): string {
 
 /** Builds a sender over the outbox queue; it does nothing until start() or flush(). */
 export function createOutboxSender(options: OutboxSenderOptions): OutboxSender {
-  const { queue, mailer, clock, log, context, pollIntervalMs } = options;
+  const { queue, mailer, clock, log, renderer, pollIntervalMs } = options;
   const leaseMs = options.leaseMs ?? 60_000;
   const maxAttempts = options.maxAttempts ?? 20;
   const batchSize = options.batchSize ?? 10;
@@ -77,7 +77,8 @@ export function createOutboxSender(options: OutboxSenderOptions): OutboxSender {
     try {
       if (/[\r\n]/.test(row.recipient)) throw new TemplateDataError('recipient contains a line break');
       const data = JSON.parse(row.data) as Record<string, string>;
-      const rendered = renderMail(row.template, data, context);
+      // Rendered at send time in the language stored with the row (docs/branding.md#emails).
+      const rendered = renderer.render(row.template, data, row.language ?? null);
       await mailer.send({ ...rendered, to: row.recipient });
     } catch (err) {
       const attempts = row.attempts + 1;

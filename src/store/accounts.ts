@@ -24,6 +24,7 @@ export function toAccount(row: AccountRow): Account {
     promoCode: row.promo_code,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    locale: row.locale ?? null,
   };
 }
 
@@ -39,6 +40,7 @@ const ACCOUNT_COLUMNS = [
   'promo_code',
   'created_at',
   'updated_at',
+  'locale',
 ] as const;
 
 /** The account store. */
@@ -95,6 +97,7 @@ export function createAccountStore(): AccountStore {
           promo_code: a.promoCode ?? null,
           created_at: a.createdAt,
           updated_at: a.createdAt,
+          locale: a.locale ?? null,
         })
         .execute()
         .catch(translateWriteError);
@@ -249,6 +252,11 @@ export function createAccountStore(): AccountStore {
     async deleteAccount(tx, id) {
       const result = await q(tx).deleteFrom('accounts').where('id', '=', id).executeTakeFirst();
       return Number(result.numDeletedRows) === 1;
+    },
+
+    async setLocale(tx, id, locale, now) {
+      const result = await q(tx).updateTable('accounts').set({ locale, updated_at: now }).where('id', '=', id).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
 
     async setStatus(tx, id, status, now) {

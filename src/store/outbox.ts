@@ -29,6 +29,7 @@ export function createOutbox(clock: Clock): Outbox {
           template: message.template,
           recipient: message.to,
           data: JSON.stringify(message.data),
+          language: message.language ?? null,
           status: 'pending',
           attempts: 0,
           next_attempt_at: now,
@@ -44,7 +45,7 @@ export function createOutbox(clock: Clock): Outbox {
 
 export type { OutboxQueue, OutboxRow, OutboxSummary } from '../core/mail/ports.js';
 
-const SUMMARY_COLUMNS = ['id', 'template', 'recipient', 'status', 'attempts', 'next_attempt_at', 'locked_until', 'last_error', 'created_at', 'sent_at'] as const;
+const SUMMARY_COLUMNS = ['id', 'template', 'recipient', 'status', 'attempts', 'next_attempt_at', 'locked_until', 'last_error', 'created_at', 'sent_at', 'language'] as const;
 
 /** The outbox queue over one database. */
 export function createOutboxQueue(db: Kysely<Database>, dialect: DialectName): OutboxQueue {

@@ -14,6 +14,8 @@ export interface AccountsTable {
   promo_code: string | null;
   created_at: number;
   updated_at: number;
+  /** The language of the account's emails (`en`, `de`); null: DEFAULT_LANGUAGE. */
+  locale: string | null;
 }
 
 /** Indexes: account_id, family_id, and the live sessions by (account_id, last_seen_at) where revoked_at is null. */

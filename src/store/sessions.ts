@@ -67,6 +67,7 @@ const ACCOUNT_COLUMNS = [
   'a.promo_code',
   'a.created_at as a_created_at',
   'a.updated_at as a_updated_at',
+  'a.locale',
 ] as const;
 
 type JoinedRow = SessionRow & Omit<AccountRow, 'id' | 'created_at' | 'updated_at'> & { a_created_at: number; a_updated_at: number };
@@ -86,6 +87,7 @@ function splitJoined(row: JoinedRow): { session: Session; account: ReturnType<ty
       promo_code: row.promo_code,
       created_at: row.a_created_at,
       updated_at: row.a_updated_at,
+      locale: row.locale,
     }),
   };
 }

@@ -3,7 +3,9 @@
  * (`<%= %>` escapes, `<%~ %>` prints markup as is, for already rendered parts only). A template is
  * named by its path under the templates folder without `.eta` (`pages/login`, `mail/confirm`);
  * a file of the same name under TEMPLATES_DIR replaces the shipped one. Names are resolved once
- * and compiled templates are cached, so files are read at first use only.
+ * and compiled templates are cached, so files are read at first use only. A name ending in `.txt`
+ * (`mail/confirm-account.txt`) is plain text (docs/branding.md#templates): nothing is HTML-escaped
+ * and line breaks are kept as written (`-%>` drops the one after a tag).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
@@ -58,28 +60,34 @@ export function createRenderer(options: RendererOptions): Renderer {
     return '';
   };
 
-  const eta = new Eta({ views: options.shippedDir, cache: true, autoEscape: true, escapeFunction: escapeValue });
   // Includes and layouts: `/pages/layout` from the templates root, `./part` beside the including template.
-  eta.resolvePath = (template: string, opts?: { filepath?: string }): string => {
+  const resolvePath = (template: string, opts?: { filepath?: string }): string => {
     const base = opts?.filepath;
     const name = template.startsWith('/') || base === undefined ? template : posix.join(posix.dirname(logicalOf(base)), template);
     return fileOf(name);
   };
-  eta.readFile = (file: string): string => readFileSync(file, 'utf8');
-  if (options.overrideDir !== null) compileAll(eta, options.overrideDir);
+  const engine = (plain: boolean): Eta => {
+    const eta = new Eta({ views: options.shippedDir, cache: true, autoEscape: !plain, escapeFunction: escapeValue, ...(plain ? { autoTrim: false } : {}) });
+    eta.resolvePath = resolvePath;
+    eta.readFile = (file: string): string => readFileSync(file, 'utf8');
+    return eta;
+  };
+  const markup = engine(false);
+  const text = engine(true);
+  if (options.overrideDir !== null) compileAll(markup, text, options.overrideDir);
 
   return {
-    render: (name, data) => eta.render(name, data),
+    render: (name, data) => (name.endsWith('.txt') ? text : markup).render(name, data),
     fileOf,
   };
 }
 
 /** Compiles every `.eta` file under `dir` (at most 1000), so a broken override stops start-up with its name. */
-function compileAll(eta: Eta, dir: string): void {
+function compileAll(markup: Eta, text: Eta, dir: string): void {
   const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.eta')).slice(0, 1000);
   for (const file of files) {
     try {
-      eta.compile(readFileSync(join(dir, file), 'utf8'));
+      (file.endsWith('.txt.eta') ? text : markup).compile(readFileSync(join(dir, file), 'utf8'));
     } catch (err) {
       throw new TemplateError(`TEMPLATES_DIR: ${file} does not compile: ${(err as Error).message.split('\n')[0]}`);
     }

@@ -73,7 +73,7 @@ describe('JWT accounts API (README, "The JSON API") with argon2id', () => {
     const pair = await login(t.app, 'john@API', 'honeyBunnies');
     const me = await call(t.app, 'GET', '/api/v1/account/me', { headers: bearer(pair.access) });
     assert.equal(me.status, 200);
-    assert.deepEqual(Object.keys(me.body.result), ['id', 'username', 'email', 'status', 'created', 'emailVerified', 'hasPassword']);
+    assert.deepEqual(Object.keys(me.body.result), ['id', 'username', 'email', 'status', 'created', 'emailVerified', 'hasPassword', 'locale']);
     assert.equal(me.body.result.username, 'john@API');
     assert.equal(me.body.result.id, decodeJwt(pair.access).payload.sub);
     assert.equal(me.body.result.status, 'active');

@@ -212,7 +212,7 @@ describe('OpenAPI document and API reference', () => {
     const pair = await login(t.app, 'openapi-user', 'a long enough passphrase');
     const me = await call(t.app, 'GET', '/api/v1/account/me', { headers: bearer(pair.access) });
     assert.equal(me.status, 200);
-    assert.equal(me.text, JSON.stringify({ ok: true, result: { id: me.body.result.id, username: 'openapi-user', email: null, status: 'active', created: me.body.result.created, emailVerified: false, hasPassword: true } }));
+    assert.equal(me.text, JSON.stringify({ ok: true, result: { id: me.body.result.id, username: 'openapi-user', email: null, status: 'active', created: me.body.result.created, emailVerified: false, hasPassword: true, locale: null } }));
 
     await t.service.signUpWithEmail({ email: 'only-email@example.com' });
     await t.service.confirmAccount(await lastToken(t, 'only-email@example.com', 'confirm_account'), 'another long passphrase');

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { runOutbox } from '../../src/cli/commands/outbox.js';
+import { mailRendererFor } from '../../src/cli/dev-mailbox.js';
 import { linkFrom, startMailbox, type Mailbox } from '../support/mailbox.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { enqueue, outboxRows } from './nodes.js';
@@ -115,7 +116,7 @@ describe('outbox delivery over SMTP', () => {
       assert.equal(await t.flushOutbox(), 0, 'a failed message is not retried on its own');
       const [failed] = await outboxRows(t.latchkey);
 
-      const retried = await runOutbox({ failedOnly: false, json: false, retryId: failed!.id, showId: null }, t.latchkey.database, t.clock.now(), { publicUrl: 'http://localhost:3000' });
+      const retried = await runOutbox({ failedOnly: false, json: false, retryId: failed!.id, showId: null }, t.latchkey.database, t.clock.now(), mailRendererFor(t.latchkey.config));
       assert.equal(retried.status, 0);
       assert.equal(await t.flushOutbox(), 1);
       await mailbox.waitFor((m) => m.to.includes('dan@example.com'));

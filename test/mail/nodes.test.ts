@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createOutboxSender } from '../../src/mail/outbox-sender.js';
+import { mailRendererFor } from '../../src/cli/dev-mailbox.js';
 import type { Mailer, OutgoingMail } from '../../src/mail/mailer.js';
 import { createOutboxQueue } from '../../src/store/outbox.js';
 import { createFakeClock } from '../support/clock.js';
@@ -127,7 +128,7 @@ describe('outbox across nodes and restarts', () => {
         mailer: slow,
         clock,
         log: silent,
-        context: { publicUrl: 'https://accounts.example.com' },
+        renderer: mailRendererFor(node.config),
         pollIntervalMs: 10,
       });
       sender.start();

@@ -8,7 +8,8 @@ import { createOutboxQueue, type OutboxSummary } from '../../store/outbox.js';
 import { noPositional, parseFlags, shown } from '../args.js';
 import { jsonText, textTable, UsageError, type Command } from '../command.js';
 import { openMigratedDatabase } from '../database.js';
-import { createDevMailbox } from '../dev-mailbox.js';
+import { createDevMailbox, mailRendererFor } from '../dev-mailbox.js';
+import type { MailRenderer } from '../../mail/templates/index.js';
 import { formatDevMessage } from './outbox-show.js';
 
 /** The parsed arguments of `latchkey outbox`. */
@@ -40,10 +41,10 @@ export function parseOutboxArgs(args: string[]): OutboxArgs {
 }
 
 /** Runs the command against an opened database and returns what to print and the exit status. */
-export async function runOutbox(args: OutboxArgs, database: OpenedDatabase, now: number, context: { publicUrl: string }): Promise<{ output: string; status: number }> {
+export async function runOutbox(args: OutboxArgs, database: OpenedDatabase, now: number, renderer: MailRenderer): Promise<{ output: string; status: number }> {
   const queue = createOutboxQueue(database.db, database.dialect);
   if (args.showId !== null) {
-    const message = await createDevMailbox(queue, context).find(args.showId);
+    const message = await createDevMailbox(queue, renderer).find(args.showId);
     if (message === null) return { output: args.json ? jsonText({ error: 'not_found', message: `no message with ID ${args.showId}` }) : `no message with ID ${args.showId}`, status: 1 };
     return { output: formatDevMessage(message, args.json), status: 0 };
   }
@@ -117,7 +118,7 @@ export const outboxCommand: Command = {
     if (args.showId !== null && config.smtpUrl !== null) throw new UsageError('--show works with the dev outbox only (SMTP_URL unset): sent mail keeps no links');
     const database = await openMigratedDatabase(config);
     try {
-      const { output, status } = await runOutbox(args, database, Date.now(), { publicUrl: config.publicUrl });
+      const { output, status } = await runOutbox(args, database, Date.now(), mailRendererFor(config));
       (status === 0 ? process.stdout : process.stderr).write(`${output}\n`);
       return status;
     } finally {

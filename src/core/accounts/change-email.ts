@@ -48,16 +48,16 @@ export async function requestEmailChange(
     const holder = await deps.accounts.findByLoginKey(tx, email.key);
     if (holder) {
       if (holder.email !== null && foldCase(holder.email) === email.key) {
-        await deps.outbox.enqueue(tx, { template: 'email_in_use', to: holder.email, data: greetingData(holder) });
+        await deps.outbox.enqueue(tx, { template: 'email_in_use', to: holder.email, data: greetingData(holder), language: holder.locale });
       }
       await deps.audit.record(tx, { ...audit, outcome: 'failure', detail: { reason: 'email_in_use' } });
     } else {
       const token = await issueLinkToken(deps, tx, account, email.display, 'email_change');
-      await deps.outbox.enqueue(tx, { template: 'confirm_email_change', to: email.display, data: { ...linkData(token, options.returnTo), ...greetingData(account) } });
+      await deps.outbox.enqueue(tx, { template: 'confirm_email_change', to: email.display, data: { ...linkData(token, options.returnTo), ...greetingData(account) }, language: account.locale });
       await deps.audit.record(tx, { ...audit, outcome: 'success' });
     }
     if (account.email !== null) {
-      await deps.outbox.enqueue(tx, { template: 'email_change_notice', to: account.email, data: { stage: 'requested', ...greetingData(account) } });
+      await deps.outbox.enqueue(tx, { template: 'email_change_notice', to: account.email, data: { stage: 'requested', ...greetingData(account) }, language: account.locale });
     }
   });
 }
@@ -85,7 +85,7 @@ export async function confirmEmailChange(deps: Pick<CoreDeps, 'uow' | 'accounts'
       // Reset and confirmation links went to the old address: void them.
       await deps.tokens.voidForAccount(tx, account.id, 'reset', now);
       if (account.email !== null) {
-        await deps.outbox.enqueue(tx, { template: 'email_change_notice', to: account.email, data: { stage: 'changed', ...greetingData(account) } });
+        await deps.outbox.enqueue(tx, { template: 'email_change_notice', to: account.email, data: { stage: 'changed', ...greetingData(account) }, language: account.locale });
       }
       await deps.audit.record(tx, { type: 'email_change', outcome: 'success', accountId: account.id, ctx });
       return { ...account, email: link.email, emailVerifiedAt: now, updatedAt: now };

@@ -14,7 +14,7 @@ export async function deleteAccount(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'o
   await deps.uow.transaction(async (tx) => {
     const account = await deps.accounts.findById(tx, accountId);
     if (account?.email) {
-      await deps.outbox.enqueue(tx, { template: 'account_deleted', to: account.email, data: greetingData(account) });
+      await deps.outbox.enqueue(tx, { template: 'account_deleted', to: account.email, data: greetingData(account), language: account.locale });
     }
     if (!account || !(await deps.accounts.deleteAccount(tx, accountId))) {
       throw new AuthError('NOT_FOUND', 'no such account');

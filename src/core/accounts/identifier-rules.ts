@@ -54,15 +54,16 @@ export function checkUsernameDomain(deps: Pick<CoreDeps, 'policy'>, username: No
  * address's mail budget), and the attempt is audited. Sent to the stored email when an account
  * has this email, else to the address as typed (it is another account's username).
  */
-export async function notifyTakenEmail(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'clock' | 'throttle' | 'outbox' | 'serverKey' | 'audit'>, email: NormalizedIdentifier | null, ctx?: ClientContext): Promise<void> {
+export async function notifyTakenEmail(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'clock' | 'throttle' | 'outbox' | 'serverKey' | 'audit'>, email: NormalizedIdentifier | null, ctx?: ClientContext, language?: string | null): Promise<void> {
   if (email === null) return;
   await deps.uow.transaction(async (tx) => {
     const owner = await deps.accounts.findByLoginKey(tx, email.key);
     if (!owner) return;
     await deps.audit.record(tx, { type: 'register', outcome: 'failure', accountId: owner.id, ctx, detail: { reason: 'identifier_taken' } });
     if (!(await takeMailBudget(deps, tx, email.key))) return;
-    const to = owner.email !== null && foldCase(owner.email) === email.key ? owner.email : email.display;
-    await deps.outbox.enqueue(tx, { template: 'signup_attempt', to, data: {} });
+    const own = owner.email !== null && foldCase(owner.email) === email.key;
+    // The owner reads it in their language; an address that is only a username has no stored one.
+    await deps.outbox.enqueue(tx, { template: 'signup_attempt', to: own ? (owner.email as string) : email.display, data: {}, language: (own ? owner.locale : null) ?? language ?? null });
   });
 }
 

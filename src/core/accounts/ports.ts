@@ -13,6 +13,8 @@ export interface Account {
   promoCode: string | null;
   createdAt: number;
   updatedAt: number;
+  /** The language of the account's emails (a shipped language code); null: DEFAULT_LANGUAGE (docs/branding.md#language). */
+  locale: string | null;
 }
 
 export interface NewAccount {
@@ -27,6 +29,8 @@ export interface NewAccount {
   createdAt: number;
   /** When the email was verified (an import may bring verified emails); unset: not verified. */
   emailVerifiedAt?: number | null;
+  /** The language of its emails; unset: DEFAULT_LANGUAGE. */
+  locale?: string | null;
 }
 
 /** An account whose username is another account's email, recorded by the migration that made one namespace. */
@@ -79,6 +83,8 @@ export interface AccountStore {
   activateWithPassword(tx: Tx, id: string, emailKey: string, passwordHash: string, now: number): Promise<boolean>;
   /** Deletes the account (sessions and links go by ON DELETE CASCADE); false if it was already gone. */
   deleteAccount(tx: Tx, id: string): Promise<boolean>;
+  /** Sets the language of the account's emails (null: DEFAULT_LANGUAGE); false if the account is gone. */
+  setLocale(tx: Tx, id: string, locale: string | null, now: number): Promise<boolean>;
   /** Sets the account's status; false if the account is gone. */
   setStatus(tx: Tx, id: string, status: AccountStatus, now: number): Promise<boolean>;
   /** A page of accounts, newest first (admin listing); see AccountListQuery. */

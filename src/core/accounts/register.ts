@@ -7,11 +7,14 @@ import type { ClientContext } from '../ports.js';
 import type { Account } from './ports.js';
 import { checkUsernameDomain, isTaken, notifyTakenEmail, takenAnswer } from './identifier-rules.js';
 import { normalizeEmail, normalizeUsername } from './identifiers.js';
+import { localeForSignUp } from './locale.js';
 
 export interface RegistrationInput {
   username: string;
   password: string;
   email?: string | undefined;
+  /** The language of the account's emails; unset: the request's (ClientContext.language). */
+  locale?: string | undefined;
 }
 
 /**
@@ -38,6 +41,7 @@ export async function registerAccount(deps: Pick<CoreDeps, 'uow' | 'accounts' | 
     passwordHash,
     status: 'active' as const,
     createdAt: now,
+    locale: localeForSignUp(deps, input.locale, ctx),
   };
   try {
     await deps.uow.transaction(async (tx) => {
@@ -46,7 +50,7 @@ export async function registerAccount(deps: Pick<CoreDeps, 'uow' | 'accounts' | 
     });
   } catch (err) {
     if (!isTaken(err)) throw err;
-    await notifyTakenEmail(deps, email, ctx);
+    await notifyTakenEmail(deps, email, ctx, account.locale);
     throw takenAnswer();
   }
   return { ...account, emailVerifiedAt: null, promoCode: null, updatedAt: now };

@@ -39,7 +39,7 @@ export async function setUserPassword(
     await deps.tokens.voidForAccount(tx, current.id, 'confirm', now);
     await deps.audit.record(tx, { type: 'password_change', outcome: 'success', accountId: current.id, ctx, detail: { by: 'admin', sessionsEnded } });
     if (current.email !== null) {
-      await deps.outbox.enqueue(tx, { template: 'password_changed', to: current.email, data: greetingData(current) });
+      await deps.outbox.enqueue(tx, { template: 'password_changed', to: current.email, data: greetingData(current), language: current.locale });
     }
     return { user: adminView({ ...current, passwordHash, status, updatedAt: now }), sessionsEnded };
   });

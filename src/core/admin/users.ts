@@ -130,6 +130,7 @@ export async function addUser(
     promoCode: null,
     createdAt: now,
     updatedAt: now,
+    locale: null,
   };
   try {
     await deps.uow.transaction(async (tx) => {

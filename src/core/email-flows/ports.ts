@@ -36,4 +36,6 @@ export interface SignUpInput {
   promo?: string | undefined;
   /** An allow-listed `return_to` the confirmation link carries (README "Back to the app"). */
   returnTo?: string | undefined;
+  /** The language the visitor chose (the pages' language); unset: the request's Accept-Language (ClientContext.language). */
+  locale?: string | undefined;
 }

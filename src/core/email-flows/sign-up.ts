@@ -20,6 +20,7 @@ import { UniqueViolation, type Tx } from '../ports.js';
 import { normalizePromoCode } from '../promo/promo-codes.js';
 import type { SignUpInput } from './ports.js';
 import { issueLinkToken, linkData, type LinkOptions } from './link-tokens.js';
+import { localeForSignUp } from '../accounts/locale.js';
 
 async function redeemPromo(deps: Pick<CoreDeps, 'clock' | 'promos'>, tx: Tx, promo: string | null): Promise<void> {
   if (promo === null) return;
@@ -35,11 +36,13 @@ const NEW_ADDRESS_STATEMENTS = 3 + LINK_MAIL_STATEMENTS;
 
 // `existing` holds the address as its email or (one namespace of login identifiers) as its
 // username: either way the mailbox of the address typed gets the notice, never another one.
-async function notifyExisting(deps: Pick<CoreDeps, 'clock' | 'tokens' | 'throttle' | 'outbox' | 'serverKey' | 'audit'>, tx: Tx, existing: Account, email: NormalizedIdentifier, ctx?: ClientContext): Promise<void> {
+async function notifyExisting(deps: Pick<CoreDeps, 'clock' | 'tokens' | 'throttle' | 'outbox' | 'serverKey' | 'audit'>, tx: Tx, existing: Account, email: NormalizedIdentifier, locale: string | null, ctx?: ClientContext): Promise<void> {
   const ownEmail = existing.email !== null && foldCase(existing.email) === email.key;
   await deps.audit.record(tx, { type: 'register', outcome: 'failure', accountId: existing.id, ctx, detail: { reason: ownEmail ? 'email_exists' : 'identifier_taken' } });
   const allowed = await takeMailBudget(deps, tx, email.key);
-  if (allowed) await deps.outbox.enqueue(tx, { template: 'signup_attempt', to: ownEmail ? (existing.email as string) : email.display, data: {} });
+  // The owner reads it in their stored language; an address that is only a username, in the request's.
+  const language = (ownEmail ? existing.locale : null) ?? locale;
+  if (allowed) await deps.outbox.enqueue(tx, { template: 'signup_attempt', to: ownEmail ? (existing.email as string) : email.display, data: {}, language });
   await padStatements(deps, tx, NEW_ADDRESS_STATEMENTS - 1 - MAIL_BUDGET_STATEMENTS - (allowed ? 1 : 0));
 }
 
@@ -47,13 +50,14 @@ async function notifyExisting(deps: Pick<CoreDeps, 'clock' | 'tokens' | 'throttl
 export async function signUpWithEmail(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'clock' | 'policy' | 'tokens' | 'promos' | 'throttle' | 'outbox' | 'serverKey' | 'audit'>, input: SignUpInput, ctx?: ClientContext): Promise<void> {
   const email = normalizeEmail(input.email);
   const promo = input.promo === undefined || input.promo === '' ? null : normalizePromoCode(input.promo);
+  const locale = localeForSignUp(deps, input.locale, ctx);
   await takeAddressAllowance(deps, 'registration', ctx);
   try {
     await deps.uow.transaction(async (tx) => {
       await redeemPromo(deps, tx, promo);
       const existing = await deps.accounts.findByEmailKey(tx, email.key);
-      if (existing) return notifyExisting(deps, tx, existing, email, ctx);
-      await createPending(deps, tx, email, promo, ctx, input.returnTo);
+      if (existing) return notifyExisting(deps, tx, existing, email, locale, ctx);
+      await createPending(deps, tx, email, { promo, locale, returnTo: input.returnTo }, ctx);
     });
   } catch (err) {
     if (!(err instanceof UniqueViolation)) throw err;
@@ -62,12 +66,18 @@ export async function signUpWithEmail(deps: Pick<CoreDeps, 'uow' | 'accounts' | 
     await deps.uow.transaction(async (tx) => {
       await redeemPromo(deps, tx, promo);
       const existing = await deps.accounts.findByLoginKey(tx, email.key);
-      if (existing) await notifyExisting(deps, tx, existing, email, ctx);
+      if (existing) await notifyExisting(deps, tx, existing, email, locale, ctx);
     });
   }
 }
 
-async function createPending(deps: Pick<CoreDeps, 'accounts' | 'clock' | 'policy' | 'tokens' | 'outbox' | 'audit'>, tx: Tx, email: NormalizedIdentifier, promo: string | null, ctx?: ClientContext, returnTo?: string): Promise<void> {
+async function createPending(
+  deps: Pick<CoreDeps, 'accounts' | 'clock' | 'policy' | 'tokens' | 'outbox' | 'audit'>,
+  tx: Tx,
+  email: NormalizedIdentifier,
+  options: { promo: string | null; locale: string | null; returnTo: string | undefined },
+  ctx?: ClientContext,
+): Promise<void> {
   const now = deps.clock.now();
   const account: Account = {
     id: newId(),
@@ -76,14 +86,15 @@ async function createPending(deps: Pick<CoreDeps, 'accounts' | 'clock' | 'policy
     emailVerifiedAt: null,
     passwordHash: null,
     status: 'pending',
-    promoCode: promo,
+    promoCode: options.promo,
     createdAt: now,
     updatedAt: now,
+    locale: options.locale,
   };
   await deps.accounts.insert(tx, { ...account, usernameKey: null, emailKey: email.key });
   await deps.audit.record(tx, { type: 'register', outcome: 'success', accountId: account.id, ctx, detail: { status: 'pending' } });
   const token = await issueLinkToken(deps, tx, account, email.display, 'confirm');
-  await deps.outbox.enqueue(tx, { template: 'confirm_account', to: email.display, data: linkData(token, returnTo) });
+  await deps.outbox.enqueue(tx, { template: 'confirm_account', to: email.display, data: linkData(token, options.returnTo), language: account.locale });
 }
 
 /** Queues a fresh confirmation link (older ones die) for a pending account; does nothing for any other address. */
@@ -96,6 +107,6 @@ export async function resendConfirmation(deps: Pick<CoreDeps, 'uow' | 'accounts'
     if (!account || account.status !== 'pending' || account.email === null) return padStatements(deps, tx, MAIL_BUDGET_STATEMENTS + LINK_MAIL_STATEMENTS);
     if (!(await takeMailBudget(deps, tx, email.key))) return padStatements(deps, tx, LINK_MAIL_STATEMENTS);
     const token = await issueLinkToken(deps, tx, account, account.email, 'confirm');
-    await deps.outbox.enqueue(tx, { template: 'confirm_account', to: account.email, data: linkData(token, options.returnTo) });
+    await deps.outbox.enqueue(tx, { template: 'confirm_account', to: account.email, data: linkData(token, options.returnTo), language: account.locale });
   });
 }

@@ -26,6 +26,11 @@ export interface MailRequest {
   template: MailTemplate;
   to: string;
   data: Record<string, string>;
+  /**
+   * The language to write it in: the recipient account's stored locale, or for an address
+   * without an account the language of the request that caused it; null or unset: DEFAULT_LANGUAGE.
+   */
+  language?: string | null;
 }
 
 export interface Outbox {
@@ -40,6 +45,8 @@ export interface OutboxRow {
   recipient: string;
   /** JSON object of template values. Cleared once the message is sent (it may hold a link token). */
   data: string;
+  /** The language the message is rendered in when sent (MailRequest.language); null: DEFAULT_LANGUAGE. */
+  language: string | null;
   status: 'pending' | 'sent' | 'failed';
   attempts: number;
   next_attempt_at: number;

@@ -94,7 +94,7 @@ export async function spendSecondFactorCode(deps: Pick<CoreDeps, 'clock' | 'outb
   const left = await store.countRecoveryCodes(tx, account.id);
   await deps.audit.record(tx, { type: 'recovery_code_used', outcome: 'success', accountId: account.id, ctx, detail: { left } });
   if (account.email) {
-    await deps.outbox.enqueue(tx, { template: 'recovery_code_used', to: account.email, data: { ...greetingData(account), left: String(left) } });
+    await deps.outbox.enqueue(tx, { template: 'recovery_code_used', to: account.email, data: { ...greetingData(account), left: String(left) }, language: account.locale });
   }
   return 'recovery';
 }

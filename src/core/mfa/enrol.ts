@@ -42,7 +42,7 @@ async function issueRecoveryCodes(deps: Pick<CoreDeps, 'clock' | 'secondFactor'>
 export async function noticeFactorChange(deps: Pick<CoreDeps, 'outbox'>, tx: Tx, account: Account, change: string): Promise<void> {
   if (!account.email) return;
   const data: Record<string, string> = { change, ...greetingData(account) };
-  await deps.outbox.enqueue(tx, { template: 'second_factor_changed', to: account.email, data });
+  await deps.outbox.enqueue(tx, { template: 'second_factor_changed', to: account.email, data, language: account.locale });
 }
 
 /** The second factor of the account as its owner sees it. */

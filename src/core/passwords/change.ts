@@ -38,7 +38,7 @@ export async function changePassword(
     await deps.tokens.voidForAccount(tx, account.id, 'reset', now);
     await deps.audit.record(tx, { type: 'password_change', outcome: 'success', accountId: account.id, ctx });
     if (account.email !== null) {
-      await deps.outbox.enqueue(tx, { template: 'password_changed', to: account.email, data: greetingData(account) });
+      await deps.outbox.enqueue(tx, { template: 'password_changed', to: account.email, data: greetingData(account), language: account.locale });
     }
   });
 }

@@ -73,11 +73,11 @@ async function sendLink(deps: Pick<CoreDeps, 'clock' | 'policy' | 'tokens' | 'ou
   const email = account.email as string;
   if (account.status === 'pending') {
     const token = await issueLinkToken(deps, tx, account, email, 'confirm');
-    await deps.outbox.enqueue(tx, { template: 'confirm_account', to: email, data: linkData(token, returnTo) });
+    await deps.outbox.enqueue(tx, { template: 'confirm_account', to: email, data: linkData(token, returnTo), language: account.locale });
     return;
   }
   const token = await issueLinkToken(deps, tx, account, email, 'reset');
-  await deps.outbox.enqueue(tx, { template: 'reset_password', to: email, data: { ...linkData(token, returnTo), ...greetingData(account) } });
+  await deps.outbox.enqueue(tx, { template: 'reset_password', to: email, data: { ...linkData(token, returnTo), ...greetingData(account) }, language: account.locale });
 }
 
 async function resetToNewPassword(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'tokens' | 'throttle' | 'outbox' | 'serverKey' | 'audit'> & { sessions: SessionRevocations }, account: Account | null, audit: RequestAudit): Promise<void> {
@@ -99,7 +99,7 @@ async function resetToNewPassword(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'has
     await clearLoginFailures(deps, tx, account.id);
     await deps.sessions.revokeAccountSessions(tx, account.id, now);
     await deps.tokens.voidForAccount(tx, account.id, 'reset', now);
-    await deps.outbox.enqueue(tx, { template: 'new_password', to: account.email as string, data: { password, ...greetingData(account) } });
+    await deps.outbox.enqueue(tx, { template: 'new_password', to: account.email as string, data: { password, ...greetingData(account) }, language: account.locale });
     await deps.audit.record(tx, { ...audit.base, outcome: 'success', detail: { sent: 'new_password' } });
     await deps.audit.record(tx, { type: 'reset_completed', outcome: 'success', accountId: account.id, ctx: audit.base.ctx, detail: { mode: 'new_password' } });
   });
@@ -123,7 +123,7 @@ export async function completePasswordReset(deps: Pick<CoreDeps, 'uow' | 'accoun
       await clearLoginFailures(deps, tx, account.id);
       await deps.sessions.revokeAccountSessions(tx, account.id, now);
       await deps.tokens.voidForAccount(tx, account.id, 'reset', now);
-      await deps.outbox.enqueue(tx, { template: 'password_changed', to: account.email as string, data: greetingData(account) });
+      await deps.outbox.enqueue(tx, { template: 'password_changed', to: account.email as string, data: greetingData(account), language: account.locale });
       await deps.audit.record(tx, { type: 'reset_completed', outcome: 'success', accountId: account.id, ctx, detail: { mode: 'link' } });
       return { ...account, passwordHash, updatedAt: now };
     });

@@ -37,6 +37,7 @@ export function accountView(account: Account): object {
     created: new Date(account.createdAt).toISOString(),
     emailVerified: account.emailVerifiedAt !== null,
     hasPassword: account.passwordHash !== null,
+    locale: account.locale,
   };
 }
 

@@ -95,7 +95,7 @@ export const tokenPairResult = {
 export const accountViewSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'username', 'email', 'status', 'created', 'emailVerified', 'hasPassword'],
+  required: ['id', 'username', 'email', 'status', 'created', 'emailVerified', 'hasPassword', 'locale'],
   properties: {
     id: { type: 'string', format: 'uuid', description: 'The account UUID (`sub` of its access tokens).' },
     username: { type: ['string', 'null'] },
@@ -104,6 +104,7 @@ export const accountViewSchema = {
     created: { type: 'string', format: 'date-time' },
     emailVerified: { type: 'boolean', description: 'True once the address has been confirmed through an emailed link (or imported as verified).' },
     hasPassword: { type: 'boolean', description: 'True when the account has a password (false until a pending account confirms).' },
+    locale: { type: ['string', 'null'], description: 'The language of the account\'s emails (`POST /locale` changes it); null: DEFAULT_LANGUAGE.' },
   },
 } as const;
 

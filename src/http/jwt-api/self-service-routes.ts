@@ -1,7 +1,7 @@
 /**
  * The JSON API's self-service routes under /api/v1/account (README "JSON API: every account
  * flow"): sign-up by email, confirmation, resend, password reset (request and complete), password
- * change, email change (with its link), deletion. Each parses, calls one service function and formats; the rules (throttles,
+ * change, email change (with its link), deletion, the language of the account's emails. Each parses, calls one service function and formats; the rules (throttles,
  * the same answer for unknown addresses, audit, mail) live in the core. A `returnTo` outside
  * RETURN_TO_ORIGINS is refused here, so an emailed link only ever carries an allowed one.
  */
@@ -19,6 +19,7 @@ import {
   confirmEmailChangeRoute,
   confirmRoute,
   deleteAccountRoute,
+  localeRoute,
   resendRoute,
   resetCompleteRoute,
   resetRequestRoute,
@@ -26,6 +27,7 @@ import {
   type ChangeEmailBody,
   type ChangePasswordBody,
   type DeleteBody,
+  type LocaleBody,
   type LinkPasswordBody,
   type ResendBody,
   type ResetRequestBody,
@@ -53,8 +55,8 @@ export async function jwtApiSelfServiceRoutes(app: FastifyInstance, opts: SelfSe
   useDialect(app, sendProblem);
 
   app.post<{ Body: SignupBody }>('/signup', { schema: signupRoute }, async (req, reply) => {
-    const { email, promo } = req.body;
-    await service.signUpWithEmail({ email, promo, ...allowedReturnTo(req.body.returnTo, opts.returnTo) }, clientContext(req));
+    const { email, promo, locale } = req.body;
+    await service.signUpWithEmail({ email, promo, locale, ...allowedReturnTo(req.body.returnTo, opts.returnTo) }, clientContext(req));
     return sendResult(reply, {});
   });
 
@@ -99,6 +101,12 @@ export async function jwtApiSelfServiceRoutes(app: FastifyInstance, opts: SelfSe
   app.post<{ Body: DeleteBody }>('/delete', { schema: deleteAccountRoute }, async (req, reply) => {
     const { account } = await requireAccessToken(service, req);
     await service.deleteOwnAccount(account.id, req.body.currentPassword, clientContext(req));
+    return sendResult(reply, {});
+  });
+
+  app.post<{ Body: LocaleBody }>('/locale', { schema: localeRoute }, async (req, reply) => {
+    const { account } = await requireAccessToken(service, req);
+    await service.setLocale(account.id, req.body.locale);
     return sendResult(reply, {});
   });
 }

@@ -3,6 +3,7 @@
  * by email, confirmation, resend, password reset, password change, email change, deletion.
  * Exact types, length caps, no unknown fields; the OpenAPI document is generated from these.
  */
+import { LANGUAGES } from '../../config/brand.js';
 import { email, password } from '../account-bodies.js';
 import { HEADERS, jsonResponse, PUBLIC, requires, type RouteSchema } from '../openapi/route-docs.js';
 import { jwtErrorEnvelope, jwtResultEnvelope } from './schemas.js';
@@ -15,9 +16,12 @@ const returnTo = {
   description: 'Where the hosted page sends the user after the emailed link; honoured only when RETURN_TO_ORIGINS allows it (else `invalid_input`).',
 } as const;
 
+const locale = { type: 'string', enum: [...LANGUAGES], description: 'The language of the account\'s emails. Unset at sign-up: the request\'s Accept-Language, else DEFAULT_LANGUAGE.' } as const;
+
 const strict = (required: string[], properties: Record<string, unknown>) => ({ type: 'object', additionalProperties: false, required, properties }) as const;
 
-export const signupBody = strict(['email'], { email, promo: { type: 'string', minLength: 1, maxLength: 64 }, returnTo });
+export const signupBody = strict(['email'], { email, promo: { type: 'string', minLength: 1, maxLength: 64 }, returnTo, locale });
+export const localeBody = strict(['locale'], { locale });
 export const confirmBody = strict(['token', 'password'], { token: linkToken, password });
 export const resendBody = strict(['email'], { email, returnTo });
 export const resetRequestBody = strict(['identifier'], { identifier: { type: 'string', minLength: 1, maxLength: 320 }, returnTo });
@@ -31,6 +35,10 @@ export interface SignupBody {
   email: string;
   promo?: string;
   returnTo?: string;
+  locale?: string;
+}
+export interface LocaleBody {
+  locale: string;
 }
 export interface LinkPasswordBody {
   token: string;
@@ -130,4 +138,9 @@ export const confirmEmailChangeRoute = publicRoute(
   'For apps that render their own screen: consumes the token of the link mailed to the new address. The new address replaces the old one (verified) and logs in from now on; the old one stops, and gets a notice.',
   tokenBody,
   { 401: fail('`invalid_token`: the link is unknown, expired, already used or superseded, or the address was taken meanwhile.') },
+);
+export const localeRoute = signedInRoute(
+  'Choose the language of your emails',
+  `Every email to the account from now on (links, notices) is written in \`locale\` (${LANGUAGES.join(', ')}); \`GET /me\` shows it. No password needed.`,
+  localeBody,
 );

@@ -25,7 +25,7 @@ export function registerSignupPages(app: FastifyInstance, deps: PagesDeps): void
     const email = formField(req, 'email', 320);
     const back = formReturnTo(deps, req);
     try {
-      await deps.service.signUpWithEmail({ email, ...(back === null ? {} : { returnTo: back }) }, clientContext(req));
+      await deps.service.signUpWithEmail({ email, locale: view(deps, req, reply).lang, ...(back === null ? {} : { returnTo: back }) }, clientContext(req));
     } catch (err) {
       if (!isAuthError(err, 'INVALID_INPUT')) throw err;
       return sendSignupPage(deps, req, reply, 400, email, back, { email: view(deps, req, reply).t('signup.invalid_email') });
