@@ -14,6 +14,7 @@ import { readSelfServiceConfig, type SelfServiceConfig } from './self-service.js
 
 export type { ReturnToRule, SelfServiceConfig } from './self-service.js';
 import { readOidcConfig, type OidcConfig } from './oidc.js';
+import { readMfaConfig, type MfaConfig } from './mfa.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -114,6 +115,8 @@ export interface Config extends RuntimeSettings {
   selfService: SelfServiceConfig;
   /** OIDC_PROVIDER: the OpenID Connect provider (src/config/oidc.ts). */
   oidc: OidcConfig;
+  /** REQUIRE_MFA, MFA_STEP_TTL, MFA_STEP_ATTEMPTS (src/config/mfa.ts). */
+  mfa: MfaConfig;
 }
 
 export { ConfigError };
@@ -191,6 +194,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     sessionCache: readSessionCacheConfig(env),
     selfService: readSelfServiceConfig(env, publicUrl, readEnum(env, 'COOKIE_HOST_PREFIX', 'false', ['true', 'false'] as const) === 'true'),
     oidc: readOidcConfig(env),
+    mfa: readMfaConfig(env),
   };
   return config;
 }

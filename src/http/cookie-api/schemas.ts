@@ -25,7 +25,7 @@ export const cookieErrorBody = {
         field: { type: 'string', description: 'The input field at fault, when there is one.' },
         actions: { type: 'array', items: { type: 'string', enum: [...ACTIONS] }, description: 'The valid actions (`unknown_action` only).' },
         mfaToken: { type: 'string', description: '`mfa_required` only: send it with a code as `do=login_mfa`. Single use, short-lived, from the same address.' },
-        methods: { type: 'array', items: { type: 'string', enum: ['totp', 'recovery_code'] }, description: '`mfa_required` only: the second factors on offer.' },
+        methods: { type: 'array', items: { type: 'string', enum: ['totp', 'passkey', 'recovery_code'] }, description: '`mfa_required` only: the second factors on offer.' },
         expiresIn: { type: 'integer', description: '`mfa_required` only: seconds the mfaToken lives.' },
       },
     },

@@ -60,7 +60,7 @@ export const loginErrorEnvelope = {
       properties: {
         ...nativeErrorEnvelope.properties.error.properties,
         mfaToken: { type: 'string', description: 'With `mfa_required`: send it with a code to POST /api/v1/account/login/mfa. Single use, short-lived, from the same address.' },
-        methods: { type: 'array', items: { type: 'string', enum: ['totp', 'recovery_code'] }, description: 'With `mfa_required`: the second factors on offer.' },
+        methods: { type: 'array', items: { type: 'string', enum: ['totp', 'passkey', 'recovery_code'] }, description: 'With `mfa_required`: the second factors on offer.' },
         expiresIn: { type: 'integer', description: 'With `mfa_required`: seconds the mfaToken lives.' },
       },
     },
