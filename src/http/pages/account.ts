@@ -19,9 +19,12 @@ import { currentVisitor, type PagesDeps, type Visitor } from './context.js';
 import { formField } from './form-body.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, page, passwordInput, sendPage, sentence, type Notice } from './layout.js';
+import { enrolPage } from './require-mfa.js';
 import { accountPageRoute, changePasswordFormRoute } from './schemas.js';
 import { registerSecondFactorPages, secondFactorSection } from './second-factor.js';
 import { appPasswordsSection } from './app-passwords.js';
+import { passkeysSection, registerPasskeyPages } from './passkeys.js';
+import type { Passkey } from '../../core/passkeys/ports.js';
 
 const sessionFormErrors = {
   303: emptyResponse('Not logged in: go to /login.', { Location: HEADERS.location }),
@@ -75,7 +78,7 @@ function sessionsSection(sessions: OwnSession[], csrfToken: string): SafeHtml {
 ${others ? html`<form method="post" action="/account/sessions/end-others">${csrfField(csrfToken)}<button type="submit">Log out everywhere else</button></form>` : html`<p>You are not logged in anywhere else.</p>`}</section>`;
 }
 
-function accountPage(visitor: Visitor, sessions: OwnSession[], factor: SecondFactorStatus, appPasswords: AppPassword[], notice?: Notice) {
+function accountPage(visitor: Visitor, sessions: OwnSession[], factor: SecondFactorStatus, appPasswords: AppPassword[], passkeys: Passkey[], notice?: Notice) {
   const { account } = visitor;
   return page(
     'Your account',
@@ -90,7 +93,8 @@ ${passwordInput('password_confirm', 'Repeat the new password', 'new-password')}
 <label for="new_email">New email address</label><input id="new_email" name="email" type="email" required autocomplete="email" maxlength="320">
 <button type="submit">Send a link to the new address</button></form></section>
 ${secondFactorSection(factor, visitor.csrfToken)}
-${appPasswordsSection(appPasswords, visitor.csrfToken, factor.totp)}
+${passkeysSection(passkeys, visitor.csrfToken, factor.totp || factor.passkeys > 0)}
+${appPasswordsSection(appPasswords, visitor.csrfToken, factor.totp || factor.passkeys > 0)}
 <section><form method="post" action="/logout">${csrfField(visitor.csrfToken)}<button type="submit">Log out</button></form></section>
 ${sessionsSection(sessions, visitor.csrfToken)}
 <section><h2>Delete account</h2><p><a href="/account/delete">Delete your account…</a></p></section>`,
@@ -103,12 +107,14 @@ async function showAccount(deps: PagesDeps, reply: FastifyReply, status: number,
   const sessions = await deps.service.listSessions(visitor.account.id, visitor.session.id);
   const factor = await deps.service.secondFactor.status(visitor.account.id);
   const appPasswords = await deps.service.secondFactor.listAppPasswords(visitor.account.id);
-  return sendPage(reply, status, accountPage(visitor, sessions, factor, appPasswords, notice));
+  const passkeys = await deps.service.secondFactor.passkeys.list(visitor.account.id);
+  if (await deps.service.secondFactor.mustEnrol(visitor.account.id)) return sendPage(reply, status, enrolPage(visitor, factor, passkeys, notice));
+  return sendPage(reply, status, accountPage(visitor, sessions, factor, appPasswords, passkeys, notice));
 }
 
 /** Registers GET /account, POST /account/password, POST /account/sessions/end and POST /account/sessions/end-others. */
 export function registerAccountPages(app: FastifyInstance, deps: PagesDeps): void {
-  registerSecondFactorPages(app, deps, (reply, status, visitor, notice) => showAccount(deps, reply, status, visitor, notice));
+  registerPasskeyPages(app, registerSecondFactorPages(app, deps, (reply, status, visitor, notice) => showAccount(deps, reply, status, visitor, notice)));
 
   app.get('/account', { schema: accountPageRoute }, async (req, reply) => {
     const visitor = await currentVisitor(deps, req);

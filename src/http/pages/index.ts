@@ -20,6 +20,8 @@ import { registerLoginPages } from './login.js';
 import { registerResetPages } from './reset.js';
 import { registerSignupPages } from './signup.js';
 import { registerSelfServicePages } from './self-service.js';
+import { registerPasskeyAssets } from './passkey-assets.js';
+import { registerEnrolmentGate } from './require-mfa.js';
 
 /** What the pages need from the app. */
 export interface PagesOptions {
@@ -61,6 +63,8 @@ export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Pro
     return sendPage(reply, status, page('Something went wrong', html`<p>${message}</p><nav><a href="/login">Log in</a></nav>`));
   });
 
+  registerEnrolmentGate(app, deps);
+  registerPasskeyAssets(app);
   registerHomePage(app, deps);
   registerSignupPages(app, deps);
   registerConfirmPages(app, deps);

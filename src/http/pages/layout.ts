@@ -1,6 +1,6 @@
 /**
- * The page shell and the headers every hosted page sends. The CSP allows no script at all and
- * only inline styles, forms may post only to us, and no site may frame us (clickjacking);
+ * The page shell and the headers every hosted page sends. The CSP allows no script (except our
+ * own on the pages with passkey forms: sendPage) and only inline styles, forms may post only to us, and no site may frame us (clickjacking);
  * no-referrer keeps link tokens out of Referer headers; no-store keeps pages with tokens or
  * account data out of caches.
  */
@@ -61,8 +61,19 @@ ${content}
 `;
 }
 
-/** Sends a page with the given status (the pages scope adds PAGE_HEADERS to every answer). */
+/** A page that includes our own scripts (the passkey forms, passkey-assets.ts) names them so. */
+const OWN_SCRIPT = '<script src="/assets/';
+
+/**
+ * Sends a page with the given status (the pages scope adds PAGE_HEADERS to every answer). Only a
+ * page that includes our own scripts gets `script-src 'self'` (and `connect-src 'self'` for their
+ * requests); every other page runs no script at all.
+ */
 export function sendPage(reply: FastifyReply, status: number, body: SafeHtml): FastifyReply {
+  const csp = reply.getHeader('content-security-policy');
+  if (typeof csp === 'string' && body.value.includes(OWN_SCRIPT) && !csp.includes('script-src')) {
+    reply.header('content-security-policy', `${csp}; script-src 'self'; connect-src 'self'`);
+  }
   return reply.code(status).type('text/html; charset=utf-8').send(body.value);
 }
 

@@ -18,6 +18,7 @@ import type { PagesDeps } from './context.js';
 import { formField } from './form-body.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, page, sendPage, type Notice } from './layout.js';
+import { passkeySecondStepForm } from './passkey-login.js';
 
 export const secondStepFormRoute: RouteSchema = {
   summary: 'Log in: the second step',
@@ -40,14 +41,15 @@ export const secondStepFormRoute: RouteSchema = {
   },
 };
 
-/** The second-step page: the step token carried on, a code asked for. */
-export function secondStepPage(csrf: string, mfaToken: string, notice?: Notice): SafeHtml {
+/** The second-step page: the step token carried on, a code asked for (and a passkey offered when the account has one). */
+export function secondStepPage(csrf: string, mfaToken: string, notice?: Notice, options: { passkey?: boolean } = {}): SafeHtml {
   return page(
     'Enter your code',
     html`<p>Your account has a second factor. Enter the six-digit code your authenticator app shows, or one of your recovery codes.</p>
 <form method="post" action="/login/mfa">${csrfField(csrf)}<input type="hidden" name="mfa_token" value="${mfaToken}">
 <label for="code">Code</label><input id="code" name="code" required autocomplete="one-time-code" inputmode="text" maxlength="64" autofocus>
 <button type="submit">Log in</button></form>
+${options.passkey === true ? passkeySecondStepForm(csrf, mfaToken) : ''}
 <nav><a href="/login">Start again</a></nav>`,
     notice,
   );
@@ -56,7 +58,7 @@ export function secondStepPage(csrf: string, mfaToken: string, notice?: Notice):
 /** Answers the password step of an account with a second factor with the second-step page. */
 export function sendSecondStepPage(req: FastifyRequest, reply: FastifyReply, deps: PagesDeps, err: MfaRequiredError): FastifyReply {
   markSecondStepAsked(req);
-  return sendPage(reply, 200, secondStepPage(issueFormToken(req, reply, deps.settings), err.mfaToken));
+  return sendPage(reply, 200, secondStepPage(issueFormToken(req, reply, deps.settings), err.mfaToken, undefined, { passkey: err.methods.includes('passkey') }));
 }
 
 /** Registers POST /login/mfa. `loginPage` renders the login form (for a step that ended). */

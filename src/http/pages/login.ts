@@ -11,7 +11,8 @@ import { clientContext } from '../credentials.js';
 import { assertFormToken, assertNotCrossSite, assertSessionCsrf, issueFormToken } from '../csrf.js';
 import { finishSignedIn, formReturnTo, queryReturnTo, type PagesDeps } from './context.js';
 import { formField } from './form-body.js';
-import { registerSecondStepPage, sendSecondStepPage } from './login-mfa.js';
+import { registerSecondStepPage, secondStepPage, sendSecondStepPage } from './login-mfa.js';
+import { passkeySignInForm, registerPasskeyLoginPages } from './passkey-login.js';
 import { html } from './html.js';
 import { csrfField, page, passwordInput, returnToField, sendPage, type Notice } from './layout.js';
 import { returnToQuery } from '../return-to.js';
@@ -25,6 +26,7 @@ function loginPage(csrf: string, username: string, back: string | null, notice?:
 <label for="username">Username or email</label><input id="username" name="username" required autocomplete="username" value="${username}" maxlength="320">
 ${passwordInput('password', 'Password', 'current-password')}
 <button type="submit">Log in</button></form>
+${passkeySignInForm(csrf, back)}
 <nav><a href="/reset${keep}">Forgot your password?</a> · <a href="/signup${keep}">Create an account</a></nav>`,
     notice,
   );
@@ -33,6 +35,7 @@ ${passwordInput('password', 'Password', 'current-password')}
 /** Registers GET/POST /login, the second step (POST /login/mfa) and POST /logout. */
 export function registerLoginPages(app: FastifyInstance, deps: PagesDeps): void {
   registerSecondStepPage(app, deps, (csrf, notice) => loginPage(csrf, '', null, notice));
+  registerPasskeyLoginPages(app, deps, (csrf, back, notice) => loginPage(csrf, '', back, notice), (csrf, token, notice) => secondStepPage(csrf, token, notice, { passkey: true }));
 
   app.get('/login', { schema: loginPageRoute }, async (req, reply) =>
     sendPage(reply, 200, loginPage(issueFormToken(req, reply, deps.settings), '', queryReturnTo(deps, req))),
@@ -42,8 +45,9 @@ export function registerLoginPages(app: FastifyInstance, deps: PagesDeps): void 
     assertFormToken(req, deps.settings, formField(req, 'csrf'));
     const username = formField(req, 'username', 320);
     try {
-      const result = await deps.service.loginForCookie(username, formField(req, 'password'), clientContext(req));
-      return finishSignedIn(deps, reply, result, formReturnTo(deps, req));
+      const result = await deps.service.loginForPage(username, formField(req, 'password'), clientContext(req));
+      // REQUIRE_MFA: an account without a factor goes to enrol one before anything else (require-mfa.ts).
+      return finishSignedIn(deps, reply, result, result.enrolmentRequired ? null : formReturnTo(deps, req));
     } catch (err) {
       if (isMfaRequired(err)) return sendSecondStepPage(req, reply, deps, err);
       if (!isAuthError(err, 'INVALID_CREDENTIALS')) throw err;

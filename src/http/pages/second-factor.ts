@@ -15,7 +15,7 @@ import { assertSessionCsrf } from '../csrf.js';
 import { formBody, htmlResponse, requires, type RouteSchema } from '../openapi/route-docs.js';
 import { currentVisitor, type PagesDeps, type Visitor } from './context.js';
 import { registerAppPasswordPages } from './app-passwords.js';
-import type { ShowAccount } from './factor-forms.js';
+import type { FactorForms, ShowAccount } from './factor-forms.js';
 import { formField } from './form-body.js';
 import { html, SafeHtml } from './html.js';
 import { csrfField, page, passwordInput, sendPage, sentence, type Notice } from './layout.js';
@@ -49,7 +49,8 @@ export function secondFactorSection(status: SecondFactorStatus, csrfToken: strin
 <form method="post" action="/account/mfa/totp/disable">${csrfField(csrfToken)}${proof('off')}<button type="submit">Turn off the authenticator app</button></form></section>`;
 }
 
-function recoveryCodesPage(codes: string[], notice: Notice): SafeHtml {
+/** The page that shows new recovery codes once. */
+export function recoveryCodesPage(codes: string[], notice: Notice): SafeHtml {
   return page(
     'Your recovery codes',
     html`<p>Keep these codes somewhere safe. Each signs you in once if you lose your device. They are shown only now.</p>
@@ -71,8 +72,8 @@ async function enrolmentPage(visitor: Visitor, secret: string, uri: string, noti
   );
 }
 
-/** Registers the /account/mfa/* and /account/app-passwords* forms; `show` renders the account page with a notice. */
-export function registerSecondFactorPages(app: FastifyInstance, deps: PagesDeps, show: ShowAccount): void {
+/** Registers the /account/mfa/* and /account/app-passwords* forms; `show` renders the account page with a notice. Resolves to the form helpers (for the passkey forms). */
+export function registerSecondFactorPages(app: FastifyInstance, deps: PagesDeps, show: ShowAccount): FactorForms {
   const mfa = deps.service.secondFactor;
 
   /** The visitor of a logged-in form, its CSRF token checked; null: not logged in (the caller redirects). */
@@ -93,7 +94,8 @@ export function registerSecondFactorPages(app: FastifyInstance, deps: PagesDeps,
     }
   }
 
-  registerAppPasswordPages(app, { deps, formVisitor, attempt, show });
+  const forms: FactorForms = { deps, formVisitor, attempt, show };
+  registerAppPasswordPages(app, forms);
 
   app.post('/account/mfa/totp', { schema: startTotpFormRoute }, async (req, reply) => {
     const visitor = await formVisitor(req);
@@ -130,4 +132,5 @@ export function registerSecondFactorPages(app: FastifyInstance, deps: PagesDeps,
       return sendPage(reply, 200, recoveryCodesPage(codes, { kind: 'ok', text: 'New recovery codes are ready; the old ones no longer work.' }));
     });
   });
+  return forms;
 }

@@ -1,0 +1,109 @@
+/**
+ * Signing in with a passkey on the pages (docs/security.md, "Passkeys"): as the only factor on
+ * /login (no password typed; a discoverable credential with user verification; `return_to` kept
+ * as the password form keeps it), and as the second step after a password. Each is a plain form
+ * whose script (passkey-assets.ts) first asks for the ceremony's options, then posts the
+ * browser's answer; the core checks everything (src/core/passkeys/sign-in.ts).
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { isAuthError } from '../../core/errors.js';
+import { setSessionCookies } from '../cookies.js';
+import { clientContext } from '../credentials.js';
+import { assertFormToken, issueFormToken } from '../csrf.js';
+import { emptyResponse, formBody, HEADERS, htmlResponse, jsonResponse, PUBLIC, type RouteSchema } from '../openapi/route-docs.js';
+import { finishSignedIn, formReturnTo, type PagesDeps } from './context.js';
+import { formField } from './form-body.js';
+import { html, type SafeHtml } from './html.js';
+import { csrfField, returnToField, sendPage, sentence, type Notice } from './layout.js';
+import { passkeyScripts, readCredential, sendOptions } from './passkey-assets.js';
+
+const csrf = { description: 'The hidden CSRF field (echoes the form cookie).' };
+const mfaToken = { description: 'The second step’s token (hidden field).', maxLength: 256 };
+const credential = { description: 'The browser’s WebAuthn assertion (JSON, filled in by the page’s script).', maxLength: 16384 };
+const optionsAnswers = {
+  200: jsonResponse('The options for navigator.credentials.get.', { type: 'object', properties: { options: { type: 'object', additionalProperties: true } } }),
+  401: jsonResponse('The login step ended (second step only).', { type: 'object', additionalProperties: true }),
+  429: jsonResponse('Too many failed sign-ins from this address.', { type: 'object', additionalProperties: true }),
+};
+
+function route(summary: string, description: string, fields: Record<string, { description: string; maxLength?: number }>, response: RouteSchema['response']): RouteSchema {
+  return { summary, description, tags: ['pages'], security: PUBLIC, requestBody: formBody(summary, fields, Object.keys(fields).filter((f) => f !== 'return_to')), response };
+}
+
+export const signInOptionsRoute = route('Passkey sign-in: options', 'Called by /login’s script: assertion options for any passkey of this site.', { csrf }, optionsAnswers);
+export const signInRoute = route(
+  'Sign in with a passkey',
+  'The browser’s assertion; no password. Sets the session cookies and goes to the allowed `return_to` or /account.',
+  { csrf, credential, return_to: { description: 'Where to go after signing in (allow-listed).', maxLength: 2048 } },
+  {
+    303: emptyResponse('Signed in.', { Location: HEADERS.location, 'Set-Cookie': HEADERS.setSessionCookies }),
+    400: htmlResponse('An answer that is not a WebAuthn response: the login form saying so.'),
+    401: htmlResponse('A passkey that was not accepted, or a request that expired: the login form saying so.'),
+  },
+);
+export const secondStepOptionsRoute = route('Second step with a passkey: options', 'Called by the second-step page’s script: assertion options for the account’s passkeys.', { csrf, mfa_token: mfaToken }, optionsAnswers);
+export const secondStepRoute = route('Log in: the second step with a passkey', 'The browser’s assertion for the pending step. Sets the session cookies and goes to /account.', { csrf, mfa_token: mfaToken, credential }, {
+  303: emptyResponse('Logged in: go to /account.', { Location: HEADERS.location, 'Set-Cookie': HEADERS.setSessionCookies }),
+  401: htmlResponse('A passkey that was not accepted (the second-step page again), or a step that ended (the login form).'),
+});
+
+/** The "Sign in with a passkey" form of /login. */
+export function passkeySignInForm(csrfToken: string, back: string | null): SafeHtml {
+  return html`<form method="post" action="/login/passkey" data-passkey="get" data-passkey-url="/login/passkey/options">${csrfField(csrfToken)}${returnToField(back)}<input type="hidden" name="credential"><button type="submit">Sign in with a passkey</button></form><p class="passkey-error" role="alert" hidden></p>${passkeyScripts()}`;
+}
+
+/** The "Use a passkey" form of the second-step page. */
+export function passkeySecondStepForm(csrfToken: string, token: string): SafeHtml {
+  return html`<form method="post" action="/login/mfa/passkey" data-passkey="get" data-passkey-url="/login/mfa/passkey/options">${csrfField(csrfToken)}<input type="hidden" name="mfa_token" value="${token}"><input type="hidden" name="credential"><button type="submit">Use a passkey</button></form><p class="passkey-error" role="alert" hidden></p>${passkeyScripts()}`;
+}
+
+/** Renders the login form again (csrf, the `return_to` to keep, a notice). */
+export type LoginPage = (csrf: string, back: string | null, notice: Notice) => SafeHtml;
+/** Renders the second-step page again (csrf, its token, a notice). */
+export type SecondStepPage = (csrf: string, token: string, notice: Notice) => SafeHtml;
+
+/** Registers the passkey sign-in routes of /login and of its second step. */
+export function registerPasskeyLoginPages(app: FastifyInstance, deps: PagesDeps, loginPage: LoginPage, secondStepPage: SecondStepPage): void {
+  const passkeys = deps.service.secondFactor.passkeys;
+
+  app.post('/login/passkey/options', { schema: signInOptionsRoute }, async (req, reply) => {
+    assertFormToken(req, deps.settings, formField(req, 'csrf'));
+    return sendOptions(reply, () => passkeys.startSignIn(clientContext(req)));
+  });
+
+  app.post('/login/passkey', { schema: signInRoute }, async (req, reply): Promise<FastifyReply> => {
+    assertFormToken(req, deps.settings, formField(req, 'csrf'));
+    const back = formReturnTo(deps, req);
+    try {
+      const login = await passkeys.signIn(readCredential(formField(req, 'credential', 16384)), clientContext(req));
+      return finishSignedIn(deps, reply, login, back);
+    } catch (err) {
+      const again = (status: number, text: string) => sendPage(reply, status, loginPage(issueFormToken(req, reply, deps.settings), back, { kind: 'error', text }));
+      if (isAuthError(err, 'INVALID_INPUT')) return again(400, sentence(err.message));
+      if (isAuthError(err, 'INVALID_TOKEN')) return again(401, 'That passkey request has expired. Try again.');
+      if (isAuthError(err, 'INVALID_CREDENTIALS')) return again(401, 'That passkey was not accepted.');
+      throw err;
+    }
+  });
+
+  app.post('/login/mfa/passkey/options', { schema: secondStepOptionsRoute }, async (req, reply) => {
+    assertFormToken(req, deps.settings, formField(req, 'csrf'));
+    return sendOptions(reply, () => passkeys.startSecondStep(formField(req, 'mfa_token', 256), clientContext(req)));
+  });
+
+  app.post('/login/mfa/passkey', { schema: secondStepRoute }, async (req, reply): Promise<FastifyReply> => {
+    assertFormToken(req, deps.settings, formField(req, 'csrf'));
+    const token = formField(req, 'mfa_token', 256);
+    try {
+      const result = await passkeys.completeCookieLogin(token, readCredential(formField(req, 'credential', 16384)), clientContext(req));
+      setSessionCookies(reply, deps.settings, result);
+      return reply.redirect('/account', 303);
+    } catch (err) {
+      const csrfToken = issueFormToken(req, reply, deps.settings);
+      if (isAuthError(err, 'INVALID_CREDENTIALS')) return sendPage(reply, 401, secondStepPage(csrfToken, token, { kind: 'error', text: 'That passkey was not accepted. Try again or use a code.' }));
+      if (isAuthError(err, 'INVALID_INPUT')) return sendPage(reply, 400, secondStepPage(csrfToken, token, { kind: 'error', text: sentence(err.message) }));
+      if (isAuthError(err, 'INVALID_TOKEN')) return sendPage(reply, 401, loginPage(csrfToken, null, { kind: 'error', text: 'That login step has ended. Log in again.' }));
+      throw err;
+    }
+  });
+}
