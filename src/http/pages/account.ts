@@ -93,7 +93,7 @@ ${passwordInput('password_confirm', 'Repeat the new password', 'new-password')}
 <label for="new_email">New email address</label><input id="new_email" name="email" type="email" required autocomplete="email" maxlength="320">
 <button type="submit">Send a link to the new address</button></form></section>
 ${secondFactorSection(factor, visitor.csrfToken)}
-${passkeysSection(passkeys, visitor.csrfToken, factor.totp || factor.passkeys > 0)}
+${passkeysSection(passkeys, visitor.csrfToken, factor)}
 ${appPasswordsSection(appPasswords, visitor.csrfToken, factor.totp || factor.passkeys > 0)}
 <section><form method="post" action="/logout">${csrfField(visitor.csrfToken)}<button type="submit">Log out</button></form></section>
 ${sessionsSection(sessions, visitor.csrfToken)}

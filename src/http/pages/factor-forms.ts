@@ -1,7 +1,10 @@
 /** What the logged-in second-factor forms of /account share (second-factor.ts, app-passwords.ts). */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { OwnerProof } from '../../core/mfa/owner-proof.js';
 import type { PagesDeps, Visitor } from './context.js';
+import { formField } from './form-body.js';
 import type { Notice } from './layout.js';
+import { readCredential } from './passkey-assets.js';
 
 /** How the account page shows a notice (the account page module passes its own renderer). */
 export type ShowAccount = (reply: FastifyReply, status: number, visitor: Visitor, notice?: Notice) => Promise<FastifyReply>;
@@ -16,3 +19,10 @@ export interface FactorForms {
   show: ShowAccount;
 }
 
+
+/** The owner's proof a form carries: the password field, and a `code` or else a passkey's assertion (`passkey_proof`, filled in by the script). */
+export function readOwnerProof(req: FastifyRequest, passwordField: string): OwnerProof {
+  const code = formField(req, 'code', 64);
+  const assertion = formField(req, 'passkey_proof', 16384);
+  return { password: formField(req, passwordField), ...(code ? { code } : assertion ? { passkey: readCredential(assertion) } : {}) };
+}

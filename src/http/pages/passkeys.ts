@@ -6,14 +6,14 @@
  * in a hidden field; the first factor's answer is the recovery codes page. The rules are the
  * core's (src/core/passkeys/*). Only these pages and /login carry a script; markup stays plain.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
-import type { OwnerProof } from '../../core/mfa/owner-proof.js';
+import type { SecondFactorStatus } from '../../core/mfa/enrol.js';
 import type { Passkey } from '../../core/passkeys/ports.js';
 import { clientContext } from '../credentials.js';
 import { formBody, htmlResponse, jsonResponse, requires, type RouteSchema } from '../openapi/route-docs.js';
 import type { Visitor } from './context.js';
-import type { FactorForms } from './factor-forms.js';
+import { readOwnerProof, type FactorForms } from './factor-forms.js';
 import { formField } from './form-body.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, page, sendPage } from './layout.js';
@@ -61,8 +61,12 @@ function proofFields(prefix: string, passwordName: string, withFactor: boolean):
   return html`<label for="${id}">Current password</label><input id="${id}" name="${passwordName}" type="password" required autocomplete="current-password" maxlength="1023">${withFactor ? html`<label for="${prefix}_code">Code (or leave empty to use a passkey)</label><input id="${prefix}_code" name="code" autocomplete="one-time-code" maxlength="64"><input type="hidden" name="passkey_proof">` : ''}`;
 }
 
-/** The passkeys section of the account page; `withFactor`: a factor is on, so changes need a code or a passkey too. */
-export function passkeysSection(list: Passkey[], csrfToken: string, withFactor: boolean): SafeHtml {
+/**
+ * The passkeys section of the account page. With passkeys and no authenticator app, it also
+ * shows the recovery codes left and the form to make new ones (the app's section does otherwise).
+ */
+export function passkeysSection(list: Passkey[], csrfToken: string, factor: SecondFactorStatus): SafeHtml {
+  const withFactor = factor.totp || factor.passkeys > 0;
   const proof = (prefix: string, passwordName: string) => proofFields(prefix, passwordName, withFactor);
   const dataProof = withFactor && list.length > 0 ? html` data-passkey="proof" data-passkey-url="/account/passkeys/proof-options"` : '';
   const items = list.map(
@@ -71,6 +75,7 @@ export function passkeysSection(list: Passkey[], csrfToken: string, withFactor: 
   );
   return html`<section id="passkeys"><h2>Passkeys</h2><p>A passkey signs you in without a password, or as the second step after it.</p>
 ${list.length > 0 ? html`<ul>${items}</ul>` : html`<p>None.</p>`}
+${list.length > 0 && !factor.totp ? html`<p>${String(factor.recoveryCodesLeft)} recovery codes left.</p><form method="post" action="/account/mfa/recovery-codes"${dataProof}>${csrfField(csrfToken)}${proof('pk_codes', 'codes_password')}<button type="submit">Make new recovery codes</button></form>` : ''}
 <form method="post" action="/account/passkeys/start"${dataProof}>${csrfField(csrfToken)}${proof('pk_new', 'passkey_password')}<button type="submit">Add a passkey</button></form><p class="passkey-error" role="alert" hidden></p>${passkeyScripts()}</section>`;
 }
 
@@ -83,12 +88,6 @@ function createPage(visitor: Visitor, options: Record<string, unknown>): SafeHtm
 <button type="submit">Create the passkey</button></form><p class="passkey-error" role="alert" hidden></p>
 <nav><a href="/account">Cancel</a></nav>${passkeyScripts()}`,
   );
-}
-
-function ownerProof(req: FastifyRequest, passwordField: string): OwnerProof {
-  const code = formField(req, 'code', 64);
-  const assertion = formField(req, 'passkey_proof', 16384);
-  return { password: formField(req, passwordField), ...(code ? { code } : assertion ? { passkey: readCredential(assertion) } : {}) };
 }
 
 /** Registers the /account/passkeys* forms through the account page's form helpers. */
@@ -105,7 +104,7 @@ export function registerPasskeyPages(app: FastifyInstance, forms: FactorForms): 
     if (visitor === null) return reply.redirect('/login', 303);
     return attempt(reply, visitor, async () => {
       try {
-        const options = await passkeys.startRegistration(visitor.account.id, ownerProof(req, 'passkey_password'), clientContext(req));
+        const options = await passkeys.startRegistration(visitor.account.id, readOwnerProof(req, 'passkey_password'), clientContext(req));
         return sendPage(reply, 200, createPage(visitor, options));
       } catch (err) {
         return expired(reply, visitor, err);
@@ -132,7 +131,7 @@ export function registerPasskeyPages(app: FastifyInstance, forms: FactorForms): 
     if (visitor === null) return reply.redirect('/login', 303);
     return attempt(reply, visitor, async () => {
       try {
-        await passkeys.remove(visitor.account.id, formField(req, 'passkey', 100), ownerProof(req, 'remove_password'), clientContext(req));
+        await passkeys.remove(visitor.account.id, formField(req, 'passkey', 100), readOwnerProof(req, 'remove_password'), clientContext(req));
       } catch (err) {
         return expired(reply, visitor, err);
       }

@@ -23,7 +23,7 @@ export function enrolPage(visitor: Visitor, factor: SecondFactorStatus, passkeys
     'Add a second factor',
     html`<p>This service requires a second factor. Add a passkey or an authenticator app to continue.</p>
 ${secondFactorSection(factor, visitor.csrfToken)}
-${passkeysSection(passkeys, visitor.csrfToken, false)}
+${passkeysSection(passkeys, visitor.csrfToken, factor)}
 <section><form method="post" action="/logout">${csrfField(visitor.csrfToken)}<button type="submit">Log out</button></form></section>`,
     notice ?? { kind: 'error', text: 'Add a second factor before you use your account.' },
   );

@@ -15,7 +15,7 @@ import { assertSessionCsrf } from '../csrf.js';
 import { formBody, htmlResponse, requires, type RouteSchema } from '../openapi/route-docs.js';
 import { currentVisitor, type PagesDeps, type Visitor } from './context.js';
 import { registerAppPasswordPages } from './app-passwords.js';
-import type { FactorForms, ShowAccount } from './factor-forms.js';
+import { readOwnerProof, type FactorForms, type ShowAccount } from './factor-forms.js';
 import { formField } from './form-body.js';
 import { html, SafeHtml } from './html.js';
 import { csrfField, page, passwordInput, sendPage, sentence, type Notice } from './layout.js';
@@ -128,7 +128,7 @@ export function registerSecondFactorPages(app: FastifyInstance, deps: PagesDeps,
     const visitor = await formVisitor(req);
     if (visitor === null) return reply.redirect('/login', 303);
     return attempt(reply, visitor, async () => {
-      const codes = await mfa.regenerateRecoveryCodes(visitor.account.id, { password: formField(req, 'codes_password'), code: formField(req, 'code', 64) }, clientContext(req));
+      const codes = await mfa.regenerateRecoveryCodes(visitor.account.id, readOwnerProof(req, 'codes_password'), clientContext(req));
       return sendPage(reply, 200, recoveryCodesPage(codes, { kind: 'ok', text: 'New recovery codes are ready; the old ones no longer work.' }));
     });
   });
