@@ -160,6 +160,7 @@ export const loginRoute = {
       description: '`invalid_credentials`, the same answer for every cause; or `mfa_required` with an `mfaToken` for POST /api/v1/account/login/mfa (the account has a second factor).',
       content: { 'application/json': { schema: loginErrorEnvelope } },
     },
+    403: fail('`mfa_enrolment_required` (REQUIRE_MFA=on): the account has no second factor yet; its owner signs in on /login and adds one on /account first.'),
     429: throttled,
     '5XX': unavailable,
   },
