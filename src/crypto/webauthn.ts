@@ -33,7 +33,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function createWebAuthnCeremonies(publicUrl: string): WebAuthnCeremonies {
   const url = new URL(publicUrl);
   const rpID = url.hostname;
-  const expectedOrigin = url.origin;
+  // What every verification expects: this site's origin and RP id, and user verification.
+  const expected = { expectedOrigin: url.origin, expectedRPID: rpID, requireUserVerification: true };
   return {
     async registrationOptions(account, existing) {
       const options = await generateRegistrationOptions({
@@ -54,9 +55,7 @@ export function createWebAuthnCeremonies(publicUrl: string): WebAuthnCeremonies 
         const result = await verifyRegistrationResponse({
           response: response as RegistrationResponseJSON,
           expectedChallenge: challenge,
-          expectedOrigin,
-          expectedRPID: rpID,
-          requireUserVerification: true,
+          ...expected,
         });
         if (!result.verified) return null;
         const info = result.registrationInfo;
@@ -83,9 +82,7 @@ export function createWebAuthnCeremonies(publicUrl: string): WebAuthnCeremonies 
         const result = await verifyAuthenticationResponse({
           response: response as AuthenticationResponseJSON,
           expectedChallenge: challenge,
-          expectedOrigin,
-          expectedRPID: rpID,
-          requireUserVerification: true,
+          ...expected,
           credential: { id: passkey.credentialId, publicKey: isoBase64URL.toBuffer(passkey.publicKey), counter: passkey.counter, transports: descriptor(passkey).transports },
         });
         if (!result.verified) return null;

@@ -5,10 +5,8 @@
  */
 import type { Tx } from '../ports.js';
 
-/** A registered WebAuthn credential of an account. Only public material is stored. */
-export interface Passkey {
-  id: string;
-  accountId: string;
+/** A credential a verified registration yields (public material only). */
+export interface VerifiedCredential {
   /** The credential id, base64url (unique across accounts). */
   credentialId: string;
   /** The COSE public key, base64url. */
@@ -20,6 +18,12 @@ export interface Passkey {
   deviceType: string;
   /** True when the authenticator says the credential is backed up (synced). */
   backedUp: boolean;
+}
+
+/** A registered WebAuthn credential of an account. Only public material is stored. */
+export interface Passkey extends VerifiedCredential {
+  id: string;
+  accountId: string;
   /** The owner's name for it ("Laptop"). */
   name: string;
   createdAt: number;
@@ -63,16 +67,6 @@ export interface PasskeyStore {
 export interface CeremonyOptions {
   options: Record<string, unknown>;
   challenge: string;
-}
-
-/** A credential a verified registration yields. */
-export interface VerifiedCredential {
-  credentialId: string;
-  publicKey: string;
-  counter: number;
-  transports: string[];
-  deviceType: string;
-  backedUp: boolean;
 }
 
 /** What a browser's response claims before verification: which challenge it answers, which credential, which user. */
