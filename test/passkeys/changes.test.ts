@@ -73,6 +73,16 @@ describe('passkeys: the second step, removal and bad input', () => {
     const noProof = await postForm(t.app, jar, '/account/passkeys/remove', { csrf, passkey: ids[0] as string, remove_password: PASSWORD });
     assert.equal(noProof.status, 400, 'the password alone is not enough');
     assert.match(noProof.text, /password or the code is not correct/);
+    const stranger = auth.register({ challenge: 'x', user: { id: 'eA' } }).credential;
+    const strangerOptions = await fetchOptions(t, jar, '/account/passkeys/proof-options', { csrf });
+    const forged = await postForm(t.app, jar, '/account/passkeys/remove', {
+      csrf,
+      passkey: ids[0] as string,
+      remove_password: PASSWORD,
+      passkey_proof: JSON.stringify(auth.assert(strangerOptions.body.options, stranger)),
+    });
+    assert.equal(forged.status, 400, 'a passkey that is not hers proves nothing');
+    assert.match(forged.text, /<strong>One<\/strong>/, 'still there');
     const proofOptions = await fetchOptions(t, jar, '/account/passkeys/proof-options', { csrf });
     assert.equal(proofOptions.status, 200);
     const byPasskey = await postForm(t.app, jar, '/account/passkeys/remove', {
