@@ -13,6 +13,7 @@ import { call } from '../support/http.js';
 import { getPage, hiddenField, postForm } from '../pages/helpers.js';
 import { softAuthenticator, type SoftCredential } from './authenticator.js';
 import { addPasskey, fetchOptions, passwordLogin, signIn, signInOptions } from './helpers.js';
+import { PASSKEY_SIGN_INS_PER_HOUR } from '../../src/core/credentials/address-limits.js';
 
 const PASSWORD = 'passkey changes password';
 const auth = softAuthenticator();
@@ -137,5 +138,16 @@ describe('passkeys: the second step, removal and bad input', () => {
     const noPasskey = await fetchOptions(t, own, '/account/passkeys/proof-options', { csrf: hiddenField(account.text, 'csrf') });
     assert.equal(noPasskey.status, 400);
     assert.match(noPasskey.body.error.message, /no passkey/);
+  });
+
+  it('an address may start a bounded number of passwordless sign-ins an hour: then 429 with Retry-After', async () => {
+    const jar = new CookieJar();
+    const { csrf } = await signInOptions(t, jar); // earlier tests started a few already
+    let answer = await fetchOptions(t, jar, '/login/passkey/options', { csrf });
+    for (let i = 0; i < PASSKEY_SIGN_INS_PER_HOUR && answer.status === 200; i += 1) answer = await fetchOptions(t, jar, '/login/passkey/options', { csrf });
+    assert.equal(answer.status, 429);
+    assert.match(answer.body.error.message, /too many passkey sign-ins/);
+    t.clock.advance(3_600_000);
+    assert.equal((await fetchOptions(t, jar, '/login/passkey/options', { csrf })).status, 200, 'the next hour may start again');
   });
 });

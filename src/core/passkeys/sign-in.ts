@@ -9,14 +9,20 @@ import type { ClientContext } from '../ports.js';
 import type { CoreDeps } from '../deps.js';
 import { accountSubject, assertNotThrottled, recordLoginFailure, recordLoginSuccess } from '../credentials/throttle.js';
 import { AuthError } from '../errors.js';
+import { takeAddressAllowance } from '../credentials/address-limits.js';
 import type { Account } from '../accounts/ports.js';
 import { failStep, openStep, type CompletedLogin } from '../mfa/second-step.js';
 import { activeAccount } from '../mfa/owner-proof.js';
 import { assertionOptions, verifyAssertion } from './assertion.js';
 
-/** Options for a passwordless sign-in (any discoverable credential of this site); the address's throttle applies. */
+/**
+ * Options for a passwordless sign-in (any discoverable credential of this site). Anyone may ask,
+ * and each answer stores a challenge: the address's login block applies, and it may start
+ * PASSKEY_SIGN_INS_PER_HOUR an hour (THROTTLED beyond).
+ */
 export async function startPasskeySignIn(deps: CoreDeps, ctx: ClientContext): Promise<Record<string, unknown>> {
   await assertNotThrottled(deps, null, ctx.ip);
+  await takeAddressAllowance(deps, 'passkey_sign_in', ctx);
   return assertionOptions(deps, [], 'sign_in', null);
 }
 
