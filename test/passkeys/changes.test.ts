@@ -23,7 +23,7 @@ describe('passkeys: the second step, removal and bad input', () => {
   let mailbox: Mailbox;
   before(async () => {
     mailbox = await startMailbox();
-    t = await createTestInstance({ hasher: 'fast', smtpUrl: mailbox.url });
+    t = await createTestInstance({ hasher: 'fast', smtpUrl: mailbox.url, env: { RETURN_TO_ORIGINS: 'https://app.example.test' } });
     for (const name of ['dora', 'ed', 'fay']) {
       const res = await call(t.app, 'POST', '/api/v1/account/register', { json: { username: name, password: PASSWORD, email: `${name}@example.com` } });
       assert.equal(res.status, 200, res.text);
@@ -34,17 +34,18 @@ describe('passkeys: the second step, removal and bad input', () => {
     await mailbox.stop();
   });
 
-  it('offers the passkey after the password; an unknown key counts as a failed attempt; the right one signs in', async () => {
+  it('offers the passkey after the password; an unknown key counts as a failed attempt; the right one signs in and goes back to return_to', async () => {
     const reg = new CookieJar();
     await passwordLogin(t, reg, 'dora', PASSWORD);
     const { credential } = await addPasskey(t, reg, auth, { passkey_password: PASSWORD });
 
     const jar = new CookieJar();
-    const step = await passwordLogin(t, jar, 'dora', PASSWORD);
+    const form = await getPage(t.app, jar, '/login?return_to=https%3A%2F%2Fapp.example.test%2Fback');
+    const step = await postForm(t.app, jar, '/login', { csrf: hiddenField(form.text, 'csrf'), username: 'dora', password: PASSWORD, return_to: hiddenField(form.text, 'return_to') });
     assert.equal(step.status, 200);
     assert.match(step.text, /action="\/login\/mfa\/passkey"/, 'the passkey is offered');
     assert.match(step.headers['content-security-policy'] as string, /script-src 'self'/);
-    const fields = { csrf: hiddenField(step.text, 'csrf'), mfa_token: hiddenField(step.text, 'mfa_token') };
+    const fields = { csrf: hiddenField(step.text, 'csrf'), mfa_token: hiddenField(step.text, 'mfa_token'), return_to: hiddenField(step.text, 'return_to') };
     const first = await fetchOptions(t, jar, '/login/mfa/passkey/options', fields);
     assert.equal(first.status, 200);
     assert.deepEqual(first.body.options.allowCredentials.map((c: { id: string }) => c.id), [credential.id.toString('base64url')], 'only her passkeys');
@@ -55,7 +56,7 @@ describe('passkeys: the second step, removal and bad input', () => {
     const second = await fetchOptions(t, jar, '/login/mfa/passkey/options', { ...fields, csrf: hiddenField(wrong.text, 'csrf') });
     const done = await postForm(t.app, jar, '/login/mfa/passkey', { ...fields, csrf: hiddenField(wrong.text, 'csrf'), credential: JSON.stringify(auth.assert(second.body.options, credential)) });
     assert.equal(done.status, 303, done.text);
-    assert.equal(done.headers.location, '/account');
+    assert.equal(done.headers.location, 'https://app.example.test/back', 'return_to carried through the second step');
     const again = await fetchOptions(t, jar, '/login/mfa/passkey/options', { ...fields, csrf: hiddenField(wrong.text, 'csrf') });
     assert.equal(again.status, 401, 'the step is used');
     assert.equal(again.body.error.code, 'invalid_token');

@@ -35,7 +35,7 @@ ${passkeySignInForm(csrf, back)}
 /** Registers GET/POST /login, the second step (POST /login/mfa) and POST /logout. */
 export function registerLoginPages(app: FastifyInstance, deps: PagesDeps): void {
   registerSecondStepPage(app, deps, (csrf, notice) => loginPage(csrf, '', null, notice));
-  registerPasskeyLoginPages(app, deps, (csrf, back, notice) => loginPage(csrf, '', back, notice), (csrf, token, notice) => secondStepPage(csrf, token, notice, { passkey: true }));
+  registerPasskeyLoginPages(app, deps, (csrf, back, notice) => loginPage(csrf, '', back, notice), (csrf, token, back, notice) => secondStepPage(csrf, token, notice, { passkey: true, back }));
 
   app.get('/login', { schema: loginPageRoute }, async (req, reply) =>
     sendPage(reply, 200, loginPage(issueFormToken(req, reply, deps.settings), '', queryReturnTo(deps, req))),

@@ -7,7 +7,6 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isAuthError } from '../../core/errors.js';
-import { setSessionCookies } from '../cookies.js';
 import { clientContext } from '../credentials.js';
 import { assertFormToken, issueFormToken } from '../csrf.js';
 import { emptyResponse, formBody, HEADERS, htmlResponse, jsonResponse, PUBLIC, type RouteSchema } from '../openapi/route-docs.js';
@@ -42,8 +41,8 @@ export const signInRoute = route(
   },
 );
 export const secondStepOptionsRoute = route('Second step with a passkey: options', 'Called by the second-step page’s script: assertion options for the account’s passkeys.', { csrf, mfa_token: mfaToken }, optionsAnswers);
-export const secondStepRoute = route('Log in: the second step with a passkey', 'The browser’s assertion for the pending step. Sets the session cookies and goes to /account.', { csrf, mfa_token: mfaToken, credential }, {
-  303: emptyResponse('Logged in: go to /account.', { Location: HEADERS.location, 'Set-Cookie': HEADERS.setSessionCookies }),
+export const secondStepRoute = route('Log in: the second step with a passkey', 'The browser’s assertion for the pending step. Sets the session cookies and goes to the allowed `return_to` or /account.', { csrf, mfa_token: mfaToken, credential, return_to: { description: 'Where to go after logging in (allow-listed; carried from the login form).', maxLength: 2048 } }, {
+  303: emptyResponse('Logged in: go to the allowed `return_to` or /account.', { Location: HEADERS.location, 'Set-Cookie': HEADERS.setSessionCookies }),
   401: htmlResponse('A passkey that was not accepted (the second-step page again), or a step that ended (the login form).'),
 });
 
@@ -53,14 +52,14 @@ export function passkeySignInForm(csrfToken: string, back: string | null): SafeH
 }
 
 /** The "Use a passkey" form of the second-step page. */
-export function passkeySecondStepForm(csrfToken: string, token: string): SafeHtml {
-  return html`<form method="post" action="/login/mfa/passkey" data-passkey="get" data-passkey-url="/login/mfa/passkey/options">${csrfField(csrfToken)}<input type="hidden" name="mfa_token" value="${token}"><input type="hidden" name="credential"><button type="submit">Use a passkey</button></form><p class="passkey-error" role="alert" hidden></p>${passkeyScripts()}`;
+export function passkeySecondStepForm(csrfToken: string, token: string, back: string | null): SafeHtml {
+  return html`<form method="post" action="/login/mfa/passkey" data-passkey="get" data-passkey-url="/login/mfa/passkey/options">${csrfField(csrfToken)}${returnToField(back)}<input type="hidden" name="mfa_token" value="${token}"><input type="hidden" name="credential"><button type="submit">Use a passkey</button></form><p class="passkey-error" role="alert" hidden></p>${passkeyScripts()}`;
 }
 
 /** Renders the login form again (csrf, the `return_to` to keep, a notice). */
 export type LoginPage = (csrf: string, back: string | null, notice: Notice) => SafeHtml;
-/** Renders the second-step page again (csrf, its token, a notice). */
-export type SecondStepPage = (csrf: string, token: string, notice: Notice) => SafeHtml;
+/** Renders the second-step page again (csrf, its token, the `return_to` to keep, a notice). */
+export type SecondStepPage = (csrf: string, token: string, back: string | null, notice: Notice) => SafeHtml;
 
 /** Registers the passkey sign-in routes of /login and of its second step. */
 export function registerPasskeyLoginPages(app: FastifyInstance, deps: PagesDeps, loginPage: LoginPage, secondStepPage: SecondStepPage): void {
@@ -94,15 +93,15 @@ export function registerPasskeyLoginPages(app: FastifyInstance, deps: PagesDeps,
   app.post('/login/mfa/passkey', { schema: secondStepRoute }, async (req, reply): Promise<FastifyReply> => {
     assertFormToken(req, deps.settings, formField(req, 'csrf'));
     const token = formField(req, 'mfa_token', 256);
+    const back = formReturnTo(deps, req);
     try {
       const result = await passkeys.completeCookieLogin(token, readCredential(formField(req, 'credential', 16384)), clientContext(req));
-      setSessionCookies(reply, deps.settings, result);
-      return reply.redirect('/account', 303);
+      return finishSignedIn(deps, reply, result, back);
     } catch (err) {
       const csrfToken = issueFormToken(req, reply, deps.settings);
-      if (isAuthError(err, 'INVALID_CREDENTIALS')) return sendPage(reply, 401, secondStepPage(csrfToken, token, { kind: 'error', text: 'That passkey was not accepted. Try again or use a code.' }));
-      if (isAuthError(err, 'INVALID_INPUT')) return sendPage(reply, 400, secondStepPage(csrfToken, token, { kind: 'error', text: sentence(err.message) }));
-      if (isAuthError(err, 'INVALID_TOKEN')) return sendPage(reply, 401, loginPage(csrfToken, null, { kind: 'error', text: 'That login step has ended. Log in again.' }));
+      if (isAuthError(err, 'INVALID_CREDENTIALS')) return sendPage(reply, 401, secondStepPage(csrfToken, token, back, { kind: 'error', text: 'That passkey was not accepted. Try again or use a code.' }));
+      if (isAuthError(err, 'INVALID_INPUT')) return sendPage(reply, 400, secondStepPage(csrfToken, token, back, { kind: 'error', text: sentence(err.message) }));
+      if (isAuthError(err, 'INVALID_TOKEN')) return sendPage(reply, 401, loginPage(csrfToken, back, { kind: 'error', text: 'That login step has ended. Log in again.' }));
       throw err;
     }
   });
