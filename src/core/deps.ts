@@ -41,6 +41,8 @@ export interface CorePolicy {
   maxSessionsPerAccount?: number;
   /** LOGIN_AFTER_LINK: a confirmation or reset link used on the pages signs the account in (src/core/email-flows/sign-in-after-link.ts); unset: true. */
   loginAfterLink?: boolean;
+  /** REQUIRE_MFA: an account must have a second factor (src/core/mfa/require.ts); unset: false. */
+  requireMfa?: boolean;
 }
 
 export interface CoreDeps {

@@ -7,6 +7,8 @@ const CHANGES: Record<string, string> = {
   recovery_codes_regenerated: 'New recovery codes were made for your Latchkey account; the old ones no longer work.',
   app_password_added: 'A new app password was made for your Latchkey account (for an HTTP Basic client).',
   app_password_revoked: 'An app password of your Latchkey account was revoked.',
+  passkey_added: 'A passkey was added to your Latchkey account.',
+  passkey_removed: 'A passkey was removed from your Latchkey account.',
   reset_by_operator: 'An operator removed every second factor of your Latchkey account (a lost device): the password alone now signs in.',
 };
 

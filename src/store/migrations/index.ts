@@ -18,6 +18,7 @@ import * as oidc from './2026-12-06T0700-oidc.js';
 import * as secondFactor from './2026-12-06T0800-second-factor.js';
 import * as appPasswords from './2026-12-06T0810-app-passwords.js';
 import * as sessionChangeNotify from './2026-12-06T1000-session-change-notify.js';
+import * as passkeys from './2026-12-06T1100-passkeys.js';
 
 const migrations: Record<string, Migration> = {
   '2026-11-22T0500-core': core,
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-06T0800-second-factor': secondFactor,
   '2026-12-06T0810-app-passwords': appPasswords,
   '2026-12-06T1000-session-change-notify': sessionChangeNotify,
+  '2026-12-06T1100-passkeys': passkeys,
 };
 
 export const migrationProvider: MigrationProvider = {
