@@ -85,6 +85,6 @@ export function secondFactorDeps(config: Config, serverKey: string): SecondFacto
     issuer: new URL(config.publicUrl).hostname,
     challengeTtl: config.mfa.stepTtl,
     maxAttempts: config.mfa.stepAttempts,
-    passkeys: { store: createPasskeyStore(), ceremonies: createWebAuthnCeremonies(config.publicUrl), challengeTtl: PASSKEY_CHALLENGE_TTL },
+    passkeys: { store: createPasskeyStore(), ceremonies: createWebAuthnCeremonies(config.publicUrl, config.brand.name), challengeTtl: PASSKEY_CHALLENGE_TTL },
   };
 }

@@ -29,8 +29,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The ceremonies for the site at `publicUrl` (its host is the relying party id). */
-export function createWebAuthnCeremonies(publicUrl: string): WebAuthnCeremonies {
+/** The ceremonies for the site at `publicUrl` (its host is the relying party id); `siteName` (BRAND_NAME) is what the browser names it. */
+export function createWebAuthnCeremonies(publicUrl: string, siteName: string): WebAuthnCeremonies {
   const url = new URL(publicUrl);
   const rpID = url.hostname;
   // What every verification expects: this site's origin and RP id, and user verification.
@@ -38,7 +38,7 @@ export function createWebAuthnCeremonies(publicUrl: string): WebAuthnCeremonies 
   return {
     async registrationOptions(account, existing) {
       const options = await generateRegistrationOptions({
-        rpName: `Latchkey (${rpID})`,
+        rpName: siteName,
         rpID,
         userName: account.name,
         userID: new TextEncoder().encode(account.id),
