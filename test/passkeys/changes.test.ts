@@ -46,6 +46,11 @@ describe('passkeys: the second step, removal and bad input', () => {
     assert.match(step.text, /action="\/login\/mfa\/passkey"/, 'the passkey is offered');
     assert.match(step.headers['content-security-policy'] as string, /script-src 'self'/);
     const fields = { csrf: hiddenField(step.text, 'csrf'), mfa_token: hiddenField(step.text, 'mfa_token'), return_to: hiddenField(step.text, 'return_to') };
+    const wrongCode = await postForm(t.app, jar, '/login/mfa', { ...fields, code: '000000', passkey: hiddenField(step.text, 'passkey') });
+    assert.equal(wrongCode.status, 401);
+    assert.match(wrongCode.text, /id="code"[^>]*aria-invalid="true"/, 'the code is refused on its field');
+    assert.match(wrongCode.text, /action="\/login\/mfa\/passkey"/, 'after a wrong code the passkey is still offered');
+    assert.match(wrongCode.headers['content-security-policy'] as string, /script-src 'self'/);
     const first = await fetchOptions(t, jar, '/login/mfa/passkey/options', fields);
     assert.equal(first.status, 200);
     assert.deepEqual(first.body.options.allowCredentials.map((c: { id: string }) => c.id), [credential.id.toString('base64url')], 'only her passkeys');
