@@ -45,6 +45,7 @@ describe('passkeys on the hosted pages (server side)', () => {
     const account = await getPage(t.app, jar, '/account');
     assert.match(account.text, /<strong>Laptop &lt;one&gt;<\/strong> · added/, 'listed by name, escaped');
     assert.match(account.text, /10 recovery codes left/);
+    assert.match(account.text, /No authenticator app: your passkeys are your second factor/, 'the app section does not call the account unprotected');
 
     const passwordOnly = await startAdding(t, jar, { passkey_password: PASSWORD });
     assert.equal(passwordOnly.status, 400, 'with a factor on, the password alone is not the owner');
