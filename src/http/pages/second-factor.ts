@@ -34,7 +34,7 @@ function pageRoute(summary: string, description: string, fields: Record<string, 
 export const startTotpFormRoute = pageRoute('Turn on an authenticator app', 'With the password: a page with the QR code and the secret, and a form for the first code.', { csrf, mfa_password: password });
 export const confirmTotpFormRoute = pageRoute('Confirm the authenticator app', 'A first code turns TOTP on; the page shows ten recovery codes once.', { csrf, code });
 export const disableTotpFormRoute = pageRoute('Turn off the authenticator app', 'With the password, a code and the confirmation box ticked.', { csrf, off_password: password, code, confirm });
-export const recoveryCodesFormRoute = pageRoute('Make new recovery codes', 'With the password and a code; the old codes stop working.', { csrf, codes_password: password, code });
+export const recoveryCodesFormRoute = pageRoute('Make new recovery codes', 'With the password and a code (or, with a passkey, its assertion in `passkey_proof`); the old codes stop working.', { csrf, codes_password: password, code, passkey_proof: { description: 'A passkey’s assertion (JSON, filled in by the page’s script) instead of a code.', maxLength: 16384 } });
 
 /** Registers the /account/mfa/* and /account/app-passwords* forms; `show` renders the account page with a notice or field errors. Resolves to the form helpers (for the passkey forms). */
 export function registerSecondFactorPages(app: FastifyInstance, deps: PagesDeps, show: ShowAccount): FactorForms {
