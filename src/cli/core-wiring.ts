@@ -12,8 +12,10 @@ import type { SecondFactorDeps } from '../core/mfa/ports.js';
 import type { Clock } from '../core/ports.js';
 import { createSecretSealer } from '../crypto/secret-sealer.js';
 import { createTotpAlgorithm } from '../crypto/totp.js';
+import { createWebAuthnCeremonies } from '../crypto/webauthn.js';
 import { createAppPasswordStore } from '../store/app-passwords.js';
 import { createMfaStore } from '../store/mfa.js';
+import { createPasskeyStore } from '../store/passkeys.js';
 import type { OutboxQueue } from '../store/outbox.js';
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -68,13 +70,14 @@ export function corePolicy(config: Config): CorePolicy {
     maxSessionsPerAccount: config.maxSessionsPerAccount,
     loginAfterLink: config.selfService.loginAfterLink,
     languages: LANGUAGES,
+    requireMfa: config.mfa.required,
   };
 }
 
-/** Seconds a login's pending second step lives (docs/security.md, "Second factor"). */
-const SECOND_STEP_TTL = 300;
+/** Seconds a WebAuthn ceremony's challenge lives (docs/security.md, "Passkeys"). */
+const PASSKEY_CHALLENGE_TTL = 300;
 
-/** The second factor's parts: its store, the sealer of TOTP secrets (MASTER_KEY, else the server key), TOTP. */
+/** The second factor's parts: its store, the sealer of TOTP secrets (MASTER_KEY, else the server key), TOTP, passkeys. */
 export function secondFactorDeps(config: Config, serverKey: string): SecondFactorDeps {
   return {
     store: createMfaStore(),
@@ -82,6 +85,8 @@ export function secondFactorDeps(config: Config, serverKey: string): SecondFacto
     sealer: createSecretSealer(config.masterKey, serverKey),
     totp: createTotpAlgorithm(),
     issuer: new URL(config.publicUrl).hostname,
-    challengeTtl: SECOND_STEP_TTL,
+    challengeTtl: config.mfa.stepTtl,
+    maxAttempts: config.mfa.stepAttempts,
+    passkeys: { store: createPasskeyStore(), ceremonies: createWebAuthnCeremonies(config.publicUrl, config.brand.name), challengeTtl: PASSKEY_CHALLENGE_TTL },
   };
 }

@@ -8,7 +8,7 @@ import { loadConfig } from './index.js';
 import type { Env } from './read.js';
 
 /** Prefixes that belong to Latchkey: an unknown variable starting with one is a mistake. */
-export const LATCHKEY_PREFIXES = ['LATCHKEY_', 'SMTP_', 'REDIS_', 'METRICS_', 'ARGON2_', 'MASTER_KEY', 'JWT_', 'REFRESH_', 'OUTBOX_', 'AUDIT_', 'CSRF_', 'ADMIN_API', 'PASSWORD_', 'LOGIN_', 'BRAND_'];
+export const LATCHKEY_PREFIXES = ['LATCHKEY_', 'SMTP_', 'REDIS_', 'METRICS_', 'ARGON2_', 'MASTER_KEY', 'JWT_', 'REFRESH_', 'OUTBOX_', 'AUDIT_', 'CSRF_', 'ADMIN_API', 'PASSWORD_', 'LOGIN_', 'BRAND_', 'MFA_'];
 
 /** Every variable loadConfig reads, found by watching it read `env`. */
 export function settingNames(env: Env = process.env): Set<string> {

@@ -15,6 +15,7 @@ import { readSelfServiceConfig, type SelfServiceConfig } from './self-service.js
 export type { ReturnToRule, SelfServiceConfig } from './self-service.js';
 import { readOidcConfig, type OidcConfig } from './oidc.js';
 import { readBrandConfig, type BrandConfig } from './brand.js';
+import { readMfaConfig, type MfaConfig } from './mfa.js';
 
 export type { BrandConfig, Language } from './brand.js';
 
@@ -119,6 +120,8 @@ export interface Config extends RuntimeSettings {
   oidc: OidcConfig;
   /** BRAND_*, TEMPLATES_DIR, DEFAULT_LANGUAGE: what end users see (src/config/brand.ts). */
   brand: BrandConfig;
+  /** REQUIRE_MFA, MFA_STEP_TTL, MFA_STEP_ATTEMPTS (src/config/mfa.ts). */
+  mfa: MfaConfig;
 }
 
 export { ConfigError };
@@ -197,6 +200,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     selfService: readSelfServiceConfig(env, publicUrl, readEnum(env, 'COOKIE_HOST_PREFIX', 'false', ['true', 'false'] as const) === 'true'),
     oidc: readOidcConfig(env),
     brand: readBrandConfig(env),
+    mfa: readMfaConfig(env),
   };
   return config;
 }

@@ -26,9 +26,11 @@ import type { ChangePasswordOptions } from './passwords/ports.js';
 import {
   isValidCsrfToken,
   loginForCookie,
+  loginForPage,
   logoutCookieSession,
   resolveCookieSession,
   type CookieLogin,
+  type PageLogin,
 } from './sessions/cookie-sessions.js';
 import { listSessions, revokeOtherSessions, revokeSession, type OwnSession, type RevokeSessionOptions } from './sessions/own-sessions.js';
 import {
@@ -62,6 +64,8 @@ export interface AccountsService {
   // --- cookie sessions (cookie-session API, pages)
   /** Password login opening a new cookie session; returns the cookie values. */
   loginForCookie(identifier: string, password: string, ctx: ClientContext): Promise<CookieLogin>;
+  /** The pages' password login: as loginForCookie, but REQUIRE_MFA signs a factorless account in to enrol one. */
+  loginForPage(identifier: string, password: string, ctx: ClientContext): Promise<PageLogin>;
   /** The live cookie session for a `sessionid` value, or null when there is none; throws only for an outage. */
   resolveCookieSession(secret: string): Promise<AuthenticatedSession | null>;
   /** Ends a cookie session (quietly if already gone). */
@@ -152,6 +156,7 @@ export function createAccountsService(deps: CoreDeps): AccountsService {
     logoutAccessToken: (token, ctx) => logoutAccessToken(deps, token, ctx),
 
     loginForCookie: (identifier, password, ctx) => loginForCookie(deps, identifier, password, ctx),
+    loginForPage: (identifier, password, ctx) => loginForPage(deps, identifier, password, ctx),
     resolveCookieSession: (secret) => resolveCookieSession(deps, secret),
     logoutCookieSession: (secret, ctx) => logoutCookieSession(deps, secret, ctx),
     isValidCsrfToken: (sessionId, csrfToken) => isValidCsrfToken(deps, sessionId, csrfToken),

@@ -43,6 +43,8 @@ export interface CorePolicy {
   loginAfterLink?: boolean;
   /** The languages emails can be written in (src/core/accounts/locale.ts); unset: any language code. */
   languages?: readonly string[];
+  /** REQUIRE_MFA: an account must have a second factor (src/core/mfa/require.ts); unset: false. */
+  requireMfa?: boolean;
 }
 
 export interface CoreDeps {

@@ -116,5 +116,7 @@ export async function deleteExpiredRows(opened: OpenedDatabase, now: number, opt
       )
       .executeTakeFirst(),
   );
+  // WebAuthn ceremony challenges live minutes: one indexed range delete (docs/security.md, "Passkeys").
+  await db.deleteFrom('webauthn_challenges').where('expires_at', '<=', now - DAY).execute();
   return { sessions, oneTimeTokens, outbox, auditEvents, throttleCounters, oidcPayloads, mfaChallenges };
 }

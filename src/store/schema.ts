@@ -175,6 +175,32 @@ export interface AppPasswordsTable {
   last_used_at: number | null;
 }
 
+/** WebAuthn credentials (migration 2026-12-06T1100): public keys only, base64url. */
+export interface PasskeysTable {
+  id: string;
+  account_id: string;
+  credential_id: string;
+  public_key: string;
+  counter: number;
+  transports: string;
+  device_type: string;
+  backed_up: number;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** WebAuthn ceremony challenges (migration 2026-12-06T1100): single use, short-lived. */
+export interface WebauthnChallengesTable {
+  id: string;
+  challenge: string;
+  purpose: string;
+  account_id: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface Database extends OidcTables {
   accounts: AccountsTable;
   sessions: SessionsTable;
@@ -192,6 +218,8 @@ export interface Database extends OidcTables {
   recovery_codes: RecoveryCodesTable;
   mfa_challenges: MfaChallengesTable;
   app_passwords: AppPasswordsTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }
 
 export type AccountRow = AccountsTable;

@@ -4,8 +4,9 @@
  * (the browser's Accept-Language), under a custom brand (docs/branding.md): sign-up, its emailed
  * link, the bad-link and resend pages, reset and its link, login and a refused login, the
  * second step and a refused code, /account (with and without a second factor and an app
- * password), turning on an authenticator app, recovery codes, a new app password, the delete
- * step, and the error page.
+ * password, and with a passkey listed), turning on an authenticator app, recovery codes, a new
+ * app password, the delete step, the second step offering a passkey, adding a passkey, the
+ * enrolment-only page of REQUIRE_MFA (an instance of its own), and the error page.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,9 @@ import { freePort } from '../support/free-port.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { linkFrom, startMailbox, type Mailbox } from '../support/mailbox.js';
 import { codeAt } from '../mfa/helpers.js';
+import { CookieJar } from '../support/cookie-jar.js';
+import { softAuthenticator } from '../passkeys/authenticator.js';
+import { addPasskey, passwordLogin } from '../passkeys/helpers.js';
 import { seriousViolations } from './axe.js';
 
 const PASSWORD = 'accessible pages password';
@@ -36,8 +40,10 @@ const skip = browserSkip();
 describe('accessibility of every page (axe-core), phone and desktop, English and German, branded', { skip }, () => {
   let mailbox: Mailbox;
   let t: TestInstance;
+  let strict: TestInstance;
   let browser: Browser;
   let origin: string;
+  let strictOrigin: string;
 
   before(async () => {
     mailbox = await startMailbox();
@@ -48,11 +54,16 @@ describe('accessibility of every page (axe-core), phone and desktop, English and
     const env = { PUBLIC_URL: origin, BRAND_NAME: 'Acme ID', BRAND_COLOR: '#14b8a6', BRAND_LOGO_FILE: join(dir, 'logo.svg'), BRAND_CSS_FILE: join(dir, 'brand.css') };
     t = await createTestInstance({ hasher: 'fast', smtpUrl: mailbox.url, env });
     await t.app.listen({ port, host: '127.0.0.1' });
+    const strictPort = await freePort();
+    strictOrigin = `http://127.0.0.1:${strictPort}`;
+    strict = await createTestInstance({ hasher: 'fast', smtpUrl: mailbox.url, env: { ...env, PUBLIC_URL: strictOrigin, REQUIRE_MFA: 'true' } });
+    await strict.app.listen({ port: strictPort, host: '127.0.0.1' });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   });
   after(async () => {
     await browser?.close();
     await t?.close();
+    await strict?.close();
     await mailbox?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -174,6 +185,42 @@ describe('accessibility of every page (axe-core), phone and desktop, English and
         await submit(page, 'button[type=submit]');
         assert.match(await page.title(), title);
 
+        // Passkeys: a second account whose only factor is a passkey (added through the forms with
+        // a software authenticator): the second step offering it, the account page listing it,
+        // the page that adds another.
+        const pkUser = `pk-${user}`;
+        await t.service.registerAccount({ username: pkUser, password: PASSWORD, email: `${pkUser}@example.com` });
+        const jar = new CookieJar();
+        assert.equal((await passwordLogin(t, jar, pkUser, PASSWORD)).status, 303);
+        const added = await addPasskey(t, jar, softAuthenticator('127.0.0.1', origin), { passkey_password: PASSWORD }, 'Laptop');
+        const recovery = [...added.page.text.matchAll(/<li><code>([a-z2-7-]{19})<\/code><\/li>/g)].map((m) => m[1] as string);
+        await page.goto(`${origin}/account`);
+        await submit(page, 'form[action="/logout"] button');
+        await page.fill('#username', pkUser);
+        await page.fill('#password', PASSWORD);
+        await submit(page, 'button[type=submit]');
+        assert.equal(await page.locator('form[action="/login/mfa/passkey"] button').count(), 1, 'the passkey is offered');
+        await check('second step: a passkey offered');
+        await page.fill('#code', recovery[0] as string);
+        await submit(page, 'form[action="/login/mfa"] button');
+        assert.match(await page.title(), title);
+        assert.equal(await page.locator('#passkeys li strong').textContent(), 'Laptop');
+        await check('account: a passkey listed');
+        await page.fill('#pk_new_passkey_password', PASSWORD);
+        await page.fill('#pk_new_code', recovery[1] as string);
+        await submit(page, 'form[action="/account/passkeys/start"] button');
+        await check('passkey: add');
+
+        // REQUIRE_MFA: an account without a factor sees only the enrolment forms.
+        await strict.service.registerAccount({ username: user, password: PASSWORD, email });
+        await page.goto(`${strictOrigin}/login`);
+        await page.fill('#username', user);
+        await page.fill('#password', PASSWORD);
+        await submit(page, 'button[type=submit]');
+        assert.equal(await page.locator('form[action="/account/passkeys/start"]').count(), 1, 'the enrolment page');
+        assert.equal(await page.locator('form[action="/account/password"]').count(), 0, 'nothing else');
+        await check('enrolment only (REQUIRE_MFA)');
+
         // The error page: a form whose CSRF field was tampered with (403).
         await page.goto(`${origin}/reset`);
         await page.evaluate(`document.querySelector('input[name=csrf]').setAttribute('value', 'tampered')`);
@@ -183,7 +230,7 @@ describe('accessibility of every page (axe-core), phone and desktop, English and
 
         await context.close();
         assert.deepEqual(problems, []);
-        assert.equal(checked.length, 21, checked.join(', '));
+        assert.equal(checked.length, 25, checked.join(', '));
       });
     }
   }

@@ -142,7 +142,7 @@ describe('TOTP on the JWT API', () => {
     assert.equal((await off({ password: PASSWORD, code: codeAt(secret, t.clock, 1) })).status, 200);
     assert.equal((await passwordStep(t, 'carol')).status, 200);
     const status = await call(t.app, 'GET', '/api/v1/account/mfa', { headers: bearer(pair.access) });
-    assert.deepEqual(status.body.result, { totp: false, recoveryCodesLeft: 0 });
+    assert.deepEqual(status.body.result, { totp: false, passkeys: 0, recoveryCodesLeft: 0 });
   });
 
   it('enrolment is on only after a valid first code, and new recovery codes replace the old', async () => {

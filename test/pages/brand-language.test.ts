@@ -68,6 +68,20 @@ describe('pages: brand and language', () => {
     assert.match(String(page.headers['content-security-policy']), /img-src 'self'; style-src 'self' 'unsafe-inline'/);
   });
 
+  it('keeps the logo origin in img-src when /login opens the CSP for our passkey scripts, and only there', async () => {
+    const remote = await createTestInstance({ hasher: 'fast', env: { BRAND_LOGO_URL: 'https://cdn.example.test/logo.png' } });
+    try {
+      const login = String((await getPage(remote.app, new CookieJar(), '/login')).headers['content-security-policy']);
+      assert.match(login, /img-src 'self' https:\/\/cdn\.example\.test;/);
+      assert.match(login, /; script-src 'self'; connect-src 'self'$/);
+      const signup = String((await getPage(remote.app, new CookieJar(), '/signup')).headers['content-security-policy']);
+      assert.match(signup, /img-src 'self' https:\/\/cdn\.example\.test;/);
+      assert.doesNotMatch(signup, /script-src/);
+    } finally {
+      await remote.close();
+    }
+  });
+
   it('speaks German with ?lang=de or Accept-Language, English otherwise, and says so in <html lang>', async () => {
     const asked = await getPage(t.app, new CookieJar(), '/login?lang=de');
     assert.match(asked.text, /<html lang="de">/);

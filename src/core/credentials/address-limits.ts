@@ -21,10 +21,13 @@ import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
 
 
-/** What a request spends: an account creation, or a request that sends mail. */
-export type AddressLimit = 'registration' | 'mail_request';
+/** What a request spends: an account creation, a request that sends mail, or a passwordless passkey sign-in started. */
+export type AddressLimit = 'registration' | 'mail_request' | 'passkey_sign_in';
 
 const HOUR = 3_600_000;
+
+/** Passwordless passkey sign-ins one address may start an hour (each stores a challenge; docs/security.md, "Passkeys"). */
+export const PASSKEY_SIGN_INS_PER_HOUR = 300;
 
 const LIMITS: Record<AddressLimit, { prefix: string; message: string; perHour: (p: AddressLimitPolicy) => number }> = {
   registration: {
@@ -36,6 +39,11 @@ const LIMITS: Record<AddressLimit, { prefix: string; message: string; perHour: (
     prefix: 'mailreq-ip:',
     message: 'too many email requests from this address; try again later',
     perHour: (p) => p.mailRequestsPerHour,
+  },
+  passkey_sign_in: {
+    prefix: 'passkey-ip:',
+    message: 'too many passkey sign-ins from this address; try again later',
+    perHour: () => PASSKEY_SIGN_INS_PER_HOUR,
   },
 };
 

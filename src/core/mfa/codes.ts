@@ -71,9 +71,16 @@ export async function confirmedTotp(deps: Pick<CoreDeps, 'secondFactor'>, tx: Tx
   return factor && factor.confirmedAt !== null ? factor : null;
 }
 
-/** True when the account has a second factor on (a confirmed TOTP factor). */
-export async function hasSecondFactor(deps: Pick<CoreDeps, 'uow' | 'secondFactor'>, accountId: string): Promise<boolean> {
-  return (await confirmedTotp(deps, deps.uow.db, accountId)) !== null;
+/** The account's second factors that are on: a confirmed TOTP factor, and how many passkeys. */
+export async function factorsOn(deps: Pick<CoreDeps, 'secondFactor'>, tx: Tx, accountId: string): Promise<{ totp: boolean; passkeys: number }> {
+  const totp = (await confirmedTotp(deps, tx, accountId)) !== null;
+  return { totp, passkeys: (await deps.secondFactor.passkeys.store.list(tx, accountId)).length };
+}
+
+/** True when the account has a second factor on (a confirmed TOTP factor or a passkey). */
+export async function hasSecondFactor(deps: Pick<CoreDeps, 'uow' | 'secondFactor'>, accountId: string, tx: Tx = deps.uow.db): Promise<boolean> {
+  const on = await factorsOn(deps, tx, accountId);
+  return on.totp || on.passkeys > 0;
 }
 
 /**

@@ -12,7 +12,7 @@ import { hashSecret, newId } from '../credentials/secrets.js';
 import { AuthError } from '../errors.js';
 import type { Account } from '../accounts/ports.js';
 import type { Tx } from '../ports.js';
-import { matchTotpStep, randomCode, totpContext } from './codes.js';
+import { factorsOn, hasSecondFactor, matchTotpStep, randomCode, totpContext } from './codes.js';
 import { activeAccount, withOwnerProof, type OwnerProof } from './owner-proof.js';
 import { greetingData } from '../mail/greeting.js';
 
@@ -28,11 +28,13 @@ export interface TotpEnrolment {
 /** The account's second factor as its owner sees it. */
 export interface SecondFactorStatus {
   totp: boolean;
+  /** How many passkeys the account has. */
+  passkeys: number;
   recoveryCodesLeft: number;
 }
 
 /** Replaces the account's recovery codes in `tx`; resolves to the new codes (never stored). */
-async function issueRecoveryCodes(deps: Pick<CoreDeps, 'clock' | 'secondFactor'>, tx: Tx, accountId: string): Promise<string[]> {
+export async function issueRecoveryCodes(deps: Pick<CoreDeps, 'clock' | 'secondFactor'>, tx: Tx, accountId: string): Promise<string[]> {
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => randomCode(10));
   await deps.secondFactor.store.replaceRecoveryCodes(tx, accountId, codes.map((c) => hashSecret(c.replace(/-/g, ''))), deps.clock.now());
   return codes;
@@ -47,9 +49,9 @@ export async function noticeFactorChange(deps: Pick<CoreDeps, 'outbox'>, tx: Tx,
 
 /** The second factor of the account as its owner sees it. */
 export async function secondFactorStatus(deps: Pick<CoreDeps, 'uow' | 'secondFactor'>, accountId: string): Promise<SecondFactorStatus> {
-  const factor = await deps.secondFactor.store.findTotp(deps.uow.db, accountId);
-  const totp = factor !== null && factor.confirmedAt !== null;
-  return { totp, recoveryCodesLeft: totp ? await deps.secondFactor.store.countRecoveryCodes(deps.uow.db, accountId) : 0 };
+  const { totp, passkeys } = await factorsOn(deps, deps.uow.db, accountId);
+  const recoveryCodesLeft = totp || passkeys > 0 ? await deps.secondFactor.store.countRecoveryCodes(deps.uow.db, accountId) : 0;
+  return { totp, passkeys, recoveryCodesLeft };
 }
 
 /** Starts TOTP enrolment (the owner's password required); INVALID_INPUT when TOTP is on already. */
@@ -68,7 +70,8 @@ export async function startTotpEnrolment(deps: Pick<CoreDeps, 'uow' | 'accounts'
 
 /**
  * Confirms a pending TOTP enrolment with a first valid code: TOTP is on from now. Resolves to the
- * ten new recovery codes (shown once). INVALID_INPUT without a pending enrolment; a wrong code is
+ * ten new recovery codes (shown once) when it is the first factor, else to none (the codes the
+ * owner holds stay valid). INVALID_INPUT without a pending enrolment; a wrong code is
  * INVALID_CREDENTIALS and counts in the throttle.
  */
 export async function confirmTotpEnrolment(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'clock' | 'policy' | 'throttle' | 'outbox' | 'audit' | 'secondFactor'>, accountId: string, code: string, ctx: ClientContext): Promise<string[]> {
@@ -79,8 +82,9 @@ export async function confirmTotpEnrolment(deps: Pick<CoreDeps, 'uow' | 'account
   if (!factor || factor.confirmedAt !== null) throw new AuthError('INVALID_INPUT', 'no TOTP enrolment is waiting for a code: start one first', { field: 'code' });
   const step = matchTotpStep(deps, factor, code.trim());
   const codes = step === null ? null : await deps.uow.transaction(async (tx) => {
+    const first = !(await hasSecondFactor(deps, accountId, tx));
     if (!(await store.acceptStep(tx, factor.id, step, deps.clock.now()))) return null;
-    const issued = await issueRecoveryCodes(deps, tx, accountId);
+    const issued = first ? await issueRecoveryCodes(deps, tx, accountId) : [];
     await deps.audit.record(tx, { type: 'mfa_enable', outcome: 'success', accountId, ctx, detail: { factor: 'totp' } });
     await noticeFactorChange(deps, tx, account, 'totp_on');
     return issued;
@@ -93,11 +97,11 @@ export async function confirmTotpEnrolment(deps: Pick<CoreDeps, 'uow' | 'account
   return codes;
 }
 
-/** Turns TOTP off and drops the recovery codes (password and a code required); NOT_FOUND when it is off. */
+/** Turns TOTP off (password and a code required), and the recovery codes with the last factor; NOT_FOUND when it is off. */
 export async function disableTotp(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'throttle' | 'outbox' | 'audit' | 'secondFactor'>, accountId: string, proof: OwnerProof, ctx: ClientContext): Promise<void> {
   await withOwnerProof(deps, accountId, proof, ctx, async (tx, account) => {
     if (!(await deps.secondFactor.store.deleteTotp(tx, accountId))) throw new AuthError('NOT_FOUND', 'TOTP is not on');
-    await deps.secondFactor.store.replaceRecoveryCodes(tx, accountId, [], deps.clock.now());
+    if (!(await hasSecondFactor(deps, accountId, tx))) await deps.secondFactor.store.replaceRecoveryCodes(tx, accountId, [], deps.clock.now());
     await deps.audit.record(tx, { type: 'mfa_disable', outcome: 'success', accountId, ctx, detail: { factor: 'totp' } });
     await noticeFactorChange(deps, tx, account, 'totp_off');
   });
@@ -106,8 +110,7 @@ export async function disableTotp(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'has
 /** Replaces the recovery codes (password and a code required); INVALID_INPUT without a second factor. */
 export async function regenerateRecoveryCodes(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'throttle' | 'outbox' | 'audit' | 'secondFactor'>, accountId: string, proof: OwnerProof, ctx: ClientContext): Promise<string[]> {
   return withOwnerProof(deps, accountId, proof, ctx, async (tx, account) => {
-    const factor = await deps.secondFactor.store.findTotp(tx, accountId);
-    if (!factor || factor.confirmedAt === null) throw new AuthError('INVALID_INPUT', 'recovery codes come with a second factor: turn one on first', { field: 'code' });
+    if (!(await hasSecondFactor(deps, accountId, tx))) throw new AuthError('INVALID_INPUT', 'recovery codes come with a second factor: turn one on first', { field: 'code' });
     const codes = await issueRecoveryCodes(deps, tx, accountId);
     await deps.audit.record(tx, { type: 'recovery_codes_regenerate', outcome: 'success', accountId, ctx });
     await noticeFactorChange(deps, tx, account, 'recovery_codes_regenerated');
@@ -120,7 +123,7 @@ export async function resetSecondFactor(deps: Pick<CoreDeps, 'uow' | 'accounts' 
   const account = await deps.accounts.findById(deps.uow.db, accountId);
   if (!account) throw new AuthError('NOT_FOUND', 'no such account');
   return deps.uow.transaction(async (tx) => {
-    const removed = await deps.secondFactor.store.deleteAllFactors(tx, accountId, deps.clock.now());
+    const removed = (await deps.secondFactor.store.deleteAllFactors(tx, accountId, deps.clock.now())) + (await deps.secondFactor.passkeys.store.deleteAll(tx, accountId));
     await deps.audit.record(tx, { type: 'mfa_reset', outcome: 'success', accountId, ctx, detail: { removed } });
     if (removed > 0) await noticeFactorChange(deps, tx, account, 'reset_by_operator');
     return { removed };

@@ -2,6 +2,8 @@
  * Changes to an account's factors need its owner, not only its session: the password (and the
  * second factor when one is on) given with the request itself, so a stolen cookie or access token
  * cannot add a factor that locks the owner out or remove the one that keeps an attacker out.
+ * With a factor on, the second part is a code (TOTP or recovery) or a passkey's assertion
+ * answering an `owner_proof` challenge of this account (src/core/passkeys/assertion.ts).
  * Wrong proofs count in the login throttle of the account and the address, like login attempts.
  */
 import type { ClientContext } from '../ports.js';
@@ -11,12 +13,15 @@ import { isPasswordWithinBounds, normalizePassword } from '../credentials/passwo
 import { AuthError } from '../errors.js';
 import type { Account } from '../accounts/ports.js';
 import type { Tx } from '../ports.js';
-import { confirmedTotp, spendSecondFactorCode } from './codes.js';
+import { hasSecondFactor, spendSecondFactorCode } from './codes.js';
+import { verifyAssertion } from '../passkeys/assertion.js';
 
-/** What the owner gives to change a factor: the password, and a code when a factor is on. */
+/** What the owner gives to change a factor: the password, and a code or a passkey's assertion when a factor is on. */
 export interface OwnerProof {
   password: string;
   code?: string | null | undefined;
+  /** A passkey's assertion (the browser's JSON) answering an `owner_proof` challenge, instead of a code. */
+  passkey?: unknown;
 }
 
 /** The active account, or NOT_AUTHENTICATED. */
@@ -48,11 +53,13 @@ export async function withOwnerProof<T>(
   const password = proof.password;
   const matches = isPasswordWithinBounds(password) && account.passwordHash !== null && (await deps.hasher.verify(account.passwordHash, normalizePassword(password)));
   if (!matches) return refuse(deps, account, 'wrong_password', ctx);
-  const needsCode = (await confirmedTotp(deps, deps.uow.db, account.id)) !== null;
-  if (needsCode && !proof.code) return refuse(deps, account, 'code_required', ctx);
+  const needsCode = await hasSecondFactor(deps, account.id);
+  const byPasskey = needsCode && !proof.code && proof.passkey !== undefined && proof.passkey !== null;
+  if (needsCode && !proof.code && !byPasskey) return refuse(deps, account, 'code_required', ctx);
+  if (byPasskey && (await verifyAssertion(deps, proof.passkey, 'owner_proof', account.id)) === null) return refuse(deps, account, 'wrong_passkey', ctx);
   let codeFailed = false;
   const result = await deps.uow.transaction(async (tx) => {
-    if (needsCode && !(await spendSecondFactorCode(deps, tx, account, proof.code as string, ctx))) {
+    if (needsCode && !byPasskey && !(await spendSecondFactorCode(deps, tx, account, proof.code as string, ctx))) {
       codeFailed = true;
       return null;
     }

@@ -4,9 +4,10 @@
  * rest, and the TOTP algorithm itself (a library behind a port: the core computes no codes).
  */
 import type { Tx } from '../ports.js';
+import type { PasskeyDeps } from '../passkeys/ports.js';
 
-/** A second-factor method a login can finish with. */
-export type SecondFactorMethod = 'totp' | 'recovery_code';
+/** A second-factor method a login can finish with (`passkey`: on the pages only). */
+export type SecondFactorMethod = 'totp' | 'passkey' | 'recovery_code';
 
 /** An account's TOTP factor; `secret` is sealed (SecretSealer) and opened only to check a code. */
 export interface TotpFactor {
@@ -118,6 +119,10 @@ export interface SecondFactorDeps {
   totp: TotpAlgorithm;
   /** The issuer name authenticator apps show (the PUBLIC_URL host). */
   issuer: string;
-  /** Seconds a pending second step lives. */
+  /** Seconds a pending second step lives (MFA_STEP_TTL). */
   challengeTtl: number;
+  /** Wrong codes one pending step takes before it dies (MFA_STEP_ATTEMPTS). */
+  maxAttempts: number;
+  /** Passkeys: their store and the WebAuthn ceremonies. */
+  passkeys: PasskeyDeps;
 }

@@ -7,7 +7,9 @@
  * password throttle of the account and of the address (src/core/credentials/throttle.ts), so a
  * stolen password does not buy free guesses at the code; the account's failures are not
  * forgotten at the password step of such an account, only once the second step succeeds. A step
- * dies after MAX_ATTEMPTS wrong codes: the password must be given again.
+ * dies after `maxAttempts` wrong codes (MFA_STEP_ATTEMPTS): the password must be given again.
+ * On the pages the step may also complete with a passkey (src/core/passkeys/second-step.ts),
+ * through the same checks (openStep, failStep).
  */
 import type { ClientContext } from '../ports.js';
 import type { CoreDeps } from '../deps.js';
@@ -16,12 +18,9 @@ import { hashSecret, newId, newSecret } from '../credentials/secrets.js';
 import { AuthError } from '../errors.js';
 import type { Account } from '../accounts/ports.js';
 import type { VerifiedLogin } from '../credentials/authenticate.js';
-import { spendSecondFactorCode, type CodeKind } from './codes.js';
+import { factorsOn, spendSecondFactorCode, type CodeKind } from './codes.js';
 import { MfaRequiredError } from './errors.js';
-import type { MfaChallenge } from './ports.js';
-
-/** Wrong codes one pending step takes before it dies. */
-export const MAX_ATTEMPTS = 5;
+import type { MfaChallenge, SecondFactorMethod } from './ports.js';
 
 /** The RFC 8176 `amr` value a kind of code adds. */
 const AMR_OF: Record<CodeKind, string> = { otp: 'otp', recovery: 'otp' };
@@ -49,11 +48,13 @@ export async function requireSecondStep(deps: Pick<CoreDeps, 'uow' | 'clock' | '
     expiresAt: now + ttl * 1000,
     usedAt: null,
   };
+  const on = await factorsOn(deps, deps.uow.db, account.id);
+  const methods: SecondFactorMethod[] = [...(on.totp ? ['totp' as const] : []), ...(on.passkeys > 0 ? ['passkey' as const] : []), 'recovery_code'];
   await deps.uow.transaction(async (tx) => {
     await deps.secondFactor.store.insertChallenge(tx, challenge);
     await deps.audit.record(tx, { type: 'mfa_step', outcome: 'success', accountId: account.id, ctx, detail: { step: 'password' } });
   });
-  throw new MfaRequiredError(token, ['totp', 'recovery_code'], ttl);
+  throw new MfaRequiredError(token, methods, ttl);
 }
 
 function invalidStep(): AuthError {
@@ -70,6 +71,40 @@ export interface CompletedLogin {
   amr: string[];
 }
 
+/** A pending step being completed: its record and its account. */
+export interface OpenStep {
+  challenge: MfaChallenge;
+  account: Account;
+}
+
+/**
+ * The live pending step of `mfaToken` for this surface and address, its account active and not
+ * throttled: INVALID_TOKEN (unknown, expired, used, another surface or address), THROTTLED.
+ */
+export async function openStep(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'clock' | 'throttle' | 'secondFactor'>, mfaToken: string, ctx: ClientContext): Promise<OpenStep> {
+  const store = deps.secondFactor.store;
+  const challenge = mfaToken.length > 0 && mfaToken.length <= 256 ? await store.findChallenge(deps.uow.db, hashSecret(mfaToken), deps.clock.now()) : null;
+  if (!challenge || challenge.surface !== (ctx.surface ?? 'unknown') || challenge.ip !== ctx.ip) throw invalidStep();
+  await assertNotThrottled(deps, accountSubject(challenge.accountId), ctx.ip);
+  const account = await deps.accounts.findById(deps.uow.db, challenge.accountId);
+  if (!account || account.status !== 'active') throw invalidStep();
+  return { challenge, account };
+}
+
+/** Counts a failed attempt at a step (killing it after `maxAttempts`) in the throttle and the audit log, then throws INVALID_CREDENTIALS. */
+export async function failStep(deps: Pick<CoreDeps, 'uow' | 'clock' | 'policy' | 'throttle' | 'audit' | 'secondFactor'>, step: OpenStep, reason: string, ctx: ClientContext): Promise<never> {
+  const store = deps.secondFactor.store;
+  const { challenge, account } = step;
+  const attempts = await store.countChallengeFailure(deps.uow.db, challenge.id);
+  if (attempts >= deps.secondFactor.maxAttempts) await store.useChallenge(deps.uow.db, challenge.id, deps.clock.now());
+  const blocks = await recordLoginFailure(deps, accountSubject(account.id), ctx.ip);
+  await deps.audit.note({ type: 'mfa_step', outcome: 'failure', accountId: account.id, ctx, detail: { reason, attempts } });
+  for (const block of blocks) {
+    await deps.audit.note({ type: 'lockout', outcome: 'failure', accountId: account.id, ctx, detail: { scope: block.scope, seconds: block.seconds } });
+  }
+  throw wrongCode();
+}
+
 /**
  * Completes a pending step with a code: the account and its `amr`, or INVALID_TOKEN (unknown,
  * expired, used, or another surface or address), INVALID_CREDENTIALS (a wrong code; counted),
@@ -77,27 +112,14 @@ export interface CompletedLogin {
  */
 export async function completeSecondStep(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'clock' | 'policy' | 'throttle' | 'outbox' | 'audit' | 'secondFactor'>, mfaToken: string, code: string, ctx: ClientContext): Promise<CompletedLogin> {
   const store = deps.secondFactor.store;
-  const challenge = mfaToken.length > 0 && mfaToken.length <= 256 ? await store.findChallenge(deps.uow.db, hashSecret(mfaToken), deps.clock.now()) : null;
-  if (!challenge || challenge.surface !== (ctx.surface ?? 'unknown') || challenge.ip !== ctx.ip) throw invalidStep();
-  const subject = accountSubject(challenge.accountId);
-  await assertNotThrottled(deps, subject, ctx.ip);
-  const account = await deps.accounts.findById(deps.uow.db, challenge.accountId);
-  if (!account || account.status !== 'active') throw invalidStep();
+  const step = await openStep(deps, mfaToken, ctx);
+  const { challenge, account } = step;
   const kind = code.length <= 64 ? await deps.uow.transaction(async (tx) => {
     const matched = await spendSecondFactorCode(deps, tx, account, code, ctx);
     if (matched && !(await store.useChallenge(tx, challenge.id, deps.clock.now()))) throw invalidStep();
     return matched;
   }) : null;
-  if (!kind) {
-    const attempts = await store.countChallengeFailure(deps.uow.db, challenge.id);
-    if (attempts >= MAX_ATTEMPTS) await store.useChallenge(deps.uow.db, challenge.id, deps.clock.now());
-    const blocks = await recordLoginFailure(deps, subject, ctx.ip);
-    await deps.audit.note({ type: 'mfa_step', outcome: 'failure', accountId: account.id, ctx, detail: { reason: 'wrong_code', attempts } });
-    for (const block of blocks) {
-      await deps.audit.note({ type: 'lockout', outcome: 'failure', accountId: account.id, ctx, detail: { scope: block.scope, seconds: block.seconds } });
-    }
-    throw wrongCode();
-  }
-  await recordLoginSuccess(deps, subject);
+  if (!kind) return failStep(deps, step, 'wrong_code', ctx);
+  await recordLoginSuccess(deps, accountSubject(account.id));
   return { account, amr: [...challenge.amr, AMR_OF[kind]] };
 }

@@ -22,6 +22,8 @@ import {
 } from './enrol.js';
 import type { OwnerProof } from './owner-proof.js';
 import { completeSecondStep } from './second-step.js';
+import { mustEnrol } from './require.js';
+import { createPasskeyService, type PasskeyService } from '../passkeys/service.js';
 
 export interface SecondFactorService {
   /** Whether TOTP is on and how many recovery codes are left. */
@@ -48,6 +50,10 @@ export interface SecondFactorService {
   completeTokenLogin(mfaToken: string, code: string, ctx: ClientContext): Promise<TokenPair>;
   /** Completes a cookie login's second step: the new cookie session. */
   completeCookieLogin(mfaToken: string, code: string, ctx: ClientContext): Promise<CookieLogin>;
+  /** True when REQUIRE_MFA holds the account to enrolling a second factor (src/core/mfa/require.ts). */
+  mustEnrol(accountId: string): Promise<boolean>;
+  /** Passkeys: add, list, remove, sign in (src/core/passkeys/service.ts). */
+  passkeys: PasskeyService;
 }
 
 /** Binds the second-factor flows to their dependencies. */
@@ -71,5 +77,7 @@ export function createSecondFactorService(deps: CoreDeps): SecondFactorService {
       const done = await completeSecondStep(deps, mfaToken, code, ctx);
       return openCookieSession(deps, done.account, ctx, done.amr);
     },
+    mustEnrol: (accountId) => mustEnrol(deps, accountId),
+    passkeys: createPasskeyService(deps),
   };
 }

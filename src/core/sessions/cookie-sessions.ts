@@ -9,6 +9,7 @@ import type { CoreDeps } from '../deps.js';
 import type { ClientContext } from '../ports.js';
 import { verifyLogin } from '../credentials/authenticate.js';
 import { requireSecondStep } from '../mfa/second-step.js';
+import { refuseWithoutFactor } from '../mfa/require.js';
 import { hashSecret, sameText } from '../credentials/secrets.js';
 import type { Account } from '../accounts/ports.js';
 import type { Session, SessionWrites, SessionLookups, SessionRevocations } from './ports.js';
@@ -35,7 +36,10 @@ export function isValidCsrfToken(deps: Pick<CoreDeps, 'serverKey'>, sessionId: s
   return sameText(csrfTokenFor(deps, sessionId), presented);
 }
 
-/** Checks a password and opens a new cookie session; MFA_REQUIRED (with the step's token) for an account with a second factor. */
+/**
+ * Checks a password and opens a new cookie session (the cookie API); MFA_REQUIRED (with the
+ * step's token) for an account with a second factor, MFA_ENROLMENT_REQUIRED (REQUIRE_MFA) for one without.
+ */
 export async function loginForCookie(
   deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'throttle' | 'serverKey' | 'audit' | 'secondFactor'> & { sessions: SessionWrites },
   identifier: string,
@@ -44,7 +48,24 @@ export async function loginForCookie(
 ): Promise<CookieLogin> {
   const login = await verifyLogin(deps, identifier, password, ctx);
   await requireSecondStep(deps, login, ctx);
+  await refuseWithoutFactor(deps, login, ctx);
   return openCookieSession(deps, login.account, ctx, ['pwd']);
+}
+
+/** A pages login: the cookie session, and whether REQUIRE_MFA holds it to enrolling a factor first. */
+export interface PageLogin extends CookieLogin {
+  enrolmentRequired: boolean;
+}
+
+/**
+ * The pages' password login: as loginForCookie, but an account that REQUIRE_MFA would refuse is
+ * signed in to enrol a factor (the pages let it do nothing else until it has).
+ */
+export async function loginForPage(deps: CoreDeps, identifier: string, password: string, ctx: ClientContext): Promise<PageLogin> {
+  const login = await verifyLogin(deps, identifier, password, ctx);
+  await requireSecondStep(deps, login, ctx);
+  const opened = await openCookieSession(deps, login.account, ctx, ['pwd']);
+  return { ...opened, enrolmentRequired: deps.policy.requireMfa === true };
 }
 
 /** Opens a new cookie session for a login whose factors (`amr`) are proved; records the login. */

@@ -22,6 +22,7 @@ import type { CoreDeps } from '../deps.js';
 import type { ClientContext, Tx } from '../ports.js';
 import { verifyLogin } from '../credentials/authenticate.js';
 import { requireSecondStep } from '../mfa/second-step.js';
+import { refuseWithoutFactor } from '../mfa/require.js';
 import { decodeRefreshToken, encodeRefreshToken, hashSecret, successorSecret } from '../credentials/secrets.js';
 import { AuthError } from '../errors.js';
 import type { Account } from '../accounts/ports.js';
@@ -65,7 +66,7 @@ async function accessTokenFor(deps: Pick<CoreDeps, 'signer' | 'policy'>, session
   });
 }
 
-/** Checks a password and opens a token session; MFA_REQUIRED (with the step's token) for an account with a second factor. */
+/** Checks a password and opens a token session; MFA_REQUIRED (with the step's token) for an account with a second factor, MFA_ENROLMENT_REQUIRED (REQUIRE_MFA) for one without. */
 export async function loginForTokens(
   deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'signer' | 'clock' | 'policy' | 'throttle' | 'serverKey' | 'audit' | 'secondFactor' | 'onRefreshMac'> & { sessions: SessionWrites },
   identifier: string,
@@ -74,6 +75,7 @@ export async function loginForTokens(
 ): Promise<TokenPair> {
   const login = await verifyLogin(deps, identifier, password, ctx);
   await requireSecondStep(deps, login, ctx);
+  await refuseWithoutFactor(deps, login, ctx);
   return openTokenSession(deps, login.account, ctx, ['pwd']);
 }
 

@@ -25,7 +25,7 @@ export const cookieErrorBody = {
         field: { type: 'string', description: 'The input field at fault, when there is one.' },
         actions: { type: 'array', items: { type: 'string', enum: [...ACTIONS] }, description: 'The valid actions (`unknown_action` only).' },
         mfaToken: { type: 'string', description: '`mfa_required` only: send it with a code as `do=login_mfa`. Single use, short-lived, from the same address.' },
-        methods: { type: 'array', items: { type: 'string', enum: ['totp', 'recovery_code'] }, description: '`mfa_required` only: the second factors on offer.' },
+        methods: { type: 'array', items: { type: 'string', enum: ['totp', 'passkey', 'recovery_code'] }, description: '`mfa_required` only: the second factors on offer.' },
         expiresIn: { type: 'integer', description: '`mfa_required` only: seconds the mfaToken lives.' },
       },
     },
@@ -113,7 +113,7 @@ export const actionRoute = {
     },
     400: fail('`unknown_action` (with `actions`), `invalid_input` naming the `field` (create), or `invalid_json`.'),
     401: fail('`invalid_credentials` (login, one answer for every cause; login_mfa, a wrong code), `mfa_required` (login of an account with a second factor, with `mfaToken`), `invalid_token` (login_mfa: an unknown, used or expired step) or `not_authenticated` (no live session).'),
-    403: fail('`forbidden`: the request failed the cross-site request forgery check.'),
+    403: fail('`forbidden`: the request failed the cross-site request forgery check; or `mfa_enrolment_required` (login with REQUIRE_MFA=on, an account with no second factor yet: its owner adds one on the pages first).'),
     429: { description: '`throttled`: too many attempts; wait Retry-After seconds.', headers: { 'Retry-After': retryAfter }, content: { 'application/json': { schema: cookieErrorBody } } },
     '5XX': {
       description: '`busy` or `unavailable` (503, with Retry-After); `internal_error` (500) for a bug.',

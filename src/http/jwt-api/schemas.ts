@@ -60,7 +60,7 @@ export const loginErrorEnvelope = {
       properties: {
         ...jwtErrorEnvelope.properties.error.properties,
         mfaToken: { type: 'string', description: 'With `mfa_required`: send it with a code to POST /api/v1/account/login/mfa. Single use, short-lived, from the same address.' },
-        methods: { type: 'array', items: { type: 'string', enum: ['totp', 'recovery_code'] }, description: 'With `mfa_required`: the second factors on offer.' },
+        methods: { type: 'array', items: { type: 'string', enum: ['totp', 'passkey', 'recovery_code'] }, description: 'With `mfa_required`: the second factors on offer.' },
         expiresIn: { type: 'integer', description: 'With `mfa_required`: seconds the mfaToken lives.' },
       },
     },
@@ -161,6 +161,7 @@ export const loginRoute = {
       description: '`invalid_credentials`, the same answer for every cause; or `mfa_required` with an `mfaToken` for POST /api/v1/account/login/mfa (the account has a second factor).',
       content: { 'application/json': { schema: loginErrorEnvelope } },
     },
+    403: fail('`mfa_enrolment_required` (REQUIRE_MFA=on): the account has no second factor yet; its owner signs in on /login and adds one on /account first.'),
     429: throttled,
     '5XX': unavailable,
   },

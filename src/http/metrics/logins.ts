@@ -5,7 +5,7 @@
  * A login is a request whose password is checked:
  *   jwt     POST /api/v1/account/login
  *   cookie  POST /accounts/action/?do=login
- *   page    POST /login (the form)
+ *   page    POST /login (the form) and POST /login/passkey (a passkey, no password)
  *   basic   every request that authenticates with HTTP Basic: GET /api/ (the Basic API's login
  *           check), DELETE /api/account and POST /api/account/pw/change. Each one verifies the
  *           password, so each is a guess an attacker can make; counting all of them keeps a
@@ -19,12 +19,13 @@ export type LoginOutcome = 'success' | 'failure' | 'throttled' | 'unavailable' |
 export const LOGIN_SURFACES: readonly LoginSurface[] = ['jwt', 'cookie', 'basic', 'page'];
 export const LOGIN_OUTCOMES: readonly LoginOutcome[] = ['success', 'failure', 'throttled', 'unavailable', 'invalid', 'second_step'];
 
-/** The second step of a login (docs/security.md, "Second factor"): a code sent with the step's token. */
+/** The second step of a login (docs/security.md, "Second factor"): a code or a passkey sent with the step's token. */
 const SECOND_STEP_ROUTES: ReadonlyMap<string, LoginSurface> = new Map([
   ['POST /api/v1/account/login/mfa', 'jwt'],
   ['POST /accounts/action/', 'cookie'],
   ['POST /accounts/action', 'cookie'],
   ['POST /login/mfa', 'page'],
+  ['POST /login/mfa/passkey', 'page'],
 ]);
 
 /** The surface of a second-step request to `route`, or null when it is not one. */
@@ -40,6 +41,7 @@ const LOGIN_ROUTES: ReadonlyMap<string, LoginSurface> = new Map([
   ['POST /accounts/action/', 'cookie'],
   ['POST /accounts/action', 'cookie'],
   ['POST /login', 'page'],
+  ['POST /login/passkey', 'page'],
   ['GET /api', 'basic'], // GET /api/ is the route '/' of the '/api' scope, whose template is '/api'
   ['GET /api/', 'basic'],
   ['DELETE /api/account', 'basic'],

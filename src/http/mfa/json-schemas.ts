@@ -63,7 +63,7 @@ export const mfaStatusRoute = {
       type: 'object',
       additionalProperties: false,
       required: ['totp', 'recoveryCodesLeft'],
-      properties: { totp: { type: 'boolean' }, recoveryCodesLeft: { type: 'integer' } },
+      properties: { totp: { type: 'boolean' }, passkeys: { type: 'integer', description: 'Passkeys registered (they are used on the pages).' }, recoveryCodesLeft: { type: 'integer' } },
     }),
     401: ownerRefused,
     '5XX': unavailable,

@@ -1,6 +1,6 @@
 /**
  * /account: who am I (username and email; never the account's id), the change-password form, the second factor
- * (second-factor.ts), the logout button, and where I am logged in: every live session (this
+ * (second-factor.ts), passkeys (passkeys.ts), the logout button, and where I am logged in: every live session (this
  * device marked) with a form to end it, and one to end every other. Every form carries the session's CSRF token. A password change needs the
  * current password; the core keeps this session and revokes every other one. A session's user
  * agent and address are whatever its client sent: they reach the page only through the
@@ -16,6 +16,7 @@ import { emptyResponse, formBody, HEADERS, htmlResponse, requires, type RouteSch
 import { currentVisitor, view, type PagesDeps, type Visitor } from './context.js';
 import { formField } from './form-body.js';
 import { problemText } from './messages.js';
+import { registerPasskeyPages } from './passkeys.js';
 import { accountPageRoute, changePasswordFormRoute } from './schemas.js';
 import { registerSecondFactorPages } from './second-factor.js';
 import type { AccountOutcome } from './factor-forms.js';
@@ -57,14 +58,18 @@ function when(at: number, now: number, lang: Language) {
   return { iso: new Date(at).toISOString(), utc: utcTime(at), text: relativeTime(at, now, lang) };
 }
 
-/** Sends the account page with the visitor's sessions, factor and app passwords as they are now. */
+/** Sends the account page with the visitor's sessions, factors and app passwords as they are now; the enrolment page instead when REQUIRE_MFA holds the account to enrolling (require-mfa.ts). */
 export async function showAccount(deps: PagesDeps, req: FastifyRequest, reply: FastifyReply, status: number, visitor: Visitor, outcome: AccountOutcome = {}): Promise<FastifyReply> {
-  const sessions = await deps.service.listSessions(visitor.account.id, visitor.session.id);
   const factor = await deps.service.secondFactor.status(visitor.account.id);
-  const appPasswords = await deps.service.secondFactor.listAppPasswords(visitor.account.id);
   const page = view(deps, req, reply);
-  const now = deps.now();
   const date = (at: number) => new Intl.DateTimeFormat(page.lang, { dateStyle: 'medium', timeZone: 'UTC' }).format(at);
+  const passkeys = (await deps.service.secondFactor.passkeys.list(visitor.account.id)).map((p) => ({ id: p.id, name: p.name, added: date(p.createdAt), lastUsed: p.lastUsedAt === null ? null : date(p.lastUsedAt), backedUp: p.backedUp }));
+  if (await deps.service.secondFactor.mustEnrol(visitor.account.id)) {
+    return page.send(status, 'enrol', { ...outcome, notice: outcome.notice ?? (outcome.errors ? undefined : { kind: 'error', text: page.t('enrol.required') }), csrf: visitor.csrfToken, factor, passkeys });
+  }
+  const sessions = await deps.service.listSessions(visitor.account.id, visitor.session.id);
+  const appPasswords = await deps.service.secondFactor.listAppPasswords(visitor.account.id);
+  const now = deps.now();
   return page.send(status, 'account', {
     ...outcome,
     csrf: visitor.csrfToken,
@@ -81,13 +86,14 @@ export async function showAccount(deps: PagesDeps, req: FastifyRequest, reply: F
     })),
     others: sessions.some((s) => !s.current),
     factor,
+    passkeys,
     appPasswords: appPasswords.map((p) => ({ id: p.id, name: p.name, made: date(p.createdAt), lastUsed: p.lastUsedAt === null ? null : date(p.lastUsedAt) })),
   });
 }
 
 /** Registers GET /account, POST /account/password, POST /account/sessions/end and POST /account/sessions/end-others. */
 export function registerAccountPages(app: FastifyInstance, deps: PagesDeps): void {
-  registerSecondFactorPages(app, deps, (req, reply, status, visitor, outcome) => showAccount(deps, req, reply, status, visitor, outcome));
+  registerPasskeyPages(app, registerSecondFactorPages(app, deps, (req, reply, status, visitor, outcome) => showAccount(deps, req, reply, status, visitor, outcome)));
 
   app.get('/account', { schema: accountPageRoute }, async (req, reply) => {
     const visitor = await currentVisitor(deps, req);

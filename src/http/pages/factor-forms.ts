@@ -1,8 +1,10 @@
 /** What the logged-in second-factor forms of /account share (second-factor.ts, app-passwords.ts). */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { OwnerProof } from '../../core/mfa/owner-proof.js';
 import type { PagesDeps, Visitor } from './context.js';
 import { formField } from './form-body.js';
 import type { FieldErrors, Notice } from './view.js';
+import { readCredential } from './passkey-assets.js';
 
 /** The account page's answer after a form: a notice, or errors by field id (the first is focused). */
 export interface AccountOutcome {
@@ -34,4 +36,11 @@ export interface FactorForms {
 /** True when the box confirming a destructive action (`confirm=yes`) was ticked: the server checks what the form's `required` asks. */
 export function confirmed(req: FastifyRequest): boolean {
   return formField(req, 'confirm', 3) === 'yes';
+}
+
+/** The owner's proof a form carries: the password field, and a `code` or else a passkey's assertion (`passkey_proof`, filled in by the script). */
+export function readOwnerProof(req: FastifyRequest, passwordField: string): OwnerProof {
+  const code = formField(req, 'code', 64);
+  const assertion = formField(req, 'passkey_proof', 16384);
+  return { password: formField(req, passwordField), ...(code ? { code } : assertion ? { passkey: readCredential(assertion) } : {}) };
 }

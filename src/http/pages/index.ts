@@ -22,6 +22,8 @@ import { registerLoginPages } from './login.js';
 import { registerResetPages } from './reset.js';
 import { registerSignupPages } from './signup.js';
 import { registerSelfServicePages } from './self-service.js';
+import { registerPasskeyAssets } from './passkey-assets.js';
+import { registerEnrolmentGate } from './require-mfa.js';
 
 /** What the pages need from the app. */
 export interface PagesOptions {
@@ -64,6 +66,8 @@ export async function hostedPages(app: FastifyInstance, opts: PagesOptions): Pro
   });
 
   registerBrandAssets(app, opts.config.brand);
+  registerEnrolmentGate(app, deps);
+  registerPasskeyAssets(app);
   registerHomePage(app, deps);
   registerSignupPages(app, deps);
   registerConfirmPages(app, deps);

@@ -1,9 +1,10 @@
 /**
  * The headers every hosted page sends, and the `html`-tag page shell the OIDC provider's own
  * pages still use (the hosted pages render templates/pages/*.eta through view.ts). The CSP allows
- * no script at all, styles and images only from us (and inline styles), forms may post only to
- * us, and no site may frame us (clickjacking); no-referrer keeps link tokens out of Referer
- * headers; no-store keeps pages with tokens or account data out of caches.
+ * no script (except our own two files on the pages with passkey forms: view.ts, `allowOwnScripts`), styles
+ * and images only from us (and inline styles), forms may post only to us, and no site may frame
+ * us (clickjacking); no-referrer keeps link tokens out of Referer headers; no-store keeps pages
+ * with tokens or account data out of caches.
  */
 import type { FastifyReply } from 'fastify';
 import { html, SafeHtml } from './html.js';

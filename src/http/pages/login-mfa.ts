@@ -19,7 +19,7 @@ import type { FieldErrors, Notice } from './view.js';
 
 export const secondStepFormRoute: RouteSchema = {
   summary: 'Log in: the second step',
-  description: 'After the password of an account with a second factor: the step token (hidden field) and a TOTP or recovery code. Sets the session cookies and goes to the allowed `return_to`, else /account.',
+  description: 'After the password of an account with a second factor: the step token (hidden field) and a TOTP or recovery code. Sets the session cookies and goes to the allowed `return_to` or /account.',
   tags: ['pages'],
   security: PUBLIC,
   requestBody: formBody(
@@ -28,26 +28,36 @@ export const secondStepFormRoute: RouteSchema = {
       csrf: { description: 'The hidden CSRF field (echoes the form cookie).' },
       mfa_token: { description: 'The step token (hidden field).', maxLength: 256 },
       code: { description: 'A six-digit code from the authenticator app, or a recovery code.', maxLength: 64 },
-      return_to: { description: 'The allowed `return_to` the login form carried (hidden field).', maxLength: 2048 },
+      return_to: { description: 'Where to go after logging in (allow-listed; carried from the login form).', maxLength: 2048 },
+      passkey: { description: '`1` when the page offered a passkey too (hidden field): a wrong code shows the offer again.', maxLength: 1 },
     },
     ['csrf', 'mfa_token', 'code'],
   ),
   response: {
-    303: emptyResponse('Logged in: go to the allowed return_to, else /account.', { Location: HEADERS.location, 'Set-Cookie': HEADERS.setSessionCookies }),
+    303: emptyResponse('Logged in: go to the allowed `return_to` or /account.', { Location: HEADERS.location, 'Set-Cookie': HEADERS.setSessionCookies }),
     401: htmlResponse('A wrong code (the form again), or a step that ended (the login form, saying so).'),
     403: htmlResponse('The form expired, lost its CSRF token, or was sent from another site.'),
   },
 };
 
-/** Sends the second-step page: the step token and the allowed `return_to` carried on, a code asked for. */
-function sendStepPage(deps: PagesDeps, req: FastifyRequest, reply: FastifyReply, status: number, mfaToken: string, back: string | null, errors?: FieldErrors): FastifyReply {
-  return view(deps, req, reply).send(status, 'second-step', { csrf: issueFormToken(req, reply, deps.settings), mfaToken, back, errors });
+/** What the second-step page shows: the step token carried on, the `return_to` to keep, a passkey offered (the account has one), errors or a notice. */
+export interface StepPage {
+  mfaToken: string;
+  back: string | null;
+  passkey: boolean;
+  errors?: FieldErrors;
+  notice?: Notice;
+}
+
+/** Sends the second-step page: the step token carried on, a code asked for (and a passkey offered when the account has one). */
+export function sendStepPage(deps: PagesDeps, req: FastifyRequest, reply: FastifyReply, status: number, step: StepPage): FastifyReply {
+  return view(deps, req, reply).send(status, 'second-step', { csrf: issueFormToken(req, reply, deps.settings), ...step });
 }
 
 /** Answers the password step of an account with a second factor with the second-step page. */
 export function sendSecondStepPage(req: FastifyRequest, reply: FastifyReply, deps: PagesDeps, err: MfaRequiredError, back: string | null): FastifyReply {
   markSecondStepAsked(req);
-  return sendStepPage(deps, req, reply, 200, err.mfaToken, back);
+  return sendStepPage(deps, req, reply, 200, { mfaToken: err.mfaToken, back, passkey: err.methods.includes('passkey') });
 }
 
 /** Registers POST /login/mfa. `loginPage` sends the login form with a notice (for a step that ended), carrying `back`. */
@@ -61,7 +71,9 @@ export function registerSecondStepPage(app: FastifyInstance, deps: PagesDeps, lo
       return finishSignedIn(deps, reply, result, back);
     } catch (err) {
       const { t } = view(deps, req, reply);
-      if (isAuthError(err, 'INVALID_CREDENTIALS')) return sendStepPage(deps, req, reply, 401, mfaToken, back, { code: t('second_step.wrong_code') });
+      // The code form carries `passkey=1` when the passkey was offered: a wrong code offers it again (the server checks any passkey anyway).
+      const passkey = formField(req, 'passkey', 1) === '1';
+      if (isAuthError(err, 'INVALID_CREDENTIALS')) return sendStepPage(deps, req, reply, 401, { mfaToken, back, passkey, errors: { code: t('second_step.wrong_code') } });
       if (isAuthError(err, 'INVALID_TOKEN')) return loginPage(req, reply, { kind: 'error', text: t('second_step.ended') }, back);
       throw err;
     }

@@ -11,7 +11,8 @@ import { clientContext } from '../credentials.js';
 import { assertFormToken, assertNotCrossSite, assertSessionCsrf, issueFormToken } from '../csrf.js';
 import { finishSignedIn, formReturnTo, queryReturnTo, view, type PagesDeps } from './context.js';
 import { formField } from './form-body.js';
-import { registerSecondStepPage, sendSecondStepPage } from './login-mfa.js';
+import { registerSecondStepPage, sendSecondStepPage, sendStepPage } from './login-mfa.js';
+import { registerPasskeyLoginPages } from './passkey-login.js';
 import { returnToQuery } from '../return-to.js';
 import { loginFormRoute, loginPageRoute, logoutFormRoute } from './schemas.js';
 import type { FieldErrors, Notice } from './view.js';
@@ -26,6 +27,12 @@ export function sendLoginPage(deps: PagesDeps, req: FastifyRequest, reply: Fasti
 /** Registers GET/POST /login, the second step (POST /login/mfa) and POST /logout. */
 export function registerLoginPages(app: FastifyInstance, deps: PagesDeps): void {
   registerSecondStepPage(app, deps, (req, reply, notice, back) => sendLoginPage(deps, req, reply, 401, { notice, back }));
+  registerPasskeyLoginPages(
+    app,
+    deps,
+    (req, reply, status, back, notice) => sendLoginPage(deps, req, reply, status, { back, notice }),
+    (req, reply, status, mfaToken, back, notice) => sendStepPage(deps, req, reply, status, { mfaToken, back, passkey: true, notice }),
+  );
 
   app.get('/login', { schema: loginPageRoute }, async (req, reply) => sendLoginPage(deps, req, reply, 200, { back: queryReturnTo(deps, req) }));
 
@@ -33,8 +40,9 @@ export function registerLoginPages(app: FastifyInstance, deps: PagesDeps): void 
     assertFormToken(req, deps.settings, formField(req, 'csrf'));
     const username = formField(req, 'username', 320);
     try {
-      const result = await deps.service.loginForCookie(username, formField(req, 'password'), clientContext(req));
-      return finishSignedIn(deps, reply, result, formReturnTo(deps, req));
+      const result = await deps.service.loginForPage(username, formField(req, 'password'), clientContext(req));
+      // REQUIRE_MFA: an account without a factor goes to enrol one before anything else (require-mfa.ts).
+      return finishSignedIn(deps, reply, result, result.enrolmentRequired ? null : formReturnTo(deps, req));
     } catch (err) {
       if (isMfaRequired(err)) return sendSecondStepPage(req, reply, deps, err, formReturnTo(deps, req));
       if (!isAuthError(err, 'INVALID_CREDENTIALS')) throw err;

@@ -1,7 +1,7 @@
 /**
  * The core's refusals as catalogue text. The core's messages are English sentences for APIs and
  * logs; a page names the same problem in the visitor's language, keyed by what the core's
- * stable messages say (src/core/credentials/password-policy.ts, src/core/mfa/). Anything not
+ * stable messages say (src/core/credentials/password-policy.ts, src/core/mfa/, src/core/passkeys/). Anything not
  * listed falls back to the core's own sentence.
  */
 import type { AuthError } from '../../core/errors.js';
@@ -20,6 +20,13 @@ const PROBLEMS: ReadonlyArray<[RegExp, string]> = [
   [/at most \d+ app passwords/, 'app_passwords.too_many'],
   [/no app password of yours/, 'app_passwords.not_found'],
   [/already your email/, 'account.email_same'],
+  [/a passkey name has at most/, 'passkeys.name_too_long'],
+  [/passkey is registered already/, 'passkeys.duplicate'],
+  [/no passkey with this id/, 'passkeys.not_found'],
+  [/passkey answer is missing/, 'passkeys.missing'],
+  [/passkey answer is not valid JSON/, 'passkeys.not_json'],
+  [/not a WebAuthn response/, 'passkeys.not_webauthn'],
+  [/has no passkey: use a code/, 'passkeys.no_passkey'],
 ];
 
 /** A core refusal (WEAK_PASSWORD, INVALID_INPUT, NOT_FOUND) as a sentence in the page's language. */

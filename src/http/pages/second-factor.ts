@@ -13,7 +13,7 @@ import { assertSessionCsrf } from '../csrf.js';
 import { formBody, htmlResponse, requires, type RouteSchema } from '../openapi/route-docs.js';
 import { currentVisitor, view, type PagesDeps, type Visitor } from './context.js';
 import { registerAppPasswordPages } from './app-passwords.js';
-import { confirmed, type FactorForms, type ShowAccount } from './factor-forms.js';
+import { confirmed, readOwnerProof, type FactorForms, type ShowAccount } from './factor-forms.js';
 import { formField } from './form-body.js';
 import { problemText } from './messages.js';
 
@@ -33,10 +33,10 @@ function pageRoute(summary: string, description: string, fields: Record<string, 
 export const startTotpFormRoute = pageRoute('Turn on an authenticator app', 'With the password: a page with the QR code and the secret, and a form for the first code.', { csrf, mfa_password: password });
 export const confirmTotpFormRoute = pageRoute('Confirm the authenticator app', 'A first code turns TOTP on; the page shows ten recovery codes once.', { csrf, code });
 export const disableTotpFormRoute = pageRoute('Turn off the authenticator app', 'With the password, a code and the confirmation box ticked.', { csrf, off_password: password, code, confirm });
-export const recoveryCodesFormRoute = pageRoute('Make new recovery codes', 'With the password and a code; the old codes stop working.', { csrf, codes_password: password, code });
+export const recoveryCodesFormRoute = pageRoute('Make new recovery codes', 'With the password and a code (or, with a passkey, its assertion in `passkey_proof`); the old codes stop working.', { csrf, codes_password: password, code, passkey_proof: { description: 'A passkey’s assertion (JSON, filled in by the page’s script) instead of a code.', maxLength: 16384 } });
 
-/** Registers the /account/mfa/* and /account/app-passwords* forms; `show` renders the account page with a notice or field errors. */
-export function registerSecondFactorPages(app: FastifyInstance, deps: PagesDeps, show: ShowAccount): void {
+/** Registers the /account/mfa/* and /account/app-passwords* forms; `show` renders the account page with a notice or field errors. Resolves to the form helpers (for the passkey forms). */
+export function registerSecondFactorPages(app: FastifyInstance, deps: PagesDeps, show: ShowAccount): FactorForms {
   const mfa = deps.service.secondFactor;
 
   /** The visitor of a logged-in form, its CSRF token checked; null: not logged in (the caller redirects). */
@@ -61,7 +61,8 @@ export function registerSecondFactorPages(app: FastifyInstance, deps: PagesDeps,
     }
   };
 
-  registerAppPasswordPages(app, { deps, formVisitor, attempt, show });
+  const forms: FactorForms = { deps, formVisitor, attempt, show };
+  registerAppPasswordPages(app, forms);
 
   app.post('/account/mfa/totp', { schema: startTotpFormRoute }, async (req, reply) => {
     const visitor = await formVisitor(req);
@@ -100,9 +101,10 @@ export function registerSecondFactorPages(app: FastifyInstance, deps: PagesDeps,
     const visitor = await formVisitor(req);
     if (visitor === null) return reply.redirect('/login', 303);
     return attempt(req, reply, visitor, { field: 'codes_password' }, async () => {
-      const codes = await mfa.regenerateRecoveryCodes(visitor.account.id, { password: formField(req, 'codes_password'), code: formField(req, 'code', 64) }, clientContext(req));
+      const codes = await mfa.regenerateRecoveryCodes(visitor.account.id, readOwnerProof(req, 'codes_password'), clientContext(req));
       const page = view(deps, req, reply);
       return page.send(200, 'recovery-codes', { codes, notice: { kind: 'ok', text: page.t('mfa.codes_ready') } });
     });
   });
+  return forms;
 }

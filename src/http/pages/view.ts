@@ -67,6 +67,21 @@ function languageLinks(req: FastifyRequest, current: Language, t: Translate): La
   });
 }
 
+/** A page that includes our own scripts (templates/pages/partials/passkey-scripts.eta) names them so. */
+const OWN_SCRIPT = '<script src="/assets/';
+
+/**
+ * Only a page that includes our own scripts gets `script-src 'self'` (and `connect-src 'self'`
+ * for their requests) added to the CSP the pages scope set (with its `img-src` for the logo);
+ * every other page runs no script at all. `send` calls it for every rendered page.
+ */
+export function allowOwnScripts(reply: FastifyReply, body: string): void {
+  const csp = reply.getHeader('content-security-policy');
+  if (typeof csp === 'string' && body.includes(OWN_SCRIPT) && !csp.includes('script-src')) {
+    reply.header('content-security-policy', `${csp}; script-src 'self'; connect-src 'self'`);
+  }
+}
+
 /** The view of one request: its language, its catalogue, and a `send` that renders a page template. */
 export function pageView(ui: Ui, settings: CookieSettings, req: FastifyRequest, reply: FastifyReply): PageView {
   const lang = pageLanguage(ui, settings, req, reply);
@@ -82,6 +97,7 @@ export function pageView(ui: Ui, settings: CookieSettings, req: FastifyRequest, 
         languages: languageLinks(req, lang, t),
       });
       reply.header('content-language', lang);
+      allowOwnScripts(reply, body);
       return reply.code(status).type('text/html; charset=utf-8').send(body);
     },
   };

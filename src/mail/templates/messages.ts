@@ -44,7 +44,7 @@ export function linkWithToken(publicUrl: string, path: string, token: string, re
 }
 
 /** The changes second_factor_changed can report (keys of `secondFactorChanged.change` in the catalogue). */
-export const FACTOR_CHANGES = ['totp_on', 'totp_off', 'recovery_codes_regenerated', 'app_password_added', 'app_password_revoked', 'reset_by_operator'] as const;
+export const FACTOR_CHANGES = ['totp_on', 'totp_off', 'recovery_codes_regenerated', 'app_password_added', 'app_password_revoked', 'passkey_added', 'passkey_removed', 'reset_by_operator'] as const;
 
 const tokenMessage = (file: string, subject: string, path: string): MessageSpec => ({
   file,

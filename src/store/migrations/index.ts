@@ -18,6 +18,7 @@ import * as oidc from './2026-12-06T0700-oidc.js';
 import * as secondFactor from './2026-12-06T0800-second-factor.js';
 import * as appPasswords from './2026-12-06T0810-app-passwords.js';
 import * as sessionChangeNotify from './2026-12-06T1000-session-change-notify.js';
+import * as passkeys from './2026-12-06T1100-passkeys.js';
 import * as mailLanguage from './2026-12-06T1200-mail-language.js';
 import * as oidcLogoutNotices from './2026-12-06T1300-oidc-logout-notices.js';
 
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-06T0800-second-factor': secondFactor,
   '2026-12-06T0810-app-passwords': appPasswords,
   '2026-12-06T1000-session-change-notify': sessionChangeNotify,
+  '2026-12-06T1100-passkeys': passkeys,
   '2026-12-06T1200-mail-language': mailLanguage,
   '2026-12-06T1300-oidc-logout-notices': oidcLogoutNotices,
 };
