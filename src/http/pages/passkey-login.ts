@@ -21,6 +21,7 @@ const mfaToken = { description: 'The second step’s token (hidden field).', max
 const credential = { description: 'The browser’s WebAuthn assertion (JSON, filled in by the page’s script).', maxLength: 16384 };
 const optionsAnswers = {
   200: jsonResponse('The options for navigator.credentials.get.', { type: 'object', properties: { options: { type: 'object', additionalProperties: true } } }),
+  400: jsonResponse('A refused request, as `{error: {code, message}}` (a form error before the route runs is the HTML error page).', { type: 'object', additionalProperties: true }),
   401: jsonResponse('The login step ended (second step only).', { type: 'object', additionalProperties: true }),
   429: jsonResponse('Too many failed sign-ins from this address.', { type: 'object', additionalProperties: true }),
 };

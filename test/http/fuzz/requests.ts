@@ -27,6 +27,8 @@ export interface Operation {
   pathParams: string[];
   /** The security schemes the operation accepts (bearerAccess, basicAuth, ...). */
   schemes: string[];
+  /** A page route that documents JSON error answers: called by a page's script (the passkey options), not by a form. */
+  scriptJson: boolean;
 }
 
 export function operationsOf(doc: { paths: Record<string, Record<string, any>> }): Operation[] {
@@ -44,6 +46,7 @@ export function operationsOf(doc: { paths: Record<string, Record<string, any>> }
         query: params.filter((p) => p.in === 'query').map((p) => ({ name: p.name, schema: p.schema ?? {} })),
         pathParams: params.filter((p) => p.in === 'path').map((p) => p.name),
         schemes: ((op.security ?? []) as Array<Record<string, unknown>>).flatMap((requirement) => Object.keys(requirement)),
+        scriptJson: Object.entries(op.responses ?? {}).some(([status, r]: [string, any]) => /^4/.test(status) && r?.content?.['application/json'] !== undefined),
       });
     }
   }
@@ -53,6 +56,12 @@ export function operationsOf(doc: { paths: Record<string, Record<string, any>> }
 /** Asserts an error answer is in the format of the surface that served it. */
 export function assertErrorShape(op: Operation, res: RawResponse, what: string): void {
   const type = res.headers['content-type'] ?? '';
+  if (op.tag === 'pages' && op.scriptJson && /^application\/json/.test(type)) {
+    // The passkey options answer their script's refusals as {error:{code,message}} (src/http/pages/passkey-assets.ts).
+    const body = JSON.parse(res.body.toString('utf8')) as any;
+    assert.ok(typeof body?.error?.code === 'string' && typeof body.error.message === 'string', `${what}: a script endpoint's error is {error:{code,message}}, got ${res.body}`);
+    return;
+  }
   if (op.tag === 'pages') {
     assert.match(type, /^text\/html/, `${what}: a page error is HTML`);
     return;
