@@ -3,7 +3,7 @@ import type { AccountStore } from './accounts/ports.js';
 import type { AuditLog } from './audit/ports.js';
 import type { AddressLimitPolicy, PasswordHasher, PasswordRules, ThrottlePolicy, ThrottleStore } from './credentials/ports.js';
 import type { OneTimeTokenStore } from './email-flows/ports.js';
-import type { Outbox } from './mail/ports.js';
+import type { Outbox } from './outbox/ports.js';
 import type { Clock, UnitOfWork } from './ports.js';
 import type { PromoStore } from './promo/ports.js';
 import type { SessionStore } from './sessions/ports.js';

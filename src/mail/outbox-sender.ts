@@ -11,7 +11,7 @@
  * from the injected Clock.
  */
 import type { Clock } from '../core/ports.js';
-import type { OutboxQueue, OutboxRow } from '../core/mail/ports.js';
+import type { OutboxQueue, OutboxRow } from '../core/outbox/ports.js';
 import type { MailLog, Mailer } from './mailer.js';
 import { TemplateDataError, type MailRenderer } from './templates/index.js';
 

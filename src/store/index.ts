@@ -3,7 +3,7 @@ import type { MasterKey } from '../core/secrets/master-key.js';
 import type { AccountStore } from '../core/accounts/ports.js';
 import type { ThrottleStore } from '../core/credentials/ports.js';
 import type { OneTimeTokenStore } from '../core/email-flows/ports.js';
-import type { Outbox } from '../core/mail/ports.js';
+import type { Outbox } from '../core/outbox/ports.js';
 import type { Clock, UnitOfWork } from '../core/ports.js';
 import type { PromoStore } from '../core/promo/ports.js';
 import type { SessionStore } from '../core/sessions/ports.js';

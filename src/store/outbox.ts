@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Outbox, OutboxQueue } from '../core/mail/ports.js';
+import type { Outbox, OutboxQueue } from '../core/outbox/ports.js';
 import type { Clock } from '../core/ports.js';
 import type { DialectName } from './connect.js';
 import { q } from './handle.js';
@@ -43,7 +43,7 @@ export function createOutbox(clock: Clock): Outbox {
   };
 }
 
-export type { OutboxQueue, OutboxRow, OutboxSummary } from '../core/mail/ports.js';
+export type { OutboxQueue, OutboxRow, OutboxSummary } from '../core/outbox/ports.js';
 
 const SUMMARY_COLUMNS = ['id', 'template', 'recipient', 'status', 'attempts', 'next_attempt_at', 'locked_until', 'last_error', 'created_at', 'sent_at', 'language'] as const;
 

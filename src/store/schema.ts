@@ -1,5 +1,5 @@
 /** Table shapes as stored. Times are milliseconds since the epoch (bigint), ids are text UUIDs. */
-import type { OutboxRow } from '../core/mail/ports.js';
+import type { OutboxRow } from '../core/outbox/ports.js';
 import type { OidcTables } from './oidc-schema.js';
 
 export interface AccountsTable {
@@ -78,7 +78,7 @@ export interface PromoCodesTable {
   created_at: number;
 }
 
-/** The `outbox` table's row: the core's OutboxRow (src/core/mail/ports.ts), which the sender reads. */
+/** The `outbox` table's row: the core's OutboxRow (src/core/outbox/ports.ts), which the sender reads. */
 export type OutboxTable = OutboxRow;
 
 export interface LoginThrottleTable {

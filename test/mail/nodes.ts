@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream';
 import { assembleLatchkey, type Latchkey } from '../../src/cli/assemble.js';
 import { loadConfig } from '../../src/config/index.js';
-import type { MailRequest } from '../../src/core/mail/ports.js';
+import type { MailRequest } from '../../src/core/outbox/ports.js';
 import type { OutboxRow } from '../../src/store/outbox.js';
 import type { FakeClock } from '../support/clock.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';

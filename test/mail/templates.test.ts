@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readBrandConfig } from '../../src/config/brand.js';
-import type { MailTemplate } from '../../src/core/mail/ports.js';
+import type { MailTemplate } from '../../src/core/outbox/ports.js';
 import { createMailRenderer, MESSAGES, TemplateDataError } from '../../src/mail/templates/index.js';
 import { createUi, LANGUAGES } from '../../src/ui/index.js';
 

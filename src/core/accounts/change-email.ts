@@ -22,7 +22,7 @@ import { takeMailBudget } from '../email-flows/mail-budget.js';
 import { consumeLinkToken, invalidLink, issueLinkToken, linkData, peekLinkToken, type LinkOptions } from '../email-flows/link-tokens.js';
 import { UniqueViolation } from '../ports.js';
 import type { Account } from './ports.js';
-import { greetingData } from '../mail/greeting.js';
+import { greetingData } from '../outbox/greeting.js';
 
 /** Starts an email change: the current password first, then a link to the new address (or a notice to its owner). */
 export async function requestEmailChange(

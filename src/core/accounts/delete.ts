@@ -7,7 +7,7 @@
 import type { CoreDeps } from '../deps.js';
 import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
-import { greetingData } from '../mail/greeting.js';
+import { greetingData } from '../outbox/greeting.js';
 
 /** Deletes an account and queues a notice to its address; NOT_FOUND if it is already gone. */
 export async function deleteAccount(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'outbox' | 'audit'>, accountId: string, ctx?: ClientContext): Promise<void> {

@@ -11,7 +11,7 @@ import type { SessionRevocations } from '../sessions/ports.js';
 import { countLiveSessions } from './account-status.js';
 import { choosePassword } from './choose-password.js';
 import { adminView, reloadUser, resolveUser, type AdminUser } from './users.js';
-import { greetingData } from '../mail/greeting.js';
+import { greetingData } from '../outbox/greeting.js';
 
 /**
  * Sets the password of the account `ref` names (a generated one when `password` is null). A

@@ -14,7 +14,7 @@ import { hashSecret } from '../credentials/secrets.js';
 import type { Account } from '../accounts/ports.js';
 import type { Tx } from '../ports.js';
 import type { TotpFactor } from './ports.js';
-import { greetingData } from '../mail/greeting.js';
+import { greetingData } from '../outbox/greeting.js';
 
 /** Which kind of code matched: a TOTP code (`otp`) or a recovery code. */
 export type CodeKind = 'otp' | 'recovery';

@@ -14,7 +14,7 @@ import type { Account } from '../accounts/ports.js';
 import type { Tx } from '../ports.js';
 import { factorsOn, hasSecondFactor, matchTotpStep, randomCode, totpContext } from './codes.js';
 import { activeAccount, withOwnerProof, type OwnerProof } from './owner-proof.js';
-import { greetingData } from '../mail/greeting.js';
+import { greetingData } from '../outbox/greeting.js';
 
 /** Recovery codes handed out at a time. */
 export const RECOVERY_CODE_COUNT = 10;

@@ -11,7 +11,7 @@ import type { SessionLookups, SessionRevocations } from '../sessions/ports.js';
 import type { ClientContext } from '../ports.js';
 import { AuthError } from '../errors.js';
 import type { ChangePasswordOptions } from './ports.js';
-import { greetingData } from '../mail/greeting.js';
+import { greetingData } from '../outbox/greeting.js';
 
 /** Sets a new password, revokes the other sessions and reset links, queues a notice. */
 export async function changePassword(

@@ -27,7 +27,7 @@ import type { AuditEvent } from '../audit/ports.js';
 import { LINK_MAIL_STATEMENTS, padStatements } from '../email-flows/even-work.js';
 import { consumeLinkToken, hashPasswordForLink, issueLinkToken, linkData, peekLinkToken, type LinkOptions } from '../email-flows/link-tokens.js';
 import { generatePassword } from './generate.js';
-import { greetingData } from '../mail/greeting.js';
+import { greetingData } from '../outbox/greeting.js';
 
 /** Starts a reset for a username or email; see the module comment for what each case gets. */
 export async function requestPasswordReset(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'tokens' | 'throttle' | 'outbox' | 'serverKey' | 'audit'> & { sessions: SessionRevocations }, identifier: string, ctx?: ClientContext, options: LinkOptions = {}): Promise<void> {

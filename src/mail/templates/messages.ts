@@ -4,7 +4,7 @@
  * button opens and the data it must have. Links are built from PUBLIC_URL only, never from a
  * request's Host, with the token URL-encoded.
  */
-import type { MailTemplate } from '../../core/mail/ports.js';
+import type { MailTemplate } from '../../core/outbox/ports.js';
 
 /** The template's data is missing a value it needs, or has one it cannot show: the message can never be rendered. */
 export class TemplateDataError extends Error {
