@@ -96,6 +96,8 @@ export interface AuthorizationRun {
   verifier: string;
   state: string;
   nonce: string;
+  /** The path of each page of Latchkey's that asked for a form on the way ('/login', '/oidc/interaction/…'); empty when none did. */
+  pages: string[];
 }
 
 /** Every hidden field of a page, by name (HTML entities undone). */
@@ -147,8 +149,10 @@ export async function authorize(config: oidc.Configuration, agent: Agent, issuer
   });
   let step = await agent.follow(url.toString(), issuer);
   let page = await step.res.text();
-  for (let pages = 0; pages < 4 && new URL(step.url).origin === issuer; pages += 1) {
+  const pages: string[] = [];
+  for (; pages.length < 4 && new URL(step.url).origin === issuer; ) {
     if (step.res.status !== 200) throw new Error(`the provider answered ${step.res.status}: ${page.slice(0, 400)}`);
+    pages.push(new URL(step.url).pathname);
     const { action, form } = fillForm(page, options);
     const posted = await agent.request(new URL(action, issuer).toString(), { method: 'POST', form });
     const location = posted.headers.get('location');
@@ -162,7 +166,7 @@ export async function authorize(config: oidc.Configuration, agent: Agent, issuer
     step = new URL(next).origin === issuer ? await agent.follow(next, issuer) : { res: posted, url: next };
     page = await step.res.text();
   }
-  return { callback: new URL(step.url), verifier, state, nonce };
+  return { callback: new URL(step.url), verifier, state, nonce, pages };
 }
 
 /** openid-client's configuration for a client of `issuer` (plain http allowed: tests only, on loopback). */

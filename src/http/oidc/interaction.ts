@@ -3,7 +3,10 @@
  * a visitor already signed in to Latchkey goes straight back to the app (first-party clients)
  * or sees the consent page (third-party clients); anyone else is sent to the hosted /login page
  * with a `return_to` back to this interaction (allowed by interactionReturnRule, paths.ts), so
- * every way of signing in there (password, a second factor, passkeys) serves OIDC too. The
+ * every way of signing in there (password, a second factor, passkeys) serves OIDC too. When the
+ * app asks for a fresh sign-in (`prompt=login`, or `max_age` shorter than the session's age:
+ * src/core/oidc/freshness.ts), a signed-in visitor is sent to /login too, and only a session
+ * authenticated after the request began goes on; its time is the id token's `auth_time`. The
  * grant is recorded under that Latchkey session (OidcAccess.linkGrant), so logging out of
  * Latchkey ends it. CSRF: the consent form carries the session's token, as the other pages do
  * (src/http/csrf.ts).
@@ -12,6 +15,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import { AuthError } from '../../core/errors.js';
 import { loginMethods, type OidcAccess } from '../../core/oidc/access.js';
+import { authenticatedAt, mustSignInAgain, type FreshnessRequest } from '../../core/oidc/freshness.js';
 import type { OidcClient } from '../../core/oidc/ports.js';
 import { clientContext } from '../credentials.js';
 import { assertSessionCsrf } from '../csrf.js';
@@ -29,6 +33,8 @@ interface Interaction {
   uid: string;
   client: OidcClient;
   scopes: string[];
+  /** What the app asked of the sign-in's age. */
+  freshness: FreshnessRequest;
 }
 
 interface Signed {
@@ -37,10 +43,23 @@ interface Signed {
   csrfToken: string;
   /** How the Latchkey session was proved (RFC 8176), for the id token. */
   amr: string[];
+  /** When the Latchkey session was authenticated (seconds), for the id token's auth_time. */
+  authTime: number;
 }
 
 function signedFrom(visitor: Visitor): Signed {
-  return { accountId: visitor.account.id, sessionId: visitor.session.id, csrfToken: visitor.csrfToken, amr: loginMethods(visitor.session) };
+  return { accountId: visitor.account.id, sessionId: visitor.session.id, csrfToken: visitor.csrfToken, amr: loginMethods(visitor.session), authTime: authenticatedAt(visitor.session) };
+}
+
+/** The request's `prompt=login` and `max_age`, as the provider validated and stored them. */
+function freshnessOf(details: Awaited<ReturnType<Provider['interactionDetails']>>): FreshnessRequest {
+  const maxAge = details.params.max_age === undefined ? undefined : Number(details.params.max_age);
+  return {
+    startedAt: details.iat,
+    // 'login_prompt': the app asked for prompt=login (max_age=0 included) and it is not answered yet.
+    loginPrompt: details.prompt.reasons.includes('login_prompt'),
+    maxAge: maxAge !== undefined && Number.isSafeInteger(maxAge) && maxAge >= 0 ? maxAge : undefined,
+  };
 }
 
 async function loadInteraction(source: OidcProviderSource, access: OidcAccess, req: FastifyRequest, reply: FastifyReply): Promise<Interaction> {
@@ -56,7 +75,7 @@ async function loadInteraction(source: OidcProviderSource, access: OidcAccess, r
   if (client === null) throw new AuthError('INVALID_INPUT', 'the application is not registered');
   const scopes = String(details.params.scope ?? '').split(' ').filter((s) => SCOPES.has(s));
   reply.headers(oidcPageHeaders(client.redirectUris));
-  return { uid, client, scopes };
+  return { uid, client, scopes, freshness: freshnessOf(details) };
 }
 
 /** The consent page, rendered from the `consent` template in the visitor's language (docs/branding.md). */
@@ -79,11 +98,23 @@ export function registerInteractionPages(app: FastifyInstance, source: OidcProvi
     const grantId = await grant.save();
     await access.linkGrant(grantId, who.sessionId, who.accountId, i.client.id);
     await access.note('oidc_authorize', 'success', who.accountId, i.client.id, clientContext(req, 'page'));
-    const to = await provider.interactionResult(req.raw, reply.raw, { login: { accountId: who.accountId, amr: who.amr }, consent: { grantId } });
+    const to = await provider.interactionResult(req.raw, reply.raw, { login: { accountId: who.accountId, amr: who.amr, ts: who.authTime }, consent: { grantId } });
     return reply.redirect(to, 303);
   }
 
+  // To the hosted /login page and back here; `reauth` only shows a notice there (the check is signInNeeded's, here).
+  function sendToLogin(reply: FastifyReply, i: Interaction, options: { reauth?: boolean } = {}): FastifyReply {
+    const back = returnToQuery(`${ctx.settings.publicOrigin}${INTERACTION_PREFIX}${i.uid}`);
+    return reply.redirect(`/login${back}${options.reauth ? '&reauth=1' : ''}`, 303);
+  }
+
+  // Whether this signed-in visitor must sign in again before going on (prompt=login, max_age).
+  function signInNeeded(i: Interaction, who: Signed): boolean {
+    return mustSignInAgain(i.freshness, who.authTime, Math.floor(ctx.now() / 1000));
+  }
+
   async function proceed(req: FastifyRequest, reply: FastifyReply, i: Interaction, who: Signed): Promise<FastifyReply> {
+    if (signInNeeded(i, who)) return sendToLogin(reply, i, { reauth: true });
     if (i.client.firstParty) return finish(req, reply, i, who);
     return sendConsentPage(ctx, req, reply, i, who.csrfToken);
   }
@@ -91,7 +122,7 @@ export function registerInteractionPages(app: FastifyInstance, source: OidcProvi
   app.get(`${INTERACTION_PREFIX}:uid`, { schema: interactionPageRoute }, async (req, reply) => {
     const i = await loadInteraction(source, access, req, reply);
     const visitor = await currentVisitor(ctx, req);
-    if (visitor === null) return reply.redirect(`/login${returnToQuery(`${ctx.settings.publicOrigin}${INTERACTION_PREFIX}${i.uid}`)}`, 303);
+    if (visitor === null) return sendToLogin(reply, i);
     return proceed(req, reply, i, signedFrom(visitor));
   });
 
@@ -106,6 +137,8 @@ export function registerInteractionPages(app: FastifyInstance, source: OidcProvi
       const to = await source.current().interactionResult(req.raw, reply.raw, { error: 'access_denied', error_description: 'the user denied the request' });
       return reply.redirect(to, 303);
     }
+    // A consent form shown before max_age ran out is no fresh sign-in afterwards.
+    if (signInNeeded(i, who)) return sendToLogin(reply, i, { reauth: true });
     await access.note('oidc_consent', 'success', who.accountId, i.client.id, clientContext(req, 'page'));
     return finish(req, reply, i, who);
   });

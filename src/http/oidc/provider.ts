@@ -15,6 +15,7 @@ import Provider, { interactionPolicy, type Adapter, type AdapterPayload, type Cl
 import type { AccountsService } from '../../core/accounts-service.js';
 import { isClientSecret } from '../../core/oidc/clients.js';
 import type { OidcAccess } from '../../core/oidc/access.js';
+import { authenticatedAt } from '../../core/oidc/freshness.js';
 import type { LogoutTokenSender, OidcClient } from '../../core/oidc/ports.js';
 import type { PrivateJwk } from '../../core/oidc/keys.js';
 import { sessionCookieIn, type CookieSettings } from '../cookies.js';
@@ -31,8 +32,8 @@ export interface OidcProviderOptions {
   serverKey: string;
   /** Believe X-Forwarded-* (TRUST_PROXY is set). */
   proxy: boolean;
-  /** The browser's live Latchkey cookie session, from a request's Cookie header, or null. */
-  visitor: (cookieHeader: string) => Promise<{ accountId: string; sessionId: string } | null>;
+  /** The browser's live Latchkey cookie session, from a request's Cookie header, or null; `authTime` in seconds. */
+  visitor: (cookieHeader: string) => Promise<{ accountId: string; sessionId: string; authTime: number } | null>;
 }
 
 /**
@@ -111,8 +112,10 @@ function adapterClass(access: OidcAccess): new (name: string) => Adapter {
  * Latchkey's cookie session decides who is signed in: the login prompt is skipped only when
  * resuming from the hosted interaction, or when the browser's live Latchkey session is the one
  * this client's grant was given under (same account): then the app gets its code with no page
- * at all, which is what `prompt=none` asks for. Anything else needs the interaction, and with
- * `prompt=none` the app gets `login_required`.
+ * at all, which is what `prompt=none` asks for, and the provider session's login time is that
+ * Latchkey session's (the interaction passed it as `ts`), so the id token's `auth_time` and the
+ * library's own `max_age` check read the Latchkey login. Anything else needs the interaction,
+ * and with `prompt=none` the app gets `login_required`.
  */
 function latchkeyPolicy(access: OidcAccess, visitor: OidcProviderOptions['visitor']): interactionPolicy.Prompt[] {
   const policy = interactionPolicy.base();
@@ -126,7 +129,7 @@ function latchkeyPolicy(access: OidcAccess, visitor: OidcProviderOptions['visito
       const grantId = ctx.oidc.client ? ctx.oidc.session?.grantIdFor(ctx.oidc.client.clientId) : undefined;
       if (!accountId || !grantId) return REQUEST_PROMPT;
       const live = await visitor(ctx.get('cookie'));
-      if (live === null || live.accountId !== accountId) return REQUEST_PROMPT;
+      if (live === null || live.accountId !== accountId || ctx.oidc.session?.authTime() !== live.authTime) return REQUEST_PROMPT;
       return (await access.isGrantOfSession(grantId, live.sessionId)) ? NO_NEED_TO_PROMPT : REQUEST_PROMPT;
     }),
   );
@@ -278,6 +281,6 @@ export function cookieVisitor(service: Pick<AccountsService, 'resolveCookieSessi
   return async (cookieHeader) => {
     const secret = sessionCookieIn(cookieHeader, settings);
     const found = secret === null ? null : await service.resolveCookieSession(secret);
-    return found === null ? null : { accountId: found.account.id, sessionId: found.session.id };
+    return found === null ? null : { accountId: found.account.id, sessionId: found.session.id, authTime: authenticatedAt(found.session) };
   };
 }

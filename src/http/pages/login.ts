@@ -34,7 +34,12 @@ export function registerLoginPages(app: FastifyInstance, deps: PagesDeps): void 
     (req, reply, status, mfaToken, back, notice) => sendStepPage(deps, req, reply, status, { mfaToken, back, passkey: true, notice }),
   );
 
-  app.get('/login', { schema: loginPageRoute }, async (req, reply) => sendLoginPage(deps, req, reply, 200, { back: queryReturnTo(deps, req) }));
+  // The form is shown to anyone, a signed-in visitor too. `reauth=1` (set by the OIDC interaction when an app asks
+  // for a fresh sign-in: src/http/oidc/interaction.ts) only adds a notice saying why; it skips nothing.
+  app.get('/login', { schema: loginPageRoute }, async (req, reply) => {
+    const reauth = (req.query as { reauth?: unknown }).reauth === '1';
+    return sendLoginPage(deps, req, reply, 200, { back: queryReturnTo(deps, req), ...(reauth ? { notice: { kind: 'ok', text: view(deps, req, reply).t('login.again') } } : {}) });
+  });
 
   app.post('/login', { schema: loginFormRoute }, async (req: FastifyRequest, reply: FastifyReply) => {
     assertFormToken(req, deps.settings, formField(req, 'csrf'));

@@ -97,7 +97,8 @@ export const loginPageRoute: RouteSchema = {
   summary: 'Login page',
   tags: ['pages'],
   security: PUBLIC,
-  parameters: [returnToParam, langParam],
+  description: 'Shown to anyone, a signed-in visitor too (logging in again replaces the session).',
+  parameters: [returnToParam, langParam, queryParameter('reauth', '`1`: an app asked for a fresh sign-in (OpenID Connect `prompt=login` or `max_age`); the page says so. It changes nothing else.', { type: 'string', enum: ['1'] })],
   response: { 200: htmlResponse('The login form.', { 'Set-Cookie': HEADERS.setFormCookie }) },
 };
 
