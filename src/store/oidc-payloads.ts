@@ -17,10 +17,18 @@ import { numberOrNull } from './rows.js';
 
 type Column = 'id' | 'uid' | 'user_code';
 
+/**
+ * The kinds whose rows belong to their `grantId` (oidc-provider's own adapter lists the same):
+ * issued from the grant, they end with it. An Interaction names the grant it may extend but is
+ * not issued from it: revoking that grant (the provider ends its session of the previous account
+ * when someone signs in as another) must not delete the sign-in in progress.
+ */
+const GRANT_BOUND = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
+
 function refs(kind: string, id: string, payload: Record<string, unknown>): { grant_id: string | null; uid: string | null; user_code: string | null } {
   const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
   return {
-    grant_id: kind === 'Grant' ? id : text(payload.grantId),
+    grant_id: kind === 'Grant' ? id : GRANT_BOUND.has(kind) ? text(payload.grantId) : null,
     uid: text(payload.uid),
     user_code: text(payload.userCode),
   };

@@ -6,8 +6,8 @@
  * (silently too), the new one after signing in again.
  *
  * Latchkey's clock is the test's fake clock and the provider's is the real one; they are the
- * same clock in production. A login "two minutes ago" sets the fake clock back before signing
- * in; a login "now" sets it to the real time first.
+ * same clock in production, so here the fake one follows the real time, except for a login "two
+ * minutes ago", made with the fake clock set back.
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -35,11 +35,12 @@ describe('OIDC prompt=login and max_age', () => {
   /** A browser whose Latchkey session (and grant for `config`) was made two minutes ago; the session's auth time. */
   async function signedInTwoMinutesAgo(config: oidc.Configuration): Promise<{ agent: Agent; authTime: number }> {
     const agent = new Agent();
-    t.clock.set(Date.now() - TWO_MINUTES);
+    const at = Date.now() - TWO_MINUTES;
+    t.clock.set(at);
     const first = await signIn(config, agent);
     assert.deepEqual(first.pages.slice(0, 1), ['/login']);
-    t.clock.set(Date.now());
-    return { agent, authTime: seconds(Date.now() - TWO_MINUTES) };
+    t.clock.followRealTime();
+    return { agent, authTime: seconds(at) };
   }
 
   /** The start of an authorization with `extra`: every redirect followed on Latchkey's origin. */
@@ -57,7 +58,7 @@ describe('OIDC prompt=login and max_age', () => {
     firstParty = await discover(t.issuer, a.client.id, a.secret);
     thirdParty = await discover(t.issuer, b.client.id, b.secret);
   });
-  beforeEach(() => t.clock.set(Date.now()));
+  beforeEach(() => t.clock.followRealTime());
   after(async () => t.close());
 
   it('without either, a signed-in user goes straight back, and auth_time is the Latchkey login, not the authorization', async () => {
@@ -133,5 +134,16 @@ describe('OIDC prompt=login and max_age', () => {
     const fresh = await signIn(thirdParty, agent, { prompt: 'login' }, { consent: 'allow' });
     assert.equal(fresh.pages[0], '/login');
     assert.match(fresh.pages[1] ?? '', /^\/oidc\/interaction\//);
+  });
+
+  it('signing in again as another account gives the app that account, and its Latchkey session stays signed in', async () => {
+    const { agent } = await signedInTwoMinutesAgo(firstParty);
+    const switched = await signIn(firstParty, agent, { prompt: 'login' }, { username: 'bob' });
+    // One sign-in; the other page is the provider's self-submitting form ending its session of alice.
+    assert.deepEqual(switched.pages.map((p) => p.replace(/^(\/oidc\/auth\/).+$/, '$1…')), ['/login', '/oidc/auth/…']);
+    const bob = await t.service.resolveCookieSession(agent.cookies.get('sessionid') ?? '');
+    assert.equal(bob?.account.username, 'bob');
+    assert.equal(switched.tokens.claims()?.sub, bob?.account.id);
+    assert.equal((await oidc.tokenIntrospection(firstParty, switched.tokens.access_token)).active, true);
   });
 });

@@ -120,6 +120,11 @@ export interface AuthorizeOptions {
 
 /** The form a page of the sign-in asks to fill (consent, second step or login), with its fields filled in. */
 function fillForm(page: string, options: AuthorizeOptions): { action: string; form: Record<string, string> } {
+  // The provider's own self-submitting form (a browser's script posts it): its logout of the previous account on an account switch.
+  if (page.includes('<title>Submitting Callback</title>')) {
+    const fields = Object.fromEntries([...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/>/g)].map((m) => [m[1] as string, m[2] as string]));
+    return { action: formAction(page, '/oidc/'), form: fields };
+  }
   const hidden = hiddenFields(page);
   if (page.includes('/consent"')) return { action: formAction(page, '/consent'), form: { ...hidden, decision: options.consent ?? 'allow' } };
   if (page.includes('action="/login/mfa"')) {
@@ -151,7 +156,7 @@ export async function authorize(config: oidc.Configuration, agent: Agent, issuer
   let page = await step.res.text();
   const pages: string[] = [];
   for (; pages.length < 4 && new URL(step.url).origin === issuer; ) {
-    if (step.res.status !== 200) throw new Error(`the provider answered ${step.res.status}: ${page.slice(0, 400)}`);
+    if (step.res.status !== 200) throw new Error(`the provider answered ${step.res.status}: ${page.slice(0, 400)}${page.match(/<main[\s\S]*<\/main>/)?.[0] ?? ''}`);
     pages.push(new URL(step.url).pathname);
     const { action, form } = fillForm(page, options);
     const posted = await agent.request(new URL(action, issuer).toString(), { method: 'POST', form });
@@ -166,6 +171,7 @@ export async function authorize(config: oidc.Configuration, agent: Agent, issuer
     step = new URL(next).origin === issuer ? await agent.follow(next, issuer) : { res: posted, url: next };
     page = await step.res.text();
   }
+  if (new URL(step.url).origin === issuer) throw new Error(`still on Latchkey after the pages ${pages.join(', ')}: ${step.url}`);
   return { callback: new URL(step.url), verifier, state, nonce, pages };
 }
 

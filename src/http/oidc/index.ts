@@ -18,6 +18,7 @@ import { page, PAGE_HEADERS, sendPage } from '../pages/layout.js';
 import type { Ui } from '../../ui/index.js';
 import { registerInteractionPages } from './interaction.js';
 import type { OidcProviderSource } from './provider.js';
+import { OIDC_ROUTES } from './paths.js';
 import { OIDC_ENDPOINT_DOCS } from './schemas.js';
 
 export interface OidcRoutesOptions {
@@ -58,11 +59,19 @@ function auditTokenEvents(provider: Provider, access: OidcAccess): void {
  * RP-initiated logout ends the Latchkey session too: once the provider accepted the confirmation
  * (its own CSRF field) with "sign me out", the browser's Latchkey cookie session is logged out as
  * /logout does (its grants end, back-channel logouts are queued) and its cookies are cleared.
+ *
+ * The provider posts the same confirmation itself when a sign-in in the interaction is of another
+ * account than its session's (someone signed in again as another user, e.g. for prompt=login):
+ * it ends its session of the previous account and resumes the authorization. The Latchkey
+ * session then is the new account's, just signed in, and stays.
  */
 function endLatchkeySessionOnLogout(provider: Provider, service: AccountsService, settings: CookieSettings): void {
+  const resumePrefix = `${OIDC_ROUTES.authorization}/`;
   provider.use(async (ctx, next) => {
     await next();
     if (ctx.oidc?.route !== 'end_session_confirm' || !ctx.oidc.params?.logout || ctx.status >= 400) return;
+    const to = new URL(ctx.response.get('location') || '/', ctx.oidc.issuer);
+    if (to.origin === new URL(ctx.oidc.issuer).origin && to.pathname.startsWith(resumePrefix)) return; // an account switch, not a logout
     const secret = sessionCookieIn(ctx.get('cookie'), settings);
     if (secret !== null) await service.logoutCookieSession(secret, { ip: ctx.ip, userAgent: ctx.get('user-agent') || null, surface: 'page' });
     for (const line of clearedSessionCookieLines(settings)) ctx.append('set-cookie', line);
