@@ -3,7 +3,7 @@
  * with openid-client as any app would be: the app sends the browser to Latchkey, the user signs
  * in on Latchkey's page (its CSP `form-action` must let the redirect back to the app through),
  * the app gets verified tokens; a second sign-in goes straight back; after the user logs out
- * of Latchkey the app's refresh fails.
+ * of Latchkey the app's refresh fails. With prompt=login a signed-in user signs in again first.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -16,7 +16,7 @@ import { discover, PASSWORD, startOidcInstance, type OidcInstance } from '../oid
 
 const skip = browserSkip();
 
-/** A tiny app on its own origin: /login starts a sign-in, /callback finishes it, /refresh uses the refresh token. */
+/** A tiny app on its own origin: /login starts a sign-in (passing on `prompt` and `max_age`), /callback finishes it and shows who signed in and when. */
 async function startApp(config: () => oidc.Configuration, redirectUri: string, port: number): Promise<{ server: Server; refreshToken: () => string | null }> {
   const pending = new Map<string, { verifier: string; nonce: string }>();
   let refresh: string | null = null;
@@ -35,6 +35,7 @@ async function startApp(config: () => oidc.Configuration, redirectUri: string, p
           code_challenge_method: 'S256',
           state,
           nonce,
+          ...Object.fromEntries(['prompt', 'max_age'].flatMap((k) => (url.searchParams.has(k) ? [[k, url.searchParams.get(k) as string]] : []))),
         });
         res.writeHead(302, { location: to.toString() }).end();
         return;
@@ -46,7 +47,7 @@ async function startApp(config: () => oidc.Configuration, redirectUri: string, p
         const tokens = await oidc.authorizationCodeGrant(config(), url, { pkceCodeVerifier: p.verifier, expectedState: state, expectedNonce: p.nonce });
         refresh = tokens.refresh_token ?? null;
         const info = await oidc.fetchUserInfo(config(), tokens.access_token, tokens.claims()!.sub);
-        res.writeHead(200, { 'content-type': 'text/html' }).end(`<p id="who">signed in as ${String(info.preferred_username)}</p>`);
+        res.writeHead(200, { 'content-type': 'text/html' }).end(`<p id="who">signed in as ${String(info.preferred_username)}</p><p id="auth-time">${String(tokens.claims()?.auth_time)}</p>`);
         return;
       }
       res.writeHead(404).end();
@@ -100,5 +101,24 @@ describe('OIDC round trip in headless Chromium', { skip }, () => {
     await page.goto(`${t.issuer}/account`);
     await Promise.all([page.waitForURL(`${t.issuer}/login`), page.click('form[action="/logout"] button')]);
     await assert.rejects(oidc.refreshTokenGrant(config, next.refresh_token), (err: unknown) => (err as { error?: string }).error === 'invalid_grant');
+  });
+
+  it('with prompt=login a signed-in user signs in again on the login form, and the app sees the new auth_time', async () => {
+    t.clock.set(Date.now() - 120_000); // the first sign-in two minutes ago
+    await page.goto(`${appOrigin}/login`);
+    await page.fill('#username', 'alice');
+    await page.fill('#password', PASSWORD);
+    await Promise.all([page.waitForURL(`${appOrigin}/callback**`), page.click('button[type=submit]')]);
+    const first = Number(await page.textContent('#auth-time'));
+
+    t.clock.followRealTime(); // now: Latchkey's login times are compared with oidc-provider's real clock, as in production
+    await page.goto(`${appOrigin}/login?prompt=login`);
+    assert.equal(new URL(page.url()).pathname, '/login');
+    assert.match((await page.textContent('[role=status]')) ?? '', /sign in again/);
+    await page.fill('#username', 'alice');
+    await page.fill('#password', PASSWORD);
+    await Promise.all([page.waitForURL(`${appOrigin}/callback**`), page.click('button[type=submit]')]);
+    assert.equal(await page.textContent('#who'), 'signed in as alice');
+    assert.ok(Number(await page.textContent('#auth-time')) > first, 'auth_time is the new sign-in');
   });
 });
