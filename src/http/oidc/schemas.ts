@@ -34,6 +34,8 @@ export const OIDC_ENDPOINT_DOCS: Array<{ method: 'GET' | 'POST'; url: string; sc
         queryParameter('code_challenge_method', 'Always `S256`.', { type: 'string', enum: ['S256'] }, { required: true }),
         queryParameter('state', 'Returned unchanged.', { type: 'string' }),
         queryParameter('nonce', 'Put into the id token.', { type: 'string' }),
+        queryParameter('prompt', '`none`: no page (`login_required` unless the Latchkey session and the grant allow it); `login`: the user signs in again on /login even with a live Latchkey session; `consent`.', { type: 'string' }),
+        queryParameter('max_age', 'Seconds: a Latchkey session authenticated longer ago makes the user sign in again (`0` as `prompt=login`). The id token then carries `auth_time`.', { type: 'integer', minimum: 0 }),
       ],
     }),
   },
@@ -53,9 +55,9 @@ export const OIDC_ENDPOINT_DOCS: Array<{ method: 'GET' | 'POST'; url: string; sc
 
 const uid = { type: 'object', required: ['uid'], properties: { uid: { type: 'string', maxLength: 100 } } };
 
-export const interactionPageRoute: RouteSchema = doc('Sign-in page of an authorization', 'A visitor signed in to Latchkey goes straight on (consent page for third-party clients); anyone else is sent to /login with a `return_to` back here (the second step too, when the account has one).', { 200: htmlResponse('The consent page.'), 303: redirect('Back to the authorization, or to /login?return_to=… when not signed in.'), 400: htmlResponse('The sign-in request expired or is unknown.') }, { params: uid });
+export const interactionPageRoute: RouteSchema = doc('Sign-in page of an authorization', 'A visitor signed in to Latchkey goes straight on (consent page for third-party clients); anyone else is sent to /login with a `return_to` back here (the second step too, when the account has one). When the app asked for a fresh sign-in (`prompt=login`, or a `max_age` the session is older than), a signed-in visitor is sent to /login too (`reauth=1`), until the Latchkey session is one authenticated after the request began.', { 200: htmlResponse('The consent page.'), 303: redirect('Back to the authorization, or to /login?return_to=… when not signed in or a fresh sign-in is asked for.'), 400: htmlResponse('The sign-in request expired or is unknown.') }, { params: uid });
 
-export const interactionConsentRoute: RouteSchema = doc('Allow or deny a third-party app', 'Needs the Latchkey session and its CSRF token.', { 303: redirect('Back to the authorization (with `access_denied` when denied).'), 403: htmlResponse('Not signed in, or CSRF check failed.') }, {
+export const interactionConsentRoute: RouteSchema = doc('Allow or deny a third-party app', 'Needs the Latchkey session and its CSRF token; allowing needs a session fresh enough for the request (`prompt=login`, `max_age`).', { 303: redirect('Back to the authorization (with `access_denied` when denied), or to /login?…&reauth=1 when the session is not fresh enough.'), 403: htmlResponse('Not signed in, or CSRF check failed.') }, {
   params: uid,
   requestBody: formBody('The consent form.', { csrf: { description: "The session's CSRF token." }, decision: { description: '`allow` or `deny`.' } }, ['csrf', 'decision']),
 });
