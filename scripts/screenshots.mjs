@@ -2,10 +2,13 @@
 // `npm run screenshots`: starts a Latchkey from dist/ on a loopback port with the worked brand
 // example of docs/branding.md (examples/branding: name, logo, colour, CSS file, one overridden
 // template) and a throwaway SQLite file, and saves PNGs of a few pages at a phone's width and a
-// desktop's, in English and German, under docs/screenshots/ (shown in the README). Chromium:
+// desktop's, in English and German, under docs/screenshots/ (shown in the README); with the
+// OpenID Connect provider on, also its own pages in German (a refused sign-in request, an app's
+// sign-out confirmation, signed out), the app being a loopback server of this script. Chromium:
 // /usr/bin/chromium (or CHROMIUM=path), driven by playwright-core. Nothing leaves loopback.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,12 +20,16 @@ const EXAMPLE = join(ROOT, 'examples', 'branding');
 const PASSWORD = 'screenshot password';
 const VIEWPORTS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 860 } };
 
-const port = await new Promise((done, fail) => {
-  const probe = createServer().once('error', fail).listen(0, '127.0.0.1', () => {
-    const { port: free } = probe.address();
-    probe.close(() => done(free));
+const freePort = () =>
+  new Promise((done, fail) => {
+    const probe = createServer().once('error', fail).listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address();
+      probe.close(() => done(free));
+    });
   });
-});
+const port = await freePort();
+const appPort = await freePort();
+const callback = `http://127.0.0.1:${appPort}/callback`;
 const origin = `http://127.0.0.1:${port}`;
 const data = mkdtempSync(join(tmpdir(), 'latchkey-screenshots-'));
 const env = {
@@ -38,11 +45,17 @@ const env = {
   BRAND_LOGO_FILE: join(EXAMPLE, 'logo.svg'),
   BRAND_CSS_FILE: join(EXAMPLE, 'acme.css'),
   TEMPLATES_DIR: join(EXAMPLE, 'templates'),
+  OIDC_PROVIDER: 'on',
 };
 const cli = join(ROOT, 'dist', 'cli', 'main.js');
 
 const migrated = spawnSync(process.execPath, [cli, 'migrate'], { env, stdio: 'inherit' });
 if (migrated.status !== 0) throw new Error('latchkey migrate failed (run npm run build first)');
+const added = spawnSync(process.execPath, [cli, 'client', 'add', 'Notes', '--redirect-uri', callback, '--public', '--first-party', '--json'], { env, encoding: 'utf8' });
+if (added.status !== 0) throw new Error(`latchkey client add failed: ${added.stderr}`);
+const clientId = JSON.parse(added.stdout).id;
+const app = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('Notes'));
+await new Promise((done) => app.listen(appPort, '127.0.0.1', done));
 const server = spawn(process.execPath, [cli, 'serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
 let browser;
 try {
@@ -85,6 +98,16 @@ try {
         await shot('signup');
         await page.goto(`${origin}/account/delete`);
         await shot('delete');
+      } else {
+        const authorize = (client) => `${origin}/oidc/auth?${new URLSearchParams({ client_id: client, response_type: 'code', scope: 'openid', redirect_uri: callback, code_challenge: 'a'.repeat(43), code_challenge_method: 'S256', state: 's' })}`;
+        await page.goto(authorize('no-such-app'));
+        await shot('oidc-refused');
+        // Signed in already: the first-party app gets its code with no page, then asks to sign out.
+        await Promise.all([page.waitForURL(`${callback}**`), page.goto(authorize(clientId))]);
+        await page.goto(`${origin}/oidc/session/end?client_id=${clientId}`);
+        await shot('oidc-sign-out');
+        await submit('button[name=logout]');
+        await shot('oidc-signed-out');
       }
       await context.close();
     }
@@ -92,6 +115,7 @@ try {
   console.log(`screenshots saved in ${OUT}`);
 } finally {
   await browser?.close();
+  app.close();
   server.kill('SIGTERM');
   await new Promise((r) => (server.exitCode !== null ? r() : server.once('exit', r)));
   rmSync(data, { recursive: true, force: true });

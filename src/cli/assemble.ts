@@ -154,7 +154,9 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
     const service = createAccountsService(coreDeps);
     const services = createServiceAccess({ ...coreDeps, serviceKeys: createServiceKeyStore() });
     const admin = createAdminService({ ...coreDeps, mail: adminMailQueue(createOutboxQueue(database.db, database.dialect)), oidcClients: createOidcClientStore() });
-    const oidc = await wireOidc(config, coreDeps, service, log);
+    // Catalogues, templates and brand for the pages and the emails (src/ui), loaded once.
+    const ui = createUi({ brand: config.brand, publicUrl: config.publicUrl });
+    const oidc = await wireOidc(config, coreDeps, service, log, ui);
     const metrics =
       config.metricsToken !== null || config.metricsPort !== null
         ? (await import('../http/metrics/registry.js')).createMetrics({
@@ -163,8 +165,6 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
             activeSessions: () => countActiveSessions(database.db, clock.now()),
           })
         : null;
-    // Catalogues, templates and brand for the pages and the emails (src/ui), loaded once.
-    const ui = createUi({ brand: config.brand, publicUrl: config.publicUrl });
     const mailRenderer = mailRendererFor(config, ui);
     // With TEMPLATES_DIR, every email in every language renders once now (a fifth of a second): a
     // broken override stops start-up here. The shipped templates are checked by the tests instead.

@@ -84,7 +84,8 @@ export function secondFactorDeps(config: Config, serverKey: string): SecondFacto
     appPasswords: createAppPasswordStore(),
     sealer: createSecretSealer(config.masterKey, serverKey),
     totp: createTotpAlgorithm(),
-    issuer: new URL(config.publicUrl).hostname,
+    // What authenticator apps name the entry: the brand once BRAND_NAME is set (docs/branding.md), else the site's host.
+    issuer: config.brand.custom ? config.brand.name : new URL(config.publicUrl).hostname,
     challengeTtl: config.mfa.stepTtl,
     maxAttempts: config.mfa.stepAttempts,
     passkeys: { store: createPasskeyStore(), ceremonies: createWebAuthnCeremonies(config.publicUrl, config.brand.name), challengeTtl: PASSKEY_CHALLENGE_TTL },

@@ -11,6 +11,7 @@ import { createOidcAccess, type OidcAccess } from '../core/oidc/access.js';
 import { ensureRsaSigningKey, oidcSigningKeys } from '../core/oidc/keys.js';
 import { createOidcClientStore, createOidcSessionGrantStore } from '../store/oidc-clients.js';
 import type { MaintenanceLog } from './maintenance.js';
+import type { Ui } from '../ui/index.js';
 import { createOidcJobs, type OidcJobs } from './oidc-jobs.js';
 import { createOidcLogoutNoticeStore } from '../store/oidc-logout-notices.js';
 import { createOidcPayloadStore } from '../store/oidc-payloads.js';
@@ -28,6 +29,7 @@ export async function wireOidc(
   deps: Pick<CoreDeps, 'uow' | 'clock' | 'audit' | 'accounts' | 'keys' | 'serverKey'>,
   service: Pick<AccountsService, 'resolveCookieSession'>,
   log: MaintenanceLog,
+  ui: Ui,
 ): Promise<OidcWiring | null> {
   if (!config.oidc.enabled) return null;
   const access = createOidcAccess({
@@ -39,13 +41,16 @@ export async function wireOidc(
   });
   await ensureRsaSigningKey(deps);
   const { createOidcProvider, cookieVisitor } = await import('../http/oidc/provider.js');
+  const { createOidcPages } = await import('../http/oidc/pages.js');
+  const settings = cookieSettings(config);
   const provider = createOidcProvider({
     issuer: config.publicUrl,
     access,
     keys: await oidcSigningKeys(deps),
     serverKey: deps.serverKey,
     proxy: config.trustProxy !== null,
-    visitor: cookieVisitor(service, cookieSettings(config)),
+    visitor: cookieVisitor(service, settings),
+    pages: createOidcPages({ ui, settings, logoUrl: config.brand.logoUrl }),
   });
   // A key rotated or retired anywhere reaches this node's provider at its next job run.
   const checkKeys = async (): Promise<void> => {

@@ -218,7 +218,7 @@ describe('admin API (argon2id)', () => {
     assert.equal(byId.body.result.user.lastLoginAt, new Date(loginAt).toISOString());
     assert.equal((await adminCall(t, 'GET', '/users/DAVE')).body.result.user.id, before.body.result.user.id);
     assert.deepEqual(Object.keys(byId.body.result.user), [
-      'id', 'username', 'email', 'status', 'hasPassword', 'emailVerifiedAt', 'createdAt', 'updatedAt', 'liveSessions', 'lastLoginAt',
+      'id', 'username', 'email', 'status', 'hasPassword', 'emailVerifiedAt', 'createdAt', 'updatedAt', 'locale', 'liveSessions', 'lastLoginAt',
     ]);
     for (const ref of ['nobody', '00000000-0000-4000-8000-000000000000', encodeURIComponent('no body'), 'x'.repeat(200)]) {
       const res = await adminCall(t, 'GET', `/users/${ref}`);

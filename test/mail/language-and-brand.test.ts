@@ -23,6 +23,7 @@ import { linkFrom, startMailbox, type Mailbox, type ReceivedMail } from '../supp
 import { login } from '../support/jwt-api.js';
 import { CookieJar } from '../support/cookie-jar.js';
 import { action } from '../cookie/helpers.js';
+import { getPage, hiddenField, postForm } from '../pages/helpers.js';
 
 const API = '/api/v1/account';
 const PASSWORD = 'a long passphrase for mail';
@@ -105,6 +106,21 @@ describe('emails in the account language, with the brand', () => {
     const gone = await nextMail('ed@example.com');
     assert.equal(gone.subject, 'Ihr Konto wurde gelöscht');
     assertBranded(gone);
+  });
+
+  it('writes the next email in German once the owner chose German on /account', async () => {
+    const first = await signUpAndConfirm('anna@example.com', { 'accept-language': 'en' });
+    assert.equal(first.subject, 'Confirm your Acme Cloud account');
+    const jar = new CookieJar();
+    const form = await getPage(t.app, jar, '/login');
+    assert.equal((await postForm(t.app, jar, '/login', { csrf: hiddenField(form.text, 'csrf'), username: 'anna@example.com', password: PASSWORD })).status, 303);
+    const account = await getPage(t.app, jar, '/account');
+    assert.equal((await postForm(t.app, jar, '/account/language', { csrf: hiddenField(account.text, 'csrf'), language: 'de' })).status, 303);
+    assert.equal((await post('/password/reset', { identifier: 'anna@example.com' }, { 'accept-language': 'en' })).status, 200);
+    const reset = await nextMail('anna@example.com');
+    assert.equal(reset.subject, 'Setzen Sie Ihr Acme Cloud-Passwort zurück');
+    assert.match(reset.html, /<html lang="de">/);
+    assertBranded(reset);
   });
 
   it('writes the sign-up notice to an existing account in its owner’s language, not the request’s', async () => {

@@ -102,6 +102,19 @@ describe('the second factor on the hosted pages', () => {
     assert.equal((await basic()).statusCode, 401);
   });
 
+  it('a refused app-password form keeps the name typed, escaped, with the error on the field at fault', async () => {
+    const jar = new CookieJar();
+    assert.equal((await passwordForm(t, jar)).status, 303);
+    const csrf = hiddenField((await getPage(t.app, jar, '/account')).text, 'csrf');
+    const wrong = await postForm(t.app, jar, '/account/app-passwords', { csrf, name: 'mail "client" <2>', ap_password: 'not it' });
+    assert.equal(wrong.status, 400);
+    assert.match(wrong.text, /<input id="ap_name" name="name" required value="mail &quot;client&quot; &lt;2&gt;" maxlength="100">/);
+    assert.match(wrong.text, /<input id="ap_new_password" name="ap_password" type="password" required autocomplete="current-password" maxlength="1023" aria-invalid="true" aria-describedby="ap_new_password-error" autofocus>/);
+    const bad = await postForm(t.app, jar, '/account/app-passwords', { csrf, name: '   ', ap_password: PASSWORD });
+    assert.equal(bad.status, 400);
+    assert.match(bad.text, /<input id="ap_name" name="name" required value="   " maxlength="100" aria-invalid="true" aria-describedby="ap_name-error" autofocus>/);
+  });
+
   it('a step token that ended sends the visitor back to the login form', async () => {
     const jar = new CookieJar();
     const form = await getPage(t.app, jar, '/login');

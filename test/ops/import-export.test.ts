@@ -288,4 +288,31 @@ describe('import and export', () => {
     const ids = viaApi.text.trim().split('\n').map((l) => JSON.parse(l).id).sort();
     assert.deepEqual(ids, accounts.map((x) => x.id).sort());
   });
+  it('carries each account language through export and import, and refuses a language not shipped', async () => {
+    const lines = [{ username: 'lang-de', locale: 'de' }, { username: 'lang-none', locale: null }, { username: 'lang-xx', locale: 'xx' }, { username: 'lang-number', locale: 5 }];
+    const res = await call(a.app, 'POST', '/api/v1/admin/import', { json: lines, headers: bearer(ADMIN_KEY) });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.body.result.created, 2);
+    assert.deepEqual(res.body.result.refusals, [
+      { line: 3, reason: 'locale "xx" is not a language this server ships (en, de)' },
+      { line: 4, reason: 'locale "5" is not a language this server ships (en, de)' },
+    ]);
+    const view = async (t: TestInstance, ref: string) => (await call(t.app, 'GET', `/api/v1/admin/users/${ref}`, { headers: bearer(ADMIN_KEY) })).body.result.user.locale;
+    assert.equal(await view(a, 'lang-de'), 'de', 'the admin view shows it');
+    assert.equal(await view(a, 'lang-none'), null);
+    const listed = await call(a.app, 'GET', '/api/v1/admin/users?limit=500', { headers: bearer(ADMIN_KEY) });
+    assert.equal(listed.body.result.users.find((u: { username: string }) => u.username === 'lang-de').locale, 'de');
+    const shown = await runCli(a, ['user', 'show', 'lang-de']);
+    assert.match(shown.out, /^language:\s+de$/m);
+
+    const file = join(dir, 'languages.jsonl');
+    assert.equal((await runCli(a, ['export', file])).status, 0);
+    const exported = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const de = exported.find((x) => x.username === 'lang-de');
+    assert.equal(de.locale, 'de');
+    assert.equal('locale' in exported.find((x) => x.username === 'lang-none'), false, 'no stored language, no field');
+    const into = await call(b.app, 'POST', '/api/v1/admin/import', { json: [de], headers: bearer(ADMIN_KEY) });
+    assert.equal(into.body.result.created, 1, into.text);
+    assert.equal(await view(b, 'lang-de'), 'de', 'the other Latchkey stores it');
+  });
 });

@@ -11,6 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { CookieJar } from '../support/cookie-jar.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { getPage, hiddenField, postForm } from './helpers.js';
+import { bearer, call } from '../support/http.js';
+import { login } from '../support/jwt-api.js';
 
 const PASSWORD = 'brand page password';
 const CHROME_LINUX = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
@@ -135,5 +137,19 @@ describe('pages: brand and language', () => {
     assert.match(account.text, /<dt>Angemeldet<\/dt><dd><time datetime="[^"]+" title="\d{4}-\d\d-\d\d \d\d:\d\d UTC">vor 3 Stunden<\/time><\/dd>/);
     assert.ok(!account.text.includes(accountId), 'no account id');
     assert.match(account.text, /<button type="submit" class="danger">Überall sonst abmelden<\/button>|Sie sind nirgendwo sonst angemeldet/);
+  });
+  it('names the brand, not the host, as the issuer authenticator apps show once BRAND_NAME is set', async () => {
+    const enrol = async (instance: TestInstance, user: string): Promise<URL> => {
+      await instance.service.registerAccount({ username: user, password: PASSWORD });
+      const pair = await login(instance.app, user, PASSWORD);
+      const start = await call(instance.app, 'POST', '/api/v1/account/mfa/totp', { json: { password: PASSWORD }, headers: bearer(pair.access) });
+      assert.equal(start.status, 200, start.text);
+      return new URL(start.body.result.uri);
+    };
+    const branded = await enrol(t, 'totp-brand');
+    assert.equal(branded.searchParams.get('issuer'), 'Acme ID');
+    assert.equal(decodeURIComponent(branded.pathname), '/Acme ID:totp-brand', 'the entry reads Acme ID: the username');
+    const unbranded = await enrol(plain, 'totp-plain');
+    assert.equal(unbranded.searchParams.get('issuer'), 'localhost', 'without a brand: the site host');
   });
 });

@@ -224,6 +224,7 @@ function details(user: AdminUserDetail): string {
     ['status', user.status],
     ['password', user.hasPassword ? 'set' : 'none (never set)'],
     ['email verified', iso(user.emailVerifiedAt)],
+    ['language', user.locale ?? '- (DEFAULT_LANGUAGE)'],
     ['created', iso(user.createdAt)],
     ['updated', iso(user.updatedAt)],
     ['live sessions', String(user.liveSessions)],

@@ -18,6 +18,7 @@ export interface UserRecord {
   emailVerifiedAt: string | null;
   createdAt: string;
   updatedAt: string;
+  locale: string | null;
 }
 
 /** An account with its live session count and last login, as JSON. */
@@ -50,6 +51,7 @@ export function userRecord(user: AdminUser): UserRecord {
     emailVerifiedAt: isoTime(user.emailVerifiedAt),
     createdAt: isoTime(user.createdAt) as string,
     updatedAt: isoTime(user.updatedAt) as string,
+    locale: user.locale,
   };
 }
 

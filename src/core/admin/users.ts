@@ -27,6 +27,8 @@ export interface AdminUser {
   hasPassword: boolean;
   createdAt: number;
   updatedAt: number;
+  /** The language of its pages and emails; null: DEFAULT_LANGUAGE. */
+  locale: string | null;
 }
 
 /** An account with what an operator needs to judge it. */
@@ -76,6 +78,7 @@ export function adminView(account: Account): AdminUser {
     hasPassword: account.passwordHash !== null,
     createdAt: account.createdAt,
     updatedAt: account.updatedAt,
+    locale: account.locale,
   };
 }
 

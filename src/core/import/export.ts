@@ -27,6 +27,8 @@ export interface ExportedAccount {
   emailVerified?: boolean;
   status: Account['status'];
   createdAt: number;
+  /** The language of the account's emails; absent: none stored (DEFAULT_LANGUAGE). */
+  locale?: string;
   passwordHash?: string;
   sessions?: Array<{ kind: string; createdAt: number; lastSeenAt: number; ip: string | null; userAgent: string | null }>;
 }
@@ -49,6 +51,7 @@ export async function* exportAccounts(deps: Pick<CoreDeps, 'uow' | 'accounts' | 
         out.email = a.email;
         out.emailVerified = a.emailVerifiedAt !== null;
       }
+      if (a.locale !== null) out.locale = a.locale;
       if (withHashes && a.passwordHash !== null) out.passwordHash = a.passwordHash;
       if (withSessions) {
         const live = await deps.sessions.listLiveSessions(deps.uow.db, a.id, deps.clock.now(), { limit: 1000 });

@@ -2,15 +2,18 @@
  * One line of an account import (README, "Moving users in and out"): a JSON object
  *
  *   {"id"?, "username"?, "email"?, "emailVerified"?, "passwordHash"?, "keycloakCredential"?,
- *    "credentials"?, "status"?, "createdAt"?, "sessions"?}
+ *    "credentials"?, "status"?, "createdAt"?, "locale"?, "sessions"?}
  *
  * checked against the same identifier rules as every other way of making an account (one
  * namespace of usernames and emails, ACCOUNT_DOMAINS). The password policy cannot be checked on
  * a hash; it applies at the account's next password change. `sessions` (written by `latchkey
  * export --sessions`) is informational and ignored. A Keycloak credential (its export's
  * `secretData` and `credentialData`) becomes the stored form `$pbkdf2-<digest>$i=<iterations>$<salt>$<hash>`.
+ * `locale`, the language of the account's emails, must be one the service ships (null or absent:
+ * DEFAULT_LANGUAGE), so an import never stores a language no email can be written in.
  */
 import { checkUsernameDomain } from '../accounts/identifier-rules.js';
+import { knownLocale } from '../accounts/locale.js';
 import { normalizeEmail, normalizeUsername } from '../accounts/identifiers.js';
 import type { CoreDeps } from '../deps.js';
 import { isAuthError } from '../errors.js';
@@ -29,7 +32,7 @@ export class RefusedLine extends Error {
   override name = 'RefusedLine';
 }
 
-const KNOWN_KEYS = new Set(['id', 'username', 'email', 'emailVerified', 'passwordHash', 'keycloakCredential', 'credentials', 'status', 'createdAt', 'sessions']);
+const KNOWN_KEYS = new Set(['id', 'username', 'email', 'emailVerified', 'passwordHash', 'keycloakCredential', 'credentials', 'status', 'createdAt', 'locale', 'sessions']);
 const ID_SHAPE = /^[A-Za-z0-9_-]{1,64}$/;
 const STATUSES: readonly AccountStatus[] = ['active', 'disabled', 'pending'];
 
@@ -91,6 +94,13 @@ function timeOf(value: unknown, now: number): number {
   return ms;
 }
 
+function localeOf(deps: Pick<CoreDeps, 'policy'>, value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  const known = typeof value === 'string' ? knownLocale(deps, value) : null;
+  if (known === null) refuse(`locale ${JSON.stringify(String(value).slice(0, 35))} is not a language this server ships${deps.policy.languages ? ` (${deps.policy.languages.join(', ')})` : ''}`);
+  return known;
+}
+
 /**
  * Parses and checks line `line` (1-based) of an import; RefusedLine with the reason when it
  * cannot be imported. `newId` names accounts without an id. Keycloak's `createdTimestamp` and
@@ -138,6 +148,7 @@ export function parseImportLine(deps: Pick<CoreDeps, 'hasher' | 'clock' | 'polic
     if (problem !== null) refuse(problem);
   }
   const createdAt = timeOf(o.createdAt ?? (keycloakUser ? o.createdTimestamp : undefined), now);
+  const locale = localeOf(deps, o.locale);
   const verified = o.emailVerified === true && email !== null;
   return {
     line,
@@ -152,6 +163,7 @@ export function parseImportLine(deps: Pick<CoreDeps, 'hasher' | 'clock' | 'polic
       status,
       createdAt,
       emailVerifiedAt: verified ? now : null,
+      locale,
     },
   };
 }

@@ -117,7 +117,7 @@ export interface SecondFactorDeps {
   appPasswords: AppPasswordStore;
   sealer: SecretSealer;
   totp: TotpAlgorithm;
-  /** The issuer name authenticator apps show (the PUBLIC_URL host). */
+  /** The issuer name authenticator apps show (BRAND_NAME when set, else the PUBLIC_URL host). */
   issuer: string;
   /** Seconds a pending second step lives (MFA_STEP_TTL). */
   challengeTtl: number;

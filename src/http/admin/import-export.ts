@@ -14,6 +14,7 @@ import { BodyError, parseInto, parseStrictJson } from '../json-body.js';
 import { jwtErrorEnvelope, jwtResultEnvelope } from '../jwt-api/schemas.js';
 import { sendResult } from '../jwt-api/envelope.js';
 import { HEADERS, jsonResponse, requires, type RouteSchema } from '../openapi/route-docs.js';
+import { LANGUAGES } from '../../ui/index.js';
 
 /** The largest import body accepted (8 MiB: about 20,000 accounts with hashes). */
 export const IMPORT_BODY_LIMIT = 8 * 1024 * 1024;
@@ -57,6 +58,7 @@ const accountLine = {
     keycloakCredential: { type: 'object', description: "A Keycloak export's password credential: `secretData` and `credentialData` (JSON strings or objects)." },
     status: { type: 'string', enum: ['active', 'disabled', 'pending'] },
     createdAt: { type: ['integer', 'string'], description: 'epoch milliseconds or an ISO 8601 date' },
+    locale: { type: ['string', 'null'], enum: [...LANGUAGES, null], description: 'the language of its emails; absent or null: DEFAULT_LANGUAGE; another value refuses the line' },
   },
 } as const;
 

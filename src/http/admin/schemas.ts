@@ -47,6 +47,7 @@ const userProperties = {
   emailVerifiedAt: nullableTime('when the address was confirmed by its link'),
   createdAt: { type: 'string', format: 'date-time' },
   updatedAt: { type: 'string', format: 'date-time' },
+  locale: { type: ['string', 'null'], description: 'the language of its pages and emails (`en`, `de`); null: DEFAULT_LANGUAGE' },
 } as const;
 
 export const userSchema = {

@@ -13,13 +13,14 @@ import type { OidcAccess } from '../../core/oidc/access.js';
 import type { AccountsService } from '../../core/accounts-service.js';
 import { clearedSessionCookieLines, cookieSettings, sessionCookieIn, type CookieSettings } from '../cookies.js';
 import { registerFormParser } from '../pages/form-body.js';
-import { html } from '../pages/html.js';
-import { page, PAGE_HEADERS, sendPage } from '../pages/layout.js';
+import { view, type PagesDeps } from '../pages/context.js';
+import { pageHeadersFor } from '../pages/layout.js';
 import type { Ui } from '../../ui/index.js';
 import { registerInteractionPages } from './interaction.js';
 import type { OidcProviderSource } from './provider.js';
 import { OIDC_ROUTES } from './paths.js';
 import { OIDC_ENDPOINT_DOCS } from './schemas.js';
+import { widenDirective } from './return.js';
 
 export interface OidcRoutesOptions {
   provider: OidcProviderSource;
@@ -97,20 +98,28 @@ export async function oidcRoutes(app: FastifyInstance, opts: OidcRoutesOptions):
     scope.route({ method: 'OPTIONS', url: '/.well-known/openid-configuration', schema: HIDDEN, handler: forward });
   });
 
-  // The interaction pages: the hosted pages' parsers, headers and error page.
+  // The interaction pages: the hosted pages' parsers, headers and error page (the provider's own, oidc-error).
+  const deps: PagesDeps = { service: opts.service, settings, returnTo: opts.config.selfService.returnTo, ui: opts.ui, now: Date.now };
+  const logo = opts.config.brand.logoUrl;
+  const logoOrigins = logo === null ? [] : [new URL(logo).origin];
   await app.register(async (scope) => {
     await scope.register(fastifyCookie);
     registerFormParser(scope);
     scope.addHook('onRequest', async (_req, reply) => {
-      reply.headers(PAGE_HEADERS);
+      reply.headers(pageHeadersFor([], logoOrigins));
+    });
+    // The consent page sets its own policy (its client's redirect origins in form-action): the logo's origin stays allowed.
+    scope.addHook('onSend', async (_req, reply, payload) => {
+      const csp = reply.getHeader('content-security-policy');
+      if (logoOrigins.length > 0 && typeof csp === 'string') reply.header('content-security-policy', widenDirective(csp, 'img-src', logoOrigins));
+      return payload;
     });
     scope.setErrorHandler((err, req, reply) => {
       const problem = scope.describeProblem(err);
       if (problem.unexpected) req.log.error({ err }, 'unexpected error');
       const status = problem.status === 401 || problem.status === 404 || problem.status === 409 ? 400 : problem.status;
-      const text = status >= 500 ? 'Something went wrong on our side. Try again later.' : problem.message;
-      return sendPage(reply, status, page('Sign-in failed', html`<p class="error" role="alert">${text}</p><p>Go back to the application and try again.</p>`));
+      return view(deps, req, reply).send(status, 'oidc-error', { signOut: false, detail: status >= 500 ? null : problem.message });
     });
-    registerInteractionPages(scope, opts.provider, opts.access, { service: opts.service, settings, returnTo: opts.config.selfService.returnTo, ui: opts.ui, now: Date.now });
+    registerInteractionPages(scope, opts.provider, opts.access, deps);
   });
 }

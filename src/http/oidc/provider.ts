@@ -20,7 +20,7 @@ import type { LogoutTokenSender, OidcClient } from '../../core/oidc/ports.js';
 import type { PrivateJwk } from '../../core/oidc/keys.js';
 import { sessionCookieIn, type CookieSettings } from '../cookies.js';
 import { INTERACTION_PREFIX, OIDC_ROUTES } from './paths.js';
-import { oidcErrorPage, oidcLogoutPage, oidcLoggedOutPage, oidcPageHeaders } from './pages.js';
+import type { OidcPages } from './pages.js';
 
 export interface OidcProviderOptions {
   /** PUBLIC_URL, the issuer. */
@@ -34,6 +34,8 @@ export interface OidcProviderOptions {
   proxy: boolean;
   /** The browser's live Latchkey cookie session, from a request's Cookie header, or null; `authTime` in seconds. */
   visitor: (cookieHeader: string) => Promise<{ accountId: string; sessionId: string; authTime: number } | null>;
+  /** Its own pages (errors, logout confirmation, signed out) in the brand and the visitor's language. */
+  pages: OidcPages;
 }
 
 /**
@@ -234,17 +236,8 @@ function buildProvider(options: OidcProviderOptions, keys: PrivateJwk[]): Provid
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
-        logoutSource: async (ctx, form) => {
-          // The confirmation's POST is followed by a redirect to a registered post-logout URI.
-          ctx.set(oidcPageHeaders(ctx.oidc.client?.postLogoutRedirectUris ?? []));
-          ctx.type = 'html';
-          ctx.body = oidcLogoutPage(form);
-        },
-        postLogoutSuccessSource: async (ctx) => {
-          ctx.set(oidcPageHeaders([]));
-          ctx.type = 'html';
-          ctx.body = oidcLoggedOutPage();
-        },
+        logoutSource: async (ctx, form) => options.pages.logout(ctx, form),
+        postLogoutSuccessSource: async (ctx) => options.pages.signedOut(ctx),
       },
     },
     // Refresh tokens for every client allowed the grant, rotated at every use (a reused one ends the grant).
@@ -261,11 +254,7 @@ function buildProvider(options: OidcProviderOptions, keys: PrivateJwk[]): Provid
       Session: 14 * 86_400,
       Grant: 14 * 86_400,
     },
-    renderError: async (ctx, out) => {
-      ctx.set(oidcPageHeaders([]));
-      ctx.type = 'html';
-      ctx.body = oidcErrorPage(String(out.error), out.error_description === undefined ? '' : String(out.error_description));
-    },
+    renderError: async (ctx, out) => options.pages.error(ctx, out),
   };
   const provider = new Provider(options.issuer, configuration);
   provider.proxy = options.proxy;

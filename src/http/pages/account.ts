@@ -17,17 +17,11 @@ import { currentVisitor, view, type PagesDeps, type Visitor } from './context.js
 import { formField } from './form-body.js';
 import { problemText } from './messages.js';
 import { registerPasskeyPages } from './passkeys.js';
-import { accountPageRoute, changePasswordFormRoute } from './schemas.js';
+import { accountPageRoute, changePasswordFormRoute, csrfDoc, sessionFormErrors } from './schemas.js';
+import { languageChoices, registerAccountLanguagePage } from './account-language.js';
 import { registerSecondFactorPages } from './second-factor.js';
 import type { AccountOutcome } from './factor-forms.js';
 
-const sessionFormErrors = {
-  303: emptyResponse('Not logged in: go to /login.', { Location: HEADERS.location }),
-  403: htmlResponse('The form expired, lost its CSRF token, or was sent from another site.'),
-  '4XX': htmlResponse('Any other refused form (400 unreadable, 413 too large, 415 not a form): an HTML page saying so.'),
-  '5XX': htmlResponse('Busy or unavailable (503, with Retry-After), or our own failure (500): an HTML page saying so.'),
-};
-const csrfDoc = { description: 'The session’s CSRF token (hidden field).' };
 
 export const endSessionFormRoute: RouteSchema = {
   summary: 'End one of your sessions',
@@ -87,13 +81,16 @@ export async function showAccount(deps: PagesDeps, req: FastifyRequest, reply: F
     others: sessions.some((s) => !s.current),
     factor,
     passkeys,
+    languageChoices: languageChoices(deps, visitor, page.t),
     appPasswords: appPasswords.map((p) => ({ id: p.id, name: p.name, made: date(p.createdAt), lastUsed: p.lastUsedAt === null ? null : date(p.lastUsedAt) })),
   });
 }
 
-/** Registers GET /account, POST /account/password, POST /account/sessions/end and POST /account/sessions/end-others. */
+/** Registers GET /account, POST /account/password, /account/language, /account/sessions/end and /account/sessions/end-others. */
 export function registerAccountPages(app: FastifyInstance, deps: PagesDeps): void {
-  registerPasskeyPages(app, registerSecondFactorPages(app, deps, (req, reply, status, visitor, outcome) => showAccount(deps, req, reply, status, visitor, outcome)));
+  const show = (req: FastifyRequest, reply: FastifyReply, status: number, visitor: Visitor, outcome?: AccountOutcome): Promise<FastifyReply> => showAccount(deps, req, reply, status, visitor, outcome);
+  registerPasskeyPages(app, registerSecondFactorPages(app, deps, show));
+  registerAccountLanguagePage(app, deps, show);
 
   app.get('/account', { schema: accountPageRoute }, async (req, reply) => {
     const visitor = await currentVisitor(deps, req);

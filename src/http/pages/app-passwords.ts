@@ -51,8 +51,10 @@ export function registerAppPasswordPages(app: FastifyInstance, forms: FactorForm
   app.post('/account/app-passwords', { schema: createAppPasswordFormRoute }, async (req, reply): Promise<FastifyReply> => {
     const visitor: Visitor | null = await formVisitor(req);
     if (visitor === null) return reply.redirect('/login', 303);
-    return attempt(req, reply, visitor, { field: 'ap_new_password', inputField: 'ap_name' }, async () => {
-      const made = await mfa.createAppPassword(visitor.account.id, formField(req, 'name', 100), proof(req), clientContext(req));
+    const name = formField(req, 'name', 100);
+    // A refused form shows the name typed again, so the user need not type it twice.
+    return attempt(req, reply, visitor, { field: 'ap_new_password', inputField: 'ap_name', keep: { apName: name } }, async () => {
+      const made = await mfa.createAppPassword(visitor.account.id, name, proof(req), clientContext(req));
       return view(deps, req, reply).send(200, 'app-password-new', { name: made.appPassword.name, secret: made.password });
     });
   });

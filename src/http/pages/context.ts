@@ -20,12 +20,14 @@ export interface PagesDeps {
 }
 
 const views = new WeakMap<FastifyRequest, PageView>();
+/** The stored language of the request's signed-in visitor (set by currentVisitor), for the page's language. */
+const accountLocales = new WeakMap<FastifyRequest, string | null>();
 
 /** The request's page view (made once per request): its language and a `send` that renders a page template (view.ts). */
 export function view(deps: PagesDeps, req: FastifyRequest, reply: FastifyReply): PageView {
   let made = views.get(req);
   if (made === undefined) {
-    made = pageView(deps.ui, deps.settings, req, reply);
+    made = pageView(deps.ui, deps.settings, req, reply, accountLocales.get(req) ?? null);
     views.set(req, made);
   }
   return made;
@@ -49,6 +51,7 @@ export async function currentVisitor(deps: PagesDeps, req: FastifyRequest): Prom
   if (found === null) return null;
   const csrfToken = readCsrfCookie(req, deps.settings);
   if (csrfToken === null || csrfToken.length > 200 || !deps.service.isValidCsrfToken(found.session.id, csrfToken)) return null;
+  accountLocales.set(req, found.account.locale);
   return { ...found, secret, csrfToken };
 }
 

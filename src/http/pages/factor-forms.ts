@@ -26,9 +26,10 @@ export interface FactorForms {
   formVisitor(req: FastifyRequest): Promise<Visitor | null>;
   /**
    * Runs a change; a refused proof or state shows the account page with the reason (400) on the
-   * form's field `field` (a wrong password or code) or on `inputField` (a bad input such as a name).
+   * form's field `field` (a wrong password or code) or on `inputField` (a bad input such as a name);
+   * `keep` is what the form had that the page shows again (the name typed).
    */
-  attempt(req: FastifyRequest, reply: FastifyReply, visitor: Visitor, fields: { field: string; inputField?: string }, change: () => Promise<FastifyReply>): Promise<FastifyReply>;
+  attempt(req: FastifyRequest, reply: FastifyReply, visitor: Visitor, fields: { field: string; inputField?: string; keep?: AccountOutcome }, change: () => Promise<FastifyReply>): Promise<FastifyReply>;
   show: ShowAccount;
 }
 

@@ -1,6 +1,7 @@
 /**
- * The headers every hosted page sends, and the `html`-tag page shell the OIDC provider's own
- * pages still use (the hosted pages render templates/pages/*.eta through view.ts). The CSP allows
+ * The headers every hosted page sends, and the `html`-tag page shell only the development mail
+ * page (/dev/mail, never shown to end users) still uses: the hosted pages and the OIDC
+ * provider's own pages render templates/pages/*.eta through view.ts. The CSP allows
  * no script (except our own two files on the pages with passkey forms: view.ts, `allowOwnScripts`), styles
  * and images only from us (and inline styles), forms may post only to us, and no site may frame
  * us (clickjacking); no-referrer keeps link tokens out of Referer headers; no-store keeps pages

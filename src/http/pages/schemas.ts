@@ -128,6 +128,15 @@ export const logoutFormRoute: RouteSchema = {
   response: { 303: emptyResponse('Logged out: go to /login.', { Location: HEADERS.location, 'Set-Cookie': HEADERS.clearSessionCookies }), ...formErrors },
 };
 
+/** The statuses every form of a signed-in visitor may answer besides its own. */
+export const sessionFormErrors: Record<string, ResponseDoc> = {
+  303: emptyResponse('Not logged in: go to /login.', { Location: HEADERS.location }),
+  403: htmlResponse('The form expired, lost its CSRF token, or was sent from another site.'),
+  '4XX': htmlResponse('Any other refused form (400 unreadable, 413 too large, 415 not a form): an HTML page saying so.'),
+  '5XX': htmlResponse('Busy or unavailable (503, with Retry-After), or our own failure (500): an HTML page saying so.'),
+};
+export const csrfDoc = { description: 'The session’s CSRF token (hidden field).' };
+
 export const accountPageRoute: RouteSchema = {
   summary: 'Account page',
   description: 'Username and email (never the account id), the change-password and change-email forms, the second factor, app passwords, the sessions, the logout button.',

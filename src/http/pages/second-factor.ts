@@ -52,10 +52,10 @@ export function registerSecondFactorPages(app: FastifyInstance, deps: PagesDeps,
       return await change();
     } catch (err) {
       const { t } = view(deps, req, reply);
-      if (isAuthError(err, 'INVALID_CREDENTIALS')) return show(req, reply, 400, visitor, { errors: { [fields.field]: t('mfa.wrong') } });
+      if (isAuthError(err, 'INVALID_CREDENTIALS')) return show(req, reply, 400, visitor, { ...fields.keep, errors: { [fields.field]: t('mfa.wrong') } });
       if (isAuthError(err, 'INVALID_INPUT') || isAuthError(err, 'NOT_FOUND')) {
         const field = isAuthError(err, 'INVALID_INPUT') && err.field === 'name' && fields.inputField ? fields.inputField : fields.field;
-        return show(req, reply, 400, visitor, { errors: { [field]: problemText(err, t) } });
+        return show(req, reply, 400, visitor, { ...fields.keep, errors: { [field]: problemText(err, t) } });
       }
       throw err;
     }

@@ -1,6 +1,7 @@
 /**
  * Rendering a hosted page (docs/branding.md): the page's language (`?lang=`, remembered in the
- * `lang` cookie so it holds across forms; then Accept-Language; then DEFAULT_LANGUAGE), the
+ * `lang` cookie so it holds across forms; then the signed-in visitor's stored language; then
+ * Accept-Language; then DEFAULT_LANGUAGE), the
  * template `pages/<name>` with the brand and catalogue (src/ui), per-field errors with the first
  * invalid field focused, and links to the same page in the other languages.
  */
@@ -35,35 +36,57 @@ export interface PageView {
   send(status: number, name: string, data?: PageData): FastifyReply;
 }
 
-interface LanguageLink {
+export interface LanguageLink {
   lang: Language;
   label: string;
   href: string;
   current: boolean;
 }
 
+/** The language cookie's attributes (fastify-cookie's and `serialize`'s options; max-age in seconds). */
+export function languageCookieOptions(settings: CookieSettings): { path: string; httpOnly: boolean; sameSite: 'lax'; secure: boolean; maxAge: number } {
+  return { path: '/', httpOnly: true, sameSite: 'lax', secure: settings.secure, maxAge: YEAR };
+}
+
+/** Where a page's language comes from: the `?lang=` value, the language cookie, the signed-in account's language, Accept-Language. */
+export interface PageLanguageSources {
+  query: unknown;
+  cookie: string | undefined;
+  /** The signed-in visitor's stored language (accounts.locale), when known. */
+  account?: string | null;
+  acceptLanguage: string | undefined;
+}
+
+/**
+ * The page's language, and the `?lang=` choice to remember in the language cookie (null when
+ * there is none or the cookie holds it already). Shared by the hosted pages and the OIDC
+ * provider's own pages (src/http/oidc/pages.ts).
+ */
+export function choosePageLanguage(ui: Ui, sources: PageLanguageSources): { lang: Language; remember: Language | null } {
+  const asked = matchLanguage(typeof sources.query === 'string' && sources.query.length <= 35 ? sources.query : undefined);
+  const lang = ui.language({ explicit: [asked, sources.cookie, sources.account], acceptLanguage: sources.acceptLanguage });
+  return { lang, remember: asked !== null && asked !== sources.cookie ? asked : null };
+}
+
 /** The page's language; a valid `?lang=` is remembered in the language cookie. */
-export function pageLanguage(ui: Ui, settings: CookieSettings, req: FastifyRequest, reply: FastifyReply): Language {
-  const asked = matchLanguage(queryLang(req));
-  const kept = req.cookies?.[LANGUAGE_COOKIE];
-  if (asked !== null && asked !== kept) {
-    reply.setCookie(LANGUAGE_COOKIE, asked, { path: '/', httpOnly: true, sameSite: 'lax', secure: settings.secure, maxAge: YEAR });
-  }
-  return ui.language({ explicit: [asked, kept], acceptLanguage: req.headers['accept-language'] });
+export function pageLanguage(ui: Ui, settings: CookieSettings, req: FastifyRequest, reply: FastifyReply, accountLocale: string | null = null): Language {
+  const { lang, remember } = choosePageLanguage(ui, {
+    query: (req.query as { lang?: unknown } | undefined)?.lang,
+    cookie: req.cookies?.[LANGUAGE_COOKIE],
+    account: accountLocale,
+    acceptLanguage: req.headers['accept-language'],
+  });
+  if (remember !== null) reply.setCookie(LANGUAGE_COOKIE, remember, languageCookieOptions(settings));
+  return lang;
 }
 
-function queryLang(req: FastifyRequest): string | undefined {
-  const lang = (req.query as { lang?: unknown } | undefined)?.lang;
-  return typeof lang === 'string' && lang.length <= 35 ? lang : undefined;
-}
-
-/** Links to this GET page in each language (the query kept, `lang` replaced); none for a form's answer. */
-function languageLinks(req: FastifyRequest, current: Language, t: Translate): LanguageLink[] {
-  if (req.method !== 'GET') return [];
-  const url = new URL(req.url, 'http://page.invalid');
+/** Links to this GET page (`method`, `url`: path and query) in each language, `lang` replaced; none for a form's answer. */
+export function languageLinks(method: string, url: string, current: Language, t: Translate): LanguageLink[] {
+  if (method !== 'GET') return [];
+  const parsed = new URL(url, 'http://page.invalid');
   return LANGUAGES.map((lang) => {
-    url.searchParams.set('lang', lang);
-    return { lang, label: t(`languageNames.${lang}`), href: `${url.pathname}?${url.searchParams.toString()}`, current: lang === current };
+    parsed.searchParams.set('lang', lang);
+    return { lang, label: t(`languageNames.${lang}`), href: `${parsed.pathname}?${parsed.searchParams.toString()}`, current: lang === current };
   });
 }
 
@@ -82,9 +105,9 @@ export function allowOwnScripts(reply: FastifyReply, body: string): void {
   }
 }
 
-/** The view of one request: its language, its catalogue, and a `send` that renders a page template. */
-export function pageView(ui: Ui, settings: CookieSettings, req: FastifyRequest, reply: FastifyReply): PageView {
-  const lang = pageLanguage(ui, settings, req, reply);
+/** The view of one request: its language, its catalogue, and a `send` that renders a page template; `accountLocale`: the signed-in visitor's language. */
+export function pageView(ui: Ui, settings: CookieSettings, req: FastifyRequest, reply: FastifyReply, accountLocale: string | null = null): PageView {
+  const lang = pageLanguage(ui, settings, req, reply, accountLocale);
   const t = ui.translator(lang, 'pages');
   return {
     lang,
@@ -94,7 +117,7 @@ export function pageView(ui: Ui, settings: CookieSettings, req: FastifyRequest, 
       const body = ui.render(`pages/${name}`, lang, {
         ...data,
         form: { errors, focus: Object.keys(errors)[0] ?? null },
-        languages: languageLinks(req, lang, t),
+        languages: languageLinks(req.method, req.url, lang, t),
       });
       reply.header('content-language', lang);
       allowOwnScripts(reply, body);
