@@ -1,7 +1,8 @@
 /** The two physical limits every figure is compared with, measured in the same run. */
 import { hash } from '@node-rs/argon2';
-import type { LoadResult } from './lib/load.js';
+import { runLoad, type LoadResult } from './lib/load.js';
 import { runPickedLoad } from './lib/pick-load.js';
+import { buildRequest, runRawLoad } from './lib/raw-load.js';
 import { freePort, startBareFastify, startProcess, type Running } from './lib/processes.js';
 
 /** Hashes per second of bare argon2id (same library and parameters as Latchkey) with `concurrency` callers. */
@@ -48,6 +49,29 @@ export async function barePgSelect(databaseUrl: string, connections: number[], s
     const out: Record<number, LoadResult> = {};
     for (const c of connections) out[c] = await runPickedLoad({ url: server.url, connections: c, seconds, requests: [{ path: '/' }] });
     return out;
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Both loaders against `server` (one constant at `/`), raw-net then autocannon at each of `connections`. */
+export async function bothLoaders(server: Running, connections: number[], seconds: number): Promise<{ raw: Record<number, LoadResult>; autocannon: Record<number, LoadResult> }> {
+  const out = { raw: {} as Record<number, LoadResult>, autocannon: {} as Record<number, LoadResult> };
+  for (const c of connections) {
+    out.raw[c] = await runRawLoad({ url: server.url, connections: c, seconds, requests: [buildRequest(server.url, { path: '/' })] });
+    out.autocannon[c] = await runLoad({ url: server.url, connections: c, seconds, requests: [{ path: '/' }] });
+  }
+  return out;
+}
+
+/**
+ * Each loader's own ceiling: what it reaches against bench/null-server.mjs, a server that answers
+ * without parsing, at each of `connections` (the most that loader can measure on this machine).
+ */
+export async function loaderCeiling(connections: number[], seconds: number): Promise<{ raw: Record<number, LoadResult>; autocannon: Record<number, LoadResult> }> {
+  const server = await startProcess(['bench/null-server.mjs'], {}, '/', await freePort());
+  try {
+    return await bothLoaders(server, connections, seconds);
   } finally {
     await server.stop();
   }

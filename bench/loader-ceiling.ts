@@ -10,10 +10,11 @@
  *
  * Each at 10 and 50 connections with the raw loader (bench/lib/raw-load.ts) and with autocannon.
  * Writes bench/results/partial-<UTC time>-loader-ceiling.json (ignored by git) and prints a table.
+ * The full run (bench/run.ts) measures the first of these into its results file.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { buildRequest, runRawLoad } from './lib/raw-load.js';
-import { runLoad, type LoadResult } from './lib/load.js';
+import { bothLoaders } from './baselines.js';
+import type { LoadResult } from './lib/load.js';
 import { freePort, startProcess, type Running } from './lib/processes.js';
 
 const seconds = Number(process.argv[2] ?? 3);
@@ -21,15 +22,6 @@ const CONNECTIONS = [10, 50];
 
 async function server(script: string, env: Record<string, string> = {}): Promise<Running> {
   return startProcess([script], env, '/', await freePort());
-}
-
-async function measure(target: Running): Promise<Record<string, Record<number, LoadResult>>> {
-  const out: Record<string, Record<number, LoadResult>> = { raw: {}, autocannon: {} };
-  for (const c of CONNECTIONS) {
-    out.raw![c] = await runRawLoad({ url: target.url, connections: c, seconds, requests: [buildRequest(target.url, { path: '/' })] });
-    out.autocannon![c] = await runLoad({ url: target.url, connections: c, seconds, requests: [{ path: '/' }] });
-  }
-  return out;
 }
 
 const results: Record<string, Record<string, Record<number, LoadResult>>> = {};
@@ -41,7 +33,7 @@ for (const [name, script, env] of [
   let running: Running | null = null;
   try {
     running = await server(script, env);
-    results[name] = await measure(running);
+    results[name] = await bothLoaders(running, CONNECTIONS, seconds);
   } catch (err) {
     process.stderr.write(`${name}: not measured (${(err as Error).message})\n`);
   } finally {

@@ -5,8 +5,9 @@
  * and regenerates docs/benchmarks.md from it. Loopback only; every load run is bounded in time.
  * Environment: BENCH_SECONDS (per run, default 4), BENCH_DATABASE_URL (PostgreSQL base URL,
  * default postgres://postgres@127.0.0.1:5432/test; "off" skips it), BENCH_GROWTH (accounts for
- * the growth test, default 1000000), BENCH_ONLY (a comma-separated list of scenarios and of
- * storm, growth, oidc_code_exchange: a partial run for profiling; it writes bench/results/partial-<UTC time>-<commit>.json,
+ * the growth test, default 1000000), BENCH_REDIS_URL (the Redis of the revocation run's second
+ * channel, default redis://127.0.0.1:6379; "off" skips it), BENCH_ONLY (a comma-separated list of
+ * scenarios and of storm, growth, oidc_code_exchange, revocation, ceiling: a partial run for profiling; it writes bench/results/partial-<UTC time>-<commit>.json,
  * ignored by git, and leaves every full run's file and docs/benchmarks.md alone).
  */
 import { randomBytes } from 'node:crypto';
@@ -15,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hash } from '@node-rs/argon2';
 import pg from 'pg';
-import { argon2Rate, bareFastify, barePgSelect, loadBareFastify } from './baselines.js';
+import { argon2Rate, bareFastify, barePgSelect, loadBareFastify, loaderCeiling } from './baselines.js';
 import { LOADER, WARMUP_SECONDS, type LoadResult } from './lib/load.js';
 import { startBareFastify, startLatchkey, type Running } from './lib/processes.js';
 import { buildContext, ISSUER } from './lib/context.js';
@@ -26,7 +27,8 @@ import { BASELINE_OF, EXPECTED_STATUS, OIDC_SCENARIO, PASSWORD, refreshChains, s
 import { runPickedLoad } from './lib/pick-load.js';
 import { measureOidcCodeExchange } from './lib/oidc-scenario.js';
 import { RAW_LOADER } from './lib/raw-load.js';
-import type { BenchResults, BestOf, DatabaseResults, ScenarioResult } from './types.js';
+import { describeRevocation, measureRevocation, redisReachable } from './lib/revocation.js';
+import type { BenchResults, BestOf, DatabaseResults, RevocationResult, ScenarioResult } from './types.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONNECTIONS = [10, 50];
@@ -162,6 +164,18 @@ async function measureDatabase(label: string, dbUrl: string, passwordHash: strin
   return results;
 }
 
+const REVOCATION_ROUNDS = 20;
+
+/** Cross-node revocation on three PostgreSQL nodes, through LISTEN/NOTIFY, then Redis pub/sub when Redis answers. */
+async function revocation(pgBase: string): Promise<RevocationResult[]> {
+  const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const out = [await measureRevocation(pgBase, REVOCATION_ROUNDS)];
+  if (redisUrl !== 'off' && (await redisReachable(redisUrl))) out.push(await measureRevocation(pgBase, REVOCATION_ROUNDS, redisUrl));
+  else log('postgres: revocation through Redis pub/sub not measured (no Redis)');
+  for (const r of out) log(`postgres: cross-node revocation, ${describeRevocation(r)}`);
+  return out;
+}
+
 /** The oidc_code_exchange scenario, after the server of the other scenarios stopped (it runs its own Latchkey). */
 async function measureOidc(label: string, results: DatabaseResults, postgresBase: string | null): Promise<void> {
   log(`${label}: ${OIDC_SCENARIO} (openid-client, 10 in flight)`);
@@ -271,6 +285,10 @@ async function main(): Promise<void> {
   }
   results.baselines.fastify = await bareFastify(CONNECTIONS, SECONDS);
   for (const c of CONNECTIONS) log(`baseline: bare Fastify x${c}: ${results.baselines.fastify[c]!.rps.toFixed(0)} req/s`);
+  if (wanted('ceiling')) {
+    results.loaderCeiling = await loaderCeiling(CONNECTIONS, SECONDS);
+    for (const c of CONNECTIONS) log(`loader ceiling x${c}: raw-net ${results.loaderCeiling.raw[c]!.rps.toFixed(0)} req/s, autocannon ${results.loaderCeiling.autocannon[c]!.rps.toFixed(0)} req/s`);
+  }
 
   const passwordHash = await hash(PASSWORD, { algorithm: 2 as never, memoryCost: 19456, timeCost: 2, parallelism: 1, outputLen: 32 });
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
@@ -290,6 +308,7 @@ async function main(): Promise<void> {
       const pgSelectBaseline = await barePgSelect(pgBase, CONNECTIONS, SECONDS);
       for (const c of CONNECTIONS) log(`baseline: bare Fastify + pg SELECT x${c}: ${pgSelectBaseline[c]!.rps.toFixed(0)} req/s`);
       results.databases.postgres = { ...(await measureDatabase('postgres', url.toString(), passwordHash, pgBase)), pgSelectBaseline };
+      if (wanted('revocation')) results.databases.postgres.revocation = await revocation(pgBase);
     } finally {
       const c = new pg.Client({ connectionString: pgBase });
       await c.connect();

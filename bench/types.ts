@@ -81,6 +81,22 @@ export interface DatabaseResults {
   pgSelectBaseline?: Record<number, LoadResult>;
   /** The oidc_code_exchange scenario (bench/oidc-code-exchange.ts; absent before 2026-12-06 11:00). */
   oidc?: OidcExchangeResult;
+  /** PostgreSQL: cross-node revocation latency on three nodes, one entry per channel (absent before 2026-12-06 evening). */
+  revocation?: RevocationResult[];
+}
+
+/** Logouts on one node until the two others refuse the token (bench/lib/revocation.ts). */
+export interface RevocationResult {
+  channel: 'listen-notify' | 'redis';
+  rounds: number;
+  /** Refusals seen (two per round when every node refused in time). */
+  refusals: number;
+  /** Nodes that still accepted the token 5 s after the logout's answer. */
+  missed: number;
+  p50Ms: number;
+  p90Ms: number;
+  maxMs: number;
+  delaysMs: number[];
 }
 
 /** Authorization codes redeemed at the token endpoint, beside JWT logins measured the same way. */
@@ -108,5 +124,7 @@ export interface BenchResults {
   seconds: number;
   machine: MachineInfo;
   baselines: { argon2: Record<number, number>; fastify: Record<number, LoadResult> };
+  /** Each loader against a server that answers without parsing (bench/null-server.mjs), by connections (absent before 2026-12-06 evening). */
+  loaderCeiling?: { raw: Record<number, LoadResult>; autocannon: Record<number, LoadResult> };
   databases: Record<string, DatabaseResults>;
 }

@@ -5,18 +5,26 @@
  * for another site is refused. User verification is required in every ceremony (a passkey signs
  * in alone, so it must be two factors by itself: the device and its PIN or biometric).
  * Attestation is not asked for (`none`): Latchkey trusts no authenticator vendor list.
+ *
+ * The library (with its ASN.1 and X.509 dependencies, about 25 MiB resident) is imported on the
+ * first ceremony, not at start-up: a node whose users never touch a passkey never loads it
+ * (docs/decisions.md, "Speed", what is not used is not loaded).
  */
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransportFuture,
-  type RegistrationResponseJSON,
-} from '@simplewebauthn/server';
-import { decodeClientDataJSON, isoBase64URL } from '@simplewebauthn/server/helpers';
+import type { AuthenticationResponseJSON, AuthenticatorTransportFuture, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Passkey, ResponseClaims, WebAuthnCeremonies } from '../core/passkeys/ports.js';
+
+type Library = typeof import('@simplewebauthn/server') & Pick<typeof import('@simplewebauthn/server/helpers'), 'decodeClientDataJSON' | 'isoBase64URL'>;
+let library: Promise<Library> | undefined;
+
+/** @simplewebauthn/server and its helpers, imported once on first use. */
+function webauthn(): Promise<Library> {
+  library ??= Promise.all([import('@simplewebauthn/server'), import('@simplewebauthn/server/helpers')]).then(([server, helpers]) => ({
+    ...server,
+    decodeClientDataJSON: helpers.decodeClientDataJSON,
+    isoBase64URL: helpers.isoBase64URL,
+  }));
+  return library;
+}
 
 /** Milliseconds the browser gives the user to answer (the challenge itself lives longer on the server). */
 const BROWSER_TIMEOUT_MS = 120_000;
@@ -37,6 +45,7 @@ export function createWebAuthnCeremonies(publicUrl: string, siteName: string): W
   const expected = { expectedOrigin: url.origin, expectedRPID: rpID, requireUserVerification: true };
   return {
     async registrationOptions(account, existing) {
+      const { generateRegistrationOptions } = await webauthn();
       const options = await generateRegistrationOptions({
         rpName: siteName,
         rpID,
@@ -51,6 +60,7 @@ export function createWebAuthnCeremonies(publicUrl: string, siteName: string): W
     },
 
     async verifyRegistration(response, challenge) {
+      const { verifyRegistrationResponse, isoBase64URL } = await webauthn();
       try {
         const result = await verifyRegistrationResponse({
           response: response as RegistrationResponseJSON,
@@ -73,11 +83,13 @@ export function createWebAuthnCeremonies(publicUrl: string, siteName: string): W
     },
 
     async authenticationOptions(allow) {
+      const { generateAuthenticationOptions } = await webauthn();
       const options = await generateAuthenticationOptions({ rpID, allowCredentials: allow.map(descriptor), userVerification: 'required', timeout: BROWSER_TIMEOUT_MS });
       return { options: options as unknown as Record<string, unknown>, challenge: options.challenge };
     },
 
     async verifyAuthentication(response, challenge, passkey) {
+      const { verifyAuthenticationResponse, isoBase64URL } = await webauthn();
       try {
         const result = await verifyAuthenticationResponse({
           response: response as AuthenticationResponseJSON,
@@ -92,9 +104,10 @@ export function createWebAuthnCeremonies(publicUrl: string, siteName: string): W
       }
     },
 
-    readResponse(response): ResponseClaims | null {
+    async readResponse(response): Promise<ResponseClaims | null> {
       if (!isRecord(response) || !isRecord(response.response) || typeof response.id !== 'string' || response.id.length > 1024) return null;
       const inner = response.response;
+      const { decodeClientDataJSON, isoBase64URL } = await webauthn();
       if (typeof inner.clientDataJSON !== 'string' || inner.clientDataJSON.length > 8192 || !isoBase64URL.isBase64URL(response.id)) return null;
       try {
         const clientData = decodeClientDataJSON(inner.clientDataJSON);

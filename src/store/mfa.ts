@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import { totpContext } from '../core/mfa/codes.js';
 import type { MfaChallenge, MfaStore, SecretSealer, TotpFactor } from '../core/mfa/ports.js';
 import { newId } from '../core/credentials/secrets.js';
-import { q } from './handle.js';
+import { prepared, q } from './handle.js';
 import type { Database, MfaChallengesTable, MfaFactorsTable } from './schema.js';
 import { numberOrNull } from './rows.js';
 
@@ -39,9 +39,18 @@ function toChallenge(row: MfaChallengesTable): MfaChallenge {
 
 /** The second-factor store. */
 export function createMfaStore(): MfaStore {
+  // Asked at every password login (has the account a second factor?): compiled once, with its
+  // columns named (a prepared statement selecting `*` fails on PostgreSQL once a column is added).
+  const totpOf = prepared<{ accountId: string }, MfaFactorsTable>((db, slot) =>
+    db
+      .selectFrom('mfa_factors')
+      .select(['id', 'account_id', 'kind', 'secret', 'created_at', 'confirmed_at', 'last_step'])
+      .where('account_id', '=', slot('accountId'))
+      .where('kind', '=', 'totp') as never,
+  );
   return {
     async findTotp(tx, accountId) {
-      const row = await q(tx).selectFrom('mfa_factors').selectAll().where('account_id', '=', accountId).where('kind', '=', 'totp').executeTakeFirst();
+      const row = (await totpOf(tx, { accountId })).rows[0];
       return row ? toFactor(row) : null;
     },
 

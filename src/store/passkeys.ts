@@ -4,7 +4,7 @@
  * exactly one gets it (a replayed response finds it used).
  */
 import type { CeremonyChallenge, CeremonyPurpose, Passkey, PasskeyStore } from '../core/passkeys/ports.js';
-import { q } from './handle.js';
+import { prepared, q } from './handle.js';
 import { translateWriteError } from './db-errors.js';
 import type { PasskeysTable, WebauthnChallengesTable } from './schema.js';
 import { numberOrNull } from './rows.js';
@@ -38,6 +38,15 @@ function toChallenge(row: WebauthnChallengesTable): CeremonyChallenge {
 
 /** The passkey store. */
 export function createPasskeyStore(): PasskeyStore {
+  // Asked at every password login (has the account a passkey?): compiled once, columns named.
+  const passkeysOf = prepared<{ accountId: string }, PasskeysTable>((db, slot) =>
+    db
+      .selectFrom('passkeys')
+      .select(['id', 'account_id', 'credential_id', 'public_key', 'counter', 'transports', 'device_type', 'backed_up', 'name', 'created_at', 'last_used_at'])
+      .where('account_id', '=', slot('accountId'))
+      .orderBy('created_at')
+      .orderBy('id') as never,
+  );
   return {
     async insert(tx, p) {
       try {
@@ -63,8 +72,7 @@ export function createPasskeyStore(): PasskeyStore {
     },
 
     async list(tx, accountId) {
-      const rows = await q(tx).selectFrom('passkeys').selectAll().where('account_id', '=', accountId).orderBy('created_at').orderBy('id').execute();
-      return rows.map(toPasskey);
+      return (await passkeysOf(tx, { accountId })).rows.map(toPasskey);
     },
 
     async findByCredentialId(tx, credentialId) {

@@ -137,6 +137,18 @@ export function createSessionStore(opened: OpenedDatabase, options: { groupCommi
       .where('s.secret_hash', '=', slot('hash'))
       .$if(lock, (qb) => qb.forUpdate()) as never,
   );
+  // Every login (startSession: the cap on sessions per account) runs these two: compiled once.
+  const lockAccount = prepared<{ id: string }>((db, slot) => db.selectFrom('accounts').select('id').where('id', '=', slot('id')).forUpdate() as never);
+  const liveEntries = prepared<{ accountId: string }, { n: number | string }>((db, slot) =>
+    db
+      .selectFrom('sessions')
+      .select(({ fn }) => fn.countAll().as('n'))
+      .where('account_id', '=', slot('accountId'))
+      .where('revoked_at', 'is', null) as never,
+  );
+  const liveBeyond = prepared<{ accountId: string; now: number; keep: number }, Parameters<typeof toLive>[0]>((db, slot) =>
+    liveHeads(db, slot('accountId'), slot('now')).limit(MAX_ENDED_PER_LOGIN).offset(slot('keep')) as never,
+  );
   const byId = prepared<{ id: string }, SessionRow>((db, slot) => db.selectFrom('sessions as s').select(SESSION_COLUMNS).where('s.id', '=', slot('id')) as never);
   const joinedByIdForUpdate = prepared<{ id: string }, JoinedRow>((db, slot) =>
     joined(db)
@@ -263,7 +275,7 @@ export function createSessionStore(opened: OpenedDatabase, options: { groupCommi
     },
 
     async listLiveSessions(tx, accountId, now, options = {}) {
-      const rows = await liveHeads(tx, accountId, now)
+      const rows = await liveHeads(q(tx), accountId, now)
         .$if(options.familyId !== undefined, (qb) => qb.where('s.family_id', '=', options.familyId as string))
         .$if(options.limit !== undefined, (qb) => qb.limit(options.limit as number))
         .execute();
@@ -282,8 +294,12 @@ export function createSessionStore(opened: OpenedDatabase, options: { groupCommi
 
     async endLeastRecentlyUsed(tx, accountId, keep, now) {
       // Logins of one account take turns on PostgreSQL (SQLite serializes every writer anyway).
-      if (lock) await q(tx).selectFrom('accounts').select('id').where('id', '=', accountId).forUpdate().execute();
-      const rows = (await liveHeads(tx, accountId, now).limit(MAX_ENDED_PER_LOGIN).offset(keep).execute()).map(toLive);
+      if (lock) await lockAccount(tx, { id: accountId });
+      // Every live head is in the live-sessions index, so an account with no more than `keep`
+      // entries there has nothing beyond the cap: counted from the index alone, without the
+      // join and sort of liveHeads (most logins).
+      if (Number((await liveEntries(tx, { accountId })).rows[0]?.n ?? 0) <= keep) return [];
+      const rows = (await liveBeyond(tx, { accountId, now, keep })).rows.map(toLive);
       const families = [...new Set(rows.map((r) => r.familyId))];
       if (families.length > 0) {
         await q(tx).updateTable('sessions').set({ revoked_at: now }).where('family_id', 'in', families).where('revoked_at', 'is', null).execute();
@@ -303,8 +319,8 @@ const MAX_ENDED_PER_LOGIN = 1000;
  * The family's first row (id = family_id) outlives its rotation until the family's absolute
  * expiry (see cleanup.ts), so it gives the login time; the head gives the rest.
  */
-function liveHeads(tx: Parameters<typeof q>[0], accountId: string, now: number) {
-  return q(tx)
+function liveHeads(db: Kysely<Database>, accountId: string, now: number) {
+  return db
     .selectFrom('sessions as s')
     .leftJoin('sessions as f', 'f.id', 's.family_id')
     .select(['s.id', 's.family_id', 's.kind', 's.created_at', 's.last_seen_at', 's.ip', 's.user_agent', 'f.created_at as family_created_at'])

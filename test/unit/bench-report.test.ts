@@ -60,6 +60,35 @@ describe('benchmark report', () => {
     assert.match(markdown, /one primary-key SELECT through pg \(the limit of a database-checked request\): 2,000 req\/s at 10 connections; bearer `\/me` 0\.25× and cookie `check_login` — of it\./);
   });
 
+  it('holds each database to its own goals: refresh 0.2x on SQLite and 0.1x on PostgreSQL, session checks 0.4x and 0.3x, RSS 150 MiB on SQLite', () => {
+    const r = results(run({ rps: 350, requests: 350, ok: 350, loader: 'raw-net' }));
+    const sqlite = r.databases.sqlite!;
+    sqlite.scenarios.refresh = { 10: { ...run({ rps: 150, requests: 150, ok: 150, loader: 'raw-net' }), baseline: 1000 } };
+    sqlite.mixedPeakRssMiB = 160;
+    r.databases.postgres = { ...sqlite, mixedPeakRssMiB: 160 };
+    const { markdown } = renderReport(r, 'x.json', '');
+    const [onSqlite, onPostgres] = markdown.split('## PostgreSQL') as [string, string];
+    assert.match(targetRow(onSqlite, 'me_bearer x10 / bare Fastify'), /^\| me_bearer x10 \/ bare Fastify \(raw-net\) \| 0\.35× \| .* \| ≥ 0\.4× \| \*\*no\*\* \|$/);
+    assert.match(targetRow(onPostgres, 'me_bearer x10 / bare Fastify'), /\| ≥ 0\.3× \| yes \|$/);
+    assert.match(targetRow(onSqlite, 'refresh x10 / bare Fastify'), /\| 0\.15× \| .* \| ≥ 0\.2× \| \*\*no\*\* \|$/);
+    assert.match(targetRow(onPostgres, 'refresh x10 / bare Fastify'), /\| ≥ 0\.1× \| yes \|$/);
+    assert.match(targetRow(onSqlite, 'peak RSS in the mixed workload'), /\| 160 MiB \| — \| ≤ 150 MiB \| \*\*no\*\* \|$/);
+    assert.match(targetRow(onPostgres, 'peak RSS in the mixed workload'), /\| ≤ 200 MiB \| yes \|$/);
+  });
+
+  it('shows the loaders\' own ceilings and the cross-node revocation of each channel, missed past 100 ms or when a node never refused', () => {
+    const r = results(run({ rps: 500, requests: 500, ok: 500 }));
+    r.loaderCeiling = { raw: { 10: run({ rps: 90_000, requests: 90_000, ok: 90_000 }) }, autocannon: { 10: run({ rps: 40_000, requests: 40_000, ok: 40_000 }) } };
+    const rev = { rounds: 20, refusals: 40, missed: 0, p50Ms: 3, p90Ms: 8, maxMs: 40, delaysMs: [] };
+    r.databases.postgres = { ...r.databases.sqlite!, revocation: [{ channel: 'listen-notify', ...rev }, { channel: 'redis', ...rev, refusals: 39, missed: 1, maxMs: 60 }] };
+    const { markdown } = renderReport(r, 'x.json', '');
+    assert.match(markdown, /\| loader ceiling: raw-net against a server that answers without parsing, req\/s \| 90,000 \(n=1\) \| — \|/);
+    assert.match(markdown, /\| loader ceiling: autocannon against the same server, req\/s \| 40,000 \(n=1\) \| — \|/);
+    assert.match(targetRow(markdown, 'cross-node revocation through LISTEN/NOTIFY, slowest of 40 refusals on 3 nodes'), /\| 40 ms \| — \| ≤ 100 ms \| yes \|$/);
+    assert.match(targetRow(markdown, 'cross-node revocation through Redis pub/sub, slowest of 39 refusals on 3 nodes'), /\| 5,000 ms \(1 not refused within 5 s\) \| — \| ≤ 100 ms \| \*\*no\*\* \|$/);
+    assert.match(markdown, /Cross-node revocation \(3 nodes, 20 logouts per channel, .*\): LISTEN\/NOTIFY p50 3\.0 ms, p90 8\.0 ms, max 40\.0 ms; Redis pub\/sub p50 3\.0 ms, p90 8\.0 ms, max 60\.0 ms\./);
+  });
+
   it('records the commit, loader and machine it measured', () => {
     const { markdown } = renderReport(results(run({ rps: 500, requests: 500, ok: 500 })), 'x.json', '');
     assert.match(markdown, /Commit measured: `abc1234` \(clean working tree\)/);

@@ -20,8 +20,8 @@ export async function keepChallenge(deps: Pick<CoreDeps, 'clock' | 'secondFactor
 }
 
 /** The claims of a browser's response; INVALID_INPUT when it is not a WebAuthn response at all. */
-export function readClaims(deps: Pick<CoreDeps, 'secondFactor'>, response: unknown): ResponseClaims {
-  const claims = deps.secondFactor.passkeys.ceremonies.readResponse(response);
+export async function readClaims(deps: Pick<CoreDeps, 'secondFactor'>, response: unknown): Promise<ResponseClaims> {
+  const claims = await deps.secondFactor.passkeys.ceremonies.readResponse(response);
   if (claims === null) throw new AuthError('INVALID_INPUT', 'the passkey answer is not a WebAuthn response', { field: 'credential' });
   return claims;
 }
@@ -46,7 +46,7 @@ export async function takeChallenge(deps: Pick<CoreDeps, 'uow' | 'clock' | 'seco
  */
 export async function verifyAssertion(deps: Pick<CoreDeps, 'uow' | 'clock' | 'secondFactor'>, response: unknown, purpose: CeremonyPurpose, accountId: string | null): Promise<Passkey | null> {
   const { store, ceremonies } = deps.secondFactor.passkeys;
-  const claims = readClaims(deps, response);
+  const claims = await readClaims(deps, response);
   const challenge = await takeChallenge(deps, claims, purpose, accountId);
   const passkey = await store.findByCredentialId(deps.uow.db, claims.credentialId);
   if (passkey === null || (accountId !== null && passkey.accountId !== accountId)) return null;

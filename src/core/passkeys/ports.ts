@@ -88,7 +88,7 @@ export interface WebAuthnCeremonies {
   /** Verifies an assertion by `passkey` against `challenge`; the new counter and backup flag, or null. */
   verifyAuthentication(response: unknown, challenge: string, passkey: Passkey): Promise<{ counter: number; backedUp: boolean } | null>;
   /** The claims of a response (unverified); null for anything that is not a well-formed response. */
-  readResponse(response: unknown): ResponseClaims | null;
+  readResponse(response: unknown): Promise<ResponseClaims | null>;
 }
 
 /** What the passkey flows need. */

@@ -50,7 +50,7 @@ export async function finishPasskeyRegistration(deps: CoreDeps, accountId: strin
   const account = await activeAccount(deps, accountId);
   const label = name.trim() === '' ? 'Passkey' : name.trim();
   if (label.length > NAME_MAX) throw new AuthError('INVALID_INPUT', `a passkey name has at most ${NAME_MAX} characters`, { field: 'name' });
-  const claims = readClaims(deps, response);
+  const claims = await readClaims(deps, response);
   const challenge = await takeChallenge(deps, claims, 'register', accountId);
   const credential = await deps.secondFactor.passkeys.ceremonies.verifyRegistration(response, challenge.challenge);
   if (credential === null) {
