@@ -12,7 +12,7 @@ import type pg from 'pg';
 import { boundedCache } from './bounded-cache.js';
 import { statementName } from './handle.js';
 import type { Database } from './schema.js';
-import { openSnapshotReader, type SnapshotStatement } from './sqlite-snapshot.js';
+import { openSnapshotReader, PAGE_CACHE_PRAGMA, type SnapshotStatement } from './sqlite-snapshot.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -101,6 +101,7 @@ function openSqlite(path: string): OpenedDatabase {
     const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(withStatementCache(database)) });
     return { db, dialect: 'sqlite', schema: undefined, close: () => db.destroy() };
   }
+  database.pragma(PAGE_CACHE_PRAGMA); // not for :memory:, where the cache holds the whole database
   // Anything written on the writer ends the readers' shared snapshot, so it is seen at once.
   const snapshots = openSnapshotReader(path);
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(withStatementCache(database), snapshots.invalidate) });

@@ -33,6 +33,15 @@ export interface SnapshotReader {
 const STATEMENT_CACHE_SIZE = 100;
 
 /**
+ * The page cache of each connection to a SQLite file: SQLite's own default of 2 MiB, where
+ * better-sqlite3 raises it to 16 MB per connection. Latchkey's two connections grew their caches
+ * toward the size of the database under load (about 17 MiB of the process's peak in the
+ * benchmark's mixed workload); a page missing from it is read from the operating system's cache
+ * (docs/decisions.md, *Speed*, "Peak memory in the mixed workload").
+ */
+export const PAGE_CACHE_PRAGMA = 'cache_size = -2000';
+
+/**
  * `(values) => ({ name0: values[0], ... })` for these column names. The names come from our own
  * compiled queries, and each is written as a JSON string literal, so no name can change the code.
  */
@@ -44,6 +53,7 @@ function rowMaker(columns: string[]): (values: unknown[]) => Record<string, unkn
 export function openSnapshotReader(path: string): SnapshotReader {
   const db = new SQLite(path, { readonly: true });
   db.pragma('busy_timeout = 5000');
+  db.pragma(PAGE_CACHE_PRAGMA);
   const begin = db.prepare('begin');
   const commit = db.prepare('commit');
   let endScheduled = false;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
+import { sql } from 'kysely';
 import { bearer, call } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { login, register } from '../support/jwt-api.js';
@@ -29,6 +30,12 @@ describe('SQLite file: session checks on the read-only connection', { skip: proc
   });
 
   const me = (access: string) => call(t.app, 'GET', '/api/v1/account/me', { headers: bearer(access) });
+
+  it("keeps each connection's page cache at SQLite's 2 MiB, not better-sqlite3's 16 MB", async () => {
+    const { db, reader } = t.latchkey.database;
+    assert.deepEqual((await sql<{ cache_size: number }>`pragma cache_size`.execute(db)).rows, [{ cache_size: -2000 }]);
+    assert.deepEqual(reader!('pragma cache_size').get([]), { cache_size: -2000 });
+  });
 
   it('sees a logout and a refresh at once', async () => {
     for (let i = 0; i < 20; i++) {
