@@ -73,16 +73,18 @@ export async function startProcess(args: string[], env: Record<string, string>, 
   };
 }
 
-/** Starts Latchkey from the compiled build; `nodeArgs` go before the script (e.g. --cpu-prof). */
 /** The V8 flags `npm start` and deploy/latchkey.service run Latchkey with (package.json, "start"). */
 export const LATCHKEY_NODE_FLAGS = ['--max-semi-space-size=4'];
+/** The environment they set for it: glibc's malloc (docs/decisions.md, *Speed*, "Peak memory in the mixed workload"). */
+export const LATCHKEY_NODE_ENV = { MALLOC_ARENA_MAX: '2' };
 
+/** Starts Latchkey from the compiled build; `nodeArgs` go before the script (e.g. --cpu-prof). */
 export async function startLatchkey(env: Record<string, string>, nodeArgs: string[] = []): Promise<Running> {
   const port = await freePort();
   return startProcess(
     [...LATCHKEY_NODE_FLAGS, ...nodeArgs, 'dist/cli/main.js', 'serve'],
     // The load comes from one address: lift the per-address limits, which would cap `register` (and count refresh races).
-    { LOG_LEVEL: 'warn', HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, JWT_ISSUER: 'latchkey-bench', REGISTRATION_PER_IP_HOUR: '1000000', MAIL_REQUESTS_PER_IP_HOUR: '1000000', TOKEN_FAILURES_PER_IP_MINUTE: '1000000', REFRESH_ROTATIONS_PER_MINUTE: '1000000', ...env },
+    { ...LATCHKEY_NODE_ENV, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, JWT_ISSUER: 'latchkey-bench', REGISTRATION_PER_IP_HOUR: '1000000', MAIL_REQUESTS_PER_IP_HOUR: '1000000', TOKEN_FAILURES_PER_IP_MINUTE: '1000000', REFRESH_ROTATIONS_PER_MINUTE: '1000000', ...env },
     '/healthz',
     port,
   );

@@ -45,12 +45,13 @@ describe('the shipped systemd unit', { skip }, () => {
     assert.equal(res.status, 0, res.output);
   });
 
-  it('runs the built CLI that `npm start` runs, with its V8 flags, the environment file, as a dynamic user', () => {
+  it('runs the built CLI that `npm start` runs, with its V8 flags and malloc setting, the environment file, as a dynamic user', () => {
     const unit = readFileSync(UNIT, 'utf8');
     const start = JSON.parse(readFileSync('package.json', 'utf8')).scripts.start as string;
-    const [, flags, entry] = /^node ((?:--\S+ )*)(\S+) serve$/.exec(start) ?? [];
+    const [, variables, flags, entry] = /^((?:[A-Z_]+=\S+ )*)node ((?:--\S+ )*)(\S+) serve$/.exec(start) ?? [];
     assert.ok(entry, `package.json's start script changed: ${start}`);
     assert.match(unit, new RegExp(`^ExecStart=${NODE} ${flags}/opt/latchkey/${entry.replaceAll('.', '\\.')} serve$`, 'm'));
+    for (const variable of variables!.split(' ').filter(Boolean)) assert.match(unit, new RegExp(`^Environment=${variable}$`, 'm'), variable);
     for (const line of ['DynamicUser=yes', 'ProtectSystem=strict', 'NoNewPrivileges=yes', 'StateDirectory=latchkey', 'EnvironmentFile=/etc/latchkey/latchkey.env']) {
       assert.match(unit, new RegExp(`^${line}$`, 'm'), line);
     }
