@@ -43,12 +43,6 @@ parentPort.on('message', (job) => {
   }
 });
 `;
-// Each worker is a V8 isolate of its own that runs the few lines above and keeps nothing between
-// jobs (its heap stays near 4 MiB). Capping its old generation (the default maximum is the main
-// isolate's, 4 GiB) made each worker hold about 0.8 MiB less, idle and after hashing; the other
-// limits (young generation, stack, code range) did not change its resident memory
-// (docs/decisions.md, *Speed*, "Peak memory in the mixed workload").
-const WORKER_LIMITS = { maxOldGenerationSizeMb: 32 };
 const PHC = /^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$/;
 
 /** A pool of `size` argon2id worker threads running at `nice` (0 to 19; higher is lower priority). */
@@ -68,7 +62,7 @@ export function createArgon2Pool(params: Argon2Params, size: number, nice = 10):
   };
 
   const workers = Array.from({ length: size }, () => {
-    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { options, nice, binding }, resourceLimits: WORKER_LIMITS });
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { options, nice, binding } });
     w.unref();
     w.on('message', (msg: { id: number; result: unknown; failed?: boolean }) => {
       const p = pending.get(msg.id);
