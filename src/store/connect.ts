@@ -110,9 +110,12 @@ function openSqlite(path: string): OpenedDatabase {
     dialect: 'sqlite',
     schema: undefined,
     reader: (sql) => snapshots.statement(sql),
+    // The read connection closes first, so that the writer is the file's last connection: SQLite
+    // then checkpoints the WAL into the database file and removes it (a read-only connection
+    // cannot), and a stopped server leaves one self-contained file (docs/decisions.md, "Peak memory").
     close: async () => {
-      await db.destroy();
       snapshots.close();
+      await db.destroy();
     },
   };
 }

@@ -5,7 +5,7 @@
  * turn: a change made by another process (the CLI) is seen by any request after that.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -89,5 +89,30 @@ describe('SQLite file: session checks on the read-only connection', { skip: proc
     assert.deepEqual(new Set(statuses.map((r) => r.status)), new Set([200]));
     await call(t.app, 'DELETE', '/api/v1/account/logout', { headers: bearer(pair.access) });
     assert.equal((await me(pair.access)).status, 401, 'the writer ended the snapshot');
+  });
+});
+
+describe('SQLite file: a stopped server leaves one self-contained database file', { skip: process.env.TEST_DATABASE_URL ? 'runs on SQLite only' : false }, () => {
+  it('checkpoints the WAL into the file at close, after the read connection served checks', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latchkey-close-'));
+    const file = join(dir, 'close.db');
+    try {
+      const t = await createTestInstance({ hasher: 'fast', sqliteFile: file });
+      await register(t.app, 'closer', 'closer-password');
+      const pair = await login(t.app, 'closer', 'closer-password');
+      // The read-only connection has served checks, so it holds the WAL open too.
+      for (let i = 0; i < 3; i++) assert.equal((await call(t.app, 'GET', '/api/v1/account/me', { headers: bearer(pair.access) })).status, 200);
+      await t.close();
+      // What a backup that copies only the database file would copy: everything, and no WAL beside it.
+      assert.equal(existsSync(`${file}-wal`), false, 'the WAL was checkpointed and removed at close');
+      const copy = new SQLite(file, { readonly: true, fileMustExist: true });
+      try {
+        assert.deepEqual(copy.prepare("select count(*) as n from accounts where username = 'closer'").get(), { n: 1 });
+      } finally {
+        copy.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
