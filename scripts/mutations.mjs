@@ -121,4 +121,28 @@ export const MUTATIONS = [
     ],
     tests: ['test/security/pin-link-token-expiry.test.ts'],
   },
+  {
+    id: 'sqlite-cache-own-writes-unheard',
+    title: "a SQLite server's session cache does not hear changes written on its own connection (revoked sessions served from memory)",
+    edits: [
+      {
+        file: 'src/store/session-cache/sqlite-watch.ts',
+        from: '  for (const trigger of TRIGGERS) connection.exec(trigger);',
+        to: '  void TRIGGERS;',
+      },
+    ],
+    tests: ['test/store/sqlite-session-cache.test.ts'],
+  },
+  {
+    id: 'sqlite-cache-other-writers-unheard',
+    title: "a SQLite server's session cache ignores commits of other connections (latchkey user disable served from memory)",
+    edits: [
+      {
+        file: 'src/store/session-cache/sqlite-watch.ts',
+        from: '    if (version !== seen) {',
+        to: '    if (version !== seen && false) {',
+      },
+    ],
+    tests: ['test/store/sqlite-session-cache.test.ts'],
+  },
 ];

@@ -107,14 +107,17 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
     const plainStores: Stores = redisThrottle
       ? { ...createStores(database, clock, config.masterKey), throttle: redisThrottle }
       : createStores(database, clock, config.masterKey);
-    // PostgreSQL nodes keep accepted session lookups in memory (docs/decisions.md, "Session cache on PostgreSQL nodes").
-    sessionCache =
-      database.dialect === 'postgres' && config.sessionCache.enabled
-        ? await (await import('../store/session-cache/index.js')).attachSessionCache(plainStores, config.sessionCache, config.databaseUrl, {
+    // Accepted session lookups are kept in memory (docs/decisions.md, "Session cache on PostgreSQL nodes";
+    // on SQLite told of changes by the server's own connection: src/store/session-cache/sqlite-watch.ts).
+    if (config.sessionCache.enabled) {
+      const caches = await import('../store/session-cache/index.js');
+      sessionCache = database.sqliteWriter
+        ? await caches.attachSqliteSessionCache(plainStores, config.sessionCache, database.sqliteWriter)
+        : await caches.attachSessionCache(plainStores, config.sessionCache, config.databaseUrl, {
             log: { warn: (obj, msg) => log.warn(obj, msg), info: (obj, msg) => log.info(obj, msg) },
             redis: config.redisUrl === null ? null : { url: config.redisUrl, prefix: config.redisPrefix },
-          })
-        : null;
+          });
+    }
     const stores = sessionCache?.stores ?? plainStores;
     const serverKey = await stores.keys.getOrCreateSecret(stores.uow.db, 'server-key', newSecret, clock.now());
     const signer = await createJwtSigner({ uow: stores.uow, keys: stores.keys, clock, issuer: config.jwtIssuer });

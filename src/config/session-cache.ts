@@ -1,11 +1,11 @@
 /**
- * Settings of the node-local session cache of PostgreSQL nodes (docs/decisions.md, "Session
- * cache on PostgreSQL nodes"; src/store/session-cache/). SQLite never has one.
+ * Settings of the node-local session cache (docs/decisions.md, "Session cache on PostgreSQL
+ * nodes", and its part *On SQLite*; src/store/session-cache/).
  */
 import { readDuration, readEnum, readInt, type Env } from './read.js';
 
 export interface SessionCacheConfig {
-  /** SESSION_CACHE (on | off, default on): PostgreSQL nodes keep accepted session lookups in memory. */
+  /** SESSION_CACHE (on | off, default on): a node keeps accepted session lookups in memory. */
   enabled: boolean;
   /** SESSION_CACHE_SIZE: sessions kept at most per node (default 10,000). */
   maxEntries: number;

@@ -27,6 +27,12 @@ export interface OpenedDatabase {
    * connection, and see committed data only.
    */
   reader?: (sql: string) => SnapshotStatement;
+  /**
+   * SQLite only: the writer connection itself, and a way to hear each time it is given back
+   * (after a statement outside a transaction, or after a transaction's end). The session cache
+   * of a SQLite server (src/store/session-cache/sqlite-watch.ts) hooks both.
+   */
+  sqliteWriter?: { connection: SQLite.Database; onRelease(listener: () => void): void };
   close(): Promise<void>;
 }
 
@@ -97,19 +103,26 @@ function openSqlite(path: string): OpenedDatabase {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
+  const releaseListeners: Array<() => void> = [];
+  const released = (): void => {
+    for (const listener of releaseListeners) listener();
+  };
+  const sqliteWriter = { connection: database, onRelease: (listener: () => void) => void releaseListeners.push(listener) };
   if (inMemory) {
-    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(withStatementCache(database)) });
-    return { db, dialect: 'sqlite', schema: undefined, close: () => db.destroy() };
+    const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(withStatementCache(database), released) });
+    return { db, dialect: 'sqlite', schema: undefined, sqliteWriter, close: () => db.destroy() };
   }
   database.pragma(PAGE_CACHE_PRAGMA); // not for :memory:, where the cache holds the whole database
   // Anything written on the writer ends the readers' shared snapshot, so it is seen at once.
   const snapshots = openSnapshotReader(path);
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(withStatementCache(database), snapshots.invalidate) });
+  releaseListeners.push(snapshots.invalidate);
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(withStatementCache(database), released) });
   return {
     db,
     dialect: 'sqlite',
     schema: undefined,
     reader: (sql) => snapshots.statement(sql),
+    sqliteWriter,
     // The read connection closes first, so that the writer is the file's last connection: SQLite
     // then checkpoints the WAL into the database file and removes it (a read-only connection
     // cannot), and a stopped server leaves one self-contained file (docs/decisions.md, "Peak memory").

@@ -5,7 +5,8 @@
  * expiry moved earlier (a touch only moves it later: it extends a session, it never ends one;
  * deleted rows are dead already, see cleanup.ts, or go with their account). On accounts: any update or delete. PostgreSQL folds
  * identical notifications of one transaction into one, so revoking all of an account's sessions
- * sends one. SQLite runs one node per file and has no cache: nothing to do there.
+ * sends one. A SQLite server makes the same triggers on its own connection, as temporary ones
+ * (src/store/session-cache/sqlite-watch.ts): nothing to migrate there.
  */
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
 

@@ -1,14 +1,16 @@
 /**
- * The session cache of a PostgreSQL node, assembled: the cache (cache.ts), the guard on this
- * node's own writes (guard.ts) and the notification channel: PostgreSQL's LISTEN/NOTIFY
- * (pg-channel.ts), or Redis pub/sub when REDIS_URL is set (redis-channel.ts). Loaded only when
- * the database is PostgreSQL and SESSION_CACHE is on (start-up, memory).
+ * The session cache, assembled: the cache (cache.ts), the guard on this node's own writes
+ * (guard.ts) and how changes made elsewhere reach it: on PostgreSQL the notification channel,
+ * LISTEN/NOTIFY (pg-channel.ts) or Redis pub/sub when REDIS_URL is set (redis-channel.ts); on
+ * SQLite the writer connection's triggers and data version (sqlite-watch.ts). Loaded only when
+ * SESSION_CACHE is on (start-up, memory).
  */
 import type { SessionCacheConfig } from '../../config/session-cache.js';
 import type { Stores } from '../index.js';
 import { createSessionCache, type Invalidation, type SessionCache } from './cache.js';
 import { guardSessionCache } from './guard.js';
 import { startPgSessionChannel, type ChannelLog, type SessionChannel } from './pg-channel.js';
+import { watchSqliteSessions, type SqliteWriter } from './sqlite-watch.js';
 
 export interface AttachedSessionCache {
   /** The stores with this node's writes invalidating the cache. */
@@ -41,6 +43,17 @@ export async function attachSessionCache(stores: Stores, settings: SessionCacheC
   }
   const guarded = guardSessionCache(cache, parts);
   const channel = await startPgSessionChannel(cache, { url: databaseUrl, pingMs: settings.pingMs, ...(log ? { log } : {}) });
+  return { stores: { ...stores, ...guarded }, cache, channel };
+}
+
+/**
+ * The session cache of a SQLite server: the same cache and guard, with the writer connection's
+ * triggers and data version in place of a channel (sqlite-watch.ts).
+ */
+export async function attachSqliteSessionCache(stores: Stores, settings: SessionCacheConfig, writer: SqliteWriter): Promise<AttachedSessionCache> {
+  const created = createSessionCache({ maxEntries: settings.maxEntries, maxAgeMs: settings.maxAgeMs, trustMs: settings.trustMs });
+  const { cache, channel } = watchSqliteSessions(created, writer);
+  const guarded = guardSessionCache(cache, { uow: stores.uow, sessions: stores.sessions, accounts: stores.accounts });
   return { stores: { ...stores, ...guarded }, cache, channel };
 }
 
