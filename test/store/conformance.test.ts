@@ -147,6 +147,17 @@ for (const backend of backends) {
       assert.equal((await s.sessions.findBySecretHashWithAccount(s.uow.db, other.secretHash))?.session.revokedAt, null);
     });
 
+    it('tells a login subject\'s block and whether anything is counted for it', async () => {
+      const key = `login-acct:${randomUUID()}`;
+      assert.deepEqual(await s.throttle.subjectState(s.uow.db, key), { blockedUntil: 0, counted: false }, 'nothing counted');
+      await s.throttle.recordFailure(s.uow.db, key, 1000, 60_000);
+      assert.deepEqual(await s.throttle.subjectState(s.uow.db, key), { blockedUntil: 0, counted: true }, 'a failure counted, no block');
+      await s.throttle.block(s.uow.db, key, 9000);
+      assert.deepEqual(await s.throttle.subjectState(s.uow.db, key), { blockedUntil: 9000, counted: true }, 'blocked');
+      await s.throttle.reset(s.uow.db, key);
+      assert.deepEqual(await s.throttle.subjectState(s.uow.db, key), { blockedUntil: 0, counted: false }, 'reset');
+    });
+
     it('advances a refresh chain in place, once per generation', async () => {
       const a = newAccount('chain');
       await s.accounts.insert(s.uow.db, a);
