@@ -10,6 +10,8 @@ import type { Account, NewAccount } from '../../src/core/accounts/ports.js';
 import type { Session } from '../../src/core/sessions/ports.js';
 import { UniqueViolation } from '../../src/core/ports.js';
 import { createStores, migrateToLatest, openDatabase, type OpenedDatabase, type Stores } from '../../src/store/index.js';
+import { createMfaStore } from '../../src/store/mfa.js';
+import { createPasskeyStore } from '../../src/store/passkeys.js';
 import { createFakeClock } from '../support/clock.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -145,6 +147,23 @@ for (const backend of backends) {
       assert.equal((await s.sessions.findById(s.uow.db, second.id))?.revokedAt, 3000);
       assert.equal((await s.sessions.findById(s.uow.db, first.id))?.revokedAt, 3000);
       assert.equal((await s.sessions.findBySecretHashWithAccount(s.uow.db, other.secretHash))?.session.revokedAt, null);
+    });
+
+    it('tells whether an account has a second factor on: a confirmed TOTP factor or a passkey', async () => {
+      const mfa = createMfaStore();
+      const passkeys = createPasskeyStore();
+      const totpAccount = newAccount('factor-totp');
+      const keyAccount = newAccount('factor-passkey');
+      await s.accounts.insert(s.uow.db, totpAccount);
+      await s.accounts.insert(s.uow.db, keyAccount);
+      assert.equal(await mfa.hasFactorOn(s.uow.db, totpAccount.id), false, 'no factor');
+      const factor = { id: randomUUID(), accountId: totpAccount.id, secret: 'sealed', createdAt: 1000, confirmedAt: null, lastStep: null };
+      assert.equal(await mfa.putPendingTotp(s.uow.db, factor), true);
+      assert.equal(await mfa.hasFactorOn(s.uow.db, totpAccount.id), false, 'a pending TOTP factor is not on');
+      assert.equal(await mfa.acceptStep(s.uow.db, factor.id, 5, 2000), true);
+      assert.equal(await mfa.hasFactorOn(s.uow.db, totpAccount.id), true, 'a confirmed TOTP factor is on');
+      await passkeys.insert(s.uow.db, { id: randomUUID(), accountId: keyAccount.id, credentialId: randomUUID(), publicKey: 'key', counter: 0, transports: [], deviceType: 'singleDevice', backedUp: false, name: 'Laptop', createdAt: 1000, lastUsedAt: null });
+      assert.equal(await mfa.hasFactorOn(s.uow.db, keyAccount.id), true, 'a passkey is on');
     });
 
     it('tells a login subject\'s block and whether anything is counted for it', async () => {
