@@ -149,6 +149,22 @@ for (const backend of backends) {
       assert.equal((await s.sessions.findBySecretHashWithAccount(s.uow.db, other.secretHash))?.session.revokedAt, null);
     });
 
+    it('inserts a session within the cap only while the account has no more live entries than kept', async () => {
+      const a = newAccount('capped');
+      await s.accounts.insert(s.uow.db, a);
+      const first = newSession(a.id);
+      const second = newSession(a.id);
+      const third = newSession(a.id);
+      assert.equal(await s.uow.transaction((tx) => s.sessions.insertWithinCap(tx, first, 1)), true, 'none live: inserted');
+      assert.equal(await s.uow.transaction((tx) => s.sessions.insertWithinCap(tx, second, 1)), true, 'one live, one kept: inserted');
+      assert.equal(await s.uow.transaction((tx) => s.sessions.insertWithinCap(tx, third, 1)), false, 'two live, one kept: refused');
+      assert.equal(await s.sessions.findById(s.uow.db, third.id), null, 'nothing inserted');
+      const stored = await s.sessions.findById(s.uow.db, second.id);
+      assert.deepEqual(stored && { ...stored, rotationWindowAt: undefined, rotationCount: undefined, amr: undefined }, { ...second, rotationWindowAt: undefined, rotationCount: undefined, amr: undefined }, 'the row as given');
+      await s.sessions.revokeFamily(s.uow.db, first.familyId, 2000);
+      assert.equal(await s.uow.transaction((tx) => s.sessions.insertWithinCap(tx, third, 1)), true, 'a revoked session does not count');
+    });
+
     it('tells whether an account has a second factor on: a confirmed TOTP factor or a passkey', async () => {
       const mfa = createMfaStore();
       const passkeys = createPasskeyStore();
