@@ -91,7 +91,7 @@ async function backendCpu(pid: number): Promise<Map<number, number>> {
   return out;
 }
 
-async function measure(server: Running, label: string, run: () => Promise<{ requests: number; ok?: number; rps: number }>): Promise<void> {
+async function measure(server: Running, label: string, run: () => Promise<{ requests: number; ok?: number; rps: number; errors?: number; non2xx?: number }>): Promise<void> {
   const pgBefore = await backendCpu(server.pid);
   const before = cpuOf(server.pid);
   const r = await run();
@@ -104,7 +104,7 @@ async function measure(server: Running, label: string, run: () => Promise<{ requ
   const perMain = (after.main - before.main) / answered;
   const perAll = (after.all - before.all) / answered;
   const pgPart = pgAdmin ? `, postgres ${(pgUs / answered).toFixed(1).padStart(6)} µs/request` : '';
-  process.stdout.write(`${label.padEnd(28)} main thread ${perMain.toFixed(1).padStart(6)} µs/request, all threads ${perAll.toFixed(1).padStart(6)} µs/request${pgPart} (${Math.round(r.rps)} req/s on a shared machine)\n`);
+  process.stdout.write(`${label.padEnd(28)} main thread ${perMain.toFixed(1).padStart(6)} µs/request, all threads ${perAll.toFixed(1).padStart(6)} µs/request${pgPart} (${Math.round(r.rps)} req/s on a shared machine${r.errors || r.non2xx ? `; ${r.errors ?? 0} errors or timeouts, ${r.non2xx ?? 0} other statuses: their work is charged to the answered requests` : ''})\n`);
 }
 
 const passwordHash = await hash(PASSWORD, { algorithm: 2 as never, memoryCost: 19456, timeCost: 2, parallelism: 1, outputLen: 32 });
