@@ -132,6 +132,12 @@ try {
   const ctx = await buildContext(dbUrl, passwordHash, 1000);
   const server = await startLatchkey(env);
   try {
+    // What the server spends with no request at all (timers, the session cache's heartbeats): at
+    // a low rate it is a visible share of the CPU per request, so it is printed to judge that by.
+    const idleBefore = cpuOf(server.pid);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const idleAfter = cpuOf(server.pid);
+    process.stdout.write(`${'idle server'.padEnd(28)} main thread ${((idleAfter.main - idleBefore.main) / 3).toFixed(0).padStart(6)} µs/s, all threads ${((idleAfter.all - idleBefore.all) / 3).toFixed(0).padStart(6)} µs/s\n`);
     for (let i = 0; i < rounds; i++) {
       for (const name of names) {
         await measure(server, `${name} x${connections}`, () =>
