@@ -14,13 +14,13 @@
  * is what compares two versions of a hot path back to back. Figures are not kept or quoted as
  * rates; `npm run bench` remains the measurement. Loopback only; requires `npm run build`.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hash } from '@node-rs/argon2';
 import pg from 'pg';
 import { buildContext, ISSUER } from './lib/context.js';
+import { benchDatabase } from './lib/database-url.js';
 import { runPickedLoad } from './lib/pick-load.js';
 import { startBareFastify, startLatchkey, type Running } from './lib/processes.js';
 import { PASSWORD, refreshChains, scenarioRequests, type ScenarioName } from './scenarios.js';
@@ -108,17 +108,11 @@ async function measure(server: Running, label: string, run: () => Promise<{ requ
 }
 
 const passwordHash = await hash(PASSWORD, { algorithm: 2 as never, memoryCost: 19456, timeCost: 2, parallelism: 1, outputLen: 32 });
-const pgBase = process.env.BENCH_DATABASE_URL;
-const pgAdmin = pgBase ? new pg.Client({ connectionString: pgBase }) : null;
-await pgAdmin?.connect();
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-cpu-'));
-const schema = `bench_${randomBytes(4).toString('hex')}`;
-let dbUrl = `sqlite:${join(dir, 'bench.db')}`;
-if (pgBase) {
-  const url = new URL(pgBase);
-  url.searchParams.set('schema', schema);
-  dbUrl = url.toString();
-}
+const database = benchDatabase(dir);
+const dbUrl = database.url;
+const pgAdmin = database.pgBase ? new pg.Client({ connectionString: database.pgBase }) : null;
+await pgAdmin?.connect();
 const env = { DATABASE_URL: dbUrl, JWT_ISSUER: ISSUER };
 try {
   const bare = await startBareFastify();
@@ -150,8 +144,6 @@ try {
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
-  if (pgAdmin) {
-    await pgAdmin.query(`drop schema if exists ${schema} cascade`);
-    await pgAdmin.end();
-  }
+  await pgAdmin?.end();
+  await database.drop();
 }

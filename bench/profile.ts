@@ -6,14 +6,13 @@
  * function); the .cpuprofile stays in the printed folder for a flame graph (Chrome DevTools,
  * speedscope). BENCH_SECONDS sets the run length (default 4). Loopback only.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hash } from '@node-rs/argon2';
-import pg from 'pg';
 import { bareFastify } from './baselines.js';
 import { buildContext, ISSUER } from './lib/context.js';
+import { benchDatabase } from './lib/database-url.js';
 import { selfTimes } from './lib/cpu-profile.js';
 import { runPickedLoad } from './lib/pick-load.js';
 import { startLatchkey } from './lib/processes.js';
@@ -29,14 +28,8 @@ const connections = Number(connectionsArg ?? 10);
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-profile-'));
-const pgBase = process.env.BENCH_DATABASE_URL;
-const schema = `bench_${randomBytes(4).toString('hex')}`;
-let dbUrl = `sqlite:${join(dir, 'bench.db')}`;
-if (pgBase) {
-  const url = new URL(pgBase);
-  url.searchParams.set('schema', schema);
-  dbUrl = url.toString();
-}
+const database = benchDatabase(dir);
+const dbUrl = database.url;
 const env = { DATABASE_URL: dbUrl, JWT_ISSUER: ISSUER };
 const migrate = await startLatchkey(env);
 await migrate.stop();
@@ -53,12 +46,7 @@ try {
   result = await runPickedLoad({ url: server.url, connections, seconds, requests: scenarioRequests(name, ctx), ...(name === 'refresh' ? { chain: refreshChains(ctx) } : {}) });
 } finally {
   await server.stop();
-  if (pgBase) {
-    const c = new pg.Client({ connectionString: pgBase });
-    await c.connect();
-    await c.query(`drop schema if exists ${schema} cascade`);
-    await c.end();
-  }
+  await database.drop();
 }
 const ratio = result.rps / bare.rps;
 process.stdout.write(`${name} x${connections}: ${result.rps.toFixed(0)} req/s (non-2xx ${result.non2xx}, errors ${result.errors}); bare Fastify ${bare.rps.toFixed(0)} req/s; ratio ${ratio.toFixed(2)} (under the profiler)\n`);
