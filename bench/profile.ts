@@ -1,6 +1,7 @@
 /**
  * `npm run bench:profile -- <scenario> [connections]`: one scenario against Latchkey on a fresh
- * SQLite file under `node --cpu-prof`, after a bare-Fastify run of the same length for the ratio.
+ * SQLite file (or BENCH_DATABASE_URL's PostgreSQL, in a schema of its own, dropped after) under
+ * `node --cpu-prof`, after a bare-Fastify run of the same length for the ratio.
  * Prints both rates and where the server's CPU time went (self time by package or file, then by
  * function); the .cpuprofile stays in the printed folder for a flame graph (Chrome DevTools,
  * speedscope). BENCH_SECONDS sets the run length (default 4). Loopback only.
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { hash } from '@node-rs/argon2';
 import { bareFastify } from './baselines.js';
 import { buildContext, ISSUER } from './lib/context.js';
+import { benchDatabase } from './lib/database-url.js';
 import { selfTimes } from './lib/cpu-profile.js';
 import { runPickedLoad } from './lib/pick-load.js';
 import { startLatchkey } from './lib/processes.js';
@@ -26,7 +28,8 @@ const connections = Number(connectionsArg ?? 10);
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-profile-'));
-const dbUrl = `sqlite:${join(dir, 'bench.db')}`;
+const database = benchDatabase(dir);
+const dbUrl = database.url;
 const env = { DATABASE_URL: dbUrl, JWT_ISSUER: ISSUER };
 const migrate = await startLatchkey(env);
 await migrate.stop();
@@ -43,6 +46,7 @@ try {
   result = await runPickedLoad({ url: server.url, connections, seconds, requests: scenarioRequests(name, ctx), ...(name === 'refresh' ? { chain: refreshChains(ctx) } : {}) });
 } finally {
   await server.stop();
+  await database.drop();
 }
 const ratio = result.rps / bare.rps;
 process.stdout.write(`${name} x${connections}: ${result.rps.toFixed(0)} req/s (non-2xx ${result.non2xx}, errors ${result.errors}); bare Fastify ${bare.rps.toFixed(0)} req/s; ratio ${ratio.toFixed(2)} (under the profiler)\n`);

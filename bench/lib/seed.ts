@@ -46,7 +46,12 @@ async function withPg<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise
   }
 }
 
-/** Inserts accounts number `from` .. `to - 1`, all with `passwordHash`. */
+/**
+ * Inserts accounts number `from` .. `to - 1`, all with `passwordHash`, each with its username
+ * claimed in login_identifiers as this release's registration writes it (an account without a
+ * claim is one written by an earlier release, which a login finds by a slower path:
+ * findByLoginKey in src/store/accounts.ts).
+ */
 export async function seedAccounts(url: string, from: number, to: number, passwordHash: string, now: number): Promise<void> {
   if (url.startsWith('sqlite:')) {
     const db = new SQLite(sqlitePath(url));
@@ -55,8 +60,12 @@ export async function seedAccounts(url: string, from: number, to: number, passwo
       `insert into accounts (id, username, username_key, email, email_key, email_verified_at, password_hash, status, promo_code, created_at, updated_at)
        values (?, ?, ?, null, null, null, ?, 'active', null, ?, ?)`,
     );
+    const claim = db.prepare(`insert into login_identifiers (identifier, account_id, kind) values (?, ?, 'username')`);
     const run = db.transaction(() => {
-      for (let i = from; i < to; i++) insert.run(accountId(i), username(i), username(i), passwordHash, now, now);
+      for (let i = from; i < to; i++) {
+        insert.run(accountId(i), username(i), username(i), passwordHash, now, now);
+        claim.run(username(i), accountId(i));
+      }
     });
     run();
     db.close();
@@ -70,7 +79,15 @@ export async function seedAccounts(url: string, from: number, to: number, passwo
       [from, to, passwordHash, now],
     ),
   );
-  await withPg(url, (c) => c.query('analyze accounts'));
+  await withPg(url, (c) =>
+    c.query(
+      `insert into login_identifiers (identifier, account_id, kind)
+       select 'bench-user-' || i, '00000000-0000-4000-8000-' || lpad(i::text, 12, '0'), 'username'
+       from generate_series($1::int, $2::int - 1) as i`,
+      [from, to],
+    ),
+  );
+  await withPg(url, (c) => c.query('analyze accounts; analyze login_identifiers'));
 }
 
 /** Inserts sessions `from` .. `to - 1` of `kind` (session i belongs to account i mod `accounts`), secret `sessionSecret(kind, i)`. */

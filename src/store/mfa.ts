@@ -48,10 +48,26 @@ export function createMfaStore(): MfaStore {
       .where('account_id', '=', slot('accountId'))
       .where('kind', '=', 'totp') as never,
   );
+  // Also asked at every password login: a confirmed TOTP factor or any passkey, in one statement.
+  const factorOn = prepared<{ accountId: string }, { on: boolean | number }>((db, slot) =>
+    db.selectNoFrom((eb) =>
+      eb
+        .or([
+          eb.exists(eb.selectFrom('mfa_factors').select('id').where('account_id', '=', slot('accountId')).where('kind', '=', 'totp').where('confirmed_at', 'is not', null)),
+          eb.exists(eb.selectFrom('passkeys').select('id').where('account_id', '=', slot('accountId'))),
+        ])
+        .as('on'),
+    ) as never,
+  );
   return {
     async findTotp(tx, accountId) {
       const row = (await totpOf(tx, { accountId })).rows[0];
       return row ? toFactor(row) : null;
+    },
+
+    async hasFactorOn(tx, accountId) {
+      // PostgreSQL answers a boolean, SQLite 0 or 1.
+      return Boolean((await factorOn(tx, { accountId })).rows[0]?.on);
     },
 
     async putPendingTotp(tx, f) {

@@ -144,6 +144,12 @@ export function createRedisThrottleStore(url: string, options: RedisThrottleOpti
       return Number(latest);
     },
 
+    async subjectState(_tx, key) {
+      // The script answers the block only: a success clears the key as before (one DEL).
+      const latest = await run(() => commands.latchkeyBlockedUntil(1, prefix + key));
+      return { blockedUntil: Number(latest), counted: true };
+    },
+
     async recordFailure(_tx, key, now, windowMs): Promise<ThrottleState> {
       const [failures, start, blocked] = await run(() =>
         commands.latchkeyRecordFailure(prefix + key, String(now), String(windowMs), String(MARGIN_MS)),

@@ -1,5 +1,5 @@
 /** SessionStore on Kysely. Row locks (FOR UPDATE) are taken on PostgreSQL; SQLite serializes writers. */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { LiveSession, Session, SessionStore } from '../core/sessions/ports.js';
 import type { UnitOfWork } from '../core/ports.js';
 import { toAccount } from './accounts.js';
@@ -105,28 +105,30 @@ export function createSessionStore(opened: OpenedDatabase, options: { groupCommi
   const joinedById = joinedBy('s.id');
   const joinedBySecretHash = joinedBy('s.secret_hash');
   const insertRow = prepared<SessionRow & Record<string, unknown>>((db, slot) =>
-    db.insertInto('sessions').values({
-      id: slot('id'),
-      secret_hash: slot('secret_hash'),
-      account_id: slot('account_id'),
-      kind: slot('kind'),
-      family_id: slot('family_id'),
-      created_at: slot('created_at'),
-      last_seen_at: slot('last_seen_at'),
-      idle_expires_at: slot('idle_expires_at'),
-      absolute_expires_at: slot('absolute_expires_at'),
-      rotated_at: slot('rotated_at'),
-      replaced_by: slot('replaced_by'),
-      revoked_at: slot('revoked_at'),
-      ip: slot('ip'),
-      user_agent: slot('user_agent'),
-      generation: slot('generation'),
-      chain_hash: slot('chain_hash'),
-      chain_at: slot('chain_at'),
-      rotation_window_at: slot('rotation_window_at'),
-      rotation_count: slot('rotation_count'),
-      amr: slot('amr'),
-    }),
+    db.insertInto('sessions').values(Object.fromEntries(INSERT_COLUMNS.map((c) => [c, slot(c)])) as never),
+  );
+  // The same row, inserted only when the account's entries in the live-sessions index are within
+  // `keep` (the count endLeastRecentlyUsed makes first), so a login under the cap needs no count
+  // of its own. Run after the account's lock: the statement's snapshot then sees every session
+  // a concurrent login of the account committed.
+  const insertWithinCap = prepared<SessionRow & Record<string, unknown> & { keep: number }>((db, slot) =>
+    db
+      .insertInto('sessions')
+      .columns(INSERT_COLUMNS)
+      .expression(
+        db
+          .selectNoFrom(INSERT_COLUMNS.map((c) => sql`${slot(c)}`.as(c)))
+          .where(
+            (eb) =>
+              eb
+                .selectFrom('sessions')
+                .select(({ fn }) => fn.countAll().as('n'))
+                .where('account_id', '=', slot('account_id'))
+                .where('revoked_at', 'is', null) as never,
+            '<=',
+            slot('keep') as never,
+          ) as never,
+      ),
   );
   // Columns are named, not `*`: a prepared statement selecting `*` fails on PostgreSQL once a
   // migration adds a column ("cached plan must not change result type").
@@ -137,7 +139,8 @@ export function createSessionStore(opened: OpenedDatabase, options: { groupCommi
       .where('s.secret_hash', '=', slot('hash'))
       .$if(lock, (qb) => qb.forUpdate()) as never,
   );
-  // Every login (startSession: the cap on sessions per account) runs these two: compiled once.
+  // Every login locks its account (startSession: the cap on sessions per account); a login over
+  // the cap then counts and lists the live ones: compiled once.
   const lockAccount = prepared<{ id: string }>((db, slot) => db.selectFrom('accounts').select('id').where('id', '=', slot('id')).forUpdate() as never);
   const liveEntries = prepared<{ accountId: string }, { n: number | string }>((db, slot) =>
     db
@@ -184,28 +187,14 @@ export function createSessionStore(opened: OpenedDatabase, options: { groupCommi
   );
   return {
     async insert(tx, s) {
-      await insertRow(tx, {
-        id: s.id,
-        secret_hash: s.secretHash,
-        account_id: s.accountId,
-        kind: s.kind,
-        family_id: s.familyId,
-        created_at: s.createdAt,
-        last_seen_at: s.lastSeenAt,
-        idle_expires_at: s.idleExpiresAt,
-        absolute_expires_at: s.absoluteExpiresAt,
-        rotated_at: s.rotatedAt,
-        replaced_by: s.replacedBy,
-        revoked_at: s.revokedAt,
-        ip: s.ip,
-        user_agent: s.userAgent,
-        generation: s.generation,
-        chain_hash: s.chainHash,
-        chain_at: s.chainAt,
-        rotation_window_at: s.rotationWindowAt ?? null,
-        rotation_count: s.rotationCount ?? 0,
-        amr: s.amr && s.amr.length > 0 ? s.amr.join(' ') : null,
-      });
+      await insertRow(tx, rowOf(s));
+    },
+
+    async insertWithinCap(tx, s, keep) {
+      // Logins of one account take turns on PostgreSQL (SQLite serializes every writer anyway).
+      if (lock) await lockAccount(tx, { id: s.accountId });
+      const result = await insertWithinCap(tx, { ...rowOf(s), keep });
+      return Number(result.numAffectedRows ?? 0n) === 1;
     },
 
     async findBySecretHashForUpdate(tx, secretHash) {
@@ -306,6 +295,56 @@ export function createSessionStore(opened: OpenedDatabase, options: { groupCommi
       }
       return rows;
     },
+  };
+}
+
+/** The columns of a new session row, in the order both inserts name them. */
+const INSERT_COLUMNS = [
+  'id',
+  'secret_hash',
+  'account_id',
+  'kind',
+  'family_id',
+  'created_at',
+  'last_seen_at',
+  'idle_expires_at',
+  'absolute_expires_at',
+  'rotated_at',
+  'replaced_by',
+  'revoked_at',
+  'ip',
+  'user_agent',
+  'generation',
+  'chain_hash',
+  'chain_at',
+  'rotation_window_at',
+  'rotation_count',
+  'amr',
+] as const;
+
+/** A new session's row. */
+function rowOf(s: Session): SessionRow & Record<string, unknown> {
+  return {
+    id: s.id,
+    secret_hash: s.secretHash,
+    account_id: s.accountId,
+    kind: s.kind,
+    family_id: s.familyId,
+    created_at: s.createdAt,
+    last_seen_at: s.lastSeenAt,
+    idle_expires_at: s.idleExpiresAt,
+    absolute_expires_at: s.absoluteExpiresAt,
+    rotated_at: s.rotatedAt,
+    replaced_by: s.replacedBy,
+    revoked_at: s.revokedAt,
+    ip: s.ip,
+    user_agent: s.userAgent,
+    generation: s.generation,
+    chain_hash: s.chainHash,
+    chain_at: s.chainAt,
+    rotation_window_at: s.rotationWindowAt ?? null,
+    rotation_count: s.rotationCount ?? 0,
+    amr: s.amr && s.amr.length > 0 ? s.amr.join(' ') : null,
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * ThrottleStore on Kysely: one upsert per failure, atomic on both databases. Every login asks
- * for one key's block twice (the address, then the account) and clears the account's failures on
- * success: those statements are compiled once (prepared(); named statements on PostgreSQL).
+ * for one key's block twice (the address, then the account, with whether anything is counted for
+ * it) and clears the account's failures on success when there were any: those statements are
+ * compiled once (prepared(); named statements on PostgreSQL).
  */
 import { sql } from 'kysely';
 import type { ThrottleStore } from '../core/credentials/ports.js';
@@ -11,6 +12,12 @@ import { prepared, q } from './handle.js';
 export function createThrottleStore(): ThrottleStore {
   const blockOfKey = prepared<{ key: string }, { until: number | null }>((db, slot) =>
     db.selectFrom('login_throttle').select(({ fn }) => fn.max('blocked_until').as('until')).where('key', '=', slot('key')) as never,
+  );
+  const stateOfKey = prepared<{ key: string }, { until: number | null; n: number | string }>((db, slot) =>
+    db
+      .selectFrom('login_throttle')
+      .select(({ fn }) => [fn.max('blocked_until').as('until'), fn.countAll().as('n')])
+      .where('key', '=', slot('key')) as never,
   );
   const resetKey = prepared<{ key: string }>((db, slot) => db.deleteFrom('login_throttle').where('key', '=', slot('key')));
   return {
@@ -23,6 +30,11 @@ export function createThrottleStore(): ThrottleStore {
         .where('key', 'in', keys)
         .executeTakeFirst();
       return Number(row?.until ?? 0);
+    },
+
+    async subjectState(tx, key) {
+      const row = (await stateOfKey(tx, { key })).rows[0];
+      return { blockedUntil: Number(row?.until ?? 0), counted: Number(row?.n ?? 0) > 0 };
     },
 
     async recordFailure(tx, key, now, windowMs) {

@@ -146,4 +146,23 @@ describe('sessions per account are capped', () => {
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(await liveCount(), 1);
   });
+
+  it('logins of one account at once never leave more than the cap: under it each only adds its session, over it each ends one', async () => {
+    const racer = (await t.service.registerAccount({ username: 'racer', password: PASSWORD })).id;
+    const live = async (): Promise<number> =>
+      (await db().selectFrom('sessions').select('id').where('account_id', '=', racer).where('revoked_at', 'is', null).where('rotated_at', 'is', null).execute()).length;
+    // 130 logins in flight together (each from its own address: the in-flight limit is per address),
+    // crossing the cap of 100 while they run: on PostgreSQL they meet in the database together.
+    const logins = await Promise.all(
+      Array.from({ length: CAP + 30 }, (_, i) =>
+        t.app.inject({ method: 'POST', url: '/api/v1/account/login', payload: { username: 'racer', password: PASSWORD }, remoteAddress: `198.51.${100 + Math.floor(i / 200)}.${(i % 200) + 1}` }),
+      ),
+    );
+    assert.deepEqual([...new Set(logins.map((r) => r.statusCode))], [200], 'every login answered');
+    assert.equal(await live(), CAP, 'exactly the cap of live sessions');
+    const evictions = await db().selectFrom('audit_events').select('detail').where('type', '=', 'session_evicted').where('account_id', '=', racer).execute();
+    assert.equal(evictions.length, 30, 'one eviction per login beyond the cap');
+    const logged = await db().selectFrom('audit_events').select('id').where('type', '=', 'login').where('outcome', '=', 'success').where('account_id', '=', racer).execute();
+    assert.equal(logged.length, CAP + 30, 'every login audited');
+  });
 });

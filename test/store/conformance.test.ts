@@ -10,6 +10,8 @@ import type { Account, NewAccount } from '../../src/core/accounts/ports.js';
 import type { Session } from '../../src/core/sessions/ports.js';
 import { UniqueViolation } from '../../src/core/ports.js';
 import { createStores, migrateToLatest, openDatabase, type OpenedDatabase, type Stores } from '../../src/store/index.js';
+import { createMfaStore } from '../../src/store/mfa.js';
+import { createPasskeyStore } from '../../src/store/passkeys.js';
 import { createFakeClock } from '../support/clock.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -145,6 +147,50 @@ for (const backend of backends) {
       assert.equal((await s.sessions.findById(s.uow.db, second.id))?.revokedAt, 3000);
       assert.equal((await s.sessions.findById(s.uow.db, first.id))?.revokedAt, 3000);
       assert.equal((await s.sessions.findBySecretHashWithAccount(s.uow.db, other.secretHash))?.session.revokedAt, null);
+    });
+
+    it('inserts a session within the cap only while the account has no more live entries than kept', async () => {
+      const a = newAccount('capped');
+      await s.accounts.insert(s.uow.db, a);
+      const first = newSession(a.id);
+      const second = newSession(a.id);
+      const third = newSession(a.id);
+      assert.equal(await s.uow.transaction((tx) => s.sessions.insertWithinCap(tx, first, 1)), true, 'none live: inserted');
+      assert.equal(await s.uow.transaction((tx) => s.sessions.insertWithinCap(tx, second, 1)), true, 'one live, one kept: inserted');
+      assert.equal(await s.uow.transaction((tx) => s.sessions.insertWithinCap(tx, third, 1)), false, 'two live, one kept: refused');
+      assert.equal(await s.sessions.findById(s.uow.db, third.id), null, 'nothing inserted');
+      const stored = await s.sessions.findById(s.uow.db, second.id);
+      assert.deepEqual(stored && { ...stored, rotationWindowAt: undefined, rotationCount: undefined, amr: undefined }, { ...second, rotationWindowAt: undefined, rotationCount: undefined, amr: undefined }, 'the row as given');
+      await s.sessions.revokeFamily(s.uow.db, first.familyId, 2000);
+      assert.equal(await s.uow.transaction((tx) => s.sessions.insertWithinCap(tx, third, 1)), true, 'a revoked session does not count');
+    });
+
+    it('tells whether an account has a second factor on: a confirmed TOTP factor or a passkey', async () => {
+      const mfa = createMfaStore();
+      const passkeys = createPasskeyStore();
+      const totpAccount = newAccount('factor-totp');
+      const keyAccount = newAccount('factor-passkey');
+      await s.accounts.insert(s.uow.db, totpAccount);
+      await s.accounts.insert(s.uow.db, keyAccount);
+      assert.equal(await mfa.hasFactorOn(s.uow.db, totpAccount.id), false, 'no factor');
+      const factor = { id: randomUUID(), accountId: totpAccount.id, secret: 'sealed', createdAt: 1000, confirmedAt: null, lastStep: null };
+      assert.equal(await mfa.putPendingTotp(s.uow.db, factor), true);
+      assert.equal(await mfa.hasFactorOn(s.uow.db, totpAccount.id), false, 'a pending TOTP factor is not on');
+      assert.equal(await mfa.acceptStep(s.uow.db, factor.id, 5, 2000), true);
+      assert.equal(await mfa.hasFactorOn(s.uow.db, totpAccount.id), true, 'a confirmed TOTP factor is on');
+      await passkeys.insert(s.uow.db, { id: randomUUID(), accountId: keyAccount.id, credentialId: randomUUID(), publicKey: 'key', counter: 0, transports: [], deviceType: 'singleDevice', backedUp: false, name: 'Laptop', createdAt: 1000, lastUsedAt: null });
+      assert.equal(await mfa.hasFactorOn(s.uow.db, keyAccount.id), true, 'a passkey is on');
+    });
+
+    it('tells a login subject\'s block and whether anything is counted for it', async () => {
+      const key = `login-acct:${randomUUID()}`;
+      assert.deepEqual(await s.throttle.subjectState(s.uow.db, key), { blockedUntil: 0, counted: false }, 'nothing counted');
+      await s.throttle.recordFailure(s.uow.db, key, 1000, 60_000);
+      assert.deepEqual(await s.throttle.subjectState(s.uow.db, key), { blockedUntil: 0, counted: true }, 'a failure counted, no block');
+      await s.throttle.block(s.uow.db, key, 9000);
+      assert.deepEqual(await s.throttle.subjectState(s.uow.db, key), { blockedUntil: 9000, counted: true }, 'blocked');
+      await s.throttle.reset(s.uow.db, key);
+      assert.deepEqual(await s.throttle.subjectState(s.uow.db, key), { blockedUntil: 0, counted: false }, 'reset');
     });
 
     it('advances a refresh chain in place, once per generation', async () => {

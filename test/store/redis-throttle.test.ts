@@ -120,6 +120,9 @@ for (const backend of backends) {
       assert.equal(await s.blockedUntil(tx, [a]), T0 + 5000);
       assert.equal(await s.blockedUntil(tx, [a, b, key('never-seen')]), T0 + 9000);
       assert.equal((await s.recordFailure(tx, a, T0 + 1, MINUTE)).blockedUntil, T0 + 5000, 'the state carries the block');
+      assert.deepEqual(await s.subjectState(tx, a), { blockedUntil: T0 + 5000, counted: true }, 'one key\'s block');
+      // Redis cannot tell what is counted in the same read, so a success always clears the key there.
+      assert.deepEqual(await s.subjectState(tx, key('never-seen')), { blockedUntil: 0, counted: backend.name === 'Redis' });
     });
 
     it('does not block a key that has no counter', async () => {

@@ -13,7 +13,7 @@ import type { ClientContext } from '../ports.js';
 import { AuthError, isAuthError } from '../errors.js';
 import type { Account } from '../accounts/ports.js';
 import { isPasswordWithinBounds, normalizePassword } from './password-policy.js';
-import { assertNotThrottled, loginSubject, recordLoginFailure, recordLoginSuccess } from './throttle.js';
+import { assertNotThrottled, assertSubjectNotThrottled, loginSubject, recordLoginFailure, recordLoginSuccess } from './throttle.js';
 
 const dummyHashes = new WeakMap<object, Promise<string>>();
 
@@ -74,13 +74,14 @@ export async function verifyLogin(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'has
   const key = loginKey(identifier);
   let account: Account | null = null;
   let subject: string | null = null;
+  let counted = true;
   try {
     // The address's block first, before any lookup: a blocked address costs one throttle read.
     await assertNotThrottled(deps, null, ctx.ip);
     // Then the account, so its failures count together whichever of its identifiers was typed.
     account = key === null ? null : await deps.accounts.findByLoginKey(deps.uow.db, key);
     subject = loginSubject(deps, account, identifier);
-    await assertNotThrottled(deps, subject, null);
+    counted = await assertSubjectNotThrottled(deps, subject);
   } catch (err) {
     if (isAuthError(err, 'THROTTLED')) {
       await deps.audit.note({ type: 'rate_limited', outcome: 'rejected', accountId: account?.id ?? null, identifier, ctx, detail: { limit: 'login', retryAfter: err.retryAfter ?? null } });
@@ -99,7 +100,7 @@ export async function verifyLogin(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'has
   // An account with a second factor forgets its failures only when the second step succeeds
   // (src/core/mfa/second-step.ts): a known password must not reset the count of guessed codes.
   const secondFactor = await hasSecondFactor(deps, account.id);
-  if (!secondFactor) await recordLoginSuccess(deps, subject);
+  if (!secondFactor) await recordLoginSuccess(deps, subject, counted);
   if (deps.hasher.needsRehash(account.passwordHash)) {
     const upgraded = await deps.hasher.hash(normalized);
     await deps.accounts.replacePasswordHash(deps.uow.db, account.id, account.passwordHash, upgraded, deps.clock.now());

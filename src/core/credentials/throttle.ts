@@ -64,6 +64,20 @@ export async function assertNotThrottled(deps: Pick<CoreDeps, 'uow' | 'clock' | 
   }
 }
 
+/**
+ * As assertNotThrottled for one login's subject (the address was checked before): resolves to
+ * whether anything is counted against the subject, which recordLoginSuccess then has to forget.
+ */
+export async function assertSubjectNotThrottled(deps: Pick<CoreDeps, 'uow' | 'clock' | 'throttle'>, subject: string | null): Promise<boolean> {
+  if (subject === null) return false;
+  const now = deps.clock.now();
+  const { blockedUntil, counted } = await deps.throttle.subjectState(deps.uow.db, subject);
+  if (blockedUntil > now) {
+    throw new AuthError('THROTTLED', 'too many failed attempts; try again later', { retryAfter: Math.ceil((blockedUntil - now) / 1000) });
+  }
+  return counted;
+}
+
 /** A block a failure has just set: on the account or typed name, or on the client address, for `seconds`. */
 export interface LoginBlock {
   scope: 'identifier' | 'address';
@@ -98,9 +112,14 @@ export async function recordLoginFailure(deps: Pick<CoreDeps, 'uow' | 'clock' | 
   return blocks;
 }
 
-/** Forgets the subject's failures after a successful login. */
-export async function recordLoginSuccess(deps: Pick<CoreDeps, 'uow' | 'throttle'>, subject: string | null): Promise<void> {
-  if (subject !== null) await deps.throttle.reset(deps.uow.db, subject);
+/**
+ * Forgets the subject's failures after a successful login. `counted` false (the login's
+ * assertSubjectNotThrottled found nothing counted) skips the statement: a failure counted while
+ * this login's password was being checked then stays counted (docs/decisions.md, "Logins on
+ * PostgreSQL: fewer round trips").
+ */
+export async function recordLoginSuccess(deps: Pick<CoreDeps, 'uow' | 'throttle'>, subject: string | null, counted = true): Promise<void> {
+  if (subject !== null && counted) await deps.throttle.reset(deps.uow.db, subject);
 }
 
 /**

@@ -79,8 +79,7 @@ export async function factorsOn(deps: Pick<CoreDeps, 'secondFactor'>, tx: Tx, ac
 
 /** True when the account has a second factor on (a confirmed TOTP factor or a passkey). */
 export async function hasSecondFactor(deps: Pick<CoreDeps, 'uow' | 'secondFactor'>, accountId: string, tx: Tx = deps.uow.db): Promise<boolean> {
-  const on = await factorsOn(deps, tx, accountId);
-  return on.totp || on.passkeys > 0;
+  return deps.secondFactor.store.hasFactorOn(tx, accountId);
 }
 
 /**

@@ -41,6 +41,12 @@ export interface MfaChallenge {
 export interface MfaStore {
   /** The account's TOTP factor, pending or confirmed, or null. */
   findTotp(tx: Tx, accountId: string): Promise<TotpFactor | null>;
+  /**
+   * True when the account has a second factor on: a confirmed TOTP factor or a passkey. One
+   * statement (every password login asks it: docs/decisions.md, "Logins on PostgreSQL: fewer
+   * round trips").
+   */
+  hasFactorOn(tx: Tx, accountId: string): Promise<boolean>;
   /** Stores a pending TOTP factor in place of any pending one; false when a confirmed one exists. */
   putPendingTotp(tx: Tx, factor: TotpFactor): Promise<boolean>;
   /**

@@ -92,6 +92,9 @@ export async function startSession(
   const started = buildSession(deps, account, kind, ctx, options);
   const cap = deps.policy.maxSessionsPerAccount;
   if (cap !== undefined) {
+    // Most logins are under the cap: the account is locked and the row inserted if so, in two
+    // statements; over it, the least recently used end first, then the row is inserted.
+    if (await deps.sessions.insertWithinCap(tx, started.session, cap - 1)) return started;
     const ended = await deps.sessions.endLeastRecentlyUsed(tx, account.id, cap - 1, started.session.createdAt);
     if (ended.length > 0) {
       const oldest = ended[ended.length - 1] as (typeof ended)[number];

@@ -61,6 +61,13 @@ export interface SessionLookups {
 export interface SessionWrites {
   /** Inserts a new session row. */
   insert(tx: Tx, session: Session): Promise<void>;
+  /**
+   * Inserts a new session row only when its account has no more than `keep` live logins (its
+   * entries in the live-sessions index), in one statement after locking the account row for
+   * update on PostgreSQL (as endLeastRecentlyUsed does); false, and nothing inserted, when it has
+   * more. A login under the cap (most logins) then costs the lock and this statement.
+   */
+  insertWithinCap(tx: Tx, session: Session, keep: number): Promise<boolean>;
   /** The session whose secret hashes to `secretHash`; locked for update inside a transaction on PostgreSQL. */
   findBySecretHashForUpdate(tx: Tx, secretHash: string): Promise<Session | null>;
   /** The session with this id, with its account; the session row locked for update inside a transaction on PostgreSQL. */

@@ -19,6 +19,7 @@ const byAccountArg: Scope = (args) => ({ account: String(args[1]) });
 /** Methods that change nothing a cached lookup holds (an insert makes a new row, a read reads). */
 const SESSION_PASS = new Set<string>([
   'insert',
+  'insertWithinCap',
   'findBySecretHashForUpdate',
   'findWithAccount',
   'findBySecretHashWithAccount',
