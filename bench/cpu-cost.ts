@@ -4,7 +4,9 @@
  * PostgreSQL, in a schema of its own), bare Fastify first for comparison. Counts the event
  * loop's own thread (the main thread: the one a session check or refresh waits on) and the
  * whole process (every thread: argon2id workers, libuv's pool) from /proc/<pid>/task/*\/stat,
- * over a bounded load run (BENCH_SECONDS, default 4, after a 1 s warm-up) of the raw loader.
+ * and with BENCH_DATABASE_URL the PostgreSQL server's processes too (every process named
+ * `postgres` this user may read: it shares the cores, so its CPU per request counts), over a
+ * bounded load run (BENCH_SECONDS, default 4, after a 1 s warm-up) of the raw loader.
  *
  * A rate on a shared two-core machine moves with everything else that runs on it; CPU time per
  * request moves much less (another process takes CPU from the run, not CPU per request), so this
@@ -48,15 +50,36 @@ function cpuOf(pid: number): { main: number; all: number } {
   return { main, all };
 }
 
+/** CPU of every process named `postgres` (the server and its backends), in µs; 0 without PostgreSQL. */
+function postgresCpu(): number {
+  if (!pgBase) return 0;
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) * TICK_US;
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return total;
+}
+
 async function measure(server: Running, label: string, run: () => Promise<{ requests: number; ok?: number; rps: number }>): Promise<void> {
   const before = cpuOf(server.pid);
+  const pgBefore = postgresCpu();
   const r = await run();
   const after = cpuOf(server.pid);
+  const pgAfter = postgresCpu();
   // The warm-up second is inside the CPU window: count its requests too (the rate times the warm-up is close enough for a share).
   const answered = (r.ok ?? r.requests) * ((seconds + 1) / seconds);
   const perMain = (after.main - before.main) / answered;
   const perAll = (after.all - before.all) / answered;
-  process.stdout.write(`${label.padEnd(28)} main thread ${perMain.toFixed(1).padStart(6)} µs/request, all threads ${perAll.toFixed(1).padStart(6)} µs/request (${Math.round(r.rps)} req/s on a shared machine)\n`);
+  const perPg = pgBase ? `, postgres ${((pgAfter - pgBefore) / answered).toFixed(1).padStart(6)} µs/request` : '';
+  process.stdout.write(`${label.padEnd(28)} main thread ${perMain.toFixed(1).padStart(6)} µs/request, all threads ${perAll.toFixed(1).padStart(6)} µs/request${perPg} (${Math.round(r.rps)} req/s on a shared machine)\n`);
 }
 
 const passwordHash = await hash(PASSWORD, { algorithm: 2 as never, memoryCost: 19456, timeCost: 2, parallelism: 1, outputLen: 32 });
