@@ -130,7 +130,7 @@ export const MUTATIONS = [
     ['refresh-fast-idle-expired', 'a session past its idle expiry', ".where('idle_expires_at', '>', at)"],
     ['refresh-fast-absolute-expired', 'a session past its absolute expiry', ".where('absolute_expires_at', '>', at)"],
     ['refresh-fast-account-inactive', 'a session of a disabled account', ".where('accounts.status', '=', 'active')"],
-    ['refresh-fast-unthrottled', 'a chain past its rotations per minute', ".where(sql<boolean>`case when ${freshWindow} then 1 else rotation_count + 1 end <= ${slot('limit')}`)"],
+    ['refresh-fast-unthrottled', 'a chain past its rotations per minute', ".where(sql<boolean>`case when ${freshWindow} then 1 else rotation_count + 1 end <= ${slot('rotationsPerMinute')}`)"],
   ].map(([id, what, from]) => ({
     id,
     title: `the one-statement refresh rotates ${what}`,

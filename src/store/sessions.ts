@@ -176,32 +176,32 @@ export function createSessionStore(opened: OpenedDatabase, options: { groupCommi
   // The fast path of a refresh (rotateCurrent): the locked rotation's conditions for rotating a
   // current secret, and its per-minute window (src/core/tokens/token-sessions.ts), as one
   // UPDATE ... RETURNING; a row that does not qualify is left to the locked rotation.
-  type RotateArgs = { id: string; from: number; presented: string; hash: string; at: number; idle: number; ip: string | null; ua: string | null; limit: number; windowMs: number };
+  type RotateArgs = { [K in keyof CurrentRotation]: CurrentRotation[K] } & { id: string };
   const rotateCurrent = prepared<RotateArgs, SessionRow>((db, slot) => {
     const at = slot('at');
-    const freshWindow = sql<boolean>`(rotation_window_at is null or ${at} - rotation_window_at >= ${slot('windowMs')} or ${at} < rotation_window_at)`;
+    const freshWindow = sql<boolean>`(rotation_window_at is null or ${at} - rotation_window_at >= ${slot('rotationWindowMs')} or ${at} < rotation_window_at)`;
     return db
       .updateTable('sessions')
       .set({
         generation: sql`generation + 1`,
-        chain_hash: slot('hash'),
+        chain_hash: slot('chainHash'),
         chain_at: at,
         last_seen_at: at,
-        idle_expires_at: sql`case when ${slot('idle')} < absolute_expires_at then ${slot('idle')} else absolute_expires_at end`,
+        idle_expires_at: sql`case when ${slot('idleExpiresAt')} < absolute_expires_at then ${slot('idleExpiresAt')} else absolute_expires_at end`,
         ip: slot('ip'),
-        user_agent: slot('ua'),
+        user_agent: slot('userAgent'),
         rotation_window_at: sql`case when ${freshWindow} then ${at} else rotation_window_at end`,
         rotation_count: sql`case when ${freshWindow} then 1 else rotation_count + 1 end`,
       })
       .where('id', '=', slot('id'))
       .where('kind', '=', 'token')
-      .where('generation', '=', slot('from'))
-      .where(sql<boolean>`coalesce(chain_hash, secret_hash) = ${slot('presented')}`)
+      .where('generation', '=', slot('generation'))
+      .where(sql<boolean>`coalesce(chain_hash, secret_hash) = ${slot('presentedHash')}`)
       .where('sessions.revoked_at', 'is', null)
       .where('sessions.rotated_at', 'is', null)
       .where('idle_expires_at', '>', at)
       .where('absolute_expires_at', '>', at)
-      .where(sql<boolean>`case when ${freshWindow} then 1 else rotation_count + 1 end <= ${slot('limit')}`)
+      .where(sql<boolean>`case when ${freshWindow} then 1 else rotation_count + 1 end <= ${slot('rotationsPerMinute')}`)
       .where(({ exists, selectFrom }) =>
         exists(selectFrom('accounts').select('accounts.id').whereRef('accounts.id', '=', 'sessions.account_id').where('accounts.status', '=', 'active')),
       )
@@ -288,18 +288,7 @@ export function createSessionStore(opened: OpenedDatabase, options: { groupCommi
     },
 
     async rotateCurrent(tx, id, rotation: CurrentRotation) {
-      const args: RotateArgs = {
-        id,
-        from: rotation.generation,
-        presented: rotation.presentedHash,
-        hash: rotation.chainHash,
-        at: rotation.at,
-        idle: rotation.idleExpiresAt,
-        ip: rotation.ip,
-        ua: rotation.userAgent,
-        limit: rotation.rotationsPerMinute,
-        windowMs: rotation.rotationWindowMs,
-      };
+      const args: RotateArgs = { ...rotation, id };
       // SQLite: outside a transaction it joins the group commit, like touch().
       if (groupCommit && tx === groupCommit.db) return groupCommit.transaction((trx) => rotateCurrentOnce(trx, args));
       return rotateCurrentOnce(tx, args);
