@@ -145,4 +145,20 @@ export const MUTATIONS = [
     ],
     tests: ['test/store/sqlite-session-cache.test.ts'],
   },
+  // The refresh's one-statement rotation (docs/decisions.md, "A current refresh token rotates in
+  // one statement"): each condition of its UPDATE dropped in turn; the locked rotation behind it
+  // is untouched, so only the fast path's own test sees the difference.
+  ...[
+    ['refresh-fast-revoked', 'a revoked session', ".where('sessions.revoked_at', 'is', null)"],
+    ['refresh-fast-rotated', 'a row an earlier release rotated', ".where('sessions.rotated_at', 'is', null)"],
+    ['refresh-fast-idle-expired', 'a session past its idle expiry', ".where('idle_expires_at', '>', at)"],
+    ['refresh-fast-absolute-expired', 'a session past its absolute expiry', ".where('absolute_expires_at', '>', at)"],
+    ['refresh-fast-account-inactive', 'a session of a disabled account', ".where('accounts.status', '=', 'active')"],
+    ['refresh-fast-unthrottled', 'a chain past its rotations per minute', ".where(sql<boolean>`case when ${freshWindow} then 1 else rotation_count + 1 end <= ${slot('rotationsPerMinute')}`)"],
+  ].map(([id, what, from]) => ({
+    id,
+    title: `the one-statement refresh rotates ${what}`,
+    edits: [{ file: 'src/store/sessions.ts', from, to: '' }],
+    tests: ['test/security/pin-refresh-fast-path.test.ts'],
+  })),
 ];

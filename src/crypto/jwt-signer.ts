@@ -9,13 +9,11 @@
  * tokens signed before it existed: src/core/tokens/audience.ts). Anything else, including a
  * refresh or email-link token or a token minted for another audience, is refused. A retired
  * key (`latchkey keys retire`) is neither published nor accepted; every node drops it at its
- * next key-set reload (within `refreshMs` of a request). Verifying uses fast-jwt over node:crypto
- * (synchronous); signing is node:crypto's Ed25519 on libuv's thread pool, so the signature (the
- * largest single cost of a refresh) leaves the event loop; the tokens are byte for byte what
- * fast-jwt's signer makes (Ed25519 is deterministic): see docs/decisions.md, "JWT library".
+ * next key-set reload (within `refreshMs` of a request). Signing and verifying use fast-jwt
+ * over node:crypto (synchronous), not WebCrypto: see docs/decisions.md, "JWT library".
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign as signBytes, type KeyObject } from 'node:crypto';
-import { createDecoder, createVerifier } from 'fast-jwt';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { createDecoder, createSigner, createVerifier } from 'fast-jwt';
 import type { Clock, UnitOfWork } from '../core/ports.js';
 import type { AccessClaims, AccessTokenSigner, KeyStore, SigningKeyRecord } from '../core/tokens/ports.js';
 import { acceptsAudience, FIRST_PARTY_AUDIENCE } from '../core/tokens/audience.js';
@@ -31,7 +29,7 @@ const FORBIDDEN_HEADERS = ['jwk', 'jku', 'x5u', 'x5c', 'crit'];
 
 interface LoadedKey {
   kid: string;
-  sign: (payload: Record<string, unknown>) => Promise<string>;
+  sign: (payload: Record<string, unknown>) => string;
   verify: (token: string) => Record<string, unknown>;
   publicJwk: Record<string, unknown>;
 }
@@ -69,20 +67,10 @@ function newKeyRecord(now: number): SigningKeyRecord {
   };
 }
 
-/**
- * A JWS compact serialization signer for one key: the header encoded once, the payload's claims
- * in the order given, the Ed25519 signature computed on libuv's thread pool (node:crypto's
- * `sign` with a callback) instead of on the event loop. Same bytes as fast-jwt's
- * `createSigner({ algorithm: 'EdDSA', kid, header: { typ } })` (test/unit/jwt-signer.test.ts).
- */
-export function compactSigner(privateKey: KeyObject, kid: string): (payload: Record<string, unknown>) => Promise<string> {
-  const header = Buffer.from(JSON.stringify({ alg: ALG, typ: TYP, kid })).toString('base64url');
-  return (payload) => {
-    const input = `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-    return new Promise((resolve, reject) => {
-      signBytes(null, Buffer.from(input), privateKey, (err, signature) => (err ? reject(err) : resolve(`${input}.${signature.toString('base64url')}`)));
-    });
-  };
+/** fast-jwt's EdDSA signer for one key: the access-token header (`typ`, `kid`), the claims in the order given. */
+export function accessTokenSigner(privateKey: KeyObject, kid: string): (payload: Record<string, unknown>) => string {
+  const pem = String(privateKey.export({ format: 'pem', type: 'pkcs8' }));
+  return createSigner({ key: pem, algorithm: ALG, kid, header: { typ: TYP } as never }) as (payload: Record<string, unknown>) => string;
 }
 
 function loadKey(record: SigningKeyRecord, issuer: string): LoadedKey {
@@ -91,7 +79,7 @@ function loadKey(record: SigningKeyRecord, issuer: string): LoadedKey {
   const publicPem = createPublicKey({ key: publicJwk as never, format: 'jwk' }).export({ format: 'pem', type: 'spki' });
   return {
     kid: record.kid,
-    sign: compactSigner(createPrivateKey({ key: privateJwk as never, format: 'jwk' }), record.kid),
+    sign: accessTokenSigner(createPrivateKey({ key: privateJwk as never, format: 'jwk' }), record.kid),
     verify: createVerifier({
       key: String(publicPem),
       algorithms: [ALG],

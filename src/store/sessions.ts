@@ -1,6 +1,6 @@
 /** SessionStore on Kysely. Row locks (FOR UPDATE) are taken on PostgreSQL; SQLite serializes writers. */
 import { sql, type Kysely } from 'kysely';
-import type { LiveSession, Session, SessionStore } from '../core/sessions/ports.js';
+import type { CurrentRotation, LiveSession, Session, SessionStore } from '../core/sessions/ports.js';
 import type { UnitOfWork } from '../core/ports.js';
 import { toAccount } from './accounts.js';
 import type { OpenedDatabase } from './connect.js';
@@ -176,6 +176,44 @@ export function createSessionStore(opened: OpenedDatabase, options: { groupCommi
         .where('id', '=', slot('id'))
         .where('generation', '=', slot('from')),
   );
+  // The fast path of a refresh (rotateCurrent): the locked rotation's conditions for rotating a
+  // current secret, and its per-minute window (src/core/tokens/token-sessions.ts), as one
+  // UPDATE ... RETURNING; a row that does not qualify is left to the locked rotation.
+  type RotateArgs = { [K in keyof CurrentRotation]: CurrentRotation[K] } & { id: string };
+  const rotateCurrent = prepared<RotateArgs, SessionRow>((db, slot) => {
+    const at = slot('at');
+    const freshWindow = sql<boolean>`(rotation_window_at is null or ${at} - rotation_window_at >= ${slot('rotationWindowMs')} or ${at} < rotation_window_at)`;
+    return db
+      .updateTable('sessions')
+      .set({
+        generation: sql`generation + 1`,
+        chain_hash: slot('chainHash'),
+        chain_at: at,
+        last_seen_at: at,
+        idle_expires_at: sql`case when ${slot('idleExpiresAt')} < absolute_expires_at then ${slot('idleExpiresAt')} else absolute_expires_at end`,
+        ip: slot('ip'),
+        user_agent: slot('userAgent'),
+        rotation_window_at: sql`case when ${freshWindow} then ${at} else rotation_window_at end`,
+        rotation_count: sql`case when ${freshWindow} then 1 else rotation_count + 1 end`,
+      })
+      .where('id', '=', slot('id'))
+      .where('kind', '=', 'token')
+      .where('generation', '=', slot('generation'))
+      .where(sql<boolean>`coalesce(chain_hash, secret_hash) = ${slot('presentedHash')}`)
+      .where('sessions.revoked_at', 'is', null)
+      .where('sessions.rotated_at', 'is', null)
+      .where('idle_expires_at', '>', at)
+      .where('absolute_expires_at', '>', at)
+      .where(sql<boolean>`case when ${freshWindow} then 1 else rotation_count + 1 end <= ${slot('rotationsPerMinute')}`)
+      .where(({ exists, selectFrom }) =>
+        exists(selectFrom('accounts').select('accounts.id').whereRef('accounts.id', '=', 'sessions.account_id').where('accounts.status', '=', 'active')),
+      )
+      .returning(SESSION_COLUMNS.map((c) => c.slice(2)) as never) as never;
+  });
+  const rotateCurrentOnce = async (tx: Parameters<typeof rotateCurrent>[0], args: RotateArgs): Promise<Session | null> => {
+    const row = (await rotateCurrent(tx, args)).rows[0];
+    return row ? toSession(row) : null;
+  };
   const markRotated = prepared<{ id: string; now: number; successor: string }>((db, slot) =>
     db.updateTable('sessions').set({ rotated_at: slot('now'), replaced_by: slot('successor') }).where('id', '=', slot('id')),
   );
@@ -236,6 +274,13 @@ export function createSessionStore(opened: OpenedDatabase, options: { groupCommi
         count: next.rotationCount ?? 0,
       });
       return Number(result.numAffectedRows ?? 0n) === 1;
+    },
+
+    async rotateCurrent(tx, id, rotation: CurrentRotation) {
+      const args: RotateArgs = { ...rotation, id };
+      // SQLite: outside a transaction it joins the group commit, like touch().
+      if (groupCommit && tx === groupCommit.db) return groupCommit.transaction((trx) => rotateCurrentOnce(trx, args));
+      return rotateCurrentOnce(tx, args);
     },
 
     async markRotated(tx, id, now, successorId) {

@@ -110,4 +110,17 @@ for (const channel of CHANNELS) describe(`session caches of three nodes (${chann
     assert.equal(replay.body.error.code, 'token_reused');
     await refusedEverywhere(rt1.access, 'refresh reuse');
   });
+
+  it('SEC-41/67f a rotation outside a transaction (a chain refreshed again within its audit window) makes the previous access token stale on every node', async () => {
+    await register('cache-fast');
+    const rt0 = await login(nodes[0]!, 'cache-fast');
+    // The first refresh on node 1 writes the chain's audit row (in a transaction); the next one
+    // there is a single statement (docs/decisions.md, "A current refresh token rotates in one statement").
+    const rt1 = (await send(nodes[1]!, 'GET', '/api/v1/account/refresh', { headers: bearer(rt0.refresh) })).body.result.token as { access: string; refresh: string };
+    await warm(rt1.access);
+    const next = await send(nodes[1]!, 'GET', '/api/v1/account/refresh', { headers: bearer(rt1.refresh) });
+    assert.equal(next.status, 200, JSON.stringify(next.body));
+    await refusedEverywhere(rt1.access, 'fast rotation');
+    for (const node of nodes) assert.equal((await send(node, 'GET', '/api/v1/account/me', { headers: bearer(next.body.result.token.access) })).status, 200, node.name);
+  });
 });

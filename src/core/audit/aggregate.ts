@@ -61,6 +61,9 @@ export interface BoundedAuditLog extends AuditLog {
 
 export const DEFAULT_AGGREGATE_MAX_KEYS = 10_000;
 
+/** How long before its window's end folds() stops promising that an event will only be counted. */
+const FOLD_MARGIN_MS = 1000;
+
 type KeyedBy = 'address' | 'identifier' | 'chain' | 'account' | 'none' | 'overflow';
 
 interface Entry {
@@ -199,8 +202,8 @@ export function boundAuditLog(inner: AuditLog, options: AggregateOptions): Bound
     };
   }
 
-  /** Folds the event (true) or registers its keys so it is written now (false). */
-  function admit(event: AuditEvent, hash: string | null, now: number): boolean {
+  /** The keys an event is counted under, in the order admit() tries them. */
+  function keysOf(event: AuditEvent, hash: string | null): Array<[string, KeyedBy]> {
     const kind = `${event.type}|${event.outcome}`;
     const keys: Array<[string, KeyedBy]> = [];
     if (event.type === 'refresh' && event.outcome === 'success') {
@@ -213,6 +216,13 @@ export function boundAuditLog(inner: AuditLog, options: AggregateOptions): Bound
       if (hash !== null) keys.push([`${kind}|i|${hash}`, 'identifier']);
       if (keys.length === 0) keys.push([`${kind}|-`, 'none']);
     }
+    return keys;
+  }
+
+  /** Folds the event (true) or registers its keys so it is written now (false). */
+  function admit(event: AuditEvent, hash: string | null, now: number): boolean {
+    const kind = `${event.type}|${event.outcome}`;
+    const keys = keysOf(event, hash);
     for (const [key] of keys) {
       const entry = entries.get(key);
       if (entry && entry.windowEnd <= now) {
@@ -273,6 +283,18 @@ export function boundAuditLog(inner: AuditLog, options: AggregateOptions): Bound
       sweepNow(now);
       const { event: stored, hash } = hashed(event);
       if (!admit(stored, hash, now)) return inner.note(stored);
+    },
+    folds(event) {
+      if (!isFolded(event)) return false;
+      const { event: stored, hash } = hashed(event);
+      // The first known key decides, as in admit(); a window ending within FOLD_MARGIN_MS counts
+      // as ended, so the caller's statement between this answer and its record() cannot outlast it.
+      const end = clock.now() + FOLD_MARGIN_MS;
+      for (const [key] of keysOf(stored, hash)) {
+        const entry = entries.get(key);
+        if (entry) return entry.windowEnd > end;
+      }
+      return false;
     },
     async sweep() {
       await writeSummaries(takeDue(clock.now(), false));

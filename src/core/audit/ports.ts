@@ -87,4 +87,10 @@ export interface AuditLog {
    * the log line is written first, and a failed insert is logged and ignored.
    */
   note(event: AuditEvent): Promise<void>;
+  /**
+   * True when record() of this event now would only count it, writing nothing, with its window
+   * far enough from its end that a statement run before the record() does not see it end
+   * (aggregate.ts); false or absent when it would be written (then it needs a transaction).
+   */
+  folds?(event: AuditEvent): boolean;
 }

@@ -45,6 +45,28 @@ export interface ChainAdvance {
   rotationCount?: number;
 }
 
+/**
+ * The rotation of a chain whose current secret was presented, as one statement
+ * (`SessionWrites.rotateCurrent`): the row moves from `generation` to the next only while the
+ * presented secret is still current and the locked rotation would rotate it too.
+ */
+export interface CurrentRotation {
+  /** The generation the presented secret was issued for. */
+  generation: number;
+  /** SHA-256 of the presented secret: the row's current hash (`chainHash`, else `secretHash`). */
+  presentedHash: string;
+  /** SHA-256 of the successor secret. */
+  chainHash: string;
+  at: number;
+  /** `at` plus the idle lifetime (the row keeps the earlier absolute expiry when that comes first). */
+  idleExpiresAt: number;
+  ip: string | null;
+  userAgent: string | null;
+  /** Rotations a chain may make per rotation window, and the window's length (ms). */
+  rotationsPerMinute: number;
+  rotationWindowMs: number;
+}
+
 /** What a session check reads: the lookups by id or secret, and the touch that slides an accepted session's idle expiry. */
 export interface SessionLookups {
   /** The session with this id, with its account, or null. */
@@ -74,6 +96,15 @@ export interface SessionWrites {
   findWithAccountForUpdate(tx: Tx, id: string): Promise<{ session: Session; account: Account } | null>;
   /** Moves the chain of session `id` from generation `from` to `from + 1`; false if it had moved already. */
   advanceChain(tx: Tx, id: string, from: number, next: ChainAdvance): Promise<boolean>;
+  /**
+   * Rotates token session `id` in one statement when `rotation.presentedHash` is its current
+   * hash at `rotation.generation`, the row is neither revoked nor rotated by an earlier release,
+   * both expiries are after `rotation.at`, the chain is within its rotations per minute (the
+   * window logic of the locked rotation, in SQL) and its account is active; returns the rotated
+   * session, or null when any of that does not hold (nothing changed). Outside a transaction on
+   * SQLite it joins the group commit.
+   */
+  rotateCurrent(tx: Tx, id: string, rotation: CurrentRotation): Promise<Session | null>;
   /** Marks a session as rotated into `successorId` (rows of releases before in-place rotation). */
   markRotated(tx: Tx, id: string, now: number, successorId: string): Promise<void>;
   /**

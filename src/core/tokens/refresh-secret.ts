@@ -70,6 +70,31 @@ export function issuedGeneration(deps: Pick<CoreDeps, 'serverKey' | 'onRefreshMa
   return expected.equals(raw.subarray(GENERATION_BYTES + NONCE_BYTES)) ? generation : null;
 }
 
+/**
+ * What was derived from a presented secret before its row was read (the refresh's fast path):
+ * the generation its tag proves (null: no valid tag), and when it has one, its successor (the
+ * digest, and the secret of the next generation). placeInChain and the locked rotation reuse
+ * them, so a token the fast path did not rotate costs no more derivations than before.
+ */
+export interface PresentedSecret {
+  issued: number | null;
+  successor: { digest: Buffer; generation: number; secret: string } | null;
+}
+
+/** Checks the tag of `secret` for `sessionId` and, when it verifies, derives its successor. */
+export function examineSecret(deps: Pick<CoreDeps, 'serverKey' | 'onRefreshMac'>, sessionId: string, secret: string): PresentedSecret {
+  const issued = issuedGeneration(deps, sessionId, secret);
+  if (issued === null || issued >= MAX_GENERATION) return { issued, successor: null };
+  const digest = successorDigest(deps, secret);
+  return { issued, successor: { digest, generation: issued + 1, secret: nextRefreshSecret(deps, sessionId, issued + 1, secret, digest) } };
+}
+
+/** The secret of `generation` that succeeds `previous`: the one `known` derived when it is that one. */
+export function successorOf(deps: Pick<CoreDeps, 'serverKey' | 'onRefreshMac'>, sessionId: string, generation: number, previous: string, known?: PresentedSecret | null): string {
+  const derived = known?.successor;
+  return derived?.generation === generation ? derived.secret : nextRefreshSecret(deps, sessionId, generation, previous, derived?.digest);
+}
+
 /** Where a presented secret stands in its chain. */
 export interface ChainPlace {
   /** Rotations since it was issued: 0 for the current secret. */
@@ -83,11 +108,11 @@ export interface ChainPlace {
  * and three SHA-256, whatever the chain's length), or null when nothing proves it was issued
  * for this session (a made-up secret, or a pre-upgrade secret two or more rotations old).
  */
-export function placeInChain(deps: Pick<CoreDeps, 'serverKey' | 'onRefreshMac'>, session: Session, secret: string): ChainPlace | null {
+export function placeInChain(deps: Pick<CoreDeps, 'serverKey' | 'onRefreshMac'>, session: Session, secret: string, known?: PresentedSecret | null): ChainPlace | null {
   const currentHash = session.chainHash ?? session.secretHash;
   const hash = hashSecret(secret);
   if (hash === currentHash) return { behind: 0, current: secret };
-  const claimed = issuedGeneration(deps, session.id, secret);
+  const claimed = known ? known.issued : issuedGeneration(deps, session.id, secret);
   let behind: number | null = null;
   if (claimed !== null) {
     if (claimed >= session.generation) return null;
@@ -98,10 +123,11 @@ export function placeInChain(deps: Pick<CoreDeps, 'serverKey' | 'onRefreshMac'>,
   if (behind !== null && behind !== 1) return { behind, current: null };
   // One rotation behind (or an earlier-form secret not yet placed): its successor, as this
   // release or the earlier one derived it, must be the current secret.
-  const digest = successorDigest(deps, secret);
+  const derived = known?.successor;
+  const digest = derived?.digest ?? successorDigest(deps, secret);
   const legacy = digest.toString('base64url'); // successorSecret() of the earlier release
   if (hashSecret(legacy) === currentHash) return { behind: 1, current: legacy };
-  const next = nextRefreshSecret(deps, session.id, session.generation, secret, digest);
+  const next = derived?.generation === session.generation ? derived.secret : nextRefreshSecret(deps, session.id, session.generation, secret, digest);
   if (hashSecret(next) === currentHash) return { behind: 1, current: next };
   return behind === null ? null : { behind, current: null };
 }

@@ -12,7 +12,9 @@
  * `refreshReuseGrace` seconds of the rotation, the immediately previous token yields the current
  * pair again, so a client with several tabs refreshing at once is not logged out and exactly one
  * rotation happens. Rows are locked for update, so concurrent refreshes serialize. Rows rotated
- * by releases before rotation in place (a successor row per refresh) keep those rules.
+ * by releases before rotation in place (a successor row per refresh) keep those rules. A current
+ * token is first tried as one conditional statement (rotateCurrent), which rotates only what the
+ * locked rotation would rotate and leaves everything else to it.
  *
  * Cost: placing a presented token in its chain is bounded (a few HMACs) whatever the chain's
  * length; an address over its token-failure budget is refused before any of it; a chain rotates
@@ -30,7 +32,8 @@ import type { Session, SessionWithAccount, SessionWrites, SessionLookups, Sessio
 import { lookupSession } from '../sessions/cached-lookup.js';
 import { clientAgent, isSessionLive, lifetimesFor, startSession, touchSession } from '../sessions/lifecycle.js';
 import { countTokenFailure, refuseSpentTokenBudget } from '../credentials/address-limits.js';
-import { firstRefreshSecret, nextRefreshSecret, placeInChain } from './refresh-secret.js';
+import type { AuditEvent } from '../audit/ports.js';
+import { examineSecret, firstRefreshSecret, placeInChain, successorOf, type PresentedSecret } from './refresh-secret.js';
 
 export interface TokenPair {
   access: string;
@@ -102,11 +105,11 @@ async function findLegacyForUpdate(deps: Pick<CoreDeps, 'accounts'> & { sessions
 }
 
 /** The rotation itself, inside its transaction: see the module comment for the rules. */
-async function rotateChain(deps: Pick<CoreDeps, 'accounts' | 'sessions' | 'clock' | 'policy' | 'serverKey' | 'audit' | 'onRefreshMac'>, tx: Tx, presented: NonNullable<ReturnType<typeof decodeRefreshToken>>, ctx: ClientContext): Promise<RotationOutcome> {
+async function rotateChain(deps: Pick<CoreDeps, 'accounts' | 'sessions' | 'clock' | 'policy' | 'serverKey' | 'audit' | 'onRefreshMac'>, tx: Tx, presented: NonNullable<ReturnType<typeof decodeRefreshToken>>, known: PresentedSecret | null, ctx: ClientContext): Promise<RotationOutcome> {
   const found = presented.sessionId === null ? await findLegacyForUpdate(deps, tx, presented.secret) : await deps.sessions.findWithAccountForUpdate(tx, presented.sessionId);
   const current = found?.session;
   if (!current || current.kind !== 'token') return { kind: 'invalid', reason: 'unknown', accountId: null };
-  const place = placeInChain(deps, current, presented.secret);
+  const place = placeInChain(deps, current, presented.secret, known);
   if (place === null) return { kind: 'invalid', reason: 'unknown', accountId: null };
   const { behind } = place;
   if (current.revokedAt !== null) return { kind: 'invalid', reason: 'revoked', accountId: current.accountId };
@@ -139,7 +142,7 @@ async function rotateChain(deps: Pick<CoreDeps, 'accounts' | 'sessions' | 'clock
   if (rotationCount > limit) {
     return { kind: 'throttled', retryAfter: Math.max(1, Math.ceil(((windowAt ?? now) + MINUTE - now) / 1000)) };
   }
-  const secret = nextRefreshSecret(deps, current.id, current.generation + 1, presented.secret);
+  const secret = successorOf(deps, current.id, current.generation + 1, presented.secret, known);
   const next = {
     rotationWindowAt: freshWindow ? now : windowAt,
     rotationCount,
@@ -169,6 +172,38 @@ async function rotateChain(deps: Pick<CoreDeps, 'accounts' | 'sessions' | 'clock
 }
 
 /**
+ * The fast path of a refresh (docs/decisions.md, "A current refresh token rotates in one
+ * statement"): the presented secret is rotated into `derived` by one conditional UPDATE, which
+ * applies only when its hash is the row's current one at the generation it claims and
+ * rotateChain would rotate it too (live, not revoked, not rotated by an earlier release, active
+ * account, within the rotations per minute). Outside a transaction when the audit event will
+ * only be counted (most rotations of a chain); in one with the audit row when it will be
+ * written. Null when it did not apply: then rotateChain decides (reuse, grace, throttle,
+ * expiry) exactly as before.
+ */
+async function rotateCurrent(deps: Pick<CoreDeps, 'uow' | 'sessions' | 'clock' | 'policy' | 'audit'>, sessionId: string, derived: NonNullable<PresentedSecret['successor']>, presented: string, ctx: ClientContext): Promise<{ session: Session; secret: string } | null> {
+  const now = deps.clock.now();
+  const rotation = {
+    generation: derived.generation - 1,
+    presentedHash: hashSecret(presented),
+    chainHash: hashSecret(derived.secret),
+    at: now,
+    idleExpiresAt: now + lifetimesFor(deps, 'token').idle * 1000,
+    ip: ctx.ip,
+    userAgent: clientAgent(ctx),
+    rotationsPerMinute: deps.policy.refreshRotationsPerMinute ?? DEFAULT_REFRESH_ROTATIONS_PER_MINUTE,
+    rotationWindowMs: MINUTE,
+  };
+  const event = (accountId: string | null): AuditEvent => ({ type: 'refresh', outcome: 'success', accountId, ctx, detail: { sessionId } });
+  const rotate = async (tx: Tx) => {
+    const session = await deps.sessions.rotateCurrent(tx, sessionId, rotation);
+    if (session) await deps.audit.record(tx, event(session.accountId));
+    return session && { session, secret: derived.secret };
+  };
+  return deps.audit.folds?.(event(null)) ? rotate(deps.uow.db) : deps.uow.transaction(rotate);
+}
+
+/**
  * Exchanges a refresh token for a new pair; see the module comment for the rules. The token
  * names its session, whose row is rotated in place; a bare 43-character token of an earlier
  * release is found by its hash, and a row that release rotated keeps its old rules.
@@ -176,9 +211,14 @@ async function rotateChain(deps: Pick<CoreDeps, 'accounts' | 'sessions' | 'clock
 export async function rotateRefreshToken(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'sessions' | 'signer' | 'clock' | 'policy' | 'throttle' | 'serverKey' | 'audit' | 'onRefreshMac'>, refresh: string, ctx: ClientContext): Promise<TokenPair> {
   refuseSpentTokenBudget(deps, ctx);
   const presented = decodeRefreshToken(refresh);
-  const outcome: RotationOutcome = presented
-    ? await deps.uow.transaction((tx) => rotateChain(deps, tx, presented, ctx))
-    : { kind: 'invalid', reason: 'malformed', accountId: null };
+  // A token that names its session and carries a valid tag tries the one-statement rotation first.
+  const known = presented?.sessionId ? examineSecret(deps, presented.sessionId, presented.secret) : null;
+  const fast = presented?.sessionId && known?.successor ? await rotateCurrent(deps, presented.sessionId, known.successor, presented.secret, ctx) : null;
+  const outcome: RotationOutcome = fast
+    ? { kind: 'rotated', ...fast }
+    : presented
+      ? await deps.uow.transaction((tx) => rotateChain(deps, tx, presented, known, ctx))
+      : { kind: 'invalid', reason: 'malformed', accountId: null };
   if (outcome.kind === 'reused') {
     throw new AuthError('TOKEN_REUSED', 'this refresh token was already used; every session of its chain is now closed');
   }

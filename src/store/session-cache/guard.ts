@@ -29,6 +29,7 @@ const SESSION_PASS = new Set<string>([
 ]);
 const SESSION_SCOPES: Record<string, Scope> = {
   advanceChain: (args) => ({ session: String(args[1]) }),
+  rotateCurrent: (args) => ({ session: String(args[1]) }),
   markRotated: (args) => ({ session: String(args[1]) }),
   revokeFamily: (args) => ({ family: String(args[1]) }),
   revokeAccountSessions: byAccountArg,
@@ -46,9 +47,10 @@ const ACCOUNT_SCOPES: Record<string, Scope> = {
   setStatus: byAccountArg,
 };
 
-/** Writes whose result says they changed no row (the least recently used sessions: none ended). */
+/** Writes whose result says they changed no row (the least recently used sessions: none ended; a refresh's one-statement rotation that did not apply). */
 const UNCHANGED: Record<string, (result: unknown) => boolean> = {
   endLeastRecentlyUsed: (result) => Array.isArray(result) && result.length === 0,
+  rotateCurrent: (result) => result === null,
 };
 
 export interface GuardedStores {
