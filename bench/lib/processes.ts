@@ -74,7 +74,7 @@ export async function startProcess(args: string[], env: Record<string, string>, 
 }
 
 /** The V8 flags `npm start` and deploy/latchkey.service run Latchkey with (package.json, "start"). */
-export const LATCHKEY_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=20'];
+export const LATCHKEY_NODE_FLAGS = ['--max-semi-space-size=4'];
 /** The environment they set for it: glibc's malloc (docs/decisions.md, *Speed*, "Peak memory in the mixed workload"). */
 export const LATCHKEY_NODE_ENV = { MALLOC_ARENA_MAX: '2' };
 
