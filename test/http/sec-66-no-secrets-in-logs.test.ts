@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { CookieJar } from '../support/cookie-jar.js';
 import { requestParts, type RequestParts } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
@@ -26,8 +27,13 @@ function leaked(text: string, secrets: Iterable<string>): string[] {
 /** Every row of every table, as one string. */
 async function databaseText(t: TestInstance): Promise<string> {
   const { db, schema } = t.latchkey.database;
-  // On PostgreSQL, only this instance's schema (other test files have their own).
-  const tables = (await db.introspection.getTables()).filter((table) => schema === undefined || table.schema === schema).map((table) => table.name);
+  // On PostgreSQL, only this instance's schema (other test files have their own), listed by name:
+  // Kysely's introspection reads every schema's tables, and failed when another file's schema was
+  // dropped while it ran ("schema ... does not exist", once in .ci/run).
+  const tables =
+    schema === undefined
+      ? (await db.introspection.getTables()).map((table) => table.name)
+      : (await sql<{ name: string }>`select tablename as name from pg_tables where schemaname = ${schema} order by tablename`.execute(db)).rows.map((row) => row.name);
   assert.ok(tables.includes('audit_events') && tables.includes('sessions'), `tables: ${tables.join(', ')}`);
   const dumps: string[] = [];
   for (const table of tables) dumps.push(`${table}: ${JSON.stringify(await db.selectFrom(table as 'accounts').selectAll().execute())}`);
