@@ -1,96 +1,11 @@
 /** SessionStore on Kysely. Row locks (FOR UPDATE) are taken on PostgreSQL; SQLite serializes writers. */
 import { sql, type Kysely } from 'kysely';
 import type { CurrentRotation, LiveSession, Session, SessionStore } from '../core/sessions/ports.js';
-import type { UnitOfWork } from '../core/ports.js';
-import { toAccount } from './accounts.js';
+import type { Tx, UnitOfWork } from '../core/ports.js';
 import type { OpenedDatabase } from './connect.js';
 import { prepared, preparedRead, q } from './handle.js';
-import type { AccountRow, Database, SessionRow } from './schema.js';
-import { numberOrNull } from './rows.js';
-
-function toSession(row: SessionRow): Session {
-  return {
-    id: row.id,
-    secretHash: row.secret_hash,
-    accountId: row.account_id,
-    kind: row.kind,
-    familyId: row.family_id,
-    createdAt: row.created_at,
-    lastSeenAt: row.last_seen_at,
-    idleExpiresAt: row.idle_expires_at,
-    absoluteExpiresAt: row.absolute_expires_at,
-    rotatedAt: row.rotated_at,
-    replacedBy: row.replaced_by,
-    revokedAt: row.revoked_at,
-    ip: row.ip,
-    userAgent: row.user_agent,
-    generation: Number(row.generation),
-    chainHash: row.chain_hash,
-    chainAt: row.chain_at,
-    rotationWindowAt: numberOrNull(row.rotation_window_at),
-    rotationCount: Number(row.rotation_count ?? 0),
-    amr: row.amr ? row.amr.split(' ') : null,
-  };
-}
-
-const SESSION_COLUMNS = [
-  's.id',
-  's.secret_hash',
-  's.account_id',
-  's.kind',
-  's.family_id',
-  's.created_at',
-  's.last_seen_at',
-  's.idle_expires_at',
-  's.absolute_expires_at',
-  's.rotated_at',
-  's.replaced_by',
-  's.revoked_at',
-  's.ip',
-  's.user_agent',
-  's.generation',
-  's.chain_hash',
-  's.chain_at',
-  's.rotation_window_at',
-  's.rotation_count',
-  's.amr',
-] as const;
-
-const ACCOUNT_COLUMNS = [
-  'a.username',
-  'a.username_key',
-  'a.email',
-  'a.email_key',
-  'a.email_verified_at',
-  'a.password_hash',
-  'a.status',
-  'a.promo_code',
-  'a.created_at as a_created_at',
-  'a.updated_at as a_updated_at',
-  'a.locale',
-] as const;
-
-type JoinedRow = SessionRow & Omit<AccountRow, 'id' | 'created_at' | 'updated_at'> & { a_created_at: number; a_updated_at: number };
-
-function splitJoined(row: JoinedRow): { session: Session; account: ReturnType<typeof toAccount> } {
-  return {
-    session: toSession(row),
-    account: toAccount({
-      id: row.account_id,
-      username: row.username,
-      username_key: row.username_key,
-      email: row.email,
-      email_key: row.email_key,
-      email_verified_at: row.email_verified_at,
-      password_hash: row.password_hash,
-      status: row.status,
-      promo_code: row.promo_code,
-      created_at: row.a_created_at,
-      updated_at: row.a_updated_at,
-      locale: row.locale,
-    }),
-  };
-}
+import type { Database, SessionRow } from './schema.js';
+import { ACCOUNT_COLUMNS, INSERT_COLUMNS, rowOf, SESSION_COLUMNS, splitJoined, toSession, type JoinedRow } from './session-rows.js';
 
 /** The session store. */
 export function createSessionStore(opened: OpenedDatabase, options: { groupCommit?: UnitOfWork } = {}): SessionStore {
@@ -223,6 +138,13 @@ export function createSessionStore(opened: OpenedDatabase, options: { groupCommi
   const touch = prepared<{ id: string; now: number; idle: number }>((db, slot) =>
     db.updateTable('sessions').set({ last_seen_at: slot('now'), idle_expires_at: slot('idle') }).where('id', '=', slot('id')),
   );
+  /**
+   * A write outside any transaction: on SQLite it joins the group commit, so the writes of one
+   * event-loop turn (session checks' last-seen times, refresh rotations) share one COMMIT instead
+   * of one each (group-commit.ts); inside a transaction, or on PostgreSQL, it runs as given.
+   */
+  const committedWithOthers = <T>(tx: Tx, write: (tx: Tx) => Promise<T>): Promise<T> =>
+    groupCommit && tx === groupCommit.db ? groupCommit.transaction(write) : write(tx);
   return {
     async insert(tx, s) {
       await insertRow(tx, rowOf(s));
@@ -278,9 +200,7 @@ export function createSessionStore(opened: OpenedDatabase, options: { groupCommi
 
     async rotateCurrent(tx, id, rotation: CurrentRotation) {
       const args: RotateArgs = { ...rotation, id };
-      // SQLite: outside a transaction it joins the group commit, like touch().
-      if (groupCommit && tx === groupCommit.db) return groupCommit.transaction((trx) => rotateCurrentOnce(trx, args));
-      return rotateCurrentOnce(tx, args);
+      return committedWithOthers(tx, (trx) => rotateCurrentOnce(trx, args));
     },
 
     async markRotated(tx, id, now, successorId) {
@@ -292,10 +212,7 @@ export function createSessionStore(opened: OpenedDatabase, options: { groupCommi
     },
 
     async touch(tx, id, now, idleExpiresAt) {
-      // SQLite: a session check's last-seen write outside a transaction joins the group commit, so
-      // the checks of one event-loop turn share one COMMIT instead of one each (group-commit.ts).
-      if (groupCommit && tx === groupCommit.db) return groupCommit.transaction((trx) => touch(trx, { id, now, idle: idleExpiresAt }).then(() => {}));
-      await touch(tx, { id, now, idle: idleExpiresAt });
+      await committedWithOthers(tx, (trx) => touch(trx, { id, now, idle: idleExpiresAt }));
     },
 
     async revokeAccountSessions(tx, accountId, now, exceptSessionId) {
@@ -340,56 +257,6 @@ export function createSessionStore(opened: OpenedDatabase, options: { groupCommi
       }
       return rows;
     },
-  };
-}
-
-/** The columns of a new session row, in the order both inserts name them. */
-const INSERT_COLUMNS = [
-  'id',
-  'secret_hash',
-  'account_id',
-  'kind',
-  'family_id',
-  'created_at',
-  'last_seen_at',
-  'idle_expires_at',
-  'absolute_expires_at',
-  'rotated_at',
-  'replaced_by',
-  'revoked_at',
-  'ip',
-  'user_agent',
-  'generation',
-  'chain_hash',
-  'chain_at',
-  'rotation_window_at',
-  'rotation_count',
-  'amr',
-] as const;
-
-/** A new session's row. */
-function rowOf(s: Session): SessionRow & Record<string, unknown> {
-  return {
-    id: s.id,
-    secret_hash: s.secretHash,
-    account_id: s.accountId,
-    kind: s.kind,
-    family_id: s.familyId,
-    created_at: s.createdAt,
-    last_seen_at: s.lastSeenAt,
-    idle_expires_at: s.idleExpiresAt,
-    absolute_expires_at: s.absoluteExpiresAt,
-    rotated_at: s.rotatedAt,
-    replaced_by: s.replacedBy,
-    revoked_at: s.revokedAt,
-    ip: s.ip,
-    user_agent: s.userAgent,
-    generation: s.generation,
-    chain_hash: s.chainHash,
-    chain_at: s.chainAt,
-    rotation_window_at: s.rotationWindowAt ?? null,
-    rotation_count: s.rotationCount ?? 0,
-    amr: s.amr && s.amr.length > 0 ? s.amr.join(' ') : null,
   };
 }
 
