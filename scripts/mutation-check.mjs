@@ -12,7 +12,10 @@
 //
 // MUTATION_TIMEOUT (seconds, default 300) bounds each test run; a run that times out counts as
 // not caught (a hang names no test). With TEST_DATABASE_URL set the tests run on PostgreSQL.
-// Exits 0 only when the control passes and every mutation is caught.
+// A mutation marked `postgres` (a statement only PostgreSQL runs) always runs its tests on the
+// PostgreSQL server of MUTATION_POSTGRES_URL (.ci/run sets it); without it such mutations are
+// listed as not run and do not count.
+// Exits 0 only when the control passes and every mutation run is caught.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +33,12 @@ if (unknown.length) {
   console.error(`unknown mutation: ${unknown.join(', ')} (see --list)`);
   process.exit(2);
 }
-const selected = wanted.length ? MUTATIONS.filter((m) => wanted.includes(m.id)) : MUTATIONS;
+const postgresUrl = process.env.MUTATION_POSTGRES_URL;
+const chosen = wanted.length ? MUTATIONS.filter((m) => wanted.includes(m.id)) : MUTATIONS;
+const notRun = postgresUrl ? [] : chosen.filter((m) => m.postgres);
+const selected = chosen.filter((m) => !notRun.includes(m));
+/** The environment of a mutation's test run: its database. */
+const envOf = (postgres) => (postgres ? { ...process.env, TEST_DATABASE_URL: postgresUrl } : process.env);
 const timeoutSeconds = Number(process.env.MUTATION_TIMEOUT ?? 300);
 const logDir = mkdtempSync(join(tmpdir(), 'latchkey-mutation-'));
 
@@ -95,13 +103,13 @@ process.on('exit', restoreAll); // last resort (an uncaught error): writes are s
 // ---- running the tests ------------------------------------------------------------------
 
 /** Runs the test files; resolves to { failed, timedOut, failures: [names], seconds, log }. */
-function runTests(files, label) {
+function runTests(files, label, env = process.env) {
   const log = join(logDir, `${label}.tap`);
   const started = performance.now();
   return new Promise((resolve) => {
     let out = '';
     child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=tap', ...files], {
-      env: process.env,
+      env,
       detached: true, // its own process group, so a timeout stops everything it started
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -145,8 +153,14 @@ if (problems.length) {
 
 const allStarted = performance.now();
 const testFiles = [...new Set(selected.flatMap((m) => m.tests))];
+const postgresFiles = [...new Set(selected.filter((m) => m.postgres).flatMap((m) => m.tests))];
 console.log(`mutation check: ${selected.length} mutations, ${testFiles.length} test files, ${timeoutSeconds} s limit per run; logs in ${logDir}`);
-const control = await runTests(testFiles, 'control');
+for (const m of notRun) console.log(`  ${m.id}: not run (a PostgreSQL statement; set MUTATION_POSTGRES_URL to run it)`);
+let control = await runTests(testFiles, 'control');
+if (!control.failed && postgresFiles.length) {
+  const onPostgres = await runTests(postgresFiles, 'control-postgres', envOf(true));
+  control = { ...onPostgres, seconds: control.seconds + onPostgres.seconds };
+}
 console.log(`control (unmutated tree): ${control.failed ? 'FAILED' : 'passed'} in ${control.seconds.toFixed(1)} s`);
 if (control.failed) {
   console.error(`the named tests fail without any mutation${control.timedOut ? ' (timed out)' : ''}: ${control.failures.slice(0, 5).join(' | ')}\nsee ${control.log}`);
@@ -158,7 +172,7 @@ for (const m of selected) {
   let result;
   try {
     apply(m);
-    result = await runTests(m.tests, m.id);
+    result = await runTests(m.tests, m.id, envOf(m.postgres));
   } finally {
     restoreAll();
   }

@@ -5,7 +5,7 @@
 // docs/security.md ("Pinned properties") lists them. When a check is refactored, update its
 // `from` text here: the script refuses to run a mutation whose text it cannot find.
 
-/** @type {Array<{ id: string; title: string; edits: Array<{ file: string; from: string; to: string; all?: boolean }>; tests: string[] }>} */
+/** @type {Array<{ id: string; title: string; edits: Array<{ file: string; from: string; to: string; all?: boolean }>; tests: string[]; postgres?: boolean }>} */
 export const MUTATIONS = [
   {
     id: 'dummy-hash-skipped',
@@ -160,5 +160,25 @@ export const MUTATIONS = [
     title: `the one-statement refresh rotates ${what}`,
     edits: [{ file: 'src/store/sessions.ts', from, to: '' }],
     tests: ['test/security/pin-refresh-fast-path.test.ts'],
+  })),
+  // The same conditions in the statement that rotates many tokens at once on PostgreSQL
+  // (src/store/rotation-batch.ts): each dropped in turn, the store test's row that the condition
+  // keeps out rotates.
+  ...[
+    ['refresh-batch-kind', 'a cookie session', "and sessions.kind = 'token'"],
+    ['refresh-batch-generation', 'a row at another generation', 'and sessions.generation = v.generation'],
+    ['refresh-batch-secret', 'a row whose current secret is another', 'and coalesce(sessions.chain_hash, sessions.secret_hash) = v.presented_hash'],
+    ['refresh-batch-revoked', 'a revoked session', 'and sessions.revoked_at is null'],
+    ['refresh-batch-rotated', 'a row an earlier release rotated', 'and sessions.rotated_at is null'],
+    ['refresh-batch-idle-expired', 'a session past its idle expiry', 'and sessions.idle_expires_at > v.at'],
+    ['refresh-batch-absolute-expired', 'a session past its absolute expiry', 'and sessions.absolute_expires_at > v.at'],
+    ['refresh-batch-unthrottled', 'a chain past its rotations per minute', 'and case when ${fresh} then 1 else sessions.rotation_count + 1 end <= v.per_minute'],
+    ['refresh-batch-account-inactive', 'a session of a disabled account', "and exists (select accounts.id from accounts where accounts.id = sessions.account_id and accounts.status = 'active')"],
+  ].map(([id, what, from]) => ({
+    id,
+    title: `the rotation statement shared by many refreshes (PostgreSQL) rotates ${what}`,
+    edits: [{ file: 'src/store/rotation-batch.ts', from, to: '' }],
+    tests: ['test/store/pg-rotation-batch.test.ts'],
+    postgres: true,
   })),
 ];

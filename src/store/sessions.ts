@@ -5,12 +5,15 @@ import type { Tx, UnitOfWork } from '../core/ports.js';
 import type { OpenedDatabase } from './connect.js';
 import { prepared, preparedRead, q } from './handle.js';
 import type { Database, SessionRow } from './schema.js';
+import { createRotationBatch, type RotateArgs } from './rotation-batch.js';
 import { ACCOUNT_COLUMNS, INSERT_COLUMNS, rowOf, SESSION_COLUMNS, splitJoined, toSession, type JoinedRow } from './session-rows.js';
 
 /** The session store. */
 export function createSessionStore(opened: OpenedDatabase, options: { groupCommit?: UnitOfWork } = {}): SessionStore {
   const lock = opened.dialect === 'postgres';
   const { groupCommit } = options;
+  // PostgreSQL: rotations outside a transaction share statements (rotation-batch.ts).
+  const rotationBatch = lock ? createRotationBatch(opened.db as unknown as Tx) : null;
   // Session checks run on every authenticated request, and rotation on every refresh: their
   // queries are built and compiled once (see prepared()).
   const joined = (db: Kysely<Database>) =>
@@ -94,7 +97,6 @@ export function createSessionStore(opened: OpenedDatabase, options: { groupCommi
   // The fast path of a refresh (rotateCurrent): the locked rotation's conditions for rotating a
   // current secret, and its per-minute window (src/core/tokens/token-sessions.ts), as one
   // UPDATE ... RETURNING; a row that does not qualify is left to the locked rotation.
-  type RotateArgs = { [K in keyof CurrentRotation]: CurrentRotation[K] } & { id: string };
   const rotateCurrent = prepared<RotateArgs, SessionRow>((db, slot) => {
     const at = slot('at');
     const freshWindow = sql<boolean>`(rotation_window_at is null or ${at} - rotation_window_at >= ${slot('rotationWindowMs')} or ${at} < rotation_window_at)`;
@@ -200,6 +202,10 @@ export function createSessionStore(opened: OpenedDatabase, options: { groupCommi
 
     async rotateCurrent(tx, id, rotation: CurrentRotation) {
       const args: RotateArgs = { ...rotation, id };
+      if (rotationBatch && q(tx) === opened.db) {
+        const row = await rotationBatch(args);
+        return row ? toSession(row) : null;
+      }
       return committedWithOthers(tx, (trx) => rotateCurrentOnce(trx, args));
     },
 
