@@ -161,6 +161,12 @@ export const MUTATIONS = [
     edits: [{ file: 'src/store/sessions.ts', from, to: '' }],
     tests: ['test/security/pin-refresh-fast-path.test.ts'],
   })),
+  {
+    id: 'session-read-shared-after-invalidation',
+    title: 'a session check joins a database read started before an invalidation (and may get the session as it was before)',
+    edits: [{ file: 'src/core/sessions/cached-lookup.ts', from: 'if (under && under.ticket === ticket) return under.read;', to: 'if (under) return under.read;' }],
+    tests: ['test/core/session-lookup-flights.test.ts'],
+  },
   // The same conditions in the statement that rotates many tokens at once on PostgreSQL
   // (src/store/rotation-batch.ts): each dropped in turn, the store test's row that the condition
   // keeps out rotates.
