@@ -82,10 +82,22 @@ async function sendRotations(db: Tx, calls: RotateArgs[]): Promise<Array<Session
   return calls.map((_, i) => byCall.get(i + 1));
 }
 
+/**
+ * True when PostgreSQL answered the statement with an error of its own (a SQLSTATE), other than
+ * a lost connection (class 08) or an operator's intervention such as a shutdown (class 57): one
+ * call's value may be at fault, so each call is worth a statement of its own. A connection that
+ * failed or timed out fails the batch at once: sending each call again would only wait again.
+ */
+export function refusedByDatabase(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57');
+}
+
 /** The rotations of one PostgreSQL database, sent in batches outside any transaction. */
 export function createRotationBatch(db: Tx): (args: RotateArgs) => Promise<SessionRow | undefined> {
   return batchedStatement((calls: RotateArgs[]) => sendRotations(db, calls), {
     keyOf: (c) => c.id,
     alone: async (c) => (await sendRotations(db, [c]))[0],
+    retryAlone: refusedByDatabase,
   });
 }

@@ -8,9 +8,11 @@
  * - Two calls with the same key never share a batch: the later one waits for the next, so a
  *   statement never meets the same row twice (a row an UPDATE ... FROM joins twice is changed
  *   once, by one of the two, and which one is not defined).
- * - If the statement fails, nothing of the batch is stored (one statement, one transaction);
- *   a batch of one call fails with its error, and the calls of a larger batch are each sent
- *   again alone (`alone`), so one call the database refuses does not fail the others with it.
+ * - If the statement fails, nothing of the batch is stored (one statement, one transaction).
+ *   When the database refused the statement itself (`retryAlone` says so), the calls of a
+ *   larger batch are each sent again alone (`alone`), so one call the database refuses does not
+ *   fail the others with it; otherwise (the database unreachable, a batch of one) every call
+ *   fails with the statement's error, without a second wait.
  * SQLite has its own group commit (group-commit.ts); this is for PostgreSQL's pool.
  */
 
@@ -30,8 +32,10 @@ export interface BatchOptions<In, Out> {
   maxInFlight?: number;
   /** Calls per statement (default MAX_STATEMENT_BATCH). */
   maxBatch?: number;
-  /** One call sent on its own: each call of a batch whose statement failed. */
+  /** One call sent on its own: each call of a batch whose statement failed with an error `retryAlone` accepts. */
   alone(input: In): Promise<Out>;
+  /** Whether a failed statement's calls are worth sending again one by one (default: always). */
+  retryAlone?(error: unknown): boolean;
 }
 
 /** A function that sends its calls to `send` in batches, one result per call. */
@@ -65,7 +69,7 @@ export function batchedStatement<In, Out>(send: (inputs: In[]) => Promise<Out[]>
       send(batch.map((c) => c.input)).then(
         (results) => batch.forEach((c, i) => c.resolve(results[i] as Out)),
         (error: unknown) => {
-          if (batch.length === 1) batch[0]!.reject(error);
+          if (batch.length === 1 || options.retryAlone?.(error) === false) for (const c of batch) c.reject(error);
           else for (const c of batch) options.alone(c.input).then(c.resolve, c.reject);
         },
       ).finally(() => {

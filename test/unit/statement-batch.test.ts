@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { refusedByDatabase } from '../../src/store/rotation-batch.js';
 import { batchedStatement } from '../../src/store/statement-batch.js';
 
 type Call = { key: string; value: number };
@@ -96,6 +97,32 @@ describe('batched statements', () => {
     fake.pending[0]!.answer(new Error('the statement failed'));
     assert.deepEqual(await Promise.all(answers), [{ v: 100 }, { e: 'refused alone' }, { v: 300 }]);
     assert.deepEqual(alone.sort(), [1, 2, 3]);
+  });
+
+  it('a failed statement that is not worth retrying (the database unreachable) fails every call at once, without sending any alone', async () => {
+    const fake = fakeStatement();
+    let alone = 0;
+    const call = batchedStatement(fake.send, {
+      keyOf: (c) => c.key,
+      alone: async () => {
+        alone += 1;
+        return 0;
+      },
+      retryAlone: (error) => !/unreachable/.test(String(error)),
+    });
+    const answers = [1, 2, 3].map((value) => call({ key: `k${value}`, value }));
+    await turn();
+    fake.pending[0]!.answer(new Error('database unreachable'));
+    for (const a of answers) await assert.rejects(a, /database unreachable/);
+    assert.equal(alone, 0);
+  });
+
+  it('PostgreSQL errors worth a retry alone: a refused value, not a lost connection or a shutdown', () => {
+    assert.equal(refusedByDatabase(Object.assign(new Error('invalid byte sequence'), { code: '22021' })), true);
+    assert.equal(refusedByDatabase(Object.assign(new Error('connection failure'), { code: '08006' })), false);
+    assert.equal(refusedByDatabase(Object.assign(new Error('admin shutdown'), { code: '57P01' })), false);
+    assert.equal(refusedByDatabase(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })), false);
+    assert.equal(refusedByDatabase(new Error('Connection terminated unexpectedly')), false);
   });
 
   it('a failed statement of one call fails that call with the statement\'s error, without a second try', async () => {
