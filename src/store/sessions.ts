@@ -127,10 +127,6 @@ export function createSessionStore(opened: OpenedDatabase, options: { groupCommi
       )
       .returning(SESSION_COLUMNS.map((c) => c.slice(2)) as never) as never;
   });
-  const rotateCurrentOnce = async (tx: Parameters<typeof rotateCurrent>[0], args: RotateArgs): Promise<Session | null> => {
-    const row = (await rotateCurrent(tx, args)).rows[0];
-    return row ? toSession(row) : null;
-  };
   const markRotated = prepared<{ id: string; now: number; successor: string }>((db, slot) =>
     db.updateTable('sessions').set({ rotated_at: slot('now'), replaced_by: slot('successor') }).where('id', '=', slot('id')),
   );
@@ -202,11 +198,12 @@ export function createSessionStore(opened: OpenedDatabase, options: { groupCommi
 
     async rotateCurrent(tx, id, rotation: CurrentRotation) {
       const args: RotateArgs = { ...rotation, id };
-      if (rotationBatch && q(tx) === opened.db) {
-        const row = await rotationBatch(args);
-        return row ? toSession(row) : null;
-      }
-      return committedWithOthers(tx, (trx) => rotateCurrentOnce(trx, args));
+      // Outside a transaction: PostgreSQL shares the statement with other rotations, SQLite the commit.
+      const row =
+        rotationBatch && q(tx) === opened.db
+          ? await rotationBatch(args)
+          : await committedWithOthers(tx, async (trx) => (await rotateCurrent(trx, args)).rows[0]);
+      return row ? toSession(row) : null;
     },
 
     async markRotated(tx, id, now, successorId) {
