@@ -4,7 +4,8 @@
  * PostgreSQL, in a schema of its own), bare Fastify first for comparison. Counts the event
  * loop's own thread (the main thread: the one a session check or refresh waits on) and the
  * whole process (every thread: argon2id workers, libuv's pool) from /proc/<pid>/task/*\/stat,
- * over a bounded load run (BENCH_SECONDS, default 4, after a 1 s warm-up) of the raw loader.
+ * over a bounded load run (BENCH_SECONDS, default 4, after a 1 s warm-up) of the raw loader;
+ * BENCH_LAST_USED=<seconds> moves the seeded sessions' last use that far back first.
  * On PostgreSQL it also counts the CPU of the server's own database backends (`postgres` CPU per
  * request: the backends whose client port is one of the server's sockets, from
  * pg_stat_activity and /proc), which share the two cores with the hash workers.
@@ -107,6 +108,22 @@ async function measure(server: Running, label: string, run: () => Promise<{ requ
   process.stdout.write(`${label.padEnd(28)} main thread ${perMain.toFixed(1).padStart(6)} µs/request, all threads ${perAll.toFixed(1).padStart(6)} µs/request${pgPart} (${Math.round(r.rps)} req/s on a shared machine${r.errors || r.non2xx ? `; ${r.errors ?? 0} errors or timeouts, ${r.non2xx ?? 0} other statuses: their work is charged to the answered requests` : ''})\n`);
 }
 
+/** Moves every session's last use `ms` into the past. */
+async function moveLastUse(dbUrl: string, admin: pg.Client | null, ms: number): Promise<void> {
+  if (admin) {
+    const schema = new URL(dbUrl).searchParams.get('schema') ?? 'public';
+    await admin.query(`update "${schema}".sessions set last_seen_at = last_seen_at - $1`, [ms]);
+    return;
+  }
+  const { default: SQLite } = await import('better-sqlite3');
+  const db = new SQLite(dbUrl.slice('sqlite:'.length));
+  try {
+    db.prepare('update sessions set last_seen_at = last_seen_at - ?').run(ms);
+  } finally {
+    db.close();
+  }
+}
+
 const passwordHash = await hash(PASSWORD, { algorithm: 2 as never, memoryCost: 19456, timeCost: 2, parallelism: 1, outputLen: 32 });
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-cpu-'));
 const database = benchDatabase(dir);
@@ -124,6 +141,10 @@ try {
   const migrate = await startLatchkey(env);
   await migrate.stop();
   const ctx = await buildContext(dbUrl, passwordHash, 1000);
+  // BENCH_LAST_USED=<seconds>: the seeded sessions were last used that long ago, so the first
+  // check of each is due to write its last-seen time (more than a minute: touchSession).
+  const lastUsed = Number(process.env.BENCH_LAST_USED ?? 0) * 1000;
+  if (lastUsed > 0) await moveLastUse(dbUrl, pgAdmin, lastUsed);
   const server = await startLatchkey(env);
   try {
     // What the server spends with no request at all (timers, the session cache's heartbeats): at

@@ -33,6 +33,7 @@ const STORAGE_INDEPENDENT = [
   { pattern: /^test\/security\/sec-61-transport-limits\.test\.ts$/, reason: 'always runs on a SQLite file (HTTP transport limits)', usesDatabase: true },
   { pattern: /^test\/basic\/parsing\.test\.ts$/, reason: 'parsing only, no database' },
   { pattern: /^test\/core\/session-lookup-flights\.test\.ts$/, reason: 'the core over a fake session store and the in-memory cache, no database', usesDatabase: true },
+  { pattern: /^test\/core\/session-touch-shared\.test\.ts$/, reason: 'the core over a fake session store, no database' },
   { pattern: /^test\/cookie\/cookie-config\.test\.ts$/, reason: 'configuration only, no database' },
   { pattern: /^test\/mail\/(config|templates)\.test\.ts$/, reason: 'mail configuration and templates, no database' },
   { pattern: /^test\/pages\/html\.test\.ts$/, reason: 'HTML rendering, no database' },

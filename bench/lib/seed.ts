@@ -99,8 +99,11 @@ export async function seedSessions(
   now: number,
   accounts: number,
 ): Promise<void> {
-  const idle = now + 7 * DAY;
-  const absolute = now + 14 * DAY;
+  // The lifetimes a session of this kind gets from a login with the default settings (README,
+  // SESSION_IDLE_TTL and REFRESH_TOKEN_IDLE_TTL, and their absolute limits), so that a check's
+  // last-seen write moves the idle expiry later, as in production, never earlier.
+  const idle = now + (kind === 'cookie' ? 1 : 7) * DAY;
+  const absolute = now + (kind === 'cookie' ? 14 : 30) * DAY;
   if (url.startsWith('sqlite:')) {
     const db = new SQLite(sqlitePath(url));
     db.pragma('busy_timeout = 10000');

@@ -13,6 +13,7 @@
  *   larger batch are each sent again alone (`alone`), so one call the database refuses does not
  *   fail the others with it; otherwise (the database unreachable, a batch of one) every call
  *   fails with the statement's error, without a second wait.
+ * - A `send` that throws instead of returning a rejected promise counts as a failed statement.
  * SQLite has its own group commit (group-commit.ts); this is for PostgreSQL's pool.
  */
 
@@ -66,7 +67,8 @@ export function batchedStatement<In, Out>(send: (inputs: In[]) => Promise<Out[]>
     while (inFlight < maxInFlight && queue.length > 0) {
       const batch = take();
       inFlight += 1;
-      send(batch.map((c) => c.input)).then(
+      // A `send` that throws instead of rejecting fails its batch the same way, not the turn.
+      new Promise<Out[]>((resolve) => resolve(send(batch.map((c) => c.input)))).then(
         (results) => batch.forEach((c, i) => c.resolve(results[i] as Out)),
         (error: unknown) => {
           if (batch.length === 1 || options.retryAlone?.(error) === false) for (const c of batch) c.reject(error);

@@ -135,4 +135,20 @@ describe('batched statements', () => {
     await assert.rejects(answer, /database unreachable/);
     assert.equal(alone, 0);
   });
+
+  it('a statement that throws instead of rejecting fails its calls, and later calls still go out', async () => {
+    let throwing = true;
+    const sent: number[][] = [];
+    const send = (batch: Call[]): Promise<number[]> => {
+      sent.push(batch.map((c) => c.value));
+      if (throwing) throw new Error('bad statement');
+      return Promise.resolve(batch.map((c) => c.value * 10));
+    };
+    const call = batchedStatement(send, { keyOf: (c) => c.key, alone: () => Promise.reject(new Error('not expected')), retryAlone: () => false });
+    const failed = [call({ key: 'a', value: 1 }), call({ key: 'b', value: 2 })];
+    for (const f of failed) await assert.rejects(f, /bad statement/);
+    throwing = false;
+    assert.equal(await call({ key: 'a', value: 3 }), 30);
+    assert.deepEqual(sent, [[1, 2], [3]]);
+  });
 });

@@ -111,9 +111,27 @@ export async function startSession(
   return started;
 }
 
-/** Slides the idle expiry of a session that is in use, at most once per touch interval. */
+/** The last-seen writes under way, per session store and session id. */
+const touching = new WeakMap<SessionLookups, Map<string, Promise<void>>>();
+
+/**
+ * Slides the idle expiry of a session that is in use, at most once per touch interval. Checks of
+ * one session that find it due at the same time (a client's parallel requests after a pause)
+ * share one write instead of each writing the row: a check that finds a write of its session
+ * under way waits for that one, so every check still answers after the new expiry is stored.
+ */
 export async function touchSession(deps: Pick<CoreDeps, 'uow' | 'policy'> & { sessions: SessionLookups }, session: Session, now: number): Promise<void> {
   if (now - session.lastSeenAt < deps.policy.touchInterval * 1000) return;
+  let writes = touching.get(deps.sessions);
+  if (!writes) touching.set(deps.sessions, (writes = new Map()));
+  const under = writes.get(session.id);
+  if (under) return under;
   const idle = lifetimesFor(deps, session.kind).idle * 1000;
-  await deps.sessions.touch(deps.uow.db, session.id, now, Math.min(now + idle, session.absoluteExpiresAt));
+  const write = deps.sessions.touch(deps.uow.db, session.id, now, Math.min(now + idle, session.absoluteExpiresAt));
+  writes.set(session.id, write);
+  try {
+    await write;
+  } finally {
+    if (writes.get(session.id) === write) writes.delete(session.id);
+  }
 }
