@@ -40,7 +40,10 @@ export function describeDatabase(databaseUrl: string): string {
     const url = new URL(databaseUrl);
     const schema = url.searchParams.get('schema');
     const user = url.username ? `${decodeURIComponent(url.username)}@` : '';
-    return `PostgreSQL ${user}${url.hostname}:${url.port || '5432'}${url.pathname}${schema ? ` (schema ${schema})` : ''}`;
+    // A `host` parameter naming a folder is PostgreSQL's Unix socket there (README, "Running on PostgreSQL").
+    const socket = url.searchParams.get('host');
+    const where = socket?.startsWith('/') ? `${socket}${url.pathname} (Unix socket)` : `${url.hostname}:${url.port || '5432'}${url.pathname}`;
+    return `PostgreSQL ${user}${where}${schema ? ` (schema ${schema})` : ''}`;
   } catch {
     return 'PostgreSQL';
   }

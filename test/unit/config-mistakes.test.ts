@@ -47,6 +47,7 @@ describe('configuration mistakes', () => {
 
   it('describes the database without its password', () => {
     assert.equal(describeDatabase('postgres://latchkey:hunter2@db.internal:5433/accounts?schema=tenant_a'), 'PostgreSQL latchkey@db.internal:5433/accounts (schema tenant_a)');
+    assert.equal(describeDatabase('postgres://latchkey@localhost/accounts?host=/var/run/postgresql'), 'PostgreSQL latchkey@/var/run/postgresql/accounts (Unix socket)');
     assert.equal(describeDatabase(`sqlite:${join(dir, 'x.db')}`), `SQLite ${join(dir, 'x.db')}`);
   });
 
