@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { hash } from '@node-rs/argon2';
 import pg from 'pg';
 import { buildContext, ISSUER } from './lib/context.js';
+import { moveSessionsLastUse } from './lib/seed.js';
 import { benchDatabase } from './lib/database-url.js';
 import { runPickedLoad } from './lib/pick-load.js';
 import { startBareFastify, startLatchkey, type Running } from './lib/processes.js';
@@ -108,22 +109,6 @@ async function measure(server: Running, label: string, run: () => Promise<{ requ
   process.stdout.write(`${label.padEnd(28)} main thread ${perMain.toFixed(1).padStart(6)} µs/request, all threads ${perAll.toFixed(1).padStart(6)} µs/request${pgPart} (${Math.round(r.rps)} req/s on a shared machine${r.errors || r.non2xx ? `; ${r.errors ?? 0} errors or timeouts, ${r.non2xx ?? 0} other statuses: their work is charged to the answered requests` : ''})\n`);
 }
 
-/** Moves every session's last use `ms` into the past. */
-async function moveLastUse(dbUrl: string, admin: pg.Client | null, ms: number): Promise<void> {
-  if (admin) {
-    const schema = new URL(dbUrl).searchParams.get('schema') ?? 'public';
-    await admin.query(`update "${schema}".sessions set last_seen_at = last_seen_at - $1`, [ms]);
-    return;
-  }
-  const { default: SQLite } = await import('better-sqlite3');
-  const db = new SQLite(dbUrl.slice('sqlite:'.length));
-  try {
-    db.prepare('update sessions set last_seen_at = last_seen_at - ?').run(ms);
-  } finally {
-    db.close();
-  }
-}
-
 const passwordHash = await hash(PASSWORD, { algorithm: 2 as never, memoryCost: 19456, timeCost: 2, parallelism: 1, outputLen: 32 });
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-cpu-'));
 const database = benchDatabase(dir);
@@ -144,7 +129,7 @@ try {
   // BENCH_LAST_USED=<seconds>: the seeded sessions were last used that long ago, so the first
   // check of each is due to write its last-seen time (more than a minute: touchSession).
   const lastUsed = Number(process.env.BENCH_LAST_USED ?? 0) * 1000;
-  if (lastUsed > 0) await moveLastUse(dbUrl, pgAdmin, lastUsed);
+  if (lastUsed > 0) await moveSessionsLastUse(dbUrl, lastUsed);
   const server = await startLatchkey(env);
   try {
     // What the server spends with no request at all (timers, the session cache's heartbeats): at

@@ -139,6 +139,20 @@ export async function seedSessions(
   await withPg(url, (c) => c.query('analyze sessions'));
 }
 
+/** Moves every seeded session's last use `ms` into the past (bench/cpu-cost.ts, BENCH_LAST_USED). */
+export async function moveSessionsLastUse(url: string, ms: number): Promise<void> {
+  if (url.startsWith('sqlite:')) {
+    const db = new SQLite(sqlitePath(url));
+    try {
+      db.prepare('update sessions set last_seen_at = last_seen_at - ?').run(ms);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  await withPg(url, (c) => c.query('update sessions set last_seen_at = last_seen_at - $1', [ms]));
+}
+
 /** Signs access tokens for seeded token sessions with the server's own (newest) key. */
 export async function signAccessTokens(
   url: string,

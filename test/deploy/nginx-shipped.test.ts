@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { startCluster, type Cluster } from '../multinode/cluster.js';
 import { CookieJar } from '../support/cookie-jar.js';
 import { freePort } from '../support/free-port.js';
+import { waitFor } from '../support/wait.js';
 import { send, getOverHttp2, type Answer, type Options, type Target } from './client.js';
 import { checkConfig, nginxSkipReason, prepare, startNginx, type Nginx } from './nginx.js';
 
@@ -114,13 +115,7 @@ describe('the shipped nginx.conf in front of three nodes on PostgreSQL, over TLS
     // SEC-67f: moments), so the first refusal is awaited within a generous bound, and then every
     // node (six checks in a row) refuses it.
     const check = () => send(target, 'POST', '/accounts/action/?do=check_login', { from, headers: { ...accept, cookie: `sessionid=${session}` }, json: {} });
-    const deadline = Date.now() + 2000;
-    let gone = await check();
-    while (gone.status === 200 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      gone = await check();
-    }
-    assert.notEqual(gone.status, 200, 'the old session cookie is dead within 2 s of the logout');
+    await waitFor('the old session cookie to be refused after the logout', async () => (await check()).status !== 200, { timeoutMs: 2000, everyMs: 10 });
     for (let i = 0; i < 6; i++) assert.notEqual((await check()).status, 200, 'and stays dead on every node');
   });
 

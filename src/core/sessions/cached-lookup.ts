@@ -5,7 +5,8 @@
  * from the database, so a refusal never rests on a cached copy.
  */
 import type { CoreDeps } from '../deps.js';
-import type { SessionLookupCache, SessionWithAccount, SessionLookups } from './ports.js';
+import type { SessionWithAccount, SessionLookups } from './ports.js';
+import { underWayOf, whileUnderWay } from './under-way.js';
 
 /** What the lookup is keyed by: the session id, or the SHA-256 of the presented secret. */
 export type LookupKey = { by: 'id' | 'secret'; value: string };
@@ -17,7 +18,7 @@ interface Flight {
 }
 
 /** The reads under way, per cache and key. */
-const flights = new WeakMap<SessionLookupCache, Map<string, Flight>>();
+const flights = new WeakMap<object, Map<string, Flight>>();
 
 /**
  * The session and account under `key` (from the cache when `accept` approves the cached copy), or
@@ -37,18 +38,11 @@ export async function lookupSession(
   const hit = cache.get(cacheKey);
   if (hit && accept(hit)) return hit;
   const ticket = cache.ticket();
-  let reads = flights.get(cache);
-  if (!reads) flights.set(cache, (reads = new Map()));
+  const reads = underWayOf(flights, cache);
   const under = reads.get(cacheKey);
   if (under && under.ticket === ticket) return under.read;
   const flight: Flight = { ticket, read: read(deps, key) };
-  reads.set(cacheKey, flight);
-  let found: SessionWithAccount | null;
-  try {
-    found = await flight.read;
-  } finally {
-    if (reads.get(cacheKey) === flight) reads.delete(cacheKey);
-  }
+  const found = await whileUnderWay(reads, cacheKey, flight, flight.read);
   if (found && accept(found)) cache.put(cacheKey, found, ticket);
   return found;
 }

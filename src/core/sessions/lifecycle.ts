@@ -9,6 +9,7 @@ import type { ClientContext, Tx } from '../ports.js';
 import { hashSecret, newId, newSecret } from '../credentials/secrets.js';
 import type { Account } from '../accounts/ports.js';
 import type { Session, SessionKind, SessionWrites, SessionLookups } from './ports.js';
+import { underWayOf, whileUnderWay } from './under-way.js';
 
 export interface StartedSession {
   session: Session;
@@ -112,7 +113,7 @@ export async function startSession(
 }
 
 /** The last-seen writes under way, per session store and session id. */
-const touching = new WeakMap<SessionLookups, Map<string, Promise<void>>>();
+const touching = new WeakMap<object, Map<string, Promise<void>>>();
 
 /**
  * Slides the idle expiry of a session that is in use, at most once per touch interval. Checks of
@@ -122,16 +123,10 @@ const touching = new WeakMap<SessionLookups, Map<string, Promise<void>>>();
  */
 export async function touchSession(deps: Pick<CoreDeps, 'uow' | 'policy'> & { sessions: SessionLookups }, session: Session, now: number): Promise<void> {
   if (now - session.lastSeenAt < deps.policy.touchInterval * 1000) return;
-  let writes = touching.get(deps.sessions);
-  if (!writes) touching.set(deps.sessions, (writes = new Map()));
+  const writes = underWayOf(touching, deps.sessions);
   const under = writes.get(session.id);
   if (under) return under;
   const idle = lifetimesFor(deps, session.kind).idle * 1000;
   const write = deps.sessions.touch(deps.uow.db, session.id, now, Math.min(now + idle, session.absoluteExpiresAt));
-  writes.set(session.id, write);
-  try {
-    await write;
-  } finally {
-    if (writes.get(session.id) === write) writes.delete(session.id);
-  }
+  await whileUnderWay(writes, session.id, write, write);
 }
