@@ -44,20 +44,20 @@ export const MUTATIONS = [
     tests: ['test/security/pin-admin-key-full-comparison.test.ts'],
   },
   {
-    id: 'truncate-in-argon2-pool',
-    title: 'the argon2id worker pool hashes and verifies only the first 72 characters',
+    id: 'argon2-pool-at-full-priority',
+    title: 'the server hashes passwords on libuv\'s pool without lowering its threads\' priority (a login storm takes the event loop\'s CPU)',
     edits: [
       {
         file: 'src/crypto/argon2-pool.ts',
-        from: 'worker.postMessage({ id, op, password, stored });',
-        to: 'worker.postMessage({ id, op, password: password.slice(0, 72), stored });',
+        from: 'const prioritised = lowerThreadPoolPriority(nice, poolSize);',
+        to: 'const prioritised = lowerThreadPoolPriority(0, poolSize);',
       },
     ],
-    tests: ['test/security/pin-password-no-truncation.test.ts', 'test/http/jwt-api-bad-input.test.ts'],
+    tests: ['test/unit/argon2-thread-pool.test.ts'],
   },
   {
     id: 'truncate-in-argon2-hasher',
-    title: 'the in-process argon2id hasher hashes and verifies only the first 72 characters',
+    title: 'the argon2id hasher (the server\'s, through the pool on libuv\'s threads, and the CLI\'s) hashes and verifies only the first 72 characters',
     edits: [
       {
         file: 'src/crypto/argon2-hasher.ts',
@@ -70,7 +70,7 @@ export const MUTATIONS = [
         to: 'return await verify(stored, password.slice(0, 72));',
       },
     ],
-    tests: ['test/security/pin-password-no-truncation.test.ts'],
+    tests: ['test/security/pin-password-no-truncation.test.ts', 'test/http/jwt-api-bad-input.test.ts'],
   },
   {
     id: 'truncate-before-hashing',

@@ -3,7 +3,7 @@
  * support both call it; tests swap in a fast hasher, a fake clock or a log stream.
  */
 import type { Writable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
 import { boundAuditLog, type BoundedAuditLog } from '../core/audit/aggregate.js';
 import { newId, newSecret } from '../core/credentials/secrets.js';
@@ -123,7 +123,7 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
     const signer = await createJwtSigner({ uow: stores.uow, keys: stores.keys, clock, issuer: config.jwtIssuer });
     // Imported hashes of other systems verify too and are replaced by argon2id at login (README).
     const hasher = boundHasher(
-      withForeignHashes(options.hasher ?? createArgon2Pool(config.argon2, Math.min(config.hashThreads, config.hashConcurrency))),
+      withForeignHashes(options.hasher ?? argon2OnThreadPool(config, log)),
       config.hashConcurrency,
       config.hashQueueLimit,
     );
@@ -245,4 +245,20 @@ export async function assembleLatchkey(config: Config, options: AssembleOptions 
     await database.close();
     throw err;
   }
+}
+
+/**
+ * The server's argon2id: `HASH_THREADS` hashes at a time on libuv's pool, whose threads run at a
+ * lower priority (src/crypto/argon2-pool.ts). Says so when libuv's pool is too small for
+ * `HASH_THREADS` or its threads could not all be lowered (README, "Configuration").
+ */
+function argon2OnThreadPool(config: Config, log: FastifyBaseLogger): PasswordHasher & { close(): Promise<void> } {
+  const pool = createArgon2Pool(config.argon2, Math.min(config.hashThreads, config.hashConcurrency));
+  if (pool.concurrency < config.hashThreads) {
+    log.warn({ hashThreads: config.hashThreads, hashing: pool.concurrency }, 'HASH_THREADS is above UV_THREADPOOL_SIZE - 1: set UV_THREADPOOL_SIZE to at least HASH_THREADS + 1');
+  }
+  void pool.prioritised.then(({ lowered, expected }) => {
+    if (lowered.length < expected) log.warn({ lowered: lowered.length, threads: expected }, "not every thread of libuv's pool runs at a lower priority: password hashing may slow session checks during a login storm");
+  });
+  return pool;
 }

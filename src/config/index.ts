@@ -47,7 +47,7 @@ export interface Config extends RuntimeSettings {
   sessionAbsoluteTtl: number;
   argon2: Argon2Params;
   hashConcurrency: number;
-  /** argon2id worker threads; more than the cores only adds memory. */
+  /** argon2id hashes at once on libuv's thread pool (src/crypto/argon2-pool.ts); more than the cores only adds memory. */
   hashThreads: number;
   /** Consecutive failed logins per identifier before delays start. */
   loginFreeFailures: number;

@@ -15,7 +15,7 @@ export interface HashLoad {
 export interface BoundedHasher extends PasswordHasher {
   /** How many hashes run and wait now. */
   load(): HashLoad;
-  /** Releases the inner hasher's resources (worker threads), if it has any. */
+  /** Closes the inner hasher (no more work), if it can be closed. */
   close(): Promise<void>;
 }
 

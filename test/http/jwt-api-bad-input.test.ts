@@ -12,7 +12,7 @@ const REGISTER = '/api/v1/account/register';
 describe('JWT API bad input', () => {
   let t: TestInstance;
   before(async () => {
-    // The production argon2id worker pool: "never truncates" and the Unicode passwords below are
+    // The production argon2id pool: "never truncates" and the Unicode passwords below are
     // properties of the real hasher (test/security/pin-password-no-truncation.test.ts pins each layer).
     t = await createTestInstance();
   });

@@ -184,7 +184,7 @@ describe('password rules with the production argon2id hasher', () => {
     assert.equal(login.status, 200, login.text);
   });
 
-  it('SEC-5: a password set as NFKC logs in from another keyboard through the argon2id worker pool, and is never case-folded', async () => {
+  it('SEC-5: a password set as NFKC logs in from another keyboard through the argon2id pool, and is never case-folded', async () => {
     const set = await PATHS[0]!.open(t, 'juliet-nfkc');
     await assertAccepted(set, 'Caf\u00e9 au lait, please', 200);
     const login = (password: string) => call(t.app, 'POST', '/api/v1/account/login', { json: { username: 'juliet-nfkc', password } });

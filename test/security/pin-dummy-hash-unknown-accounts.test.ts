@@ -1,6 +1,6 @@
 /**
  * Pins "a login for an account that has no password hash still runs one real hash" (docs/security.md#sec-16) by counting the hasher's calls, not by timing: a spy wraps the production argon2id
- * worker pool, and a login for an unknown user, or for a pending account still waiting on its
+ * pool, and a login for an unknown user, or for a pending account still waiting on its
  * email-link password, must make exactly one verify against a real argon2id hash at the current
  * parameters, the same as a wrong password for an existing account, on every login surface.
  * The timing side is measured in test/http/sec-enumeration-timing.test.ts; this file fails on
@@ -67,7 +67,7 @@ const SURFACES: Record<string, (t: TestInstance, identifier: string) => Promise<
   'cookie API': async (t, identifier) => (await action(t.app, new CookieJar(), 'login', { username: identifier, password: 'not-the-password-1' })).status,
 };
 
-describe('SEC-16 the dummy hash for accounts without a password hash (argon2id worker pool, counted)', () => {
+describe('SEC-16 the dummy hash for accounts without a password hash (argon2id pool, counted)', () => {
   let t: TestInstance;
   let spy: Spy;
   before(async () => {

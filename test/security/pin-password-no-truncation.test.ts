@@ -1,7 +1,7 @@
 /**
  * Pins "a password is never truncated" (docs/security.md#sec-2) on the real argon2id code at every
  * layer that could cut it: the in-process hasher (src/crypto/argon2-hasher.ts, used by the
- * CLI), the worker pool the server runs (src/crypto/argon2-pool.ts), and a running instance on
+ * CLI), the pool the server runs (src/crypto/argon2-pool.ts), and a running instance on
  * its default hasher (that pool behind the bounded hasher), over the JWT API and HTTP Basic.
  * A password of N characters and the same password with one more character, or with a
  * different character at position N, must not verify against each other, for N = 72 (bcrypt's
@@ -66,12 +66,12 @@ describe('SEC-2 no truncation in the argon2id code itself', () => {
     await assertNeverTruncates(createArgon2Hasher(FLOOR), 'argon2-hasher');
   });
 
-  it('SEC-2 the argon2id worker pool tells a password from the same password one character longer at 72, 128 and 1000', async () => {
+  it('SEC-2 the argon2id pool tells a password from the same password one character longer at 72, 128 and 1000', async () => {
     await assertNeverTruncates(pool, 'argon2-pool');
   });
 });
 
-describe('SEC-2 no truncation through the running service (default argon2id worker pool)', () => {
+describe('SEC-2 no truncation through the running service (default argon2id pool)', () => {
   let t: TestInstance;
   before(async () => {
     t = await createTestInstance({ env: { LOGIN_IP_FAILURES_PER_MINUTE: '100000', LOGIN_FREE_FAILURES: '50' } });

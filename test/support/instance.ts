@@ -23,7 +23,7 @@ export interface TestInstance {
 }
 
 export interface TestInstanceOptions {
-  /** 'argon2' (default: the production argon2id worker pool at its floor parameters), 'fast', or a hasher object. */
+  /** 'argon2' (default: the production argon2id pool at its floor parameters), 'fast', or a hasher object. */
   hasher?: 'argon2' | 'fast' | PasswordHasher;
   /** Extra environment, as the server would read it. */
   env?: Record<string, string>;
@@ -58,7 +58,7 @@ export async function createTestInstance(options: TestInstanceOptions = {}): Pro
       ? options.hasher
       : options.hasher === 'fast'
         ? createFastHasher()
-        : undefined; // the production argon2id worker pool, built by assembleLatchkey
+        : undefined; // the production argon2id pool, built by assembleLatchkey
   // A PostgreSQL schema of another instance dropped during our migration is retried inside
   // migrateToLatest (src/store/migrate.ts); any start-up error here is real.
   const latchkey = await assembleLatchkey(config, { hasher, clock, logStream, startMailSender: options.startMailSender });

@@ -26,7 +26,7 @@ function countingHasher(inner: PasswordHasher & { close(): Promise<void> }): Pas
   return h;
 }
 
-describe('password verification (argon2id worker pool)', () => {
+describe('password verification (argon2id pool)', () => {
   let t: TestInstance;
   let hasher: ReturnType<typeof countingHasher>;
   before(async () => {

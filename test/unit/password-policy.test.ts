@@ -58,7 +58,17 @@ describe('the shipped common-password list', () => {
   });
 
   it('parses comments, blank lines and CRLF endings, folding case and width', () => {
-    assert.deepEqual([...parseCommonPasswords('# header\r\nQwerty\r\n\r\nｐａｓｓ\n')], ['qwerty', 'pass']);
+    assert.deepEqual([...parseCommonPasswords('# header\r\nQwerty\r\n\r\nｐａｓｓ\n')].sort(), ['pass', 'qwerty']);
+  });
+
+  it('finds every entry of the file and nothing else: no prefix, extension, neighbour or comment', () => {
+    const list = loadCommonPasswords();
+    const entries = readFileSync(LIST, 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    assert.equal(list.size, entries.length);
+    assert.deepEqual(entries.filter((e) => !list.has(e)), []);
+    const known = new Set(entries);
+    const near = entries.slice(0, 500).flatMap((e) => [e.slice(0, -1), `${e}~`, `${e}\n`, `0${e}`, e.toUpperCase()]);
+    for (const word of [...near, '', '\n', '#', 'zzzzzzzzzzzzzzzzzzzz', '\uffff']) assert.equal(list.has(word), known.has(word), JSON.stringify(word));
   });
 });
 

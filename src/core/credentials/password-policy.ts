@@ -18,7 +18,7 @@
  * Every refusal is WEAK_PASSWORD with a reason the user can act on (NIST: a reason SHALL be given).
  */
 import { AuthError } from '../errors.js';
-import type { PasswordRules } from './ports.js';
+import type { PasswordRules, WordList } from './ports.js';
 
 export const MAX_PASSWORD_BYTES = 1023;
 
@@ -55,7 +55,7 @@ function comparable(text: string): string {
 }
 
 /** True when the password is a listed one, alone or with only non-letters around it. */
-function isCommon(folded: string, common: ReadonlySet<string>): boolean {
+function isCommon(folded: string, common: WordList): boolean {
   if (common.has(folded)) return true;
   const core = folded.replace(EDGE_NON_LETTERS, '');
   return core !== '' && core !== folded && common.has(core);
@@ -71,7 +71,7 @@ function step(a: number, b: number): number {
 }
 
 /** True for a straight run of code points ("12345678", "zyxwvuts") or one block repeated. */
-function isTrivial(folded: string, common: ReadonlySet<string>): boolean {
+function isTrivial(folded: string, common: WordList): boolean {
   const chars = [...folded];
   const points = chars.map((c) => c.codePointAt(0) ?? 0);
   const steps = points.slice(1).map((p, i) => step(points[i] ?? 0, p));

@@ -47,7 +47,13 @@ export interface PasswordRules {
   /** Fewest Unicode code points (after NFKC) a new password may have; never below 8. */
   minLength: number;
   /** Common passwords, NFKC and lower-cased, refused outright. */
-  commonPasswords: ReadonlySet<string>;
+  commonPasswords: WordList;
+}
+
+/** A fixed set of words (a Set of strings is one). */
+export interface WordList extends Iterable<string> {
+  readonly size: number;
+  has(word: string): boolean;
 }
 
 export interface ThrottlePolicy {
