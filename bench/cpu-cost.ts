@@ -1,6 +1,6 @@
 /**
  * `node --import tsx bench/cpu-cost.ts <scenario>[,<scenario>...] [connections] [rounds]`: the
- * server's CPU time per answered request, on a fresh SQLite file (or BENCH_DATABASE_URL's
+ * server's CPU time per answered request (and the loader's own, in this process), on a fresh SQLite file (or BENCH_DATABASE_URL's
  * PostgreSQL, in a schema of its own), bare Fastify first for comparison. Counts the event
  * loop's own thread (the main thread: the one a session check or refresh waits on) and the
  * whole process (every thread: argon2id workers, libuv's pool) from /proc/<pid>/task/*\/stat,
@@ -96,7 +96,9 @@ async function backendCpu(pid: number): Promise<Map<number, number>> {
 async function measure(server: Running, label: string, run: () => Promise<{ requests: number; ok?: number; rps: number; errors?: number; non2xx?: number }>): Promise<void> {
   const pgBefore = await backendCpu(server.pid);
   const before = cpuOf(server.pid);
+  const loaderBefore = process.cpuUsage();
   const r = await run();
+  const loader = process.cpuUsage(loaderBefore);
   const after = cpuOf(server.pid);
   const pgAfter = await backendCpu(server.pid);
   let pgUs = 0;
@@ -106,7 +108,8 @@ async function measure(server: Running, label: string, run: () => Promise<{ requ
   const perMain = (after.main - before.main) / answered;
   const perAll = (after.all - before.all) / answered;
   const pgPart = pgAdmin ? `, postgres ${(pgUs / answered).toFixed(1).padStart(6)} µs/request` : '';
-  process.stdout.write(`${label.padEnd(28)} main thread ${perMain.toFixed(1).padStart(6)} µs/request, all threads ${perAll.toFixed(1).padStart(6)} µs/request${pgPart} (${Math.round(r.rps)} req/s on a shared machine${r.errors || r.non2xx ? `; ${r.errors ?? 0} errors or timeouts, ${r.non2xx ?? 0} other statuses: their work is charged to the answered requests` : ''})\n`);
+  const loaderPart = `, loader ${((loader.user + loader.system) / answered).toFixed(1).padStart(6)} µs/request`;
+  process.stdout.write(`${label.padEnd(28)} main thread ${perMain.toFixed(1).padStart(6)} µs/request, all threads ${perAll.toFixed(1).padStart(6)} µs/request${pgPart}${loaderPart} (${Math.round(r.rps)} req/s on a shared machine${r.errors || r.non2xx ? `; ${r.errors ?? 0} errors or timeouts, ${r.non2xx ?? 0} other statuses: their work is charged to the answered requests` : ''})\n`);
 }
 
 const passwordHash = await hash(PASSWORD, { algorithm: 2 as never, memoryCost: 19456, timeCost: 2, parallelism: 1, outputLen: 32 });
