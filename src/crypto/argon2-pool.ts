@@ -9,6 +9,7 @@
  */
 import type { PasswordHasher } from '../core/credentials/ports.js';
 import { createArgon2Hasher, type Argon2Params } from './argon2-hasher.js';
+import { boundHasher } from './bounded-hasher.js';
 import { lowerThreadPoolPriority, threadPoolSize, type LoweredPool } from './thread-pool-priority.js';
 
 export interface Argon2Pool extends PasswordHasher {
@@ -27,32 +28,21 @@ export interface Argon2Pool extends PasswordHasher {
 export function createArgon2Pool(params: Argon2Params, size: number, nice = 10, poolSize = threadPoolSize()): Argon2Pool {
   const concurrency = Math.max(1, Math.min(size, poolSize - 1));
   const prioritised = lowerThreadPoolPriority(nice, poolSize);
-  const waiting: Array<() => void> = [];
-  let running = 0;
-  let closed = false;
-
-  async function run<T>(work: () => Promise<T>): Promise<T> {
-    if (closed) throw new Error('the hasher is closed');
-    if (running < concurrency) running++;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    try {
-      return await work();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else running--;
-    }
-  }
-
   const argon2 = createArgon2Hasher(params);
-  return {
-    concurrency,
-    prioritised,
-    hash: (password) => run(() => argon2.hash(password)),
-    verify: (stored, password) => run(() => argon2.verify(stored, password)),
-    needsRehash: (stored) => argon2.needsRehash(stored),
-    async close() {
-      closed = true;
+  let closed = false;
+  const unlessClosed = <T>(work: () => Promise<T>): Promise<T> => (closed ? Promise.reject(new Error('the hasher is closed')) : work());
+  // boundHasher's queue, without a limit: the server's own boundHasher (HASH_QUEUE_LIMIT) is above this one.
+  const bounded = boundHasher(
+    {
+      hash: (password) => unlessClosed(() => argon2.hash(password)),
+      verify: (stored, password) => unlessClosed(() => argon2.verify(stored, password)),
+      needsRehash: (stored) => argon2.needsRehash(stored),
+      close: async () => {
+        closed = true;
+      },
     },
-  };
+    concurrency,
+    Number.POSITIVE_INFINITY,
+  );
+  return { concurrency, prioritised, hash: bounded.hash, verify: bounded.verify, needsRehash: bounded.needsRehash, close: bounded.close };
 }
