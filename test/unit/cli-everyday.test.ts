@@ -110,6 +110,19 @@ describe('latchkey, every day', () => {
     assert.equal(cli(['outbox', '--show', '00000000-0000-0000-0000-000000000000']).status, 1);
   });
 
+  it('serve stops cleanly (exit 0) on a SIGTERM sent the instant it says it is ready', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './test/support/sigterm-at-ready.ts', 'src/cli/main.ts', 'serve'], {
+      env: { ...process.env, DATABASE_URL: `sqlite:${dbFile}`, PORT: String(await freePort()), LOG_FORMAT: 'pretty', SMTP_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+    assert.ok(out.includes('is ready'), out);
+    assert.deepEqual({ code, signal }, { code: 0, signal: null }, out);
+  });
+
   for (const format of ['pretty', 'json'] as const) {
     it(`serve says where everything is once it listens (LOG_FORMAT=${format}), never a password`, async () => {
       const port = await freePort();

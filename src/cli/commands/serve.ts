@@ -33,15 +33,8 @@ export const serveCommand: Command = {
       await latchkey.close();
       throw err;
     }
-    const warnings = misspelledVariables();
-    const facts = summary.startupFacts(config, listening, { devMail: devMailServed(config) });
-    if (logsArePretty(config)) {
-      const color = config.color && process.stdout.isTTY === true;
-      process.stdout.write(`${summary.formatSummary(facts, warnings, { color, version: packageVersion() })}\n`);
-    } else {
-      for (const warning of warnings) latchkey.app.log.warn({ event: 'config_warning' }, warning);
-      latchkey.app.log.info({ event: 'startup', ...Object.fromEntries(facts) }, 'latchkey ready');
-    }
+    // Before the summary: a supervisor may send SIGTERM the moment it reads "ready", and a signal
+    // with no listener yet would kill the process without closing it.
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) return;
@@ -54,6 +47,15 @@ export const serveCommand: Command = {
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    const warnings = misspelledVariables();
+    const facts = summary.startupFacts(config, listening, { devMail: devMailServed(config) });
+    if (logsArePretty(config)) {
+      const color = config.color && process.stdout.isTTY === true;
+      process.stdout.write(`${summary.formatSummary(facts, warnings, { color, version: packageVersion() })}\n`);
+    } else {
+      for (const warning of warnings) latchkey.app.log.warn({ event: 'config_warning' }, warning);
+      latchkey.app.log.info({ event: 'startup', ...Object.fromEntries(facts) }, 'latchkey ready');
+    }
     return 0;
   },
 };
