@@ -40,6 +40,7 @@ const STORAGE_INDEPENDENT = [
   { pattern: /^test\/ui\//, reason: 'catalogues, language choice and templates, no database' },
   { pattern: /^test\/unit\/brand-config\.test\.ts$/, reason: 'brand settings, no database' },
   { pattern: /^test\/deploy\/systemd-unit\.test\.ts$/, reason: 'systemd-analyze on the shipped unit file, no database' },
+  { pattern: /^test\/ops\/built-server\.test\.ts$/, reason: 'the built dist/ on a SQLite file of its own, whatever the suite\'s database' },
   // `usesDatabase`: the file mentions or opens a database, but what it tests does not change with it.
   { pattern: /^test\/http\/openapi\.test\.ts$/, reason: 'the OpenAPI document and the /docs page do not depend on the database', usesDatabase: true },
   { pattern: /^test\/browser\//, reason: 'the browser journey tests page behaviour, the same on every database', usesDatabase: true },

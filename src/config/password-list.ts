@@ -11,8 +11,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { WordList } from '../core/credentials/ports.js';
+import { packageUrl } from './package-root.js';
 
-const LIST_URL = new URL('../../resources/common-passwords.txt', import.meta.url);
+const LIST_URL = packageUrl('resources/common-passwords.txt');
 
 let loaded: WordList | null = null;
 

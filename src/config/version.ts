@@ -1,5 +1,6 @@
-/** The version of this build, from package.json (two levels above src/config and dist/config). */
+/** The version of this build, from the package's package.json. */
 import { readFileSync } from 'node:fs';
+import { packageUrl } from './package-root.js';
 
 let cached: string | null = null;
 
@@ -7,7 +8,7 @@ let cached: string | null = null;
 export function packageVersion(): string {
   if (cached !== null) return cached;
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    const pkg = JSON.parse(readFileSync(packageUrl('package.json'), 'utf8')) as { version?: unknown };
     cached = typeof pkg.version === 'string' ? pkg.version : '0.0.0';
   } catch {
     cached = '0.0.0';

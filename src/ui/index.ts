@@ -3,8 +3,8 @@
  * language choice, templates and the brand (docs/architecture.md, "Layers"; docs/branding.md).
  * Built once at start-up by `createUi(config)`; every render is then synchronous and in memory.
  */
-import { fileURLToPath } from 'node:url';
 import type { BrandConfig } from '../config/brand.js';
+import { packagePath } from '../config/package-root.js';
 import { brandView, type BrandView } from './brand.js';
 import { loadCatalogues, type Catalogues, type MessageValues, type Namespace, type Translate } from './i18n.js';
 import { negotiateLanguage, type Language, type LanguageSources } from './language.js';
@@ -17,9 +17,9 @@ export { TemplateError, TemplateNotFound } from './templates.js';
 export { deviceName } from './device.js';
 export { relativeTime, utcTime } from './time.js';
 
-/** The repository's shipped catalogues and templates (the same relative place from src/ui and dist/ui). */
-export const LOCALES_DIR = fileURLToPath(new URL('../../locales/', import.meta.url));
-export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
+/** The repository's shipped catalogues and templates. */
+export const LOCALES_DIR = packagePath('locales/');
+export const TEMPLATES_DIR = packagePath('templates/');
 
 /** What every template gets as `it`, besides the caller's own data. */
 export interface TemplateContext {

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { packageUrl } from '../../config/package-root.js';
 import { AuthError } from '../../core/errors.js';
 import { type RouteSchema, PUBLIC } from '../openapi/route-docs.js';
 
@@ -19,7 +20,7 @@ function libraryBundle(): string {
   return readFileSync(join(dirname(entry), '..', 'dist', 'bundle', 'index.umd.min.js'), 'utf8');
 }
 
-const OUR_SCRIPT = new URL('../../../resources/passkeys.js', import.meta.url);
+const OUR_SCRIPT = packageUrl('resources/passkeys.js');
 
 /** The browser's WebAuthn response from a hidden field; INVALID_INPUT when it is not JSON. */
 export function readCredential(text: string): unknown {
