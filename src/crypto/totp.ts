@@ -2,19 +2,28 @@
  * TOTP (RFC 6238) through `otpauth` (docs/decisions.md, "Second factor libraries"): SHA-1,
  * 6 digits, 30-second steps, the parameters every authenticator app reads from the otpauth URI.
  */
-import { Secret, TOTP } from 'otpauth';
+import { createRequire } from 'node:module';
+import type * as OtpAuth from 'otpauth';
 import type { TotpAlgorithm } from '../core/mfa/ports.js';
+
+// Loaded at the first TOTP enrolment or code, not at start-up, where most servers never use it
+// (docs/decisions.md, "Peak memory in the mixed workload").
+let library: typeof OtpAuth | null = null;
+function otpauth(): typeof OtpAuth {
+  return (library ??= createRequire(import.meta.url)('otpauth') as typeof OtpAuth);
+}
 
 const PERIOD = 30;
 
-function totpFor(secret: string, label = 'account', issuer = 'Latchkey'): TOTP {
+function totpFor(secret: string, label = 'account', issuer = 'Latchkey'): OtpAuth.TOTP {
+  const { Secret, TOTP } = otpauth();
   return new TOTP({ issuer, label, algorithm: 'SHA1', digits: 6, period: PERIOD, secret: Secret.fromBase32(secret) });
 }
 
 /** The TOTP algorithm of the core's port. */
 export function createTotpAlgorithm(): TotpAlgorithm {
   return {
-    newSecret: () => new Secret({ size: 20 }).base32,
+    newSecret: () => new (otpauth().Secret)({ size: 20 }).base32,
     keyUri: (secret, label, issuer) => totpFor(secret, label, issuer).toString(),
     matchStep(secret, code, now, window) {
       const delta = totpFor(secret).validate({ token: code, timestamp: now, window });
