@@ -18,7 +18,7 @@ export interface AccountsTable {
   locale: string | null;
 }
 
-/** Indexes: account_id, family_id, and the live sessions by (account_id, last_seen_at) where revoked_at is null. */
+/** Indexes: account_id, family_id, and the live sessions by account_id where revoked_at is null (not by last_seen_at, which every rotation and touch changes). */
 export interface SessionsTable {
   id: string;
   secret_hash: string;

@@ -268,8 +268,8 @@ const MAX_ENDED_PER_LOGIN = 1000;
 
 /**
  * An account's live logins (heads of refresh families, cookie sessions), most recently used
- * first. `revoked_at is null` matches the partial index sessions_live_by_account (migration
- * 2026-12-06T0400), so the cost follows the live sessions, not every session the account had.
+ * first. `revoked_at is null` matches the partial index sessions_live_of_account (migration
+ * 2026-12-07T0100), so the cost follows the live sessions, not every session the account had.
  * The family's first row (id = family_id) outlives its rotation until the family's absolute
  * expiry (see cleanup.ts), so it gives the login time; the head gives the rest.
  */

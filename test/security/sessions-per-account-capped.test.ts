@@ -138,7 +138,7 @@ describe('sessions per account are capped', () => {
       const explained = await sql.raw<{ detail: string }>(`explain query plan ${live.sql.replace(/\?/g, () => `'${String(params.shift())}'`)}`).execute(db());
       plan = explained.rows.map((r) => r.detail).join('\n');
     }
-    assert.match(plan, /sessions_live_by_account/, plan);
+    assert.match(plan, /sessions_live_of_account/, plan);
 
     // Ending the others still works and leaves only the caller.
     const caller = await jwtLogin('many-devices', FLOOD);

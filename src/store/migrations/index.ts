@@ -21,6 +21,7 @@ import * as sessionChangeNotify from './2026-12-06T1000-session-change-notify.js
 import * as passkeys from './2026-12-06T1100-passkeys.js';
 import * as mailLanguage from './2026-12-06T1200-mail-language.js';
 import * as oidcLogoutNotices from './2026-12-06T1300-oidc-logout-notices.js';
+import * as liveSessionsIndexByAccount from './2026-12-07T0100-live-sessions-index-by-account.js';
 
 const migrations: Record<string, Migration> = {
   '2026-11-22T0500-core': core,
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-06T1100-passkeys': passkeys,
   '2026-12-06T1200-mail-language': mailLanguage,
   '2026-12-06T1300-oidc-logout-notices': oidcLogoutNotices,
+  '2026-12-07T0100-live-sessions-index-by-account': liveSessionsIndexByAccount,
 };
 
 export const migrationProvider: MigrationProvider = {
