@@ -1,5 +1,5 @@
 /**
- * The live sessions' partial index keys on the account alone (issue 20; docs/decisions.md,
+ * The live sessions' partial index keys on the account alone (docs/decisions.md,
  * "The live-sessions index leaves out the last-use time"). `sessions_live_by_account` also held
  * `last_seen_at`, which every refresh rotation and every last-seen write changes: on PostgreSQL
  * that made each of those updates a non-HOT one (a new entry in every index of `sessions`), on
