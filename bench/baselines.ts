@@ -40,6 +40,23 @@ export async function bareFastify(connections: number[], seconds: number): Promi
 }
 
 /**
+ * Bare Fastify answering its constant to a POST with the JSON body `{}` (what the cookie API's
+ * clients send with `check_login`), at each of `connections`: the framework's own cost of reading
+ * and parsing a body, set beside the GET of the bare-Fastify baseline in the report. Not a
+ * baseline any ratio divides by.
+ */
+export async function bareFastifyJsonPost(connections: number[], seconds: number): Promise<Record<number, LoadResult>> {
+  const server = await startBareFastify();
+  try {
+    const out: Record<number, LoadResult> = {};
+    for (const c of connections) out[c] = await runPickedLoad({ url: server.url, connections: c, seconds, requests: [{ method: 'POST', path: '/', body: '{}' }] });
+    return out;
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
  * Requests per second of bare Fastify doing one primary-key SELECT through pg per request
  * (bench/bare-pg-server.mjs, on `databaseUrl`): the ceiling of a database-checked request.
  */

@@ -19,7 +19,7 @@ import { startLatchkey } from './lib/processes.js';
 import { PASSWORD, refreshChains, scenarioRequests, type ScenarioName } from './scenarios.js';
 
 const [name, connectionsArg] = process.argv.slice(2) as [ScenarioName | undefined, string | undefined];
-const names: ScenarioName[] = ['register', 'login_jwt', 'login_cookie', 'login_basic', 'me_bearer', 'check_login_cookie', 'refresh', 'logout', 'mixed'];
+const names: ScenarioName[] = ['register', 'login_jwt', 'login_cookie', 'login_basic', 'me_bearer', 'check_login_cookie', 'check_login_cookie_no_body', 'refresh', 'logout', 'mixed'];
 if (!name || !names.includes(name)) {
   process.stderr.write(`usage: npm run bench:profile -- <${names.join('|')}> [connections]\n`);
   process.exit(2);

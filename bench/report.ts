@@ -257,6 +257,36 @@ function ceilingRows(r: BenchResults): string[] {
   ];
 }
 
+/** Bare Fastify's answer to a POST with a JSON body, beside the GET sample taken just before it, when the run measured it. */
+function jsonPostRow(r: BenchResults): string[] {
+  const post = r.fastifyJsonPost;
+  if (!post) return [];
+  const cell = (c: number): string => {
+    const p = post[c];
+    const get = r.baselines.fastify[c];
+    return p && get ? `${fmt(correctRate(p))} (n=1; ${ratio(correctRate(p), correctRate(get))} of the GET sample just before it, ${fmt(correctRate(get))})` : '—';
+  };
+  return [`| bare Fastify, the same constant to a POST with the JSON body \`{}\`, req/s (not divided by) | ${cell(10)} | ${cell(50)} |`];
+}
+
+/**
+ * What the request body costs the cookie check: `check_login` as clients send it (JSON `{}`)
+ * against the same check with no body, in the same run.
+ */
+function bodyCostLine(db: DatabaseResults): string[] {
+  const withBody = db.scenarios.check_login_cookie;
+  const without = db.scenarios.check_login_cookie_no_body;
+  if (!withBody || !without) return [];
+  const conns = Object.keys(withBody)
+    .map(Number)
+    .filter((c) => without[c]);
+  if (conns.length === 0) return [];
+  const rates = (byConn: Record<number, LoadResult>): string => conns.map((c) => fmt(correctRate(byConn[c]!))).join(' / ');
+  return [
+    `Cookie \`check_login\` with the JSON body \`{}\` its clients send: ${rates(withBody)} req/s at ${conns.join(' / ')} connections; the same check with no body (check_login_cookie_no_body, not a client's request): ${rates(without)} req/s; with the body ${conns.map((c) => ratio(correctRate(withBody[c]!), correctRate(without[c]!))).join(' / ')} of the rate without it.`,
+  ];
+}
+
 /** The noise column: two standard deviations of the ratio, in its own units. */
 const bandCell = (j: Judgement): string => (j.band === null ? 'not estimated' : `±${j.band.toFixed(2)}`);
 
@@ -310,6 +340,7 @@ export function renderReport(r: BenchResults, resultsFile: string, findings: str
     `| bare argon2id (m=19456, t=2, p=1), hashes/s | ${baselineCell(r, 'argon2', 10)} | ${baselineCell(r, 'argon2', 50)} |`,
     `| bare Fastify constant JSON, req/s | ${baselineCell(r, 'fastify', 10)} | ${baselineCell(r, 'fastify', 50)} |`,
     ...ceilingRows(r),
+    ...jsonPostRow(r),
     '',
     '![throughput by scenario](benchmarks.svg)',
     '',
@@ -332,6 +363,7 @@ export function renderReport(r: BenchResults, resultsFile: string, findings: str
     const storm = db.storm.runs;
     out.push(
       `Start-up to the first answered request: ${fmt(db.startupColdMs)} ms on a new database (migrations included), ${fmt(db.startupWarmMs)} ms after.`,
+      ...bodyCostLine(db),
       ...pgSelectLine(db),
       ...revocationLine(db),
       `Session checks alone ${fmt(db.storm.aloneRps)} req/s; during a 50-connection login storm ${fmt(db.storm.duringRps)} req/s while ${fmt(db.storm.loginRps, 1)} logins/s completed${leftOut([storm?.alone, storm?.during, storm?.logins])}.`,

@@ -7,7 +7,7 @@
  * default postgres://postgres@127.0.0.1:5432/test; "off" skips it), BENCH_GROWTH (accounts for
  * the growth test, default 1000000), BENCH_REDIS_URL (the Redis of the revocation run's second
  * channel, default redis://127.0.0.1:6379; "off" skips it), BENCH_ONLY (a comma-separated list of
- * scenarios and of storm, growth, oidc_code_exchange, revocation, ceiling: a partial run for profiling; it writes bench/results/partial-<UTC time>-<commit>.json,
+ * scenarios and of storm, growth, oidc_code_exchange, revocation, ceiling, bare_post: a partial run for profiling; it writes bench/results/partial-<UTC time>-<commit>.json,
  * ignored by git, and leaves every full run's file and docs/benchmarks.md alone).
  */
 import { randomBytes } from 'node:crypto';
@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hash } from '@node-rs/argon2';
 import pg from 'pg';
-import { argon2Rate, bareFastify, barePgSelect, loadBareFastify, loaderCeiling } from './baselines.js';
+import { argon2Rate, bareFastify, bareFastifyJsonPost, barePgSelect, loadBareFastify, loaderCeiling } from './baselines.js';
 import { LOADER, WARMUP_SECONDS, type LoadResult } from './lib/load.js';
 import { startBareFastify, startLatchkey, type Running } from './lib/processes.js';
 import { buildContext, ISSUER } from './lib/context.js';
@@ -42,6 +42,7 @@ const SCENARIOS: ScenarioName[] = [
   'login_basic',
   'me_bearer',
   'check_login_cookie',
+  'check_login_cookie_no_body',
   'refresh',
   'logout',
   'mixed',
@@ -103,6 +104,7 @@ async function probe(server: Running, name: ScenarioName): Promise<boolean> {
   const paths: Partial<Record<ScenarioName, [string, string]>> = {
     login_cookie: ['POST', '/accounts/action/?do=login'],
     check_login_cookie: ['POST', '/accounts/action/?do=check_login'],
+    check_login_cookie_no_body: ['POST', '/accounts/action/?do=check_login'],
     login_basic: ['GET', '/api/'],
   };
   const p = paths[name];
@@ -285,6 +287,10 @@ async function main(): Promise<void> {
   }
   results.baselines.fastify = await bareFastify(CONNECTIONS, SECONDS);
   for (const c of CONNECTIONS) log(`baseline: bare Fastify x${c}: ${results.baselines.fastify[c]!.rps.toFixed(0)} req/s`);
+  if (wanted('bare_post')) {
+    results.fastifyJsonPost = await bareFastifyJsonPost(CONNECTIONS, SECONDS);
+    for (const c of CONNECTIONS) log(`bare Fastify, POST with the JSON body {} x${c}: ${results.fastifyJsonPost[c]!.rps.toFixed(0)} req/s`);
+  }
   if (wanted('ceiling')) {
     results.loaderCeiling = await loaderCeiling(CONNECTIONS, SECONDS);
     for (const c of CONNECTIONS) log(`loader ceiling x${c}: raw-net ${results.loaderCeiling.raw[c]!.rps.toFixed(0)} req/s, autocannon ${results.loaderCeiling.autocannon[c]!.rps.toFixed(0)} req/s`);

@@ -34,6 +34,7 @@ export type ScenarioName =
   | 'login_basic'
   | 'me_bearer'
   | 'check_login_cookie'
+  | 'check_login_cookie_no_body'
   | 'refresh'
   | 'logout'
   | 'mixed';
@@ -54,6 +55,7 @@ export const BASELINE_OF: Record<ScenarioName, 'argon2' | 'fastify' | 'none'> = 
   login_basic: 'argon2',
   me_bearer: 'fastify',
   check_login_cookie: 'fastify',
+  check_login_cookie_no_body: 'fastify',
   refresh: 'fastify',
   logout: 'fastify',
   mixed: 'none',
@@ -105,6 +107,20 @@ function refresh(ctx: BenchContext): LoadRequest {
   };
 }
 
+/**
+ * The cookie API's `check_login`, as its clients send it (the JSON body `{}`), or with no body at
+ * all (`Content-Length: 0`, no content type): the second is not a client's request but the
+ * measure of what reading and parsing that two-byte body costs the check (bench/findings.md).
+ */
+function cookieChecks(ctx: BenchContext, body: string | undefined): LoadRequest[] {
+  return ctx.cookieSessions.slice(0, FIXED_REQUESTS).map((n) => ({
+    method: 'POST',
+    path: '/accounts/action/?do=check_login',
+    ...(body === undefined ? {} : { body }),
+    headers: { cookie: `sessionid=${sessionSecret('cookie', n)}` },
+  }));
+}
+
 /** The request definitions of a scenario. */
 export function scenarioRequests(name: ScenarioName, ctx: BenchContext): LoadRequest[] {
   switch (name) {
@@ -139,12 +155,9 @@ export function scenarioRequests(name: ScenarioName, ctx: BenchContext): LoadReq
     case 'me_bearer':
       return meBearerRequests(ctx);
     case 'check_login_cookie':
-      return ctx.cookieSessions.slice(0, FIXED_REQUESTS).map((n) => ({
-        method: 'POST',
-        path: '/accounts/action/?do=check_login',
-        body: '{}',
-        headers: { cookie: `sessionid=${sessionSecret('cookie', n)}` },
-      }));
+      return cookieChecks(ctx, '{}');
+    case 'check_login_cookie_no_body':
+      return cookieChecks(ctx, undefined);
     case 'refresh':
       return [refresh(ctx)];
     case 'logout':

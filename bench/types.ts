@@ -124,6 +124,8 @@ export interface BenchResults {
   seconds: number;
   machine: MachineInfo;
   baselines: { argon2: Record<number, number>; fastify: Record<number, LoadResult> };
+  /** Bare Fastify's constant answered to a POST with the JSON body `{}`, by connections (absent before 2026-12-07 forenoon; not divided by). */
+  fastifyJsonPost?: Record<number, LoadResult>;
   /** Each loader against a server that answers without parsing (bench/null-server.mjs), by connections (absent before 2026-12-06 evening). */
   loaderCeiling?: { raw: Record<number, LoadResult>; autocannon: Record<number, LoadResult> };
   databases: Record<string, DatabaseResults>;

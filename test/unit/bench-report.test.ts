@@ -89,6 +89,23 @@ describe('benchmark report', () => {
     assert.match(markdown, /Cross-node revocation \(3 nodes, 20 logouts per channel, .*\): LISTEN\/NOTIFY p50 3\.0 ms, p90 8\.0 ms, max 40\.0 ms; Redis pub\/sub p50 3\.0 ms, p90 8\.0 ms, max 60\.0 ms\./);
   });
 
+  it('sets the cookie check with its body beside the same check without one, and bare Fastify\'s POST beside its GET', () => {
+    const r = results(run({ rps: 500, requests: 500, ok: 500 }));
+    const sqlite = r.databases.sqlite!;
+    sqlite.scenarios.check_login_cookie = { 10: { ...run({ rps: 300, requests: 300, ok: 300, loader: 'raw-net' }), baseline: 1000 } };
+    sqlite.scenarios.check_login_cookie_no_body = { 10: { ...run({ rps: 400, requests: 400, ok: 400, loader: 'raw-net' }), baseline: 1000 } };
+    r.fastifyJsonPost = { 10: run({ rps: 750, requests: 750, ok: 750 }) };
+    const { markdown } = renderReport(r, 'x.json', '');
+    assert.match(markdown, /\| bare Fastify, the same constant to a POST with the JSON body `\{\}`, req\/s \(not divided by\) \| 750 \(n=1; 0\.75× of the GET sample just before it, 1,000\) \| — \|/);
+    assert.match(markdown, /Cookie `check_login` with the JSON body `\{\}` its clients send: 300 req\/s at 10 connections; the same check with no body \(check_login_cookie_no_body, not a client's request\): 400 req\/s; with the body 0\.75× of the rate without it\./);
+    assert.match(markdown, /\| check_login_cookie_no_body \(raw-net\) \| 10 \| 400 \|/);
+    // Not a target: only the check as clients send it is held to the goal.
+    assert.equal(targetRow(markdown, 'check_login_cookie_no_body x10 / bare Fastify'), '');
+    // A file from before either was measured renders without them.
+    const old = renderReport(results(run({ rps: 500, requests: 500, ok: 500 })), 'x.json', '').markdown;
+    assert.doesNotMatch(old, /POST with the JSON body|with no body/);
+  });
+
   it('records the commit, loader and machine it measured', () => {
     const { markdown } = renderReport(results(run({ rps: 500, requests: 500, ok: 500 })), 'x.json', '');
     assert.match(markdown, /Commit measured: `abc1234` \(clean working tree\)/);
