@@ -187,6 +187,8 @@ export function createCsrfRefusalBudget(
       // Only what is CSRF-checked (the pages and the cookie API): the JSON and Basic APIs under /api/
       // never look a cookie session up, so they have no work to spare and stay open to the address.
       if (SAFE_METHODS.has(req.method) || /^bearer /i.test(req.headers.authorization ?? '') || req.url.startsWith('/api/')) return null;
+      // Nothing refused lately: no budget can be spent (the common case, on every cookie-API call).
+      if (windows.size === 0) return null;
       const now = clock.now();
       const address = addressKey(req.ip ?? null);
       const key = keyOf(req);
