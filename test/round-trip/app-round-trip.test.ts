@@ -12,12 +12,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { browserSkip, CHROMIUM } from '../support/browser.js';
-import { freePort } from '../support/free-port.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { linkFrom, startMailbox, type Mailbox } from '../support/mailbox.js';
 import { decodeJwt, login } from '../support/jwt-api.js';
@@ -44,10 +44,26 @@ function makeCertificate(): { key: string; cert: string } {
   }
 }
 
+/** An https server listening on 127.0.0.1 at a port the OS picked, with no request handler yet. */
+async function listenTls(tls: { key: string; cert: string }): Promise<Server> {
+  const server = createServer(tls);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
+}
+
+const portOf = (server: Server): number => (server.address() as AddressInfo).port;
+
 describe('app round trip in headless Chromium over TLS (sibling hosts)', { skip }, () => {
   let mailbox: Mailbox;
   let t: TestInstance;
   let tlsServer: Server;
+  let appServer: Server;
   let app: ExampleApp;
   let browser: Browser;
   let context: BrowserContext;
@@ -56,7 +72,12 @@ describe('app round trip in headless Chromium over TLS (sibling hosts)', { skip 
 
   before(async () => {
     const tls = makeCertificate();
-    const [authPort, appPort] = [await freePort(), await freePort()];
+    // Both listeners take their ports first (the OS picks them) and get their handlers later:
+    // a port found free and listened on only after Latchkey's start-up could meanwhile be taken
+    // by another socket (the source port of a database connection), which failed this hook once.
+    tlsServer = await listenTls(tls);
+    appServer = await listenTls(tls);
+    const [authPort, appPort] = [portOf(tlsServer), portOf(appServer)];
     auth = `https://auth.example.test:${authPort}`;
     appOrigin = `https://app.example.test:${appPort}`;
     mailbox = await startMailbox();
@@ -66,10 +87,9 @@ describe('app round trip in headless Chromium over TLS (sibling hosts)', { skip 
       env: { PUBLIC_URL: auth, COOKIE_DOMAIN: 'example.test', RETURN_TO_ORIGINS: appOrigin },
     });
     // Latchkey's own request handler behind a TLS listener (the app never listens itself).
-    tlsServer = createServer(tls, t.app.routing);
-    await new Promise<void>((resolve) => tlsServer.listen(authPort, '127.0.0.1', resolve));
+    tlsServer.on('request', t.app.routing);
     const serviceKey = (await t.latchkey.services.addServiceKey('example-app')).credential;
-    app = await startExampleApp(appPort, { origin: appOrigin, latchkeyUrl: auth, latchkeyPort: authPort, serviceKey, tls });
+    app = startExampleApp(appServer, { origin: appOrigin, latchkeyUrl: auth, latchkeyPort: authPort, serviceKey, tls });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--ignore-certificate-errors', '--host-resolver-rules=MAP *.example.test 127.0.0.1'],
@@ -78,7 +98,7 @@ describe('app round trip in headless Chromium over TLS (sibling hosts)', { skip 
   });
   after(async () => {
     await browser?.close();
-    await app?.close();
+    await new Promise<void>((resolve) => (appServer ? appServer.close(() => resolve()) : resolve()));
     tlsServer?.closeAllConnections();
     await new Promise<void>((resolve) => (tlsServer ? tlsServer.close(() => resolve()) : resolve()));
     await t?.close();

@@ -5,7 +5,7 @@
  * service key who that is (README "Service integration"), and sends an unknown visitor to
  * Latchkey's /signup with a `return_to` pointing back at /welcome.
  */
-import { request as httpsRequest, createServer, type Server } from 'node:https';
+import { request as httpsRequest, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface ExampleAppOptions {
@@ -68,8 +68,12 @@ function introspect(options: ExampleAppOptions, session: string): Promise<Record
   });
 }
 
-/** Starts the example app on `port` (127.0.0.1). */
-export async function startExampleApp(port: number, options: ExampleAppOptions): Promise<ExampleApp> {
+/**
+ * Serves the example app on `server`: an https server already listening on 127.0.0.1, with no
+ * request handler of its own (the test listens first, on a port the OS picks, so that no other
+ * socket can take the port while Latchkey starts).
+ */
+export function startExampleApp(server: Server, options: ExampleAppOptions): ExampleApp {
   const introspections: Array<Record<string, unknown>> = [];
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const session = cookieValue(req, 'sessionid');
@@ -83,10 +87,9 @@ export async function startExampleApp(port: number, options: ExampleAppOptions):
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(`<!doctype html><title>Example app</title><h1>Welcome back</h1><p id="who">Signed in as <span id="uuid">${String(who.uuid)}</span> on ${req.url}</p>`);
   };
-  const server = createServer(options.tls, (req, res) => {
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => res.writeHead(502).end(String(err)));
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     server,
     introspections,
