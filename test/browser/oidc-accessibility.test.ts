@@ -11,7 +11,7 @@ import * as oidc from 'openid-client';
 import { chromium, type Browser } from 'playwright-core';
 import { createServer, type Server } from 'node:http';
 import { browserSkip, CHROMIUM } from '../support/browser.js';
-import { freePort } from '../support/free-port.js';
+import { freePort, listenOn } from '../support/free-port.js';
 import { discover, PASSWORD, startOidcInstance, type OidcInstance } from '../oidc/support.js';
 import { seriousViolations } from './axe.js';
 
@@ -29,7 +29,7 @@ describe('accessibility of the OIDC consent and provider pages (axe-core), brand
     const port = await freePort();
     redirectUri = `http://127.0.0.1:${port}/callback`;
     app = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('the app'));
-    await new Promise<void>((resolve) => app.listen(port, '127.0.0.1', resolve));
+    await listenOn(app, port);
     t = await startOidcInstance({ env: { BRAND_NAME: 'Acme ID', BRAND_COLOR: '#7c3aed' } });
     await t.service.registerAccount({ username: 'alice', password: PASSWORD });
     const added = await t.addClient({ name: 'Notes by Someone', redirectUris: [redirectUri], firstParty: false });

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import * as oidc from 'openid-client';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { browserSkip, CHROMIUM } from '../support/browser.js';
-import { freePort } from '../support/free-port.js';
+import { freePort, listenOn } from '../support/free-port.js';
 import { discover, PASSWORD, startOidcInstance, type OidcInstance } from '../oidc/support.js';
 
 const skip = browserSkip();
@@ -53,7 +53,7 @@ async function startApp(config: () => oidc.Configuration, redirectUri: string, p
       res.writeHead(404).end();
     })().catch((err: unknown) => res.writeHead(500).end(String(err)));
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await listenOn(server, port);
   return { server, refreshToken: () => refresh };
 }
 

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
-import { freePort } from '../support/free-port.js';
+import { freePort, listenOn } from '../support/free-port.js';
 import { Agent, authorize, discover, hiddenField, PASSWORD, startOidcInstance, type OidcInstance } from './support.js';
 
 const APP = 'https://app.example.test/callback';
@@ -36,7 +36,7 @@ async function startReceiver(): Promise<{ url: string; tokens: string[]; failure
       res.writeHead(200, { 'cache-control': 'no-store' }).end();
     });
   });
-  await new Promise<void>((resolve) => state.server.listen(port, '127.0.0.1', resolve));
+  await listenOn(state.server, port);
   return state;
 }
 

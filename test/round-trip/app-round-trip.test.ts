@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { browserSkip, CHROMIUM } from '../support/browser.js';
+import { listenOn } from '../support/free-port.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { linkFrom, startMailbox, type Mailbox } from '../support/mailbox.js';
 import { decodeJwt, login } from '../support/jwt-api.js';
@@ -47,13 +48,7 @@ function makeCertificate(): { key: string; cert: string } {
 /** An https server listening on 127.0.0.1 at a port the OS picked, with no request handler yet. */
 async function listenTls(tls: { key: string; cert: string }): Promise<Server> {
   const server = createServer(tls);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listenOn(server, 0);
   return server;
 }
 

@@ -10,7 +10,7 @@
  * can take it: another test's pick of the same random port, about 1 in 12,000.
  */
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 
 const FLOOR = 20_000;
 
@@ -39,4 +39,15 @@ export async function freePort(): Promise<number> {
     if (await tryListen(port)) return port;
   }
   throw new Error(`no free port found between ${FLOOR} and ${top - 1} in 50 tries`);
+}
+
+/** `server.listen(port, '127.0.0.1')` as a promise that fails on an error (EADDRINUSE) instead of waiting forever. */
+export function listenOn(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }
