@@ -2,16 +2,13 @@
  * TOTP (RFC 6238) through `otpauth` (docs/decisions.md, "Second factor libraries"): SHA-1,
  * 6 digits, 30-second steps, the parameters every authenticator app reads from the otpauth URI.
  */
-import { createRequire } from 'node:module';
 import type * as OtpAuth from 'otpauth';
+import { atFirstUse } from '../config/first-use.js';
 import type { TotpAlgorithm } from '../core/mfa/ports.js';
 
 // Loaded at the first TOTP enrolment or code, not at start-up, where most servers never use it
 // (docs/decisions.md, "Peak memory in the mixed workload").
-let library: typeof OtpAuth | null = null;
-function otpauth(): typeof OtpAuth {
-  return (library ??= createRequire(import.meta.url)('otpauth') as typeof OtpAuth);
-}
+const otpauth = atFirstUse<typeof OtpAuth>('otpauth');
 
 const PERIOD = 30;
 

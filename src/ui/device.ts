@@ -4,16 +4,13 @@
  * whatever the client sent: it is only ever printed escaped, and the raw string goes into a
  * `title` for whoever wants the details.
  */
-import { createRequire } from 'node:module';
 import type UAParserClass from 'ua-parser-js';
+import { atFirstUse } from '../config/first-use.js';
 import type { Translate } from './i18n.js';
 
 // Loaded at the first device named, not at start-up: only the sessions pages name devices, and
 // its tables are about half a MiB of heap (docs/decisions.md, "Peak memory in the mixed workload").
-let UAParser: typeof UAParserClass | null = null;
-function parserClass(): typeof UAParserClass {
-  return (UAParser ??= createRequire(import.meta.url)('ua-parser-js') as typeof UAParserClass);
-}
+const parserClass = atFirstUse<typeof UAParserClass>('ua-parser-js');
 
 /** A readable device name: "Chrome on Linux", "Chrome", or the raw user agent when nothing is recognised. */
 export function deviceName(userAgent: string | null, t: Translate): string {
