@@ -5,7 +5,7 @@ import Fastify from 'fastify';
 const app = Fastify({ logger: false });
 app.get('/', async () => ({ ok: true, result: { id: 'constant' } }));
 // The same answer to a POST with a JSON body (Fastify's own parser): what reading and parsing a
-// body costs the framework alone (bench/baselines.ts, bareFastifyJsonPost).
+// body costs the framework alone (bench/baselines.ts, JSON_POST).
 app.post('/', async () => ({ ok: true, result: { id: 'constant' } }));
 await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
 process.stdout.write(`listening ${app.server.address().port}\n`);

@@ -1,6 +1,6 @@
 /** The two physical limits every figure is compared with, measured in the same run. */
 import { hash } from '@node-rs/argon2';
-import { runLoad, type LoadResult } from './lib/load.js';
+import { runLoad, type LoadRequest, type LoadResult } from './lib/load.js';
 import { runPickedLoad } from './lib/pick-load.js';
 import { buildRequest, runRawLoad } from './lib/raw-load.js';
 import { freePort, startBareFastify, startProcess, type Running } from './lib/processes.js';
@@ -22,34 +22,26 @@ export async function argon2Rate(concurrency: number, seconds: number): Promise<
   return done / ((performance.now() - started) / 1000);
 }
 
-/** One load run against a running bare Fastify server (its constant at `/`). */
-export function loadBareFastify(server: Running, connections: number, seconds: number): Promise<LoadResult> {
-  return runPickedLoad({ url: server.url, connections, seconds, requests: [{ path: '/' }] });
-}
-
-/** Requests per second of a bare Fastify server answering a constant, at `connections`. */
-export async function bareFastify(connections: number[], seconds: number): Promise<Record<number, LoadResult>> {
-  const server = await startBareFastify();
-  try {
-    const out: Record<number, LoadResult> = {};
-    for (const c of connections) out[c] = await loadBareFastify(server, c, seconds);
-    return out;
-  } finally {
-    await server.stop();
-  }
-}
-
+/** The GET of the bare-Fastify baseline. */
+const CONSTANT: LoadRequest = { path: '/' };
 /**
- * Bare Fastify answering its constant to a POST with the JSON body `{}` (what the cookie API's
- * clients send with `check_login`), at each of `connections`: the framework's own cost of reading
- * and parsing a body, set beside the GET of the bare-Fastify baseline in the report. Not a
- * baseline any ratio divides by.
+ * The same constant asked for by a POST with the JSON body `{}` (what the cookie API's clients
+ * send with `check_login`): the framework's own cost of reading and parsing a body, shown beside
+ * the GET in the report; no ratio divides by it.
  */
-export async function bareFastifyJsonPost(connections: number[], seconds: number): Promise<Record<number, LoadResult>> {
+export const JSON_POST: LoadRequest = { method: 'POST', path: '/', body: '{}' };
+
+/** One load run against a running bare Fastify server (its constant at `/`). */
+export function loadBareFastify(server: Running, connections: number, seconds: number, request: LoadRequest = CONSTANT): Promise<LoadResult> {
+  return runPickedLoad({ url: server.url, connections, seconds, requests: [request] });
+}
+
+/** Requests per second of a bare Fastify server answering a constant (to `request`, the GET by default), at `connections`. */
+export async function bareFastify(connections: number[], seconds: number, request: LoadRequest = CONSTANT): Promise<Record<number, LoadResult>> {
   const server = await startBareFastify();
   try {
     const out: Record<number, LoadResult> = {};
-    for (const c of connections) out[c] = await runPickedLoad({ url: server.url, connections: c, seconds, requests: [{ method: 'POST', path: '/', body: '{}' }] });
+    for (const c of connections) out[c] = await loadBareFastify(server, c, seconds, request);
     return out;
   } finally {
     await server.stop();

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hash } from '@node-rs/argon2';
 import pg from 'pg';
-import { argon2Rate, bareFastify, bareFastifyJsonPost, barePgSelect, loadBareFastify, loaderCeiling } from './baselines.js';
+import { argon2Rate, bareFastify, barePgSelect, JSON_POST, loadBareFastify, loaderCeiling } from './baselines.js';
 import { LOADER, WARMUP_SECONDS, type LoadResult } from './lib/load.js';
 import { startBareFastify, startLatchkey, type Running } from './lib/processes.js';
 import { buildContext, ISSUER } from './lib/context.js';
@@ -288,7 +288,7 @@ async function main(): Promise<void> {
   results.baselines.fastify = await bareFastify(CONNECTIONS, SECONDS);
   for (const c of CONNECTIONS) log(`baseline: bare Fastify x${c}: ${results.baselines.fastify[c]!.rps.toFixed(0)} req/s`);
   if (wanted('bare_post')) {
-    results.fastifyJsonPost = await bareFastifyJsonPost(CONNECTIONS, SECONDS);
+    results.fastifyJsonPost = await bareFastify(CONNECTIONS, SECONDS, JSON_POST);
     for (const c of CONNECTIONS) log(`bare Fastify, POST with the JSON body {} x${c}: ${results.fastifyJsonPost[c]!.rps.toFixed(0)} req/s`);
   }
   if (wanted('ceiling')) {
