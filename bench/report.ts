@@ -7,11 +7,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { correctRate, wrongAnswers, type LoadResult } from './lib/load.js';
 import { combined, judge, median, ofMedian, relativeSpread, type Judgement } from './noise.js';
+import { chart } from './report-chart.js';
+import { fmt, ratio } from './report-format.js';
 import { BASELINE_OF, type ScenarioName } from './scenarios.js';
 import type { BenchResults, BestOf, DatabaseResults, RevocationResult } from './types.js';
 
-const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const ratio = (a: number, b: number): string => (b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
 
 
 /**
@@ -211,41 +211,6 @@ function scenarioTable(r: BenchResults, db: DatabaseResults): string[] {
   return lines;
 }
 
-function chart(r: BenchResults): string {
-  const bars: Array<{ label: string; value: number; kind: string }> = [];
-  bars.push({ label: 'bare Fastify', value: baselineOf(r, 'fastify', 50).value, kind: 'base' });
-  bars.push({ label: 'bare argon2id', value: baselineOf(r, 'argon2', 50).value, kind: 'base' });
-  for (const [dbName, db] of Object.entries(r.databases)) {
-    for (const [name, byConn] of Object.entries(db.scenarios)) {
-      const s = byConn?.[50];
-      if (s) bars.push({ label: `${name} (${dbName})`, value: correctRate(s), kind: dbName });
-    }
-  }
-  const width = 820;
-  const rowH = 22;
-  const left = 230;
-  const max = Math.log10(Math.max(...bars.map((b) => b.value), 10));
-  const scale = (v: number): number => (v <= 1 ? 0 : (Math.log10(v) / max) * (width - left - 90));
-  const colors: Record<string, string> = { base: '#888', sqlite: '#2b6cb0', postgres: '#2f855a' };
-  const rows = bars.map((b, i) => {
-    const y = 40 + i * rowH;
-    return [
-      `<text x="${left - 8}" y="${y + 15}" text-anchor="end" font-size="12">${b.label}</text>`,
-      `<rect x="${left}" y="${y + 3}" width="${scale(b.value).toFixed(1)}" height="${rowH - 6}" fill="${colors[b.kind] ?? '#555'}"/>`,
-      `<text x="${left + scale(b.value) + 6}" y="${y + 15}" font-size="12">${fmt(b.value, b.value < 100 ? 1 : 0)}</text>`,
-    ].join('');
-  });
-  const height = 60 + bars.length * rowH;
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">`,
-    `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="10" y="22" font-size="14" font-weight="bold">Requests per second at 50 connections (log scale); grey = baselines, blue = SQLite, green = PostgreSQL</text>`,
-    ...rows,
-    '</svg>',
-    '',
-  ].join('\n');
-}
-
 /** The loaders' own ceilings (one measurement each), when the run measured them. */
 function ceilingRows(r: BenchResults): string[] {
   const c = r.loaderCeiling;
@@ -389,7 +354,7 @@ export function renderReport(r: BenchResults, resultsFile: string, findings: str
     out.push('');
   }
   out.push('## Findings', '', findings.trim(), '');
-  return { markdown: out.join('\n'), svg: chart(r) };
+  return { markdown: out.join('\n'), svg: chart(r, { fastify: baselineOf(r, 'fastify', 50).value, argon2: baselineOf(r, 'argon2', 50).value }) };
 }
 
 const readFindings = (): string => (existsSync('bench/findings.md') ? readFileSync('bench/findings.md', 'utf8') : '(none recorded)');
