@@ -23,7 +23,6 @@ export interface ExampleApp {
   server: Server;
   /** Every introspection answer the back end received, in order. */
   introspections: Array<Record<string, unknown>>;
-  close(): Promise<void>;
 }
 
 function cookieValue(req: IncomingMessage, name: string): string | null {
@@ -93,6 +92,5 @@ export function startExampleApp(server: Server, options: ExampleAppOptions): Exa
   return {
     server,
     introspections,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
