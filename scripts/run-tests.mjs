@@ -25,7 +25,7 @@ const COVERAGE = 'test/security/checklist-coverage.test.ts';
  * every database. A file listed here that starts using the database is refused (see below).
  */
 const STORAGE_INDEPENDENT = [
-  { pattern: /^test\/unit\/(argon2-thread-pool|bench-report|cli|config|free-port|password-policy|redis-config|secrets|startup-summary)\.test\.ts$/, reason: 'unit test without a database' },
+  { pattern: /^test\/unit\/(argon2-thread-pool|bench-report|cli|config|free-port|json-body|password-policy|redis-config|secrets|startup-summary)\.test\.ts$/, reason: 'unit test without a database' },
   { pattern: /^test\/unit\/statement-batch\.test\.ts$/, reason: 'batching over a fake statement and an error classifier of src/store, no database', usesDatabase: true },
   { pattern: /^test\/unit\/(audit-id|migrate-retry)\.test\.ts$/, reason: 'pure functions of src/store, no database', usesDatabase: true },
   { pattern: /^test\/unit\/cli-everyday\.test\.ts$/, reason: 'the command line against SQLite files of its own, whatever the suite\'s database', usesDatabase: true },

@@ -44,6 +44,8 @@ export class BodyError extends Error {
 /** Decodes and parses a JSON body strictly; `undefined` for an empty one. Throws BodyError. */
 export function parseStrictJson(buffer: Buffer, transform: (text: string) => string = (text) => text, notJson = 'the request body is not valid JSON'): unknown {
   if (buffer.length === 0) return undefined;
+  // The body of most RPC actions (check_login, logout): nothing to decode or check.
+  if (buffer.length === 2 && buffer[0] === 0x7b && buffer[1] === 0x7d) return {};
   let text: string;
   try {
     text = decoder.decode(buffer);
