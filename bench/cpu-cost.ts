@@ -25,7 +25,7 @@ import { moveSessionsLastUse } from './lib/seed.js';
 import { benchDatabase } from './lib/database-url.js';
 import { runPickedLoad } from './lib/pick-load.js';
 import { startBareFastify, startLatchkey, type Running } from './lib/processes.js';
-import { PASSWORD, refreshChains, scenarioRequests, type ScenarioName } from './scenarios.js';
+import { PASSWORD, scenarioTraffic, type ScenarioName } from './scenarios.js';
 
 const [namesArg, connectionsArg, roundsArg] = process.argv.slice(2);
 if (!namesArg) {
@@ -144,7 +144,7 @@ try {
     for (let i = 0; i < rounds; i++) {
       for (const name of names) {
         await measure(server, `${name} x${connections}`, () =>
-          runPickedLoad({ url: server.url, connections, seconds, requests: scenarioRequests(name, ctx), ...(name === 'refresh' ? { chain: refreshChains(ctx) } : {}) }),
+          runPickedLoad({ url: server.url, connections, seconds, ...scenarioTraffic(name, ctx) }),
         );
       }
     }

@@ -16,7 +16,7 @@ import { benchDatabase } from './lib/database-url.js';
 import { selfTimes } from './lib/cpu-profile.js';
 import { runPickedLoad } from './lib/pick-load.js';
 import { startLatchkey } from './lib/processes.js';
-import { PASSWORD, refreshChains, scenarioRequests, type ScenarioName } from './scenarios.js';
+import { PASSWORD, scenarioTraffic, type ScenarioName } from './scenarios.js';
 
 const [name, connectionsArg] = process.argv.slice(2) as [ScenarioName | undefined, string | undefined];
 const names: ScenarioName[] = ['register', 'login_jwt', 'login_cookie', 'login_basic', 'me_bearer', 'check_login_cookie', 'check_login_cookie_no_body', 'refresh', 'logout', 'mixed'];
@@ -43,7 +43,7 @@ const server = await startLatchkey(env, ['--cpu-prof', `--cpu-prof-dir=${dir}`])
 const startupMs = performance.now() - spawned;
 let result;
 try {
-  result = await runPickedLoad({ url: server.url, connections, seconds, requests: scenarioRequests(name, ctx), ...(name === 'refresh' ? { chain: refreshChains(ctx) } : {}) });
+  result = await runPickedLoad({ url: server.url, connections, seconds, ...scenarioTraffic(name, ctx) });
 } finally {
   await server.stop();
   await database.drop();

@@ -23,7 +23,7 @@ import { buildContext, ISSUER } from './lib/context.js';
 import { commitInfo, machineInfo, resultsName, writeNewResults } from './lib/provenance.js';
 import { seedAccounts, seedSessions, signAccessTokens } from './lib/seed.js';
 import { writeReport } from './report.js';
-import { BASELINE_OF, EXPECTED_STATUS, OIDC_SCENARIO, PASSWORD, refreshChains, scenarioRequests, type BenchContext, type ScenarioName } from './scenarios.js';
+import { BASELINE_OF, OIDC_SCENARIO, PASSWORD, scenarioTraffic, type BenchContext, type ScenarioName } from './scenarios.js';
 import { runPickedLoad } from './lib/pick-load.js';
 import { measureOidcCodeExchange } from './lib/oidc-scenario.js';
 import { RAW_LOADER } from './lib/raw-load.js';
@@ -74,14 +74,7 @@ async function start(env: Record<string, string> | typeof BARE): Promise<Running
 
 /** One scenario's load run, counting only the answers of its expected status. */
 function scenarioLoad(server: Running, name: ScenarioName, ctx: BenchContext, connections: number, seconds = SECONDS): Promise<LoadResult> {
-  return runPickedLoad({
-    url: server.url,
-    connections,
-    seconds,
-    requests: scenarioRequests(name, ctx),
-    expect: EXPECTED_STATUS[name],
-    ...(name === 'refresh' ? { chain: refreshChains(ctx) } : {}),
-  });
+  return runPickedLoad({ url: server.url, connections, seconds, ...scenarioTraffic(name, ctx) });
 }
 
 /** Answers of another status and errors, for the console. */
@@ -268,7 +261,7 @@ async function main(): Promise<void> {
     commit: commitInfo(),
     // Which loader ran each scenario is in its result (`loader`); bench/lib/pick-load.ts says why.
     loader: {
-      name: process.env.BENCH_LOADER === 'autocannon' ? LOADER.name : `raw-net ${RAW_LOADER.version} (fixed requests, refresh chains, bare Fastify) and ${LOADER.name}`,
+      name: process.env.BENCH_LOADER === 'autocannon' ? LOADER.name : `raw-net ${RAW_LOADER.version} (fixed requests, chains for refresh, register and logout, bare Fastify) and ${LOADER.name} (the mixed workload)`,
       version: LOADER.version,
       connections: CONNECTIONS,
       seconds: SECONDS,

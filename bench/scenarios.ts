@@ -2,10 +2,12 @@
  * The benchmark scenarios: each one request shape against a running Latchkey. Pools hand out
  * seeded credentials; refresh puts each successor token back so chains keep rotating.
  *
- * Session checks are given as fixed requests (one per seeded credential), not built per request:
- * autocannon builds a request with `setupRequest` anew each time, which costs the load generator
- * more than the bare-Fastify baseline's fixed request and capped the measured rate at the
- * client, not the server (the server sat idle 20% of the time).
+ * Session checks and logins are given as fixed requests (one per seeded credential), not built
+ * per request: autocannon builds a request with `setupRequest` anew each time, which costs the
+ * load generator more than the bare-Fastify baseline's fixed request and capped the measured rate
+ * at the client, not the server (the server sat idle 20% of the time). Requests that must differ
+ * every time (refresh, register, logout) are chains the raw loader builds per connection
+ * (scenarioTraffic).
  */
 import type { LoadRequest } from './lib/load.js';
 import type { ChainSource } from './lib/pick-load.js';
@@ -72,13 +74,28 @@ let counter = 0;
 const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)] as T;
 const randomUser = (ctx: BenchContext): string => username(Math.floor(Math.random() * ctx.accounts));
 
-function loginJwt(ctx: BenchContext): LoadRequest {
+/**
+ * Logins as fixed requests, each of a seeded account picked at random (connection i starts at
+ * request i and cycles): the raw loader sends them as prebuilt bytes, where autocannon spent
+ * about half a millisecond of the two cores per login building each anew (bench/findings.md).
+ */
+function logins(ctx: BenchContext, request: (user: string) => LoadRequest): LoadRequest[] {
+  return Array.from({ length: FIXED_REQUESTS }, () => request(randomUser(ctx)));
+}
+
+const loginJwt = (user: string): LoadRequest => ({ method: 'POST', path: '/api/v1/account/login', body: JSON.stringify({ username: user, password: PASSWORD }) });
+
+/** mixed's login, built per request on autocannon. */
+function loginJwtBuilt(ctx: BenchContext): LoadRequest {
   return {
     method: 'POST',
     path: '/api/v1/account/login',
     setupRequest: (req) => ({ ...req, body: JSON.stringify({ username: randomUser(ctx), password: PASSWORD }) }),
   };
 }
+
+const REGISTER_PATH = '/api/v1/account/register';
+const registration = (): string => JSON.stringify({ username: `reg-${process.pid}-${counter++}`, password: PASSWORD });
 
 /** At most this many fixed requests per scenario (each connection cycles through them). */
 const FIXED_REQUESTS = 1000;
@@ -125,33 +142,14 @@ function cookieChecks(ctx: BenchContext, body: string | undefined): LoadRequest[
 export function scenarioRequests(name: ScenarioName, ctx: BenchContext): LoadRequest[] {
   switch (name) {
     case 'register':
-      return [
-        {
-          method: 'POST',
-          path: '/api/v1/account/register',
-          setupRequest: (req) => ({ ...req, body: JSON.stringify({ username: `reg-${process.pid}-${counter++}`, password: PASSWORD }) }),
-        },
-      ];
+      // Each registration needs a new address: built per request (registerChain on the raw loader).
+      return [{ method: 'POST', path: REGISTER_PATH, setupRequest: (req) => ({ ...req, body: registration() }) }];
     case 'login_jwt':
-      return [loginJwt(ctx)];
+      return logins(ctx, loginJwt);
     case 'login_cookie':
-      return [
-        {
-          method: 'POST',
-          path: '/accounts/action/?do=login',
-          setupRequest: (req) => ({ ...req, body: JSON.stringify({ username: randomUser(ctx), password: PASSWORD }) }),
-        },
-      ];
+      return logins(ctx, (user) => ({ method: 'POST', path: '/accounts/action/?do=login', body: JSON.stringify({ username: user, password: PASSWORD }) }));
     case 'login_basic':
-      return [
-        {
-          path: '/api/',
-          setupRequest: (req) => ({
-            ...req,
-            headers: { ...req.headers, authorization: `Basic ${Buffer.from(`${randomUser(ctx)}:${PASSWORD}`).toString('base64')}` },
-          }),
-        },
-      ];
+      return logins(ctx, (user) => ({ path: '/api/', headers: { authorization: `Basic ${Buffer.from(`${user}:${PASSWORD}`).toString('base64')}` } }));
     case 'me_bearer':
       return meBearerRequests(ctx);
     case 'check_login_cookie':
@@ -172,7 +170,7 @@ export function scenarioRequests(name: ScenarioName, ctx: BenchContext): LoadReq
       // Each connection cycles through ten requests: 7 session checks, 2 refreshes, 1 login.
       const check = meBearer(ctx);
       const rotate = refresh(ctx);
-      return [check, check, rotate, check, check, check, rotate, check, check, loginJwt(ctx)];
+      return [check, check, rotate, check, check, check, rotate, check, check, loginJwtBuilt(ctx)];
     }
   }
 }
@@ -192,4 +190,24 @@ export function refreshChains(ctx: BenchContext): ChainSource {
       return buildRequest(url, { path: '/api/v1/account/refresh', headers: { authorization: `Bearer ${token}` } });
     };
   };
+}
+
+/** Register for the raw loader: a new address in every request. */
+function registerChain(): ChainSource {
+  return (url) => () => buildRequest(url, { method: 'POST', path: REGISTER_PATH, body: registration() });
+}
+
+/** Logout for the raw loader: each request logs out one access token of the pool. */
+function logoutChain(ctx: BenchContext): ChainSource {
+  return (url) => () => buildRequest(url, { method: 'DELETE', path: '/api/v1/account/logout', headers: { authorization: `Bearer ${ctx.logoutPool.pop() ?? 'exhausted'}` } });
+}
+
+/**
+ * A scenario's load, as runPickedLoad takes it: its requests, and for the scenarios whose every
+ * request differs (refresh, register, logout) the chain the raw loader follows instead.
+ */
+export function scenarioTraffic(name: ScenarioName, ctx: BenchContext): { requests: LoadRequest[]; chain?: ChainSource; expect?: number } {
+  const chain = name === 'refresh' ? refreshChains(ctx) : name === 'register' ? registerChain() : name === 'logout' ? logoutChain(ctx) : undefined;
+  const expect = EXPECTED_STATUS[name];
+  return { requests: scenarioRequests(name, ctx), ...(chain ? { chain } : {}), ...(expect !== undefined ? { expect } : {}) };
 }

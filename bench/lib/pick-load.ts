@@ -1,9 +1,10 @@
 /**
- * Which loader runs a load: the raw loader (raw-load.ts) wherever the requests are fixed or a
- * chain can be followed per connection (session checks, bare Fastify, refresh), since autocannon
- * tops out below bare Fastify on two cores; autocannon where each request is built anew and the
- * server is far below either loader's ceiling (logins and registrations wait on argon2id).
- * BENCH_LOADER=autocannon runs everything on autocannon (to compare with older results files).
+ * Which loader runs a load: the raw loader (raw-load.ts) wherever the requests are fixed (session
+ * checks, logins, bare Fastify) or can be built per connection as a chain (refresh, register,
+ * logout); autocannon only for the mixed workload, whose requests autocannon builds anew. On two
+ * cores autocannon tops out below bare Fastify, and where it does not limit the rate (logins) its
+ * own CPU still comes out of the cores argon2id runs on. BENCH_LOADER=autocannon runs everything
+ * on autocannon (to compare with older results files).
  */
 import { runLoad, type LoadOptions, type LoadResult } from './load.js';
 import { buildRequest, runRawLoad, type Answer } from './raw-load.js';
@@ -12,7 +13,7 @@ import { buildRequest, runRawLoad, type Answer } from './raw-load.js';
 export type ChainSource = (url: string) => (conn: number, last: Answer | null) => Buffer;
 
 export interface PickedLoadOptions extends LoadOptions {
-  /** Set for scenarios the raw loader runs as chains (refresh). */
+  /** Set for scenarios the raw loader runs as chains (refresh, register, logout). */
   chain?: ChainSource;
 }
 
