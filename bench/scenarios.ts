@@ -2,12 +2,12 @@
  * The benchmark scenarios: each one request shape against a running Latchkey. Pools hand out
  * seeded credentials; refresh puts each successor token back so chains keep rotating.
  *
- * Session checks and logins are given as fixed requests (one per seeded credential), not built
- * per request: autocannon builds a request with `setupRequest` anew each time, which costs the
- * load generator more than the bare-Fastify baseline's fixed request and capped the measured rate
- * at the client, not the server (the server sat idle 20% of the time). Requests that must differ
- * every time (refresh, register, logout) are chains the raw loader builds per connection
- * (scenarioTraffic).
+ * Session checks are given as fixed requests (one per seeded credential), not built per request:
+ * autocannon builds a request with `setupRequest` anew each time, which costs the load generator
+ * more than the bare-Fastify baseline's fixed request and capped the measured rate at the client,
+ * not the server (the server sat idle 20% of the time). Requests that differ every time (logins of
+ * a random account, refresh, register, logout) are chains the raw loader builds per request
+ * (scenarioTraffic); autocannon runs only the mixed workload.
  */
 import type { LoadRequest } from './lib/load.js';
 import type { ChainSource } from './lib/pick-load.js';
@@ -74,23 +74,23 @@ let counter = 0;
 const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)] as T;
 const randomUser = (ctx: BenchContext): string => username(Math.floor(Math.random() * ctx.accounts));
 
-/**
- * Logins as fixed requests, each of a seeded account picked at random (connection i starts at
- * request i and cycles): the raw loader sends them as prebuilt bytes, where autocannon spent
- * about half a millisecond of the two cores per login building each anew (bench/findings.md).
- */
-function logins(ctx: BenchContext, request: (user: string) => LoadRequest): LoadRequest[] {
-  return Array.from({ length: FIXED_REQUESTS }, () => request(randomUser(ctx)));
-}
-
 const loginJwt = (user: string): LoadRequest => ({ method: 'POST', path: '/api/v1/account/login', body: JSON.stringify({ username: user, password: PASSWORD }) });
+const loginCookie = (user: string): LoadRequest => ({ method: 'POST', path: '/accounts/action/?do=login', body: JSON.stringify({ username: user, password: PASSWORD }) });
+const loginBasic = (user: string): LoadRequest => ({ path: '/api/', headers: { authorization: `Basic ${Buffer.from(`${user}:${PASSWORD}`).toString('base64')}` } });
+const LOGIN_OF: Partial<Record<ScenarioName, (user: string) => LoadRequest>> = { login_jwt: loginJwt, login_cookie: loginCookie, login_basic: loginBasic };
 
-/** mixed's login, built per request on autocannon. */
-function loginJwtBuilt(ctx: BenchContext): LoadRequest {
+/**
+ * A login of a seeded account picked at random for every request (so that no account gathers
+ * more than its share of sessions, MAX_SESSIONS_PER_ACCOUNT): autocannon builds it with
+ * `setupRequest`, the raw loader with loginChain.
+ */
+function login(ctx: BenchContext, request: (user: string) => LoadRequest): LoadRequest {
   return {
-    method: 'POST',
-    path: '/api/v1/account/login',
-    setupRequest: (req) => ({ ...req, body: JSON.stringify({ username: randomUser(ctx), password: PASSWORD }) }),
+    ...request('seeded'),
+    setupRequest: (req) => {
+      const next = request(randomUser(ctx));
+      return { ...req, ...next, headers: { ...req.headers, ...next.headers } };
+    },
   };
 }
 
@@ -145,11 +145,9 @@ export function scenarioRequests(name: ScenarioName, ctx: BenchContext): LoadReq
       // Each registration needs a new address: built per request (registerChain on the raw loader).
       return [{ method: 'POST', path: REGISTER_PATH, setupRequest: (req) => ({ ...req, body: registration() }) }];
     case 'login_jwt':
-      return logins(ctx, loginJwt);
     case 'login_cookie':
-      return logins(ctx, (user) => ({ method: 'POST', path: '/accounts/action/?do=login', body: JSON.stringify({ username: user, password: PASSWORD }) }));
     case 'login_basic':
-      return logins(ctx, (user) => ({ path: '/api/', headers: { authorization: `Basic ${Buffer.from(`${user}:${PASSWORD}`).toString('base64')}` } }));
+      return [login(ctx, LOGIN_OF[name] as (user: string) => LoadRequest)];
     case 'me_bearer':
       return meBearerRequests(ctx);
     case 'check_login_cookie':
@@ -170,7 +168,7 @@ export function scenarioRequests(name: ScenarioName, ctx: BenchContext): LoadReq
       // Each connection cycles through ten requests: 7 session checks, 2 refreshes, 1 login.
       const check = meBearer(ctx);
       const rotate = refresh(ctx);
-      return [check, check, rotate, check, check, check, rotate, check, check, loginJwtBuilt(ctx)];
+      return [check, check, rotate, check, check, check, rotate, check, check, login(ctx, loginJwt)];
     }
   }
 }
@@ -197,6 +195,11 @@ function registerChain(): ChainSource {
   return (url) => () => buildRequest(url, { method: 'POST', path: REGISTER_PATH, body: registration() });
 }
 
+/** A login for the raw loader: a seeded account picked at random for every request. */
+function loginChain(ctx: BenchContext, request: (user: string) => LoadRequest): ChainSource {
+  return (url) => () => buildRequest(url, request(randomUser(ctx)));
+}
+
 /** Logout for the raw loader: each request logs out one access token of the pool. */
 function logoutChain(ctx: BenchContext): ChainSource {
   return (url) => () => buildRequest(url, { method: 'DELETE', path: '/api/v1/account/logout', headers: { authorization: `Bearer ${ctx.logoutPool.pop() ?? 'exhausted'}` } });
@@ -204,10 +207,19 @@ function logoutChain(ctx: BenchContext): ChainSource {
 
 /**
  * A scenario's load, as runPickedLoad takes it: its requests, and for the scenarios whose every
- * request differs (refresh, register, logout) the chain the raw loader follows instead.
+ * request differs (logins, refresh, register, logout) the chain the raw loader follows instead.
  */
 export function scenarioTraffic(name: ScenarioName, ctx: BenchContext): { requests: LoadRequest[]; chain?: ChainSource; expect?: number } {
-  const chain = name === 'refresh' ? refreshChains(ctx) : name === 'register' ? registerChain() : name === 'logout' ? logoutChain(ctx) : undefined;
+  const loginOf = LOGIN_OF[name];
+  const chain = loginOf
+    ? loginChain(ctx, loginOf)
+    : name === 'refresh'
+      ? refreshChains(ctx)
+      : name === 'register'
+        ? registerChain()
+        : name === 'logout'
+          ? logoutChain(ctx)
+          : undefined;
   const expect = EXPECTED_STATUS[name];
   return { requests: scenarioRequests(name, ctx), ...(chain ? { chain } : {}), ...(expect !== undefined ? { expect } : {}) };
 }
