@@ -328,6 +328,9 @@ export function renderReport(r: BenchResults, resultsFile: string, findings: str
     const storm = db.storm.runs;
     out.push(
       `Start-up to the first answered request: ${fmt(db.startupColdMs)} ms on a new database (migrations included), ${fmt(db.startupWarmMs)} ms after.`,
+      ...(db.warmup
+        ? [`Before its first scenario the server answered ${fmt(db.warmup.answers)} registrations and logins in ${fmt(db.warmup.seconds)} s, not counted (a warm-up, so that logins run on V8's optimised code).`]
+        : []),
       ...bodyCostLine(db),
       ...pgSelectLine(db),
       ...revocationLine(db),

@@ -52,6 +52,12 @@ export interface DatabaseResults {
   startupColdMs: number;
   startupWarmMs: number;
   scenarios: Partial<Record<ScenarioName, Record<number, ScenarioResult>>>;
+  /**
+   * Answers to the logins and registrations the server was sent before its first scenario, not
+   * counted (bench/run.ts, warmUp); absent before 2026-12-07 11:40, when each login scenario had
+   * only its own second of warm-up.
+   */
+  warmup?: { answers: number; seconds: number };
   skipped: string[];
   storm: {
     aloneRps: number;

@@ -106,6 +106,13 @@ describe('benchmark report', () => {
     assert.doesNotMatch(old, /POST with the JSON body|with no body/);
   });
 
+  it('says how many logins warmed the server up before its scenarios, where a run did', () => {
+    const r = results(run({ rps: 500, requests: 500, ok: 500 }));
+    r.databases.sqlite!.warmup = { answers: 2345, seconds: 16.4 };
+    assert.match(renderReport(r, 'x.json', '').markdown, /Before its first scenario the server answered 2,345 registrations and logins in 16 s, not counted/);
+    assert.doesNotMatch(renderReport(results(run({ rps: 500, requests: 500, ok: 500 })), 'x.json', '').markdown, /Before its first scenario/);
+  });
+
   it('records the commit, loader and machine it measured', () => {
     const { markdown } = renderReport(results(run({ rps: 500, requests: 500, ok: 500 })), 'x.json', '');
     assert.match(markdown, /Commit measured: `abc1234` \(clean working tree\)/);
