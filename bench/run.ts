@@ -107,8 +107,8 @@ async function probe(server: Running, name: ScenarioName): Promise<boolean> {
 }
 
 
-/** The scenarios that warmUp sends, each for LOGIN_WARMUP_SECONDS at 10 connections. */
-const WARMUP_SCENARIOS: ScenarioName[] = ['register', 'login_jwt', 'login_cookie', 'login_basic'];
+/** The scenarios measured against bare argon2id: the ones warmUp sends, each for LOGIN_WARMUP_SECONDS at 10 connections. */
+const LOGIN_SCENARIOS = SCENARIOS.filter((name) => BASELINE_OF[name] === 'argon2');
 const LOGIN_WARMUP_SECONDS = 4;
 
 /**
@@ -121,9 +121,8 @@ const LOGIN_WARMUP_SECONDS = 4;
 async function warmUp(label: string, server: Running, ctx: BenchContext): Promise<{ answers: number; seconds: number }> {
   const started = performance.now();
   let answers = 0;
-  for (const name of WARMUP_SCENARIOS) {
-    if (!(await probe(server, name))) continue;
-    answers += (await runPickedLoad({ url: server.url, connections: 10, seconds: LOGIN_WARMUP_SECONDS, ...scenarioTraffic(name, ctx) })).requests;
+  for (const name of LOGIN_SCENARIOS) {
+    if (await probe(server, name)) answers += (await scenarioLoad(server, name, ctx, 10, LOGIN_WARMUP_SECONDS)).requests;
   }
   const seconds = (performance.now() - started) / 1000;
   log(`${label}: warm-up: ${answers} logins and registrations in ${seconds.toFixed(0)} s, not counted`);
@@ -149,7 +148,7 @@ async function measureDatabase(label: string, dbUrl: string, passwordHash: strin
     growth: null,
     mixedPeakRssMiB: 0,
   };
-  if (SCENARIOS.some((name) => BASELINE_OF[name] === 'argon2' && wanted(name))) results.warmup = await warmUp(label, server, ctx);
+  if (LOGIN_SCENARIOS.some(wanted)) results.warmup = await warmUp(label, server, ctx);
 
   // Each scenario's baseline is measured again right before it (a bare Fastify server kept
   // running beside Latchkey, or bare argon2id), so drift on a shared machine does not skew ratios.
@@ -285,7 +284,7 @@ async function main(): Promise<void> {
     commit: commitInfo(),
     // Which loader ran each scenario is in its result (`loader`); bench/lib/pick-load.ts says why.
     loader: {
-      name: process.env.BENCH_LOADER === 'autocannon' ? LOADER.name : `raw-net ${RAW_LOADER.version} (fixed requests, chains for refresh, register and logout, bare Fastify) and ${LOADER.name} (the mixed workload)`,
+      name: process.env.BENCH_LOADER === 'autocannon' ? LOADER.name : `raw-net ${RAW_LOADER.version} (fixed requests, chains for logins, refresh, register and logout, bare Fastify) and ${LOADER.name} (the mixed workload)`,
       version: LOADER.version,
       connections: CONNECTIONS,
       seconds: SECONDS,

@@ -77,12 +77,10 @@ const randomUser = (ctx: BenchContext): string => username(Math.floor(Math.rando
 const loginJwt = (user: string): LoadRequest => ({ method: 'POST', path: '/api/v1/account/login', body: JSON.stringify({ username: user, password: PASSWORD }) });
 const loginCookie = (user: string): LoadRequest => ({ method: 'POST', path: '/accounts/action/?do=login', body: JSON.stringify({ username: user, password: PASSWORD }) });
 const loginBasic = (user: string): LoadRequest => ({ path: '/api/', headers: { authorization: `Basic ${Buffer.from(`${user}:${PASSWORD}`).toString('base64')}` } });
-const LOGIN_OF: Partial<Record<ScenarioName, (user: string) => LoadRequest>> = { login_jwt: loginJwt, login_cookie: loginCookie, login_basic: loginBasic };
 
 /**
  * A login of a seeded account picked at random for every request (so that no account gathers
- * more than its share of sessions, MAX_SESSIONS_PER_ACCOUNT): autocannon builds it with
- * `setupRequest`, the raw loader with loginChain.
+ * more than its share of sessions, MAX_SESSIONS_PER_ACCOUNT), built by `setupRequest`.
  */
 function login(ctx: BenchContext, request: (user: string) => LoadRequest): LoadRequest {
   return {
@@ -142,12 +140,14 @@ function cookieChecks(ctx: BenchContext, body: string | undefined): LoadRequest[
 export function scenarioRequests(name: ScenarioName, ctx: BenchContext): LoadRequest[] {
   switch (name) {
     case 'register':
-      // Each registration needs a new address: built per request (registerChain on the raw loader).
+      // Each registration needs a new address: built per request.
       return [{ method: 'POST', path: REGISTER_PATH, setupRequest: (req) => ({ ...req, body: registration() }) }];
     case 'login_jwt':
+      return [login(ctx, loginJwt)];
     case 'login_cookie':
+      return [login(ctx, loginCookie)];
     case 'login_basic':
-      return [login(ctx, LOGIN_OF[name] as (user: string) => LoadRequest)];
+      return [login(ctx, loginBasic)];
     case 'me_bearer':
       return meBearerRequests(ctx);
     case 'check_login_cookie':
@@ -190,36 +190,21 @@ export function refreshChains(ctx: BenchContext): ChainSource {
   };
 }
 
-/** Register for the raw loader: a new address in every request. */
-function registerChain(): ChainSource {
-  return (url) => () => buildRequest(url, { method: 'POST', path: REGISTER_PATH, body: registration() });
-}
-
-/** A login for the raw loader: a seeded account picked at random for every request. */
-function loginChain(ctx: BenchContext, request: (user: string) => LoadRequest): ChainSource {
-  return (url) => () => buildRequest(url, request(randomUser(ctx)));
-}
-
-/** Logout for the raw loader: each request logs out one access token of the pool. */
-function logoutChain(ctx: BenchContext): ChainSource {
-  return (url) => () => buildRequest(url, { method: 'DELETE', path: '/api/v1/account/logout', headers: { authorization: `Bearer ${ctx.logoutPool.pop() ?? 'exhausted'}` } });
+/** A request built anew each time by its own `setupRequest`, as a chain for the raw loader. */
+function perRequest(request: LoadRequest): ChainSource {
+  const build = request.setupRequest as (req: LoadRequest) => LoadRequest;
+  return (url) => () => buildRequest(url, build(request));
 }
 
 /**
  * A scenario's load, as runPickedLoad takes it: its requests, and for the scenarios whose every
- * request differs (logins, refresh, register, logout) the chain the raw loader follows instead.
+ * request differs the chain the raw loader follows instead (refresh: each connection's own chain
+ * of tokens; logins, register, logout: the one request, built anew each time).
  */
 export function scenarioTraffic(name: ScenarioName, ctx: BenchContext): { requests: LoadRequest[]; chain?: ChainSource; expect?: number } {
-  const loginOf = LOGIN_OF[name];
-  const chain = loginOf
-    ? loginChain(ctx, loginOf)
-    : name === 'refresh'
-      ? refreshChains(ctx)
-      : name === 'register'
-        ? registerChain()
-        : name === 'logout'
-          ? logoutChain(ctx)
-          : undefined;
+  const requests = scenarioRequests(name, ctx);
+  const [only] = requests;
+  const chain = name === 'refresh' ? refreshChains(ctx) : requests.length === 1 && only?.setupRequest && !only.onResponse ? perRequest(only) : undefined;
   const expect = EXPECTED_STATUS[name];
-  return { requests: scenarioRequests(name, ctx), ...(chain ? { chain } : {}), ...(expect !== undefined ? { expect } : {}) };
+  return { requests, ...(chain ? { chain } : {}), ...(expect !== undefined ? { expect } : {}) };
 }

@@ -1,6 +1,6 @@
 /**
  * Which loader runs a load: the raw loader (raw-load.ts) wherever the requests are fixed (session
- * checks, logins, bare Fastify) or can be built per connection as a chain (refresh, register,
+ * checks, bare Fastify) or can be built per connection as a chain (logins, refresh, register,
  * logout); autocannon only for the mixed workload, whose requests autocannon builds anew. On two
  * cores autocannon tops out below bare Fastify, and where it does not limit the rate (logins) its
  * own CPU still comes out of the cores argon2id runs on. BENCH_LOADER=autocannon runs everything
@@ -13,7 +13,7 @@ import { buildRequest, runRawLoad, type Answer } from './raw-load.js';
 export type ChainSource = (url: string) => (conn: number, last: Answer | null) => Buffer;
 
 export interface PickedLoadOptions extends LoadOptions {
-  /** Set for scenarios the raw loader runs as chains (refresh, register, logout). */
+  /** Set for scenarios the raw loader runs as chains (logins, refresh, register, logout). */
   chain?: ChainSource;
 }
 
