@@ -43,4 +43,9 @@ export interface ClientContext {
   surface?: Surface | null;
   /** The language the request asked for (a shipped one from Accept-Language), or null: a new account's emails use it. */
   language?: string | null;
+  /**
+   * True once the client that asked has disconnected. A password check still waiting for the
+   * hash queue when this turns true is not made (src/crypto/bounded-hasher.ts).
+   */
+  gone?: () => boolean;
 }

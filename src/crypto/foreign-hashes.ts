@@ -145,8 +145,8 @@ export function withForeignHashes<T extends PasswordHasher>(inner: T): T {
   return {
     ...inner,
     hash: (password: string) => inner.hash(password),
-    verify: (stored: string, password: string) =>
-      foreignScheme(stored) === null ? inner.verify(stored, password) : verifyForeignHash(stored, password),
+    verify: (stored: string, password: string, gone?: () => boolean) =>
+      foreignScheme(stored) === null ? inner.verify(stored, password, gone) : verifyForeignHash(stored, password),
     needsRehash: (stored: string) => foreignScheme(stored) !== null || inner.needsRehash(stored),
     importable: (stored: string) => checkImportableHash(stored),
   };

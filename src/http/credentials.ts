@@ -60,5 +60,8 @@ export function clientContext(req: FastifyRequest, surface?: Surface): ClientCon
   const ua = req.headers['user-agent'];
   // The language a new account's emails are written in (docs/branding.md#language): the best shipped one the request accepts.
   const language = acceptedLanguages(req.headers['accept-language'])[0] ?? null;
-  return { ip: req.ip ?? null, userAgent: typeof ua === 'string' ? ua : null, requestId: req.id, surface: surface ?? surfaceOf(req), language };
+  const socket = req.raw.socket as { destroyed?: boolean } | null | undefined;
+  // The socket, not the request: Node destroys a request once its body has been read.
+  const gone = (): boolean => socket?.destroyed === true;
+  return { ip: req.ip ?? null, userAgent: typeof ua === 'string' ? ua : null, requestId: req.id, surface: surface ?? surfaceOf(req), language, gone };
 }

@@ -92,7 +92,8 @@ export async function verifyLogin(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'has
   if (!isPasswordWithinBounds(password)) return failLogin(deps, subject, identifier, account, 'malformed', ctx);
   const normalized = normalizePassword(password);
   const hash = account?.passwordHash ?? (await dummyHashFor(deps));
-  const matches = await deps.hasher.verify(hash, normalized);
+  // Not made if the client has gone by the time the hash queue reaches it (BUSY, to no one).
+  const matches = await deps.hasher.verify(hash, normalized, ctx.gone);
   if (!account || !account.passwordHash || !matches || account.status !== 'active') {
     const reason: LoginFailure = !account ? 'unknown_account' : !account.passwordHash ? 'no_password' : !matches ? 'wrong_password' : 'inactive';
     return failLogin(deps, subject, identifier, account, reason, ctx);

@@ -4,8 +4,11 @@ import type { Tx } from '../ports.js';
 export interface PasswordHasher {
   /** A PHC string for `password` with the current parameters. */
   hash(password: string): Promise<string>;
-  /** True when `password` matches; false for a mismatch or a malformed hash. */
-  verify(hash: string, password: string): Promise<boolean>;
+  /**
+   * True when `password` matches; false for a mismatch or a malformed hash. `gone` (the asking
+   * client's ClientContext.gone) is asked when a queued check's turn comes: true skips the work.
+   */
+  verify(hash: string, password: string, gone?: () => boolean): Promise<boolean>;
   /** True when `hash` was made with other parameters than the current ones (or by another system). */
   needsRehash(hash: string): boolean;
   /**
