@@ -4,6 +4,7 @@ import type { Account, AccountStore, IdentifierCollision } from '../core/account
 import type { Tx } from '../core/ports.js';
 import { translateWriteError } from './db-errors.js';
 import { prepared, q } from './handle.js';
+import { secondFactorOn } from './mfa.js';
 import type { AccountRow, Database } from './schema.js';
 
 /** How many usernames the login-identifiers migration left out (each is another account's email). */
@@ -71,6 +72,26 @@ export function createAccountStore(): AccountStore {
         .select(ACCOUNT_COLUMNS.map((c) => `a.${c}` as const))
         .where('i.identifier', '=', slot('key')) as never,
   );
+
+  // A password login's lookup: the same, with whether the account has a second factor on, so
+  // that a login reads both in one statement.
+  const forLogin = prepared<{ key: string }, AccountRow & { second_factor: boolean | number }>(
+    (db, slot) =>
+      db
+        .selectFrom('login_identifiers as i')
+        .innerJoin('accounts as a', 'a.id', 'i.account_id')
+        .select(ACCOUNT_COLUMNS.map((c) => `a.${c}` as const))
+        .select((eb) => secondFactorOn(eb, eb.ref('a.id')).as('second_factor'))
+        .where('i.identifier', '=', slot('key')) as never,
+  );
+
+  /** The account of an identifier no account claims: one written before the namespace (see findByLoginKey). */
+  async function unclaimed(tx: Tx, key: string): Promise<Account | null> {
+    const row = (await byEitherKey(tx, { key })).rows[0];
+    if (!row) return null;
+    const claims = await q(tx).selectFrom('login_identifiers').select('identifier').where('account_id', '=', row.id).limit(1).execute();
+    return claims.length === 0 ? toAccount(row) : null;
+  }
 
   /** Claims `key` for account `id`; UniqueViolation(column) when any account holds it already. */
   async function claim(tx: Tx, key: string, id: string, kind: 'username' | 'email' | 'both', column: 'username' | 'email'): Promise<void> {
@@ -181,10 +202,18 @@ export function createAccountStore(): AccountStore {
       // No account claims the identifier. An account written by a node of an earlier release
       // (a rolling upgrade) has no claims yet: it is found by its own columns until
       // backfillIdentifiers() claims them (docs/deploy.md).
-      const unclaimed = (await byEitherKey(tx, { key })).rows[0];
-      if (!unclaimed) return null;
-      const claims = await q(tx).selectFrom('login_identifiers').select('identifier').where('account_id', '=', unclaimed.id).limit(1).execute();
-      return claims.length === 0 ? toAccount(unclaimed) : null;
+      return unclaimed(tx, key);
+    },
+
+    async findForLogin(tx, key) {
+      const row = (await forLogin(tx, { key })).rows[0];
+      if (row) {
+        // PostgreSQL answers a boolean, SQLite 0 or 1.
+        const { second_factor: on, ...account } = row;
+        return { account: toAccount(account), secondFactorOn: Boolean(on) };
+      }
+      const account = await unclaimed(tx, key);
+      return account ? { account, secondFactorOn: undefined } : null;
     },
 
     async backfillIdentifiers(tx, now) {

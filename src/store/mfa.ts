@@ -3,7 +3,7 @@
  * here), recovery codes (SHA-256 only) and pending second steps (token SHA-256 only). Every
  * "use once" is one conditional UPDATE, so concurrent requests cannot both win.
  */
-import type { Kysely } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely } from 'kysely';
 import { totpContext } from '../core/mfa/codes.js';
 import type { MfaChallenge, MfaStore, SecretSealer, TotpFactor } from '../core/mfa/ports.js';
 import { newId } from '../core/credentials/secrets.js';
@@ -38,6 +38,18 @@ function toChallenge(row: MfaChallengesTable): MfaChallenge {
 }
 
 /** The second-factor store. */
+/**
+ * Whether an account has a second factor on: a confirmed TOTP factor or any passkey. Asked at
+ * every password login, in the account's own lookup (accounts.ts, findForLogin) or alone
+ * (hasFactorOn); `accountId` is a value or a column of the outer query.
+ */
+export function secondFactorOn(eb: ExpressionBuilder<Database, any>, accountId: string | Expression<string>) {
+  return eb.or([
+    eb.exists(eb.selectFrom('mfa_factors').select('id').where('account_id', '=', accountId).where('kind', '=', 'totp').where('confirmed_at', 'is not', null)),
+    eb.exists(eb.selectFrom('passkeys').select('id').where('account_id', '=', accountId)),
+  ]);
+}
+
 export function createMfaStore(): MfaStore {
   // Asked at every password login (has the account a second factor?): compiled once, with its
   // columns named (a prepared statement selecting `*` fails on PostgreSQL once a column is added).
@@ -48,16 +60,9 @@ export function createMfaStore(): MfaStore {
       .where('account_id', '=', slot('accountId'))
       .where('kind', '=', 'totp') as never,
   );
-  // Also asked at every password login: a confirmed TOTP factor or any passkey, in one statement.
+  // At a password login that did not read it with the account (an account without claims).
   const factorOn = prepared<{ accountId: string }, { on: boolean | number }>((db, slot) =>
-    db.selectNoFrom((eb) =>
-      eb
-        .or([
-          eb.exists(eb.selectFrom('mfa_factors').select('id').where('account_id', '=', slot('accountId')).where('kind', '=', 'totp').where('confirmed_at', 'is not', null)),
-          eb.exists(eb.selectFrom('passkeys').select('id').where('account_id', '=', slot('accountId'))),
-        ])
-        .as('on'),
-    ) as never,
+    db.selectNoFrom((eb) => secondFactorOn(eb, slot('accountId')).as('on')) as never,
   );
   return {
     async findTotp(tx, accountId) {

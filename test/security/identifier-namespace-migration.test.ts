@@ -130,6 +130,8 @@ describe('migration to one namespace of login identifiers, with a collision alre
     const accounts = createStores(opened, systemClock).accounts;
     assert.equal((await accounts.findByLoginKey(opened.db as never, 'old-node'))?.id, OLD);
     assert.equal((await accounts.findByLoginKey(opened.db as never, 'old@example.com'))?.id, OLD);
+    // A login finds it too; whether it has a second factor is then asked separately (undefined here).
+    assert.deepEqual(await accounts.findForLogin(opened.db as never, 'old-node'), { account: await accounts.findById(opened.db as never, OLD), secondFactorOn: undefined });
     assert.equal((await accounts.findByLoginKey(opened.db as never, 'squatter@evil.example'))?.id, SQUATTER, 'a claimed identifier wins');
     const { admin, close } = await openAdmin(loadConfig({ DATABASE_URL: testDb.url }));
     try {

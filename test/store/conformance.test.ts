@@ -165,21 +165,29 @@ for (const backend of backends) {
       assert.equal(await s.uow.transaction((tx) => s.sessions.insertWithinCap(tx, third, 1)), true, 'a revoked session does not count');
     });
 
-    it('tells whether an account has a second factor on: a confirmed TOTP factor or a passkey', async () => {
+    it('tells whether an account has a second factor on: a confirmed TOTP factor or a passkey; alone, and with the account at a login', async () => {
       const mfa = createMfaStore();
       const passkeys = createPasskeyStore();
       const totpAccount = newAccount('factor-totp');
       const keyAccount = newAccount('factor-passkey');
       await s.accounts.insert(s.uow.db, totpAccount);
       await s.accounts.insert(s.uow.db, keyAccount);
-      assert.equal(await mfa.hasFactorOn(s.uow.db, totpAccount.id), false, 'no factor');
+      // Both answers, which must agree: the store's own, and the login lookup's (by username).
+      const on = async (a: { id: string; usernameKey: string | null }): Promise<[boolean, boolean | undefined]> => {
+        const found = await s.accounts.findForLogin(s.uow.db, a.usernameKey as string);
+        assert.equal(found?.account.id, a.id);
+        assert.deepEqual(found?.account, await s.accounts.findById(s.uow.db, a.id), 'the same account as findById');
+        return [await mfa.hasFactorOn(s.uow.db, a.id), found?.secondFactorOn];
+      };
+      assert.deepEqual(await on(totpAccount), [false, false], 'no factor');
       const factor = { id: randomUUID(), accountId: totpAccount.id, secret: 'sealed', createdAt: 1000, confirmedAt: null, lastStep: null };
       assert.equal(await mfa.putPendingTotp(s.uow.db, factor), true);
-      assert.equal(await mfa.hasFactorOn(s.uow.db, totpAccount.id), false, 'a pending TOTP factor is not on');
+      assert.deepEqual(await on(totpAccount), [false, false], 'a pending TOTP factor is not on');
       assert.equal(await mfa.acceptStep(s.uow.db, factor.id, 5, 2000), true);
-      assert.equal(await mfa.hasFactorOn(s.uow.db, totpAccount.id), true, 'a confirmed TOTP factor is on');
+      assert.deepEqual(await on(totpAccount), [true, true], 'a confirmed TOTP factor is on');
       await passkeys.insert(s.uow.db, { id: randomUUID(), accountId: keyAccount.id, credentialId: randomUUID(), publicKey: 'key', counter: 0, transports: [], deviceType: 'singleDevice', backedUp: false, name: 'Laptop', createdAt: 1000, lastUsedAt: null });
-      assert.equal(await mfa.hasFactorOn(s.uow.db, keyAccount.id), true, 'a passkey is on');
+      assert.deepEqual(await on(keyAccount), [true, true], 'a passkey is on');
+      assert.equal(await s.accounts.findForLogin(s.uow.db, 'nobody-at-all'), null, 'no account');
     });
 
     it('tells a login subject\'s block and whether anything is counted for it', async () => {

@@ -73,6 +73,12 @@ export interface AccountStore {
   findById(tx: Tx, id: string): Promise<Account | null>;
   /** The one account whose username or email claims the login identifier `key` in the namespace, or null. */
   findByLoginKey(tx: Tx, key: string): Promise<Account | null>;
+  /**
+   * findByLoginKey for a password login, with whether the account has a second factor on (a
+   * confirmed TOTP factor or a passkey) read in the same statement; `secondFactorOn` is
+   * undefined when it could not be (an account without claims: ask the second-factor store).
+   */
+  findForLogin(tx: Tx, key: string): Promise<{ account: Account; secondFactorOn: boolean | undefined } | null>;
   /** Replaces the password hash if it is still `expected` (a lost race changes nothing). */
   replacePasswordHash(tx: Tx, id: string, expected: string, next: string, now: number): Promise<void>;
   /** The account whose normalized email equals `emailKey`, or null. */

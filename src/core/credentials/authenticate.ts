@@ -73,13 +73,17 @@ export interface VerifiedLogin {
 export async function verifyLogin(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'hasher' | 'clock' | 'policy' | 'throttle' | 'serverKey' | 'audit' | 'secondFactor'>, identifier: string, password: string, ctx: ClientContext = NO_CONTEXT): Promise<VerifiedLogin> {
   const key = loginKey(identifier);
   let account: Account | null = null;
+  let secondFactorOn: boolean | undefined;
   let subject: string | null = null;
   let counted = true;
   try {
     // The address's block first, before any lookup: a blocked address costs one throttle read.
     await assertNotThrottled(deps, null, ctx.ip);
     // Then the account, so its failures count together whichever of its identifiers was typed.
-    account = key === null ? null : await deps.accounts.findByLoginKey(deps.uow.db, key);
+    // Whether it has a second factor on comes in the same statement, as of this moment.
+    const found = key === null ? null : await deps.accounts.findForLogin(deps.uow.db, key);
+    account = found?.account ?? null;
+    secondFactorOn = found?.secondFactorOn;
     subject = loginSubject(deps, account, identifier);
     counted = await assertSubjectNotThrottled(deps, subject);
   } catch (err) {
@@ -100,7 +104,7 @@ export async function verifyLogin(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'has
   }
   // An account with a second factor forgets its failures only when the second step succeeds
   // (src/core/mfa/second-step.ts): a known password must not reset the count of guessed codes.
-  const secondFactor = await hasSecondFactor(deps, account.id);
+  const secondFactor = secondFactorOn ?? (await hasSecondFactor(deps, account.id));
   if (!secondFactor) await recordLoginSuccess(deps, subject, counted);
   if (deps.hasher.needsRehash(account.passwordHash)) {
     const upgraded = await deps.hasher.hash(normalized);

@@ -36,7 +36,7 @@ const SESSION_SCOPES: Record<string, Scope> = {
   revokeOtherFamilies: byAccountArg,
   endLeastRecentlyUsed: byAccountArg,
 };
-const ACCOUNT_PASS = new Set<string>(['insert', 'findById', 'findByLoginKey', 'findByEmailKey', 'list', 'lastLoginAt', 'listIdentifierCollisions']);
+const ACCOUNT_PASS = new Set<string>(['insert', 'findById', 'findByLoginKey', 'findForLogin', 'findByEmailKey', 'list', 'lastLoginAt', 'listIdentifierCollisions']);
 const ACCOUNT_SCOPES: Record<string, Scope> = {
   setUsername: byAccountArg,
   setEmail: byAccountArg,
