@@ -13,8 +13,8 @@ export const MUTATIONS = [
     edits: [
       {
         file: 'src/core/credentials/authenticate.ts',
-        from: 'const matches = await deps.hasher.verify(hash, normalized);',
-        to: 'const matches = account?.passwordHash ? await deps.hasher.verify(hash, normalized) : false;',
+        from: 'const matches = await deps.hasher.verify(hash, normalized, ctx.gone);',
+        to: 'const matches = account?.passwordHash ? await deps.hasher.verify(hash, normalized, ctx.gone) : false;',
       },
     ],
     tests: ['test/security/pin-dummy-hash-unknown-accounts.test.ts', 'test/unit/authenticate.test.ts'],
@@ -161,6 +161,12 @@ export const MUTATIONS = [
     edits: [{ file: 'src/store/sessions.ts', from, to: '' }],
     tests: ['test/security/pin-refresh-fast-path.test.ts'],
   })),
+  {
+    id: 'abandoned-login-hashed',
+    title: 'a login still queued for its hash when its client disconnected is hashed anyway',
+    edits: [{ file: 'src/crypto/bounded-hasher.ts', from: '      if (gone?.()) {', to: '      if (false) {' }],
+    tests: ['test/security/abandoned-logins-not-hashed.test.ts'],
+  },
   {
     id: 'session-read-shared-after-invalidation',
     title: 'a session check joins a database read started before an invalidation (and may get the session as it was before)',
