@@ -64,25 +64,17 @@ export function createAccountStore(): AccountStore {
   );
   // One identifier names at most one account: the namespace table is the authority, so a
   // username the migration left out (it equals another account's email) resolves to no one.
-  const byLoginKey = prepared<{ key: string }, AccountRow>(
-    (db, slot) =>
-      db
-        .selectFrom('login_identifiers as i')
-        .innerJoin('accounts as a', 'a.id', 'i.account_id')
-        .select(ACCOUNT_COLUMNS.map((c) => `a.${c}` as const))
-        .where('i.identifier', '=', slot('key')) as never,
-  );
-
+  const claimedBy = (db: Kysely<Database>, key: string) =>
+    db
+      .selectFrom('login_identifiers as i')
+      .innerJoin('accounts as a', 'a.id', 'i.account_id')
+      .select(ACCOUNT_COLUMNS.map((c) => `a.${c}` as const))
+      .where('i.identifier', '=', key);
+  const byLoginKey = prepared<{ key: string }, AccountRow>((db, slot) => claimedBy(db, slot('key')) as never);
   // A password login's lookup: the same, with whether the account has a second factor on, so
   // that a login reads both in one statement.
   const forLogin = prepared<{ key: string }, AccountRow & { second_factor: boolean | number }>(
-    (db, slot) =>
-      db
-        .selectFrom('login_identifiers as i')
-        .innerJoin('accounts as a', 'a.id', 'i.account_id')
-        .select(ACCOUNT_COLUMNS.map((c) => `a.${c}` as const))
-        .select((eb) => secondFactorOn(eb, eb.ref('a.id')).as('second_factor'))
-        .where('i.identifier', '=', slot('key')) as never,
+    (db, slot) => claimedBy(db, slot('key')).select((eb) => secondFactorOn(eb, eb.ref('a.id')).as('second_factor')) as never,
   );
 
   /** The account of an identifier no account claims: one written before the namespace (see findByLoginKey). */

@@ -37,7 +37,6 @@ function toChallenge(row: MfaChallengesTable): MfaChallenge {
   };
 }
 
-/** The second-factor store. */
 /**
  * Whether an account has a second factor on: a confirmed TOTP factor or any passkey. Asked at
  * every password login, in the account's own lookup (accounts.ts, findForLogin) or alone
@@ -50,6 +49,7 @@ export function secondFactorOn(eb: ExpressionBuilder<Database, any>, accountId: 
   ]);
 }
 
+/** The second-factor store. */
 export function createMfaStore(): MfaStore {
   // Asked at every password login (has the account a second factor?): compiled once, with its
   // columns named (a prepared statement selecting `*` fails on PostgreSQL once a column is added).
