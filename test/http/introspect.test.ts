@@ -10,6 +10,7 @@ import { action, loginJar } from '../cookie/helpers.js';
 import { bearer, call, type JsonResponse } from '../support/http.js';
 import { createTestInstance, type TestInstance } from '../support/instance.js';
 import { decodeJwt, login, register, type Pair } from '../support/jwt-api.js';
+import { waitFor } from '../support/wait.js';
 
 const PASSWORD = 'Tangerine-Kettle-81';
 const HOUR = 3_600_000;
@@ -157,6 +158,11 @@ describe('introspection of live credentials (argon2id)', () => {
     const jar = await loginJar(t.app, 'alice', PASSWORD);
     await t.latchkey.database.db.updateTable('accounts').set({ status: 'disabled' }).where('id', '=', uuid).execute();
     try {
+      // A statement outside the stores reaches a PostgreSQL node's session cache through the
+      // database's notification, moments later (docs/decisions.md, "Session cache on PostgreSQL
+      // nodes"); the notification names the account, so once the access token is refused its
+      // session cookie's copy is gone too.
+      await waitFor('the access token of the disabled account to be refused', async () => (await introspect(t, key, { token: pair.access })).body.result?.active === false, { timeoutMs: 10_000 });
       assertInactive(await introspect(t, key, { token: pair.access }), 'access token of a disabled account');
       assertInactive(await introspect(t, key, { token: pair.refresh }), 'refresh token of a disabled account');
       assertInactive(await introspect(t, key, { session: jar.get('sessionid') }), 'session of a disabled account');
