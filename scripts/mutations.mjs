@@ -193,4 +193,11 @@ export const MUTATIONS = [
     tests: ['test/store/pg-rotation-batch.test.ts'],
     postgres: true,
   })),
+  {
+    id: 'open-session-unlocked',
+    title: 'the one-statement login (PostgreSQL) counts the live sessions without first locking the account',
+    edits: [{ file: 'src/store/migrations/2026-12-07T1600-open-session-function.ts', from: '  perform 1 from accounts where id = v_account for update;\n', to: '' }],
+    tests: ['test/security/sessions-per-account-capped.test.ts'],
+    postgres: true,
+  },
 ];

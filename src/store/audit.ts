@@ -13,7 +13,7 @@ import { readServerSecret } from './keys.js';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { auditIdentifierHash } from '../core/audit/identifier-hash.js';
-import type { AuditEvent, AuditLog } from '../core/audit/ports.js';
+import type { AuditEvent, AuditLog, AuditRowToStore } from '../core/audit/ports.js';
 import type { Clock, Tx } from '../core/ports.js';
 import { prepared } from './handle.js';
 import type { AuditEventsTable, Database } from './schema.js';
@@ -121,13 +121,22 @@ export function createAuditLog(db: Kysely<Database>, options: AuditLogOptions): 
     }),
   );
   const rootTx = db as unknown as Tx;
-  const prepare = (event: AuditEvent): AuditEventsTable & Record<string, unknown> => {
+  const rowFor = (event: AuditEvent): AuditEventsTable => {
     const at = clock.now();
-    const row = auditRow(event, timeOrderedId(at), at, serverKey);
+    return auditRow(event, timeOrderedId(at), at, serverKey);
+  };
+  const prepare = (event: AuditEvent): AuditEventsTable & Record<string, unknown> => {
+    const row = rowFor(event);
     log.info(logLine(row), 'audit');
     return { ...row };
   };
   return {
+    // The row goes to the session store's one-statement login (sessions.ts openWithinCap), as
+    // the AuditEventsTable it is: the log line follows once it is stored.
+    inline: {
+      row: (event) => rowFor(event) as unknown as AuditRowToStore,
+      stored: (row) => log.info(logLine(row as unknown as AuditEventsTable), 'audit'),
+    },
     async record(tx, event) {
       await insertRow(tx, prepare(event));
     },

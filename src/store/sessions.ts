@@ -2,6 +2,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { CurrentRotation, LiveSession, Session, SessionStore } from '../core/sessions/ports.js';
 import type { Tx, UnitOfWork } from '../core/ports.js';
+import type { AuditRowToStore } from '../core/audit/ports.js';
 import type { OpenedDatabase } from './connect.js';
 import { prepared, preparedRead, q } from './handle.js';
 import type { Database, SessionRow } from './schema.js';
@@ -47,6 +48,11 @@ export function createSessionStore(opened: OpenedDatabase, options: { groupCommi
             slot('keep') as never,
           ) as never,
       ),
+  );
+  // PostgreSQL: the lock, the same insert and the login's audit row in one statement
+  // (migration 2026-12-07T1600-open-session-function).
+  const openSession = prepared<{ session: string; keep: number; audit: string }, { opened: boolean }>((db, slot) =>
+    db.selectNoFrom(sql<boolean>`latchkey_open_session(${slot('session')}::jsonb, ${slot('keep')}::integer, ${slot('audit')}::jsonb)`.as('opened')) as never,
   );
   // Columns are named, not `*`: a prepared statement selecting `*` fails on PostgreSQL once a
   // migration adds a column ("cached plan must not change result type").
@@ -154,6 +160,15 @@ export function createSessionStore(opened: OpenedDatabase, options: { groupCommi
       const result = await insertWithinCap(tx, { ...rowOf(s), keep });
       return Number(result.numAffectedRows ?? 0n) === 1;
     },
+
+    ...(lock
+      ? {
+          async openWithinCap(tx: Tx, s: Session, keep: number, audit: AuditRowToStore) {
+            const result = await openSession(tx, { session: JSON.stringify(rowOf(s)), keep, audit: JSON.stringify(audit) });
+            return result.rows[0]?.opened === true;
+          },
+        }
+      : {}),
 
     async findBySecretHashForUpdate(tx, secretHash) {
       const row = (await bySecretHashForUpdate(tx, { hash: secretHash })).rows[0];

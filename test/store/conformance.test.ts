@@ -7,8 +7,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Account, NewAccount } from '../../src/core/accounts/ports.js';
+import type { AuditEvent } from '../../src/core/audit/ports.js';
 import type { Session } from '../../src/core/sessions/ports.js';
 import { UniqueViolation } from '../../src/core/ports.js';
+import { createAuditLog } from '../../src/store/audit.js';
 import { createStores, migrateToLatest, openDatabase, type OpenedDatabase, type Stores } from '../../src/store/index.js';
 import { createMfaStore } from '../../src/store/mfa.js';
 import { createPasskeyStore } from '../../src/store/passkeys.js';
@@ -163,6 +165,46 @@ for (const backend of backends) {
       assert.deepEqual(stored && { ...stored, rotationWindowAt: undefined, rotationCount: undefined, amr: undefined }, { ...second, rotationWindowAt: undefined, rotationCount: undefined, amr: undefined }, 'the row as given');
       await s.sessions.revokeFamily(s.uow.db, first.familyId, 2000);
       assert.equal(await s.uow.transaction((tx) => s.sessions.insertWithinCap(tx, third, 1)), true, 'a revoked session does not count');
+    });
+
+    it('opens a login\'s session with its audit row in one statement on PostgreSQL, within the cap only, storing what the transaction would', async () => {
+      if (opened.dialect !== 'postgres') {
+        assert.equal(s.sessions.openWithinCap, undefined, 'SQLite logins keep their transaction');
+        return;
+      }
+      const open = s.sessions.openWithinCap ?? assert.fail('PostgreSQL has the one-statement login');
+      const lines: object[] = [];
+      const audit = createAuditLog(opened.db, { clock: createFakeClock(), serverKey: 'k', log: { info: (obj) => lines.push(obj), warn: () => {} } });
+      const inline = audit.inline ?? assert.fail('the audit log builds rows for it');
+      const a = newAccount('opened');
+      await s.accounts.insert(s.uow.db, a);
+      const login = (session: Session): AuditEvent => ({ type: 'login', outcome: 'success', accountId: a.id, ctx: { ip: '192.0.2.7', userAgent: 'Agent\n"quoted" ü', surface: 'jwt' }, detail: { sessionId: session.id, amr: 'pwd otp' } });
+      const first = { ...newSession(a.id), amr: ['pwd', 'otp'], rotationWindowAt: null, rotationCount: 0 };
+      const row = inline.row(login(first)) ?? assert.fail('a login is not folded');
+      assert.equal(lines.length, 0, 'nothing logged before it is stored');
+      assert.equal(await open(s.uow.db, first, 0, row), true, 'none live, none kept: inserted');
+      inline.stored(row);
+      assert.equal(lines.length, 1);
+
+      // Every column as the plain insert stores it: the same session under another id.
+      const twin = { ...first, id: randomUUID(), secretHash: randomUUID(), familyId: randomUUID() };
+      await s.sessions.insert(s.uow.db, twin);
+      const rowOfSession = async (id: string) => {
+        const { id: _id, secret_hash: _h, family_id: _f, ...rest } = await opened.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+        return rest;
+      };
+      assert.deepEqual(await rowOfSession(first.id), await rowOfSession(twin.id), 'the row as the insert stores it');
+      assert.deepEqual(await s.sessions.findById(s.uow.db, first.id), first);
+      const stored = await opened.db.selectFrom('audit_events').selectAll().where('account_id', '=', a.id).execute();
+      assert.equal(stored.length, 1);
+      assert.deepEqual({ ...stored[0], at: Number(stored[0]?.at) }, row, 'the audit row as built');
+      assert.deepEqual(JSON.parse(String(stored[0]?.detail)), { sessionId: first.id, amr: 'pwd otp' });
+
+      // Two live now (the twin counts), one kept: nothing written, neither the session nor its audit row.
+      const over = newSession(a.id);
+      assert.equal(await open(s.uow.db, over, 1, inline.row(login(over)) ?? assert.fail()), false);
+      assert.equal(await s.sessions.findById(s.uow.db, over.id), null, 'no session over the cap');
+      assert.equal((await opened.db.selectFrom('audit_events').select('id').where('account_id', '=', a.id).execute()).length, 1, 'no audit row over the cap');
     });
 
     it('tells whether an account has a second factor on: a confirmed TOTP factor or a passkey; alone, and with the account at a login', async () => {

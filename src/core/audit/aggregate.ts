@@ -268,6 +268,7 @@ export function boundAuditLog(inner: AuditLog, options: AggregateOptions): Bound
       : null;
   timer?.unref();
 
+  const innerInline = inner.inline;
   return {
     async record(tx, event) {
       if (!isFolded(event)) return inner.record(tx, event);
@@ -284,6 +285,8 @@ export function boundAuditLog(inner: AuditLog, options: AggregateOptions): Bound
       const { event: stored, hash } = hashed(event);
       if (!admit(stored, hash, now)) return inner.note(stored);
     },
+    // An event this layer folds is never stored inline: its row may not be written at all.
+    ...(innerInline ? { inline: { row: (event: AuditEvent) => (isFolded(event) ? null : innerInline.row(event)), stored: innerInline.stored } } : {}),
     folds(event) {
       if (!isFolded(event)) return false;
       const { event: stored, hash } = hashed(event);

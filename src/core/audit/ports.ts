@@ -93,4 +93,23 @@ export interface AuditLog {
    * (aggregate.ts); false or absent when it would be written (then it needs a transaction).
    */
   folds?(event: AuditEvent): boolean;
+  /**
+   * For a store that writes an event's row in the statement of the change it describes
+   * (SessionWrites.openWithinCap): `row` builds the stored row (null when the event would fold),
+   * `stored` writes its log line once the statement has stored it. Absent: use record().
+   */
+  inline?: InlineAudit;
+}
+
+/** An audit row built by the log, stored by another store's statement (AuditLog.inline). */
+export interface InlineAudit {
+  row(event: AuditEvent): AuditRowToStore | null;
+  stored(row: AuditRowToStore): void;
+}
+
+declare const storedForm: unique symbol;
+
+/** The stored form of an event, opaque to the core: only the audit log's own store reads it. */
+export interface AuditRowToStore {
+  readonly [storedForm]: true;
 }

@@ -10,7 +10,7 @@ import type { SessionWrites, SessionRevocations } from '../sessions/ports.js';
 import type { ClientContext } from '../ports.js';
 import type { Account } from '../accounts/ports.js';
 import { csrfTokenFor, type CookieLogin } from '../sessions/cookie-sessions.js';
-import { startSession } from '../sessions/lifecycle.js';
+import { openLoginSession } from '../sessions/lifecycle.js';
 import { hasSecondFactor } from '../mfa/codes.js';
 import { confirmAccount } from './confirm.js';
 import { completePasswordReset } from '../passwords/reset.js';
@@ -30,11 +30,7 @@ export interface LinkOutcome {
 export async function signInAfterLink(deps: Pick<CoreDeps, 'uow' | 'clock' | 'policy' | 'serverKey' | 'audit' | 'secondFactor'> & { sessions: SessionWrites }, account: Account, ctx: ClientContext): Promise<CookieLogin | null> {
   if (deps.policy.loginAfterLink === false || account.status !== 'active') return null;
   if (await hasSecondFactor(deps, account.id)) return null;
-  const { session, secret } = await deps.uow.transaction(async (tx) => {
-    const opened = await startSession(deps, tx, account, 'cookie', ctx);
-    await deps.audit.record(tx, { type: 'login', outcome: 'success', accountId: account.id, ctx, detail: { sessionId: opened.session.id, via: 'link' } });
-    return opened;
-  });
+  const { session, secret } = await openLoginSession(deps, account, 'cookie', ctx, { via: 'link' });
   return { account, session, sessionSecret: secret, csrfToken: csrfTokenFor(deps, session.id) };
 }
 

@@ -14,7 +14,7 @@ import { hashSecret, sameText } from '../credentials/secrets.js';
 import type { Account } from '../accounts/ports.js';
 import type { Session, SessionWrites, SessionLookups, SessionRevocations } from './ports.js';
 import { lookupSession } from './cached-lookup.js';
-import { isSessionLive, startSession, touchSession } from './lifecycle.js';
+import { isSessionLive, openLoginSession, touchSession } from './lifecycle.js';
 import type { SessionWithAccount } from './ports.js';
 
 export interface CookieLogin {
@@ -70,11 +70,7 @@ export async function loginForPage(deps: CoreDeps, identifier: string, password:
 
 /** Opens a new cookie session for a login whose factors (`amr`) are proved; records the login. */
 export async function openCookieSession(deps: Pick<CoreDeps, 'uow' | 'clock' | 'policy' | 'serverKey' | 'audit'> & { sessions: SessionWrites }, account: Account, ctx: ClientContext, amr: string[]): Promise<CookieLogin> {
-  const { session, secret } = await deps.uow.transaction(async (tx) => {
-    const opened = await startSession(deps, tx, account, 'cookie', ctx, { amr });
-    await deps.audit.record(tx, { type: 'login', outcome: 'success', accountId: account.id, ctx, detail: { sessionId: opened.session.id, amr: amr.join(' ') } });
-    return opened;
-  });
+  const { session, secret } = await openLoginSession(deps, account, 'cookie', ctx, { amr: amr.join(' ') }, { amr });
   return { account, session, sessionSecret: secret, csrfToken: csrfTokenFor(deps, session.id) };
 }
 

@@ -1,6 +1,7 @@
 /** Sessions (cookie sessions and refresh-token chains): the session record and its store. */
 import type { Account } from '../accounts/ports.js';
 import type { Tx } from '../ports.js';
+import type { AuditRowToStore } from '../audit/ports.js';
 
 export type SessionKind = 'cookie' | 'token';
 
@@ -90,6 +91,13 @@ export interface SessionWrites {
    * more. A login under the cap (most logins) then costs the lock and this statement.
    */
   insertWithinCap(tx: Tx, session: Session, keep: number): Promise<boolean>;
+  /**
+   * PostgreSQL only (absent on SQLite, where statements are no round trips): insertWithinCap and
+   * the login's audit row (AuditLog.inline) in one statement, run outside any transaction as its
+   * own: the account's lock, the row when within `keep`, the audit row, the commit (migration
+   * 2026-12-07T1600-open-session-function). False, and nothing written, over the cap.
+   */
+  openWithinCap?(tx: Tx, session: Session, keep: number, audit: AuditRowToStore): Promise<boolean>;
   /** The session whose secret hashes to `secretHash`; locked for update inside a transaction on PostgreSQL. */
   findBySecretHashForUpdate(tx: Tx, secretHash: string): Promise<Session | null>;
   /** The session with this id, with its account; the session row locked for update inside a transaction on PostgreSQL. */

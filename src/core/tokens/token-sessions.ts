@@ -30,7 +30,7 @@ import { AuthError } from '../errors.js';
 import type { Account } from '../accounts/ports.js';
 import type { Session, SessionWithAccount, SessionWrites, SessionLookups, SessionRevocations } from '../sessions/ports.js';
 import { lookupSession } from '../sessions/cached-lookup.js';
-import { clientAgent, isSessionLive, lifetimesFor, startSession, touchSession } from '../sessions/lifecycle.js';
+import { clientAgent, isSessionLive, lifetimesFor, openLoginSession, touchSession } from '../sessions/lifecycle.js';
 import { countTokenFailure, refuseSpentTokenBudget } from '../credentials/address-limits.js';
 import type { AuditEvent } from '../audit/ports.js';
 import { examineSecret, firstRefreshSecret, placeInChain, successorOf, type PresentedSecret } from './refresh-secret.js';
@@ -84,11 +84,7 @@ export async function loginForTokens(
 
 /** Opens a token session for a login whose factors (`amr`) are proved; records the login. */
 export async function openTokenSession(deps: Pick<CoreDeps, 'uow' | 'signer' | 'clock' | 'policy' | 'serverKey' | 'audit' | 'onRefreshMac'> & { sessions: SessionWrites }, account: Account, ctx: ClientContext, amr: string[]): Promise<TokenPair> {
-  const started = await deps.uow.transaction(async (tx) => {
-    const opened = await startSession(deps, tx, account, 'token', ctx, { secret: (id) => firstRefreshSecret(deps, id), amr });
-    await deps.audit.record(tx, { type: 'login', outcome: 'success', accountId: account.id, ctx, detail: { sessionId: opened.session.id, amr: amr.join(' ') } });
-    return opened;
-  });
+  const started = await openLoginSession(deps, account, 'token', ctx, { amr: amr.join(' ') }, { secret: (id) => firstRefreshSecret(deps, id), amr });
   return { access: await accessTokenFor(deps, started.session), refresh: encodeRefreshToken(started.session.id, started.secret) };
 }
 

@@ -20,6 +20,7 @@ const byAccountArg: Scope = (args) => ({ account: String(args[1]) });
 const SESSION_PASS = new Set<string>([
   'insert',
   'insertWithinCap',
+  'openWithinCap',
   'findBySecretHashForUpdate',
   'findWithAccount',
   'findBySecretHashWithAccount',
