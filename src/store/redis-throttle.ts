@@ -144,9 +144,10 @@ export function createRedisThrottleStore(url: string, options: RedisThrottleOpti
       return Number(latest);
     },
 
-    async subjectState(_tx, key) {
+    async subjectState(_tx, key, also = null) {
       // The script answers the block only: a success clears the key as before (one DEL).
-      const latest = await run(() => commands.latchkeyBlockedUntil(1, prefix + key));
+      const keys = also === null ? [prefix + key] : [prefix + key, prefix + also];
+      const latest = await run(() => commands.latchkeyBlockedUntil(keys.length, ...keys));
       return { blockedUntil: Number(latest), counted: true };
     },
 
