@@ -144,10 +144,9 @@ export function createRedisThrottleStore(url: string, options: RedisThrottleOpti
       return Number(latest);
     },
 
-    async subjectState(_tx, key, also = null) {
+    async subjectState(_tx, key) {
       // The script answers the block only: a success clears the key as before (one DEL).
-      const keys = also === null ? [prefix + key] : [prefix + key, prefix + also];
-      const latest = await run(() => commands.latchkeyBlockedUntil(keys.length, ...keys));
+      const latest = await run(() => commands.latchkeyBlockedUntil(1, prefix + key));
       return { blockedUntil: Number(latest), counted: true };
     },
 

@@ -1,8 +1,8 @@
 /**
  * ThrottleStore on Kysely: one upsert per failure, atomic on both databases. Every login asks
- * for its account's and its address's blocks in one read, with whether anything is counted for
- * the account, and clears the account's failures on success when there were any: those
- * statements are compiled once (prepared(); named statements on PostgreSQL).
+ * for one key's block twice (the address, then the account, with whether anything is counted for
+ * it) and clears the account's failures on success when there were any: those statements are
+ * compiled once (prepared(); named statements on PostgreSQL).
  */
 import { sql } from 'kysely';
 import type { ThrottleStore } from '../core/credentials/ports.js';
@@ -13,12 +13,11 @@ export function createThrottleStore(): ThrottleStore {
   const blockOfKey = prepared<{ key: string }, { until: number | null }>((db, slot) =>
     db.selectFrom('login_throttle').select(({ fn }) => fn.max('blocked_until').as('until')).where('key', '=', slot('key')) as never,
   );
-  // `also` may be null: `key in (?, null)` then matches the key alone.
-  const stateOfKey = prepared<{ key: string; also: string | null }, { until: number | null; n: number | string | null }>((db, slot) =>
+  const stateOfKey = prepared<{ key: string }, { until: number | null; n: number | string }>((db, slot) =>
     db
       .selectFrom('login_throttle')
-      .select(({ fn }) => [fn.max('blocked_until').as('until'), fn.sum(sql`case when key = ${slot('key')} then 1 else 0 end`).as('n')])
-      .where('key', 'in', [slot('key'), slot('also')] as never) as never,
+      .select(({ fn }) => [fn.max('blocked_until').as('until'), fn.countAll().as('n')])
+      .where('key', '=', slot('key')) as never,
   );
   const resetKey = prepared<{ key: string }>((db, slot) => db.deleteFrom('login_throttle').where('key', '=', slot('key')));
   return {
@@ -33,8 +32,8 @@ export function createThrottleStore(): ThrottleStore {
       return Number(row?.until ?? 0);
     },
 
-    async subjectState(tx, key, also = null) {
-      const row = (await stateOfKey(tx, { key, also })).rows[0];
+    async subjectState(tx, key) {
+      const row = (await stateOfKey(tx, { key })).rows[0];
       return { blockedUntil: Number(row?.until ?? 0), counted: Number(row?.n ?? 0) > 0 };
     },
 

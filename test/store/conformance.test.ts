@@ -239,14 +239,8 @@ for (const backend of backends) {
       assert.deepEqual(await s.throttle.subjectState(s.uow.db, key), { blockedUntil: 0, counted: true }, 'a failure counted, no block');
       await s.throttle.block(s.uow.db, key, 9000);
       assert.deepEqual(await s.throttle.subjectState(s.uow.db, key), { blockedUntil: 9000, counted: true }, 'blocked');
-      const address = `login-ip:${randomUUID()}`;
-      await s.throttle.recordFailure(s.uow.db, address, 1000, 60_000);
-      await s.throttle.block(s.uow.db, address, 12_000);
-      assert.deepEqual(await s.throttle.subjectState(s.uow.db, key, address), { blockedUntil: 12_000, counted: true }, 'the later of its block and the address\'s');
       await s.throttle.reset(s.uow.db, key);
       assert.deepEqual(await s.throttle.subjectState(s.uow.db, key), { blockedUntil: 0, counted: false }, 'reset');
-      assert.deepEqual(await s.throttle.subjectState(s.uow.db, key, address), { blockedUntil: 12_000, counted: false }, 'the address\'s block counts nothing for the subject');
-      assert.deepEqual(await s.throttle.subjectState(s.uow.db, key, null), { blockedUntil: 0, counted: false }, 'no address');
     });
 
     it('advances a refresh chain in place, once per generation', async () => {

@@ -13,7 +13,7 @@ import type { ClientContext } from '../ports.js';
 import { AuthError, isAuthError } from '../errors.js';
 import type { Account } from '../accounts/ports.js';
 import { isPasswordWithinBounds, normalizePassword } from './password-policy.js';
-import { assertSubjectNotThrottled, loginSubject, recordLoginFailure, recordLoginSuccess } from './throttle.js';
+import { assertNotThrottled, assertSubjectNotThrottled, loginSubject, recordLoginFailure, recordLoginSuccess } from './throttle.js';
 
 const dummyHashes = new WeakMap<object, Promise<string>>();
 
@@ -77,14 +77,15 @@ export async function verifyLogin(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'has
   let subject: string | null = null;
   let counted = true;
   try {
-    // The account first, so its failures count together whichever of its identifiers was typed;
-    // whether it has a second factor on comes in the same statement, as of this moment. Then
-    // its block and the address's in one read (a blocked address costs that lookup too).
+    // The address's block first, before any lookup: a blocked address costs one throttle read.
+    await assertNotThrottled(deps, null, ctx.ip);
+    // Then the account, so its failures count together whichever of its identifiers was typed.
+    // Whether it has a second factor on comes in the same statement, as of this moment.
     const found = key === null ? null : await deps.accounts.findForLogin(deps.uow.db, key);
     account = found?.account ?? null;
     secondFactorOn = found?.secondFactorOn;
     subject = loginSubject(deps, account, identifier);
-    counted = await assertSubjectNotThrottled(deps, subject, ctx.ip);
+    counted = await assertSubjectNotThrottled(deps, subject);
   } catch (err) {
     if (isAuthError(err, 'THROTTLED')) {
       await deps.audit.note({ type: 'rate_limited', outcome: 'rejected', accountId: account?.id ?? null, identifier, ctx, detail: { limit: 'login', retryAfter: err.retryAfter ?? null } });

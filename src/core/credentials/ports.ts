@@ -28,13 +28,12 @@ export interface ThrottleStore {
   /** The latest time until which any of `keys` is blocked (0 when none is). */
   blockedUntil(tx: Tx, keys: string[]): Promise<number>;
   /**
-   * The latest block of `key` and of `also` (0 when none), and whether anything is counted for
-   * `key` (failures or a block), in one read: a login reads its account's and its address's
-   * blocks together, and one that found nothing counted has nothing to forget on success
+   * One key's block (0 when none) and whether anything is counted for it (failures or a block),
+   * in one read: a login that found nothing counted has nothing to forget on success
    * (docs/decisions.md, "Logins on PostgreSQL: fewer round trips"). A store that cannot tell in
    * the same read says `counted: true`, and the success clears the key as before.
    */
-  subjectState(tx: Tx, key: string, also?: string | null): Promise<{ blockedUntil: number; counted: boolean }>;
+  subjectState(tx: Tx, key: string): Promise<{ blockedUntil: number; counted: boolean }>;
   /**
    * Counts one failure for `key` atomically; a count older than `windowMs` starts again at 1.
    * Returns the new state.

@@ -65,16 +65,13 @@ export async function assertNotThrottled(deps: Pick<CoreDeps, 'uow' | 'clock' | 
 }
 
 /**
- * As assertNotThrottled for one login's subject and address, in one read: resolves to whether
- * anything is counted against the subject, which recordLoginSuccess then has to forget.
+ * As assertNotThrottled for one login's subject (the address was checked before): resolves to
+ * whether anything is counted against the subject, which recordLoginSuccess then has to forget.
  */
-export async function assertSubjectNotThrottled(deps: Pick<CoreDeps, 'uow' | 'clock' | 'throttle'>, subject: string | null, ip: string | null): Promise<boolean> {
-  if (subject === null) {
-    await assertNotThrottled(deps, null, ip);
-    return false;
-  }
+export async function assertSubjectNotThrottled(deps: Pick<CoreDeps, 'uow' | 'clock' | 'throttle'>, subject: string | null): Promise<boolean> {
+  if (subject === null) return false;
   const now = deps.clock.now();
-  const { blockedUntil, counted } = await deps.throttle.subjectState(deps.uow.db, subject, ipKey(ip));
+  const { blockedUntil, counted } = await deps.throttle.subjectState(deps.uow.db, subject);
   if (blockedUntil > now) {
     throw new AuthError('THROTTLED', 'too many failed attempts; try again later', { retryAfter: Math.ceil((blockedUntil - now) / 1000) });
   }
