@@ -1,11 +1,12 @@
 /** AccountStore on Kysely. */
 import { sql, type Kysely } from 'kysely';
-import type { Account, AccountStore, IdentifierCollision } from '../core/accounts/ports.js';
+import type { Account, AccountStore, IdentifierCollision, NewAccount } from '../core/accounts/ports.js';
+import type { AuditRowToStore } from '../core/audit/ports.js';
 import type { Tx } from '../core/ports.js';
 import { translateWriteError } from './db-errors.js';
 import { prepared, q } from './handle.js';
 import { secondFactorOn } from './mfa.js';
-import type { AccountRow, Database } from './schema.js';
+import type { AccountRow, AccountsTable, Database } from './schema.js';
 
 /** How many usernames the login-identifiers migration left out (each is another account's email). */
 export async function countIdentifierCollisions(db: Kysely<Database>): Promise<number> {
@@ -44,8 +45,48 @@ const ACCOUNT_COLUMNS = [
   'locale',
 ] as const;
 
-/** The account store. */
-export function createAccountStore(): AccountStore {
+/** A new account's row. */
+function rowOfNew(a: NewAccount): AccountsTable {
+  return {
+    id: a.id,
+    username: a.username,
+    username_key: a.usernameKey,
+    email: a.email,
+    email_key: a.emailKey,
+    email_verified_at: a.emailVerifiedAt ?? null,
+    password_hash: a.passwordHash,
+    status: a.status,
+    promo_code: a.promoCode ?? null,
+    created_at: a.createdAt,
+    updated_at: a.createdAt,
+    locale: a.locale ?? null,
+  };
+}
+
+/** A login identifier a new account claims, and the account column an answer names when it is taken. */
+interface Claim {
+  identifier: string;
+  kind: 'username' | 'email' | 'both';
+  column: 'username' | 'email';
+}
+
+/** What a new account claims: its username and its email, or one `both` claim when they are the same key. */
+function claimsOf(a: NewAccount): Claim[] {
+  if (a.usernameKey !== null && a.usernameKey === a.emailKey) return [{ identifier: a.usernameKey, kind: 'both', column: 'username' }];
+  return [
+    ...(a.usernameKey !== null ? [{ identifier: a.usernameKey, kind: 'username' as const, column: 'username' as const }] : []),
+    ...(a.emailKey !== null ? [{ identifier: a.emailKey, kind: 'email' as const, column: 'email' as const }] : []),
+  ];
+}
+
+/** The account column a unique violation raised by latchkey_register_account names, if any. */
+function identifierColumnOf(err: unknown): 'username' | 'email' | undefined {
+  const column = (err as { column?: unknown } | null)?.column;
+  return column === 'username' || column === 'email' ? column : undefined;
+}
+
+/** The account store; `postgres` adds the one-statement sign-up (insertAudited). */
+export function createAccountStore(options: { postgres?: boolean } = {}): AccountStore {
   // Built and compiled once (see prepared()); columns named so a migration adding one does not
   // invalidate the prepared statement on PostgreSQL.
   const by = (column: 'id' | 'username_key' | 'email_key') =>
@@ -94,34 +135,28 @@ export function createAccountStore(): AccountStore {
       .catch((err: unknown) => translateWriteError(err, column));
   }
 
+  // PostgreSQL: the account, its claims and its audit row in one statement
+  // (migration 2026-12-07T1700-register-account-function).
+  const registerAccount = prepared<{ account: string; claims: string; audit: string }>((db, slot) =>
+    db.selectNoFrom(sql`latchkey_register_account(${slot('account')}::jsonb, ${slot('claims')}::jsonb, ${slot('audit')}::jsonb)`.as('registered')) as never,
+  );
+
   return {
     async insert(tx, a) {
-      await q(tx)
-        .insertInto('accounts')
-        .values({
-          id: a.id,
-          username: a.username,
-          username_key: a.usernameKey,
-          email: a.email,
-          email_key: a.emailKey,
-          email_verified_at: a.emailVerifiedAt ?? null,
-          password_hash: a.passwordHash,
-          status: a.status,
-          promo_code: a.promoCode ?? null,
-          created_at: a.createdAt,
-          updated_at: a.createdAt,
-          locale: a.locale ?? null,
-        })
-        .execute()
-        .catch(translateWriteError);
+      await q(tx).insertInto('accounts').values(rowOfNew(a)).execute().catch(translateWriteError);
       // In the same transaction: a claim that loses (now or to a concurrent one) undoes the account.
-      if (a.usernameKey !== null && a.usernameKey === a.emailKey) {
-        await claim(tx, a.usernameKey, a.id, 'both', 'username');
-        return;
-      }
-      if (a.usernameKey !== null) await claim(tx, a.usernameKey, a.id, 'username', 'username');
-      if (a.emailKey !== null) await claim(tx, a.emailKey, a.id, 'email', 'email');
+      for (const c of claimsOf(a)) await claim(tx, c.identifier, a.id, c.kind, c.column);
     },
+
+    ...(options.postgres
+      ? {
+          async insertAudited(tx: Tx, a: NewAccount, audit: AuditRowToStore) {
+            const args = { account: JSON.stringify(rowOfNew(a)), claims: JSON.stringify(claimsOf(a)), audit: JSON.stringify(audit) };
+            // The function names the account column a lost claim came from in the error's `column`.
+            await registerAccount(tx, args).catch((err: unknown) => translateWriteError(err, identifierColumnOf(err)));
+          },
+        }
+      : {}),
 
     async setUsername(tx, id, username, now) {
       const current = await q(tx).selectFrom('accounts').select(['username_key', 'email_key']).where('id', '=', id).executeTakeFirst();

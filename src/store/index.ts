@@ -35,7 +35,7 @@ export function createStores(opened: OpenedDatabase, clock: Clock, masterKey: Ma
   const groupCommit = opened.dialect === 'sqlite' ? createGroupCommitUnitOfWork(opened.db) : null;
   return {
     uow: groupCommit ?? createUnitOfWork(opened.db),
-    accounts: createAccountStore(),
+    accounts: createAccountStore({ postgres: opened.dialect === 'postgres' }),
     sessions: createSessionStore(opened, groupCommit ? { groupCommit } : {}),
     keys: createKeyStore(masterKey),
     tokens: createOneTimeTokenStore(),

@@ -79,6 +79,13 @@ for (const backend of backends) {
       await database!.drop();
     });
 
+    /** The audit log's rows for a one-statement write (AuditLog.inline), and its log lines. */
+    function inlineAudit() {
+      const lines: object[] = [];
+      const audit = createAuditLog(opened.db, { clock: createFakeClock(), serverKey: 'k', log: { info: (obj) => lines.push(obj), warn: () => {} } });
+      return { lines, inline: audit.inline ?? assert.fail('the audit log builds rows for it') };
+    }
+
     it('migrations are idempotent', async () => {
       assert.deepEqual((await migrateToLatest(opened)).applied, []);
     });
@@ -100,6 +107,52 @@ for (const backend of backends) {
         s.accounts.insert(s.uow.db, newAccount('other', 'taken@example.com')),
         (e) => e instanceof UniqueViolation && e.column === 'email',
       );
+    });
+
+    it('SEC-14 signs up in one statement on PostgreSQL: the account, its claims and its audit row as the transaction writes them, or nothing when an identifier is taken', async () => {
+      if (opened.dialect !== 'postgres') {
+        assert.equal(s.accounts.insertAudited, undefined, 'SQLite sign-ups keep their transaction');
+        return;
+      }
+      const insertAudited = s.accounts.insertAudited ?? assert.fail('PostgreSQL has the one-statement sign-up');
+      const { lines, inline } = inlineAudit();
+      const registered = (id: string): AuditEvent => ({ type: 'register', outcome: 'success', accountId: id, ctx: { ip: '192.0.2.8', userAgent: null, surface: 'jwt' }, detail: { status: 'active' } });
+      const rowOfAccount = async (id: string) => {
+        const { id: _id, username: _u, username_key: _uk, email: _e, email_key: _ek, ...rest } = await opened.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+        return rest;
+      };
+      const claimsOf = async (id: string) => (await opened.db.selectFrom('login_identifiers').select(['identifier', 'kind']).where('account_id', '=', id).orderBy('identifier').execute());
+      const auditRowsOf = async (id: string) => opened.db.selectFrom('audit_events').selectAll().where('account_id', '=', id).execute();
+
+      const one = { ...newAccount('one-statement', 'one-statement@example.com'), locale: 'de', promoCode: null, emailVerifiedAt: null };
+      const row = inline.row(registered(one.id)) ?? assert.fail('a sign-up is not folded');
+      await insertAudited(s.uow.db, one, row);
+      const plain = { ...one, id: randomUUID(), username: 'plain-insert', usernameKey: 'plain-insert', email: 'plain-insert@example.com', emailKey: 'plain-insert@example.com' };
+      await s.accounts.insert(s.uow.db, plain);
+      assert.deepEqual(await rowOfAccount(one.id), await rowOfAccount(plain.id), 'the row as the insert stores it');
+      assert.deepEqual(await claimsOf(one.id), [{ identifier: 'one-statement', kind: 'username' }, { identifier: 'one-statement@example.com', kind: 'email' }]);
+      const stored = await auditRowsOf(one.id);
+      assert.deepEqual(stored.map((r) => ({ ...r, at: Number(r.at) })), [row], 'the audit row as built');
+      assert.equal(lines.length, 0, 'the caller logs it once stored');
+      assert.equal((await s.accounts.findByLoginKey(s.uow.db, 'one-statement@example.com'))?.id, one.id, 'found by its email');
+
+      const same = { ...newAccount('same@example.com', 'same@example.com') };
+      await insertAudited(s.uow.db, same, inline.row(registered(same.id)) ?? assert.fail());
+      assert.deepEqual(await claimsOf(same.id), [{ identifier: 'same@example.com', kind: 'both' }], 'one claim when username and email are one key');
+
+      // Taken: the answer names the column, and neither the account nor its audit row stays.
+      const cases: Array<[string, NewAccount, 'username' | 'email']> = [
+        ['a taken username', newAccount('one-statement'), 'username'],
+        ['a username that is another account\'s email', newAccount('one-statement@example.com'), 'username'],
+        ['a taken email', newAccount('fresh-name', 'one-statement@example.com'), 'email'],
+        ['an email that is another account\'s username', newAccount('fresh-name-2', 'same@example.com'), 'email'],
+      ];
+      for (const [what, account, column] of cases) {
+        await assert.rejects(insertAudited(s.uow.db, account, inline.row(registered(account.id)) ?? assert.fail()), (e) => e instanceof UniqueViolation && e.column === column, what);
+        assert.equal(await s.accounts.findById(s.uow.db, account.id), null, `${what}: no account`);
+        assert.deepEqual(await auditRowsOf(account.id), [], `${what}: no audit row`);
+        assert.deepEqual(await claimsOf(account.id), [], `${what}: no claim`);
+      }
     });
 
     it('allows many accounts without a username or email', async () => {
@@ -173,9 +226,7 @@ for (const backend of backends) {
         return;
       }
       const open = s.sessions.openWithinCap ?? assert.fail('PostgreSQL has the one-statement login');
-      const lines: object[] = [];
-      const audit = createAuditLog(opened.db, { clock: createFakeClock(), serverKey: 'k', log: { info: (obj) => lines.push(obj), warn: () => {} } });
-      const inline = audit.inline ?? assert.fail('the audit log builds rows for it');
+      const { lines, inline } = inlineAudit();
       const a = newAccount('opened');
       await s.accounts.insert(s.uow.db, a);
       const login = (session: Session): AuditEvent => ({ type: 'login', outcome: 'success', accountId: a.id, ctx: { ip: '192.0.2.7', userAgent: 'Agent\n"quoted" ü', surface: 'jwt' }, detail: { sessionId: session.id, amr: 'pwd otp' } });

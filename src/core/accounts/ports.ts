@@ -1,5 +1,6 @@
 /** Accounts: the account record and its store. */
 import type { Tx } from '../ports.js';
+import type { AuditRowToStore } from '../audit/ports.js';
 
 export type AccountStatus = 'pending' | 'active' | 'disabled';
 
@@ -53,6 +54,13 @@ export interface AccountStore {
    * other account's username or email (the database decides, so racing claims cannot both win).
    */
   insert(tx: Tx, account: NewAccount): Promise<void>;
+  /**
+   * PostgreSQL only (absent on SQLite, where statements are no round trips): insert and the
+   * sign-up's audit row (AuditLog.inline) in one statement, run outside any transaction as its
+   * own (migration 2026-12-07T1700-register-account-function); the same UniqueViolation, and
+   * nothing written, when an identifier is taken.
+   */
+  insertAudited?(tx: Tx, account: NewAccount, audit: AuditRowToStore): Promise<void>;
   /**
    * Replaces the account's username (null: none) and its claim in the identifier namespace;
    * UniqueViolation('username') when the new one is another account's username or email. Clears

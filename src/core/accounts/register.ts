@@ -4,7 +4,8 @@ import { checkNewPassword } from '../credentials/password-policy.js';
 import { newId } from '../credentials/secrets.js';
 import type { CoreDeps } from '../deps.js';
 import type { ClientContext } from '../ports.js';
-import type { Account } from './ports.js';
+import type { AuditEvent } from '../audit/ports.js';
+import type { Account, NewAccount } from './ports.js';
 import { checkUsernameDomain, isTaken, notifyTakenEmail, takenAnswer } from './identifier-rules.js';
 import { normalizeEmail, normalizeUsername } from './identifiers.js';
 import { localeForSignUp } from './locale.js';
@@ -43,15 +44,30 @@ export async function registerAccount(deps: Pick<CoreDeps, 'uow' | 'accounts' | 
     createdAt: now,
     locale: localeForSignUp(deps, input.locale, ctx),
   };
+  const registered: AuditEvent = { type: 'register', outcome: 'success', accountId: account.id, ctx, detail: { status: 'active' } };
   try {
-    await deps.uow.transaction(async (tx) => {
-      await deps.accounts.insert(tx, account);
-      await deps.audit.record(tx, { type: 'register', outcome: 'success', accountId: account.id, ctx, detail: { status: 'active' } });
-    });
+    await insertWithAudit(deps, account, registered);
   } catch (err) {
     if (!isTaken(err)) throw err;
     await notifyTakenEmail(deps, email, ctx, account.locale);
     throw takenAnswer();
   }
   return { ...account, emailVerifiedAt: null, promoCode: null, updatedAt: now };
+}
+
+/** The account and its `register` event: on PostgreSQL one statement (AccountStore.insertAudited), otherwise a transaction. */
+async function insertWithAudit(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'audit'>, account: NewAccount, registered: AuditEvent): Promise<void> {
+  const inline = deps.audit.inline;
+  if (deps.accounts.insertAudited && inline) {
+    const row = inline.row(registered);
+    if (row !== null) {
+      await deps.accounts.insertAudited(deps.uow.db, account, row);
+      inline.stored(row);
+      return;
+    }
+  }
+  await deps.uow.transaction(async (tx) => {
+    await deps.accounts.insert(tx, account);
+    await deps.audit.record(tx, registered);
+  });
 }

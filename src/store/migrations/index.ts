@@ -23,6 +23,7 @@ import * as mailLanguage from './2026-12-06T1200-mail-language.js';
 import * as oidcLogoutNotices from './2026-12-06T1300-oidc-logout-notices.js';
 import * as liveSessionsIndexByAccount from './2026-12-07T0100-live-sessions-index-by-account.js';
 import * as openSessionFunction from './2026-12-07T1600-open-session-function.js';
+import * as registerAccountFunction from './2026-12-07T1700-register-account-function.js';
 
 const migrations: Record<string, Migration> = {
   '2026-11-22T0500-core': core,
@@ -44,6 +45,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-06T1300-oidc-logout-notices': oidcLogoutNotices,
   '2026-12-07T0100-live-sessions-index-by-account': liveSessionsIndexByAccount,
   '2026-12-07T1600-open-session-function': openSessionFunction,
+  '2026-12-07T1700-register-account-function': registerAccountFunction,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -37,7 +37,7 @@ const SESSION_SCOPES: Record<string, Scope> = {
   revokeOtherFamilies: byAccountArg,
   endLeastRecentlyUsed: byAccountArg,
 };
-const ACCOUNT_PASS = new Set<string>(['insert', 'findById', 'findByLoginKey', 'findForLogin', 'findByEmailKey', 'list', 'lastLoginAt', 'listIdentifierCollisions']);
+const ACCOUNT_PASS = new Set<string>(['insert', 'insertAudited', 'findById', 'findByLoginKey', 'findForLogin', 'findByEmailKey', 'list', 'lastLoginAt', 'listIdentifierCollisions']);
 const ACCOUNT_SCOPES: Record<string, Scope> = {
   setUsername: byAccountArg,
   setEmail: byAccountArg,
