@@ -131,11 +131,13 @@ export function createAuditLog(db: Kysely<Database>, options: AuditLogOptions): 
     return { ...row };
   };
   return {
-    // The row goes to the session store's one-statement login (sessions.ts openWithinCap), as
-    // the AuditEventsTable it is: the log line follows once it is stored.
-    inline: {
-      row: (event) => rowFor(event) as unknown as AuditRowToStore,
-      stored: (row) => log.info(logLine(row as unknown as AuditEventsTable), 'audit'),
+    // The row goes to another store's one-statement write (sessions.ts openWithinCap,
+    // accounts.ts insertAudited) as the AuditEventsTable it is; the log line follows once stored.
+    async writeWith(event, write) {
+      const row = rowFor(event);
+      const stored = await write(row as unknown as AuditRowToStore);
+      if (stored) log.info(logLine(row), 'audit');
+      return stored;
     },
     async record(tx, event) {
       await insertRow(tx, prepare(event));

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Account, NewAccount } from '../../src/core/accounts/ports.js';
-import type { AuditEvent } from '../../src/core/audit/ports.js';
+import type { AuditEvent, AuditRowToStore } from '../../src/core/audit/ports.js';
 import type { Session } from '../../src/core/sessions/ports.js';
 import { UniqueViolation } from '../../src/core/ports.js';
 import { createAuditLog } from '../../src/store/audit.js';
@@ -79,11 +79,25 @@ for (const backend of backends) {
       await database!.drop();
     });
 
-    /** The audit log's rows for a one-statement write (AuditLog.inline), and its log lines. */
+    /**
+     * The audit log's one-statement writes (AuditLog.writeWith) and its log lines: `write(event,
+     * store)` hands the row it builds to `store` and answers whether it was stored, with the row.
+     */
     function inlineAudit() {
       const lines: object[] = [];
       const audit = createAuditLog(opened.db, { clock: createFakeClock(), serverKey: 'k', log: { info: (obj) => lines.push(obj), warn: () => {} } });
-      return { lines, inline: audit.inline ?? assert.fail('the audit log builds rows for it') };
+      const writeWith = audit.writeWith ?? assert.fail('the audit log builds rows for a store\'s statement');
+      const write = async (event: AuditEvent, store: (row: AuditRowToStore) => Promise<boolean>) => {
+        const logged = lines.length;
+        let built: AuditRowToStore | undefined;
+        const stored = await writeWith(event, async (row) => {
+          built = row;
+          assert.equal(lines.length, logged, 'nothing logged before it is stored');
+          return store(row);
+        });
+        return { stored, row: built ?? assert.fail('a row was built') };
+      };
+      return { lines, write };
     }
 
     it('migrations are idempotent', async () => {
@@ -115,7 +129,7 @@ for (const backend of backends) {
         return;
       }
       const insertAudited = s.accounts.insertAudited ?? assert.fail('PostgreSQL has the one-statement sign-up');
-      const { lines, inline } = inlineAudit();
+      const { lines, write } = inlineAudit();
       const registered = (id: string): AuditEvent => ({ type: 'register', outcome: 'success', accountId: id, ctx: { ip: '192.0.2.8', userAgent: null, surface: 'jwt' }, detail: { status: 'active' } });
       const rowOfAccount = async (id: string) => {
         const { id: _id, username: _u, username_key: _uk, email: _e, email_key: _ek, ...rest } = await opened.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
@@ -125,19 +139,23 @@ for (const backend of backends) {
       const auditRowsOf = async (id: string) => opened.db.selectFrom('audit_events').selectAll().where('account_id', '=', id).execute();
 
       const one = { ...newAccount('one-statement', 'one-statement@example.com'), locale: 'de', promoCode: null, emailVerifiedAt: null };
-      const row = inline.row(registered(one.id)) ?? assert.fail('a sign-up is not folded');
-      await insertAudited(s.uow.db, one, row);
+      const insert = (account: NewAccount) =>
+        write(registered(account.id), async (row) => {
+          await insertAudited(s.uow.db, account, row);
+          return true;
+        });
+      const { row } = await insert(one);
       const plain = { ...one, id: randomUUID(), username: 'plain-insert', usernameKey: 'plain-insert', email: 'plain-insert@example.com', emailKey: 'plain-insert@example.com' };
       await s.accounts.insert(s.uow.db, plain);
       assert.deepEqual(await rowOfAccount(one.id), await rowOfAccount(plain.id), 'the row as the insert stores it');
       assert.deepEqual(await claimsOf(one.id), [{ identifier: 'one-statement', kind: 'username' }, { identifier: 'one-statement@example.com', kind: 'email' }]);
       const stored = await auditRowsOf(one.id);
       assert.deepEqual(stored.map((r) => ({ ...r, at: Number(r.at) })), [row], 'the audit row as built');
-      assert.equal(lines.length, 0, 'the caller logs it once stored');
+      assert.equal(lines.length, 1, 'logged once stored');
       assert.equal((await s.accounts.findByLoginKey(s.uow.db, 'one-statement@example.com'))?.id, one.id, 'found by its email');
 
       const same = { ...newAccount('same@example.com', 'same@example.com') };
-      await insertAudited(s.uow.db, same, inline.row(registered(same.id)) ?? assert.fail());
+      await insert(same);
       assert.deepEqual(await claimsOf(same.id), [{ identifier: 'same@example.com', kind: 'both' }], 'one claim when username and email are one key');
 
       // Taken: the answer names the column, and neither the account nor its audit row stays.
@@ -148,7 +166,9 @@ for (const backend of backends) {
         ['an email that is another account\'s username', newAccount('fresh-name-2', 'same@example.com'), 'email'],
       ];
       for (const [what, account, column] of cases) {
-        await assert.rejects(insertAudited(s.uow.db, account, inline.row(registered(account.id)) ?? assert.fail()), (e) => e instanceof UniqueViolation && e.column === column, what);
+        const logged: number = lines.length;
+        await assert.rejects(insert(account), (e) => e instanceof UniqueViolation && e.column === column, what);
+        assert.equal(lines.length, logged, `${what}: not logged`);
         assert.equal(await s.accounts.findById(s.uow.db, account.id), null, `${what}: no account`);
         assert.deepEqual(await auditRowsOf(account.id), [], `${what}: no audit row`);
         assert.deepEqual(await claimsOf(account.id), [], `${what}: no claim`);
@@ -226,16 +246,14 @@ for (const backend of backends) {
         return;
       }
       const open = s.sessions.openWithinCap ?? assert.fail('PostgreSQL has the one-statement login');
-      const { lines, inline } = inlineAudit();
+      const { lines, write } = inlineAudit();
       const a = newAccount('opened');
       await s.accounts.insert(s.uow.db, a);
       const login = (session: Session): AuditEvent => ({ type: 'login', outcome: 'success', accountId: a.id, ctx: { ip: '192.0.2.7', userAgent: 'Agent\n"quoted" ü', surface: 'jwt' }, detail: { sessionId: session.id, amr: 'pwd otp' } });
       const first = { ...newSession(a.id), amr: ['pwd', 'otp'], rotationWindowAt: null, rotationCount: 0 };
-      const row = inline.row(login(first)) ?? assert.fail('a login is not folded');
-      assert.equal(lines.length, 0, 'nothing logged before it is stored');
-      assert.equal(await open(s.uow.db, first, 0, row), true, 'none live, none kept: inserted');
-      inline.stored(row);
-      assert.equal(lines.length, 1);
+      const { stored: inserted, row } = await write(login(first), (r) => open(s.uow.db, first, 0, r));
+      assert.equal(inserted, true, 'none live, none kept: inserted');
+      assert.equal(lines.length, 1, 'logged once stored');
 
       // Every column as the plain insert stores it: the same session under another id.
       const twin = { ...first, id: randomUUID(), secretHash: randomUUID(), familyId: randomUUID() };
@@ -253,7 +271,8 @@ for (const backend of backends) {
 
       // Two live now (the twin counts), one kept: nothing written, neither the session nor its audit row.
       const over = newSession(a.id);
-      assert.equal(await open(s.uow.db, over, 1, inline.row(login(over)) ?? assert.fail()), false);
+      assert.equal((await write(login(over), (r) => open(s.uow.db, over, 1, r))).stored, false);
+      assert.equal(lines.length, 1, 'not logged over the cap');
       assert.equal(await s.sessions.findById(s.uow.db, over.id), null, 'no session over the cap');
       assert.equal((await opened.db.selectFrom('audit_events').select('id').where('account_id', '=', a.id).execute()).length, 1, 'no audit row over the cap');
     });

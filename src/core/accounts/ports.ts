@@ -56,7 +56,7 @@ export interface AccountStore {
   insert(tx: Tx, account: NewAccount): Promise<void>;
   /**
    * PostgreSQL only (absent on SQLite, where statements are no round trips): insert and the
-   * sign-up's audit row (AuditLog.inline) in one statement, run outside any transaction as its
+   * sign-up's audit row (AuditLog.writeWith) in one statement, run outside any transaction as its
    * own (migration 2026-12-07T1700-register-account-function); the same UniqueViolation, and
    * nothing written, when an identifier is taken.
    */

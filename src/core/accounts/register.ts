@@ -57,14 +57,13 @@ export async function registerAccount(deps: Pick<CoreDeps, 'uow' | 'accounts' | 
 
 /** The account and its `register` event: on PostgreSQL one statement (AccountStore.insertAudited), otherwise a transaction. */
 async function insertWithAudit(deps: Pick<CoreDeps, 'uow' | 'accounts' | 'audit'>, account: NewAccount, registered: AuditEvent): Promise<void> {
-  const inline = deps.audit.inline;
-  if (deps.accounts.insertAudited && inline) {
-    const row = inline.row(registered);
-    if (row !== null) {
-      await deps.accounts.insertAudited(deps.uow.db, account, row);
-      inline.stored(row);
-      return;
-    }
+  const insert = deps.accounts.insertAudited;
+  if (insert && deps.audit.writeWith) {
+    const stored = await deps.audit.writeWith(registered, async (row) => {
+      await insert(deps.uow.db, account, row);
+      return true;
+    });
+    if (stored) return;
   }
   await deps.uow.transaction(async (tx) => {
     await deps.accounts.insert(tx, account);

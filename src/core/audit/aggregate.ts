@@ -28,7 +28,7 @@
 import type { ClientContext, Tx } from '../ports.js';
 import { addressKey } from '../credentials/address-limits.js';
 import { auditIdentifierHash } from './identifier-hash.js';
-import type { AuditDetail, AuditEvent, AuditLog } from './ports.js';
+import type { AuditDetail, AuditEvent, AuditLog, AuditRowToStore } from './ports.js';
 
 export interface AggregateOptions {
   clock: { now(): number };
@@ -268,7 +268,7 @@ export function boundAuditLog(inner: AuditLog, options: AggregateOptions): Bound
       : null;
   timer?.unref();
 
-  const innerInline = inner.inline;
+  const innerWriteWith = inner.writeWith;
   return {
     async record(tx, event) {
       if (!isFolded(event)) return inner.record(tx, event);
@@ -285,8 +285,8 @@ export function boundAuditLog(inner: AuditLog, options: AggregateOptions): Bound
       const { event: stored, hash } = hashed(event);
       if (!admit(stored, hash, now)) return inner.note(stored);
     },
-    // An event this layer folds is never stored inline: its row may not be written at all.
-    ...(innerInline ? { inline: { row: (event: AuditEvent) => (isFolded(event) ? null : innerInline.row(event)), stored: innerInline.stored } } : {}),
+    // An event this layer folds is never stored by another store's statement: its row may not be written at all.
+    ...(innerWriteWith ? { writeWith: async (event: AuditEvent, write: (row: AuditRowToStore) => Promise<boolean>) => !isFolded(event) && innerWriteWith(event, write) } : {}),
     folds(event) {
       if (!isFolded(event)) return false;
       const { event: stored, hash } = hashed(event);

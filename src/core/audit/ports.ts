@@ -95,16 +95,11 @@ export interface AuditLog {
   folds?(event: AuditEvent): boolean;
   /**
    * For a store that writes an event's row in the statement of the change it describes
-   * (SessionWrites.openWithinCap): `row` builds the stored row (null when the event would fold),
-   * `stored` writes its log line once the statement has stored it. Absent: use record().
+   * (SessionWrites.openWithinCap, AccountStore.insertAudited): builds the row, hands it to
+   * `write`, and writes the log line once `write` answers true (stored). False, without calling
+   * `write`, when the event would fold (record() would only count it). Absent: use record().
    */
-  inline?: InlineAudit;
-}
-
-/** An audit row built by the log, stored by another store's statement (AuditLog.inline). */
-export interface InlineAudit {
-  row(event: AuditEvent): AuditRowToStore | null;
-  stored(row: AuditRowToStore): void;
+  writeWith?(event: AuditEvent, write: (row: AuditRowToStore) => Promise<boolean>): Promise<boolean>;
 }
 
 declare const storedForm: unique symbol;

@@ -130,14 +130,10 @@ export async function openLoginSession(
 ): Promise<StartedSession> {
   const loginEvent = (session: Session): AuditEvent => ({ type: 'login', outcome: 'success', accountId: account.id, ctx, detail: { sessionId: session.id, ...detail } });
   const cap = deps.policy.maxSessionsPerAccount;
-  const inline = deps.audit.inline;
-  if (cap !== undefined && deps.sessions.openWithinCap && inline) {
+  const open = deps.sessions.openWithinCap;
+  if (cap !== undefined && open && deps.audit.writeWith) {
     const started = buildSession(deps, account, kind, ctx, options);
-    const row = inline.row(loginEvent(started.session));
-    if (row !== null && (await deps.sessions.openWithinCap(deps.uow.db, started.session, cap - 1, row))) {
-      inline.stored(row);
-      return started;
-    }
+    if (await deps.audit.writeWith(loginEvent(started.session), (row) => open(deps.uow.db, started.session, cap - 1, row))) return started;
   }
   return deps.uow.transaction(async (tx) => {
     const opened = await startSession(deps, tx, account, kind, ctx, options);

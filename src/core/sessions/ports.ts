@@ -93,7 +93,7 @@ export interface SessionWrites {
   insertWithinCap(tx: Tx, session: Session, keep: number): Promise<boolean>;
   /**
    * PostgreSQL only (absent on SQLite, where statements are no round trips): insertWithinCap and
-   * the login's audit row (AuditLog.inline) in one statement, run outside any transaction as its
+   * the login's audit row (AuditLog.writeWith) in one statement, run outside any transaction as its
    * own: the account's lock, the row when within `keep`, the audit row, the commit (migration
    * 2026-12-07T1600-open-session-function). False, and nothing written, over the cap.
    */
