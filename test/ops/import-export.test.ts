@@ -303,7 +303,7 @@ describe('import and export', () => {
     const listed = await call(a.app, 'GET', '/api/v1/admin/users?limit=500', { headers: bearer(ADMIN_KEY) });
     assert.equal(listed.body.result.users.find((u: { username: string }) => u.username === 'lang-de').locale, 'de');
     const shown = await runCli(a, ['user', 'show', 'lang-de']);
-    assert.match(shown.out, /^language:\s+de$/m);
+    assert.match(shown.out, /^language:\s+de$/m, `latchkey user show exited ${shown.status}: ${shown.err}`);
 
     const file = join(dir, 'languages.jsonl');
     assert.equal((await runCli(a, ['export', file])).status, 0);
