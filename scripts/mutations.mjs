@@ -197,7 +197,7 @@ export const MUTATIONS = [
     id: 'open-session-unlocked',
     title: 'the one-statement login (PostgreSQL) counts the live sessions without first locking the account',
     edits: [{ file: 'src/store/migrations/2026-12-07T1600-open-session-function.ts', from: '  perform 1 from accounts where id = v_account for update;\n', to: '' }],
-    tests: ['test/security/sessions-per-account-capped.test.ts'],
+    tests: ['test/store/conformance.test.ts', 'test/security/sessions-per-account-capped.test.ts'],
     postgres: true,
   },
   {

@@ -275,6 +275,27 @@ for (const backend of backends) {
       assert.equal(lines.length, 1, 'not logged over the cap');
       assert.equal(await s.sessions.findById(s.uow.db, over.id), null, 'no session over the cap');
       assert.equal((await opened.db.selectFrom('audit_events').select('id').where('account_id', '=', a.id).execute()).length, 1, 'no audit row over the cap');
+
+      // Two logins of one account at once: the second waits for the first's lock on the account,
+      // then counts the first's session; it would count without it if it did not wait.
+      const b = newAccount('opened-at-once');
+      await s.accounts.insert(s.uow.db, b);
+      const loginOf = (session: Session): AuditEvent => ({ type: 'login', outcome: 'success', accountId: b.id, ctx: { ip: '192.0.2.9', userAgent: null, surface: 'jwt' }, detail: { sessionId: session.id } });
+      const one = newSession(b.id);
+      const two = newSession(b.id);
+      let second: Promise<boolean> | undefined;
+      let secondDone = false;
+      await opened.db.transaction().execute(async (trx) => {
+        assert.equal((await write(loginOf(one), (r) => open(trx as never, one, 0, r))).stored, true, 'the first login, none live: inserted');
+        second = write(loginOf(two), (r) => open(s.uow.db, two, 0, r)).then((x) => {
+          secondDone = true;
+          return x.stored;
+        });
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(secondDone, false, 'the second login waits for the first one\'s lock');
+      });
+      assert.equal(await second, false, 'after the first committed, the second counts its session: over the cap');
+      assert.equal(await s.sessions.findById(s.uow.db, two.id), null);
     });
 
     it('tells whether an account has a second factor on: a confirmed TOTP factor or a passkey; alone, and with the account at a login', async () => {
