@@ -197,14 +197,14 @@ export const MUTATIONS = [
     id: 'open-session-unlocked',
     title: 'the one-statement login (PostgreSQL) counts the live sessions without first locking the account',
     edits: [{ file: 'src/store/migrations/2026-12-07T1600-open-session-function.ts', from: '  perform 1 from accounts where id = v_account for update;\n', to: '' }],
-    tests: ['test/store/conformance.test.ts', 'test/security/sessions-per-account-capped.test.ts'],
+    tests: ['test/store/one-statement-writes.test.ts', 'test/security/sessions-per-account-capped.test.ts'],
     postgres: true,
   },
   {
     id: 'register-claim-unchecked',
     title: 'the one-statement sign-up (PostgreSQL) keeps an account whose username or email another account holds',
     edits: [{ file: 'src/store/migrations/2026-12-07T1700-register-account-function.ts', from: '    if not found then\n', to: '    if false then\n' }],
-    tests: ['test/store/conformance.test.ts'],
+    tests: ['test/store/one-statement-writes.test.ts'],
     postgres: true,
   },
 ];
