@@ -52,16 +52,16 @@ async function prepare(node: Node): Promise<void> {
 const LOAD_ENV = { REFRESH_ROTATIONS_PER_MINUTE: '1000000' };
 const answers = (stats: Stats): number => [...stats.statuses.values()].reduce((a, b) => a + b, 0);
 
+/** A client-side balancer: runs one request against the node it picks, and knows when it is over. */
+type Balancer = <T>(request: (node: Node) => Promise<T>) => Promise<T>;
+
 /**
- * Runs `workers` clients, each with its own token pair, sending each request to `pick()` (a
- * client-side balancer over the nodes that are in rotation; `answered(node)` tells it when that
- * request is over), until `during()` is over, or else
+ * Runs `workers` clients, each with its own token pair, sending each request through `via` (a
+ * balancer over the nodes that are in rotation), until `during()` is over, or else
  * until `minAnswers` answers and `minMs` have passed; never longer than `maxMs`.
  */
 async function mixedLoad(
-  pick: () => Node,
-  /** Called once the request sent to the node `pick` gave has its answer (or failed). */
-  answered: (node: Node) => void,
+  via: Balancer,
   workers: number,
   { minMs = 0, minAnswers = 0, maxMs }: { minMs?: number; minAnswers?: number; maxMs: number },
   during?: (stats: Stats) => Promise<void>,
@@ -69,8 +69,7 @@ async function mixedLoad(
   const stats: Stats = { latencies: { login: [], me: [], refresh: [] }, statuses: new Map(), transportErrors: 0, transportKinds: new Map(), sessionLost: [] };
   const pairs: Array<{ access: string; refresh: string }> = [];
   for (let w = 0; w < workers; w++) {
-    const node = pick();
-    const res = await send(node, 'POST', '/api/v1/account/login', { json: { username: `load${w % ACCOUNTS}`, password: password(w % ACCOUNTS) } }).finally(() => answered(node));
+    const res = await via((node) => send(node, 'POST', '/api/v1/account/login', { json: { username: `load${w % ACCOUNTS}`, password: password(w % ACCOUNTS) } }));
     assert.equal(res.status, 200);
     pairs.push(res.body.result.token);
   }
@@ -96,12 +95,7 @@ async function mixedLoad(
     let i = 0;
     while (!stopped && !enough() && Date.now() < deadline) {
       const r = (w * 7 + i++ * 13) % 10; // a fixed 1 : 7 : 2 mix per worker
-      const node = pick();
-      try {
-        await oneRequest(w, r, node);
-      } finally {
-        answered(node);
-      }
+      await via((node) => oneRequest(w, r, node));
     }
   };
   const oneRequest = async (w: number, r: number, node: Node): Promise<void> => {
@@ -128,8 +122,7 @@ async function mixedLoad(
   await running;
   // Every client's session is still alive afterwards.
   for (const [w, pair] of pairs.entries()) {
-    const node = pick();
-    const me = await send(node, 'GET', '/api/v1/account/me', { headers: bearer(pair.access) }).finally(() => answered(node));
+    const me = await via((node) => send(node, 'GET', '/api/v1/account/me', { headers: bearer(pair.access) }));
     if (me.status !== 200) stats.sessionLost.push(`after the run, worker ${w}: me ${me.status}`);
   }
   return stats;
@@ -152,7 +145,7 @@ describe('SEC-67b mixed workload', () => {
     const node = await startNode('load', db.url, LOAD_ENV);
     try {
       await prepare(node);
-      const stats = await mixedLoad(() => node, () => {}, 8, { minMs: 8000, minAnswers: 300, maxMs: 90_000 });
+      const stats = await mixedLoad((request) => request(node), 8, { minMs: 8000, minAnswers: 300, maxMs: 90_000 });
       const text = summary(stats);
       console.log(`# SEC-67b mixed workload: ${text}`);
       assert.ok(answers(stats) >= 300, `too little load to judge within 90 s: ${text}`);
@@ -185,13 +178,16 @@ describe('SEC-67g rolling restart under load', { skip: process.env.TEST_DATABASE
     // connection closed: that is the balancer's race, not a failure of the node.
     const inFlight = new Map<Node, number>();
     let turn = 0;
-    const pick = () => {
+    const via: Balancer = async (request) => {
       const live = [...inRotation];
       const node = live[turn++ % live.length]!;
       inFlight.set(node, (inFlight.get(node) ?? 0) + 1);
-      return node;
+      try {
+        return await request(node);
+      } finally {
+        inFlight.set(node, (inFlight.get(node) ?? 1) - 1);
+      }
     };
-    const answered = (node: Node) => inFlight.set(node, (inFlight.get(node) ?? 1) - 1);
     try {
       await prepare(nodes[0]!);
       // Each step waits for answers (an event), not for a fixed time: 30 answers before the first
@@ -200,7 +196,7 @@ describe('SEC-67g rolling restart under load', { skip: process.env.TEST_DATABASE
         const from = answers(stats);
         await waitFor(what, () => answers(stats) >= from + 30, { timeoutMs: 60_000 });
       };
-      const stats = await mixedLoad(pick, answered, 6, { maxMs: 240_000 }, async (live) => {
+      const stats = await mixedLoad(via, 6, { maxMs: 240_000 }, async (live) => {
         await moreAnswers(live, '30 answers before the first restart');
         for (const [i, old] of [...nodes].entries()) {
           // What a load balancer does: take the node out of rotation, then stop it gracefully
