@@ -199,7 +199,7 @@ export function refreshChains(ctx: BenchContext): ChainSource {
 const REFRESH_KEY = Buffer.from('"refresh":"');
 
 /** The refresh token in a refresh's JSON answer (`{"result":{"token":{..., "refresh":"..."}}}`). */
-export function successorIn(body: Buffer): string | undefined {
+function successorIn(body: Buffer): string | undefined {
   const at = body.lastIndexOf(REFRESH_KEY);
   if (at < 0) return undefined;
   const start = at + REFRESH_KEY.length;
