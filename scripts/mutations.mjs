@@ -174,7 +174,7 @@ export const MUTATIONS = [
     tests: ['test/core/session-lookup-flights.test.ts'],
   },
   // The same conditions in the statement that rotates many tokens at once on PostgreSQL
-  // (src/store/rotation-batch.ts): each dropped in turn, the store test's row that the condition
+  // (src/store/migrations/2026-12-07T2300-rotate-sessions-function.ts): each dropped in turn, the store test's row that the condition
   // keeps out rotates.
   ...[
     ['refresh-batch-kind', 'a cookie session', "and sessions.kind = 'token'"],
@@ -184,12 +184,12 @@ export const MUTATIONS = [
     ['refresh-batch-rotated', 'a row an earlier release rotated', 'and sessions.rotated_at is null'],
     ['refresh-batch-idle-expired', 'a session past its idle expiry', 'and sessions.idle_expires_at > v.at'],
     ['refresh-batch-absolute-expired', 'a session past its absolute expiry', 'and sessions.absolute_expires_at > v.at'],
-    ['refresh-batch-unthrottled', 'a chain past its rotations per minute', 'and case when ${fresh} then 1 else sessions.rotation_count + 1 end <= v.per_minute'],
+    ['refresh-batch-unthrottled', 'a chain past its rotations per minute', 'and case when ${sql.raw(fresh)} then 1 else sessions.rotation_count + 1 end <= v.per_minute'],
     ['refresh-batch-account-inactive', 'a session of a disabled account', "and exists (select accounts.id from accounts where accounts.id = sessions.account_id and accounts.status = 'active')"],
   ].map(([id, what, from]) => ({
     id,
     title: `the rotation statement shared by many refreshes (PostgreSQL) rotates ${what}`,
-    edits: [{ file: 'src/store/rotation-batch.ts', from, to: '' }],
+    edits: [{ file: 'src/store/migrations/2026-12-07T2300-rotate-sessions-function.ts', from, to: '' }],
     tests: ['test/store/pg-rotation-batch.test.ts'],
     postgres: true,
   })),

@@ -2,9 +2,10 @@
  * PostgreSQL: the one-statement rotation of a current refresh token (sessions.ts,
  * `rotateCurrent`) for many tokens at once (docs/decisions.md, "Refresh rotations on PostgreSQL
  * share a statement"). The same conditions and the same changes as the single statement, with
- * each call's values taken from arrays (`unnest ... with ordinality`), so the rotations asked for
- * together cost one round trip, one commit and one WAL flush. A call whose row does not qualify
- * gets no row back and goes to the locked rotation, exactly as with the single statement.
+ * each call's values taken from arrays (`unnest`, in the function `latchkey_rotate_sessions`),
+ * so the rotations asked for together cost one round trip, one commit and one WAL flush. A call
+ * whose row does not qualify gets no row back and goes to the locked rotation, exactly as with
+ * the single statement.
  */
 import { sql, type Kysely } from 'kysely';
 import type { CurrentRotation } from '../core/sessions/ports.js';
@@ -31,34 +32,12 @@ type Arrays = {
 
 const RETURNED = sql.join(SESSION_COLUMNS.map((c) => sql.ref(`sessions.${c.slice(2)}`)));
 
-const rotateMany = prepared<Arrays, SessionRow & { n: number }>((db: Kysely<Database>, slot) => {
-  // The rotation window of `v`'s call is fresh (src/core/tokens/token-sessions.ts).
-  const fresh = sql`(sessions.rotation_window_at is null or v.at - sessions.rotation_window_at >= v.window_ms or v.at < sessions.rotation_window_at)`;
-  const query = sql`update sessions set
-      generation = sessions.generation + 1,
-      chain_hash = v.chain_hash,
-      chain_at = v.at,
-      last_seen_at = v.at,
-      idle_expires_at = case when v.idle < sessions.absolute_expires_at then v.idle else sessions.absolute_expires_at end,
-      ip = v.ip,
-      user_agent = v.user_agent,
-      rotation_window_at = case when ${fresh} then v.at else sessions.rotation_window_at end,
-      rotation_count = case when ${fresh} then 1 else sessions.rotation_count + 1 end
-    from unnest(${slot('ids')}::text[], ${slot('generations')}::integer[], ${slot('presented')}::text[], ${slot('chains')}::text[],
-                ${slot('ats')}::bigint[], ${slot('idles')}::bigint[], ${slot('ips')}::text[], ${slot('agents')}::text[],
-                ${slot('perMinute')}::integer[], ${slot('windows')}::bigint[])
-      with ordinality as v(id, generation, presented_hash, chain_hash, at, idle, ip, user_agent, per_minute, window_ms, n)
-    where sessions.id = v.id
-      and sessions.kind = 'token'
-      and sessions.generation = v.generation
-      and coalesce(sessions.chain_hash, sessions.secret_hash) = v.presented_hash
-      and sessions.revoked_at is null
-      and sessions.rotated_at is null
-      and sessions.idle_expires_at > v.at
-      and sessions.absolute_expires_at > v.at
-      and case when ${fresh} then 1 else sessions.rotation_count + 1 end <= v.per_minute
-      and exists (select accounts.id from accounts where accounts.id = sessions.account_id and accounts.status = 'active')
-    returning v.n, ${RETURNED}`;
+// The statement is a function (src/store/migrations/2026-12-07T2300-rotate-sessions-function.ts)
+// so that it runs on a generic plan; its conditions and changes are rotateCurrent's.
+const rotateMany = prepared<Arrays, SessionRow>((db: Kysely<Database>, slot) => {
+  const query = sql`select ${RETURNED} from latchkey_rotate_sessions(${slot('ids')}::text[], ${slot('generations')}::integer[],
+      ${slot('presented')}::text[], ${slot('chains')}::text[], ${slot('ats')}::bigint[], ${slot('idles')}::bigint[],
+      ${slot('ips')}::text[], ${slot('agents')}::text[], ${slot('perMinute')}::integer[], ${slot('windows')}::bigint[]) as sessions`;
   return { compile: () => query.compile(db) as never };
 });
 
@@ -78,8 +57,9 @@ async function sendRotations(db: Tx, calls: RotateArgs[]): Promise<Array<Session
       windows: calls.map((c) => c.rotationWindowMs),
     })
   ).rows;
-  const byCall = new Map(rows.map((r) => [Number(r.n), r]));
-  return calls.map((_, i) => byCall.get(i + 1));
+  // A batch never holds one row twice (batchedStatement's keyOf), so the id names the call.
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return calls.map((c) => byId.get(c.id));
 }
 
 /**

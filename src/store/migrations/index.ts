@@ -24,6 +24,7 @@ import * as oidcLogoutNotices from './2026-12-06T1300-oidc-logout-notices.js';
 import * as liveSessionsIndexByAccount from './2026-12-07T0100-live-sessions-index-by-account.js';
 import * as openSessionFunction from './2026-12-07T1600-open-session-function.js';
 import * as registerAccountFunction from './2026-12-07T1700-register-account-function.js';
+import * as rotateSessionsFunction from './2026-12-07T2300-rotate-sessions-function.js';
 
 const migrations: Record<string, Migration> = {
   '2026-11-22T0500-core': core,
@@ -46,6 +47,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-07T0100-live-sessions-index-by-account': liveSessionsIndexByAccount,
   '2026-12-07T1600-open-session-function': openSessionFunction,
   '2026-12-07T1700-register-account-function': registerAccountFunction,
+  '2026-12-07T2300-rotate-sessions-function': rotateSessionsFunction,
 };
 
 export const migrationProvider: MigrationProvider = {
