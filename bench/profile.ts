@@ -16,12 +16,11 @@ import { benchDatabase } from './lib/database-url.js';
 import { selfTimes } from './lib/cpu-profile.js';
 import { runPickedLoad } from './lib/pick-load.js';
 import { startLatchkey } from './lib/processes.js';
-import { PASSWORD, scenarioTraffic, type ScenarioName } from './scenarios.js';
+import { BASELINE_OF, isScenarioName, PASSWORD, scenarioTraffic } from './scenarios.js';
 
-const [name, connectionsArg] = process.argv.slice(2) as [ScenarioName | undefined, string | undefined];
-const names: ScenarioName[] = ['register', 'login_jwt', 'login_cookie', 'login_basic', 'me_bearer', 'check_login_cookie', 'check_login_cookie_no_body', 'refresh', 'logout', 'mixed'];
-if (!name || !names.includes(name)) {
-  process.stderr.write(`usage: npm run bench:profile -- <${names.join('|')}> [connections]\n`);
+const [name, connectionsArg] = process.argv.slice(2);
+if (!name || !isScenarioName(name)) {
+  process.stderr.write(`usage: npm run bench:profile -- <${Object.keys(BASELINE_OF).join('|')}> [connections]\n`);
   process.exit(2);
 }
 const connections = Number(connectionsArg ?? 10);

@@ -63,6 +63,11 @@ export const BASELINE_OF: Record<ScenarioName, 'argon2' | 'fastify' | 'none'> = 
   mixed: 'none',
 };
 
+/** Whether `name` is a scenario (a tool's argument, checked before anything starts). */
+export function isScenarioName(name: string): name is ScenarioName {
+  return Object.hasOwn(BASELINE_OF, name);
+}
+
 /**
  * The status that counts as a correct answer, where one code is expected; the others count any
  * 2xx. An answer of another status (a refused token when a pool runs dry, a throttled login) is
