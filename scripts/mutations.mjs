@@ -174,8 +174,8 @@ export const MUTATIONS = [
     tests: ['test/core/session-lookup-flights.test.ts'],
   },
   // The same conditions in the statement that rotates many tokens at once on PostgreSQL
-  // (src/store/migrations/2026-12-07T2300-rotate-sessions-function.ts): each dropped in turn, the store test's row that the condition
-  // keeps out rotates.
+  // (src/store/migrations/2026-12-07T2300-rotate-sessions-function.ts): each dropped in turn,
+  // the store test's row that the condition keeps out rotates.
   ...[
     ['refresh-batch-kind', 'a cookie session', "and sessions.kind = 'token'"],
     ['refresh-batch-generation', 'a row at another generation', 'and sessions.generation = v.generation'],

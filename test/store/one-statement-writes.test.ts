@@ -46,12 +46,21 @@ for (const backend of backends) {
       return { lines, write };
     }
 
-    it('SEC-14 signs up in one statement on PostgreSQL: the account, its claims and its audit row as the transaction writes them, or nothing when an identifier is taken', async () => {
+    /**
+     * A store's one-statement write on PostgreSQL (asserted present), or null on SQLite, where
+     * the method must be absent (`sqlite` says which transaction stays instead).
+     */
+    function onPostgres<T>(method: T | undefined, sqlite: string, postgres: string): T | null {
       if (opened.dialect !== 'postgres') {
-        assert.equal(s.accounts.insertAudited, undefined, 'SQLite sign-ups keep their transaction');
-        return;
+        assert.equal(method, undefined, sqlite);
+        return null;
       }
-      const insertAudited = s.accounts.insertAudited ?? assert.fail('PostgreSQL has the one-statement sign-up');
+      return method ?? assert.fail(postgres);
+    }
+
+    it('SEC-14 signs up in one statement on PostgreSQL: the account, its claims and its audit row as the transaction writes them, or nothing when an identifier is taken', async () => {
+      const insertAudited = onPostgres(s.accounts.insertAudited, 'SQLite sign-ups keep their transaction', 'PostgreSQL has the one-statement sign-up');
+      if (!insertAudited) return;
       const { lines, write } = inlineAudit();
       const registered = (id: string): AuditEvent => ({ type: 'register', outcome: 'success', accountId: id, ctx: { ip: '192.0.2.8', userAgent: null, surface: 'jwt' }, detail: { status: 'active' } });
       const rowOfAccount = async (id: string) => {
@@ -99,11 +108,8 @@ for (const backend of backends) {
     });
 
     it('opens a login\'s session with its audit row in one statement on PostgreSQL, within the cap only, storing what the transaction would', async () => {
-      if (opened.dialect !== 'postgres') {
-        assert.equal(s.sessions.openWithinCap, undefined, 'SQLite logins keep their transaction');
-        return;
-      }
-      const open = s.sessions.openWithinCap ?? assert.fail('PostgreSQL has the one-statement login');
+      const open = onPostgres(s.sessions.openWithinCap, 'SQLite logins keep their transaction', 'PostgreSQL has the one-statement login');
+      if (!open) return;
       const { lines, write } = inlineAudit();
       const a = newAccount('opened');
       await s.accounts.insert(s.uow.db, a);
